@@ -1,0 +1,3 @@
+"""seatbatch: partner order workbooks in; priced, numbered invoices out."""
+
+__version__ = "0.1.0"

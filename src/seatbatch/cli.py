@@ -1,0 +1,152 @@
+"""The command line: options, one pipeline call per command, and the one place where failures
+become exit codes (0 done, 1 input rejected, 2 usage or configuration, 75 ledger busy)."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from seatbatch import __version__
+from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, display_url
+from seatbatch.pipeline import InternalError, Outcome, Settings, UsageError, process, quote
+
+EXIT_USAGE = 2
+EXIT_BUSY = 75
+EXIT_INTERNAL = 70  # EX_SOFTWARE: neither "input rejected" (1) nor "usage" (2)
+
+F = TypeVar("F", bound=Callable[..., Any])
+COMMON = ("config", "ledger", "as_of", "out")
+
+
+def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """Common options may stand before or after the command; the later one wins."""
+    if value is not None and param.name:
+        ctx.find_root().meta[f"seatbatch.{param.name}"] = value
+    return value
+
+
+def common_options(function: F) -> F:
+    options = [
+        click.option("--config", type=click.Path(dir_okay=False), expose_value=False,
+                     callback=_remember, help="seatbatch.toml (default: $SEATBATCH_CONFIG, "
+                     "else ./seatbatch.toml)."),
+        click.option("--ledger", expose_value=False, callback=_remember,
+                     help="SQLite ledger file (default: $SEATBATCH_LEDGER, else the config's "
+                     "`ledger`, else seatbatch.db beside the config)."),
+        click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), expose_value=False,
+                     callback=_remember, help="The run date, YYYY-MM-DD (default: today)."),
+        click.option("--out", type=click.Path(file_okay=False), expose_value=False,
+                     callback=_remember, help="Where run folders go (default: ./seatbatch-out)."),
+    ]
+    for option in reversed(options):
+        function = option(function)
+    return function
+
+
+def _settings(ctx: click.Context) -> Settings:
+    meta = ctx.find_root().meta
+    config = load_config(find_config(meta.get("seatbatch.config")))
+    as_of_value = meta.get("seatbatch.as_of")
+    as_of = as_of_value.date() if as_of_value else date.today()
+    out = Path(meta.get("seatbatch.out") or "seatbatch-out")
+    return Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
+
+
+def _report(outcome: Outcome) -> int:
+    click.echo(str(outcome.folder))
+    if outcome.messages:
+        click.echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
+                   "nothing was committed:", err=True)
+        for message in outcome.messages:
+            click.echo(f"  {message}", err=True)
+    return outcome.exit_code
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="seatbatch")
+@common_options
+def cli() -> None:
+    """Partner order workbooks in; priced, numbered invoices out."""
+
+
+@cli.command("quote")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--partner", "partner_id", required=True, help="The partner id of seatbatch.toml.")
+@common_options
+@click.pass_context
+def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
+    """Validate and price WORKBOOK; write the estimate. Changes nothing."""
+    return _report(quote(_settings(ctx), workbook, partner_id))
+
+
+@cli.command("process")
+@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--partner", "partner_id", required=True, help="The partner id of seatbatch.toml.")
+@common_options
+@click.pass_context
+def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
+    """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
+    return _report(process(_settings(ctx), workbook, partner_id))
+
+
+def _log_unexpected(meta: dict[str, Any]) -> Path:
+    """Keep the traceback of a failure outside any run folder beside the ledger or here."""
+    folder = Path(meta.get("seatbatch.out") or "seatbatch-out")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        folder = Path.cwd()
+    log = folder / f"seatbatch-error-{stamp}.log"
+    log.write_text(traceback.format_exc(), encoding="utf-8")
+    return log.absolute()
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code; never lets a traceback out."""
+    meta: dict[str, Any] = {}
+    try:
+        with cli.make_context("seatbatch", list(sys.argv[1:] if argv is None else argv)) as ctx:
+            meta = ctx.meta
+            result = cli.invoke(ctx)
+        return result if isinstance(result, int) else 0
+    except click.exceptions.Exit as done:
+        return int(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        return EXIT_USAGE
+    except click.exceptions.Abort:
+        click.echo("seatbatch: aborted", err=True)
+        return 130
+    except ConfigError as error:
+        for line in error.lines():
+            click.echo(f"seatbatch: configuration error: {line}", err=True)
+        return EXIT_USAGE
+    except (UsageError, InvoiceDateBackwards, LedgerError) as error:
+        click.echo(f"seatbatch: {error}", err=True)
+        return EXIT_USAGE
+    except LedgerBusy as error:
+        click.echo(f"seatbatch: {error}", err=True)
+        return EXIT_BUSY
+    except InternalError as error:
+        click.echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
+        return EXIT_INTERNAL
+    except Exception as error:
+        log = _log_unexpected(meta)
+        summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        click.echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
+        return EXIT_INTERNAL
+
+
+def main() -> None:
+    sys.exit(run())
+
+
+__all__ = ["cli", "display_url", "main", "run"]

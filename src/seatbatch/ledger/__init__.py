@@ -1,0 +1,14 @@
+"""The durable record: customers, subscriptions, order lines, invoices and their numbers."""
+
+from seatbatch.ledger.engine import LedgerBusy, LedgerError, display_url
+from seatbatch.ledger.store import InvoiceDateBackwards, Ledger, RunRecord, StaleView
+
+__all__ = [
+    "InvoiceDateBackwards",
+    "Ledger",
+    "LedgerBusy",
+    "LedgerError",
+    "RunRecord",
+    "StaleView",
+    "display_url",
+]

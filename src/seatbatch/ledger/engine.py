@@ -1,0 +1,123 @@
+"""The one engine-specific module: connecting, transactions, and telling 'busy' apart.
+
+SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with BEGIN IMMEDIATE so
+that it takes the write lock first and waits at most the busy timeout for it."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import create_engine, event, select
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from seatbatch.ledger.schema import MIGRATIONS, schema_migrations
+
+BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
+
+
+class LedgerBusy(Exception):
+    """Another run holds the ledger: try again later (exit 75)."""
+
+    def __init__(self, detail: str = ""):
+        super().__init__(
+            "the ledger is busy with another run; try again later" + (f" ({detail})" if detail
+                                                                     else "")
+        )
+
+
+class LedgerError(Exception):
+    """The ledger cannot be used as configured (exit 2)."""
+
+
+def is_busy(error: BaseException) -> bool:
+    text = str(getattr(error, "orig", error)).lower()
+    return any(word in text for word in ("database is locked", "database is busy",
+                                         "database table is locked"))
+
+
+def display_url(url: str) -> str:
+    """The ledger as it may be printed: a SQLite path, or a URL without its password."""
+    if "://" not in url:
+        return url
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def sqlite_path(url: str) -> Path | None:
+    return None if "://" in url else Path(url)
+
+
+def make_engine(url: str) -> Engine:
+    path = sqlite_path(url)
+    if path is None:
+        raise LedgerError(
+            f"ledger {display_url(url)}: only SQLite ledgers (a file path) are supported so far"
+        )
+    engine = create_engine(
+        f"sqlite:///{path}",
+        connect_args={"timeout": BUSY_SECONDS},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # transactions are begun below, not by pysqlite
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+    return engine
+
+
+@contextmanager
+def busy_guard() -> Iterator[None]:
+    """Whichever statement meets another run's lock, the run ends as LedgerBusy."""
+    try:
+        yield
+    except (OperationalError, DBAPIError) as error:
+        if is_busy(error):
+            raise LedgerBusy(str(getattr(error, "orig", error))) from error
+        raise
+
+
+@contextmanager
+def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
+    """The one transaction: all of it commits, or none of it."""
+    with busy_guard(), engine.connect() as connection:
+        if write:
+            connection = connection.execution_options(sqlite_begin="IMMEDIATE")
+        with connection.begin():
+            yield connection
+
+
+def migrate(engine: Engine) -> None:
+    """Apply the migrations this ledger has not had yet, in order, recording each."""
+    with atomic(engine, write=True) as connection:
+        schema_migrations.create(connection, checkfirst=True)
+        done = set(connection.scalars(select(schema_migrations.c.version)))
+        newest = max(v for v, _, _ in MIGRATIONS)
+        if done and max(done) > newest:
+            raise LedgerError(
+                f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
+                " upgrade seatbatch"
+            )
+        for version, name, step in MIGRATIONS:
+            if version not in done:
+                step(connection)
+                connection.execute(schema_migrations.insert().values(
+                    version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
+                ))

@@ -1,0 +1,355 @@
+"""Partner-scoped reads and the one committing write of a run."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DatabaseError
+
+from seatbatch.documents import invoice_document
+from seatbatch.ledger import schema as t
+from seatbatch.ledger.engine import (
+    LedgerBusy,
+    LedgerError,
+    atomic,
+    busy_guard,
+    display_url,
+    is_busy,
+    make_engine,
+    migrate,
+    sqlite_path,
+)
+from seatbatch.model import (
+    Committed,
+    Customer,
+    Device,
+    Invoice,
+    InvoiceDraft,
+    LedgerView,
+    Subscription,
+)
+from seatbatch.terms import Term
+
+
+class StaleView(Exception):
+    """The partner's part of the ledger changed since the run read it: validate again."""
+
+
+class InvoiceDateBackwards(Exception):
+    """Issuing would put an invoice dated before the last one of its series and year."""
+
+    def __init__(self, number: str, last_date: date, invoice_date: date):
+        super().__init__(
+            f"invoice {number} of this series is already dated {last_date.isoformat()}; "
+            f"a run dated {invoice_date.isoformat()} would number invoices backwards in time "
+            f"(use --as-of {last_date.isoformat()} or later)"
+        )
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str
+    command: str
+    partner_id: str | None
+    as_of: date
+    input_name: str | None
+    input_sha256: str | None
+    folder: str
+
+
+BuildInvoice = Callable[[InvoiceDraft, str, Mapping[tuple[str, str], int]], Invoice]
+
+
+class Ledger:
+    def __init__(self, engine: Engine | None):
+        self.engine = engine  # None: a ledger that does not exist yet, read as empty
+
+    @classmethod
+    def open(cls, url: str, *, create: bool) -> Ledger:
+        """`create=False` (quote) never creates a file: a missing ledger reads as empty."""
+        path = sqlite_path(url)
+        if path is not None and not create and not path.exists():
+            return cls(None)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except DatabaseError as error:
+            engine.dispose()
+            if is_busy(error):
+                raise LedgerBusy(str(error.orig)) from error
+            raise LedgerError(
+                f"cannot use the ledger {display_url(url)}: {error.orig}"
+            ) from error
+        return cls(engine)
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.dispose()
+
+    def view(self, partner_id: str) -> LedgerView:
+        if self.engine is None:
+            return LedgerView(partner_id, 0)
+        with atomic(self.engine, write=False) as connection:
+            return _read_view(connection, partner_id)
+
+    def commit(
+        self,
+        view: LedgerView,
+        run: RunRecord,
+        series: str,
+        currency: str,
+        customers: Mapping[str, Customer],
+        devices: list[Device],
+        drafts: list[InvoiceDraft],
+        build: BuildInvoice,
+    ) -> list[Invoice]:
+        """Everything of one run in one short write transaction, numbered at the end of it."""
+        assert self.engine is not None
+        with atomic(self.engine, write=True) as connection:
+            if _version(connection, view.partner_id) != view.version:
+                raise StaleView()
+            _save_customers(connection, view.partner_id, customers)
+            _save_devices(connection, view.partner_id, devices)
+            created = _create_subscriptions(connection, view.partner_id, currency, drafts)
+            numbers = _take_numbers(connection, series, run.as_of, len(drafts))
+            invoices = [build(d, n, created) for d, n in zip(drafts, numbers, strict=True)]
+            _save_invoices(connection, view.partner_id, run, drafts, invoices, created, series)
+            _bump_version(connection, view.partner_id, view.version)
+            connection.execute(t.runs.insert().values(
+                run_id=run.run_id, command=run.command, partner_id=run.partner_id,
+                as_of=run.as_of, input_name=run.input_name, input_sha256=run.input_sha256,
+                folder=run.folder, committed_at=datetime.now(UTC).replace(tzinfo=None),
+            ))
+            return invoices
+
+
+def _version(connection: Connection, partner_id: str) -> int:
+    found = connection.scalar(
+        select(t.partner_versions.c.version).where(t.partner_versions.c.partner_id == partner_id)
+    )
+    return int(found or 0)
+
+
+def _bump_version(connection: Connection, partner_id: str, version: int) -> None:
+    if version == 0:
+        connection.execute(t.partner_versions.insert().values(partner_id=partner_id, version=1))
+    else:
+        connection.execute(
+            update(t.partner_versions)
+            .where(t.partner_versions.c.partner_id == partner_id)
+            .values(version=version + 1)
+        )
+
+
+def _read_view(connection: Connection, partner_id: str) -> LedgerView:
+    version = _version(connection, partner_id)
+    c = t.customers.c
+    customers = {
+        row.customer_id: Customer(row.customer_id, row.organization, row.country,
+                                  row.contact_email)
+        for row in connection.execute(select(t.customers).where(c.partner_id == partner_id))
+    }
+    s = t.subscriptions.c
+    mine = select(s.id).where(s.partner_id == partner_id)
+    terms: dict[int, list[Term]] = defaultdict(list)
+    tc = t.subscription_terms.c
+    for row in connection.execute(
+        select(tc.subscription_id, tc.start_date, tc.end_date)
+        .where(tc.subscription_id.in_(mine))
+        .order_by(tc.subscription_id, tc.term_index)
+    ):
+        terms[row.subscription_id].append(Term(row.start_date, row.end_date))
+    seats: dict[int, dict[str, int]] = defaultdict(dict)
+    sc = t.seats.c
+    for row in connection.execute(
+        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
+        .where(sc.subscription_id.in_(mine))
+        .group_by(sc.subscription_id, sc.device_type)
+    ):
+        seats[row.subscription_id][row.device_type] = int(row.seats)
+    subscriptions = {
+        row.id: Subscription(
+            id=row.id, customer_id=row.customer_id, term_years=row.term_years,
+            start_date=row.start_date, po_number=row.po_number,
+            terms=tuple(terms[row.id]), seats=seats[row.id],
+        )
+        for row in connection.execute(select(t.subscriptions).where(s.partner_id == partner_id))
+    }
+    o = t.order_lines.c
+    committed = {
+        row.order_id: Committed(row.order_id, row.fingerprint, row.invoice_number,
+                                row.subscription_id, row.customer_id, row.label)
+        for row in connection.execute(select(t.order_lines).where(o.partner_id == partner_id))
+    }
+    return LedgerView(partner_id, version, customers, subscriptions, committed)
+
+
+def _save_customers(
+    connection: Connection, partner_id: str, customers: Mapping[str, Customer]
+) -> None:
+    if not customers:
+        return
+    c = t.customers.c
+    known = set(connection.scalars(select(c.customer_id).where(c.partner_id == partner_id)))
+    rows = [
+        {"partner_id": partner_id, "customer_id": x.customer_id, "organization": x.organization,
+         "country": x.country, "contact_email": x.contact_email}
+        for x in customers.values()
+    ]
+    fresh = [r for r in rows if r["customer_id"] not in known]
+    if fresh:
+        connection.execute(t.customers.insert(), fresh)
+    for row in (r for r in rows if r["customer_id"] in known):
+        connection.execute(
+            update(t.customers)
+            .where(c.partner_id == partner_id, c.customer_id == row["customer_id"])
+            .values(organization=row["organization"], country=row["country"],
+                    contact_email=row["contact_email"])
+        )
+
+
+def _save_devices(connection: Connection, partner_id: str, devices: list[Device]) -> None:
+    """The Devices sheet is the partner's current list for the customers it names."""
+    named = sorted({d.customer_id for d in devices})
+    d = t.devices.c
+    for start in range(0, len(named), 500):
+        connection.execute(t.devices.delete().where(
+            d.partner_id == partner_id, d.customer_id.in_(named[start:start + 500])
+        ))
+    if devices:
+        connection.execute(t.devices.insert(), [
+            {"partner_id": partner_id, "serial_number": x.serial_number,
+             "customer_id": x.customer_id, "device_type": x.device_type,
+             "deployed_on": x.deployed_on, "location": x.location}
+            for x in devices
+        ])
+
+
+def _create_subscriptions(
+    connection: Connection, partner_id: str, currency: str, drafts: list[InvoiceDraft]
+) -> dict[tuple[str, str], int]:
+    """Ids for the new subscriptions of this run, taken under the write lock."""
+    next_id = int(connection.scalar(select(func.max(t.subscriptions.c.id))) or 0) + 1
+    created: dict[tuple[str, str], int] = {}
+    rows = []
+    for draft in drafts:
+        for line in draft.lines:
+            request = line.request
+            if request.group is None or request.group in created:
+                continue
+            created[request.group] = next_id
+            rows.append({
+                "id": next_id, "partner_id": partner_id, "customer_id": request.group[0],
+                "label": request.group[1], "term_years": request.term_years,
+                "start_date": request.term.start, "po_number": request.po_number,
+                "currency": currency,
+            })
+            next_id += 1
+    if rows:
+        connection.execute(t.subscriptions.insert(), rows)
+    return created
+
+
+def _take_numbers(connection: Connection, series: str, day: date, count: int) -> list[str]:
+    """The next `count` numbers of the series for the day's year: gapless, in issue order."""
+    if count == 0:
+        return []
+    k = t.counters.c
+    row = connection.execute(
+        select(k.last_seq, k.last_number, k.last_date).where(k.series == series,
+                                                              k.year == day.year)
+    ).first()
+    last = 0
+    if row is not None:
+        if row.last_date > day:
+            raise InvoiceDateBackwards(row.last_number, row.last_date, day)
+        last = row.last_seq
+    numbers = [f"{series}-{day.year:04d}-{seq:06d}" for seq in range(last + 1, last + count + 1)]
+    values = {"last_seq": last + count, "last_number": numbers[-1], "last_date": day}
+    if row is None:
+        connection.execute(t.counters.insert().values(series=series, year=day.year, **values))
+    else:
+        connection.execute(
+            update(t.counters).where(k.series == series, k.year == day.year).values(**values)
+        )
+    return numbers
+
+
+def _save_invoices(
+    connection: Connection,
+    partner_id: str,
+    run: RunRecord,
+    drafts: list[InvoiceDraft],
+    invoices: list[Invoice],
+    created: Mapping[tuple[str, str], int],
+    series: str,
+) -> None:
+    invoice_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    order_rows: list[dict[str, Any]] = []
+    seat_rows: list[dict[str, Any]] = []
+    term_rows: list[dict[str, Any]] = []
+    first_terms: set[int] = set()
+    for draft, invoice in zip(drafts, invoices, strict=True):
+        assert invoice.number is not None
+        document = invoice_document(invoice)
+        invoice_rows.append({
+            "number": invoice.number, "series": series, "year": invoice.invoice_date.year,
+            "seq": int(invoice.number.rsplit("-", 1)[1]), "partner_id": partner_id,
+            "customer_id": invoice.customer_id, "kind": invoice.kind,
+            "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
+            "currency": invoice.currency, "po_number": invoice.po_number,
+            "total": document["total"], "run_id": run.run_id,
+            "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
+        })
+        for position, (priced, line) in enumerate(zip(draft.lines, document["lines"],
+                                                      strict=True), start=1):
+            request = priced.request
+            sid = request.subscription_id
+            if sid is None:
+                assert request.group is not None
+                sid = created[request.group]
+                if sid not in first_terms:
+                    first_terms.add(sid)
+                    term_rows.append({
+                        "subscription_id": sid, "term_index": 0,
+                        "start_date": request.term.start, "end_date": request.term.end,
+                        "invoice_number": invoice.number,
+                    })
+            line_rows.append({
+                "invoice_number": invoice.number, "position": position,
+                "order_id": line["order_id"], "subscription_id": sid,
+                "device_type": line["device_type"], "seats": line["seats"],
+                "period_start": priced.request.effective, "period_end": request.term.last_day,
+                **{k: line[k] for k in ("unit_price", "list_amount", "term_discount",
+                                        "partner_discount", "net_amount")},
+            })
+            order_rows.append({
+                "partner_id": partner_id, "order_id": priced.order.order_id,
+                "fingerprint": priced.order.fingerprint, "customer_id": priced.order.customer_id,
+                "label": request.group[1] if request.group else None, "subscription_id": sid,
+                "invoice_number": invoice.number, "run_id": run.run_id,
+            })
+            seat_rows.append({
+                "subscription_id": sid, "device_type": priced.order.device_type,
+                "seats": priced.order.seats, "effective_date": request.effective,
+                "order_id": priced.order.order_id,
+            })
+    connection.execute(t.invoices.insert(), invoice_rows)
+    connection.execute(t.invoice_lines.insert(), line_rows)
+    if term_rows:
+        connection.execute(t.subscription_terms.insert(), term_rows)
+    connection.execute(t.seats.insert(), seat_rows)
+    connection.execute(t.order_lines.insert(), order_rows)
+
+
+__all__ = ["InvoiceDateBackwards", "Ledger", "LedgerView", "RunRecord", "StaleView", "busy_guard"]

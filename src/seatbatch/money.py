@@ -1,0 +1,68 @@
+"""Money: exact decimals, per-currency minor units, half-up rounding at each shown amount.
+
+Floats never become money here: `D()` refuses them, so a stray float is a bug caught at once.
+"""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+
+import iso4217
+
+
+class MoneyError(ValueError):
+    """A value that is not an exact decimal amount or rate."""
+
+
+def D(value: str | int | Decimal) -> Decimal:  # noqa: N802 - the one short name for every Decimal
+    """The one way to build a Decimal: from text, an int or a Decimal, never a float."""
+    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
+        raise MoneyError(f"not an exact decimal: {value!r} ({type(value).__name__})")
+    try:
+        result = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        raise MoneyError(f"not a decimal number: {value!r}") from None
+    if not result.is_finite():
+        raise MoneyError(f"not a finite number: {value!r}")
+    return result
+
+
+@cache
+def minor_unit(currency: str) -> int:
+    """Decimal places of the currency's minor unit (ISO 4217): 2 for EUR, 0 for JPY."""
+    try:
+        exponent = iso4217.Currency(currency.upper()).exponent
+    except (ValueError, KeyError):
+        raise MoneyError(f"unknown ISO 4217 currency code: {currency!r}") from None
+    if exponent is None:  # funds and metals have no minor unit; they are not invoiced
+        raise MoneyError(f"{currency!r} has no minor unit to invoice in")
+    return int(exponent)
+
+
+def is_currency(code: str) -> bool:
+    try:
+        minor_unit(code)
+    except MoneyError:
+        return False
+    return True
+
+
+@cache
+def _quantum(currency: str) -> Decimal:
+    return Decimal(1).scaleb(-minor_unit(currency))
+
+
+def round_money(amount: Decimal, currency: str) -> Decimal:
+    """Half-up to the currency's minor unit: 0.005 EUR -> 0.01, 0.5 JPY -> 1."""
+    return amount.quantize(_quantum(currency), rounding=ROUND_HALF_UP)
+
+
+def format_amount(amount: Decimal, currency: str) -> str:
+    """The plain decimal string of a rounded amount, as the manifest carries it."""
+    return str(round_money(amount, currency))
+
+
+def excel_number_format(currency: str) -> str:
+    places = minor_unit(currency)
+    return "#,##0" + ("." + "0" * places if places else "")

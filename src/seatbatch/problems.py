@@ -1,0 +1,171 @@
+"""Input problems as values: where (sheet, Excel row, column), what was given, a stable code and a
+message a partner manager can act on. Every code has exactly one message template here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+
+class Code(StrEnum):
+    # the file itself
+    NOT_A_WORKBOOK = "not_a_workbook"
+    LEGACY_XLS = "legacy_xls"
+    ENCRYPTED_WORKBOOK = "encrypted_workbook"
+    CORRUPT_WORKBOOK = "corrupt_workbook"
+    FILE_TOO_LARGE = "file_too_large"
+    TOO_MANY_ROWS = "too_many_rows"
+    # sheets and headers
+    MISSING_SHEET = "missing_sheet"
+    MISSING_COLUMN = "missing_column"
+    DUPLICATE_COLUMN = "duplicate_column"
+    UNKNOWN_COLUMN = "unknown_column"
+    EMPTY_SHEET = "empty_sheet"
+    # one cell
+    MISSING_VALUE = "missing_value"
+    NOT_A_NUMBER = "not_a_number"
+    NOT_A_WHOLE_NUMBER = "not_a_whole_number"
+    NOT_A_DATE = "not_a_date"
+    AMBIGUOUS_DATE = "ambiguous_date"
+    NOT_A_BOOLEAN = "not_a_boolean"
+    TEXT_TOO_LONG = "text_too_long"
+    INVALID_ID = "invalid_id"
+    UNKNOWN_COUNTRY = "unknown_country"
+    INVALID_EMAIL = "invalid_email"
+    UNKNOWN_DEVICE_TYPE = "unknown_device_type"
+    UNKNOWN_ACTION = "unknown_action"
+    SEATS_OUT_OF_RANGE = "seats_out_of_range"
+    TERM_NOT_ALLOWED = "term_not_allowed"
+    TERMS_NOT_ACCEPTED = "terms_not_accepted"
+    DUPLICATE_VALUE = "duplicate_value"
+    # across rows, sheets and the ledger
+    UNKNOWN_CUSTOMER = "unknown_customer"
+    REQUIRED_FOR_NEW = "required_for_new"
+    TERM_MISMATCH = "term_mismatch"
+    START_OUTSIDE_WINDOW = "start_outside_window"
+    INCONSISTENT_GROUP = "inconsistent_group"
+    UNKNOWN_SUBSCRIPTION = "unknown_subscription"
+    SUBSCRIPTION_ENDED = "subscription_ended"
+    SEATS_SHORT_OF_DEVICES = "seats_short_of_devices"
+    ORDER_ID_CONFLICT = "order_id_conflict"
+    LABEL_ALREADY_COMMITTED = "label_already_committed"
+
+
+MESSAGES: dict[Code, str] = {
+    Code.NOT_A_WORKBOOK: "the file is not an Excel workbook (.xlsx): {detail}. "
+    "Save it from Excel or LibreOffice as 'Excel Workbook (.xlsx)'",
+    Code.LEGACY_XLS: "this is an old Excel 97-2003 (.xls) file; open it in Excel and save it as "
+    "'Excel Workbook (.xlsx)'",
+    Code.ENCRYPTED_WORKBOOK: "this workbook is password-protected; save it without a password",
+    Code.CORRUPT_WORKBOOK: "the workbook is damaged or incomplete ({detail}); "
+    "save it again from Excel and resend it",
+    Code.FILE_TOO_LARGE: "the file is {size_mb} MB; at most {limit_mb} MB is accepted. "
+    "Split the orders over several workbooks",
+    Code.TOO_MANY_ROWS: "the sheet has {rows} rows; at most {limit} are accepted. "
+    "Split the orders over several workbooks",
+    Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
+    "add it with its header row",
+    Code.MISSING_COLUMN: "the sheet has no column '{column}'; add a header cell '{column}' in row 1",
+    Code.DUPLICATE_COLUMN: "two columns are headed '{column}' (columns {letters}); keep one",
+    Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored",
+    Code.EMPTY_SHEET: "the sheet has a header row but no order lines; add at least one line",
+    Code.MISSING_VALUE: "{column} is required; this cell is empty",
+    Code.NOT_A_NUMBER: "{column} must be a whole number; '{value}' is not a number",
+    Code.NOT_A_WHOLE_NUMBER: "{column} must be a whole number; {value} has a fraction",
+    Code.NOT_A_DATE: "{column} must be a date (an Excel date cell or text like 2026-12-31); "
+    "'{value}' is not one",
+    Code.AMBIGUOUS_DATE: "'{value}' can be read as more than one date; write it as YYYY-MM-DD "
+    "(for example {example}) or enter it as an Excel date",
+    Code.NOT_A_BOOLEAN: "{column} must be yes or no (TRUE/FALSE, yes/no, y/n, 1/0, x or empty); "
+    "'{value}' is neither",
+    Code.TEXT_TOO_LONG: "{column} may be at most {limit} characters; this one has {length}",
+    Code.INVALID_ID: "{column} must be 1 to 64 characters of letters, digits, '.', '_' and '-', "
+    "starting with a letter or digit; '{value}' is not",
+    Code.UNKNOWN_COUNTRY: "'{value}' is not an ISO 3166-1 two-letter country code{hint}",
+    Code.INVALID_EMAIL: "'{value}' is not a valid e-mail address: {detail}",
+    Code.UNKNOWN_DEVICE_TYPE: "'{value}' is not a device type of the price list{hint}; "
+    "device types are: {allowed}",
+    Code.UNKNOWN_ACTION: "action must be 'new' (create a subscription) or 'add' (add seats to an "
+    "existing one); '{value}' is neither",
+    Code.SEATS_OUT_OF_RANGE: "seats must be a whole number from {low} to {high}; got {value}",
+    Code.TERM_NOT_ALLOWED: "term_years must be 1, 3 or 5; got {value}",
+    Code.TERMS_NOT_ACCEPTED: "accept_terms must be TRUE (or yes, y, 1, x): the partner accepts the "
+    "terms and conditions for this line; got '{value}'",
+    Code.DUPLICATE_VALUE: "{column} '{value}' appears more than once in this sheet "
+    "(first at row {first_row}); each must be unique",
+    Code.UNKNOWN_CUSTOMER: "customer '{value}' is neither in the Customers sheet nor a known "
+    "customer of partner {partner}; add it to the Customers sheet",
+    Code.REQUIRED_FOR_NEW: "{column} is required when action is 'new'",
+    Code.TERM_MISMATCH: "subscription {subscription} has a {years}-year term; leave term_years "
+    "blank or write {years}",
+    Code.START_OUTSIDE_WINDOW: "{column} {value} is outside the allowed window around the run date "
+    "{as_of}: from {earliest} to {latest}",
+    Code.INCONSISTENT_GROUP: "the lines of new subscription '{label}' for customer {customer} must "
+    "agree on {column}: row {first_row} has '{first_value}', this row has '{value}'",
+    Code.UNKNOWN_SUBSCRIPTION: "'{value}' is not a subscription of customer {customer} "
+    "(partner {partner}); write the id printed on its invoice, like SUB-000123",
+    Code.SUBSCRIPTION_ENDED: "subscription {value} ended on {last_day}; renew first",
+    Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
+    "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
+    "{workbook_seats}); order {short} more seat(s) or remove devices that are not deployed",
+    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}) with "
+    "other content; give a new line a new order_id",
+    Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "
+    "committed as {subscription}; to add seats to it, write action 'add' and subscription "
+    "{subscription}",
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One problem of the input. `row` is the Excel row (1-based); None for a whole sheet/file."""
+
+    sheet: str
+    row: int | None
+    column: str | None
+    value: str
+    code: Code
+    message: str
+
+    def describe(self) -> str:
+        """One line for stderr and logs: where, what was given, what is allowed."""
+        where = self.sheet or "workbook"
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f", column {self.column}"
+        return f"{where}: {self.message}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "sheet": self.sheet,
+            "row": self.row,
+            "column": self.column,
+            "value": self.value,
+            "code": str(self.code),
+            "message": self.message,
+        }
+
+
+def shown(value: object) -> str:
+    """The value as given, as text for a message (long values shortened)."""
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    if isinstance(value, float) and value.is_integer():
+        text = str(int(value))
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def problem(
+    code: Code,
+    sheet: str,
+    row: int | None,
+    column: str | None,
+    value: object = None,
+    **params: object,
+) -> Problem:
+    text = shown(value)
+    message = MESSAGES[code].format(value=text, column=column or "", **params)
+    return Problem(sheet, row, column, text, code, message)

@@ -1,0 +1,42 @@
+"""Dates of terms: adding years (29 Feb -> 28 Feb), the term containing a day, proration days."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+
+def add_years(start: date, years: int) -> date:
+    """`start` plus whole years; 29 February lands on 28 February in a year without one."""
+    try:
+        return start.replace(year=start.year + years)
+    except ValueError:
+        return start.replace(year=start.year + years, day=28)
+
+
+@dataclass(frozen=True)
+class Term:
+    """A service period [start, end): `end` is exclusive; the last day of service is `last_day`."""
+
+    start: date
+    end: date
+
+    @property
+    def last_day(self) -> date:
+        return self.end - timedelta(days=1)
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+    def contains(self, day: date) -> bool:
+        return self.start <= day < self.end
+
+    def days_from(self, day: date) -> int:
+        """Calendar days from `day` (included) to the end of the term (leap days count)."""
+        return (self.end - day).days
+
+
+def term_of(start: date, years: int) -> Term:
+    return Term(start, add_years(start, years))
+

@@ -1,0 +1,122 @@
+"""One cell as given -> its typed value, or the reason it cannot be one.
+
+Excel numbers arrive as binary floats; they are read through `str()`, and a whole-number column
+takes 3 and 3.0 but never 2.5."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from seatbatch.problems import Code, shown
+
+TRUE_WORDS = {"true", "yes", "y", "1", "x"}
+FALSE_WORDS = {"false", "no", "n", "0"}
+_WHOLE = re.compile(r"^[+-]?\d+$")
+_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
+
+
+class CellError(ValueError):
+    def __init__(self, code: Code, **params: object):
+        super().__init__(code)
+        self.code = code
+        self.params = params
+
+
+def as_text(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    return shown(value) if not isinstance(value, str) else value
+
+
+def as_int(value: Any) -> int:
+    if isinstance(value, bool) or isinstance(value, date):
+        raise CellError(Code.NOT_A_NUMBER)
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        text = str(value)
+    else:
+        text = str(value).replace(" ", "")
+    if _WHOLE.match(text):
+        return int(text)
+    if not _NUMBER.match(text):
+        raise CellError(Code.NOT_A_NUMBER)
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(Code.NOT_A_NUMBER) from None
+    if number != number.to_integral_value():
+        raise CellError(Code.NOT_A_WHOLE_NUMBER)
+    return int(number)
+
+
+def as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            if len(value) == 10:
+                return date.fromisoformat(value)
+        except ValueError:
+            pass
+        match = _DAY_FIRST_OR_MONTH_FIRST.match(value)
+        if match:
+            raise CellError(Code.AMBIGUOUS_DATE, example=_example(*map(int, match.groups())))
+    raise CellError(Code.NOT_A_DATE)
+
+
+def _example(first: int, second: int, year: int) -> str:
+    """The ISO form a partner most likely meant, to show in the message."""
+    year = year + 2000 if year < 100 else year
+    day, month = (second, first) if second > 12 else (first, second)
+    try:
+        return date(year, month, day).isoformat()
+    except ValueError:
+        return f"{year:04d}-12-31"
+
+
+def as_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float) and value in (0, 1):
+        return bool(value)
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise CellError(Code.NOT_A_BOOLEAN)
+
+
+def canonical(choices: Mapping[str, str]) -> Callable[[Any], str]:
+    """Text matched to a known spelling regardless of case (`space pro` -> `Space Pro`);
+    anything else passes through for the schema to reject with a suggestion."""
+
+    def parse(value: Any) -> str:
+        text = as_text(value)
+        return choices.get(text.casefold(), text)
+
+    return parse
+
+
+def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...]) -> Any:
+    if type_name == "int":
+        return as_int
+    if type_name == "date":
+        return as_date
+    if type_name == "bool":
+        return as_bool
+    if type_name == "country":
+        return lambda value: as_text(value).upper()
+    if type_name == "device_type":
+        return canonical({t.casefold(): t for t in device_types})
+    if type_name == "choice":
+        return canonical({str(c).casefold(): str(c) for c in choices})
+    return as_text

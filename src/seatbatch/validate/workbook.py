@@ -1,0 +1,109 @@
+"""The whole validation of one workbook: per-column schemas, then the rules; one report."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from seatbatch.config import Config, Partner
+from seatbatch.model import Committed, Customer, Device, LedgerView, LineRequest, OrderLine
+from seatbatch.problems import Code, Problem, problem
+from seatbatch.validate.columns import sheet_spec
+from seatbatch.validate.rules import Context, Coverage, coverage, resolve, run_rules
+from seatbatch.validate.schema import check_sheet
+from seatbatch.workbook.read import RawWorkbook
+
+
+@dataclass(frozen=True)
+class Validation:
+    customers: dict[str, Customer]
+    devices: list[Device]
+    requests: list[LineRequest]  # lines to price and issue (empty when rejected)
+    already_processed: list[Committed]
+    problems: list[Problem]
+    warnings: list[Problem]
+    coverage: list[Coverage]
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.problems)
+
+
+def fingerprint(values: dict[str, Any]) -> str:
+    """The content of an Orders row as given (typed, before defaults), for idempotency."""
+    names = [c.name for c in sheet_spec("Orders").columns]
+    canonical = {
+        name: values.get(name).isoformat() if isinstance(values.get(name), date)
+        else values.get(name)
+        for name in names
+    }
+    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return all(values.get(name) is not None for name in names)
+
+
+def validate(
+    raw: RawWorkbook, config: Config, partner: Partner, view: LedgerView, as_of: date
+) -> Validation:
+    problems = list(raw.problems)
+    device_types = config.device_types(partner.currency)
+    checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}
+    for sheet in checked.values():
+        problems.extend(sheet.problems)
+
+    customers: dict[str, Customer] = {}
+    for row, v in checked["Customers"].rows if "Customers" in checked else []:
+        if _complete(v, ("customer_id", "organization")) and v["customer_id"] not in customers:
+            customers[v["customer_id"]] = Customer(
+                v["customer_id"], v["organization"], v.get("country"), v.get("contact_email"), row
+            )
+    devices: list[Device] = []
+    broken: set[str] = set()
+    for row, v in checked["Devices"].rows if "Devices" in checked else []:
+        if _complete(v, ("customer_id", "serial_number", "device_type")):
+            devices.append(Device(row, v["customer_id"], v["serial_number"], v["device_type"],
+                                  v.get("deployed_on"), v.get("location")))
+        elif v.get("customer_id"):
+            broken.add(v["customer_id"])
+
+    orders: list[OrderLine] = []
+    already: list[Committed] = []
+    required = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
+    for row, v in checked["Orders"].rows if "Orders" in checked else []:
+        if not _complete(v, required) or v.get("accept_terms") is not True:
+            if v.get("customer_id"):
+                broken.add(v["customer_id"])
+            continue
+        line = OrderLine(
+            row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
+            subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
+            term_years=v.get("term_years"), start_date=v.get("start_date"),
+            po_number=v.get("po_number"), separate_invoice=bool(v.get("separate_invoice")),
+            fingerprint=fingerprint(v),
+        )
+        committed = view.committed.get(line.order_id)
+        if committed is None:
+            orders.append(line)
+        elif committed.fingerprint == line.fingerprint:
+            already.append(committed)
+        else:
+            problems.append(problem(Code.ORDER_ID_CONFLICT, "Orders", row, "order_id",
+                                    line.order_id, invoice=committed.invoice_number))
+
+    ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken))
+    problems.extend(run_rules(ctx))
+    requests = [] if problems else resolve(ctx)
+    problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
+    return Validation(customers, devices, requests, already, problems, list(raw.warnings),
+                      coverage(ctx))
+
+
+def _sheet_order(name: str) -> int:
+    order = {"": 0, "Customers": 1, "Devices": 2, "Orders": 3}
+    return order.get(name, 4)
