@@ -22,7 +22,8 @@ def devices(customer_id: str, counts: dict[str, int], deployed: date) -> list[di
     for device_type, count in counts.items():
         prefix = device_type.replace(" ", "").upper()
         for n in range(1, count + 1):
-            rows.append({"customer_id": customer_id, "serial_number": f"{customer_id}-{prefix}-{n:03d}",
+            rows.append({"customer_id": customer_id,
+                         "serial_number": f"{customer_id}-{prefix}-{n:03d}",
                          "device_type": device_type, "deployed_on": deployed,
                          "location": f"Floor {n}"})
     return rows

@@ -148,7 +148,9 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(path, [("(file)", "not found; pass --config or set SEATBATCH_CONFIG")])
+        raise ConfigError(
+            path, [("(file)", "not found; pass --config or set SEATBATCH_CONFIG")]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, [("(file)", f"cannot be read: {error}")]) from None
     except tomllib.TOMLDecodeError as error:

@@ -15,7 +15,7 @@ class MoneyError(ValueError):
     """A value that is not an exact decimal amount or rate."""
 
 
-def D(value: str | int | Decimal) -> Decimal:  # noqa: N802 - the one short name for every Decimal
+def D(value: str | int | Decimal) -> Decimal:
     """The one way to build a Decimal: from text, an int or a Decimal, never a float."""
     if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
         raise MoneyError(f"not an exact decimal: {value!r} ({type(value).__name__})")

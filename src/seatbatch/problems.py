@@ -66,7 +66,8 @@ MESSAGES: dict[Code, str] = {
     "Split the orders over several workbooks",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
     "add it with its header row",
-    Code.MISSING_COLUMN: "the sheet has no column '{column}'; add a header cell '{column}' in row 1",
+    Code.MISSING_COLUMN: "the sheet has no column '{column}'; "
+    "add a header cell '{column}' in row 1",
     Code.DUPLICATE_COLUMN: "two columns are headed '{column}' (columns {letters}); keep one",
     Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored",
     Code.EMPTY_SHEET: "the sheet has a header row but no order lines; add at least one line",

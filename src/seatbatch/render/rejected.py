@@ -67,7 +67,7 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
                 _text(ws.cell(1, column), spec.name)
         _clear_old_marks(ws)
         headers = _headers(ws)
-        errors_column = headers.get("errors") or ws.max_column + 1
+        errors_column = headers.get("errors", ws.max_column + 1)
         header_cell = ws.cell(1, errors_column)
         _text(header_cell, "errors")
         header_cell.font = HEADER
@@ -87,10 +87,10 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
             else:
                 _text(target_cell, text)
             for p in row_problems:
-                column = headers.get(normalize_header(p.column)) if p.column else None
-                if column is None or row == 1:
+                position = headers.get(normalize_header(p.column)) if p.column else None
+                if position is None or row == 1:
                     continue
-                cell = ws.cell(row, column)
+                cell = ws.cell(row, position)
                 cell.fill = BAD
                 cell.comment = Comment(p.message, AUTHOR, width=300, height=100)
     book.save(target)

@@ -34,14 +34,11 @@ def as_text(value: Any) -> str:
 
 
 def as_int(value: Any) -> int:
-    if isinstance(value, bool) or isinstance(value, date):
+    if isinstance(value, bool | date):
         raise CellError(Code.NOT_A_NUMBER)
     if isinstance(value, int):
         return value
-    if isinstance(value, float):
-        text = str(value)
-    else:
-        text = str(value).replace(" ", "")
+    text = str(value) if isinstance(value, float) else str(value).replace(" ", "")
     if _WHOLE.match(text):
         return int(text)
     if not _NUMBER.match(text):

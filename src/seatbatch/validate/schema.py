@@ -175,6 +175,6 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
 
 def _first_rows(series: pd.Series) -> dict[Any, int]:
     first: dict[Any, int] = {}
-    for row, value in series.items():
+    for row, value in zip(series.index, series, strict=True):
         first.setdefault(value, int(row))
     return first

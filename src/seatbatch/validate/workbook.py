@@ -35,13 +35,13 @@ class Validation:
 def fingerprint(values: dict[str, Any]) -> str:
     """The content of an Orders row as given (typed, before defaults), for idempotency."""
     names = [c.name for c in sheet_spec("Orders").columns]
-    canonical = {
-        name: values.get(name).isoformat() if isinstance(values.get(name), date)
-        else values.get(name)
-        for name in names
-    }
+    canonical = {name: _plain(values.get(name)) for name in names}
     text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str)
     return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
