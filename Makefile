@@ -1,0 +1,32 @@
+# Everyday verbs. Each builds its own virtual environment (.venv) on first use.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint bench samples clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+demo: $(STAMP)  ## process the sample workbooks into ./seatbatch-out (SQLite ledger)
+	PATH="$(abspath $(BIN)):$$PATH" sh samples/demo.sh
+
+test: $(STAMP)  ## the whole test suite
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks samples
+	$(BIN)/mypy
+
+bench: $(STAMP)  ## speed and memory figures on generated workbooks
+	$(BIN)/python benchmarks/bench.py
+
+samples: $(STAMP)
+	$(BIN)/python samples/make_samples.py
+
+clean:
+	rm -rf $(VENV) seatbatch-out .pytest_cache .mypy_cache .ruff_cache

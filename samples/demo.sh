@@ -1,0 +1,32 @@
+#!/bin/sh
+# The demo: the seed story on an embedded SQLite ledger (seatbatch-out/demo-ledger.db).
+# Run dates are fixed, so the demo gives the same invoices whatever day it runs.
+# Running it again issues nothing twice: every line is reported as already processed.
+set -eu
+cd "$(dirname "$0")/.."
+config=samples/seatbatch.toml
+
+step() {
+  echo "\$ seatbatch $*" >&2
+  folder=$(seatbatch "$@" --config "$config")
+  echo "  -> $folder" >&2
+  last=$folder
+}
+
+# March: a 3-year subscription for 2 Space Pro, 1 Space Plus, 1 Space CO2 Mini (and a school).
+step process samples/acme-new.xlsx --partner P-ACME --as-of 2026-03-02
+first=$last
+# November: review the added seats first (an estimate: nothing recorded), then confirm.
+step quote samples/acme-add.xlsx --partner P-ACME --as-of 2026-11-24
+step process samples/acme-add.xlsx --partner P-ACME --as-of 2026-11-24
+second=$last
+# Another partner, in NOK.
+step process samples/nord-new.xlsx --partner P-NORD --as-of 2026-11-24
+third=$last
+
+echo >&2
+echo "Invoices are in:" >&2
+for folder in "$first" "$second" "$third"; do
+  echo "  $folder/invoices" >&2
+done
+echo "Open $second/summary.html in a browser for the run's summary." >&2
