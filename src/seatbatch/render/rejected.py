@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import openpyxl
+from openpyxl import load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 
@@ -55,7 +55,7 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            book = openpyxl.load_workbook(source)
+            book = load_workbook(source)
     except Exception:  # openpyxl's failures on a damaged file come in many types
         return False
     titles = {ws.title.strip().lower(): ws for ws in book.worksheets}

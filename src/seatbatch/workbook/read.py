@@ -114,7 +114,7 @@ def _read_sheet(
         else:
             sheet.columns[name] = position
     for column in spec.columns:
-        if column.name not in sheet.columns:
+        if column.required and column.name not in sheet.columns:
             problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
     positions = list(sheet.columns.items())
     for excel_row, cells in enumerate(grid, start=2):

@@ -1,0 +1,332 @@
+"""Speed and memory figures for seatbatch on generated workbooks (`make bench`).
+
+For each case it generates a valid order workbook (benchmarks/generate.py), then times three
+whole processes, each started fresh:
+
+* ``pandas``  -- ``pandas.read_excel(path, sheet_name=None, engine="openpyxl")``: the baseline
+  that the target for ``process`` is measured against, in the same run on the same file;
+* ``quote``   -- ``seatbatch quote WB --partner P-ACME --config samples/seatbatch.toml ...``;
+* ``process`` -- ``seatbatch process ...`` the same, on a fresh ledger.
+
+Wall time is the parent's clock around the child, start to exit. Peak memory is the child's
+own maximum resident set size, from the rusage that ``os.wait4`` returns for exactly that
+child (not ``RUSAGE_CHILDREN``, which is a maximum over all children waited for so far, and
+not GNU time, whose older versions report RSS four times too high).
+
+It prints figures and whether each target is MET or MISSED; it exits 0 either way (2 only on
+a usage error). Targets: large ``process`` faster than ``pandas.read_excel`` on the same
+workbook and under 400 MB peak; the 50-line ``process`` under 1.5 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shlex
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(HERE))
+
+from generate import generate  # noqa: E402
+
+PARTNER = "P-ACME"
+AS_OF = "2026-11-24"
+DEFAULT_CONFIG = ROOT / "samples" / "seatbatch.toml"
+PANDAS_CODE = (
+    'import sys, pandas as pd; pd.read_excel(sys.argv[1], sheet_name=None, engine="openpyxl")'
+)
+LARGE_PEAK_MB = 400.0
+SMALL_WALL_S = 1.5
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    customers: int
+    devices: int
+    lines: int
+
+
+@dataclass
+class Measurement:
+    wall_s: float
+    peak_mb: float
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@dataclass
+class StepResult:
+    case: Case
+    step: str
+    command: list[str]
+    runs: list[Measurement] = field(default_factory=list)
+    status: str = ""
+    invoices: int | None = None
+    note: str = ""
+
+    @property
+    def wall_s(self) -> float:
+        return statistics.median(m.wall_s for m in self.runs)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(m.peak_mb for m in self.runs)
+
+    @property
+    def exit_codes(self) -> str:
+        return ",".join(sorted({str(m.exit_code) for m in self.runs}))
+
+    @property
+    def ok(self) -> bool:
+        return all(m.exit_code == 0 for m in self.runs)
+
+
+def parse_case(name: str, text: str) -> Case:
+    try:
+        customers, devices, lines = (int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"--{name}: expected CUSTOMERS,DEVICES,LINES, e.g. 5000,100000,20000; got {text!r}"
+        ) from None
+    return Case(name, customers, devices, lines)
+
+
+def measure(command: list[str], workdir: Path) -> Measurement:
+    """Run `command` as a child process; its wall time and its own peak RSS (MB)."""
+    out_path = workdir / ".child-stdout"
+    err_path = workdir / ".child-stderr"
+    with out_path.open("wb") as out, err_path.open("wb") as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                 cwd=ROOT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - started
+    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen in step
+    # ru_maxrss: kilobytes on Linux and the BSDs, bytes on macOS.
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
+    return Measurement(
+        wall_s=wall,
+        peak_mb=usage.ru_maxrss / scale,
+        exit_code=child.returncode,
+        stdout=out_path.read_text(encoding="utf-8", errors="replace"),
+        stderr=err_path.read_text(encoding="utf-8", errors="replace"),
+    )
+
+
+def seatbatch_command() -> list[str]:
+    beside = Path(sys.executable).parent / "seatbatch"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("seatbatch")
+    if found:
+        return [found]
+    return [sys.executable, "-m", "seatbatch.cli"]
+
+
+def read_manifest(result: StepResult, measurement: Measurement) -> None:
+    """Status and invoice count from the run folder that seatbatch printed on stdout."""
+    lines = [line.strip() for line in measurement.stdout.splitlines() if line.strip()]
+    if not lines:
+        result.note = "no run folder on stdout"
+        return
+    manifest_path = Path(lines[-1]) / "manifest.json"
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        result.note = f"cannot read {manifest_path}: {error}"
+        return
+    result.status = str(manifest.get("status", "?"))
+    result.invoices = len(manifest.get("invoices") or [])
+    rejections = manifest.get("rejections") or []
+    if rejections:
+        codes: dict[str, int] = {}
+        for rejection in rejections:
+            codes[rejection.get("code", "?")] = codes.get(rejection.get("code", "?"), 0) + 1
+        first = rejections[0]
+        result.note = (
+            f"{len(rejections)} rejection(s) {codes}; first: {first.get('sheet')} row "
+            f"{first.get('row')} {first.get('column')}: {first.get('message')} "
+            f"({manifest_path})"
+        )
+
+
+def run_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
+             verbose: bool) -> tuple[list[StepResult], str]:
+    case_dir = workdir / case.name
+    if case_dir.exists():
+        shutil.rmtree(case_dir)
+    case_dir.mkdir(parents=True)
+    workbook = case_dir / f"{case.name}-{case.customers}c-{case.devices}d-{case.lines}l.xlsx"
+    started = time.perf_counter()
+    made = generate(workbook, customers=case.customers, devices=case.devices, lines=case.lines,
+                    seed=seed, as_of=date.fromisoformat(AS_OF))
+    generated = (
+        f"{case.name}: {made.customers} customers, {made.devices} devices, {made.lines} lines "
+        f"({made.subscriptions} subscriptions), {workbook.stat().st_size / 1e6:.1f} MB xlsx, "
+        f"generated in {time.perf_counter() - started:.1f} s -> {workbook}"
+    )
+    print(generated, file=sys.stderr)
+
+    seatbatch = seatbatch_command()
+    results = []
+    for step in ("pandas", "quote", "process"):
+        result = StepResult(case, step, [])
+        for attempt in range(1, repeat + 1):
+            if step == "pandas":
+                command = [sys.executable, "-c", PANDAS_CODE, str(workbook)]
+            else:
+                run_dir = case_dir / f"{step}-{attempt}"
+                run_dir.mkdir()
+                command = [*seatbatch, step, str(workbook), "--partner", PARTNER,
+                           "--config", str(config), "--ledger", str(run_dir / "ledger.db"),
+                           "--out", str(run_dir / "out"), "--as-of", AS_OF]
+            result.command = command
+            if verbose:
+                print("$ " + shlex.join(command), file=sys.stderr)
+            measurement = measure(command, case_dir)
+            result.runs.append(measurement)
+            print(f"  {case.name} {step} #{attempt}: {measurement.wall_s:.2f} s, "
+                  f"{measurement.peak_mb:.0f} MB, exit {measurement.exit_code}", file=sys.stderr)
+            if step != "pandas" and measurement.exit_code in (0, 1):
+                read_manifest(result, measurement)
+            if measurement.exit_code != 0:
+                tail = measurement.stderr.strip().splitlines()[-6:]
+                result.note = (result.note + " | " if result.note else "") + " / ".join(tail)
+        results.append(result)
+    return results, generated
+
+
+def verdict(met: bool) -> str:
+    return "MET" if met else "MISSED"
+
+
+def report(results: list[StepResult], generated: list[str], repeat: int) -> list[str]:
+    lines = []
+    lines.append(f"seatbatch benchmark  as-of {AS_OF}  partner {PARTNER}  "
+                 f"python {platform.python_version()}  {platform.machine()}  "
+                 f"cpus {os.cpu_count()}  repeat {repeat}"
+                 + ("  (wall: median, peak: max)" if repeat > 1 else ""))
+    lines.extend(generated)
+    lines.append("")
+    header = (f"{'case':<7} {'lines':>7} {'devices':>8} {'step':<8} {'wall s':>8} "
+              f"{'peak MB':>8} {'exit':>5} {'status':<10} {'invoices':>8}")
+    lines.append(header)
+    lines.append("-" * len(header))
+    for r in results:
+        invoices = "-" if r.invoices is None else str(r.invoices)
+        status = r.status or ("-" if r.step == "pandas" else "?")
+        lines.append(f"{r.case.name:<7} {r.case.lines:>7} {r.case.devices:>8} {r.step:<8} "
+                     f"{r.wall_s:>8.2f} {r.peak_mb:>8.1f} {r.exit_codes:>5} {status:<10} "
+                     f"{invoices:>8}")
+    notes = [r for r in results if r.note]
+    if notes:
+        lines.append("")
+        for r in notes:
+            lines.append(f"NOTE {r.case.name} {r.step}: {r.note}")
+
+    by = {(r.case.name, r.step): r for r in results}
+    lines.append("")
+    lines.append("Targets")
+    large, baseline = by.get(("large", "process")), by.get(("large", "pandas"))
+    if large and baseline:
+        failed = "" if large.ok else f" (exit {large.exit_codes}: not a valid figure)"
+        lines.append(
+            f"  large process wall {large.wall_s:.2f} s < pandas.read_excel "
+            f"{baseline.wall_s:.2f} s ({large.wall_s / baseline.wall_s:.2f}x): "
+            f"{verdict(large.ok and large.wall_s < baseline.wall_s)}{failed}"
+        )
+        lines.append(
+            f"  large process peak {large.peak_mb:.1f} MB < {LARGE_PEAK_MB:.0f} MB: "
+            f"{verdict(large.ok and large.peak_mb < LARGE_PEAK_MB)}{failed}"
+        )
+    small = by.get(("small", "process"))
+    if small:
+        failed = "" if small.ok else f" (exit {small.exit_codes}: not a valid figure)"
+        lines.append(
+            f"  small process wall {small.wall_s:.2f} s < {SMALL_WALL_S} s: "
+            f"{verdict(small.ok and small.wall_s < SMALL_WALL_S)}{failed}"
+        )
+    if not (large and baseline) and not small:
+        lines.append("  (no target applies to the cases run)")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description="Time pandas.read_excel, seatbatch quote and seatbatch process as whole "
+        "processes on generated workbooks; print wall seconds and peak memory."
+    )
+    parser.add_argument("--large", default="5000,100000,20000", metavar="C,D,L",
+                        help="customers,devices,lines of the large case (default %(default)s)")
+    parser.add_argument("--small", default="10,200,50", metavar="C,D,L",
+                        help="customers,devices,lines of the small case (default %(default)s)")
+    parser.add_argument("--cases", default="large,small",
+                        help="which cases to run, comma-separated (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="runs per step; wall is the median, peak the maximum")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
+    parser.add_argument("--workdir", type=Path,
+                        help="keep workbooks, ledgers and run folders here (e.g. benchmarks/out; "
+                        "a case's folder is replaced each run); default: a temporary folder "
+                        "removed afterwards")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each command")
+    args = parser.parse_args(argv)
+
+    try:
+        cases = {"large": parse_case("large", args.large),
+                 "small": parse_case("small", args.small)}
+    except argparse.ArgumentTypeError as error:
+        parser.error(str(error))
+    chosen = [name.strip() for name in args.cases.split(",") if name.strip()]
+    unknown = [name for name in chosen if name not in cases]
+    if unknown or not chosen:
+        parser.error(f"--cases: choose from large, small; got {args.cases!r}")
+    if args.repeat < 1:
+        parser.error("--repeat must be at least 1")
+    if not args.config.is_file():
+        parser.error(f"--config: no such file {args.config}")
+    config = args.config.resolve()
+
+    temporary = None
+    if args.workdir is None:
+        temporary = tempfile.TemporaryDirectory(prefix="seatbatch-bench-")
+        workdir = Path(temporary.name)
+    else:
+        workdir = args.workdir.resolve()
+        workdir.mkdir(parents=True, exist_ok=True)
+
+    results: list[StepResult] = []
+    generated: list[str] = []
+    try:
+        for name in chosen:
+            case_results, line = run_case(cases[name], workdir, config, args.repeat, args.seed,
+                                          args.verbose)
+            results.extend(case_results)
+            generated.append(line)
+        print("\n".join(report(results, generated, args.repeat)))
+        print("\nCommands (last run of each step):")
+        for r in results:
+            print(f"  {r.case.name} {r.step}: " + shlex.join(r.command))
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

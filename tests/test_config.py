@@ -1,0 +1,134 @@
+"""The configuration: found in the documented order, validated whole, every problem named."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from conftest import CONFIG, Env, order
+from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "seatbatch.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def problems(tmp_path: Path, text: str) -> list[tuple[str, str]]:
+    with pytest.raises(ConfigError) as caught:
+        load_config(write(tmp_path, text))
+    assert caught.value.file.endswith("seatbatch.toml")
+    return caught.value.problems
+
+
+def test_the_test_config_loads(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, CONFIG))
+    assert str(config.partner("P-ACME").discount) == "0.20"
+    assert str(config.term_discounts[3]) == "0.10"
+    assert config.device_types("EUR") == ("Space Pro", "Space Plus", "Space CO2 Mini")
+
+
+def test_every_problem_is_named(tmp_path: Path) -> None:
+    text = CONFIG.replace('"3" = "0.10"', '"3" = "1.5"').replace(
+        'discount = "0.20"', 'discount = 0.2\ncolour = "red"'
+    ).replace('"Space Plus" = "120.00"', '"Space Plus" = "-1"', 1)
+    found = dict(problems(tmp_path, text))
+    assert "rate must be from 0 to below 1" in found['term_discounts."3"']
+    assert "decimal string" in found["partners.P-ACME.discount"]
+    assert found["partners.P-ACME.colour"] == "unknown key"
+    assert "above 0" in found['price_lists[0].seat_price_per_year."Space Plus"']
+
+
+def test_overlapping_price_lists(tmp_path: Path) -> None:
+    duplicate = CONFIG + """
+[[price_lists]]
+currency = "EUR"
+valid_from = "2026-01-01"
+[price_lists.seat_price_per_year]
+"Space Pro" = "160.00"
+"""
+    found = dict(problems(tmp_path, duplicate))
+    assert "overlaps price_lists[0]" in found["price_lists[2]"]
+
+
+def test_bad_toml_and_missing_file(tmp_path: Path) -> None:
+    assert "not valid TOML" in problems(tmp_path, "[issuer\n")[0][1]
+    with pytest.raises(ConfigError) as caught:
+        load_config(tmp_path / "nope.toml")
+    assert "not found" in caught.value.lines()[0]
+
+
+def test_unknown_currency_and_partner_without_price_list(tmp_path: Path) -> None:
+    text = CONFIG.replace('currency = "JPY"', 'currency = "XXQ"').replace(
+        'name = "Other Reseller GmbH"\ncurrency = "EUR"', 'name = "Other"\ncurrency = "USD"'
+    )
+    found = dict(problems(tmp_path, text))
+    assert "ISO 4217" in found["price_lists[1].currency"]
+    assert "no price list is in USD" in found["partners.P-OTHER.currency"]
+
+
+def test_ledger_resolution_order(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = load_config(write(tmp_path, 'ledger = "data/l.db"\n' + CONFIG))
+    monkeypatch.delenv("SEATBATCH_LEDGER", raising=False)
+    assert resolve_ledger(config, None) == str(tmp_path / "data" / "l.db")
+    monkeypatch.setenv("SEATBATCH_LEDGER", "/srv/env.db")
+    assert resolve_ledger(config, None) == "/srv/env.db"
+    assert resolve_ledger(config, "/srv/option.db") == "/srv/option.db"
+    plain = load_config(write(tmp_path, CONFIG))
+    monkeypatch.delenv("SEATBATCH_LEDGER")
+    assert resolve_ledger(plain, None) == str(tmp_path / "seatbatch.db")
+
+
+def test_config_resolution_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("SEATBATCH_CONFIG", raising=False)
+    assert find_config(None) == Path("seatbatch.toml")
+    monkeypatch.setenv("SEATBATCH_CONFIG", "/etc/sb.toml")
+    assert find_config(None) == Path("/etc/sb.toml")
+    assert find_config("x.toml") == Path("x.toml")
+
+
+def test_cli_config_error_is_exit_2_naming_file_and_key(env: Env) -> None:
+    env.config.write_text(CONFIG.replace('"5" = "0.15"', '"5" = "abc"'))
+    result = env.process(env.workbook(orders=[order()]))
+    assert result.code == 2
+    assert "seatbatch.toml" in result.stderr and 'term_discounts."5"' in result.stderr
+    assert result.stdout == ""
+    assert not env.ledger.exists()
+
+
+def test_cli_unknown_partner_is_exit_2_naming_it(env: Env) -> None:
+    result = env.process(env.workbook(orders=[order()]), partner="P-NOBODY")
+    assert result.code == 2
+    assert "P-NOBODY" in result.stderr and "unknown partner" in result.stderr
+    assert env.visible_runs() == []
+
+
+def test_missing_price_for_a_needed_device_type_is_exit_2(env: Env) -> None:
+    env.config.write_text(CONFIG + """
+[[price_lists]]
+currency = "EUR"
+valid_from = "2026-06-01"
+[price_lists.seat_price_per_year]
+"Space Pro" = "155.00"
+""")
+    result = env.process(env.workbook(
+        customers=[{"customer_id": "C-001", "organization": "Org"}],
+        orders=[order(device_type="Space Plus")],
+    ))
+    assert result.code == 2
+    assert "no price for 'Space Plus'" in result.stderr and "price_lists[2]" in result.stderr
+    assert env.count("invoices") == 0
+
+
+def test_env_vars_locate_config_and_ledger(env: Env) -> None:
+    book = env.workbook(customers=[{"customer_id": "C-001", "organization": "Org"}],
+                        orders=[order()])
+    other_ledger = env.root / "from-env.db"
+    result = env.run("process", book, "--partner", "P-ACME", "--as-of", "2026-11-24",
+                     "--out", str(env.out), common=False,
+                     env={"SEATBATCH_CONFIG": str(env.config),
+                          "SEATBATCH_LEDGER": str(other_ledger)})
+    assert result.code == 0, result.stderr
+    assert other_ledger.exists() and not env.ledger.exists()

@@ -1,0 +1,126 @@
+"""Unit and property tests of the money and term arithmetic."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from seatbatch.invoicing import group_invoices
+from seatbatch.model import LineRequest, OrderLine, PricedLine
+from seatbatch.money import D, MoneyError, excel_number_format, minor_unit, round_money
+from seatbatch.pricing import line_amounts
+from seatbatch.terms import add_years, term_of
+
+
+def test_d_refuses_floats_and_garbage() -> None:
+    assert D("150.00") == Decimal("150.00")
+    assert D(3) == Decimal(3)
+    for bad in (0.1, True, "abc", "NaN", "Infinity"):
+        with pytest.raises(MoneyError):
+            D(bad)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("currency", "places"), [("EUR", 2), ("USD", 2), ("GBP", 2),
+                                                   ("NOK", 2), ("SEK", 2), ("JPY", 0)])
+def test_minor_units_come_from_iso_4217(currency: str, places: int) -> None:
+    assert minor_unit(currency) == places
+
+
+def test_round_half_up() -> None:
+    assert round_money(Decimal("0.005"), "EUR") == Decimal("0.01")
+    assert round_money(Decimal("0.0049"), "EUR") == Decimal("0.00")
+    assert round_money(Decimal("2.5"), "JPY") == Decimal("3")
+    assert round_money(Decimal("-0.005"), "EUR") == Decimal("-0.01")
+    assert excel_number_format("JPY") == "#,##0"
+    assert excel_number_format("EUR") == "#,##0.00"
+
+
+def test_add_years_29_february() -> None:
+    assert add_years(date(2028, 2, 29), 1) == date(2029, 2, 28)
+    assert add_years(date(2028, 2, 29), 4) == date(2032, 2, 29)
+    assert add_years(date(2026, 11, 24), 3) == date(2029, 11, 24)
+
+
+def test_term_days_count_leap_days() -> None:
+    term = term_of(date(2026, 11, 24), 3)
+    assert term.days == 1096  # 2028-02-29 is in it
+    assert term.last_day == date(2029, 11, 23)
+    assert term.days_from(date(2029, 11, 23)) == 1
+    assert term.contains(date(2026, 11, 24)) and not term.contains(term.end)
+
+
+def test_spec_worked_example() -> None:
+    """SPEC §4: 1 Space Pro, 3 years, 150.00, partner discount 20% -> 450 / 45 / 81 / 324."""
+    amounts = line_amounts(1, D("150.00"), 3, 1096, 1096, D("0.10"), D("0.20"), "EUR")
+    assert amounts == (D("450.00"), D("45.00"), D("81.00"), D("324.00"))
+
+
+def test_proration_seed_story() -> None:
+    """4 Space Pro added on 2026-11-24 to a 3-year term from 2026-03-02: 829 of 1096 days."""
+    term = term_of(date(2026, 3, 2), 3)
+    prorate = term.days_from(date(2026, 11, 24))
+    assert (prorate, term.days) == (829, 1096)
+    amounts = line_amounts(4, D("150.00"), 3, prorate, term.days, D("0.10"), D("0.20"), "EUR")
+    assert amounts == (D("1361.50"), D("136.15"), D("245.07"), D("980.28"))
+
+
+rates = st.decimals(min_value=0, max_value=Decimal("0.99"), places=3)
+prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), places=2)
+
+
+@given(
+    seats=st.integers(1, 100_000),
+    price=prices,
+    years=st.sampled_from([1, 3, 5]),
+    start=st.dates(date(2020, 1, 1), date(2035, 12, 31)),
+    offset=st.integers(0, 5 * 366),
+    term_rate=rates,
+    partner_rate=rates,
+    currency=st.sampled_from(["EUR", "JPY", "NOK"]),
+)
+def test_line_amounts_add_up(seats: int, price: Decimal, years: int, start: date, offset: int,
+                             term_rate: Decimal, partner_rate: Decimal, currency: str) -> None:
+    term = term_of(start, years)
+    effective = min(start + timedelta(days=offset), term.last_day)
+    prorate = term.days_from(effective)
+    list_amount, term_discount, partner_discount, net = line_amounts(
+        seats, price, years, prorate, term.days, term_rate, partner_rate, currency
+    )
+    places = minor_unit(currency)
+    for amount in (list_amount, term_discount, partner_discount, net):
+        assert isinstance(amount, Decimal)
+        assert -amount.as_tuple().exponent == places  # type: ignore[operator]
+        assert amount >= 0
+    assert net == list_amount - term_discount - partner_discount
+    assert term_discount <= list_amount and partner_discount <= list_amount - term_discount
+    exact = Decimal(seats) * price * years * prorate / term.days
+    assert abs(list_amount - exact) <= Decimal(1).scaleb(-places) / 2
+
+
+def _priced(row: int, net: Decimal, customer: str, po: str | None) -> PricedLine:
+    line = OrderLine(row, f"L{row}", customer, "new", "S", "Space Pro", 1, 3, date(2026, 1, 1),
+                     po, False, "f")
+    term = term_of(date(2026, 1, 1), 3)
+    request = LineRequest(line, None, (customer, "S"), 3, term, term.start, po, False)
+    return PricedLine(request, D("1"), 1, 1, net, D(0), D(0), net)
+
+
+@given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]),
+                          st.sampled_from([None, "PO-1", "PO-2"]),
+                          st.decimals(min_value=0, max_value=10**9, places=2)),
+                min_size=1, max_size=40))
+def test_invoice_total_is_the_sum_of_its_lines(specs: list[tuple[str, str | None, Decimal]],
+                                               ) -> None:
+    lines = [_priced(row, net, c, po) for row, (c, po, net) in enumerate(specs, start=2)]
+    drafts = group_invoices(lines)
+    assert sum(len(d.lines) for d in drafts) == len(lines)
+    for draft in drafts:
+        assert draft.total == sum((line.net_amount for line in draft.lines), Decimal(0))
+        assert {(line.order.customer_id, line.request.po_number) for line in draft.lines} == {
+            (draft.customer_id, draft.po_number)
+        }
+    assert sum(d.total for d in drafts) == sum(n for _, _, n in specs)

@@ -1,0 +1,79 @@
+"""Unit tests of cell parsing, the problem catalogue and the column definitions."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+import pytest
+
+from seatbatch.problems import MESSAGES, Code
+from seatbatch.validate.cells import CellError, as_bool, as_date, as_int
+from seatbatch.validate.columns import normalize_header, sheet_specs
+
+
+def test_every_code_has_one_message_and_codes_are_snake_case() -> None:
+    assert set(MESSAGES) == set(Code)
+    for code in Code:
+        assert code.value == code.value.lower() and " " not in code.value
+
+
+def test_codes_named_in_columns_toml_exist() -> None:
+    for sheet in sheet_specs():
+        for column in sheet.columns:
+            for code in (column.range_code, column.choice_code):
+                assert code is None or code in set(Code)
+
+
+@pytest.mark.parametrize(("given", "expected"), [(3, 3), (3.0, 3), ("3", 3), (" 12 ", 12),
+                                                 ("3.0", 3), (-1, -1), ("1 000", 1000)])
+def test_whole_numbers(given: Any, expected: int) -> None:
+    assert as_int(given) == expected
+
+
+@pytest.mark.parametrize(("given", "code"), [(2.5, Code.NOT_A_WHOLE_NUMBER),
+                                             ("2.5", Code.NOT_A_WHOLE_NUMBER),
+                                             ("three", Code.NOT_A_NUMBER),
+                                             (True, Code.NOT_A_NUMBER),
+                                             (date(2026, 1, 1), Code.NOT_A_NUMBER)])
+def test_not_whole_numbers(given: Any, code: Code) -> None:
+    with pytest.raises(CellError) as caught:
+        as_int(given)
+    assert caught.value.code is code
+
+
+def test_dates() -> None:
+    assert as_date(date(2026, 12, 31)) == date(2026, 12, 31)
+    assert as_date(datetime(2026, 12, 31, 0, 0)) == date(2026, 12, 31)
+    assert as_date("2026-12-31") == date(2026, 12, 31)
+    with pytest.raises(CellError) as caught:
+        as_date("31/12/2026")
+    assert caught.value.code is Code.AMBIGUOUS_DATE
+    assert caught.value.params["example"] == "2026-12-31"
+    with pytest.raises(CellError) as caught:
+        as_date("03.04.2026")
+    assert caught.value.code is Code.AMBIGUOUS_DATE
+    for bad in ("2026-02-30", "tomorrow", 46000.0):
+        with pytest.raises(CellError) as caught:
+            as_date(bad)
+        assert caught.value.code is Code.NOT_A_DATE
+
+
+@pytest.mark.parametrize("word", ["TRUE", "true", "Yes", "y", "1", "x", "X", True, 1, 1.0])
+def test_true_spellings(word: Any) -> None:
+    assert as_bool(word) is True
+
+
+@pytest.mark.parametrize("word", ["FALSE", "no", "N", "0", False, 0])
+def test_false_spellings(word: Any) -> None:
+    assert as_bool(word) is False
+
+
+def test_not_a_boolean() -> None:
+    with pytest.raises(CellError):
+        as_bool("maybe")
+
+
+def test_header_normalisation() -> None:
+    assert normalize_header("Customer ID") == "customerid" == normalize_header("customer_id")
+    assert normalize_header("CUSTOMER-ID") == "customerid"
