@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import sqlite3
 import time
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
 import xlsxwriter
 
-from conftest import AS_OF, Env, customer, device, order
+from conftest import Env, customer, device, order
 
 ACME = [customer("C-001"), customer("C-002")]
 
@@ -209,7 +209,7 @@ def test_other_producers_and_spellings(env: Env) -> None:
                             "Seats", "Term Years", "Start Date", "PO Number",
                             "Separate Invoice", "Accept Terms"])
     orders.write_row(1, 0, ["L1", "C-001", "New", "s", "Space Pro", "2", 3.0])
-    orders.write_datetime(1, 7, AS_OF_DT, date_format)
+    orders.write_datetime(1, 7, datetime(2026, 11, 24), date_format)
     orders.write_row(1, 8, [12345, "n", "Y"])
     orders.write_row(2, 0, ["L2", "C-001", "new", "t", "Space Plus", 1, "1", "2026-11-24", "",
                             "x", "1"])
@@ -223,9 +223,6 @@ def test_other_producers_and_spellings(env: Env) -> None:
     assert len(result.manifest["invoices"]) == 2  # L2 asked for an invoice of its own
     assert [(w["sheet"], w["code"], w["value"]) for w in result.manifest["warnings"]] == [
         ("Customers", "unknown_column", "Notes")]
-
-
-AS_OF_DT = __import__("datetime").datetime(2026, 11, 24)
 
 
 def test_devices_are_the_current_list(env: Env) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 import openpyxl
 import pytest
+
 from conftest import AS_OF, Env, Result, codes, customer, device, order
 
 LEDGER_TABLES = ("invoices", "order_lines", "subscriptions")
@@ -115,6 +116,12 @@ def test_bad_seats(env: Env, seats: Any, code: str, shown: str, words: list[str]
     assert result.manifest["rejections"][0]["value"] == shown
 
 
+def test_quote_of_bad_input_is_rejected_too(env: Env) -> None:
+    result = env.quote(one_line(env, seats=-1))
+    assert_rejected(env, result, [("Orders", 2, "seats", "seats_out_of_range")], "got -1")
+    assert result.manifest["command"] == "quote"
+
+
 def test_rejection_consumes_no_invoice_number(env: Env) -> None:
     bad = env.process(one_line(env, seats=-1))
     assert_rejected(env, bad, [("Orders", 2, "seats", "seats_out_of_range")])
@@ -124,14 +131,13 @@ def test_rejection_consumes_no_invoice_number(env: Env) -> None:
     assert env.invoice_numbers() == ["INV-2026-000001"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a term_years that fails its own check (2) is also reported as required_for_new "
-    "('term_years is required when action is new') although the cell is not empty, and that "
-    "second message replaces the useful one in the cell's comment in rejected.xlsx"))
 def test_term_years_not_allowed(env: Env) -> None:
     result = env.process(one_line(env, term_years=2))
     assert_rejected(env, result, [("Orders", 2, "term_years", "term_not_allowed")],
                     "got 2", "1, 3 or 5")
+    orders = openpyxl.load_workbook(result.folder / "rejected.xlsx")["Orders"]
+    comment = orders.cell(2, column_of(orders, "term_years")).comment
+    assert comment is not None and "1, 3 or 5" in comment.text
 
 
 def test_device_type_typo_suggests_the_near_miss(env: Env) -> None:
@@ -166,14 +172,13 @@ def test_unknown_customer(env: Env) -> None:
                     "'C-404'", "Customers sheet", "P-ACME")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "an ambiguous start_date on a new line is also reported as required_for_new "
-    "('start_date is required when action is new') although the cell holds '31/12/2026', and "
-    "that message replaces the suggestion 2026-12-31 in the cell's comment in rejected.xlsx"))
 def test_ambiguous_date_suggests_iso(env: Env) -> None:
     result = env.process(one_line(env, start_date="31/12/2026"))
     assert_rejected(env, result, [("Orders", 2, "start_date", "ambiguous_date")],
                     "'31/12/2026'", "2026-12-31", "YYYY-MM-DD")
+    orders = openpyxl.load_workbook(result.folder / "rejected.xlsx")["Orders"]
+    comment = orders.cell(2, column_of(orders, "start_date")).comment
+    assert comment is not None and "2026-12-31" in comment.text
 
 
 @pytest.mark.parametrize(
@@ -243,6 +248,12 @@ def test_another_partners_subscription_reads_as_unknown(env: Env) -> None:
     for secret in ("P-OTHER", "Other Reseller", "Secret Widgets", "secret.example",
                    "PO-SECRET", "INV-2026-000001"):
         assert secret not in published
+
+    # Nor is the other partner's customer C-001 a customer of P-ACME.
+    unnamed = env.process(env.workbook("unnamed.xlsx", orders=[order("A-3")]))
+    assert_rejected(env, unnamed, [("Orders", 2, "customer_id", "unknown_customer")],
+                    "'C-001'", "P-ACME", before=before, invoices_before=numbers)
+    assert "Secret Widgets" not in unnamed.stderr + json.dumps(unnamed.manifest)
 
 
 @pytest.mark.parametrize(
@@ -356,7 +367,7 @@ def test_every_problem_of_a_workbook_at_once(env: Env) -> None:
         line("L3", seats="three"),                              # 5
         line("L4", seats=0),                                    # 6
         line("L5", seats=100001),                               # 7
-        order("L6", **{**add, "term_years": 2}),                # 8 (add: see the xfail tests)
+        order("L6", **{**add, "term_years": 2}),                # 8
         line("L7", device_type="Space Pr"),                     # 9
         line("L8", action="renew"),                             # 10
         line("L9", accept_terms="no"),                          # 11

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, select
+from sqlalchemy import create_engine, event, inspect, select
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -104,8 +104,18 @@ def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
             yield connection
 
 
+def _applied(engine: Engine) -> set[int]:
+    with atomic(engine, write=False) as connection:
+        if not inspect(connection).has_table(schema_migrations.name):
+            return set()
+        return set(connection.scalars(select(schema_migrations.c.version)))
+
+
 def migrate(engine: Engine) -> None:
-    """Apply the migrations this ledger has not had yet, in order, recording each."""
+    """Apply the migrations this ledger has not had yet, in order, recording each. An
+    up-to-date ledger is only read, so that opening it never waits for another run's lock."""
+    if {v for v, _, _ in MIGRATIONS} <= _applied(engine):
+        return
     with atomic(engine, write=True) as connection:
         schema_migrations.create(connection, checkfirst=True)
         done = set(connection.scalars(select(schema_migrations.c.version)))

@@ -35,7 +35,7 @@ def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
 
 def write_all(invoices: Sequence[Invoice], folder: Path, progress: Progress) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    workers = min(os.cpu_count() or 1, 4)
+    workers = min(os.cpu_count() or 1, 8)
     chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
     if len(invoices) < PARALLEL_FROM or workers < 2:
         for chunk in progress.iterate(chunks, "Writing invoices"):

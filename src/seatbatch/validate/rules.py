@@ -34,6 +34,7 @@ class Context:
     devices: list[Device]
     orders: list[OrderLine]  # lines not committed before (already-processed ones are left out)
     broken_customers: frozenset[str] = field(default_factory=frozenset)  # rows that did not parse
+    failed_cells: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
 
     def knows_customer(self, customer_id: str) -> bool:
         return customer_id in self.customers or customer_id in self.view.customers
@@ -72,10 +73,10 @@ def new_lines_complete(ctx: Context) -> Iterator[Problem]:
     for line in ctx.orders:
         if line.action != "new":
             continue
-        if line.term_years is None:
-            yield problem(Code.REQUIRED_FOR_NEW, ORDERS, line.row, "term_years")
-        if line.start_date is None:
-            yield problem(Code.REQUIRED_FOR_NEW, ORDERS, line.row, "start_date")
+        for name in ("term_years", "start_date"):
+            given_but_bad = (ORDERS, line.row, name) in ctx.failed_cells
+            if getattr(line, name) is None and not given_but_bad:
+                yield problem(Code.REQUIRED_FOR_NEW, ORDERS, line.row, name)
 
 
 def start_in_window(ctx: Context) -> Iterator[Problem]:

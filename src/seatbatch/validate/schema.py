@@ -26,10 +26,15 @@ COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 
 @dataclass
 class CheckedSheet:
-    """Typed rows (a failed cell is None) in sheet order, with every problem found."""
+    """Typed values by column (a failed or empty cell is None), rows in sheet order, with every
+    problem found. A column the sheet does not have reads as all None."""
 
-    rows: list[tuple[int, dict[str, Any]]]
+    rows: list[int]
+    values: dict[str, list[Any]]
     problems: list[Problem]
+
+    def column(self, name: str) -> list[Any]:
+        return self.values.get(name) or [None] * len(self.rows)
 
 
 @cache
@@ -116,65 +121,59 @@ def _params(
 
 def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
     spec = raw.spec
-    present = set(raw.columns)
-    columns = [c for c in spec.columns if c.name in present]
+    columns = [c for c in spec.columns if c.name in raw.columns]
     problems: list[Problem] = []
-    failed: set[tuple[int, str]] = set()
-    typed: dict[str, list[Any]] = {c.name: [] for c in columns}
-    index = [row for row, _ in raw.rows]
+    failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
+    typed: dict[str, list[Any]] = {}
     for column in columns:
         parse = parser_for(column.type, column.choices, device_types)
-        out = typed[column.name]
-        for row, values in raw.rows:
-            value = values[column.name]
+        given = raw.cells[column.name]
+        out: list[Any] = [None] * len(given)
+        for position, value in enumerate(given):
             if value is None:
-                out.append(None)
                 continue
             try:
-                out.append(parse(value))
+                out[position] = parse(value)
             except CellError as error:
-                out.append(None)
-                failed.add((row, column.name))
-                problems.append(problem(error.code, spec.name, row, column.name, value,
-                                        **error.params))
-    frame = pd.DataFrame(typed, index=index, dtype=object)
+                failed[column.name].add(position)
+                problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
+                                        value, **error.params))
+        typed[column.name] = out
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.rows)), dtype=object)
     try:
-        build_schema(spec, device_types, present).validate(frame, lazy=True)
+        build_schema(spec, device_types, set(typed)).validate(frame, lazy=True)
     except SchemaErrors as errors:
-        given = dict(raw.rows)
         by_name = {c.name: c for c in columns}
         cases = errors.failure_cases
         first_rows: dict[str, dict[Any, int]] = {}
-        for name, check, row in zip(cases["column"], cases["check"], cases["index"], strict=True):
-            if name not in by_name or row is None or (int(row), name) in failed:
+        for name, check, index in zip(cases["column"], cases["check"], cases["index"],
+                                      strict=True):
+            if name not in by_name or index is None or int(index) in failed[name]:
                 continue
-            row = int(row)
+            position = int(index)
             column = by_name[name]
             if check == "not_nullable":
                 code = Code.TERMS_NOT_ACCEPTED if column.must_be_true else Code.MISSING_VALUE
             else:
                 code = Code(check)
-            value = frame.at[row, name]
+            value = typed[name][position]
             if code is Code.DUPLICATE_VALUE and name not in first_rows:
-                first_rows[name] = _first_rows(frame[name])
-            failed.add((row, name))
+                first_rows[name] = _first_rows(typed[name], raw.rows)
+            failed[name].add(position)
             problems.append(
-                problem(code, spec.name, row, name, given[row][name],
+                problem(code, spec.name, raw.rows[position], name, raw.cells[name][position],
                         **_params(code, column, value, first_rows.get(name, {}), device_types))
             )
-    rows = []
-    for position, row in enumerate(index):
-        rows.append((row, {
-            name: (None if (row, name) in failed else values[position])
-            for name, values in typed.items()
-        }))
-    problems.sort(key=lambda p: (p.row or 0, list(raw.columns).index(p.column)
-                                 if p.column in raw.columns else 0))
-    return CheckedSheet(rows, problems)
+    for name, positions in failed.items():
+        for position in positions:
+            typed[name][position] = None
+    order = {name: i for i, name in enumerate(raw.columns)}
+    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
+    return CheckedSheet(list(raw.rows), typed, problems)
 
 
-def _first_rows(series: pd.Series) -> dict[Any, int]:
+def _first_rows(values: list[Any], rows: list[int]) -> dict[Any, int]:
     first: dict[Any, int] = {}
-    for row, value in zip(series.index, series, strict=True):
-        first.setdefault(value, int(row))
+    for row, value in zip(rows, values, strict=True):
+        first.setdefault(value, row)
     return first

@@ -13,8 +13,13 @@ from seatbatch.model import Committed, Customer, Device, LedgerView, LineRequest
 from seatbatch.problems import Code, Problem, problem
 from seatbatch.validate.columns import sheet_spec
 from seatbatch.validate.rules import Context, Coverage, coverage, resolve, run_rules
-from seatbatch.validate.schema import check_sheet
+from seatbatch.validate.schema import CheckedSheet, check_sheet
 from seatbatch.workbook.read import RawWorkbook
+
+
+CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
+DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
+ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
 
 
 @dataclass(frozen=True)
@@ -57,35 +62,41 @@ def validate(
     for sheet in checked.values():
         problems.extend(sheet.problems)
 
+    empty = CheckedSheet([], {}, [])
+    customers_sheet = checked.get("Customers", empty)
     customers: dict[str, Customer] = {}
-    for row, v in checked["Customers"].rows if "Customers" in checked else []:
-        if _complete(v, ("customer_id", "organization")) and v["customer_id"] not in customers:
-            customers[v["customer_id"]] = Customer(
-                v["customer_id"], v["organization"], v.get("country"), v.get("contact_email"), row
-            )
+    for row, customer_id, organization, country, email in zip(
+        customers_sheet.rows, *map(customers_sheet.column, CUSTOMER_FIELDS), strict=True
+    ):
+        if customer_id is not None and organization is not None and customer_id not in customers:
+            customers[customer_id] = Customer(customer_id, organization, country, email, row)
+
+    devices_sheet = checked.get("Devices", empty)
     devices: list[Device] = []
     broken: set[str] = set()
-    for row, v in checked["Devices"].rows if "Devices" in checked else []:
-        if _complete(v, ("customer_id", "serial_number", "device_type")):
-            devices.append(Device(row, v["customer_id"], v["serial_number"], v["device_type"],
-                                  v.get("deployed_on"), v.get("location")))
-        elif v.get("customer_id"):
-            broken.add(v["customer_id"])
+    for row, customer_id, serial, device_type, deployed_on, location in zip(
+        devices_sheet.rows, *map(devices_sheet.column, DEVICE_FIELDS), strict=True
+    ):
+        if customer_id is not None and serial is not None and device_type is not None:
+            devices.append(Device(row, customer_id, serial, device_type, deployed_on, location))
+        elif customer_id is not None:
+            broken.add(customer_id)
 
+    orders_sheet = checked.get("Orders", empty)
     orders: list[OrderLine] = []
     already: list[Committed] = []
-    required = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
-    for row, v in checked["Orders"].rows if "Orders" in checked else []:
-        if not _complete(v, required) or v.get("accept_terms") is not True:
-            if v.get("customer_id"):
+    names = [c.name for c in sheet_spec("Orders").columns]
+    for row, *cells in zip(orders_sheet.rows, *map(orders_sheet.column, names), strict=True):
+        v = dict(zip(names, cells, strict=True))
+        if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
+            if v["customer_id"]:
                 broken.add(v["customer_id"])
             continue
         line = OrderLine(
             row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
             subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
-            term_years=v.get("term_years"), start_date=v.get("start_date"),
-            po_number=v.get("po_number"), separate_invoice=bool(v.get("separate_invoice")),
-            fingerprint=fingerprint(v),
+            term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
+            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(v),
         )
         committed = view.committed.get(line.order_id)
         if committed is None:
@@ -96,7 +107,9 @@ def validate(
             problems.append(problem(Code.ORDER_ID_CONFLICT, "Orders", row, "order_id",
                                     line.order_id, invoice=committed.invoice_number))
 
-    ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken))
+    failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
+    ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
+                  failed)
     problems.extend(run_rules(ctx))
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))

@@ -20,12 +20,17 @@ from seatbatch.workbook.safety import check_file
 
 @dataclass
 class RawSheet:
-    """A sheet as given: `rows` holds (Excel row, {column: value}) for rows that hold anything."""
+    """A sheet as given, by column: `rows` are the Excel rows that hold anything, and
+    `cells[name][i]` is the value of column `name` in row `rows[i]` (None when empty)."""
 
     spec: SheetSpec
     title: str  # the sheet's name as written in the workbook
     columns: dict[str, int] = field(default_factory=dict)  # column name -> 0-based position
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    cells: dict[str, list[Any]] = field(default_factory=dict)
+
+    def given(self, name: str, row: int) -> Any:
+        return self.cells[name][self.rows.index(row)]
 
 
 @dataclass
@@ -116,7 +121,9 @@ def _read_sheet(
     for column in spec.columns:
         if column.required and column.name not in sheet.columns:
             problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
-    positions = list(sheet.columns.items())
+    positions = list(sheet.columns.values())
+    columns: list[list[Any]] = [[] for _ in positions]
+    width = max(positions, default=-1) + 1
     for excel_row, cells in enumerate(grid, start=2):
         if excel_row > limits.max_rows + 1:
             problems.append(
@@ -126,11 +133,14 @@ def _read_sheet(
                 )
             )
             break
-        values = {
-            name: _clean(cells[at]) if at < len(cells) else None for name, at in positions
-        }
-        if any(v is not None for v in values.values()):
-            sheet.rows.append((excel_row, values))
+        if len(cells) < width:
+            cells = [*cells, *([None] * (width - len(cells)))]
+        values = [_clean(cells[at]) for at in positions]
+        if any(v is not None for v in values):
+            sheet.rows.append(excel_row)
+            for column_values, value in zip(columns, values, strict=True):
+                column_values.append(value)
+    sheet.cells = dict(zip(sheet.columns, columns, strict=True))
     if len(sheet.rows) < spec.min_rows and not any(
         p.sheet == spec.name and p.code is Code.MISSING_COLUMN for p in problems
     ):
