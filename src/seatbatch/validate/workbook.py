@@ -16,7 +16,6 @@ from seatbatch.validate.rules import Context, Coverage, coverage, resolve, run_r
 from seatbatch.validate.schema import CheckedSheet, check_sheet
 from seatbatch.workbook.read import RawWorkbook
 
-
 CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
 DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
 ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")

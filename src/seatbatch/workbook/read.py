@@ -5,7 +5,6 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,10 +79,14 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             continue
         try:
             data = book.get_sheet_by_name(title)
+            if data.height > limits.max_rows + 1:
+                problems.append(problem(Code.TOO_MANY_ROWS, spec.name, None, None,
+                                        rows=data.height - 1, limit=limits.max_rows))
+                continue
             # calamine pads rows from the first, but columns only from the first one used
             first_column = data.start[1] if data.start else 0
-            grid = ([None] * first_column + list(cells) for cells in data.iter_rows())
-            sheet = _read_sheet(spec, title, grid, limits, problems, warnings)
+            grid = data.to_python(skip_empty_area=False)
+            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings)
         except Exception as error:  # a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
@@ -95,18 +98,19 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
 def _read_sheet(
     spec: SheetSpec,
     title: str,
-    grid: Iterator[list[Any]],
-    limits: Limits,
+    grid: list[list[Any]],
+    first_column: int,
     problems: list[Problem],
     warnings: list[Problem],
 ) -> RawSheet:
     sheet = RawSheet(spec, title)
-    header = next(grid, [])
+    header = grid[0] if grid else []
     known = {normalize_header(c.name): c.name for c in spec.columns}
-    for position, cell in enumerate(header):
+    for offset, cell in enumerate(header):
         text = _clean(cell)
         if text is None:
             continue
+        position = first_column + offset
         name = known.get(normalize_header(str(text)))
         if name is None:
             if normalize_header(str(text)) != "errors":  # our own column on a resent rejection
@@ -121,28 +125,25 @@ def _read_sheet(
     for column in spec.columns:
         if column.required and column.name not in sheet.columns:
             problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
-    positions = list(sheet.columns.values())
-    columns: list[list[Any]] = [[] for _ in positions]
-    width = max(positions, default=-1) + 1
-    for excel_row, cells in enumerate(grid, start=2):
-        if excel_row > limits.max_rows + 1:
-            problems.append(
-                problem(
-                    Code.TOO_MANY_ROWS, spec.name, None, None, rows=f"over {limits.max_rows}",
-                    limit=limits.max_rows,
-                )
-            )
-            break
-        if len(cells) < width:
-            cells = [*cells, *([None] * (width - len(cells)))]
-        values = [_clean(cells[at]) for at in positions]
-        if any(v is not None for v in values):
-            sheet.rows.append(excel_row)
-            for column_values, value in zip(columns, values, strict=True):
-                column_values.append(value)
-    sheet.cells = dict(zip(sheet.columns, columns, strict=True))
+    body = grid[1:]
+    columns = [_column(body, at - first_column) for at in sheet.columns.values()]
+    present = [any(v is not None for v in values) for values in zip(*columns, strict=True)]
+    sheet.rows = [row for row, keep in enumerate(present, start=2) if keep]
+    sheet.cells = {
+        name: [v for v, keep in zip(values, present, strict=True) if keep]
+        for name, values in zip(sheet.columns, columns, strict=True)
+    }
     if len(sheet.rows) < spec.min_rows and not any(
         p.sheet == spec.name and p.code is Code.MISSING_COLUMN for p in problems
     ):
         problems.append(problem(Code.EMPTY_SHEET, spec.name, None, None))
     return sheet
+
+
+def _column(body: list[list[Any]], at: int) -> list[Any]:
+    """One column's cells, cleaned: text trimmed, an empty cell (or blank text) None."""
+    return [
+        (cells[at].strip() or None if cells[at].__class__ is str else cells[at])
+        if at < len(cells) else None
+        for cells in body
+    ]
