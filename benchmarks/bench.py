@@ -8,10 +8,23 @@ whole processes, each started fresh:
 * ``quote``   -- ``seatbatch quote WB --partner P-ACME --config samples/seatbatch.toml ...``;
 * ``process`` -- ``seatbatch process ...`` the same, on a fresh ledger.
 
-Wall time is the parent's clock around the child, start to exit. Peak memory is the child's
-own maximum resident set size, from the rusage that ``os.wait4`` returns for exactly that
-child (not ``RUSAGE_CHILDREN``, which is a maximum over all children waited for so far, and
-not GNU time, whose older versions report RSS four times too high).
+Each child runs under a meter that reports that child's own wall time and peak memory:
+
+* ``sample`` (default): benchmarks/meter.py, a small Python process (about 11 MB), starts the
+  child, times it with ``time.perf_counter`` from start to exit, and takes its peak resident
+  set size ("peak MB") from the rusage ``os.wait4`` returns for exactly that child. It also
+  samples, every 50 ms, the memory of the child's whole process tree ("tree PSS MB": the sum
+  of proportional set sizes, so pages that forked workers share with the parent count once;
+  "procs": the most processes seen at once). seatbatch writes invoices in a pool of worker
+  processes, and "peak MB" is the largest single process of the tree, not the tree's total.
+* ``wait4``: the same without the sampling (no tree figures).
+* ``time``: GNU ``/usr/bin/time -f "%e %M"`` (wall from this script's clock around it; no tree
+  figures). A cross-check: it agrees with ``wait4``.
+
+Why not the obvious ways: ``RUSAGE_CHILDREN`` is the maximum over every child waited for so
+far, not per child; and on Linux a child started straight from this script inherits this
+script's own high-water mark (the generator's memory) through fork/exec, so its ru_maxrss
+would never read below it. All meters start the child from a small process instead.
 
 It prints figures and whether each target is MET or MISSED; it exits 0 either way (2 only on
 a usage error). Targets: large ``process`` faster than ``pandas.read_excel`` on the same
@@ -66,6 +79,9 @@ class Measurement:
     exit_code: int
     stdout: str
     stderr: str
+    tree_pss_mb: float | None = None
+    tree_rss_mb: float | None = None
+    processes: int | None = None
 
 
 @dataclass
@@ -87,6 +103,21 @@ class StepResult:
         return max(m.peak_mb for m in self.runs)
 
     @property
+    def tree_pss_mb(self) -> float | None:
+        figures = [m.tree_pss_mb for m in self.runs if m.tree_pss_mb is not None]
+        return max(figures) if figures else None
+
+    @property
+    def tree_rss_mb(self) -> float | None:
+        figures = [m.tree_rss_mb for m in self.runs if m.tree_rss_mb is not None]
+        return max(figures) if figures else None
+
+    @property
+    def processes(self) -> int | None:
+        figures = [m.processes for m in self.runs if m.processes is not None]
+        return max(figures) if figures else None
+
+    @property
     def exit_codes(self) -> str:
         return ",".join(sorted({str(m.exit_code) for m in self.runs}))
 
@@ -105,26 +136,43 @@ def parse_case(name: str, text: str) -> Case:
     return Case(name, customers, devices, lines)
 
 
-def measure(command: list[str], workdir: Path) -> Measurement:
-    """Run `command` as a child process; its wall time and its own peak RSS (MB)."""
+def measure(command: list[str], workdir: Path, meter: str = "sample") -> Measurement:
+    """Run `command` as a child process under `meter`; its wall time and own peak RSS (MB)."""
     out_path = workdir / ".child-stdout"
     err_path = workdir / ".child-stderr"
+    report_path = workdir / ".child-meter"
+    report_path.unlink(missing_ok=True)
+    if meter == "time":
+        metered = ["/usr/bin/time", "-f", "%e %M %x", "-o", str(report_path), *command]
+    else:
+        sample = [] if meter == "sample" else ["--no-sample"]
+        metered = [sys.executable, str(HERE / "meter.py"), *sample, str(report_path), *command]
     with out_path.open("wb") as out, err_path.open("wb") as err:
         started = time.perf_counter()
-        child = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                                 cwd=ROOT)
-        _, status, usage = os.wait4(child.pid, 0)
-        wall = time.perf_counter() - started
-    child.returncode = os.waitstatus_to_exitcode(status)  # reaped here; keep Popen in step
-    # ru_maxrss: kilobytes on Linux and the BSDs, bytes on macOS.
-    scale = 1024 * 1024 if sys.platform == "darwin" else 1024
-    return Measurement(
-        wall_s=wall,
-        peak_mb=usage.ru_maxrss / scale,
-        exit_code=child.returncode,
-        stdout=out_path.read_text(encoding="utf-8", errors="replace"),
-        stderr=err_path.read_text(encoding="utf-8", errors="replace"),
-    )
+        completed = subprocess.run(metered, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
+                                   cwd=ROOT, check=False)
+        outer_wall = time.perf_counter() - started
+    stdout = out_path.read_text(encoding="utf-8", errors="replace")
+    stderr = err_path.read_text(encoding="utf-8", errors="replace")
+    try:
+        text = report_path.read_text(encoding="utf-8")
+        if meter == "time":
+            # GNU time writes "Command exited with non-zero status N" first when it fails.
+            _, peak_kb, exit_code = text.strip().splitlines()[-1].split()
+            wall, peak_mb, code = outer_wall, int(peak_kb) / 1024, int(exit_code)
+            tree_pss_mb = tree_rss_mb = processes = None
+        else:
+            report = json.loads(text)
+            wall, peak_mb, code = report["wall_s"], report["peak_mb"], report["exit_code"]
+            tree_pss_mb, tree_rss_mb = report["tree_pss_mb"], report["tree_rss_mb"]
+            processes = report["max_processes"]
+    except (OSError, ValueError, KeyError) as error:
+        raise SystemExit(
+            f"the {meter} meter failed (exit {completed.returncode}): {error}\n{stderr[-2000:]}"
+        ) from None
+    return Measurement(wall_s=wall, peak_mb=peak_mb, exit_code=code, stdout=stdout,
+                       stderr=stderr, tree_pss_mb=tree_pss_mb, tree_rss_mb=tree_rss_mb,
+                       processes=processes)
 
 
 def seatbatch_command() -> list[str]:
@@ -165,7 +213,7 @@ def read_manifest(result: StepResult, measurement: Measurement) -> None:
 
 
 def run_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
-             verbose: bool) -> tuple[list[StepResult], str]:
+             meter: str, verbose: bool) -> tuple[list[StepResult], str]:
     case_dir = workdir / case.name
     if case_dir.exists():
         shutil.rmtree(case_dir)
@@ -197,10 +245,13 @@ def run_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
             result.command = command
             if verbose:
                 print("$ " + shlex.join(command), file=sys.stderr)
-            measurement = measure(command, case_dir)
+            measurement = measure(command, case_dir, meter)
             result.runs.append(measurement)
+            tree = measurement.tree_pss_mb
             print(f"  {case.name} {step} #{attempt}: {measurement.wall_s:.2f} s, "
-                  f"{measurement.peak_mb:.0f} MB, exit {measurement.exit_code}", file=sys.stderr)
+                  f"peak {measurement.peak_mb:.0f} MB"
+                  + ("" if tree is None else f", tree PSS {tree:.0f} MB")
+                  + f", exit {measurement.exit_code}", file=sys.stderr)
             if step != "pandas" and measurement.exit_code in (0, 1):
                 read_manifest(result, measurement)
             if measurement.exit_code != 0:
@@ -210,28 +261,51 @@ def run_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
     return results, generated
 
 
+def source_version() -> str:
+    """The commit measured, and whether src/ had uncommitted changes."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, check=True,
+                                capture_output=True, text=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "src"], cwd=ROOT,
+                               check=True, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "commit unknown"
+    return f"commit {commit}" + (" + uncommitted src changes" if dirty else "")
+
+
 def verdict(met: bool) -> str:
     return "MET" if met else "MISSED"
 
 
-def report(results: list[StepResult], generated: list[str], repeat: int) -> list[str]:
+def report(results: list[StepResult], generated: list[str], meter: str, version: str,
+           load: float) -> list[str]:
     lines = []
-    lines.append(f"seatbatch benchmark  as-of {AS_OF}  partner {PARTNER}  "
-                 f"python {platform.python_version()}  {platform.machine()}  "
-                 f"cpus {os.cpu_count()}  repeat {repeat}"
-                 + ("  (wall: median, peak: max)" if repeat > 1 else ""))
+    lines.append(f"seatbatch benchmark  {version}  as-of {AS_OF}  partner {PARTNER}  "
+                 f"meter {meter}")
+    lines.append(f"python {platform.python_version()}  {platform.machine()}  "
+                 f"cpus {os.cpu_count()}  load average at start {load:.2f}, at end "
+                 f"{os.getloadavg()[0]:.2f}")
     lines.extend(generated)
     lines.append("")
-    header = (f"{'case':<7} {'lines':>7} {'devices':>8} {'step':<8} {'wall s':>8} "
-              f"{'peak MB':>8} {'exit':>5} {'status':<10} {'invoices':>8}")
+    header = (f"{'case':<6} {'lines':>6} {'devices':>7} {'step':<8} {'runs':>4} {'wall s':>7} "
+              f"{'peak MB':>8} {'tree RSS MB':>11} {'tree PSS MB':>11} {'procs':>5} "
+              f"{'exit':>4} {'status':<10} {'invoices':>8}")
     lines.append(header)
     lines.append("-" * len(header))
     for r in results:
         invoices = "-" if r.invoices is None else str(r.invoices)
         status = r.status or ("-" if r.step == "pandas" else "?")
-        lines.append(f"{r.case.name:<7} {r.case.lines:>7} {r.case.devices:>8} {r.step:<8} "
-                     f"{r.wall_s:>8.2f} {r.peak_mb:>8.1f} {r.exit_codes:>5} {status:<10} "
-                     f"{invoices:>8}")
+        tree = "-" if r.tree_pss_mb is None else f"{r.tree_pss_mb:.1f}"
+        tree_rss = "-" if r.tree_rss_mb is None else f"{r.tree_rss_mb:.1f}"
+        procs = "-" if r.processes is None else str(r.processes)
+        lines.append(f"{r.case.name:<6} {r.case.lines:>6} {r.case.devices:>7} {r.step:<8} "
+                     f"{len(r.runs):>4} {r.wall_s:>7.2f} {r.peak_mb:>8.1f} {tree_rss:>11} "
+                     f"{tree:>11} {procs:>5} {r.exit_codes:>4} {status:<10} {invoices:>8}")
+    lines.append("peak MB: peak RSS of the largest single process (wait4); tree RSS/PSS MB: "
+                 "peak total over the process tree, sampled every 50 ms (RSS counts pages "
+                 "shared by forked workers in each; PSS splits them)")
+    if any(len(r.runs) > 1 for r in results):
+        lines.append("over several runs: wall is the median, memory the maximum")
     notes = [r for r in results if r.note]
     if notes:
         lines.append("")
@@ -245,19 +319,27 @@ def report(results: list[StepResult], generated: list[str], repeat: int) -> list
     if large and baseline:
         failed = "" if large.ok else f" (exit {large.exit_codes}: not a valid figure)"
         lines.append(
-            f"  large process wall {large.wall_s:.2f} s < pandas.read_excel "
-            f"{baseline.wall_s:.2f} s ({large.wall_s / baseline.wall_s:.2f}x): "
+            f"  large process wall {large.wall_s:.3f} s < pandas.read_excel "
+            f"{baseline.wall_s:.3f} s ({large.wall_s / baseline.wall_s:.2f}x): "
             f"{verdict(large.ok and large.wall_s < baseline.wall_s)}{failed}"
         )
         lines.append(
             f"  large process peak {large.peak_mb:.1f} MB < {LARGE_PEAK_MB:.0f} MB: "
             f"{verdict(large.ok and large.peak_mb < LARGE_PEAK_MB)}{failed}"
         )
+        if large.tree_pss_mb is not None and large.tree_rss_mb is not None:
+            lines.append(
+                f"  large process tree ({large.processes} processes) PSS "
+                f"{large.tree_pss_mb:.1f} MB < {LARGE_PEAK_MB:.0f} MB: "
+                f"{verdict(large.ok and large.tree_pss_mb < LARGE_PEAK_MB)}{failed}; "
+                f"RSS {large.tree_rss_mb:.1f} MB < {LARGE_PEAK_MB:.0f} MB: "
+                f"{verdict(large.ok and large.tree_rss_mb < LARGE_PEAK_MB)}{failed}"
+            )
     small = by.get(("small", "process"))
     if small:
         failed = "" if small.ok else f" (exit {small.exit_codes}: not a valid figure)"
         lines.append(
-            f"  small process wall {small.wall_s:.2f} s < {SMALL_WALL_S} s: "
+            f"  small process wall {small.wall_s:.3f} s < {SMALL_WALL_S} s: "
             f"{verdict(small.ok and small.wall_s < SMALL_WALL_S)}{failed}"
         )
     if not (large and baseline) and not small:
@@ -277,13 +359,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--cases", default="large,small",
                         help="which cases to run, comma-separated (default %(default)s)")
     parser.add_argument("--repeat", type=int, default=1,
-                        help="runs per step; wall is the median, peak the maximum")
+                        help="runs per step of the large case (default %(default)s); over "
+                        "several runs wall is the median, peak the maximum")
+    parser.add_argument("--small-repeat", type=int, default=5,
+                        help="runs per step of the small case (default %(default)s)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--workdir", type=Path,
                         help="keep workbooks, ledgers and run folders here (e.g. benchmarks/out; "
                         "a case's folder is replaced each run); default: a temporary folder "
                         "removed afterwards")
+    parser.add_argument("--meter", choices=("sample", "wait4", "time"), default="sample",
+                        help="how each child's wall time and memory are taken: "
+                        "benchmarks/meter.py with os.wait4 and process-tree sampling "
+                        "(default), the same without sampling, or GNU /usr/bin/time")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each command")
     args = parser.parse_args(argv)
 
@@ -296,8 +385,10 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [name for name in chosen if name not in cases]
     if unknown or not chosen:
         parser.error(f"--cases: choose from large, small; got {args.cases!r}")
-    if args.repeat < 1:
-        parser.error("--repeat must be at least 1")
+    if args.repeat < 1 or args.small_repeat < 1:
+        parser.error("--repeat and --small-repeat must be at least 1")
+    if args.meter == "time" and not Path("/usr/bin/time").exists():
+        parser.error("--meter time: /usr/bin/time is not installed")
     if not args.config.is_file():
         parser.error(f"--config: no such file {args.config}")
     config = args.config.resolve()
@@ -310,15 +401,18 @@ def main(argv: list[str] | None = None) -> int:
         workdir = args.workdir.resolve()
         workdir.mkdir(parents=True, exist_ok=True)
 
+    load = os.getloadavg()[0]
+    version = source_version()
     results: list[StepResult] = []
     generated: list[str] = []
     try:
         for name in chosen:
-            case_results, line = run_case(cases[name], workdir, config, args.repeat, args.seed,
-                                          args.verbose)
+            repeat = args.small_repeat if name == "small" else args.repeat
+            case_results, line = run_case(cases[name], workdir, config, repeat, args.seed,
+                                          args.meter, args.verbose)
             results.extend(case_results)
             generated.append(line)
-        print("\n".join(report(results, generated, args.repeat)))
+        print("\n".join(report(results, generated, args.meter, version, load)))
         print("\nCommands (last run of each step):")
         for r in results:
             print(f"  {r.case.name} {r.step}: " + shlex.join(r.command))

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from seatbatch.config import Config, Partner
 from seatbatch.model import (
@@ -35,6 +36,10 @@ class Context:
     orders: list[OrderLine]  # lines not committed before (already-processed ones are left out)
     broken_customers: frozenset[str] = field(default_factory=frozenset)  # rows that did not parse
     failed_cells: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
+
+    @cached_property
+    def coverage(self) -> list[Coverage]:
+        return coverage(self)
 
     def knows_customer(self, customer_id: str) -> bool:
         return customer_id in self.customers or customer_id in self.view.customers
@@ -193,7 +198,7 @@ def coverage(ctx: Context) -> list[Coverage]:
 
 def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
     """After the workbook, seats not ended on the run date >= devices listed (SPEC §2)."""
-    for row in coverage(ctx):
+    for row in ctx.coverage:
         if row.seats >= row.devices or row.first_device_row is None:
             continue
         if row.customer_id in ctx.broken_customers or not ctx.knows_customer(row.customer_id):

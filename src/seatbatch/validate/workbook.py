@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -12,12 +11,13 @@ from seatbatch.config import Config, Partner
 from seatbatch.model import Committed, Customer, Device, LedgerView, LineRequest, OrderLine
 from seatbatch.problems import Code, Problem, problem
 from seatbatch.validate.columns import sheet_spec
-from seatbatch.validate.rules import Context, Coverage, coverage, resolve, run_rules
+from seatbatch.validate.rules import Context, Coverage, resolve, run_rules
 from seatbatch.validate.schema import CheckedSheet, check_sheet
 from seatbatch.workbook.read import RawWorkbook
 
 CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
 DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
+ORDER_COLUMNS = tuple(c.name for c in sheet_spec("Orders").columns)
 ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
 
 
@@ -38,9 +38,7 @@ class Validation:
 
 def fingerprint(values: dict[str, Any]) -> str:
     """The content of an Orders row as given (typed, before defaults), for idempotency."""
-    names = [c.name for c in sheet_spec("Orders").columns]
-    canonical = {name: _plain(values.get(name)) for name in names}
-    text = json.dumps(canonical, sort_keys=True, ensure_ascii=False, default=str)
+    text = "\x1f".join(f"{name}={_plain(values.get(name))!r}" for name in ORDER_COLUMNS)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -84,9 +82,9 @@ def validate(
     orders_sheet = checked.get("Orders", empty)
     orders: list[OrderLine] = []
     already: list[Committed] = []
-    names = [c.name for c in sheet_spec("Orders").columns]
-    for row, *cells in zip(orders_sheet.rows, *map(orders_sheet.column, names), strict=True):
-        v = dict(zip(names, cells, strict=True))
+    for row, *cells in zip(orders_sheet.rows, *map(orders_sheet.column, ORDER_COLUMNS),
+                           strict=True):
+        v = dict(zip(ORDER_COLUMNS, cells, strict=True))
         if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
             if v["customer_id"]:
                 broken.add(v["customer_id"])
@@ -113,7 +111,7 @@ def validate(
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
     return Validation(customers, devices, requests, already, problems, list(raw.warnings),
-                      coverage(ctx))
+                      ctx.coverage)
 
 
 def _sheet_order(name: str) -> int:
