@@ -19,6 +19,7 @@ from seatbatch.ledger.engine import (
     LedgerBusy,
     LedgerError,
     atomic,
+    bulk_insert,
     busy_guard,
     display_url,
     is_busy,
@@ -207,7 +208,7 @@ def _save_customers(
     ]
     fresh = [r for r in rows if r["customer_id"] not in known]
     if fresh:
-        connection.execute(t.customers.insert(), fresh)
+        bulk_insert(connection, t.customers, fresh)
     for row in (r for r in rows if r["customer_id"] in known):
         connection.execute(
             update(t.customers)
@@ -226,7 +227,7 @@ def _save_devices(connection: Connection, partner_id: str, devices: list[Device]
             d.partner_id == partner_id, d.customer_id.in_(named[start:start + 500])
         ))
     if devices:
-        connection.execute(t.devices.insert(), [
+        bulk_insert(connection, t.devices, [
             {"partner_id": partner_id, "serial_number": x.serial_number,
              "customer_id": x.customer_id, "device_type": x.device_type,
              "deployed_on": x.deployed_on, "location": x.location}
@@ -255,7 +256,7 @@ def _create_subscriptions(
             })
             next_id += 1
     if rows:
-        connection.execute(t.subscriptions.insert(), rows)
+        bulk_insert(connection, t.subscriptions, rows)
     return created
 
 
@@ -344,12 +345,11 @@ def _save_invoices(
                 "seats": priced.order.seats, "effective_date": request.effective,
                 "order_id": priced.order.order_id,
             })
-    connection.execute(t.invoices.insert(), invoice_rows)
-    connection.execute(t.invoice_lines.insert(), line_rows)
-    if term_rows:
-        connection.execute(t.subscription_terms.insert(), term_rows)
-    connection.execute(t.seats.insert(), seat_rows)
-    connection.execute(t.order_lines.insert(), order_rows)
+    bulk_insert(connection, t.invoices, invoice_rows)
+    bulk_insert(connection, t.invoice_lines, line_rows)
+    bulk_insert(connection, t.subscription_terms, term_rows)
+    bulk_insert(connection, t.seats, seat_rows)
+    bulk_insert(connection, t.order_lines, order_rows)
 
 
 __all__ = ["InvoiceDateBackwards", "Ledger", "LedgerView", "RunRecord", "StaleView", "busy_guard"]
