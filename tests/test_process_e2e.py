@@ -60,7 +60,7 @@ def test_seed_story_from_the_samples(sample_env: Env) -> None:
     assert "829 of 1096" in flat
     assert formula_cells(added.folder / "invoices" / "INV-2026-000003.xlsx") == []
     html = (added.folder / "invoices" / "INV-2026-000003.html").read_text()
-    assert "1,274.36" in html and "829 of 1096 days" in html and "SUB-000001" in html
+    assert "1,274.36" in html and "829 of 1096&nbsp;days" in html and "SUB-000001" in html
 
 
 def test_spec_worked_example_end_to_end(env: Env) -> None:

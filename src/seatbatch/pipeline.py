@@ -104,6 +104,7 @@ def _write_summary(run: RunFolder, manifest: dict[str, Any], validation: Validat
     html = render(
         "summary.html", manifest=manifest, headline=headline, partner_name=partner.name,
         coverage=validation.coverage if validation else [],
+        customer_names=validation.organizations if validation else {},
     )
     run.path("summary.html").write_text(html, encoding="utf-8")
 

@@ -6,6 +6,8 @@ that it takes the write lock first and waits at most the busy timeout for it."""
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -54,6 +56,21 @@ def sqlite_path(url: str) -> Path | None:
     return None if "://" in url else Path(url)
 
 
+def _wal(cursor: Any) -> None:
+    """Switch a new ledger file to WAL. SQLite answers 'locked' at once, without waiting, when
+    two runs make the same new file at the same moment, so the switch is retried here."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if not is_busy(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def make_engine(url: str) -> Engine:
     path = sqlite_path(url)
     if path is None:
@@ -70,7 +87,7 @@ def make_engine(url: str) -> Engine:
         dbapi_connection.isolation_level = None  # transactions are begun below, not by pysqlite
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-        cursor.execute("PRAGMA journal_mode = WAL")
+        _wal(cursor)
         cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()

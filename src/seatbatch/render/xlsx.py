@@ -24,8 +24,8 @@ from seatbatch.workbook.read import column_letter
 
 LINE_HEADERS = (
     "Order", "Subscription", "Device type", "Seats", "Term (years)", "Service from",
-    "Service to", "Unit price / year", "Proration (days)", "List amount", "Term discount",
-    "Partner discount", "Net amount",
+    "Service to", "Unit price / year", "Proration (days)", "List amount", "Less term discount",
+    "Less partner discount", "Net amount",
 )
 WIDTHS = (14, 14, 18, 8, 8, 12, 12, 14, 14, 14, 14, 14, 14)
 LETTERS = [column_letter(i) for i in range(len(WIDTHS))]

@@ -30,6 +30,7 @@ class Validation:
     problems: list[Problem]
     warnings: list[Problem]
     coverage: list[Coverage]
+    organizations: dict[str, str]  # customer id -> name, of the ledger and this workbook
 
     @property
     def rejected(self) -> bool:
@@ -110,8 +111,10 @@ def validate(
     problems.extend(run_rules(ctx))
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
+    organizations = {k: c.organization for k, c in view.customers.items()}
+    organizations.update((k, c.organization) for k, c in customers.items())
     return Validation(customers, devices, requests, already, problems, list(raw.warnings),
-                      ctx.coverage)
+                      ctx.coverage, organizations)
 
 
 def _sheet_order(name: str) -> int:
