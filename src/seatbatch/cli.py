@@ -3,6 +3,7 @@ become exit codes (0 done, 1 input rejected, 2 usage or configuration, 75 ledger
 
 from __future__ import annotations
 
+import gc
 import sys
 import traceback
 from collections.abc import Callable
@@ -146,6 +147,10 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
+    # A run allocates millions of small objects and almost no reference cycles: collecting
+    # rarely (and never over what start-up imported) saves a tenth of a large run's time.
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     sys.exit(run())
 
 

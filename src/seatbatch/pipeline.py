@@ -26,7 +26,7 @@ from seatbatch.ledger import (
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
 from seatbatch.pricing import price_lines
 from seatbatch.progress import Progress
-from seatbatch.render.files import invoice_file, write_all
+from seatbatch.render.files import InvoiceWriter, invoice_file
 from seatbatch.render.html import render
 from seatbatch.render.manifest import build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
@@ -192,7 +192,8 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     config = settings.config
     partner = config.partner(partner_id)
     source = _workbook(workbook)
-    with _run_folder(settings, "process", partner.id) as run:
+    with (_run_folder(settings, "process", partner.id) as run,
+          InvoiceWriter(run.staging / "invoices", settings.progress) as writer):
         sha = _sha256(source)
         ledger = Ledger.open(settings.ledger_url, create=True)
         try:
@@ -203,12 +204,13 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                     return _reject(run, source, sha, settings, "process", partner,
                                    validation.problems, validation)
                 drafts = group_invoices(price_lines(validation.requests, config, partner))
+                writer.prepare(len(drafts))
                 if not drafts:
                     invoices: list[Invoice] = []
                     break
                 try:
                     invoices = _commit(settings, ledger, view, validation, drafts, run,
-                                       partner, source, sha)
+                                       partner, source, sha, writer.submit)
                     break
                 except StaleView:
                     continue
@@ -216,7 +218,6 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                 raise LedgerBusy("the partner's data kept changing under this run")
         finally:
             ledger.close()
-        write_all(invoices, run.staging / "invoices", settings.progress)
         manifest = build_manifest(
             command="process", status="committed" if invoices else "duplicate",
             as_of=settings.as_of, partner_id=partner.id, currency=partner.currency,
@@ -226,13 +227,15 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         )
         headline = (f"{len(invoices)} invoice(s) issued" if invoices
                     else "nothing new: every line was already processed")
-        folder = _finish(run, manifest, validation, partner, headline)
-        return Outcome(EXIT_OK, folder, [])
+        write_manifest(manifest, run.path("manifest.json"))
+        _write_summary(run, manifest, validation, partner, headline)
+        writer.finish()
+        return Outcome(EXIT_OK, run.publish(), [])
 
 
 def _commit(settings: Settings, ledger: Ledger, view: LedgerView, validation: Validation,
             drafts: list[InvoiceDraft], run: RunFolder, partner: Partner, source: Path,
-            sha: str) -> list[Invoice]:
+            sha: str, on_numbered: Callable[[list[Invoice]], None]) -> list[Invoice]:
     config = settings.config
 
     def build(draft: InvoiceDraft, number: str, created: Any) -> Invoice:
@@ -242,4 +245,4 @@ def _commit(settings: Settings, ledger: Ledger, view: LedgerView, validation: Va
     record = RunRecord(run.name, "process", partner.id, settings.as_of, source.name, sha,
                        run.name)
     return ledger.commit(view, record, config.issuer.invoice_prefix, partner.currency,
-                         validation.customers, validation.devices, drafts, build)
+                         validation.customers, validation.devices, drafts, build, on_numbered)

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -110,14 +111,21 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or names)
-    convert = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-               for name in order]
-    if compiled.positional:
-        params: list[Any] = [
-            tuple(p(row[n]) if p else row[n] for n, p in convert) for row in rows
-        ]
-    else:
-        params = [{n: p(row[n]) if p else row[n] for n, p in convert} for row in rows]
+    processors = [
+        (position, processor)
+        for position, name in enumerate(order)
+        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+    ]
+    values = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+    params: list[Any] = []
+    for row in rows:
+        given = values(row)
+        if processors:
+            given = list(given)
+            for position, processor in processors:
+                given[position] = processor(given[position])
+        params.append(tuple(given) if compiled.positional else dict(zip(order, given,
+                                                                        strict=True)))
     connection.exec_driver_sql(compiled.string, params)
 
 

@@ -66,6 +66,7 @@ class RunRecord:
 
 
 BuildInvoice = Callable[[InvoiceDraft, str, Mapping[tuple[str, str], int]], Invoice]
+OnNumbered = Callable[[list[Invoice]], None]
 
 
 class Ledger:
@@ -112,8 +113,11 @@ class Ledger:
         devices: list[Device],
         drafts: list[InvoiceDraft],
         build: BuildInvoice,
+        on_numbered: OnNumbered | None = None,
     ) -> list[Invoice]:
-        """Everything of one run in one short write transaction, numbered at the end of it."""
+        """Everything of one run in one short write transaction. `on_numbered` sees the
+        invoices as soon as their numbers are taken, before the transaction commits: what it
+        starts must stay invisible unless the commit succeeds."""
         assert self.engine is not None
         with atomic(self.engine, write=True) as connection:
             if _version(connection, view.partner_id) != view.version:
@@ -123,6 +127,8 @@ class Ledger:
             created = _create_subscriptions(connection, view.partner_id, currency, drafts)
             numbers = _take_numbers(connection, series, run.as_of, len(drafts))
             invoices = [build(d, n, created) for d, n in zip(drafts, numbers, strict=True)]
+            if on_numbered is not None:
+                on_numbered(invoices)
             _save_invoices(connection, view.partner_id, run, drafts, invoices, created, series)
             _bump_version(connection, view.partner_id, view.version)
             connection.execute(t.runs.insert().values(

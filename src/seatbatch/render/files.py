@@ -1,19 +1,25 @@
-"""Writing a run's invoice files: thousands of small workbooks, spread over the machine's cores."""
+"""Writing a run's invoice files: thousands of small workbooks, spread over the machine's cores.
+
+Worker processes come from a fork server started early, while the workbook is still being
+validated: they are small (they never hold the workbook) and ready by the time numbers are
+assigned. Files go into the run's staging folder, so writing may start inside the committing
+transaction; a run that does not commit discards them with the folder."""
 
 from __future__ import annotations
 
 import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
+from types import TracebackType
 
 from seatbatch.model import Invoice
 from seatbatch.progress import Progress
 from seatbatch.render.html import render
 from seatbatch.render.xlsx import write_invoice_xlsx
 
-PARALLEL_FROM = 200  # below this, starting workers costs more than it saves
+PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
 CHUNK = 100
 
 
@@ -28,21 +34,53 @@ def write_invoice_files(invoice: Invoice, folder: Path) -> None:
 
 
 def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
     for invoice in invoices:
         write_invoice_files(invoice, folder)
     return len(invoices)
 
 
-def write_all(invoices: Sequence[Invoice], folder: Path, progress: Progress) -> None:
-    folder.mkdir(parents=True, exist_ok=True)
-    workers = min(os.cpu_count() or 1, 8)
-    chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
-    if len(invoices) < PARALLEL_FROM or workers < 2:
-        for chunk in progress.iterate(chunks, "Writing invoices"):
-            _write_chunk(chunk, folder)
-        return
-    context = multiprocessing.get_context("fork" if os.name == "posix" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        futures = [pool.submit(_write_chunk, chunk, folder) for chunk in chunks]
-        for future in progress.iterate(futures, "Writing invoices"):
+def _ready() -> None:
+    """Run once in each worker as it starts, so that the workers exist before they are needed."""
+
+
+class InvoiceWriter:
+    """`prepare(n)` when about n invoices are expected, `submit(invoices)` once they are
+    numbered, `finish()` to wait for every file. Leaving the `with` block stops the workers."""
+
+    def __init__(self, folder: Path, progress: Progress):
+        self.folder = folder
+        self.progress = progress
+        self.pool: ProcessPoolExecutor | None = None
+        self.futures: list[Future[int]] = []
+
+    def __enter__(self) -> InvoiceWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def prepare(self, expected: int) -> None:
+        workers = min(os.cpu_count() or 1, 8)
+        if expected < PARALLEL_FROM or workers < 2 or self.pool is not None:
+            return
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        for _ in range(workers):
+            self.pool.submit(_ready)
+
+    def submit(self, invoices: Sequence[Invoice]) -> None:
+        chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
+        if self.pool is None:
+            for chunk in self.progress.iterate(chunks, "Writing invoices"):
+                _write_chunk(chunk, self.folder)
+            return
+        self.futures = [self.pool.submit(_write_chunk, chunk, self.folder) for chunk in chunks]
+
+    def finish(self) -> None:
+        for future in self.progress.iterate(self.futures, "Writing invoices"):
             future.result()
+        self.futures = []

@@ -8,16 +8,11 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
-from openpyxl.comments import Comment
-from openpyxl.styles import Font, PatternFill
-
 from seatbatch.problems import Problem
 from seatbatch.validate.columns import normalize_header, sheet_spec
 
 AUTHOR = "seatbatch"
-BAD = PatternFill(fill_type="solid", start_color="FFFFC7CE", end_color="FFFFC7CE")
-HEADER = Font(bold=True, color="FF9C0006")
+BAD_COLOR = "FFFFC7CE"
 
 
 def _text(cell: Any, value: str) -> None:
@@ -26,14 +21,14 @@ def _text(cell: Any, value: str) -> None:
     cell.data_type = "s"
 
 
-def _clear_old_marks(ws: Any) -> None:
+def _clear_old_marks(ws: Any, bad: Any, plain: Any) -> None:
     """Marks of an earlier rejection go: the partner may have fixed those cells."""
     for row in ws.iter_rows():
         for cell in row:
             if cell.comment is not None and cell.comment.author == AUTHOR:
                 cell.comment = None
-                if cell.fill == BAD:
-                    cell.fill = PatternFill()
+                if cell.fill == bad:
+                    cell.fill = plain
 
 
 def _headers(ws: Any) -> dict[str, int]:
@@ -52,6 +47,12 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
             by_sheet[p.sheet].append(p)
     if not by_sheet:
         return False
+    # openpyxl is imported here, not at start-up: only a rejected run needs it.
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import Font, PatternFill
+
+    bad = PatternFill(fill_type="solid", start_color=BAD_COLOR, end_color=BAD_COLOR)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -65,12 +66,12 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
             ws = book.create_sheet(sheet_name)
             for column, spec in enumerate(sheet_spec(sheet_name).columns, start=1):
                 _text(ws.cell(1, column), spec.name)
-        _clear_old_marks(ws)
+        _clear_old_marks(ws, bad, PatternFill())
         headers = _headers(ws)
         errors_column = headers.get("errors", ws.max_column + 1)
         header_cell = ws.cell(1, errors_column)
         _text(header_cell, "errors")
-        header_cell.font = HEADER
+        header_cell.font = Font(bold=True, color="FF9C0006")
         for row in range(2, ws.max_row + 1):
             if ws.cell(row, errors_column).value is not None:
                 ws.cell(row, errors_column).value = None
@@ -91,7 +92,7 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
                 if position is None or row == 1:
                     continue
                 cell = ws.cell(row, position)
-                cell.fill = BAD
+                cell.fill = bad
                 cell.comment = Comment(p.message, AUTHOR, width=300, height=100)
     book.save(target)
     return True
