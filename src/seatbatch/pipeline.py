@@ -26,7 +26,7 @@ from seatbatch.ledger import (
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
 from seatbatch.pricing import price_lines
 from seatbatch.progress import Progress
-from seatbatch.render.files import InvoiceWriter, invoice_file
+from seatbatch.render.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
 from seatbatch.render.html import render
 from seatbatch.render.manifest import build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
@@ -195,6 +195,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     with (_run_folder(settings, "process", partner.id) as run,
           InvoiceWriter(run.staging / "invoices", settings.progress) as writer):
         sha = _sha256(source)
+        writer.prepare(source.stat().st_size // BYTES_PER_INVOICE)
         ledger = Ledger.open(settings.ledger_url, create=True)
         try:
             check = _check(settings, ledger, source, partner)

@@ -20,6 +20,7 @@ from seatbatch.render.html import render
 from seatbatch.render.xlsx import write_invoice_xlsx
 
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
+BYTES_PER_INVOICE = 1000  # a workbook this many bytes per expected invoice, at the least
 CHUNK = 100
 
 
@@ -63,6 +64,8 @@ class InvoiceWriter:
             self.pool.shutdown(wait=True, cancel_futures=True)
 
     def prepare(self, expected: int) -> None:
+        """Start the workers if about `expected` invoices are worth them. Starting them before
+        the workbook is read keeps them small: a forked worker shares what its parent held."""
         workers = min(os.cpu_count() or 1, 8)
         if expected < PARALLEL_FROM or workers < 2 or self.pool is not None:
             return
