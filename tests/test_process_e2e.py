@@ -303,3 +303,22 @@ def test_unexpected_failure_is_one_line_and_a_log(env: Env) -> None:
     log = Path(line.rsplit("details: ", 1)[1].rstrip(")"))
     assert "Traceback" in log.read_text()
     assert env.visible_runs() == []
+
+
+def test_an_unwritable_out_folder_is_a_usage_error(env: Env) -> None:
+    blocker = env.root / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    result = env.run("process", env.workbook(orders=[order()]), "--partner", "P-ACME",
+                     "--out", blocker / "runs", "--config", env.config, "--ledger", env.ledger,
+                     common=False)
+    assert result.code == 2
+    assert "cannot make a run folder" in result.stderr
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    from seatbatch.cli import cli
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text()
+    for name, command in cli.commands.items():
+        assert command.help, name
+        assert f"seatbatch {name}" in readme, name

@@ -57,7 +57,9 @@ def _settings(ctx: click.Context) -> Settings:
     as_of_value = meta.get("seatbatch.as_of")
     as_of = as_of_value.date() if as_of_value else date.today()
     out = Path(meta.get("seatbatch.out") or "seatbatch-out")
-    return Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
+    settings = Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
+    meta["seatbatch.settings"] = settings
+    return settings
 
 
 def _report(outcome: Outcome) -> int:
@@ -98,13 +100,12 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 
 
 def _log_unexpected(meta: dict[str, Any]) -> Path:
-    """Keep the traceback of a failure outside any run folder beside the ledger or here."""
-    folder = Path(meta.get("seatbatch.out") or "seatbatch-out")
+    """Keep the traceback of a failure outside any run folder in the ledger's folder (a SQLite
+    ledger), else in the current folder."""
+    settings = meta.get("seatbatch.settings")
+    ledger = Path(settings.ledger_url) if settings and "://" not in settings.ledger_url else None
+    folder = ledger.parent if ledger and ledger.parent.is_dir() else Path.cwd()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:
-        folder = Path.cwd()
     log = folder / f"seatbatch-error-{stamp}.log"
     log.write_text(traceback.format_exc(), encoding="utf-8")
     return log.absolute()

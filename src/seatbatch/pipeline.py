@@ -86,7 +86,10 @@ def _workbook(path: Path) -> Path:
 def _run_folder(settings: Settings, command: str, partner_id: str | None) -> Iterator[RunFolder]:
     """A staged run folder: discarded on a known failure; on an unforeseen one it keeps the
     traceback in error.log and the failure becomes an InternalError naming that file."""
-    run = RunFolder(settings.out, command, partner_id)
+    try:
+        run = RunFolder(settings.out, command, partner_id)
+    except OSError as error:
+        raise UsageError(f"cannot make a run folder in {settings.out}: {error.strerror}") from None
     try:
         yield run
     except (UsageError, ConfigError, LedgerBusy, LedgerError, InvoiceDateBackwards):
