@@ -9,7 +9,8 @@ config=samples/seatbatch.toml
 step() {
   echo "\$ seatbatch $*" >&2
   folder=$(seatbatch "$@" --config "$config")
-  echo "  -> $folder" >&2
+  status=$(sed -n 's/.*"status": "\([a-z_]*\)".*/\1/p' "$folder/manifest.json" | head -n 1)
+  echo "  -> $folder ($status)" >&2
   last=$folder
 }
 
@@ -25,8 +26,13 @@ step process samples/nord-new.xlsx --partner P-NORD --as-of 2026-11-24
 third=$last
 
 echo >&2
-echo "Invoices are in:" >&2
-for folder in "$first" "$second" "$third"; do
-  echo "  $folder/invoices" >&2
-done
-echo "Open $second/summary.html in a browser for the run's summary." >&2
+if [ -d "$first/invoices" ]; then
+  echo "Invoices are in:" >&2
+  for folder in "$first" "$second" "$third"; do
+    echo "  $folder/invoices" >&2
+  done
+  echo "Open $second/summary.html in a browser for the run's summary." >&2
+else
+  echo "Nothing new: the demo ledger already holds every sample line (status duplicate)." >&2
+  echo "Start over with: rm -rf seatbatch-out && make demo" >&2
+fi

@@ -29,7 +29,8 @@ class ConfigError(Exception):
         super().__init__(self.lines()[0] if problems else str(file))
 
     def lines(self) -> list[str]:
-        return [f"{self.file}: {key}: {what}" for key, what in self.problems]
+        return [f"{self.file}: {key}: {what}" if key else f"{self.file}: {what}"
+                for key, what in self.problems]
 
 
 @dataclass(frozen=True)
@@ -148,13 +149,11 @@ def load_config(path: Path) -> Config:
     try:
         raw = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise ConfigError(
-            path, [("(file)", "not found; pass --config or set SEATBATCH_CONFIG")]
-        ) from None
+        raise ConfigError(path, [("", "no such configuration file")]) from None
     except (OSError, UnicodeDecodeError) as error:
-        raise ConfigError(path, [("(file)", f"cannot be read: {error}")]) from None
+        raise ConfigError(path, [("", f"cannot be read: {error}")]) from None
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(path, [("(file)", f"not valid TOML: {error}")]) from None
+        raise ConfigError(path, [("", f"not valid TOML: {error}")]) from None
     reader = _Reader(path)
     config = reader.config(raw)
     if reader.problems or config is None:

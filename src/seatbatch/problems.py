@@ -76,8 +76,9 @@ MESSAGES: dict[Code, str] = {
     Code.NOT_A_WHOLE_NUMBER: "{column} must be a whole number; {value} has a fraction",
     Code.NOT_A_DATE: "{column} must be a date (an Excel date cell or text like 2026-12-31); "
     "'{value}' is not one",
-    Code.AMBIGUOUS_DATE: "'{value}' can be read as more than one date; write it as YYYY-MM-DD "
-    "(for example {example}) or enter it as an Excel date",
+    Code.AMBIGUOUS_DATE: "'{value}' is a date written day/month or month/year first, which is "
+    "read differently from country to country; write it as YYYY-MM-DD (for example {example}) "
+    "or enter it as an Excel date",
     Code.NOT_A_BOOLEAN: "{column} must be yes or no (TRUE/FALSE, yes/no, y/n, 1/0, x or empty); "
     "'{value}' is neither",
     Code.TEXT_TOO_LONG: "{column} may be at most {limit} characters; this one has {length}",

@@ -285,6 +285,7 @@ def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> 
     sheet = _Sheet(currency)
     for position, invoice in enumerate(invoices, start=1):
         _write_invoice(sheet, invoice, f"Estimate {position} of {len(invoices)}")
-    sheet.text(11, f"Quote total {currency}", BOLD)
-    sheet.number(12, sum((i.total for i in invoices), Decimal(0)), sheet.total)
+    if len(invoices) > 1:
+        sheet.text(11, f"Quote total {currency}", BOLD)
+        sheet.number(12, sum((i.total for i in invoices), Decimal(0)), sheet.total)
     _save(path, "Quote", sheet)
