@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from seatbatch.invoicing import group_invoices
 from seatbatch.model import LineRequest, OrderLine, PricedLine
-from seatbatch.money import D, MoneyError, excel_number_format, minor_unit, round_money
+from seatbatch.money import D, MoneyError, minor_unit, round_money
 from seatbatch.pricing import line_amounts
 from seatbatch.terms import add_years, term_of
 
@@ -35,8 +35,6 @@ def test_round_half_up() -> None:
     assert round_money(Decimal("0.0049"), "EUR") == Decimal("0.00")
     assert round_money(Decimal("2.5"), "JPY") == Decimal("3")
     assert round_money(Decimal("-0.005"), "EUR") == Decimal("-0.01")
-    assert excel_number_format("JPY") == "#,##0"
-    assert excel_number_format("EUR") == "#,##0.00"
 
 
 def test_add_years_29_february() -> None:
@@ -124,3 +122,16 @@ def test_invoice_total_is_the_sum_of_its_lines(specs: list[tuple[str, str | None
             (draft.customer_id, draft.po_number)
         }
     assert sum(d.total for d in drafts) == sum(n for _, _, n in specs)
+
+
+def test_an_invoice_document_reads_back_whole() -> None:
+    from seatbatch.documents import invoice_document, invoice_from_document
+    from seatbatch.model import Invoice, InvoiceLine, Party
+
+    line = InvoiceLine("L1", "add", "SUB-000001", "Space Pro", 4, 3, date(2026, 11, 24),
+                       date(2029, 3, 1), D("150.00"), 829, 1096, D("1361.50"), D("136.15"),
+                       D("245.07"), D("980.28"))
+    invoice = Invoice("INV-2026-000003", date(2026, 11, 24), date(2026, 12, 24),
+                      Party("Issuer", ("Street 1",), "NO1"), "P-ACME", Party("Acme", ()),
+                      "C-001", "Harbour", "PO-1", "EUR", D("0.20"), (line,), D("980.28"))
+    assert invoice_from_document(invoice_document(invoice)) == invoice

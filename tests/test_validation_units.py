@@ -77,3 +77,23 @@ def test_not_a_boolean() -> None:
 def test_header_normalisation() -> None:
     assert normalize_header("Customer ID") == "customerid" == normalize_header("customer_id")
     assert normalize_header("CUSTOMER-ID") == "customerid"
+
+
+@pytest.mark.parametrize("given", ["1e999999999", "1e3", "\uff11\uff12", "0x10", "1,5", "--1"])
+def test_text_that_is_not_a_plain_whole_number(given: str) -> None:
+    """Regression: '1e999999999' once hung the run; exponents and non-ASCII digits are out."""
+    with pytest.raises(CellError) as caught:
+        as_int(given)
+    assert caught.value.code is Code.NOT_A_NUMBER
+
+
+def test_huge_whole_numbers_stay_cheap() -> None:
+    assert as_int("9" * 5000) >= 10**18
+    assert as_int(1e300) >= 10**18
+    assert as_int("-3") == -3 and as_int("007") == 7
+
+
+@pytest.mark.parametrize("given", ["2026-W48-2", "20261124", "2026-11-24T00:00"])
+def test_only_plain_iso_dates_as_text(given: str) -> None:
+    with pytest.raises(CellError):
+        as_date(given)

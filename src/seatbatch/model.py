@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from seatbatch.terms import Term
 
@@ -45,6 +46,7 @@ class OrderLine:
     po_number: str | None
     separate_invoice: bool
     fingerprint: str
+    content: Mapping[str, Any] = field(default_factory=dict)  # as given, in JSON values
 
 
 @dataclass(frozen=True)
@@ -93,6 +95,7 @@ class Committed:
     subscription_id: int
     customer_id: str
     label: str | None  # the new-subscription label it was committed under
+    content: Mapping[str, Any] | None = None  # as given when committed
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,3 @@ def format_amount(amount: Decimal, currency: str) -> str:
     """The plain decimal string of a rounded amount, as the manifest carries it."""
     return str(round_money(amount, currency))
 
-
-def excel_number_format(currency: str) -> str:
-    places = minor_unit(currency)
-    return "#,##0" + ("." + "0" * places if places else "")

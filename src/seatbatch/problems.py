@@ -50,6 +50,8 @@ class Code(StrEnum):
     SEATS_SHORT_OF_DEVICES = "seats_short_of_devices"
     ORDER_ID_CONFLICT = "order_id_conflict"
     LABEL_ALREADY_COMMITTED = "label_already_committed"
+    LABEL_LOOKS_LIKE_SUBSCRIPTION = "label_looks_like_subscription"
+    NO_PRICE_ON_DATE = "no_price_on_date"
 
 
 MESSAGES: dict[Code, str] = {
@@ -107,15 +109,21 @@ MESSAGES: dict[Code, str] = {
     "agree on {column}: row {first_row} has '{first_value}', this row has '{value}'",
     Code.UNKNOWN_SUBSCRIPTION: "'{value}' is not a subscription of customer {customer} "
     "(partner {partner}); write the id printed on its invoice, like SUB-000123",
-    Code.SUBSCRIPTION_ENDED: "subscription {value} ended on {last_day}; renew first",
+    Code.SUBSCRIPTION_ENDED: "subscription {subscription} ended on {last_day} (its last day of "
+    "service), before these seats would take effect on {effective}; renew first",
     Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
     "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
     "{workbook_seats}); order {short} more seat(s) or remove devices that are not deployed",
-    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}) with "
-    "other content; give a new line a new order_id",
+    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}); this "
+    "line differs from it ({changes}); give a new line a new order_id",
     Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "
     "committed as {subscription}; to add seats to it, write action 'add' and subscription "
     "{subscription}",
+    Code.LABEL_LOOKS_LIKE_SUBSCRIPTION: "'{value}' looks like a subscription id, but action is "
+    "'new'; to add seats to {value} write action 'add', to start a subscription give it a label "
+    "of your own",
+    Code.NO_PRICE_ON_DATE: "these seats would be priced on {day}, but the first {currency} price "
+    "list is valid from {first}; choose a date on or after {first}",
 }
 
 
@@ -154,6 +162,8 @@ def shown(value: object) -> str:
     """The value as given, as text for a message (long values shortened)."""
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))

@@ -134,6 +134,7 @@ order_lines = Table(
     Column("partner_id", String(64), primary_key=True),
     Column("order_id", String(64), primary_key=True),
     Column("fingerprint", String(64), nullable=False),
+    Column("content", Text, nullable=False),  # the line as given, to name what a conflict changed
     Column("customer_id", String(64), nullable=False),
     Column("label", String(64)),
     Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False),

@@ -80,7 +80,12 @@ class Ledger:
         if path is not None and not create and not path.exists():
             return cls(None)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise LedgerError(
+                    f"cannot make the ledger's folder {path.parent}: {error.strerror}"
+                ) from None
         engine = make_engine(url)
         try:
             migrate(engine)
@@ -194,7 +199,8 @@ def _read_view(connection: Connection, partner_id: str) -> LedgerView:
     o = t.order_lines.c
     committed = {
         row.order_id: Committed(row.order_id, row.fingerprint, row.invoice_number,
-                                row.subscription_id, row.customer_id, row.label)
+                                row.subscription_id, row.customer_id, row.label,
+                                json.loads(row.content))
         for row in connection.execute(select(t.order_lines).where(o.partner_id == partner_id))
     }
     return LedgerView(partner_id, version, customers, subscriptions, committed)
@@ -205,33 +211,45 @@ def _save_customers(
 ) -> None:
     if not customers:
         return
+    """New customers are added; a known one takes the values given, and keeps what it had
+    where the sheet leaves a cell empty."""
     c = t.customers.c
-    known = set(connection.scalars(select(c.customer_id).where(c.partner_id == partner_id)))
-    rows = [
-        {"partner_id": partner_id, "customer_id": x.customer_id, "organization": x.organization,
-         "country": x.country, "contact_email": x.contact_email}
-        for x in customers.values()
-    ]
-    fresh = [r for r in rows if r["customer_id"] not in known]
-    if fresh:
-        bulk_insert(connection, t.customers, fresh)
-    for row in (r for r in rows if r["customer_id"] in known):
-        connection.execute(
-            update(t.customers)
-            .where(c.partner_id == partner_id, c.customer_id == row["customer_id"])
-            .values(organization=row["organization"], country=row["country"],
-                    contact_email=row["contact_email"])
+    stored = {
+        row.customer_id: row
+        for row in connection.execute(
+            select(c.customer_id, c.organization, c.country, c.contact_email)
+            .where(c.partner_id == partner_id)
         )
+    }
+    fresh = []
+    for x in customers.values():
+        given = {"organization": x.organization, "country": x.country,
+                 "contact_email": x.contact_email}
+        before = stored.get(x.customer_id)
+        if before is None:
+            fresh.append({"partner_id": partner_id, "customer_id": x.customer_id, **given})
+            continue
+        changes = {k: v for k, v in given.items() if v is not None and v != getattr(before, k)}
+        if changes:
+            connection.execute(
+                update(t.customers)
+                .where(c.partner_id == partner_id, c.customer_id == x.customer_id)
+                .values(**changes)
+            )
+    bulk_insert(connection, t.customers, fresh)
 
 
 def _save_devices(connection: Connection, partner_id: str, devices: list[Device]) -> None:
-    """The Devices sheet is the partner's current list for the customers it names."""
-    named = sorted({d.customer_id for d in devices})
+    """The Devices sheet is the partner's current list for the customers it names; a device
+    it lists under another customer than before has moved there."""
     d = t.devices.c
-    for start in range(0, len(named), 500):
-        connection.execute(t.devices.delete().where(
-            d.partner_id == partner_id, d.customer_id.in_(named[start:start + 500])
-        ))
+    for column, values in ((d.customer_id, {x.customer_id for x in devices}),
+                           (d.serial_number, {x.serial_number for x in devices})):
+        ordered = sorted(values)
+        for start in range(0, len(ordered), 500):
+            connection.execute(t.devices.delete().where(
+                d.partner_id == partner_id, column.in_(ordered[start:start + 500])
+            ))
     if devices:
         bulk_insert(connection, t.devices, [
             {"partner_id": partner_id, "serial_number": x.serial_number,
@@ -342,7 +360,9 @@ def _save_invoices(
             })
             order_rows.append({
                 "partner_id": partner_id, "order_id": priced.order.order_id,
-                "fingerprint": priced.order.fingerprint, "customer_id": priced.order.customer_id,
+                "fingerprint": priced.order.fingerprint,
+                "content": json.dumps(priced.order.content, ensure_ascii=False),
+                "customer_id": priced.order.customer_id,
                 "label": request.group[1] if request.group else None, "subscription_id": sid,
                 "invoice_number": invoice.number, "run_id": run.run_id,
             })

@@ -54,6 +54,7 @@ class InvoiceWriter:
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
         self.futures: list[Future[int]] = []
+        self.waiting: list[Invoice] = []
 
     def __enter__(self) -> InvoiceWriter:
         return self
@@ -76,14 +77,18 @@ class InvoiceWriter:
             self.pool.submit(_ready)
 
     def submit(self, invoices: Sequence[Invoice]) -> None:
-        chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
+        """Workers start on them at once; without workers they wait for `finish`, so that a
+        small run does not hold the ledger's write lock while its files are written."""
         if self.pool is None:
-            for chunk in self.progress.iterate(chunks, "Writing invoices"):
-                _write_chunk(chunk, self.folder)
+            self.waiting = list(invoices)
             return
+        chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
         self.futures = [self.pool.submit(_write_chunk, chunk, self.folder) for chunk in chunks]
 
     def finish(self) -> None:
+        chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
+        for chunk in self.progress.iterate(chunks, "Writing invoices"):
+            _write_chunk(chunk, self.folder)
         for future in self.progress.iterate(self.futures, "Writing invoices"):
             future.result()
-        self.futures = []
+        self.waiting, self.futures = [], []

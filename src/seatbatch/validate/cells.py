@@ -5,19 +5,22 @@ takes 3 and 3.0 but never 2.5."""
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from seatbatch.problems import Code, shown
 
 TRUE_WORDS = {"true", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "no", "n", "0"}
-_WHOLE = re.compile(r"^[+-]?\d+$")
-_NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
-_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^(\d{1,2})[./-](\d{1,2})[./-](\d{2}|\d{4})$")
+# ASCII digits only: Unicode digits and exponents are not how a partner writes a seat count.
+_WHOLE = re.compile(r"^[+-]?([0-9]+)(\.0*)?$", re.ASCII)
+_FRACTION = re.compile(r"^[+-]?[0-9]*\.[0-9]+$", re.ASCII)
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
+_DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{2}|[0-9]{4})$")
+_HUGE = 10**18  # a whole number beyond any range a column allows; its cell is shown as given
 
 
 class CellError(ValueError):
@@ -34,22 +37,27 @@ def as_text(value: Any) -> str:
 
 
 def as_int(value: Any) -> int:
+    """3, 3.0, "3", " 1 000 " -> a whole number; 2.5 has a fraction; "three", TRUE, 1e3 as text
+    are not numbers."""
     if isinstance(value, bool | date):
         raise CellError(Code.NOT_A_NUMBER)
     if isinstance(value, int):
         return value
-    text = str(value) if isinstance(value, float) else str(value).replace(" ", "")
-    if _WHOLE.match(text):
-        return int(text)
-    if not _NUMBER.match(text):
-        raise CellError(Code.NOT_A_NUMBER)
-    try:
-        number = Decimal(text)
-    except InvalidOperation:
-        raise CellError(Code.NOT_A_NUMBER) from None
-    if number != number.to_integral_value():
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise CellError(Code.NOT_A_NUMBER)
+        if not value.is_integer():
+            raise CellError(Code.NOT_A_WHOLE_NUMBER)
+        return int(value) if abs(value) < _HUGE else _HUGE
+    text = str(value).replace(" ", "")
+    whole = _WHOLE.match(text)
+    if whole:
+        digits = whole.group(1).lstrip("0")
+        number = int(digits or "0") if len(digits) < 19 else _HUGE
+        return -number if text.startswith("-") else number
+    if _FRACTION.match(text):
         raise CellError(Code.NOT_A_WHOLE_NUMBER)
-    return int(number)
+    raise CellError(Code.NOT_A_NUMBER)
 
 
 def as_date(value: Any) -> date:
@@ -58,11 +66,11 @@ def as_date(value: Any) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
-        try:
-            if len(value) == 10:
+        if _ISO_DATE.match(value):
+            try:
                 return date.fromisoformat(value)
-        except ValueError:
-            pass
+            except ValueError:
+                raise CellError(Code.NOT_A_DATE) from None
         match = _DAY_FIRST_OR_MONTH_FIRST.match(value)
         if match:
             raise CellError(Code.AMBIGUOUS_DATE, example=_example(*map(int, match.groups())))

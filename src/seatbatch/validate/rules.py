@@ -17,6 +17,7 @@ from seatbatch.model import (
     OrderLine,
     Subscription,
     parse_subscription_number,
+    subscription_number,
 )
 from seatbatch.problems import Code, Problem, problem
 from seatbatch.terms import term_of
@@ -36,13 +37,20 @@ class Context:
     orders: list[OrderLine]  # lines not committed before (already-processed ones are left out)
     broken_customers: frozenset[str] = field(default_factory=frozenset)  # rows that did not parse
     failed_cells: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
+    listed_customers: frozenset[str] = field(default_factory=frozenset)  # ids the sheet names
+    processed_groups: frozenset[tuple[str, str]] = field(default_factory=frozenset)
 
     @cached_property
     def coverage(self) -> list[Coverage]:
         return coverage(self)
 
     def knows_customer(self, customer_id: str) -> bool:
-        return customer_id in self.customers or customer_id in self.view.customers
+        """In the Customers sheet (even on a row with problems of its own) or in the ledger."""
+        return customer_id in self.listed_customers or customer_id in self.view.customers
+
+    def failed(self, line: OrderLine, column: str) -> bool:
+        """The cell was given but did not pass its own checks (already reported)."""
+        return (ORDERS, line.row, column) in self.failed_cells
 
     @property
     def earliest(self) -> date:
@@ -79,8 +87,7 @@ def new_lines_complete(ctx: Context) -> Iterator[Problem]:
         if line.action != "new":
             continue
         for name in ("term_years", "start_date"):
-            given_but_bad = (ORDERS, line.row, name) in ctx.failed_cells
-            if getattr(line, name) is None and not given_but_bad:
+            if getattr(line, name) is None and not ctx.failed(line, name):
                 yield problem(Code.REQUIRED_FOR_NEW, ORDERS, line.row, name)
 
 
@@ -104,7 +111,7 @@ def new_groups_agree(ctx: Context) -> Iterator[Problem]:
         leader = first.setdefault(key, line)
         for name in GROUP_FIELDS:
             mine, theirs = getattr(line, name), getattr(leader, name)
-            if mine != theirs:
+            if mine != theirs and not (ctx.failed(line, name) or ctx.failed(leader, name)):
                 yield problem(
                     Code.INCONSISTENT_GROUP, ORDERS, line.row, name, mine,
                     label=line.subscription, customer=line.customer_id, first_row=leader.row,
@@ -112,19 +119,26 @@ def new_groups_agree(ctx: Context) -> Iterator[Problem]:
                 )
 
 
-def labels_not_committed(ctx: Context) -> Iterator[Problem]:
+def new_labels_are_new(ctx: Context) -> Iterator[Problem]:
+    """A `new` line may not join a group this workbook already had committed (that would make a
+    second subscription of half a group), nor be labelled like a subscription id."""
     committed = {
         (c.customer_id, c.label): c.subscription_id
         for c in ctx.view.committed.values()
         if c.label is not None
     }
     for line in ctx.orders:
-        taken = committed.get((line.customer_id, line.subscription))
-        if line.action == "new" and taken is not None:
+        if line.action != "new":
+            continue
+        key = (line.customer_id, line.subscription)
+        if key in ctx.processed_groups and key in committed:
             yield problem(
                 Code.LABEL_ALREADY_COMMITTED, ORDERS, line.row, "subscription", line.subscription,
-                customer=line.customer_id, subscription=f"SUB-{taken:06d}",
+                customer=line.customer_id, subscription=subscription_number(committed[key]),
             )
+        elif parse_subscription_number(line.subscription) is not None:
+            yield problem(Code.LABEL_LOOKS_LIKE_SUBSCRIPTION, ORDERS, line.row, "subscription",
+                          line.subscription)
 
 
 def add_targets_exist(ctx: Context) -> Iterator[Problem]:
@@ -143,12 +157,36 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
                 Code.TERM_MISMATCH, ORDERS, line.row, "term_years", line.term_years,
                 subscription=target.number, years=target.term_years,
             )
-        effective = max(line.start_date or ctx.as_of, target.start_date)
+        effective = effective_date(line, target, ctx.as_of)
         if effective >= target.ends:
+            column = "start_date" if line.start_date else "subscription"
             yield problem(
-                Code.SUBSCRIPTION_ENDED, ORDERS, line.row, "subscription", target.number,
-                last_day=(target.ends - timedelta(days=1)).isoformat(),
+                Code.SUBSCRIPTION_ENDED, ORDERS, line.row, column, getattr(line, column),
+                subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
+                effective=effective.isoformat(),
             )
+
+
+def priced_dates_have_price_lists(ctx: Context) -> Iterator[Problem]:
+    """Every line is priced on a day some price list in the partner's currency covers."""
+    currency = ctx.partner.currency
+    starts = sorted(p.valid_from for p in ctx.config.price_lists if p.currency == currency)
+    for line in ctx.orders:
+        target = ctx.target(line) if line.action == "add" else None
+        day = effective_date(line, target, ctx.as_of) if target else line.start_date
+        outside_window = line.start_date is not None and not (
+            ctx.earliest <= line.start_date <= ctx.latest)  # reported as such already
+        if day is not None and starts and day < starts[0] and not outside_window:
+            column = "start_date" if line.start_date else "subscription"
+            yield problem(Code.NO_PRICE_ON_DATE, ORDERS, line.row, column,
+                          getattr(line, column), day=day.isoformat(), currency=currency,
+                          first=starts[0].isoformat())
+
+
+def effective_date(line: OrderLine, target: Subscription, as_of: date) -> date:
+    """When an add line's seats take effect: its start_date (default the run date), but never
+    before the subscription starts."""
+    return max(line.start_date or as_of, target.start_date)
 
 
 @dataclass(frozen=True)
@@ -217,8 +255,9 @@ RULES: tuple[Rule, ...] = (
     new_lines_complete,
     start_in_window,
     new_groups_agree,
-    labels_not_committed,
+    new_labels_are_new,
     add_targets_exist,
+    priced_dates_have_price_lists,
     seats_cover_devices,
 )
 
@@ -246,7 +285,7 @@ def resolve(ctx: Context) -> list[LineRequest]:
             continue
         target = ctx.target(line)
         assert target is not None
-        effective = max(line.start_date or ctx.as_of, target.start_date)
+        effective = effective_date(line, target, ctx.as_of)
         term = target.term_containing(effective)
         assert term is not None
         requests.append(LineRequest(

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from seatbatch.config import Config, Partner
 from seatbatch.model import Committed, Customer, Device, LedgerView, LineRequest, OrderLine
-from seatbatch.problems import Code, Problem, problem
+from seatbatch.problems import Code, Problem, problem, shown
 from seatbatch.validate.columns import sheet_spec
 from seatbatch.validate.rules import Context, Coverage, resolve, run_rules
 from seatbatch.validate.schema import CheckedSheet, check_sheet
@@ -37,14 +38,52 @@ class Validation:
         return bool(self.problems)
 
 
-def fingerprint(values: dict[str, Any]) -> str:
-    """The content of an Orders row as given (typed, before defaults), for idempotency."""
-    text = "\x1f".join(f"{name}={_plain(values.get(name))!r}" for name in ORDER_COLUMNS)
+def content(values: dict[str, Any]) -> dict[str, Any]:
+    """An Orders row as given (typed, before defaults), in plain JSON values."""
+    return {name: _plain(values.get(name)) for name in ORDER_COLUMNS}
+
+
+def fingerprint(given: dict[str, Any]) -> str:
+    """The idempotency key of an order line's content."""
+    text = "\x1f".join(f"{name}={given.get(name)!r}" for name in ORDER_COLUMNS)
     return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _plain(value: Any) -> Any:
     return value.isoformat() if isinstance(value, date) else value
+
+
+def _changes(before: Mapping[str, Any] | None, now: Mapping[str, Any]) -> str:
+    if before is None:
+        return "other content"
+    changed = [
+        f"{name} was '{shown(before.get(name))}', now '{shown(now.get(name))}'"
+        for name in ORDER_COLUMNS if before.get(name) != now.get(name)
+    ]
+    return "; ".join(changed) or "other content"
+
+
+def split_committed(
+    lines: list[OrderLine], view: LedgerView
+) -> tuple[list[OrderLine], list[Committed], list[Problem]]:
+    """New lines; lines an earlier run committed with this same content; conflicts (an
+    order_id committed with other content)."""
+    fresh: list[OrderLine] = []
+    already: list[Committed] = []
+    conflicts: list[Problem] = []
+    for line in lines:
+        committed = view.committed.get(line.order_id)
+        if committed is None:
+            fresh.append(line)
+        elif committed.fingerprint == line.fingerprint:
+            already.append(committed)
+        else:
+            conflicts.append(problem(
+                Code.ORDER_ID_CONFLICT, "Orders", line.row, "order_id", line.order_id,
+                invoice=committed.invoice_number,
+                changes=_changes(committed.content, line.content),
+            ))
+    return fresh, already, conflicts
 
 
 def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
@@ -63,15 +102,18 @@ def validate(
     empty = CheckedSheet([], {}, [])
     customers_sheet = checked.get("Customers", empty)
     customers: dict[str, Customer] = {}
+    broken: set[str] = set()
     for row, customer_id, organization, country, email in zip(
         customers_sheet.rows, *map(customers_sheet.column, CUSTOMER_FIELDS), strict=True
     ):
         if customer_id is not None and organization is not None and customer_id not in customers:
             customers[customer_id] = Customer(customer_id, organization, country, email, row)
+        elif customer_id is not None:
+            broken.add(customer_id)
+    listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
 
     devices_sheet = checked.get("Devices", empty)
     devices: list[Device] = []
-    broken: set[str] = set()
     for row, customer_id, serial, device_type, deployed_on, location in zip(
         devices_sheet.rows, *map(devices_sheet.column, DEVICE_FIELDS), strict=True
     ):
@@ -81,8 +123,7 @@ def validate(
             broken.add(customer_id)
 
     orders_sheet = checked.get("Orders", empty)
-    orders: list[OrderLine] = []
-    already: list[Committed] = []
+    lines: list[OrderLine] = []
     for row, *cells in zip(orders_sheet.rows, *map(orders_sheet.column, ORDER_COLUMNS),
                            strict=True):
         v = dict(zip(ORDER_COLUMNS, cells, strict=True))
@@ -90,24 +131,25 @@ def validate(
             if v["customer_id"]:
                 broken.add(v["customer_id"])
             continue
-        line = OrderLine(
+        given = content(v)
+        lines.append(OrderLine(
             row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
             subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
             term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
-            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(v),
-        )
-        committed = view.committed.get(line.order_id)
-        if committed is None:
-            orders.append(line)
-        elif committed.fingerprint == line.fingerprint:
-            already.append(committed)
-        else:
-            problems.append(problem(Code.ORDER_ID_CONFLICT, "Orders", row, "order_id",
-                                    line.order_id, invoice=committed.invoice_number))
+            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(given),
+            content=given,
+        ))
+    orders, already, conflicts = split_committed(lines, view)
+    problems.extend(conflicts)
+    processed = {c.order_id for c in already}
+    processed_groups = frozenset(
+        (line.customer_id, line.subscription)
+        for line in lines if line.order_id in processed and line.action == "new"
+    )
 
     failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
     ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
-                  failed)
+                  failed, listed, processed_groups)
     problems.extend(run_rules(ctx))
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))

@@ -28,9 +28,6 @@ class RawSheet:
     rows: list[int] = field(default_factory=list)
     cells: dict[str, list[Any]] = field(default_factory=dict)
 
-    def given(self, name: str, row: int) -> Any:
-        return self.cells[name][self.rows.index(row)]
-
 
 @dataclass
 class RawWorkbook:

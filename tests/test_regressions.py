@@ -1,0 +1,95 @@
+"""One test per bug found in review, each named after what went wrong."""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+
+from conftest import CONFIG, Env, codes, customer, device, order
+
+
+def test_seats_with_a_huge_exponent_do_not_hang(env: Env) -> None:
+    started = time.monotonic()
+    result = env.process(env.workbook(customers=[customer()],
+                                      orders=[order(seats="1e999999999")]))
+    assert time.monotonic() - started < 20
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "seats", "not_a_number")]
+
+
+def test_a_device_may_move_to_another_customer(env: Env) -> None:
+    env.process(env.workbook("a.xlsx", customers=[customer("C-001"), customer("C-002")],
+                             devices=[device("SN1", customer_id="C-001")],
+                             orders=[order()]))
+    moved = env.process(env.workbook("b.xlsx", devices=[device("SN1", customer_id="C-002")],
+                                     orders=[order("L2", customer_id="C-002")]))
+    assert moved.code == 0, moved.stderr
+    assert env.query("SELECT customer_id FROM devices WHERE serial_number = 'SN1'") == [
+        ("C-002",)]
+
+
+def test_a_ledger_folder_that_cannot_be_made_is_exit_2(env: Env) -> None:
+    blocker = env.root / "file"
+    blocker.write_text("not a folder")
+    result = env.run("process", env.workbook(orders=[order()]), "--partner", "P-ACME",
+                     "--config", env.config, "--ledger", blocker / "sub" / "l.db",
+                     "--out", env.out, common=False)
+    assert result.code == 2
+    assert "cannot make the ledger's folder" in result.stderr
+
+
+def test_a_date_before_every_price_list_is_a_row_problem(env: Env) -> None:
+    result = env.process(env.workbook(customers=[customer()],
+                                      orders=[order(start_date=date(2025, 12, 1))]))
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "start_date", "no_price_on_date")]
+    assert "2026-01-01" in result.stderr
+
+
+def test_a_label_may_be_used_again_for_a_new_subscription(env: Env) -> None:
+    env.process(env.workbook("a.xlsx", customers=[customer()], orders=[order("L1")]))
+    again = env.process(env.workbook("b.xlsx", orders=[order("L2")]))
+    assert again.code == 0, again.stderr
+    assert again.manifest["invoices"][0]["lines"][0]["subscription_id"] == "SUB-000002"
+
+
+def test_a_line_added_to_a_committed_group_is_rejected(env: Env) -> None:
+    env.process(env.workbook("a.xlsx", customers=[customer()], orders=[order("L1")]))
+    grown = env.process(env.workbook("b.xlsx", orders=[order("L1"), order("L2", seats=3)]))
+    assert grown.code == 1
+    assert codes(grown) == [("Orders", 3, "subscription", "label_already_committed")]
+    assert "SUB-000001" in grown.stderr and "'add'" in grown.stderr
+
+
+def test_a_new_line_labelled_like_a_subscription_id(env: Env) -> None:
+    env.process(env.workbook("a.xlsx", customers=[customer()], orders=[order("L1")]))
+    result = env.process(env.workbook("b.xlsx", orders=[order("L2", subscription="SUB-000001")]))
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "subscription", "label_looks_like_subscription")]
+
+
+def test_empty_customer_cells_keep_what_the_ledger_had(env: Env) -> None:
+    env.process(env.workbook("a.xlsx", customers=[customer(country="NO",
+                                                            contact_email="a@b.no")],
+                             orders=[order()]))
+    env.process(env.workbook("b.xlsx", customers=[customer(organization="New name")],
+                             orders=[order("L2", subscription="S2")]))
+    assert env.query("SELECT organization, country, contact_email FROM customers") == [
+        ("New name", "NO", "a@b.no")]
+
+
+def test_a_bad_customer_row_does_not_make_its_orders_unknown(env: Env) -> None:
+    result = env.process(env.workbook(customers=[customer(organization="x" * 201)],
+                                      orders=[order()]))
+    assert codes(result) == [("Customers", 2, "organization", "text_too_long")]
+
+
+def test_a_bad_term_in_a_group_is_reported_once(env: Env) -> None:
+    result = env.process(env.workbook(customers=[customer()],
+                                      orders=[order("L1"), order("L2", term_years=2)]))
+    assert codes(result) == [("Orders", 3, "term_years", "term_not_allowed")]
+
+
+def test_config_fixture_has_no_2025_price_list() -> None:
+    """The price-date test above relies on the test configuration's first list."""
+    assert 'valid_from = "2025' not in CONFIG
