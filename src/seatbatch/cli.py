@@ -79,21 +79,27 @@ def cli() -> None:
     """Partner order workbooks in; priced, numbered invoices out."""
 
 
-@cli.command("quote")
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--partner", "partner_id", required=True, help="The partner id of seatbatch.toml.")
-@common_options
-@click.pass_context
+def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]:
+    """A command that takes one partner's order workbook."""
+
+    def decorate(function: Callable[..., int]) -> click.Command:
+        wrapped = click.pass_context(common_options(function))
+        wrapped = click.option("--partner", "partner_id", required=True,
+                               help="The partner id of seatbatch.toml.")(wrapped)
+        wrapped = click.argument(
+            "workbook", type=click.Path(dir_okay=False, path_type=Path))(wrapped)
+        return cli.command(name)(wrapped)
+
+    return decorate
+
+
+@workbook_command("quote")
 def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
     return _report(quote(_settings(ctx), workbook, partner_id))
 
 
-@cli.command("process")
-@click.argument("workbook", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--partner", "partner_id", required=True, help="The partner id of seatbatch.toml.")
-@common_options
-@click.pass_context
+@workbook_command("process")
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
     return _report(process(_settings(ctx), workbook, partner_id))

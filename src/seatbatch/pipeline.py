@@ -102,48 +102,63 @@ def _run_folder(settings: Settings, command: str, partner_id: str | None) -> Ite
         raise InternalError(summary, log) from error
 
 
-def _write_summary(run: RunFolder, manifest: dict[str, Any], validation: Validation | None,
-                   partner: Partner, headline: str) -> None:
-    html = render(
-        "summary.html", manifest=manifest, headline=headline, partner_name=partner.name,
-        coverage=validation.coverage if validation else [],
-        customer_names=validation.organizations if validation else {},
-    )
-    run.path("summary.html").write_text(html, encoding="utf-8")
+@dataclass(frozen=True)
+class _WorkbookRun:
+    """What every step of one run over a partner's workbook shares."""
+
+    settings: Settings
+    command: str
+    partner: Partner
+    source: Path
+    sha256: str
+    folder: RunFolder
+
+    def manifest(self, status: str, **parts: Any) -> dict[str, Any]:
+        return build_manifest(
+            command=self.command, status=status, as_of=self.settings.as_of,
+            partner_id=self.partner.id, currency=self.partner.currency,
+            input_file=self.source.name, input_sha256=self.sha256, **parts,
+        )
+
+    def report(self, manifest: dict[str, Any], validation: Validation, headline: str) -> None:
+        """manifest.json and summary.html."""
+        write_manifest(manifest, self.folder.path("manifest.json"))
+        html = render(
+            "summary.html", manifest=manifest, headline=headline,
+            partner_name=self.partner.name, coverage=validation.coverage,
+            customer_names=validation.organizations,
+        )
+        self.folder.path("summary.html").write_text(html, encoding="utf-8")
+
+    def reject(self, validation: Validation) -> Outcome:
+        problems = validation.problems
+        write_rejected(self.source, problems, self.folder.path("rejected.xlsx"))
+        manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
+        count = len(problems)
+        self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")
+        return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
+
+    def read(self, ledger: Ledger) -> Callable[[], tuple[LedgerView, Validation]]:
+        """Read the workbook once; validate it against a fresh view of the ledger each time
+        the result is called."""
+        self.settings.progress.note(f"Reading {self.source.name}")
+        raw = read_workbook(self.source, self.settings.config.limits)
+
+        def against_ledger() -> tuple[LedgerView, Validation]:
+            view = ledger.view(self.partner.id)
+            return view, validate(raw, self.settings.config, self.partner, view,
+                                  self.settings.as_of)
+
+        return against_ledger
 
 
-def _finish(run: RunFolder, manifest: dict[str, Any], validation: Validation | None,
-            partner: Partner, headline: str) -> Path:
-    write_manifest(manifest, run.path("manifest.json"))
-    _write_summary(run, manifest, validation, partner, headline)
-    return run.publish()
-
-
-def _reject(run: RunFolder, source: Path, sha: str, settings: Settings, command: str,
-            partner: Partner, problems: list[Any], validation: Validation | None) -> Outcome:
-    write_rejected(source, problems, run.path("rejected.xlsx"))
-    manifest = build_manifest(
-        command=command, status="rejected", as_of=settings.as_of, partner_id=partner.id,
-        currency=partner.currency, input_file=source.name, input_sha256=sha,
-        rejections=problems, warnings=validation.warnings if validation else [],
-    )
-    count = len(problems)
-    folder = _finish(run, manifest, validation, partner,
-                     f"rejected, {count} problem{'s' if count != 1 else ''}")
-    return Outcome(EXIT_REJECTED, folder, [p.describe() for p in problems])
-
-
-def _check(settings: Settings, ledger: Ledger, source: Path, partner: Partner,
-           ) -> Callable[[], tuple[LedgerView, Validation]]:
-    """Read once; validate against a fresh view of the ledger each time it is called."""
-    settings.progress.note(f"Reading {source.name}")
-    raw = read_workbook(source, settings.config.limits)
-
-    def against_ledger() -> tuple[LedgerView, Validation]:
-        view = ledger.view(partner.id)
-        return view, validate(raw, settings.config, partner, view, settings.as_of)
-
-    return against_ledger
+@contextmanager
+def _workbook_run(settings: Settings, command: str, workbook: Path,
+                  partner_id: str) -> Iterator[_WorkbookRun]:
+    partner = settings.config.partner(partner_id)
+    source = _workbook(workbook)
+    with _run_folder(settings, command, partner.id) as folder:
+        yield _WorkbookRun(settings, command, partner, source, _sha256(source), folder)
 
 
 def _customer_of(validation: Validation, view: LedgerView, customer_id: str) -> Customer:
@@ -153,18 +168,15 @@ def _customer_of(validation: Validation, view: LedgerView, customer_id: str) -> 
 def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     """Validate and price; write the estimate. No ledger change, no numbers."""
     config = settings.config
-    partner = config.partner(partner_id)
-    source = _workbook(workbook)
-    with _run_folder(settings, "quote", partner.id) as run:
-        sha = _sha256(source)
+    with _workbook_run(settings, "quote", workbook, partner_id) as run:
+        partner = run.partner
         ledger = Ledger.open(settings.ledger_url, create=False)
         try:
-            view, validation = _check(settings, ledger, source, partner)()
+            view, validation = run.read(ledger)()
         finally:
             ledger.close()
         if validation.rejected:
-            return _reject(run, source, sha, settings, "quote", partner, validation.problems,
-                           validation)
+            return run.reject(validation)
         drafts = group_invoices(price_lines(validation.requests, config, partner))
         invoices = [
             make_invoice(d, None, settings.as_of, config, partner,
@@ -172,49 +184,43 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             for d in drafts
         ]
         total = sum((i.total for i in invoices), Decimal(0))
-        write_quote_xlsx(invoices, run.path("invoices/quote.xlsx"), partner.currency)
-        run.path("invoices/quote.html").write_text(
+        write_quote_xlsx(invoices, run.folder.path("invoices/quote.xlsx"), partner.currency)
+        run.folder.path("invoices/quote.html").write_text(
             render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
                    total=total),
             encoding="utf-8",
         )
-        status = "quoted" if invoices else "duplicate"
-        manifest = build_manifest(
-            command="quote", status=status, as_of=settings.as_of, partner_id=partner.id,
-            currency=partner.currency, input_file=source.name, input_sha256=sha,
+        manifest = run.manifest(
+            "quoted" if invoices else "duplicate",
             invoices=[(i, "invoices/quote.xlsx") for i in invoices],
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
-        folder = _finish(run, manifest, validation, partner,
-                         f"{len(invoices)} estimated invoice(s), nothing recorded")
-        return Outcome(EXIT_OK, folder, [])
+        run.report(manifest, validation,
+                   f"{len(invoices)} estimated invoice(s), nothing recorded")
+        return Outcome(EXIT_OK, run.folder.publish(), [])
 
 
 def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     """Validate, price, commit to the ledger, write invoices and the summary."""
     config = settings.config
-    partner = config.partner(partner_id)
-    source = _workbook(workbook)
-    with (_run_folder(settings, "process", partner.id) as run,
-          InvoiceWriter(run.staging / "invoices", settings.progress) as writer):
-        sha = _sha256(source)
-        writer.prepare(source.stat().st_size // BYTES_PER_INVOICE)
+    with (_workbook_run(settings, "process", workbook, partner_id) as run,
+          InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
+        partner = run.partner
+        writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
         ledger = Ledger.open(settings.ledger_url, create=True)
         try:
-            check = _check(settings, ledger, source, partner)
+            check = run.read(ledger)
             for _attempt in range(STALE_RETRIES):
                 view, validation = check()
                 if validation.rejected:
-                    return _reject(run, source, sha, settings, "process", partner,
-                                   validation.problems, validation)
+                    return run.reject(validation)
                 drafts = group_invoices(price_lines(validation.requests, config, partner))
                 writer.prepare(len(drafts))
                 if not drafts:
                     invoices: list[Invoice] = []
                     break
                 try:
-                    invoices = _commit(settings, ledger, view, validation, drafts, run,
-                                       partner, source, sha, writer.submit)
+                    invoices = _commit(run, ledger, view, validation, drafts, writer.submit)
                     break
                 except StaleView:
                     continue
@@ -222,31 +228,29 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                 raise LedgerBusy("the partner's data kept changing under this run")
         finally:
             ledger.close()
-        manifest = build_manifest(
-            command="process", status="committed" if invoices else "duplicate",
-            as_of=settings.as_of, partner_id=partner.id, currency=partner.currency,
-            input_file=source.name, input_sha256=sha,
+        manifest = run.manifest(
+            "committed" if invoices else "duplicate",
             invoices=[(i, invoice_file(i)) for i in invoices],
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
-        headline = (f"{len(invoices)} invoice(s) issued" if invoices
-                    else "nothing new: every line was already processed")
-        write_manifest(manifest, run.path("manifest.json"))
-        _write_summary(run, manifest, validation, partner, headline)
+        run.report(manifest, validation,
+                   f"{len(invoices)} invoice(s) issued" if invoices
+                   else "nothing new: every line was already processed")
         writer.finish()
-        return Outcome(EXIT_OK, run.publish(), [])
+        return Outcome(EXIT_OK, run.folder.publish(), [])
 
 
-def _commit(settings: Settings, ledger: Ledger, view: LedgerView, validation: Validation,
-            drafts: list[InvoiceDraft], run: RunFolder, partner: Partner, source: Path,
-            sha: str, on_numbered: Callable[[list[Invoice]], None]) -> list[Invoice]:
-    config = settings.config
+def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,
+            drafts: list[InvoiceDraft], on_numbered: Callable[[list[Invoice]], None],
+            ) -> list[Invoice]:
+    settings, partner = run.settings, run.partner
 
     def build(draft: InvoiceDraft, number: str, created: Any) -> Invoice:
         customer = _customer_of(validation, view, draft.customer_id)
-        return make_invoice(draft, number, settings.as_of, config, partner, customer, created)
+        return make_invoice(draft, number, settings.as_of, settings.config, partner, customer,
+                            created)
 
-    record = RunRecord(run.name, "process", partner.id, settings.as_of, source.name, sha,
-                       run.name)
-    return ledger.commit(view, record, config.issuer.invoice_prefix, partner.currency,
+    record = RunRecord(run.folder.name, run.command, partner.id, settings.as_of,
+                       run.source.name, run.sha256, run.folder.name)
+    return ledger.commit(view, record, settings.config.issuer.invoice_prefix, partner.currency,
                          validation.customers, validation.devices, drafts, build, on_numbered)
