@@ -129,6 +129,9 @@ class _WorkbookRun:
             customer_names=validation.organizations,
         )
         self.folder.path("summary.html").write_text(html, encoding="utf-8")
+        totals = manifest["totals"]
+        amount = f", {totals['net_amount']} {self.partner.currency}" if totals["invoices"] else ""
+        self.settings.progress.note(f"{self.source.name}: {headline}{amount}")
 
     def reject(self, validation: Validation) -> Outcome:
         problems = validation.problems

@@ -11,6 +11,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 
@@ -87,8 +88,10 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
-        for chunk in self.progress.iterate(chunks, "Writing invoices"):
-            _write_chunk(chunk, self.folder)
-        for future in self.progress.iterate(self.futures, "Writing invoices"):
-            future.result()
+        steps = [partial(_write_chunk, chunk, self.folder) for chunk in chunks] + [
+            future.result for future in self.futures
+        ]
+        if steps:
+            for step in self.progress.iterate(steps, "Writing invoices"):
+                step()
         self.waiting, self.futures = [], []
