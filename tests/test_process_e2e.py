@@ -322,3 +322,18 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
     for name, command in cli.commands.items():
         assert command.help, name
         assert f"seatbatch {name}" in readme, name
+
+
+def test_many_invoices_are_written_by_workers(env: Env) -> None:
+    """Over 200 invoices the files are written by worker processes while the commit ends."""
+    count = 230
+    customers = [customer(f"C-{n:03d}") for n in range(count)]
+    orders = [order(f"L{n}", customer_id=f"C-{n:03d}", seats=n % 7 + 1) for n in range(count)]
+    result = env.process(env.workbook(customers=customers, orders=orders))
+    assert result.code == 0, result.stderr
+    numbers = [i["number"] for i in result.manifest["invoices"]]
+    assert numbers == [f"INV-2026-{n:06d}" for n in range(1, count + 1)]
+    written = sorted(p.name for p in (result.folder / "invoices").iterdir())
+    assert written == sorted([f"{n}.xlsx" for n in numbers] + [f"{n}.html" for n in numbers])
+    last = cell_values(result.folder / "invoices" / f"{numbers[-1]}.xlsx")
+    assert float(result.manifest["invoices"][-1]["total"]) in [v for r in last for v in r]
