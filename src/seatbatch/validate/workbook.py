@@ -101,44 +101,11 @@ def validate(
 
     empty = CheckedSheet([], {}, [])
     customers_sheet = checked.get("Customers", empty)
-    customers: dict[str, Customer] = {}
-    broken: set[str] = set()
-    for row, customer_id, organization, country, email in zip(
-        customers_sheet.rows, *map(customers_sheet.column, CUSTOMER_FIELDS), strict=True
-    ):
-        if customer_id is not None and organization is not None and customer_id not in customers:
-            customers[customer_id] = Customer(customer_id, organization, country, email, row)
-        elif customer_id is not None:
-            broken.add(customer_id)
+    customers, broken = _customers(customers_sheet)
+    devices, broken_devices = _devices(checked.get("Devices", empty))
+    lines, broken_lines = _order_lines(checked.get("Orders", empty))
+    broken |= broken_devices | broken_lines
     listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
-
-    devices_sheet = checked.get("Devices", empty)
-    devices: list[Device] = []
-    for row, customer_id, serial, device_type, deployed_on, location in zip(
-        devices_sheet.rows, *map(devices_sheet.column, DEVICE_FIELDS), strict=True
-    ):
-        if customer_id is not None and serial is not None and device_type is not None:
-            devices.append(Device(row, customer_id, serial, device_type, deployed_on, location))
-        elif customer_id is not None:
-            broken.add(customer_id)
-
-    orders_sheet = checked.get("Orders", empty)
-    lines: list[OrderLine] = []
-    for row, *cells in zip(orders_sheet.rows, *map(orders_sheet.column, ORDER_COLUMNS),
-                           strict=True):
-        v = dict(zip(ORDER_COLUMNS, cells, strict=True))
-        if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
-            if v["customer_id"]:
-                broken.add(v["customer_id"])
-            continue
-        given = content(v)
-        lines.append(OrderLine(
-            row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
-            subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
-            term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
-            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(given),
-            content=given,
-        ))
     orders, already, conflicts = split_committed(lines, view)
     problems.extend(conflicts)
     processed = {c.order_id for c in already}
@@ -157,6 +124,55 @@ def validate(
     organizations.update((k, c.organization) for k, c in customers.items())
     return Validation(customers, devices, requests, already, problems, list(raw.warnings),
                       ctx.coverage, organizations)
+
+
+def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
+    """The sheet's customers, and the ids of rows that had problems."""
+    customers: dict[str, Customer] = {}
+    broken: set[str] = set()
+    for row, customer_id, organization, country, email in zip(
+        sheet.rows, *map(sheet.column, CUSTOMER_FIELDS), strict=True
+    ):
+        if customer_id is not None and organization is not None and customer_id not in customers:
+            customers[customer_id] = Customer(customer_id, organization, country, email, row)
+        elif customer_id is not None:
+            broken.add(customer_id)
+    return customers, broken
+
+
+def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
+    """The sheet's devices, and the customers of rows that had problems."""
+    devices: list[Device] = []
+    broken: set[str] = set()
+    for row, customer_id, serial, device_type, deployed_on, location in zip(
+        sheet.rows, *map(sheet.column, DEVICE_FIELDS), strict=True
+    ):
+        if customer_id is not None and serial is not None and device_type is not None:
+            devices.append(Device(row, customer_id, serial, device_type, deployed_on, location))
+        elif customer_id is not None:
+            broken.add(customer_id)
+    return devices, broken
+
+
+def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
+    """The sheet's complete order lines, and the customers of rows that had problems."""
+    lines: list[OrderLine] = []
+    broken: set[str] = set()
+    for row, *cells in zip(sheet.rows, *map(sheet.column, ORDER_COLUMNS), strict=True):
+        v = dict(zip(ORDER_COLUMNS, cells, strict=True))
+        if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
+            if v["customer_id"]:
+                broken.add(v["customer_id"])
+            continue
+        given = content(v)
+        lines.append(OrderLine(
+            row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
+            subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
+            term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
+            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(given),
+            content=given,
+        ))
+    return lines, broken
 
 
 def _sheet_order(name: str) -> int:
