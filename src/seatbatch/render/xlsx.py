@@ -149,9 +149,11 @@ class _Sheet:
     def day(self, column: int, value: date) -> None:
         self.number(column, (value - _EXCEL_EPOCH).days, DATE)
 
-    def next_row(self, skip: int = 1) -> None:
+    def next_row(self, skip: int = 1, height: int | None = None) -> None:
+        """Close the current row (`height` in points for a row of wrapped headers)."""
         if self.cells:
-            self.rows.append(f'<row r="{self.row}">{"".join(self.cells)}</row>')
+            tall = f' ht="{height}" customHeight="1"' if height else ""
+            self.rows.append(f'<row r="{self.row}"{tall}>{"".join(self.cells)}</row>')
             self.cells = []
         self.row += skip
 
@@ -195,7 +197,7 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     sheet.next_row(2)
     for column, header in enumerate(LINE_HEADERS):
         sheet.text(column, header, HEADER)
-    sheet.next_row()
+    sheet.next_row(height=32)
     for line in invoice.lines:
         sheet.text(0, line.order_id)
         sheet.text(1, line.subscription_id or "(new)")
