@@ -16,7 +16,15 @@ import click
 from seatbatch import __version__
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, display_url
-from seatbatch.pipeline import InternalError, Outcome, Settings, UsageError, process, quote
+from seatbatch.pipeline import (
+    InternalError,
+    Outcome,
+    Settings,
+    UsageError,
+    process,
+    quote,
+    render_invoice,
+)
 
 EXIT_USAGE = 2
 EXIT_BUSY = 75
@@ -103,6 +111,15 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
     return _report(process(_settings(ctx), workbook, partner_id))
+
+
+@cli.command("render")
+@click.argument("number")
+@common_options
+@click.pass_context
+def render_command(ctx: click.Context, number: str) -> int:
+    """Write issued invoice NUMBER again from the ledger alone (xlsx and HTML)."""
+    return _report(render_invoice(_settings(ctx), number))
 
 
 def _log_unexpected(meta: dict[str, Any]) -> Path:

@@ -22,6 +22,7 @@ from seatbatch.ledger import (
     LedgerError,
     RunRecord,
     StaleView,
+    display_url,
 )
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
 from seatbatch.pricing import price_lines
@@ -241,6 +242,33 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                    else "nothing new: every line was already processed")
         writer.finish()
         return Outcome(EXIT_OK, run.folder.publish(), [])
+
+
+def render_invoice(settings: Settings, number: str) -> Outcome:
+    """Write an issued invoice again, from the ledger alone, into a new run folder."""
+    ledger = Ledger.open(settings.ledger_url, create=False)
+    try:
+        invoice = ledger.invoice(number.strip())
+    finally:
+        ledger.close()
+    if invoice is None:
+        raise UsageError(f"no invoice {number!r} in the ledger {display_url(settings.ledger_url)}")
+    assert invoice.number is not None
+    with (_run_folder(settings, "render", invoice.partner_id) as folder,
+          InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
+        writer.submit([invoice])
+        writer.finish()
+        manifest = build_manifest(
+            command="render", status="rendered", as_of=settings.as_of,
+            partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
+            input_sha256=None, invoices=[(invoice, invoice_file(invoice))],
+        )
+        write_manifest(manifest, folder.path("manifest.json"))
+        html = render("summary.html", manifest=manifest, headline=f"{invoice.number} again",
+                      partner_name=invoice.bill_to.name, coverage=[],
+                      customer_names={invoice.customer_id: invoice.customer_name})
+        folder.path("summary.html").write_text(html, encoding="utf-8")
+        return Outcome(EXIT_OK, folder.publish(), [])
 
 
 def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,

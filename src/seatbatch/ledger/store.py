@@ -13,7 +13,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
-from seatbatch.documents import invoice_document
+from seatbatch.documents import invoice_document, invoice_from_document
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
     LedgerBusy,
@@ -107,6 +107,16 @@ class Ledger:
             return LedgerView(partner_id, 0)
         with atomic(self.engine, write=False) as connection:
             return _read_view(connection, partner_id)
+
+    def invoice(self, number: str) -> Invoice | None:
+        """An issued invoice, whole, as it was when issued."""
+        if self.engine is None:
+            return None
+        with atomic(self.engine, write=False) as connection:
+            document = connection.scalar(
+                select(t.invoices.c.document).where(t.invoices.c.number == number)
+            )
+        return invoice_from_document(json.loads(document)) if document else None
 
     def commit(
         self,
