@@ -24,6 +24,7 @@ from seatbatch.pipeline import (
     process,
     quote,
     render_invoice,
+    template,
 )
 
 EXIT_USAGE = 2
@@ -111,6 +112,18 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
     return _report(process(_settings(ctx), workbook, partner_id))
+
+
+@cli.command("template")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--partner", "partner_id", help="Pre-fill with this partner's customers, "
+              "devices and subscriptions from the ledger.")
+@common_options
+@click.pass_context
+def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
+    """Write FILE: a blank order workbook with drop-downs and instructions."""
+    click.echo(str(template(_settings(ctx), file, partner_id)))
+    return 0
 
 
 @cli.command("render")

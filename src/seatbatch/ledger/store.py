@@ -108,6 +108,19 @@ class Ledger:
         with atomic(self.engine, write=False) as connection:
             return _read_view(connection, partner_id)
 
+    def devices(self, partner_id: str) -> list[Device]:
+        """The partner's devices as last listed, by customer and serial number."""
+        if self.engine is None:
+            return []
+        d = t.devices.c
+        with atomic(self.engine, write=False) as connection:
+            rows = connection.execute(
+                select(t.devices).where(d.partner_id == partner_id)
+                .order_by(d.customer_id, d.serial_number)
+            )
+            return [Device(0, r.customer_id, r.serial_number, r.device_type, r.deployed_on,
+                           r.location) for r in rows]
+
     def invoice(self, number: str) -> Invoice | None:
         """An issued invoice, whole, as it was when issued."""
         if self.engine is None:

@@ -13,6 +13,37 @@ import openpyxl
 from seatbatch.validate.columns import sheet_specs
 
 Rows = Sequence[Mapping[str, Any]]
+DATE_FORMAT = "yyyy-mm-dd"
+
+
+def put(ws: Any, row: int, column: int, value: Any) -> Any:
+    """One cell: text always as text (never a formula, whatever its first character), dates
+    with a date format, everything else as given."""
+    cell = ws.cell(row, column, value)
+    if isinstance(value, str):
+        cell.data_type = "s"
+    elif isinstance(value, date):
+        cell.number_format = DATE_FORMAT
+    return cell
+
+
+def build_order_workbook(
+    sheets: Mapping[str, Rows], *, extra_columns: Mapping[str, Sequence[str]] | None = None
+) -> Any:
+    """`sheets` maps Customers/Devices/Orders to rows (column name -> value); a sheet left out
+    has its header only. `extra_columns` adds headers after the known ones."""
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for spec in sheet_specs():
+        ws = book.create_sheet(spec.name)
+        headers = [c.name for c in spec.columns] + list((extra_columns or {}).get(spec.name, ()))
+        for column, name in enumerate(headers, start=1):
+            put(ws, 1, column, name)
+        for row_number, row in enumerate(sheets.get(spec.name, ()), start=2):
+            for column, name in enumerate(headers, start=1):
+                if row.get(name) is not None:
+                    put(ws, row_number, column, row[name])
+    return book
 
 
 def write_order_workbook(
@@ -21,23 +52,5 @@ def write_order_workbook(
     *,
     extra_columns: Mapping[str, Sequence[str]] | None = None,
 ) -> Path:
-    """`sheets` maps Customers/Devices/Orders to rows (column name -> value); a sheet left out
-    is written with its header only. `extra_columns` adds headers after the known ones."""
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for spec in sheet_specs():
-        ws = book.create_sheet(spec.name)
-        headers = [c.name for c in spec.columns] + list((extra_columns or {}).get(spec.name, ()))
-        ws.append(headers)
-        for row_number, row in enumerate(sheets.get(spec.name, ()), start=2):
-            for column, name in enumerate(headers, start=1):
-                value = row.get(name)
-                if value is None:
-                    continue
-                cell = ws.cell(row_number, column, value)
-                if isinstance(value, str):
-                    cell.data_type = "s"  # never a formula, whatever the first character
-                elif isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-    book.save(path)
+    build_order_workbook(sheets, extra_columns=extra_columns).save(path)
     return path
