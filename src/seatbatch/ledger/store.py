@@ -35,6 +35,7 @@ from seatbatch.model import (
     InvoiceDraft,
     LedgerView,
     Subscription,
+    parse_subscription_number,
 )
 from seatbatch.terms import Term
 
@@ -332,6 +333,37 @@ def _take_numbers(connection: Connection, series: str, day: date, count: int) ->
     return numbers
 
 
+def _invoice_rows(
+    invoice: Invoice, partner_id: str, run_id: str, series: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An issued invoice as its `invoices` row (with the whole document) and its lines."""
+    assert invoice.number is not None
+    document = invoice_document(invoice)
+    row = {
+        "number": invoice.number, "series": series, "year": invoice.invoice_date.year,
+        "seq": int(invoice.number.rsplit("-", 1)[1]), "partner_id": partner_id,
+        "customer_id": invoice.customer_id, "kind": invoice.kind,
+        "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
+        "currency": invoice.currency, "po_number": invoice.po_number,
+        "total": document["total"], "run_id": run_id,
+        "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
+    }
+    lines = [
+        {
+            "invoice_number": invoice.number, "position": position,
+            "order_id": line.order_id,
+            "subscription_id": parse_subscription_number(line.subscription_id or ""),
+            "device_type": line.device_type, "seats": line.seats,
+            "period_start": line.period_start, "period_end": line.period_end,
+            **{k: shown[k] for k in ("unit_price", "list_amount", "term_discount",
+                                     "partner_discount", "net_amount")},
+        }
+        for position, (line, shown) in enumerate(zip(invoice.lines, document["lines"],
+                                                     strict=True), start=1)
+    ]
+    return row, lines
+
+
 def _save_invoices(
     connection: Connection,
     partner_id: str,
@@ -348,19 +380,10 @@ def _save_invoices(
     term_rows: list[dict[str, Any]] = []
     first_terms: set[int] = set()
     for draft, invoice in zip(drafts, invoices, strict=True):
-        assert invoice.number is not None
-        document = invoice_document(invoice)
-        invoice_rows.append({
-            "number": invoice.number, "series": series, "year": invoice.invoice_date.year,
-            "seq": int(invoice.number.rsplit("-", 1)[1]), "partner_id": partner_id,
-            "customer_id": invoice.customer_id, "kind": invoice.kind,
-            "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
-            "currency": invoice.currency, "po_number": invoice.po_number,
-            "total": document["total"], "run_id": run.run_id,
-            "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
-        })
-        for position, (priced, line) in enumerate(zip(draft.lines, document["lines"],
-                                                      strict=True), start=1):
+        row, lines = _invoice_rows(invoice, partner_id, run.run_id, series)
+        invoice_rows.append(row)
+        line_rows.extend(lines)
+        for priced in draft.lines:
             request = priced.request
             sid = request.subscription_id
             if sid is None:
@@ -373,14 +396,6 @@ def _save_invoices(
                         "start_date": request.term.start, "end_date": request.term.end,
                         "invoice_number": invoice.number,
                     })
-            line_rows.append({
-                "invoice_number": invoice.number, "position": position,
-                "order_id": line["order_id"], "subscription_id": sid,
-                "device_type": line["device_type"], "seats": line["seats"],
-                "period_start": priced.request.effective, "period_end": request.term.last_day,
-                **{k: line[k] for k in ("unit_price", "list_amount", "term_discount",
-                                        "partner_discount", "net_amount")},
-            })
             order_rows.append({
                 "partner_id": partner_id, "order_id": priced.order.order_id,
                 "fingerprint": priced.order.fingerprint,
