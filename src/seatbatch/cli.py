@@ -24,6 +24,7 @@ from seatbatch.pipeline import (
     process,
     quote,
     render_invoice,
+    renew,
     template,
 )
 
@@ -78,6 +79,8 @@ def _report(outcome: Outcome) -> int:
                    "nothing was committed:", err=True)
         for message in outcome.messages:
             click.echo(f"  {message}", err=True)
+    for warning in outcome.warnings:
+        click.echo(f"seatbatch: warning: {warning}", err=True)
     return outcome.exit_code
 
 
@@ -124,6 +127,24 @@ def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> 
     """Write FILE: a blank order workbook with drop-downs and instructions."""
     click.echo(str(template(_settings(ctx), file, partner_id)))
     return 0
+
+
+def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
+    try:
+        parsed = datetime.strptime(value, "%Y-%m")
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a month like 2026-11") from None
+    return parsed.year, parsed.month
+
+
+@cli.command("renew")
+@click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
+              help="Renew every subscription term whose last day falls in this month.")
+@common_options
+@click.pass_context
+def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
+    """Renewal invoices for the subscription terms that end in --month (all partners)."""
+    return _report(renew(_settings(ctx), *month))
 
 
 @cli.command("render")

@@ -91,9 +91,12 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
     )
 
 
-def manifest_invoice(invoice: Invoice, file: str) -> dict[str, Any]:
-    """An invoice as §7's manifest lists it."""
+def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False
+                     ) -> dict[str, Any]:
+    """An invoice as §7's manifest lists it (with its currency in a run over several)."""
+    extra = {"currency": invoice.currency} if with_currency else {}
     return {
+        **extra,
         "number": invoice.number,
         "customer_id": invoice.customer_id,
         "po_number": invoice.po_number,

@@ -151,7 +151,7 @@ class InvoiceDraft:
 
 @dataclass(frozen=True)
 class InvoiceLine:
-    order_id: str
+    order_id: str | None  # None on a renewal
     action: str
     subscription_id: str | None
     device_type: str

@@ -32,6 +32,7 @@ from seatbatch.render.html import render
 from seatbatch.render.manifest import build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
 from seatbatch.render.xlsx import write_quote_xlsx
+from seatbatch.renewals import due_renewals
 from seatbatch.runs import RunFolder
 from seatbatch.validate.workbook import Validation, validate
 from seatbatch.workbook.read import read_workbook
@@ -68,6 +69,7 @@ class Outcome:
     exit_code: int
     folder: Path
     messages: list[str]  # for stderr: every rejection reason
+    warnings: list[str] = field(default_factory=list)  # for stderr too
 
 
 def _sha256(path: Path) -> str:
@@ -316,6 +318,63 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     book.save(staging)
     staging.rename(target)
     return target.absolute()
+
+
+def renew(settings: Settings, year: int, month: int) -> Outcome:
+    """Renewal terms and invoices for every subscription whose term ends in the month."""
+    config = settings.config
+    with (_run_folder(settings, "renew", None) as folder,
+          InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
+        ledger = Ledger.open(settings.ledger_url, create=False)
+        warnings: list[str] = []
+        try:
+            for _attempt in range(STALE_RETRIES):
+                versions: dict[str, int] = {}
+                renewals = []
+                for partner_id in ledger.partners_with_subscriptions():
+                    if partner_id not in config.partners:
+                        warnings.append(f"partner {partner_id} has subscriptions in the ledger "
+                                        "but is not configured; its renewals were skipped")
+                        continue
+                    view = ledger.view(partner_id)
+                    versions[partner_id] = view.version
+                    renewals += due_renewals(view, config, config.partners[partner_id], year,
+                                             month, settings.as_of)
+                writer.prepare(len(renewals))
+                if not renewals:
+                    invoices: list[Invoice] = []
+                    break
+                record = RunRecord(folder.name, "renew", None, settings.as_of, None, None,
+                                   folder.name)
+                try:
+                    invoices = ledger.commit_renewals(versions, record,
+                                                      config.issuer.invoice_prefix, renewals,
+                                                      writer.submit)
+                    break
+                except StaleView:
+                    continue
+            else:
+                raise LedgerBusy("subscriptions kept changing under this renewal run")
+        finally:
+            ledger.close()
+        currencies = {i.currency for i in invoices}
+        manifest = build_manifest(
+            command="renew", status="committed" if invoices else "nothing_due",
+            as_of=settings.as_of, partner_id=None,
+            currency=currencies.pop() if len(currencies) == 1 else None,
+            input_file=None, input_sha256=None,
+            invoices=[(i, invoice_file(i)) for i in invoices],
+        )
+        write_manifest(manifest, folder.path("manifest.json"))
+        headline = (f"{len(invoices)} renewal invoice(s) for {year:04d}-{month:02d}"
+                    if invoices else f"nothing due for {year:04d}-{month:02d}")
+        names = {i.customer_id: i.customer_name for i in invoices}
+        html = render("summary.html", manifest=manifest, headline=headline, partner_name=None,
+                      coverage=[], customer_names=names)
+        folder.path("summary.html").write_text(html, encoding="utf-8")
+        settings.progress.note(headline)
+        writer.finish()
+        return Outcome(EXIT_OK, folder.publish(), [], warnings)
 
 
 def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,

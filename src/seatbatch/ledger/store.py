@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -37,6 +37,7 @@ from seatbatch.model import (
     Subscription,
     parse_subscription_number,
 )
+from seatbatch.renewals import Renewal
 from seatbatch.terms import Term
 
 
@@ -121,6 +122,65 @@ class Ledger:
             )
             return [Device(0, r.customer_id, r.serial_number, r.device_type, r.deployed_on,
                            r.location) for r in rows]
+
+    def partners_with_subscriptions(self) -> list[str]:
+        if self.engine is None:
+            return []
+        s = t.subscriptions.c
+        with atomic(self.engine, write=False) as connection:
+            return list(connection.scalars(
+                select(s.partner_id).distinct().order_by(s.partner_id)))
+
+    def commit_renewals(
+        self,
+        versions: Mapping[str, int],
+        run: RunRecord,
+        series: str,
+        renewals: list[Renewal],
+        on_numbered: OnNumbered | None = None,
+    ) -> list[Invoice]:
+        """Renewal terms and their invoices in one write transaction. `versions` are the
+        partners' versions the renewals were priced against (seats may not have changed
+        since); a term renewed meanwhile by another run is left out, not issued twice."""
+        assert self.engine is not None
+        with atomic(self.engine, write=True) as connection:
+            for partner_id, version in versions.items():
+                if _version(connection, partner_id) != version:
+                    raise StaleView()
+            tc = t.subscription_terms.c
+            issued = {
+                (row.subscription_id, row.term_index)
+                for row in connection.execute(select(tc.subscription_id, tc.term_index))
+            }
+            fresh = [r for r in renewals if (r.subscription_id, r.term_index) not in issued]
+            numbers = _take_numbers(connection, series, run.as_of, len(fresh))
+            invoices = [replace(r.invoice, number=n) for r, n in zip(fresh, numbers,
+                                                                      strict=True)]
+            if on_numbered is not None:
+                on_numbered(invoices)
+            invoice_rows: list[dict[str, Any]] = []
+            line_rows: list[dict[str, Any]] = []
+            for renewal, invoice in zip(fresh, invoices, strict=True):
+                row, lines = _invoice_rows(invoice, renewal.partner_id, run.run_id, series)
+                invoice_rows.append(row)
+                line_rows.extend(lines)
+            bulk_insert(connection, t.invoices, invoice_rows)
+            bulk_insert(connection, t.invoice_lines, line_rows)
+            bulk_insert(connection, t.subscription_terms, [
+                {"subscription_id": r.subscription_id, "term_index": r.term_index,
+                 "start_date": r.term.start, "end_date": r.term.end,
+                 "invoice_number": invoice.number}
+                for r, invoice in zip(fresh, invoices, strict=True)
+            ])
+            for partner_id in sorted({r.partner_id for r in fresh}):
+                _bump_version(connection, partner_id, versions[partner_id])
+            if fresh:
+                connection.execute(t.runs.insert().values(
+                    run_id=run.run_id, command=run.command, partner_id=None, as_of=run.as_of,
+                    input_name=None, input_sha256=None, folder=run.folder,
+                    committed_at=datetime.now(UTC).replace(tzinfo=None),
+                ))
+            return invoices
 
     def invoice(self, number: str) -> Invoice | None:
         """An issued invoice, whole, as it was when issued."""

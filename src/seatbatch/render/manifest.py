@@ -29,7 +29,19 @@ def build_manifest(
     rejections: Sequence[Problem] = (),
     warnings: Sequence[Problem] = (),
 ) -> dict[str, Any]:
-    net = sum((invoice.total for invoice, _ in invoices), Decimal(0))
+    by_currency: dict[str, Decimal] = {}
+    for invoice, _ in invoices:
+        by_currency[invoice.currency] = by_currency.get(invoice.currency, Decimal(0)) + (
+            invoice.total)
+    totals: dict[str, Any] = {
+        "net_amount": _net(by_currency, currency),
+        "invoices": len(invoices),
+        "lines": sum(len(invoice.lines) for invoice, _ in invoices),
+    }
+    if currency is None:  # a run over several partners: never one sum over currencies
+        totals["net_amount_by_currency"] = {
+            code: format_amount(amount, code) for code, amount in sorted(by_currency.items())
+        }
     return {
         "command": command,
         "status": status,
@@ -37,19 +49,25 @@ def build_manifest(
         "partner_id": partner_id,
         "currency": currency,
         "input": {"file": input_file, "sha256": input_sha256},
-        "invoices": [manifest_invoice(invoice, file) for invoice, file in invoices],
+        "invoices": [manifest_invoice(invoice, file, with_currency=currency is None)
+                     for invoice, file in invoices],
         "already_processed": [
             {"order_id": c.order_id, "invoice_number": c.invoice_number}
             for c in already_processed
         ],
         "rejections": [p.as_json() for p in rejections],
         "warnings": [p.as_json() for p in warnings],
-        "totals": {
-            "net_amount": format_amount(net, currency) if currency else str(net),
-            "invoices": len(invoices),
-            "lines": sum(len(invoice.lines) for invoice, _ in invoices),
-        },
+        "totals": totals,
     }
+
+
+def _net(by_currency: dict[str, Decimal], currency: str | None) -> str | None:
+    if currency is not None:
+        return format_amount(by_currency.get(currency, Decimal(0)), currency)
+    if len(by_currency) == 1:
+        [(code, amount)] = by_currency.items()
+        return format_amount(amount, code)
+    return None
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:

@@ -199,7 +199,7 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
         sheet.text(column, header, HEADER)
     sheet.next_row(height=32)
     for line in invoice.lines:
-        sheet.text(0, line.order_id)
+        sheet.text(0, line.order_id or "(renewal)")
         sheet.text(1, line.subscription_id or "(new)")
         sheet.text(2, line.device_type)
         sheet.number(3, line.seats)
