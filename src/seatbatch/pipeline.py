@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,6 +34,7 @@ from seatbatch.render.rejected import write_rejected
 from seatbatch.render.xlsx import write_quote_xlsx
 from seatbatch.renewals import due_renewals
 from seatbatch.runs import RunFolder
+from seatbatch.validate.rules import Coverage
 from seatbatch.validate.workbook import Validation, validate
 from seatbatch.workbook.read import read_workbook
 from seatbatch.workbook.template import build_template
@@ -106,6 +107,16 @@ def _run_folder(settings: Settings, command: str, partner_id: str | None) -> Ite
         raise InternalError(summary, log) from error
 
 
+def _report(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
+            partner_name: str | None, coverage: Sequence[Coverage],
+            customer_names: Mapping[str, str]) -> None:
+    """A run's manifest.json and its summary.html for people."""
+    write_manifest(manifest, folder.path("manifest.json"))
+    html = render("summary.html", manifest=manifest, headline=headline,
+                  partner_name=partner_name, coverage=coverage, customer_names=customer_names)
+    folder.path("summary.html").write_text(html, encoding="utf-8")
+
+
 @dataclass(frozen=True)
 class _WorkbookRun:
     """What every step of one run over a partner's workbook shares."""
@@ -126,13 +137,8 @@ class _WorkbookRun:
 
     def report(self, manifest: dict[str, Any], validation: Validation, headline: str) -> None:
         """manifest.json and summary.html."""
-        write_manifest(manifest, self.folder.path("manifest.json"))
-        html = render(
-            "summary.html", manifest=manifest, headline=headline,
-            partner_name=self.partner.name, coverage=validation.coverage,
-            customer_names=validation.organizations,
-        )
-        self.folder.path("summary.html").write_text(html, encoding="utf-8")
+        _report(self.folder, manifest, headline, partner_name=self.partner.name,
+                coverage=validation.coverage, customer_names=validation.organizations)
         totals = manifest["totals"]
         amount = f", {totals['net_amount']} {self.partner.currency}" if totals["invoices"] else ""
         self.settings.progress.note(f"{self.source.name}: {headline}{amount}")
@@ -266,11 +272,8 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
             partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
             input_sha256=None, invoices=[(invoice, invoice_file(invoice))],
         )
-        write_manifest(manifest, folder.path("manifest.json"))
-        html = render("summary.html", manifest=manifest, headline=f"{invoice.number} again",
-                      partner_name=invoice.bill_to.name, coverage=[],
-                      customer_names={invoice.customer_id: invoice.customer_name})
-        folder.path("summary.html").write_text(html, encoding="utf-8")
+        _report(folder, manifest, f"{invoice.number} again", partner_name=invoice.bill_to.name,
+                coverage=[], customer_names={invoice.customer_id: invoice.customer_name})
         return Outcome(EXIT_OK, folder.publish(), [])
 
 
@@ -365,13 +368,10 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
             input_file=None, input_sha256=None,
             invoices=[(i, invoice_file(i)) for i in invoices],
         )
-        write_manifest(manifest, folder.path("manifest.json"))
         headline = (f"{len(invoices)} renewal invoice(s) for {year:04d}-{month:02d}"
                     if invoices else f"nothing due for {year:04d}-{month:02d}")
-        names = {i.customer_id: i.customer_name for i in invoices}
-        html = render("summary.html", manifest=manifest, headline=headline, partner_name=None,
-                      coverage=[], customer_names=names)
-        folder.path("summary.html").write_text(html, encoding="utf-8")
+        _report(folder, manifest, headline, partner_name=None, coverage=[],
+                customer_names={i.customer_id: i.customer_name for i in invoices})
         settings.progress.note(headline)
         writer.finish()
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
