@@ -1,0 +1,52 @@
+"""Progress on a terminal, silence under cron (SPEC §6)."""
+
+from __future__ import annotations
+
+import os
+import pty
+import subprocess
+import time
+
+from conftest import SEATBATCH, Env, customer, order
+
+
+def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
+    """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    environment["NO_COLOR"] = "1"
+    process = subprocess.Popen([str(SEATBATCH), *args], stdin=subprocess.DEVNULL,
+                               stdout=follower, stderr=follower, env=environment, cwd=env.root)
+    os.close(follower)
+    shown = b""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command has ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    return process.wait(timeout=10), shown.decode(errors="replace")
+
+
+def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
+    book = env.workbook(customers=[customer()], orders=[order()])
+    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
+              str(env.out), "--as-of", "2026-11-24"]
+    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME", *common)
+    assert code == 0
+    assert "Reading orders.xlsx" in shown
+    assert "1 estimated invoice(s), nothing recorded, 324.00 EUR" in shown
+    assert "\x1b[3" not in shown and "\x1b[9" not in shown  # NO_COLOR: no colour codes
+
+    code, shown = run_on_terminal(env, "process", str(book), "--partner", "P-ACME", *common)
+    assert code == 0
+    assert "Writing invoices" in shown and "100%" in shown
+
+    cron = env.process(env.workbook("again.xlsx", customers=[customer()],
+                                    orders=[order("L2", subscription="S2")]))
+    assert cron.code == 0 and cron.stderr == ""
+    assert cron.stdout == f"{cron.folder}\n"
