@@ -15,7 +15,7 @@ import click
 
 from seatbatch import __version__
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, display_url
+from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
 from seatbatch.pipeline import (
     InternalError,
     Outcome,
@@ -212,4 +212,4 @@ def main() -> None:
     sys.exit(run())
 
 
-__all__ = ["cli", "display_url", "main", "run"]
+__all__ = ["cli", "main", "run"]

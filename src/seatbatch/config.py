@@ -92,11 +92,11 @@ class Config:
                 self.path, [(f"partners.{partner_id}", f"unknown partner (configured: {known})")]
             ) from None
 
-    def device_types(self, currency: str) -> tuple[str, ...]:
-        """Every device type some price list in `currency` prices, in file order."""
+    def device_types(self, currency: str | None = None) -> tuple[str, ...]:
+        """Every device type some price list (in `currency`, if given) prices, in file order."""
         seen: dict[str, None] = {}
         for price_list in self.price_lists:
-            if price_list.currency == currency:
+            if currency is None or price_list.currency == currency:
                 seen.update(dict.fromkeys(price_list.seat_price_per_year))
         return tuple(seen)
 

@@ -286,8 +286,7 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     devices: list[dict[str, Any]] = []
     subscriptions: list[dict[str, Any]] = []
     if partner_id is None:
-        device_types = tuple(dict.fromkeys(
-            t for p in config.price_lists for t in p.seat_price_per_year))
+        device_types = config.device_types()
     else:
         partner = config.partner(partner_id)
         device_types = config.device_types(partner.currency)
@@ -318,8 +317,11 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     book = build_template(device_types, settings.as_of, customers, devices, subscriptions)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.part")
-    book.save(staging)
-    staging.rename(target)
+    try:
+        book.save(staging)
+        staging.rename(target)
+    finally:
+        staging.unlink(missing_ok=True)
     return target.absolute()
 
 
@@ -329,11 +331,11 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
     with (_run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
         ledger = Ledger.open(settings.ledger_url, create=False)
-        warnings: list[str] = []
         try:
             for _attempt in range(STALE_RETRIES):
                 versions: dict[str, int] = {}
                 renewals = []
+                warnings: list[str] = []
                 for partner_id in ledger.partners_with_subscriptions():
                     if partner_id not in config.partners:
                         warnings.append(f"partner {partner_id} has subscriptions in the ledger "
@@ -347,8 +349,7 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
                 if not renewals:
                     invoices: list[Invoice] = []
                     break
-                record = RunRecord(folder.name, "renew", None, settings.as_of, None, None,
-                                   folder.name)
+                record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
                 try:
                     invoices = ledger.commit_renewals(versions, record,
                                                       config.issuer.invoice_prefix, renewals,
@@ -370,8 +371,12 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
         )
         headline = (f"{len(invoices)} renewal invoice(s) for {year:04d}-{month:02d}"
                     if invoices else f"nothing due for {year:04d}-{month:02d}")
+        # customer ids are each partner's own: name only those that mean one customer here
+        names: dict[str, set[str]] = {}
+        for invoice in invoices:
+            names.setdefault(invoice.customer_id, set()).add(invoice.customer_name)
         _report(folder, manifest, headline, partner_name=None, coverage=[],
-                customer_names={i.customer_id: i.customer_name for i in invoices})
+                customer_names={k: v.pop() for k, v in names.items() if len(v) == 1})
         settings.progress.note(headline)
         writer.finish()
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
@@ -388,6 +393,6 @@ def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Val
                             created)
 
     record = RunRecord(run.folder.name, run.command, partner.id, settings.as_of,
-                       run.source.name, run.sha256, run.folder.name)
+                       run.source.name, run.sha256)
     return ledger.commit(view, record, settings.config.issuer.invoice_prefix, partner.currency,
                          validation.customers, validation.devices, drafts, build, on_numbered)

@@ -20,7 +20,6 @@ from seatbatch.ledger.engine import (
     LedgerError,
     atomic,
     bulk_insert,
-    busy_guard,
     display_url,
     is_busy,
     make_engine,
@@ -58,13 +57,12 @@ class InvoiceDateBackwards(Exception):
 
 @dataclass(frozen=True)
 class RunRecord:
-    run_id: str
+    run_id: str  # the run folder's name
     command: str
     partner_id: str | None
     as_of: date
     input_name: str | None
     input_sha256: str | None
-    folder: str
 
 
 BuildInvoice = Callable[[InvoiceDraft, str, Mapping[tuple[str, str], int]], Invoice]
@@ -177,7 +175,7 @@ class Ledger:
             if fresh:
                 connection.execute(t.runs.insert().values(
                     run_id=run.run_id, command=run.command, partner_id=None, as_of=run.as_of,
-                    input_name=None, input_sha256=None, folder=run.folder,
+                    input_name=None, input_sha256=None, folder=run.run_id,
                     committed_at=datetime.now(UTC).replace(tzinfo=None),
                 ))
             return invoices
@@ -223,7 +221,7 @@ class Ledger:
             connection.execute(t.runs.insert().values(
                 run_id=run.run_id, command=run.command, partner_id=run.partner_id,
                 as_of=run.as_of, input_name=run.input_name, input_sha256=run.input_sha256,
-                folder=run.folder, committed_at=datetime.now(UTC).replace(tzinfo=None),
+                folder=run.run_id, committed_at=datetime.now(UTC).replace(tzinfo=None),
             ))
             return invoices
 
@@ -476,4 +474,4 @@ def _save_invoices(
     bulk_insert(connection, t.order_lines, order_rows)
 
 
-__all__ = ["InvoiceDateBackwards", "Ledger", "LedgerView", "RunRecord", "StaleView", "busy_guard"]
+__all__ = ["InvoiceDateBackwards", "Ledger", "LedgerView", "RunRecord", "StaleView"]
