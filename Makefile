@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench samples clean
+.PHONY: demo test lint bench bench-month samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed and memory figures on generated workbooks
 	$(BIN)/python benchmarks/bench.py
+
+bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
+	$(BIN)/python benchmarks/month_end.py
 
 samples: $(STAMP)
 	$(BIN)/python samples/make_samples.py

@@ -16,6 +16,7 @@ What it writes satisfies SPEC §2 for partner P-ACME of samples/seatbatch.toml p
 * Orders: ``action = new`` lines only. Every customer has one PO number and its lines are split
   into subscriptions of at most one line per device type (labels ``S1``, ``S2``...); the lines
   of one subscription share term_years, start_date, po_number and separate_invoice (FALSE).
+  term_years is 1, 3 or 5 at random (weights 5:3:2), or always one of ``terms`` when given.
   Start dates are the run date or up to ``backdate_days`` before it. accept_terms is TRUE.
 * Seat coverage: for every customer and device type the seats ordered are at least the number
   of devices listed (plus a few spare seats now and then), split over that type's lines.
@@ -34,6 +35,7 @@ import argparse
 import random
 import sys
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -98,7 +100,7 @@ def _split(total: int, parts: int) -> list[int]:
 
 def plan(
     customers: int, devices: int, lines: int, *, seed: int = 0, as_of: date = DEFAULT_AS_OF,
-    backdate_days: int = 60,
+    backdate_days: int = 60, terms: Sequence[int] | None = None,
 ) -> tuple[list[int], list[list[str]], list[_Line]]:
     """The content, without writing it: per customer its devices' count, per customer the
     device types of its devices (one entry a device), and the order lines."""
@@ -111,6 +113,9 @@ def plan(
         )
     if not 0 <= backdate_days <= 365:
         raise ValueError("backdate_days must be within the 365-day window")
+    if terms is not None and (not terms or not set(terms) <= set(TERMS)):
+        raise ValueError(f"terms must be some of {TERMS}")
+    term_choices, term_weights = (TERMS, TERM_WEIGHTS) if terms is None else (tuple(terms), None)
     rng = random.Random(seed)
 
     # Lines per customer: as even as possible.
@@ -146,7 +151,7 @@ def plan(
         for i, device_type in enumerate(line_types):
             label = f"S{i // len(types) + 1}"
             if label not in subscription_terms:
-                term = rng.choices(TERMS, TERM_WEIGHTS)[0]
+                term = rng.choices(term_choices, term_weights)[0]
                 start = as_of - timedelta(days=rng.randint(0, backdate_days))
                 subscription_terms[label] = (term, start)
             term, start = subscription_terms[label]
@@ -165,11 +170,13 @@ def generate(
     seed: int = 0,
     as_of: date = DEFAULT_AS_OF,
     backdate_days: int = 60,
+    terms: Sequence[int] | None = None,
 ) -> GeneratedWorkbook:
     """Write a valid order workbook of the given size to `path`."""
     path = Path(path)
     devices_of, device_types_of, order_lines = plan(
-        customers, devices, lines, seed=seed, as_of=as_of, backdate_days=backdate_days
+        customers, devices, lines, seed=seed, as_of=as_of, backdate_days=backdate_days,
+        terms=terms,
     )
     rng = random.Random(seed + 1)
 
@@ -252,11 +259,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="the run date the start dates are chosen around (YYYY-MM-DD)")
     parser.add_argument("--backdate-days", type=int, default=60,
                         help="start dates fall on the run date or up to this many days before")
+    parser.add_argument("--terms", type=lambda text: [int(t) for t in text.split(",")],
+                        help="term_years to choose from, e.g. 1 (default: 1,3,5 weighted 5:3:2)")
     args = parser.parse_args(argv)
     try:
         made = generate(args.out, customers=args.customers, devices=args.devices,
                         lines=args.lines, seed=args.seed, as_of=args.as_of,
-                        backdate_days=args.backdate_days)
+                        backdate_days=args.backdate_days, terms=args.terms)
     except ValueError as error:
         parser.error(str(error))
     print(
