@@ -21,6 +21,7 @@ from seatbatch.pipeline import (
     Outcome,
     Settings,
     UsageError,
+    month_report,
     process,
     quote,
     render_invoice,
@@ -145,6 +146,16 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Renewal invoices for the subscription terms that end in --month (all partners)."""
     return _report(renew(_settings(ctx), *month))
+
+
+@cli.command("report")
+@click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
+              help="The month whose invoices, totals and month-end seats to report.")
+@common_options
+@click.pass_context
+def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
+    """Finance's month-end workbook and HTML (all partners; read-only)."""
+    return _report(month_report(_settings(ctx), *month))
 
 
 @cli.command("render")

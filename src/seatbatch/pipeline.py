@@ -25,14 +25,18 @@ from seatbatch.ledger import (
     display_url,
 )
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
+from seatbatch.money import format_amount
 from seatbatch.pricing import price_lines
 from seatbatch.progress import Progress
+from seatbatch.render.chart import bar_chart
 from seatbatch.render.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
 from seatbatch.render.html import render
 from seatbatch.render.manifest import build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
+from seatbatch.render.report_xlsx import write_report_xlsx
 from seatbatch.render.xlsx import write_quote_xlsx
 from seatbatch.renewals import due_renewals
+from seatbatch.report import build_report, manifest_part, month_bounds, next_month
 from seatbatch.runs import RunFolder
 from seatbatch.validate.rules import Coverage
 from seatbatch.validate.workbook import Validation, validate
@@ -396,3 +400,51 @@ def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Val
                        run.source.name, run.sha256)
     return ledger.commit(view, record, settings.config.issuer.invoice_prefix, partner.currency,
                          validation.customers, validation.devices, drafts, build, on_numbered)
+
+
+def month_report(settings: Settings, year: int, month: int) -> Outcome:
+    """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
+    first, last = month_bounds(year, month)
+    with _run_folder(settings, "report", None) as folder:
+        settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
+        ledger = Ledger.open(settings.ledger_url, create=False)
+        try:
+            month_data = ledger.month(first, last)
+        finally:
+            ledger.close()
+        report = build_report(month_data, settings.config, year, month, settings.as_of)
+        settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
+        write_report_xlsx(report, folder.path("report.xlsx"))
+        next_label = "{:04d}-{:02d}".format(*next_month(year, month))
+        charts = [
+            bar_chart(f"Net amount by partner, {currency}", currency,
+                      [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
+                        amounts.net_amount)
+                       for (partner, code), amounts in report.by_partner.items()
+                       if code == currency])
+            for currency in report.by_currency
+        ]
+        folder.path("report.html").write_text(render(
+            "report.html", report=report, charts=charts, month_end=last, next_label=next_label,
+            renewals_expected=dict(sorted(report.renewals_expected().items())),
+            numbering_ok=all(c.gapless for c in report.numbering),
+        ), encoding="utf-8")
+        currencies = list(report.by_currency)
+        manifest = build_manifest(
+            command="report", status="reported", as_of=settings.as_of, partner_id=None,
+            currency=currencies[0] if len(currencies) == 1 else None, input_file=None,
+            input_sha256=None,
+        )
+        manifest["totals"] = {
+            "net_amount": (format_amount(report.by_currency[currencies[0]].net_amount,
+                                         currencies[0]) if len(currencies) == 1 else None),
+            "net_amount_by_currency": {code: format_amount(a.net_amount, code)
+                                       for code, a in report.by_currency.items()},
+            "invoices": len(report.invoices),
+            "lines": report.lines,
+        }
+        manifest["report"] = manifest_part(report)
+        headline = f"month end {report.label}: {len(report.invoices)} invoice(s)"
+        _report(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})
+        settings.progress.note(headline)
+        return Outcome(EXIT_OK, folder.publish(), [], report.warnings)

@@ -26,6 +26,7 @@ from seatbatch.ledger.engine import (
     migrate,
     sqlite_path,
 )
+from seatbatch.ledger.month import LedgerMonth, read_month
 from seatbatch.model import (
     Committed,
     Customer,
@@ -180,6 +181,13 @@ class Ledger:
                 ))
             return invoices
 
+    def month(self, first: date, last: date) -> LedgerMonth:
+        """Everything the month-end report needs, read in one snapshot."""
+        if self.engine is None:
+            return LedgerMonth([], {}, [], [], [], {})
+        with atomic(self.engine, write=False) as connection:
+            return read_month(connection, first, last, _read_view)
+
     def invoice(self, number: str) -> Invoice | None:
         """An issued invoice, whole, as it was when issued."""
         if self.engine is None:
@@ -244,7 +252,8 @@ def _bump_version(connection: Connection, partner_id: str, version: int) -> None
         )
 
 
-def _read_view(connection: Connection, partner_id: str) -> LedgerView:
+def _read_view(connection: Connection, partner_id: str, *, with_committed: bool = True
+               ) -> LedgerView:
     version = _version(connection, partner_id)
     c = t.customers.c
     customers = {
@@ -278,6 +287,8 @@ def _read_view(connection: Connection, partner_id: str) -> LedgerView:
         )
         for row in connection.execute(select(t.subscriptions).where(s.partner_id == partner_id))
     }
+    if not with_committed:
+        return LedgerView(partner_id, version, customers, subscriptions)
     o = t.order_lines.c
     committed = {
         row.order_id: Committed(row.order_id, row.fingerprint, row.invoice_number,

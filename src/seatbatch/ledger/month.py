@@ -1,0 +1,115 @@
+"""What finance's month-end report reads, across every partner, in one consistent snapshot."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+
+from seatbatch.ledger import schema as t
+from seatbatch.model import LedgerView
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    partner_id: str
+    customer_id: str
+    device_type: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SeriesCount:
+    """What the invoices table holds of one series and year, and what its counter says."""
+
+    series: str
+    year: int
+    first: int
+    last: int
+    count: int
+    counter: int | None
+
+
+@dataclass(frozen=True)
+class LedgerMonth:
+    documents: list[dict[str, Any]]  # the month's invoices as issued, in number order
+    organizations: dict[tuple[str, str], str]  # (partner, customer) -> organization
+    seats: list[SeatCount]  # seats in force at month end
+    devices: list[SeatCount]  # devices listed
+    numbering: list[SeriesCount]
+    views: dict[str, LedgerView]  # per partner with subscriptions: for the renewals due
+
+
+def read_month(connection: Connection, first: date, last: date,
+               read_view: Any) -> LedgerMonth:
+    return LedgerMonth(
+        documents=list(_documents(connection, first, last)),
+        organizations={
+            (row.partner_id, row.customer_id): row.organization
+            for row in connection.execute(select(t.customers.c.partner_id,
+                                                 t.customers.c.customer_id,
+                                                 t.customers.c.organization))
+        },
+        seats=_seats_in_force(connection, last),
+        devices=_devices_listed(connection),
+        numbering=_numbering(connection),
+        views={
+            partner_id: read_view(connection, partner_id, with_committed=False)
+            for partner_id in connection.scalars(
+                select(t.subscriptions.c.partner_id).distinct()
+                .order_by(t.subscriptions.c.partner_id))
+        },
+    )
+
+
+def _documents(connection: Connection, first: date, last: date) -> Iterator[dict[str, Any]]:
+    i = t.invoices.c
+    rows = connection.execute(
+        select(i.document).where(i.invoice_date >= first, i.invoice_date <= last)
+        .order_by(i.series, i.year, i.seq)
+    )
+    for (document,) in rows:
+        yield json.loads(document)
+
+
+def _seats_in_force(connection: Connection, day: date) -> list[SeatCount]:
+    """Seats of subscriptions with a term that covers the day, taken effect by then."""
+    s, st, tm = t.subscriptions.c, t.seats.c, t.subscription_terms.c
+    covering = select(tm.subscription_id).where(tm.start_date <= day, tm.end_date > day)
+    rows = connection.execute(
+        select(s.partner_id, s.customer_id, st.device_type, func.sum(st.seats))
+        .join_from(t.seats, t.subscriptions, st.subscription_id == s.id)
+        .where(st.subscription_id.in_(covering), st.effective_date <= day)
+        .group_by(s.partner_id, s.customer_id, st.device_type)
+    )
+    return [SeatCount(p, c, d, int(n)) for p, c, d, n in rows if n]
+
+
+def _devices_listed(connection: Connection) -> list[SeatCount]:
+    d = t.devices.c
+    rows = connection.execute(
+        select(d.partner_id, d.customer_id, d.device_type, func.count())
+        .group_by(d.partner_id, d.customer_id, d.device_type)
+    )
+    return [SeatCount(p, c, kind, int(n)) for p, c, kind, n in rows]
+
+
+def _numbering(connection: Connection) -> list[SeriesCount]:
+    i, k = t.invoices.c, t.counters.c
+    counters = {(row.series, row.year): row.last_seq
+                for row in connection.execute(select(k.series, k.year, k.last_seq))}
+    rows = connection.execute(
+        select(i.series, i.year, func.min(i.seq), func.max(i.seq), func.count())
+        .group_by(i.series, i.year).order_by(i.series, i.year)
+    )
+    found = [SeriesCount(series, year, first, last, count, counters.get((series, year)))
+             for series, year, first, last, count in rows]
+    seen = {(x.series, x.year) for x in found}
+    found += [SeriesCount(series, year, 0, 0, 0, last)  # a counter without invoices
+              for (series, year), last in sorted(counters.items()) if (series, year) not in seen]
+    return found
