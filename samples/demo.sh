@@ -24,6 +24,9 @@ second=$last
 # Another partner, in NOK.
 step process samples/nord-new.xlsx --partner P-NORD --as-of 2026-11-24
 third=$last
+# Month end: finance's report over every partner (read-only).
+step report --month 2026-11 --as-of 2026-11-30
+report=$last
 
 echo >&2
 if [ -d "$first/invoices" ]; then
@@ -32,7 +35,9 @@ if [ -d "$first/invoices" ]; then
     echo "  $folder/invoices" >&2
   done
   echo "Open $second/summary.html in a browser for the run's summary." >&2
+  echo "Finance's month end is $report/report.xlsx (and report.html)." >&2
 else
   echo "Nothing new: the demo ledger already holds every sample line (status duplicate)." >&2
   echo "Start over with: rm -rf seatbatch-out && make demo" >&2
+  echo "Finance's month end is $report/report.xlsx (and report.html)." >&2
 fi
