@@ -15,6 +15,7 @@ import click
 
 from seatbatch import __version__
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
 from seatbatch.pipeline import (
     InternalError,
@@ -165,6 +166,16 @@ def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
 def render_command(ctx: click.Context, number: str) -> int:
     """Write issued invoice NUMBER again from the ledger alone (xlsx and HTML)."""
     return _report(render_invoice(_settings(ctx), number))
+
+
+@cli.command("inbox")
+@click.argument("directory", metavar="DIR",
+                type=click.Path(exists=True, file_okay=False, path_type=Path))
+@common_options
+@click.pass_context
+def inbox_command(ctx: click.Context, directory: Path) -> int:
+    """Process every workbook waiting in DIR/<partner-id>/; file each in done/ or rejected/."""
+    return inbox(_settings(ctx), directory)
 
 
 def _log_unexpected(meta: dict[str, Any]) -> Path:
