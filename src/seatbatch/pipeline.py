@@ -4,6 +4,7 @@ read -> validate -> price -> ledger -> render."""
 from __future__ import annotations
 
 import hashlib
+import json
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seatbatch.config import Config, ConfigError, Partner
+from seatbatch.documents import invoice_from_document
 from seatbatch.invoicing import group_invoices, make_invoice
 from seatbatch.ledger import (
     InvoiceDateBackwards,
@@ -29,13 +31,13 @@ from seatbatch.money import format_amount
 from seatbatch.pricing import price_lines
 from seatbatch.progress import Progress
 from seatbatch.render.chart import bar_chart
-from seatbatch.render.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
+from seatbatch.render.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_file
 from seatbatch.render.html import render
 from seatbatch.render.manifest import build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
 from seatbatch.render.report_xlsx import write_report_xlsx
 from seatbatch.render.xlsx import write_quote_xlsx
-from seatbatch.renewals import due_renewals
+from seatbatch.renewals import Renewal, due_renewals
 from seatbatch.report import build_report, manifest_part, month_bounds, next_month
 from seatbatch.runs import RunFolder
 from seatbatch.validate.rules import Coverage
@@ -332,37 +334,51 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
 def renew(settings: Settings, year: int, month: int) -> Outcome:
     """Renewal terms and invoices for every subscription whose term ends in the month."""
     config = settings.config
+
+    def price(view: LedgerView) -> list[Renewal]:
+        return due_renewals(view, config, config.partners[view.partner_id], year, month,
+                            settings.as_of)
+
     with (_run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
         ledger = Ledger.open(settings.ledger_url, create=False)
         try:
             for _attempt in range(STALE_RETRIES):
                 versions: dict[str, int] = {}
-                renewals = []
+                expected = 0
                 warnings: list[str] = []
                 for partner_id in ledger.partners_with_subscriptions():
                     if partner_id not in config.partners:
                         warnings.append(f"partner {partner_id} has subscriptions in the ledger "
                                         "but is not configured; its renewals were skipped")
                         continue
-                    view = ledger.view(partner_id)
-                    versions[partner_id] = view.version
-                    renewals += due_renewals(view, config, config.partners[partner_id], year,
-                                             month, settings.as_of)
-                writer.prepare(len(renewals))
-                if not renewals:
-                    invoices: list[Invoice] = []
+                    versions[partner_id], due = ledger.due(partner_id, year, month)
+                    expected += due
+                writer.prepare(expected)
+                if not expected:
+                    issued: dict[str, list[str]] = {}
                     break
                 record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
                 try:
-                    invoices = ledger.commit_renewals(versions, record,
-                                                      config.issuer.invoice_prefix, renewals,
-                                                      writer.submit)
+                    issued = ledger.commit_renewals(versions, record,
+                                                    config.issuer.invoice_prefix, year, month,
+                                                    price)
                     break
                 except StaleView:
                     continue
             else:
                 raise LedgerBusy("subscriptions kept changing under this renewal run")
+            # Files are written after the commit, from the ledger, a few batches at a time.
+            numbers = [number for each in issued.values() for number in each]
+            invoices: list[Invoice] = []
+
+            def batches() -> Iterator[list[str]]:
+                for start in range(0, len(numbers), CHUNK):
+                    documents = ledger.documents(numbers[start:start + CHUNK])
+                    invoices.extend(invoice_from_document(json.loads(d)) for d in documents)
+                    yield documents
+
+            writer.write_documents(batches(), len(numbers))
         finally:
             ledger.close()
         currencies = {i.currency for i in invoices}
@@ -382,7 +398,6 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
         _report(folder, manifest, headline, partner_name=None, coverage=[],
                 customer_names={k: v.pop() for k, v in names.items() if len(v) == 1})
         settings.progress.note(headline)
-        writer.finish()
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
 
 

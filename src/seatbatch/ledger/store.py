@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError
 
@@ -66,6 +66,7 @@ class RunRecord:
     input_sha256: str | None
 
 
+RENEWAL_CHUNK = 500  # subscriptions read, priced and stored at a time by a renewal run
 BuildInvoice = Callable[[InvoiceDraft, str, Mapping[tuple[str, str], int]], Invoice]
 OnNumbered = Callable[[list[Invoice]], None]
 
@@ -130,56 +131,67 @@ class Ledger:
             return list(connection.scalars(
                 select(s.partner_id).distinct().order_by(s.partner_id)))
 
+    def due(self, partner_id: str, year: int, month: int) -> tuple[int, int]:
+        """The partner's version, and how many of its subscriptions have a last term whose
+        last day falls in the month."""
+        if self.engine is None:
+            return 0, 0
+        with atomic(self.engine, write=False) as connection:
+            due = _due_ids(partner_id, year, month).subquery()
+            return (_version(connection, partner_id),
+                    int(connection.scalar(select(func.count()).select_from(due)) or 0))
+
     def commit_renewals(
         self,
         versions: Mapping[str, int],
         run: RunRecord,
         series: str,
-        renewals: list[Renewal],
-        on_numbered: OnNumbered | None = None,
-    ) -> list[Invoice]:
+        year: int,
+        month: int,
+        renew: Callable[[LedgerView], list[Renewal]],
+    ) -> dict[str, list[str]]:
         """Renewal terms and their invoices in one write transaction. `versions` are the
-        partners' versions the renewals were priced against (seats may not have changed
-        since); a term renewed meanwhile by another run is left out, not issued twice."""
+        partners' versions the run counted its work against (none may have changed since).
+        Under the write lock, the subscriptions of each partner whose last term ends in the
+        month are read a few hundred at a time, as a view holding only them and their
+        customers; `renew` prices that view's renewals, which are numbered and stored at once.
+        What was issued: per partner, the invoice numbers in issue order."""
         assert self.engine is not None
+        issued: dict[str, list[str]] = {}
         with atomic(self.engine, write=True) as connection:
             for partner_id, version in versions.items():
                 if _version(connection, partner_id) != version:
                     raise StaleView()
-            tc = t.subscription_terms.c
-            issued = {
-                (row.subscription_id, row.term_index)
-                for row in connection.execute(select(tc.subscription_id, tc.term_index))
-            }
-            fresh = [r for r in renewals if (r.subscription_id, r.term_index) not in issued]
-            numbers = _take_numbers(connection, series, run.as_of, len(fresh))
-            invoices = [replace(r.invoice, number=n) for r, n in zip(fresh, numbers,
-                                                                      strict=True)]
-            if on_numbered is not None:
-                on_numbered(invoices)
-            invoice_rows: list[dict[str, Any]] = []
-            line_rows: list[dict[str, Any]] = []
-            for renewal, invoice in zip(fresh, invoices, strict=True):
-                row, lines = _invoice_rows(invoice, renewal.partner_id, run.run_id, series)
-                invoice_rows.append(row)
-                line_rows.extend(lines)
-            bulk_insert(connection, t.invoices, invoice_rows)
-            bulk_insert(connection, t.invoice_lines, line_rows)
-            bulk_insert(connection, t.subscription_terms, [
-                {"subscription_id": r.subscription_id, "term_index": r.term_index,
-                 "start_date": r.term.start, "end_date": r.term.end,
-                 "invoice_number": invoice.number}
-                for r, invoice in zip(fresh, invoices, strict=True)
-            ])
-            for partner_id in sorted({r.partner_id for r in fresh}):
+            for partner_id, version in versions.items():
+                ids: list[int] = list(connection.scalars(_due_ids(partner_id, year, month)))
+                for start in range(0, len(ids), RENEWAL_CHUNK):
+                    view = _due_view(connection, partner_id, version,
+                                     ids[start:start + RENEWAL_CHUNK])
+                    renewals = renew(view)
+                    if renewals:
+                        issued.setdefault(partner_id, []).extend(
+                            _issue_renewals(connection, run, series, renewals))
+            for partner_id in sorted(issued):
                 _bump_version(connection, partner_id, versions[partner_id])
-            if fresh:
+            if issued:
                 connection.execute(t.runs.insert().values(
                     run_id=run.run_id, command=run.command, partner_id=None, as_of=run.as_of,
                     input_name=None, input_sha256=None, folder=run.run_id,
                     committed_at=datetime.now(UTC).replace(tzinfo=None),
                 ))
-            return invoices
+        return issued
+
+    def documents(self, numbers: Sequence[str]) -> list[str]:
+        """Issued invoices as the ledger keeps them (JSON text), in the order asked for."""
+        assert self.engine is not None
+        i = t.invoices.c
+        with atomic(self.engine, write=False) as connection:
+            found: dict[str, str] = {}
+            for start in range(0, len(numbers), 500):
+                found.update(connection.execute(
+                    select(i.number, i.document).where(i.number.in_(numbers[start:start + 500]))
+                ).tuples().all())
+        return [found[number] for number in numbers]
 
     def month(self, first: date, last: date) -> LedgerMonth:
         """Everything the month-end report needs, read in one snapshot."""
@@ -250,6 +262,81 @@ def _bump_version(connection: Connection, partner_id: str, version: int) -> None
             .where(t.partner_versions.c.partner_id == partner_id)
             .values(version=version + 1)
         )
+
+
+def _due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
+    """Ids of the partner's subscriptions whose last term ends in the month, in order: the
+    term's exclusive end falls after the month's first day and at most on the next month's."""
+    first = date(year, month, 1)
+    after = date(year + month // 12, month % 12 + 1, 1)
+    s, tc = t.subscriptions.c, t.subscription_terms.c
+    later = t.subscription_terms.alias("later")
+    return (
+        select(tc.subscription_id)
+        .join(t.subscriptions, s.id == tc.subscription_id)
+        .where(s.partner_id == partner_id, tc.end_date > first, tc.end_date <= after,
+               ~exists().where(later.c.subscription_id == tc.subscription_id,
+                               later.c.term_index > tc.term_index))
+        .order_by(tc.subscription_id)
+    )
+
+
+def _due_view(connection: Connection, partner_id: str, version: int, ids: list[int]
+              ) -> LedgerView:
+    """A view of the partner holding only these subscriptions (every term, seats in force)
+    and their customers."""
+    s, tc, sc = t.subscriptions.c, t.subscription_terms.c, t.seats.c
+    terms: dict[int, list[Term]] = defaultdict(list)
+    for row in connection.execute(
+        select(tc.subscription_id, tc.start_date, tc.end_date)
+        .where(tc.subscription_id.in_(ids)).order_by(tc.subscription_id, tc.term_index)
+    ):
+        terms[row.subscription_id].append(Term(row.start_date, row.end_date))
+    seats: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in connection.execute(
+        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
+        .where(sc.subscription_id.in_(ids)).group_by(sc.subscription_id, sc.device_type)
+    ):
+        seats[row.subscription_id][row.device_type] = int(row.seats)
+    subscriptions = {
+        row.id: Subscription(
+            id=row.id, customer_id=row.customer_id, term_years=row.term_years,
+            start_date=row.start_date, po_number=row.po_number,
+            terms=tuple(terms[row.id]), seats=seats[row.id],
+        )
+        for row in connection.execute(
+            select(t.subscriptions).where(s.partner_id == partner_id, s.id.in_(ids)))
+    }
+    c = t.customers.c
+    wanted = sorted({x.customer_id for x in subscriptions.values()})
+    customers = {
+        row.customer_id: Customer(row.customer_id, row.organization, row.country,
+                                  row.contact_email)
+        for row in connection.execute(
+            select(t.customers).where(c.partner_id == partner_id, c.customer_id.in_(wanted)))
+    }
+    return LedgerView(partner_id, version, customers, subscriptions)
+
+
+def _issue_renewals(connection: Connection, run: RunRecord, series: str,
+                    renewals: list[Renewal]) -> list[str]:
+    """Number renewals in their order and store their invoices and terms."""
+    numbers = _take_numbers(connection, series, run.as_of, len(renewals))
+    invoice_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    term_rows: list[dict[str, Any]] = []
+    for renewal, number in zip(renewals, numbers, strict=True):
+        row, lines = _invoice_rows(replace(renewal.invoice, number=number), renewal.partner_id,
+                                   run.run_id, series)
+        invoice_rows.append(row)
+        line_rows.extend(lines)
+        term_rows.append({"subscription_id": renewal.subscription_id,
+                          "term_index": renewal.term_index, "start_date": renewal.term.start,
+                          "end_date": renewal.term.end, "invoice_number": number})
+    bulk_insert(connection, t.invoices, invoice_rows)
+    bulk_insert(connection, t.invoice_lines, line_rows)
+    bulk_insert(connection, t.subscription_terms, term_rows)
+    return numbers
 
 
 def _read_view(connection: Connection, partner_id: str, *, with_committed: bool = True

@@ -3,18 +3,23 @@
 Worker processes come from a fork server started early, while the workbook is still being
 validated: they are small (they never hold the workbook) and ready by the time numbers are
 assigned. Files go into the run's staging folder, so writing may start inside the committing
-transaction; a run that does not commit discards them with the folder."""
+transaction; a run that does not commit discards them with the folder. A run that issues more
+invoices than it should hold at once (renew) writes them after its commit instead, from the
+ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import partial
 from pathlib import Path
 from types import TracebackType
 
+from seatbatch.documents import invoice_from_document
 from seatbatch.model import Invoice
 from seatbatch.progress import Progress
 from seatbatch.render.html import render
@@ -42,6 +47,11 @@ def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
     return len(invoices)
 
 
+def _write_documents(documents: Sequence[str], folder: Path) -> int:
+    """Issued invoices written from the ledger's documents of them (JSON text)."""
+    return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
+
+
 def _ready() -> None:
     """Run once in each worker as it starts, so that the workers exist before they are needed."""
 
@@ -54,6 +64,7 @@ class InvoiceWriter:
         self.folder = folder
         self.progress = progress
         self.pool: ProcessPoolExecutor | None = None
+        self.workers = 0
         self.futures: list[Future[int]] = []
         self.waiting: list[Invoice] = []
 
@@ -74,6 +85,7 @@ class InvoiceWriter:
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.workers = workers
         for _ in range(workers):
             self.pool.submit(_ready)
 
@@ -85,6 +97,22 @@ class InvoiceWriter:
             return
         chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
         self.futures = [self.pool.submit(_write_chunk, chunk, self.folder) for chunk in chunks]
+
+    def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
+        """Write issued invoices from their ledger documents as `batches` yields them (about
+        CHUNK a batch, `count` in all), with at most two batches a worker in flight: however
+        many there are, neither this process nor the workers hold more than a few batches."""
+        pending: deque[Future[int]] = deque()
+        for batch in self.progress.iterate(batches, "Writing invoices",
+                                           length=-(-count // CHUNK)):
+            if self.pool is None:
+                _write_documents(batch, self.folder)
+                continue
+            pending.append(self.pool.submit(_write_documents, batch, self.folder))
+            while len(pending) > 2 * self.workers:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
 
     def finish(self) -> None:
         chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
