@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
+from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from conftest import CONFIG, Env, customer, order
+from seatbatch.documents import invoice_document, manifest_entry
+from seatbatch.model import Invoice, InvoiceLine, Party
+from seatbatch.render.files import invoice_file
+from seatbatch.render.manifest import ManifestWriter, build_manifest, write_manifest
 
 PRICES = """
 [[price_lists]]
@@ -92,3 +99,47 @@ def test_renew_over_several_partners_keeps_currencies_apart(env: Env) -> None:
 def test_bad_month_is_exit_2(env: Env) -> None:
     assert env.run("renew", "--month", "2026-13").code == 2
     assert env.run("renew", "--month", "11/2026").code == 2
+
+
+def _invoice(number: str, currency: str, amounts: list[str]) -> Invoice:
+    lines = tuple(
+        InvoiceLine(order_id=None, action="renewal", subscription_id=f"SUB-{n:06d}",
+                    device_type="Space Pro", seats=n, term_years=1,
+                    period_start=date(2027, 12, 1), period_end=date(2028, 11, 30),
+                    unit_price=Decimal("150.00"), prorate_days=366, term_days=366,
+                    list_amount=Decimal(amount), term_discount=Decimal(0),
+                    partner_discount=Decimal(0), net_amount=Decimal(amount))
+        for n, amount in enumerate(amounts, start=1)
+    )
+    return Invoice(number=number, invoice_date=date(2027, 11, 1), due_date=date(2027, 12, 1),
+                   issuer=Party("Issuer", ("Street 1",), "NO1"), partner_id="P-X",
+                   bill_to=Party("Partner", ("Road 2",)), customer_id="C-1",
+                   customer_name="Customer <1>", po_number=None, currency=currency,
+                   partner_discount_rate=Decimal("0.20"), lines=lines,
+                   total=sum((Decimal(a) for a in amounts), Decimal(0)), kind="renewal")
+
+
+@pytest.mark.parametrize("currency", ["EUR", None])
+def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_text(
+        tmp_path: Path, currency: str | None) -> None:
+    """renew writes its manifest as it reads its invoices back from the ledger; the text is
+    the one write_manifest writes of the whole manifest."""
+    invoices = [_invoice("INV-2027-000001", "EUR", ["120.00", "0.50"]),
+                _invoice("INV-2027-000002", "EUR", ["99.99"])]
+    if currency is None:
+        invoices.append(_invoice("INV-2027-000003", "JPY", ["63000", "1"]))
+    parts = {"command": "renew", "as_of": date(2027, 11, 1), "partner_id": None,
+             "currency": currency, "input_file": None, "input_sha256": None}
+    write_manifest(build_manifest(status="committed", **parts,
+                                  invoices=[(i, invoice_file(i)) for i in invoices]),
+                   tmp_path / "whole.json")
+    with ManifestWriter(build_manifest(status="committed", **parts),
+                        tmp_path / "streamed.json") as streamed:
+        for invoice in invoices:  # as the ledger keeps them: JSON text, keys sorted
+            document = json.loads(json.dumps(invoice_document(invoice), sort_keys=True))
+            streamed.add(manifest_entry(document, invoice_file(invoice),
+                                        with_currency=currency is None), invoice.currency)
+        totals = streamed.close()["totals"]
+    whole = (tmp_path / "whole.json").read_text(encoding="utf-8")
+    assert (tmp_path / "streamed.json").read_text(encoding="utf-8") == whole
+    assert totals == json.loads(whole)["totals"]

@@ -10,6 +10,12 @@ from typing import Any
 from seatbatch.model import Invoice, InvoiceLine, Party
 from seatbatch.money import format_amount
 
+LINE_KEYS = (  # line_document's keys, in its order
+    "order_id", "action", "subscription_id", "device_type", "seats", "term_years",
+    "period_start", "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
+    "term_discount", "partner_discount", "net_amount",
+)
+
 
 def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
     return {
@@ -105,6 +111,20 @@ def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False
         "total": format_amount(invoice.total, invoice.currency),
         "file": file,
         "lines": [line_document(line, invoice.currency) for line in invoice.lines],
+    }
+
+
+def manifest_entry(document: dict[str, Any], file: str, *, with_currency: bool = False
+                   ) -> dict[str, Any]:
+    """manifest_invoice of the invoice a ledger document holds, read off the document: its
+    total and lines are kept there as the manifest shows them (the ledger sorts their keys)."""
+    extra = {"currency": document["currency"]} if with_currency else {}
+    return {
+        **extra,
+        **{key: document[key] for key in ("number", "customer_id", "po_number", "invoice_date",
+                                          "due_date", "total")},
+        "file": file,
+        "lines": [{key: line[key] for key in LINE_KEYS} for line in document["lines"]],
     }
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from seatbatch.config import Config, ConfigError, Partner
-from seatbatch.documents import invoice_from_document
+from seatbatch.documents import manifest_entry
 from seatbatch.invoicing import group_invoices, make_invoice
 from seatbatch.ledger import (
     InvoiceDateBackwards,
@@ -31,9 +31,15 @@ from seatbatch.money import format_amount
 from seatbatch.pricing import price_lines
 from seatbatch.progress import Progress
 from seatbatch.render.chart import bar_chart
-from seatbatch.render.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_file
-from seatbatch.render.html import render
-from seatbatch.render.manifest import build_manifest, write_manifest
+from seatbatch.render.files import (
+    BYTES_PER_INVOICE,
+    CHUNK,
+    InvoiceWriter,
+    invoice_file,
+    invoice_file_of,
+)
+from seatbatch.render.html import render, write_rendered
+from seatbatch.render.manifest import ManifestWriter, build_manifest, write_manifest
 from seatbatch.render.rejected import write_rejected
 from seatbatch.render.report_xlsx import write_report_xlsx
 from seatbatch.render.xlsx import write_quote_xlsx
@@ -368,37 +374,70 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
                     continue
             else:
                 raise LedgerBusy("subscriptions kept changing under this renewal run")
-            # Files are written after the commit, from the ledger, a few batches at a time.
-            numbers = [number for each in issued.values() for number in each]
-            invoices: list[Invoice] = []
-
-            def batches() -> Iterator[list[str]]:
-                for start in range(0, len(numbers), CHUNK):
-                    documents = ledger.documents(numbers[start:start + CHUNK])
-                    invoices.extend(invoice_from_document(json.loads(d)) for d in documents)
-                    yield documents
-
-            writer.write_documents(batches(), len(numbers))
+            headline = _renewal_files(ledger, folder, writer, issued, settings, year, month)
         finally:
             ledger.close()
-        currencies = {i.currency for i in invoices}
-        manifest = build_manifest(
-            command="renew", status="committed" if invoices else "nothing_due",
-            as_of=settings.as_of, partner_id=None,
-            currency=currencies.pop() if len(currencies) == 1 else None,
-            input_file=None, input_sha256=None,
-            invoices=[(i, invoice_file(i)) for i in invoices],
-        )
-        headline = (f"{len(invoices)} renewal invoice(s) for {year:04d}-{month:02d}"
-                    if invoices else f"nothing due for {year:04d}-{month:02d}")
-        # customer ids are each partner's own: name only those that mean one customer here
-        names: dict[str, set[str]] = {}
-        for invoice in invoices:
-            names.setdefault(invoice.customer_id, set()).add(invoice.customer_name)
-        _report(folder, manifest, headline, partner_name=None, coverage=[],
-                customer_names={k: v.pop() for k, v in names.items() if len(v) == 1})
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
+
+
+class _Issued:
+    """A renewal run's invoices as its manifest lists them, read again from the ledger each
+    time they are iterated: the summary page asks for them once, as it writes their rows."""
+
+    def __init__(self, ledger: Ledger, numbers: list[str], with_currency: bool):
+        self.ledger, self.numbers, self.with_currency = ledger, numbers, with_currency
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for start in range(0, len(self.numbers), CHUNK):
+            for text in self.ledger.documents(self.numbers[start:start + CHUNK]):
+                document = json.loads(text)
+                yield manifest_entry(document, invoice_file_of(document["number"]),
+                                     with_currency=self.with_currency)
+
+
+def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+                   issued: dict[str, list[str]], settings: Settings, year: int, month: int,
+                   ) -> str:
+    """A committed renewal run's invoice files, manifest and summary, written from the ledger
+    a batch at a time: 100,000 renewals are never held at once. Returns the headline."""
+    numbers = [number for each in issued.values() for number in each]
+    currencies = {settings.config.partners[partner_id].currency for partner_id in issued}
+    currency = next(iter(currencies)) if len(currencies) == 1 else None
+    manifest = build_manifest(
+        command="renew", status="committed" if numbers else "nothing_due",
+        as_of=settings.as_of, partner_id=None, currency=currency, input_file=None,
+        input_sha256=None,
+    )
+    # customer ids are each partner's own: name only those that mean one customer here
+    names: dict[str, str | None] = {}
+    with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
+
+        def batches() -> Iterator[list[str]]:
+            for start in range(0, len(numbers), CHUNK):
+                texts = ledger.documents(numbers[start:start + CHUNK])
+                for text in texts:
+                    document = json.loads(text)
+                    listed.add(manifest_entry(document, invoice_file_of(document["number"]),
+                                              with_currency=currency is None),
+                               document["currency"])
+                    name = names.setdefault(document["customer_id"], document["customer_name"])
+                    if name != document["customer_name"]:
+                        names[document["customer_id"]] = None
+                yield texts
+
+        writer.write_documents(batches(), len(numbers))
+        manifest = listed.close()
+    headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
+                if numbers else f"nothing due for {year:04d}-{month:02d}")
+    write_rendered(folder.path("summary.html"), "summary.html",
+                   manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
+                   headline=headline, partner_name=None, coverage=[],
+                   customer_names={k: v for k, v in names.items() if v is not None})
+    return headline
 
 
 def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,

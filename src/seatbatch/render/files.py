@@ -31,7 +31,11 @@ CHUNK = 100
 
 
 def invoice_file(invoice: Invoice) -> str:
-    return f"invoices/{invoice.number}.xlsx"
+    return invoice_file_of(str(invoice.number))
+
+
+def invoice_file_of(number: str) -> str:
+    return f"invoices/{number}.xlsx"
 
 
 def write_invoice_files(invoice: Invoice, folder: Path) -> None:
@@ -102,6 +106,8 @@ class InvoiceWriter:
         """Write issued invoices from their ledger documents as `batches` yields them (about
         CHUNK a batch, `count` in all), with at most two batches a worker in flight: however
         many there are, neither this process nor the workers hold more than a few batches."""
+        if not count:
+            return
         pending: deque[Future[int]] = deque()
         for batch in self.progress.iterate(batches, "Writing invoices",
                                            length=-(-count // CHUNK)):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -37,3 +38,10 @@ def environment() -> Environment:
 
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
+
+
+def write_rendered(path: Path, template: str, **context: Any) -> None:
+    """`render`'s text written to `path` as it is made, never held whole (a page of 100,000
+    rows); `context` may hold iterables that produce their rows as the page asks for them."""
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(environment().get_template(template).generate(**context))
