@@ -478,11 +478,12 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
                        if code == currency])
             for currency in report.by_currency
         ]
-        folder.path("report.html").write_text(render(
-            "report.html", report=report, charts=charts, month_end=last, next_label=next_label,
+        write_rendered(
+            folder.path("report.html"), "report.html", report=report, charts=charts,
+            month_end=last, next_label=next_label,
             renewals_expected=dict(sorted(report.renewals_expected().items())),
             numbering_ok=all(c.gapless for c in report.numbering),
-        ), encoding="utf-8")
+        )
         currencies = list(report.by_currency)
         manifest = build_manifest(
             command="report", status="reported", as_of=settings.as_of, partner_id=None,

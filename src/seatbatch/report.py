@@ -15,6 +15,7 @@ from typing import Any
 
 from seatbatch.config import Config, ConfigError
 from seatbatch.ledger.month import LedgerMonth, SeriesCount
+from seatbatch.model import Invoice, InvoiceLine
 from seatbatch.money import format_amount
 from seatbatch.renewals import ends_in, renewal_invoice
 
@@ -46,14 +47,14 @@ class Amounts:
     def invoices(self) -> int:
         return len(self.invoice_numbers)
 
-    def add(self, number: str, line: dict[str, Any]) -> None:
+    def add(self, number: str, line: InvoiceLine) -> None:
         self.invoice_numbers.add(number)
         self.lines += 1
-        self.seats += line["seats"]
-        self.list_amount += Decimal(line["list_amount"])
-        self.term_discount += Decimal(line["term_discount"])
-        self.partner_discount += Decimal(line["partner_discount"])
-        self.net_amount += Decimal(line["net_amount"])
+        self.seats += line.seats
+        self.list_amount += line.list_amount
+        self.term_discount += line.term_discount
+        self.partner_discount += line.partner_discount
+        self.net_amount += line.net_amount
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -122,7 +123,7 @@ class MonthReport:
     year: int
     month: int
     as_of: date
-    invoices: list[dict[str, Any]]  # as issued (documents), in number order
+    invoices: list[Invoice]  # as issued, in number order
     by_currency: dict[str, Amounts]
     by_partner: dict[tuple[str, str], Amounts]  # (partner, currency)
     by_customer: dict[tuple[str, str, str], Amounts]  # (partner, customer, currency)
@@ -155,7 +156,7 @@ class MonthReport:
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
-           line: dict[str, Any]) -> None:
+           line: InvoiceLine) -> None:
     amounts = table.get(key)
     if amounts is None:
         amounts = table[key] = Amounts(currency)
@@ -170,18 +171,18 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
     by_device_type: dict[tuple[str, str], Amounts] = {}
     partner_names = {p.id: p.name for p in config.partners.values()}
     customer_names = dict(ledger.organizations)
-    for invoice in ledger.documents:
-        number, currency, partner = invoice["number"], invoice["currency"], invoice["partner_id"]
-        partner_names.setdefault(partner, invoice["bill_to"]["name"])
-        customer = (partner, invoice["customer_id"])
-        customer_names.setdefault(customer, invoice["customer_name"])
-        for line in invoice["lines"]:
+    for invoice in ledger.invoices:
+        number, currency, partner = invoice.number or "", invoice.currency, invoice.partner_id
+        partner_names.setdefault(partner, invoice.bill_to.name)
+        customer = (partner, invoice.customer_id)
+        customer_names.setdefault(customer, invoice.customer_name)
+        for line in invoice.lines:
             _tally(by_currency, currency, currency, number, line)
             _tally(by_partner, (partner, currency), currency, number, line)
             _tally(by_customer, (*customer, currency), currency, number, line)
-            _tally(by_device_type, (line["device_type"], currency), currency, number, line)
+            _tally(by_device_type, (line.device_type, currency), currency, number, line)
     report = MonthReport(
-        year=year, month=month, as_of=as_of, invoices=ledger.documents,
+        year=year, month=month, as_of=as_of, invoices=ledger.invoices,
         by_currency=dict(sorted(by_currency.items())),
         by_partner=dict(sorted(by_partner.items())),
         by_customer=dict(sorted(by_customer.items())),

@@ -11,8 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
+from seatbatch.documents import invoice_from_document
 from seatbatch.ledger import schema as t
-from seatbatch.model import LedgerView
+from seatbatch.model import Invoice, LedgerView
 
 
 @dataclass(frozen=True)
@@ -37,7 +38,7 @@ class SeriesCount:
 
 @dataclass(frozen=True)
 class LedgerMonth:
-    documents: list[dict[str, Any]]  # the month's invoices as issued, in number order
+    invoices: list[Invoice]  # the month's invoices as issued, in number order
     organizations: dict[tuple[str, str], str]  # (partner, customer) -> organization
     seats: list[SeatCount]  # seats in force at month end
     devices: list[SeatCount]  # devices listed
@@ -48,7 +49,7 @@ class LedgerMonth:
 def read_month(connection: Connection, first: date, last: date,
                read_view: Any) -> LedgerMonth:
     return LedgerMonth(
-        documents=list(_documents(connection, first, last)),
+        invoices=list(_invoices(connection, first, last)),
         organizations={
             (row.partner_id, row.customer_id): row.organization
             for row in connection.execute(select(t.customers.c.partner_id,
@@ -67,14 +68,14 @@ def read_month(connection: Connection, first: date, last: date,
     )
 
 
-def _documents(connection: Connection, first: date, last: date) -> Iterator[dict[str, Any]]:
+def _invoices(connection: Connection, first: date, last: date) -> Iterator[Invoice]:
     i = t.invoices.c
     rows = connection.execute(
         select(i.document).where(i.invoice_date >= first, i.invoice_date <= last)
         .order_by(i.series, i.year, i.seq)
     )
     for (document,) in rows:
-        yield json.loads(document)
+        yield invoice_from_document(json.loads(document))
 
 
 def _seats_in_force(connection: Connection, day: date) -> list[SeatCount]:

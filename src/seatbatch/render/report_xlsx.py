@@ -7,7 +7,6 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -135,11 +134,10 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         Column("Customer", 12), Column("Organization", 24), Column("PO", 14),
         Column("Lines", 7, "int"), Column("Currency", 9), Column("Total", 15, "money"),
     ], (
-        ([doc["number"], doc["kind"], date.fromisoformat(doc["invoice_date"]),
-          date.fromisoformat(doc["due_date"]), doc["partner_id"], doc["bill_to"]["name"],
-          doc["customer_id"], doc["customer_name"], doc["po_number"], len(doc["lines"]),
-          doc["currency"], Decimal(doc["total"])], doc["currency"])
-        for doc in report.invoices
+        ([i.number, i.kind, i.invoice_date, i.due_date, i.partner_id, i.bill_to.name,
+          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total],
+         i.currency)
+        for i in report.invoices
     ))
     _sheet(book, "Invoice lines", [
         Column("Number", 18), Column("Partner", 12), Column("Customer", 12),
@@ -150,14 +148,12 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         Column("Term days", 8, "int"), Column("Currency", 9),
         *(Column(t, 15, "money") for t in AMOUNT_COLUMNS),
     ], (
-        ([doc["number"], doc["partner_id"], doc["customer_id"], line["order_id"],
-          line["action"], line["subscription_id"], line["device_type"], line["seats"],
-          line["term_years"], date.fromisoformat(line["period_start"]),
-          date.fromisoformat(line["period_end"]), Decimal(line["unit_price"]),
-          line["prorate_days"], line["term_days"], doc["currency"],
-          *(Decimal(line[k]) for k in ("list_amount", "term_discount", "partner_discount",
-                                       "net_amount"))], doc["currency"])
-        for doc in report.invoices for line in doc["lines"]
+        ([i.number, i.partner_id, i.customer_id, line.order_id, line.action,
+          line.subscription_id, line.device_type, line.seats, line.term_years,
+          line.period_start, line.period_end, line.unit_price, line.prorate_days,
+          line.term_days, i.currency, line.list_amount, line.term_discount,
+          line.partner_discount, line.net_amount], i.currency)
+        for i in report.invoices for line in i.lines
     ))
     by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))
     _sheet(book, "By partner", [Column("Partner", 12), Column("Partner name", 24),
