@@ -283,38 +283,8 @@ def _due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
 
 def _due_view(connection: Connection, partner_id: str, version: int, ids: list[int]
               ) -> LedgerView:
-    """A view of the partner holding only these subscriptions (every term, seats in force)
-    and their customers."""
-    s, tc, sc = t.subscriptions.c, t.subscription_terms.c, t.seats.c
-    terms: dict[int, list[Term]] = defaultdict(list)
-    for row in connection.execute(
-        select(tc.subscription_id, tc.start_date, tc.end_date)
-        .where(tc.subscription_id.in_(ids)).order_by(tc.subscription_id, tc.term_index)
-    ):
-        terms[row.subscription_id].append(Term(row.start_date, row.end_date))
-    seats: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in connection.execute(
-        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
-        .where(sc.subscription_id.in_(ids)).group_by(sc.subscription_id, sc.device_type)
-    ):
-        seats[row.subscription_id][row.device_type] = int(row.seats)
-    subscriptions = {
-        row.id: Subscription(
-            id=row.id, customer_id=row.customer_id, term_years=row.term_years,
-            start_date=row.start_date, po_number=row.po_number,
-            terms=tuple(terms[row.id]), seats=seats[row.id],
-        )
-        for row in connection.execute(
-            select(t.subscriptions).where(s.partner_id == partner_id, s.id.in_(ids)))
-    }
-    c = t.customers.c
-    wanted = sorted({x.customer_id for x in subscriptions.values()})
-    customers = {
-        row.customer_id: Customer(row.customer_id, row.organization, row.country,
-                                  row.contact_email)
-        for row in connection.execute(
-            select(t.customers).where(c.partner_id == partner_id, c.customer_id.in_(wanted)))
-    }
+    """A view of the partner holding only these subscriptions and their customers."""
+    customers, subscriptions = _subscriptions(connection, partner_id, ids)
     return LedgerView(partner_id, version, customers, subscriptions)
 
 
@@ -339,41 +309,50 @@ def _issue_renewals(connection: Connection, run: RunRecord, series: str,
     return numbers
 
 
-def _read_view(connection: Connection, partner_id: str, *, with_committed: bool = True
-               ) -> LedgerView:
-    version = _version(connection, partner_id)
-    c = t.customers.c
-    customers = {
-        row.customer_id: Customer(row.customer_id, row.organization, row.country,
-                                  row.contact_email)
-        for row in connection.execute(select(t.customers).where(c.partner_id == partner_id))
-    }
-    s = t.subscriptions.c
-    mine = select(s.id).where(s.partner_id == partner_id)
+def _subscriptions(connection: Connection, partner_id: str, ids: list[int] | None = None
+                   ) -> tuple[dict[str, Customer], dict[int, Subscription]]:
+    """The partner's subscriptions (every term, seats in force) and customers; with `ids`, only
+    those subscriptions and the customers they belong to."""
+    s, tc, sc, c = t.subscriptions.c, t.subscription_terms.c, t.seats.c, t.customers.c
+    mine: Any = ids if ids is not None else select(s.id).where(s.partner_id == partner_id)
     terms: dict[int, list[Term]] = defaultdict(list)
-    tc = t.subscription_terms.c
     for row in connection.execute(
         select(tc.subscription_id, tc.start_date, tc.end_date)
-        .where(tc.subscription_id.in_(mine))
-        .order_by(tc.subscription_id, tc.term_index)
+        .where(tc.subscription_id.in_(mine)).order_by(tc.subscription_id, tc.term_index)
     ):
         terms[row.subscription_id].append(Term(row.start_date, row.end_date))
     seats: dict[int, dict[str, int]] = defaultdict(dict)
-    sc = t.seats.c
     for row in connection.execute(
         select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
-        .where(sc.subscription_id.in_(mine))
-        .group_by(sc.subscription_id, sc.device_type)
+        .where(sc.subscription_id.in_(mine)).group_by(sc.subscription_id, sc.device_type)
     ):
         seats[row.subscription_id][row.device_type] = int(row.seats)
+    subscription_rows = select(t.subscriptions).where(s.partner_id == partner_id)
+    customer_rows = select(t.customers).where(c.partner_id == partner_id)
+    if ids is not None:
+        subscription_rows = subscription_rows.where(s.id.in_(ids))
+        customer_rows = customer_rows.where(c.customer_id.in_(
+            select(s.customer_id).where(s.partner_id == partner_id, s.id.in_(ids))))
     subscriptions = {
         row.id: Subscription(
             id=row.id, customer_id=row.customer_id, term_years=row.term_years,
             start_date=row.start_date, po_number=row.po_number,
             terms=tuple(terms[row.id]), seats=seats[row.id],
         )
-        for row in connection.execute(select(t.subscriptions).where(s.partner_id == partner_id))
+        for row in connection.execute(subscription_rows)
     }
+    customers = {
+        row.customer_id: Customer(row.customer_id, row.organization, row.country,
+                                  row.contact_email)
+        for row in connection.execute(customer_rows)
+    }
+    return customers, subscriptions
+
+
+def _read_view(connection: Connection, partner_id: str, *, with_committed: bool = True
+               ) -> LedgerView:
+    version = _version(connection, partner_id)
+    customers, subscriptions = _subscriptions(connection, partner_id)
     if not with_committed:
         return LedgerView(partner_id, version, customers, subscriptions)
     o = t.order_lines.c
