@@ -18,6 +18,9 @@ from seatbatch.config import ConfigError, find_config, load_config, resolve_ledg
 from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
 from seatbatch.pipeline import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_USAGE,
     InternalError,
     Outcome,
     Settings,
@@ -29,10 +32,6 @@ from seatbatch.pipeline import (
     renew,
     template,
 )
-
-EXIT_USAGE = 2
-EXIT_BUSY = 75
-EXIT_INTERNAL = 70  # EX_SOFTWARE: neither "input rejected" (1) nor "usage" (2)
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")

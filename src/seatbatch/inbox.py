@@ -29,7 +29,17 @@ import click
 
 from seatbatch.config import ConfigError
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
-from seatbatch.pipeline import EXIT_OK, EXIT_REJECTED, InternalError, Settings, UsageError, process
+from seatbatch.pipeline import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    InternalError,
+    Settings,
+    UsageError,
+    process,
+)
 from seatbatch.progress import Progress
 
 CLAIMS = ".claimed"
@@ -41,10 +51,6 @@ WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb"})
 HIDDEN_PREFIXES = (".", "~$")  # hidden, being written, Excel's and LibreOffice's lock files
 STALE_CLAIM_SECONDS = 3600
 NOTE_MESSAGES = 20
-
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70
-EXIT_BUSY = 75
 
 
 def shown(name: str) -> str:

@@ -53,6 +53,9 @@ from seatbatch.workbook.template import build_template
 
 EXIT_OK = 0
 EXIT_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: neither "input rejected" (1) nor "usage" (2)
+EXIT_BUSY = 75
 STALE_RETRIES = 5
 
 
