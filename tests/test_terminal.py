@@ -6,6 +6,7 @@ import os
 import pty
 import subprocess
 import time
+from datetime import date
 
 from conftest import SEATBATCH, Env, customer, order
 
@@ -50,3 +51,20 @@ def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
                                     orders=[order("L2", subscription="S2")]))
     assert cron.code == 0 and cron.stderr == ""
     assert cron.stdout == f"{cron.folder}\n"
+
+
+def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
+    first = env.process(env.workbook(customers=[customer()], orders=[
+        order(term_years=1, start_date=date(2026, 1, 5))]), as_of=date(2026, 1, 5))
+    assert first.code == 0, first.stderr
+    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
+              str(env.out), "--as-of", "2027-01-02"]
+    code, shown = run_on_terminal(env, "renew", "--month", "2027-01", *common)
+    assert code == 0
+    assert "Writing invoices" in shown and "100%" in shown
+    assert "1 renewal invoice(s) for 2027-01" in shown
+
+    code, shown = run_on_terminal(env, "report", "--month", "2027-01", *common)
+    assert code == 0
+    assert "Reading the ledger for 2027-01" in shown
+    assert "month end 2027-01: 1 invoice(s)" in shown
