@@ -99,6 +99,7 @@ def test_quote_changes_nothing(env: Env) -> None:
     assert processed.manifest["invoices"][0]["number"] == "INV-2026-000001"
     again = env.quote(book)
     assert again.manifest["status"] == "duplicate"
+    assert "already processed" in (again.folder / "invoices" / "quote.html").read_text()
     assert env.invoice_numbers() == ["INV-2026-000001"]
 
 

@@ -204,6 +204,8 @@ def test_seats_in_force_and_coverage_gaps_at_month_end(env: Env) -> None:
     assert [(g[0], g[1], g[3], g[6]) for g in gaps] == [("P-ACME", "C-7", "Space Pro", 2)]
     assert manifest["report"]["coverage_gaps"] == 2
     assert manifest["report"]["seats_in_force"] == 2 + 1 + 1 + 3 + 7 + 3 + 4 + 4
+    html = (folder / "report.html").read_text()
+    assert "25 on 2026-11-30; 2 listed device(s) without a seat" in html
 
 
 @pytest.mark.usefixtures("month")
