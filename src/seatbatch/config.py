@@ -141,7 +141,9 @@ def resolve_ledger(config: Config, option: str | None) -> str:
         return chosen if "://" in chosen else str(Path(chosen).absolute())
     folder = config.path.absolute().parent
     if config.ledger:
-        return config.ledger if "://" in config.ledger else str(folder / config.ledger)
+        # normpath: samples/../out/ledger.db is printed as out/ledger.db (symlinks kept)
+        return (config.ledger if "://" in config.ledger
+                else os.path.normpath(folder / config.ledger))
     return str(folder / "seatbatch.db")
 
 
