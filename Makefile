@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-month samples clean
+.PHONY: demo test lint bench bench-month crash samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,9 @@ bench: $(STAMP)  ## speed and memory figures on generated workbooks
 
 bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
 	$(BIN)/python benchmarks/month_end.py
+
+crash: $(STAMP)  ## 2,000 runs killed at random moments (make test kills 200)
+	SEATBATCH_KILLS=2000 $(BIN)/python -m pytest -q -s tests/test_crash.py
 
 samples: $(STAMP)
 	$(BIN)/python samples/make_samples.py

@@ -3,6 +3,8 @@ read -> validate -> price -> ledger -> render."""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import json
 import traceback
@@ -29,6 +31,7 @@ from seatbatch.ledger import (
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
 from seatbatch.money import format_amount
 from seatbatch.pricing import price_lines
+from seatbatch.problems import Code, problem
 from seatbatch.progress import Progress
 from seatbatch.render.chart import bar_chart
 from seatbatch.render.files import (
@@ -45,7 +48,7 @@ from seatbatch.render.report_xlsx import write_report_xlsx
 from seatbatch.render.xlsx import write_quote_xlsx
 from seatbatch.renewals import Renewal, due_renewals
 from seatbatch.report import build_report, manifest_part, month_bounds, next_month
-from seatbatch.runs import RunFolder
+from seatbatch.runs import RunFolder, abandoned
 from seatbatch.validate.rules import Coverage
 from seatbatch.validate.workbook import Validation, validate
 from seatbatch.workbook.read import read_workbook
@@ -228,6 +231,21 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         return Outcome(EXIT_OK, run.folder.publish(), [])
 
 
+def _recovering(command: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """A committing command first finishes what killed runs left in its --out (SPEC §8)."""
+
+    @functools.wraps(command)
+    def run(settings: Settings, *args: Any) -> Outcome:
+        recovered = recover_runs(settings)
+        outcome = command(settings, *args)
+        notes = [f"the folder of a run stopped before it finished was written again from the "
+                 f"ledger: {folder}" for folder in recovered]
+        return dataclasses.replace(outcome, warnings=notes + outcome.warnings)
+
+    return run
+
+
+@_recovering
 def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     """Validate, price, commit to the ledger, write invoices and the summary."""
     config = settings.config
@@ -340,6 +358,7 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     return target.absolute()
 
 
+@_recovering
 def renew(settings: Settings, year: int, month: int) -> Outcome:
     """Renewal terms and invoices for every subscription whose term ends in the month."""
     config = settings.config
@@ -405,16 +424,27 @@ class _Issued:
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
                    issued: dict[str, list[str]], settings: Settings, year: int, month: int,
                    ) -> str:
-    """A committed renewal run's invoice files, manifest and summary, written from the ledger
-    a batch at a time: 100,000 renewals are never held at once. Returns the headline."""
+    """A committed renewal run's files. Returns the headline."""
     numbers = [number for each in issued.values() for number in each]
     currencies = {settings.config.partners[partner_id].currency for partner_id in issued}
-    currency = next(iter(currencies)) if len(currencies) == 1 else None
     manifest = build_manifest(
         command="renew", status="committed" if numbers else "nothing_due",
-        as_of=settings.as_of, partner_id=None, currency=currency, input_file=None,
+        as_of=settings.as_of, partner_id=None,
+        currency=next(iter(currencies)) if len(currencies) == 1 else None, input_file=None,
         input_sha256=None,
     )
+    headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
+                if numbers else f"nothing due for {year:04d}-{month:02d}")
+    _files_from_ledger(ledger, folder, writer, numbers, manifest, headline, None)
+    return headline
+
+
+def _files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+                       numbers: list[str], manifest: dict[str, Any], headline: str,
+                       partner_name: str | None) -> None:
+    """A committed run's invoice files, manifest and summary, written from the ledger a batch
+    at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
+    currency = manifest["currency"]
     # customer ids are each partner's own: name only those that mean one customer here
     names: dict[str, str | None] = {}
     with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
@@ -434,13 +464,49 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
 
         writer.write_documents(batches(), len(numbers))
         manifest = listed.close()
-    headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
-                if numbers else f"nothing due for {year:04d}-{month:02d}")
     write_rendered(folder.path("summary.html"), "summary.html",
                    manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
-                   headline=headline, partner_name=None, coverage=[],
+                   headline=headline, partner_name=partner_name, coverage=[],
                    customer_names={k: v for k, v in names.items() if v is not None})
-    return headline
+
+
+def recover_runs(settings: Settings) -> list[Path]:
+    """Runs killed before their folders were published (SPEC §8): a committed one's folder is
+    written again from the ledger under its own name; any other staging folder is removed.
+    Returns the folders written again."""
+    names = list(abandoned(settings.out))
+    if not names:
+        return []
+    ledger = Ledger.open(settings.ledger_url, create=False)
+    recovered = []
+    try:
+        committed = ledger.committed_runs(names)
+        for name in names:
+            try:
+                folder = RunFolder(settings.out, "", name=name)
+            except OSError:  # another run is recovering it
+                continue
+            run = committed.get(name)
+            if run is None:
+                folder.discard()
+                continue
+            partner = settings.config.partners.get(run.partner_id or "")
+            manifest = build_manifest(
+                command=run.command, status="committed", as_of=run.as_of,
+                partner_id=run.partner_id,
+                currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
+                input_file=run.input_name, input_sha256=run.input_sha256,
+                warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
+            )
+            with InvoiceWriter(folder.staging / "invoices", Progress(enabled=False)) as writer:
+                writer.prepare(len(run.numbers))
+                _files_from_ledger(ledger, folder, writer, run.numbers, manifest,
+                                   f"{len(run.numbers)} invoice(s) issued (written again after "
+                                   "the run was stopped)", partner.name if partner else None)
+            recovered.append(folder.publish())
+    finally:
+        ledger.close()
+    return recovered
 
 
 def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,

@@ -52,6 +52,8 @@ class Code(StrEnum):
     LABEL_ALREADY_COMMITTED = "label_already_committed"
     LABEL_LOOKS_LIKE_SUBSCRIPTION = "label_looks_like_subscription"
     NO_PRICE_ON_DATE = "no_price_on_date"
+    # about the run, not the input
+    RUN_RECOVERED = "run_recovered"
 
 
 MESSAGES: dict[Code, str] = {
@@ -124,6 +126,9 @@ MESSAGES: dict[Code, str] = {
     "of your own",
     Code.NO_PRICE_ON_DATE: "these seats would be priced on {day}, but the first {currency} price "
     "list is valid from {first}; choose a date on or after {first}",
+    Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
+    "complete; the folder was written again from the ledger, so it lists what the run issued "
+    "but not the lines it found already processed nor the workbook's warnings",
 }
 
 

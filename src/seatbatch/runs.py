@@ -1,15 +1,29 @@
-"""Run folders: built under a hidden staging name, renamed into place only when complete."""
+"""Run folders: built under a hidden staging name, renamed into place only when complete.
+
+A staging folder holds `.lock`, locked (flock) by the run building it for as long as it lives:
+a staging folder whose lock nobody holds was left by a run that was killed. `abandoned()` finds
+those; the caller decides, from the ledger, whether the run committed (write its folder again)
+or not (remove it)."""
 
 from __future__ import annotations
 
+import fcntl
 import os
 import re
 import secrets
 import shutil
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+_RUN_NAME = re.compile(r"^\d{8}T\d{6}-[a-z]+(-[A-Za-z0-9_.-]+)?-[0-9a-f]{6}$")
+LOCK = ".lock"
+# A staging folder without its lock file is being made right now, or its run was killed in
+# the instant between mkdir and the lock: give it this long before calling it abandoned.
+UNLOCKED_GRACE_SECONDS = 60
 
 
 def safe_name(text: str) -> str:
@@ -18,15 +32,50 @@ def safe_name(text: str) -> str:
     return cleaned[:64]
 
 
+def _lock(path: Path, *, wait: bool) -> int | None:
+    """An exclusive flock on `path` (created if missing): its descriptor, or None when another
+    process holds it and `wait` is false."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(descriptor)
+        return None
+    except BaseException:
+        os.close(descriptor)
+        raise
+    return descriptor
+
+
 class RunFolder:
-    def __init__(self, out: Path, command: str, partner_id: str | None = None):
-        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-        parts = [stamp, command] + ([safe_name(partner_id)] if partner_id else [])
-        self.name = "-".join([*parts, secrets.token_hex(3)])
+    def __init__(self, out: Path, command: str, partner_id: str | None = None, *,
+                 name: str | None = None):
+        """A new run's folder; with `name`, the abandoned staging folder of that run, taken
+        over (its lock must be free) and emptied, to be written again."""
+        if name is None:
+            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+            parts = [stamp, command] + ([safe_name(partner_id)] if partner_id else [])
+            name = "-".join([*parts, secrets.token_hex(3)])
+            taking_over = False
+        else:
+            taking_over = True
+        self.name = name
         self.out = out.absolute()
         self.staging = self.out / f".{self.name}"
         self.final = self.out / self.name
-        self.staging.mkdir(parents=True)
+        if not taking_over:
+            self.staging.mkdir(parents=True)
+        elif not self.staging.is_dir():  # another run recovered it first
+            raise FileNotFoundError(f"{self.staging} is gone")
+        descriptor = _lock(self.staging / LOCK, wait=False)
+        if descriptor is None:
+            raise FileExistsError(f"{self.staging} is in use by another run")
+        self._lock: int | None = descriptor
+        for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
+            if entry.is_dir():
+                shutil.rmtree(entry)
+            elif entry.name != LOCK:
+                entry.unlink()
 
     def path(self, relative: str) -> Path:
         target = self.staging / relative
@@ -36,13 +85,56 @@ class RunFolder:
     def publish(self) -> Path:
         """Make the run visible whole: its files on disk first, then one rename."""
         os.sync()  # one call instead of an fsync per file: a run can write thousands
-        self.staging.rename(self.final)
+        self.staging.rename(self.final)  # the lock, still held, moves with it
         directory = os.open(self.out, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+        (self.final / LOCK).unlink(missing_ok=True)
+        self._release()
         return self.final
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+        self._release()
+
+    def _release(self) -> None:
+        if self._lock is not None:
+            os.close(self._lock)
+            self._lock = None
+
+
+def abandoned(out: Path) -> Iterator[str]:
+    """Names of the runs whose staging folders under `out` no running process holds."""
+    try:
+        entries = sorted(out.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        name = entry.name[1:]
+        if not entry.name.startswith(".") or not _RUN_NAME.match(name) or not entry.is_dir():
+            continue
+        lock = entry / LOCK
+        if not lock.exists():
+            try:
+                if time.time() - entry.stat().st_mtime < UNLOCKED_GRACE_SECONDS:
+                    continue
+            except OSError:
+                continue
+        with _probe(lock) as free:
+            if free:
+                yield name
+
+
+@contextmanager
+def _probe(lock: Path) -> Iterator[bool]:
+    """Whether nobody holds the lock (tried without waiting, released at once)."""
+    try:
+        descriptor = _lock(lock, wait=False)
+    except OSError:  # the folder went away meanwhile: its run has just published it
+        yield False
+        return
+    if descriptor is not None:
+        os.close(descriptor)
+    yield descriptor is not None

@@ -66,6 +66,12 @@ class RunRecord:
     input_sha256: str | None
 
 
+@dataclass(frozen=True)
+class CommittedRun(RunRecord):
+    numbers: list[str]  # its invoices, in issue order
+    currencies: set[str]
+
+
 RENEWAL_CHUNK = 500  # subscriptions read, priced and stored at a time by a renewal run
 BuildInvoice = Callable[[InvoiceDraft, str, Mapping[tuple[str, str], int]], Invoice]
 OnNumbered = Callable[[list[Invoice]], None]
@@ -180,6 +186,25 @@ class Ledger:
                     committed_at=datetime.now(UTC).replace(tzinfo=None),
                 ))
         return issued
+
+    def committed_runs(self, run_ids: Sequence[str]) -> dict[str, CommittedRun]:
+        """Which of these runs committed, with what they issued (numbers in issue order)."""
+        if self.engine is None or not run_ids:
+            return {}
+        r, i = t.runs.c, t.invoices.c
+        with atomic(self.engine, write=False) as connection:
+            found = {
+                row.run_id: CommittedRun(row.run_id, row.command, row.partner_id, row.as_of,
+                                         row.input_name, row.input_sha256, [], set())
+                for row in connection.execute(select(t.runs).where(r.run_id.in_(run_ids)))
+            }
+            for row in connection.execute(
+                select(i.run_id, i.number, i.currency).where(i.run_id.in_(list(found)))
+                .order_by(i.series, i.year, i.seq)
+            ):
+                found[row.run_id].numbers.append(row.number)
+                found[row.run_id].currencies.add(row.currency)
+        return found
 
     def documents(self, numbers: Sequence[str]) -> list[str]:
         """Issued invoices as the ledger keeps them (JSON text), in the order asked for."""

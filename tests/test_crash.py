@@ -1,0 +1,136 @@
+"""Kills at any moment (SPEC §8): a run killed with SIGKILL leaves the ledger with all of it or
+none of it, no number consumed by what did not commit, no incomplete folder visible; the next
+run writes a committed run's lost folder again and removes what uncommitted runs left.
+
+`SEATBATCH_KILLS` sets how many runs are killed (default 200; `make crash` runs more)."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import time
+from datetime import date
+from pathlib import Path
+
+from conftest import SEATBATCH, Env, customer, device, order
+
+KILLS = int(os.environ.get("SEATBATCH_KILLS", "200"))
+BIG_EVERY = 5  # every fifth workbook issues enough invoices to be written by worker processes
+AS_OF = date(2026, 11, 24)
+
+
+def _workbook(env: Env, index: int) -> Path:
+    """A fresh workbook: new order ids, so that each run has something to commit."""
+    lines = 210 if index % BIG_EVERY == 0 else 12
+    return env.workbook(
+        f"w{index}.xlsx", customers=[customer("C-001"), customer("C-002")],
+        devices=[device("SN-1")],
+        orders=[order(f"K{index}-{j}", customer_id=("C-001", "C-002")[j % 2],
+                      subscription=f"S{index}-{j}", po_number=f"PO-{index}-{j}")
+                for j in range(lines)])
+
+
+def _command(env: Env, book: Path) -> list[str]:
+    return [str(SEATBATCH), "process", str(book), "--partner", "P-ACME", "--config",
+            str(env.config), "--ledger", str(env.ledger), "--out", str(env.out), "--as-of",
+            AS_OF.isoformat()]
+
+
+def _environment() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+
+
+def _timed_run(env: Env, book: Path) -> float:
+    started = time.perf_counter()
+    done = subprocess.run(_command(env, book), capture_output=True, text=True,
+                          env=_environment(), stdin=subprocess.DEVNULL, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return time.perf_counter() - started
+
+
+def _kill_during(env: Env, book: Path, delay: float) -> int:
+    """Start a run and SIGKILL it, with its workers, after `delay` seconds; its exit code
+    (negative: killed)."""
+    child = subprocess.Popen(_command(env, book), stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                             env=_environment(), start_new_session=True)
+    try:
+        child.wait(timeout=delay)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+    return child.wait(timeout=30)
+
+
+def _check_ledger(env: Env) -> int:
+    """The invariants a kill must not break; returns the number of invoices."""
+    with sqlite3.connect(env.ledger) as connection:
+        assert connection.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        seqs = [s for (s,) in connection.execute(
+            "SELECT seq FROM invoices WHERE series = 'INV' AND year = 2026 ORDER BY seq")]
+        assert seqs == list(range(1, len(seqs) + 1)), "numbers must be gapless from 1"
+        counter = connection.execute("SELECT last_seq FROM counters").fetchall()
+        assert counter == ([(len(seqs),)] if seqs else [])
+        runs = {r for (r,) in connection.execute("SELECT run_id FROM runs")}
+        for table in ("invoices", "order_lines"):
+            orphans = connection.execute(
+                f"SELECT count(*) FROM {table} WHERE run_id NOT IN (SELECT run_id FROM runs)"
+            ).fetchone()[0]
+            assert orphans == 0, f"{table} of a run that did not commit"
+        empty = connection.execute(
+            "SELECT count(*) FROM runs WHERE run_id NOT IN (SELECT run_id FROM invoices)"
+        ).fetchone()[0]
+        assert empty == 0
+        assert len(runs) == connection.execute(
+            "SELECT count(DISTINCT run_id) FROM invoices").fetchone()[0]
+    return len(seqs)
+
+
+def _check_visible_folders(env: Env) -> None:
+    """Every visible run folder is complete: its manifest and every file it names."""
+    for folder in env.visible_runs():
+        manifest = json.loads((folder / "manifest.json").read_text())
+        for invoice in manifest["invoices"]:
+            assert (folder / invoice["file"]).is_file()
+            assert (folder / invoice["file"]).with_suffix(".html").is_file()
+        assert (folder / "summary.html").is_file()
+
+
+def test_runs_killed_at_any_moment(env: Env) -> None:
+    rng = random.Random(20261125)
+    small = _timed_run(env, _workbook(env, 1))
+    big = _timed_run(env, _workbook(env, 0))
+    killed = completed = 0
+    index = 2
+    for _ in range(KILLS):
+        book = _workbook(env, index)
+        index += 1
+        duration = big if index % BIG_EVERY == 1 else small
+        # start-up (imports) takes the first third of a run: aim past it, and past the end
+        code = _kill_during(env, book, rng.uniform(0.25, 1.1) * duration)
+        killed += code < 0
+        completed += code == 0
+        assert code in (0, -signal.SIGKILL)
+        _check_ledger(env)
+        _check_visible_folders(env)
+
+    # the next run finishes what the killed ones left
+    final = env.process(_workbook(env, index))
+    assert final.code == 0, final.stderr
+    invoices = _check_ledger(env)
+    _check_visible_folders(env)
+    assert not [p for p in env.out.iterdir() if p.name.startswith(".")], "staging left behind"
+    with sqlite3.connect(env.ledger) as connection:
+        issued: dict[str, set[str]] = {}
+        for run_id, number in connection.execute("SELECT run_id, number FROM invoices"):
+            issued.setdefault(run_id, set()).add(number)
+    for run_id, numbers in issued.items():
+        manifest = json.loads((env.out / run_id / "manifest.json").read_text())
+        assert {i["number"] for i in manifest["invoices"]} == numbers, run_id
+    recovered = final.stderr.count("was written again")
+    print(f"\n{killed} runs killed, {completed} finished before the kill, {invoices} invoices "
+          f"in {len(issued)} committed runs; {recovered} lost folder(s) written again")
+    assert killed >= KILLS // 2

@@ -1,0 +1,68 @@
+"""What killed runs leave under --out, put right by the next committing run (SPEC §8)."""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+
+import openpyxl
+
+from conftest import Env, customer, order
+
+UNCOMMITTED = "20261124T101010-process-P-ACME-abcdef"
+
+
+def test_a_committed_runs_lost_folder_is_written_again(env: Env) -> None:
+    first = env.process(env.workbook(customers=[customer()], orders=[order("L1"),
+                                                                      order("L2", seats=3)]))
+    assert first.code == 0, first.stderr
+    folder = first.folder
+    before = json.loads((folder / "manifest.json").read_text())
+    book = openpyxl.load_workbook(folder / "invoices" / "INV-2026-000001.xlsx", data_only=True)
+    cells = [[c.value for c in row] for row in book.active.iter_rows()]
+    html = (folder / "invoices" / "INV-2026-000001.html").read_text()
+    # killed after its commit, while its folder was still being written
+    staging = folder.with_name(f".{folder.name}")
+    folder.rename(staging)
+    shutil.rmtree(staging / "invoices")
+    (staging / "manifest.json").write_text("{")
+    (staging / ".lock").touch()  # its run held it; nobody does now
+
+    second = env.process(env.workbook("next.xlsx", customers=[customer()],
+                                      orders=[order("L3", subscription="S2")]))
+    assert second.code == 0, second.stderr
+    assert f"written again from the ledger: {folder}" in second.stderr
+    assert second.stdout == f"{second.folder}\n"  # stdout still names this run alone
+    assert not staging.exists()
+    after = json.loads((folder / "manifest.json").read_text())
+    assert after["invoices"] == before["invoices"]
+    assert (after["status"], after["input"], after["totals"]) == (
+        before["status"], before["input"], before["totals"])
+    assert [w["code"] for w in after["warnings"]] == ["run_recovered"]
+    again = openpyxl.load_workbook(folder / "invoices" / "INV-2026-000001.xlsx", data_only=True)
+    assert [[c.value for c in row] for row in again.active.iter_rows()] == cells
+    assert (folder / "invoices" / "INV-2026-000001.html").read_text() == html
+    assert (folder / "summary.html").is_file()
+
+
+def test_what_an_uncommitted_run_left_is_removed_and_a_live_run_is_left_alone(env: Env) -> None:
+    env.out.mkdir()
+    dead = env.out / f".{UNCOMMITTED}"
+    (dead / "invoices").mkdir(parents=True)
+    (dead / "invoices" / "INV-2026-000001.xlsx").write_bytes(b"half")
+    (dead / ".lock").touch()
+    live = env.out / f".{UNCOMMITTED[:-6]}123456"
+    live.mkdir()
+    holder = os.open(live / ".lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    try:
+        result = env.process(env.workbook(customers=[customer()], orders=[order()]))
+        assert result.code == 0, result.stderr
+        assert "written again" not in result.stderr
+        assert not dead.exists()
+        assert live.exists()  # its run is still working on it
+        assert env.invoice_numbers() == ["INV-2026-000001"]
+    finally:
+        os.close(holder)
