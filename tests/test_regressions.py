@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from datetime import date
 
+import openpyxl
+
 from conftest import CONFIG, Env, codes, customer, device, order
 
 
@@ -93,3 +95,25 @@ def test_a_bad_term_in_a_group_is_reported_once(env: Env) -> None:
 def test_config_fixture_has_no_2025_price_list() -> None:
     """The price-date test above relies on the test configuration's first list."""
     assert 'valid_from = "2025' not in CONFIG
+
+
+def test_a_control_character_in_input_text_reaches_every_workbook_safely(env: Env) -> None:
+    """_x0001_ in a cell is SpreadsheetML for a control character, which XML cannot carry: the
+    report, the partner's template and rejected.xlsx used to fail on it."""
+    organization = "Org_x0001_X"
+    done = env.process(env.workbook(customers=[customer(organization=organization)],
+                                    orders=[order()]))
+    assert done.code == 0, done.stderr
+    report = env.run("report", "--month", "2026-11")
+    assert report.code == 0, report.stderr
+    template = env.run("template", env.root / "pre.xlsx", "--partner", "P-ACME")
+    assert template.code == 0, template.stderr
+    rejected = env.process(env.workbook("bad.xlsx", customers=[customer(
+        "C-002", organization=organization, country="_x0002_")], orders=[]))
+    assert rejected.code == 1 and (rejected.folder / "rejected.xlsx").is_file()
+    for path in (report.folder / "report.xlsx", env.root / "pre.xlsx",
+                 rejected.folder / "rejected.xlsx"):
+        book = openpyxl.load_workbook(path)
+        texts = [c.value for ws in book for row in ws.iter_rows() for c in row
+                 if isinstance(c.value, str)]
+        assert any(t.startswith("Org") and t.endswith("X") for t in texts), path

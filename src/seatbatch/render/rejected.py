@@ -10,6 +10,7 @@ from typing import Any
 
 from seatbatch.problems import Problem
 from seatbatch.validate.columns import normalize_header, sheet_spec
+from seatbatch.workbook.write import cell_text
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"
@@ -17,7 +18,7 @@ BAD_COLOR = "FFFFC7CE"
 
 def _text(cell: Any, value: str) -> None:
     """Write text that stays text, whatever its first character."""
-    cell.value = value
+    cell.value = cell_text(value)
     cell.data_type = "s"
 
 
@@ -84,7 +85,7 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
             )
             target_cell = header_cell if row == 1 else ws.cell(row, errors_column)
             if row == 1:
-                target_cell.comment = Comment(text, AUTHOR, width=400, height=150)
+                target_cell.comment = Comment(cell_text(text), AUTHOR, width=400, height=150)
             else:
                 _text(target_cell, text)
             for p in row_problems:
@@ -93,6 +94,6 @@ def write_rejected(source: Path, problems: list[Problem], target: Path) -> bool:
                     continue
                 cell = ws.cell(row, position)
                 cell.fill = bad
-                cell.comment = Comment(p.message, AUTHOR, width=300, height=100)
+                cell.comment = Comment(cell_text(p.message), AUTHOR, width=300, height=100)
     book.save(target)
     return True

@@ -21,6 +21,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.money import minor_unit
 from seatbatch.report import Amounts, MonthReport
+from seatbatch.workbook.write import cell_text
 
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amount")
@@ -57,7 +58,7 @@ class _Sheet:
         if value is None or value == "":
             return None
         if kind == "text":
-            text = str(value)
+            text = cell_text(str(value))
             if not bold and not text.startswith("=") and text not in ERROR_CODES:
                 return text
             cell = WriteOnlyCell(self.ws, text)

@@ -11,7 +11,6 @@ formats; dates are date cells; text is always an inline string, never a formula.
 
 from __future__ import annotations
 
-import re
 import struct
 import zlib
 from collections.abc import Sequence
@@ -23,6 +22,7 @@ from pathlib import Path
 from seatbatch.model import Invoice
 from seatbatch.money import minor_unit
 from seatbatch.workbook.read import column_letter
+from seatbatch.workbook.write import cell_text
 
 LINE_HEADERS = (
     "Order", "Subscription", "Device type", "Seats", "Term (years)", "Service from",
@@ -110,17 +110,13 @@ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
 COLS = "".join(
     f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(WIDTHS, 1)
 )
-_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
 def _escape(text: str) -> str:
     """XML-escaped text; characters XML cannot carry use SpreadsheetML's _xHHHH_ escape, and a
     literal _xHHHH_ in the input is itself escaped so that it reads back unchanged."""
-    text = _NOT_XML.sub(
-        lambda m: "_x005F" + m.group(0) if len(m.group(0)) > 1 else f"_x{ord(m.group(0)):04X}_",
-        text,
-    )
+    text = cell_text(text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

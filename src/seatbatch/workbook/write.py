@@ -3,6 +3,7 @@ headers of schemas/columns.toml and rows as given. Text stays text; dates get a 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -14,12 +15,22 @@ from seatbatch.validate.columns import sheet_specs
 
 Rows = Sequence[Mapping[str, Any]]
 DATE_FORMAT = "yyyy-mm-dd"
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+
+
+def cell_text(text: str) -> str:
+    """Text as a workbook cell carries it: characters XML cannot hold use SpreadsheetML's
+    _xHHHH_ escape, and a literal _xHHHH_ is itself escaped, so that it reads back unchanged."""
+    return _NOT_XML.sub(
+        lambda m: "_x005F" + m.group(0) if len(m.group(0)) > 1 else f"_x{ord(m.group(0)):04X}_",
+        text,
+    )
 
 
 def put(ws: Any, row: int, column: int, value: Any) -> Any:
     """One cell: text always as text (never a formula, whatever its first character), dates
     with a date format, everything else as given."""
-    cell = ws.cell(row, column, value)
+    cell = ws.cell(row, column, cell_text(value) if isinstance(value, str) else value)
     if isinstance(value, str):
         cell.data_type = "s"
     elif isinstance(value, date):
