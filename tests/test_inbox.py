@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SEATBATCH, Env, Result, customer, order, read_manifest
+from seatbatch.config import load_config
 from seatbatch.workbook.write import write_order_workbook
 from test_terminal import run_on_terminal
 
@@ -358,3 +359,28 @@ def test_filing_and_putting_back_never_replace_a_file(tmp_path: Path) -> None:
     assert not claimed.exists() and (tmp_path / "orders (2).xlsx").read_text() == "claimed"
     assert shown("März 東京.xlsx") == "März 東京.xlsx"
     assert shown("a\nb\x1b[31m.xlsx") == "'a\\nb\\x1b[31m.xlsx'"
+
+
+def test_a_name_too_long_for_its_note_is_left_waiting_with_a_warning(env: Env) -> None:
+    name = "o" * 201 + ".xlsx"
+    good(env, name, "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert "longer than 200 bytes; rename it shorter" in result.stderr
+    assert waiting(env) == [name] and not env.ledger.exists()
+
+
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> None:
+    from seatbatch.inbox import Inbox
+    from seatbatch.pipeline import Settings
+
+    secret = env.root / "other-partner.xlsx"
+    secret.write_bytes(b"another partner's workbook")
+    folder = inbox(env) / "P-ACME"
+    folder.mkdir(parents=True)
+    (folder / "orders.xlsx").symlink_to(secret)
+    settings = Settings(load_config(env.config), str(env.ledger), date(2026, 11, 24), env.out)
+    with Inbox(settings, inbox(env)).claim("P-ACME", "orders.xlsx") as claimed:
+        assert claimed is None
+    assert (folder / "orders.xlsx").is_symlink() and no_claims_left(env)
+    assert not env.out.exists()

@@ -16,6 +16,7 @@ import errno
 import json
 import os
 import secrets
+import stat
 import time
 import traceback
 from collections.abc import Iterator
@@ -50,6 +51,7 @@ REJECTED = "rejected"
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb"})
 HIDDEN_PREFIXES = (".", "~$")  # hidden, being written, Excel's and LibreOffice's lock files
 STALE_CLAIM_SECONDS = 3600
+MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".json" within a file system's 255
 NOTE_MESSAGES = 20
 
 
@@ -147,7 +149,12 @@ def waiting_workbooks(folder: Path, *, warn: bool) -> list[str]:
             name = entry.name
             if name.startswith(HIDDEN_PREFIXES) or entry.is_dir(follow_symlinks=False):
                 continue
-            if entry.is_file(follow_symlinks=False) and _is_workbook_name(name):
+            if len(os.fsencode(name)) > MAX_NAME_BYTES and _is_workbook_name(name):
+                if warn:  # its note, or a " (2)" beside it, would not fit in a file name
+                    _problem(f"warning: {shown(folder.name)}/{shown(name)}: the file name is "
+                             f"longer than {MAX_NAME_BYTES} bytes; rename it shorter to have it "
+                             "processed")
+            elif entry.is_file(follow_symlinks=False) and _is_workbook_name(name):
                 names.append(name)
             elif warn:
                 what = ("not a regular file" if _is_workbook_name(name)
@@ -260,7 +267,14 @@ class Inbox:
             except OSError as error:
                 raise _Stop(f"cannot claim {shown(partner_id)}/{shown(name)}: "
                             f"{error.strerror}") from None
-            yield token / name
+            claimed = token / name
+            if not stat.S_ISREG(os.lstat(claimed).st_mode):
+                # swapped for a link or a folder since the scan: never follow it
+                self.put_back(claimed, partner_id, f"{shown(partner_id)}/{shown(name)}: "
+                              "not a regular file")
+                yield None
+                return
+            yield claimed
         finally:
             with suppress(OSError):  # not empty: it could not be filed, and that was reported
                 token.rmdir()
