@@ -143,3 +143,14 @@ def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_tex
     whole = (tmp_path / "whole.json").read_text(encoding="utf-8")
     assert (tmp_path / "streamed.json").read_text(encoding="utf-8") == whole
     assert totals == json.loads(whole)["totals"]
+
+
+def test_a_month_too_far_ahead_is_refused(env: Env) -> None:
+    env.process(env.workbook(customers=[customer()], orders=[
+        order(term_years=1, start_date=date(2026, 1, 5))]), as_of=date(2026, 1, 5))
+    result = env.run("renew", "--month", "2027-01", as_of=date(2026, 11, 25))
+    assert result.code == 2
+    assert "too far ahead of the run date 2026-11-25" in result.stderr
+    assert env.invoice_numbers() == ["INV-2026-000001"] and result.stdout == ""
+    early = env.run("renew", "--month", "2026-12", as_of=date(2026, 11, 25))
+    assert early.code == 0 and early.manifest["status"] == "nothing_due"

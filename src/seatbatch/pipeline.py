@@ -362,6 +362,13 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
 def renew(settings: Settings, year: int, month: int) -> Outcome:
     """Renewal terms and invoices for every subscription whose term ends in the month."""
     config = settings.config
+    latest = next_month(settings.as_of.year, settings.as_of.month)
+    if (year, month) > latest:
+        # issued numbers cannot be withdrawn: a mistyped year must not bill a year early
+        raise UsageError(
+            f"--month {year:04d}-{month:02d} is too far ahead of the run date "
+            f"{settings.as_of.isoformat()}: renew takes at most the next month "
+            f"({latest[0]:04d}-{latest[1]:02d}); check the month, or give --as-of")
 
     def price(view: LedgerView) -> list[Renewal]:
         return due_renewals(view, config, config.partners[view.partner_id], year, month,

@@ -30,6 +30,11 @@ def ends_in(subscription: Subscription, year: int, month: int) -> bool:
     return (last_day.year, last_day.month) == (year, month)
 
 
+def is_due(subscription: Subscription, year: int, month: int) -> bool:
+    """What `renew --month` renews: a subscription with seats whose last term ends then."""
+    return ends_in(subscription, year, month) and any(subscription.seats.values())
+
+
 def renewal_invoice(subscription: Subscription, customer_name: str, config: Config,
                     partner: Partner, invoice_date: date) -> tuple[Term, Invoice]:
     term = term_of(subscription.ends, subscription.term_years)
@@ -69,7 +74,7 @@ def due_renewals(view: LedgerView, config: Config, partner: Partner, year: int, 
                  invoice_date: date) -> list[Renewal]:
     renewals = []
     for subscription in sorted(view.subscriptions.values(), key=lambda s: s.id):
-        if not ends_in(subscription, year, month) or not any(subscription.seats.values()):
+        if not is_due(subscription, year, month):
             continue
         customer = view.customers.get(subscription.customer_id)
         term, invoice = renewal_invoice(subscription, customer.organization if customer else "",

@@ -17,7 +17,7 @@ from seatbatch.config import Config, ConfigError
 from seatbatch.ledger.month import LedgerMonth, SeriesCount
 from seatbatch.model import Invoice, InvoiceLine
 from seatbatch.money import format_amount
-from seatbatch.renewals import ends_in, renewal_invoice
+from seatbatch.renewals import is_due, renewal_invoice
 
 ZERO = Decimal(0)
 
@@ -217,7 +217,7 @@ def _renewals_due(ledger: LedgerMonth, config: Config, report: MonthReport, year
     for partner_id, view in ledger.views.items():
         partner = config.partners.get(partner_id)
         for subscription in sorted(view.subscriptions.values(), key=lambda s: s.id):
-            if not ends_in(subscription, year, month) or not any(subscription.seats.values()):
+            if not is_due(subscription, year, month):
                 continue
             organization = report.customer_names.get((partner_id, subscription.customer_id), "")
             seats = ", ".join(f"{kind}: {n}" for kind, n in sorted(subscription.seats.items())
