@@ -15,6 +15,15 @@ class Code(StrEnum):
     ENCRYPTED_WORKBOOK = "encrypted_workbook"
     CORRUPT_WORKBOOK = "corrupt_workbook"
     FILE_TOO_LARGE = "file_too_large"
+    BINARY_WORKBOOK = "binary_workbook"
+    TOO_MANY_PARTS = "too_many_parts"
+    UNPACKED_TOO_LARGE = "unpacked_too_large"
+    ZIP_BOMB = "zip_bomb"
+    OVERLAPPING_PARTS = "overlapping_parts"
+    XML_DECLARATION = "xml_declaration"
+    SHARED_STRINGS_COUNT = "shared_strings_count"
+    DIMENSION_TOO_LARGE = "dimension_too_large"
+    SHEET_TOO_LARGE = "sheet_too_large"
     TOO_MANY_ROWS = "too_many_rows"
     # sheets and headers
     MISSING_SHEET = "missing_sheet"
@@ -66,7 +75,27 @@ MESSAGES: dict[Code, str] = {
     "save it again from Excel and resend it",
     Code.FILE_TOO_LARGE: "the file is {size_mb} MB; at most {limit_mb} MB is accepted. "
     "Split the orders over several workbooks",
-    Code.TOO_MANY_ROWS: "the sheet has {rows} rows; at most {limit} are accepted. "
+    Code.BINARY_WORKBOOK: "this is a binary Excel workbook (.xlsb); open it in Excel and save it "
+    "as 'Excel Workbook (.xlsx)'",
+    Code.TOO_MANY_PARTS: "the workbook's ZIP container holds {count} parts; at most {limit} are "
+    "accepted (a workbook saved by Excel has a few dozen). Save it again from Excel",
+    Code.UNPACKED_TOO_LARGE: "unpacked, the workbook's parts would take {size_mb} MB; at most "
+    "{limit_mb} MB is accepted. Split the orders over several workbooks",
+    Code.ZIP_BOMB: "part {part} unpacks to more than the {declared} bytes its ZIP entry declares; "
+    "the file is damaged or a ZIP bomb and was not read",
+    Code.OVERLAPPING_PARTS: "parts {first} and {second} share the same bytes of the file, as in a "
+    "ZIP bomb; a workbook saved by Excel never does, so it was not read",
+    Code.XML_DECLARATION: "part {part} holds a document type or entity declaration ('{found}'); "
+    "a workbook saved by Excel never does, and such XML can attack the reader, so it was not read",
+    Code.SHARED_STRINGS_COUNT: "the shared strings ({part}) declare {declared} strings but the "
+    "workbook holds {found}; a reader would reserve room for all of them, so it was not read",
+    Code.DIMENSION_TOO_LARGE: "{where} declares its size as {ref} ({rows} rows, {columns} "
+    "columns), more than an Excel sheet can hold (1048576 rows, 16384 columns); the file was not "
+    "saved by Excel and was not read",
+    Code.SHEET_TOO_LARGE: "{where} spans {rows} rows by {columns} columns ({cells} cells, "
+    "{first} to {last}); at most {limit} cells are read. Delete stray cells far from the orders "
+    "or split the workbook",
+    Code.TOO_MANY_ROWS: "{where} has {rows} rows below its header; at most {limit} are accepted. "
     "Split the orders over several workbooks",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
     "add it with its header row",

@@ -77,8 +77,10 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
         try:
             data = book.get_sheet_by_name(title)
             if data.height > limits.max_rows + 1:
-                problems.append(problem(Code.TOO_MANY_ROWS, spec.name, None, None,
-                                        rows=data.height - 1, limit=limits.max_rows))
+                # Not tied to the sheet: a rejected.xlsx of a workbook this large is not made.
+                problems.append(problem(Code.TOO_MANY_ROWS, "", None, None,
+                                        where=f"sheet '{title}'", rows=data.height - 1,
+                                        limit=limits.max_rows))
                 continue
             # calamine pads rows from the first, but columns only from the first one used
             first_column = data.start[1] if data.start else 0

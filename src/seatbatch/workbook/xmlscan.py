@@ -1,0 +1,431 @@
+"""What a workbook's XML parts hold, found by scanning their bytes while they are unpacked, before
+any parser sees them.
+
+* Every XML part: UTF-8 (or an ASCII-compatible encoding) and no `<!DOCTYPE`, `<!ENTITY` or any
+  other markup declaration: only `<!--` comments and `<![CDATA[` sections may start with `<!`.
+* A worksheet: the rows and columns its cells reach. python-calamine makes a sheet's cells one
+  dense grid from the first used cell to the last, so a single cell at XFD1048576 would cost it
+  17 billion cells; the reach is bounded here instead. A `<dimension>` is only a claim (calamine
+  ignores it) but one larger than any Excel sheet is refused as forged.
+* The shared-strings part: calamine reserves room for `uniqueCount` strings before reading one,
+  so that claim must match the `<si>` elements really there.
+
+The worksheet scan has two speeds. The fast one needs every `<c>` to begin with a plain
+` r="..."` (as Excel, LibreOffice, openpyxl and xlsxwriter all write) and only looks at cell
+references that are unusual (far right or far down), so it costs a few regular-expression passes
+over the bytes. A sheet it cannot vouch for is read again exactly, the way calamine walks it, with
+defusedxml's expat parser: slower, and only for sheets that are odd or near the limits."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+from defusedxml import DefusedXmlException
+from defusedxml.ElementTree import DefusedXMLParser, ParseError
+
+EXCEL_ROWS = 1_048_576
+EXCEL_COLUMNS = 16_384
+OVERLAP = 256  # bytes of one chunk seen again with the next, so no pattern is split
+EDGE = 32  # a match this close to a chunk's end is judged with the next chunk
+HEAD_LIMIT = 1 << 16  # the prolog and root tag must fit in this
+PLAIN_ENCODINGS = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin1", "latin-1",
+                   "windows-1252", "cp1252"}
+
+DECLARATION = re.compile(rb"<!")
+XML_DECL_ENCODING = re.compile(rb"""^<\?xml[^>]*?\sencoding\s*=\s*["']([^"']*)["']""")
+ROOT_TAG = re.compile(rb"<([A-Za-z_][\w.\-]*:)?([A-Za-z_][\w.\-]*)([^>]*)>")
+ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\b[^>]*>")
+SHEET_DATA = re.compile(rb"<(?:[\w.\-]+:)?sheetData\b")
+REF = re.compile(rb"([A-Za-z]*)([0-9]*)")
+# A cell tag that does not start with a plain r="..." (its place would be implied).
+PLAIN_CELL_MISSING = re.compile(rb'<c(?=[\s>/])(?! r=")')
+PREFIXED_CELL = re.compile(rb":c(?=[\s>/])")
+# A cell with a plain reference that may hold a value: its tag does not close itself.
+CELL_REFERENCES = re.compile(rb'<c r="([A-Za-z]+)([0-9]+)"(?:[^>/]|/(?!>))*>')
+LONG_CELL_TAG = re.compile(rb'<c r="[^>]{%d}' % (OVERLAP - 16))
+LEADING_ZERO = re.compile(rb'<c r="[A-Za-z]+0')  # numerals compared by length need none
+SECOND_R = re.compile(rb'<c r="[^">]*[^>]*?[\s"\']r\s*=')  # calamine takes a cell's last r
+# An r attribute written some other way (a second one on a cell would win in calamine).
+# An attribute starts after white space or, as quick-xml reads it, right after a quote.
+BEFORE_ATTRIBUTE = frozenset(b" \t\r\n\"'")
+ODD_R_ATTRIBUTE = re.compile(rb"r[\s=][\s'=]")  # r =, r= ", r='; kept if an attribute
+
+
+@dataclass(frozen=True)
+class Reach:
+    """The last row and column (1-based) a sheet's cells reach, and where they start."""
+
+    first_row: int
+    last_row: int
+    first_column: int
+    last_column: int
+
+    @property
+    def rows(self) -> int:
+        return self.last_row - self.first_row + 1
+
+    @property
+    def columns(self) -> int:
+        return self.last_column - self.first_column + 1
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.columns
+
+
+class XmlProblem(Exception):
+    def __init__(self, kind: str, **params: object) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.params = params
+
+
+def _before(pattern: re.Pattern[bytes], window: bytes, limit: int) -> Iterator[re.Match[bytes]]:
+    """The pattern's matches that start before `limit` (each seeing the whole window, so a
+    lookahead is not cut short at the limit)."""
+    for match in pattern.finditer(window):
+        if match.start() >= limit:
+            return
+        yield match
+
+
+def _first(pattern: re.Pattern[bytes], window: bytes, limit: int) -> re.Match[bytes] | None:
+    match = pattern.search(window)
+    return match if match and match.start() < limit else None
+
+
+def _extremes(values: list[bytes]) -> list[bytes]:
+    """[smallest, largest] of numerals (or column letters, upper case) compared as numbers."""
+    if not values:
+        return []
+    shortest, longest = len(min(values, key=len)), len(max(values, key=len))
+    return [min(v for v in values if len(v) == shortest),
+            max(v for v in values if len(v) == longest)]
+
+
+def column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters.upper():
+        number = number * 26 + letter - 64
+    return number
+
+
+def column_letters(number: int) -> str:
+    letters = ""
+    while number > 0:
+        number, rest = divmod(number - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
+
+
+def _ref(value: bytes, row_only: bool = False) -> tuple[int, int] | None:
+    """(row, column) of a reference like B17 (or of a row number like 17, column 0, when
+    `row_only`); None when it is neither."""
+    match = REF.fullmatch(value)
+    if not match or not match.group(2) or not (match.group(1) or row_only):
+        return None
+    return int(match.group(2)), column_number(match.group(1))
+
+
+def _attributes(tag: bytes) -> dict[bytes, list[bytes]]:
+    found: dict[bytes, list[bytes]] = {}
+    for match in ATTRIBUTE.finditer(tag):
+        value = match.group(2) if match.group(2) is not None else match.group(3)
+        found.setdefault(match.group(1), []).append(value)
+    return found
+
+
+class XmlPart:
+    """Feed an XML part's bytes in order; raises XmlProblem on what must not be read:
+    "declaration" (found), "encoding" (detail), or whatever a subclass looks for."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.head = b""
+        self.root: tuple[bytes, bytes, dict[bytes, list[bytes]]] | None = None  # prefix, name
+        self.carry = b""
+
+    def feed(self, chunk: bytes) -> None:
+        if self.root is None:
+            self.head += chunk
+            self._read_head(final=False)
+        window = self.carry + chunk
+        self.scan(window, final=False)
+        self.carry = window[-OVERLAP:]
+
+    def close(self) -> None:
+        if self.root is None:
+            self._read_head(final=True)
+        self.scan(self.carry, final=True)
+
+    def _read_head(self, final: bool) -> None:
+        head = self.head
+        if head.startswith(b"\xef\xbb\xbf"):
+            head = head[3:]
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in head[:4]:
+            raise XmlProblem("encoding", detail="UTF-16 or UTF-32")
+        declared = XML_DECL_ENCODING.match(head.lstrip())
+        if declared and declared.group(1).strip().lower().decode("ascii", "replace") \
+                not in PLAIN_ENCODINGS:
+            raise XmlProblem("encoding", detail=declared.group(1).decode("ascii", "replace"))
+        at = 0
+        while True:  # past the declaration, processing instructions and comments
+            at = head.find(b"<", at)
+            if at < 0 or at + 1 >= len(head):
+                break
+            if head[at + 1:at + 2] in (b"?", b"!"):
+                at += 2
+                continue
+            match = ROOT_TAG.match(head, at)
+            if match:
+                self.root = (match.group(1) or b"", match.group(2), _attributes(match.group(3)))
+                self.head = b""
+                self.on_root()
+                return
+            break
+        if final or len(head) > HEAD_LIMIT:
+            self.root = (b"", b"", {})  # no root element: the reader will fail on it
+            self.head = b""
+
+    def on_root(self) -> None:
+        """Called once the root element's tag has been read."""
+
+    def scan(self, window: bytes, final: bool) -> None:
+        limit = len(window) if final else len(window) - EDGE
+        for match in _before(DECLARATION, window, limit):
+            at = match.start()
+            after = window[at + 2:at + 9]
+            if after.startswith(b"--") or after == b"[CDATA[":
+                continue
+            raise XmlProblem("declaration", found=window[at:at + 9].decode("ascii", "replace"))
+
+
+class SharedStrings(XmlPart):
+    """The shared-strings part: how many strings it declares and how many it holds."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.unique_declared: int | None = None
+        self.count_declared: int | None = None
+        self.strings = 0
+        self.tail = b""
+        self.pattern = b"<si"
+
+    def on_root(self) -> None:
+        assert self.root is not None
+        prefix, _, attributes = self.root
+        self.pattern = b"<" + prefix + b"si"
+        for key, target in ((b"uniqueCount", "unique_declared"), (b"count", "count_declared")):
+            values = [v for k, vs in attributes.items() if k.split(b":")[-1] == key for v in vs]
+            for value in values:
+                text = value.strip().lstrip(b"+")
+                if not text.isdigit():
+                    raise XmlProblem("strings_count", declared=value.decode("ascii", "replace"),
+                                     found="a number")
+                setattr(self, target, max(int(text), getattr(self, target) or 0))
+
+    def feed(self, chunk: bytes) -> None:
+        super().feed(chunk)
+        window = self.tail + chunk
+        self.strings += window.count(self.pattern) - self.tail.count(self.pattern)
+        self.tail = window[-8:]
+
+
+class Worksheet(XmlPart):
+    """A worksheet part: its cells' reach (fast scan; `exact` says whether it must be read
+    again exactly) and its declared dimension."""
+
+    def __init__(self, name: str, max_row: int, max_cells: int) -> None:
+        super().__init__(name)
+        self.max_row = max_row
+        self.max_cells = max_cells
+        self.plain = True  # every cell starts with a plain r="...", none is prefixed
+        # A reference is usual when it is a row number or a cell in columns A to O, of fewer
+        # than `digits` digits; all usual ones lie within 10**(digits-1) - 1 rows, 15 columns.
+        digits = 1
+        while (10 ** digits - 1) <= max_row and (10 ** digits - 1) * 15 <= max_cells:
+            digits += 1
+        self.usual_rows = 10 ** (digits - 1) - 1
+        self.unusual = re.compile(
+            rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
+        self.last_row = 0
+        self.last_column = 0
+        self.in_head = True
+        self.dimension: bytes | None = None
+
+    def scan(self, window: bytes, final: bool) -> None:
+        super().scan(window, final)
+        limit = max(len(window) if final else len(window) - EDGE, 0)
+        if self.in_head:
+            self._head(window, limit)
+        if not self.plain:
+            return
+        if (_first(PLAIN_CELL_MISSING, window, limit) or _first(PREFIXED_CELL, window, limit)
+                or any(window[m.start() - 1] in BEFORE_ATTRIBUTE
+                       for m in _before(ODD_R_ATTRIBUTE, window, limit) if m.start())):
+            self.plain = False
+            return
+        for match in _before(self.unusual, window, limit):
+            if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
+                self._reached(window, match.start() + 3)
+
+    def _reached(self, window: bytes, at: int) -> None:
+        """Take in the reference whose value starts at `at` (a row's number, or a cell's)."""
+        end = window.find(b'"', at, at + 40)
+        place = _ref(window[at:end], row_only=True) if end > 0 else None
+        row, column = place if place else (10 ** 40, 10 ** 40)  # too long: beyond any limit
+        self.last_row = max(self.last_row, row)
+        self.last_column = max(self.last_column, column)
+
+    def scan_all_cells(self, chunks: Iterable[bytes]) -> Reach | None:
+        """The reach of the cells that may hold a value (all but self-closing ones), each looked
+        at: for a sheet found plain whose fast bound was not enough. None when a cell tag is too
+        long to be sure of (then the sheet must be walked exactly)."""
+        rows: list[bytes] = []
+        columns: list[bytes] = []
+        carry = b""
+        for chunk in chunks:
+            window = carry + chunk
+            if any(odd.search(window) for odd in (LONG_CELL_TAG, SECOND_R, LEADING_ZERO)):
+                return None
+            # Matches near the end are seen again in the next window: harmless for a min/max.
+            for found in CELL_REFERENCES.findall(window):
+                columns.append(found[0].upper())
+                rows.append(found[1])
+            rows, columns = _extremes(rows), _extremes(columns)
+            carry = window[-OVERLAP:]
+        if not rows:
+            return Reach(1, 1, 1, 1)
+        return Reach(int(rows[0]), int(rows[1]), column_number(columns[0]),
+                     column_number(columns[1]))
+
+    def _head(self, window: bytes, limit: int) -> None:
+        data = _first(SHEET_DATA, window, limit)
+        end = data.start() if data else limit
+        for match in _before(DIMENSION, window, end):
+            refs = _attributes(match.group()).get(b"ref")
+            if refs:
+                self.dimension = refs[-1]
+        if data:
+            self.in_head = False
+
+    def bound(self) -> Reach | None:
+        """The fast scan's bound on the sheet's reach; None when it cannot vouch for it."""
+        if not self.plain:
+            return None
+        return Reach(1, max(self.usual_rows, self.last_row), 1, max(15, self.last_column))
+
+    def declared(self) -> tuple[str, int, int] | None:
+        """The <dimension> (ref, rows, columns) when it is larger than an Excel sheet."""
+        if self.dimension is None:
+            return None
+        text = self.dimension.decode("ascii", "replace")
+        ends = [_ref(part.strip().replace(b"$", b"")) for part in self.dimension.split(b":")]
+        if any(end is None for end in ends):
+            return None  # calamine would refuse it
+        rows = max(end[0] for end in ends if end)
+        columns = max(end[1] for end in ends if end)
+        if rows > EXCEL_ROWS or columns > EXCEL_COLUMNS:
+            return text, rows, columns
+        return None
+
+
+class _Walker:
+    """An expat target that walks the first sheetData as calamine does: a row's r sets the row,
+    a row's end moves to the next; a cell's r sets its place, else it takes the next column.
+    Only cells with a child element (a value) count, as empty ones never reach calamine's grid."""
+
+    def __init__(self, max_row: int, max_cells: int) -> None:
+        self.max_row = max_row
+        self.max_cells = max_cells
+        self.depth_in_data = 0
+        self.done = False
+        self.row = 0
+        self.column = 0
+        self.cell: tuple[int, int] | None = None
+        self.cell_valued = False
+        self.rows: list[int] = []  # first and last
+        self.columns: list[int] = []
+
+    @staticmethod
+    def _local(tag: str) -> str:
+        return tag.rsplit("}", 1)[-1]
+
+    def start(self, tag: str, attributes: dict[str, str]) -> None:
+        if self.done:
+            return
+        local = self._local(tag)
+        if not self.depth_in_data:
+            if local == "sheetData":
+                self.depth_in_data = 1
+            return
+        self.depth_in_data += 1
+        if local == "row":
+            r = attributes.get("r")
+            if r is not None and r.isdigit():
+                self.row = int(r) - 1
+        elif local == "c" and self.cell is None:
+            r = attributes.get("r")
+            place = _ref(r.encode("ascii", "replace")) if r is not None else None
+            if place:
+                self.column = place[1] - 1
+                self.cell = (place[0] - 1, place[1] - 1)
+            else:
+                self.cell = (self.row, self.column)
+            self.cell_valued = False
+        elif self.cell is not None:
+            self.cell_valued = True
+
+    def end(self, tag: str) -> None:
+        if self.done or not self.depth_in_data:
+            return
+        self.depth_in_data -= 1
+        local = self._local(tag)
+        if local == "sheetData" and self.depth_in_data == 0:
+            self.done = True
+        elif local == "row":
+            self.row += 1
+            self.column = 0
+        elif local == "c" and self.cell is not None:
+            if self.cell_valued:
+                row, column = self.cell
+                self.rows = [min(self.rows[0], row), max(self.rows[1], row)] if self.rows \
+                    else [row, row]
+                self.columns = [min(self.columns[0], column), max(self.columns[1], column)] \
+                    if self.columns else [column, column]
+                rows = self.rows[1] - self.rows[0] + 1
+                columns = self.columns[1] - self.columns[0] + 1
+                if self.rows[1] + 1 > self.max_row or rows * columns > self.max_cells:
+                    self.done = True  # past a limit: no need to read on
+            self.column += 1
+            self.cell = None
+
+    def data(self, text: str) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach | None:
+    """The reach of a sheet's valued cells, walked as calamine walks them (None: no cells); the
+    walk stops at the first cell past `max_row` or making the reach more than `max_cells`.
+    Raises XmlProblem "malformed" (detail) when expat cannot read the part."""
+    walker = _Walker(max_row, max_cells)
+    parser = DefusedXMLParser(target=walker, forbid_dtd=True)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            if walker.done:
+                break
+        else:
+            parser.close()
+    except (ParseError, DefusedXmlException) as error:
+        raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+    if not walker.rows:
+        return None
+    return Reach(walker.rows[0] + 1, walker.rows[1] + 1, walker.columns[0] + 1,
+                 walker.columns[1] + 1)
