@@ -1,0 +1,280 @@
+"""Hostile files (SPEC §8, issue 5 items 1 and 2): every file of the corpus that
+tests/hostile/make_corpus.py builds is fed to the installed `seatbatch process` as cron runs it,
+and is rejected with its own problem code, one clear line on stderr, exit 1, a "rejected"
+manifest, nothing in the ledger, no traceback, in under 5 s and 512 MB.
+
+Each run is started from benchmarks/meter.py, a small process that takes the run's wall time and
+its own peak RSS from os.wait4 (a child started straight from pytest would inherit pytest's
+high-water mark; see benchmarks/bench.py). The guard's finer points (how calamine walks a sheet,
+what it ignores, what it would do without the guard) are tested in-process below."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import zipfile
+from pathlib import Path
+
+import defusedxml
+import openpyxl.xml
+import pytest
+from python_calamine import CalamineWorkbook
+
+from conftest import AS_OF, ROOT, SEATBATCH, Env, Result, customer, order
+from hostile.make_corpus import (
+    BILLION_LAUGHS,
+    CASES,
+    ORDERS_SHEET,
+    Case,
+    build_corpus,
+    parts,
+    rezip,
+    valid_workbook,
+)
+from seatbatch.config import Limits
+from seatbatch.problems import Code
+from seatbatch.workbook import safety
+from seatbatch.workbook.safety import check_file
+from seatbatch.workbook.xmlscan import XmlProblem, exact_reach
+
+METER = ROOT / "benchmarks" / "meter.py"
+WALL_S = 5.0
+PEAK_MB = 512.0
+LEDGER_TABLES = ("invoices", "order_lines", "subscriptions")
+
+
+@pytest.fixture(scope="session")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return build_corpus(tmp_path_factory.mktemp("hostile"))
+
+
+def metered_process(env: Env, workbook: Path) -> tuple[Result, dict[str, float]]:
+    """`seatbatch process WORKBOOK` under the meter: the result and {wall_s, peak_mb}."""
+    report = env.root / "meter.json"
+    argv = [sys.executable, str(METER), "--no-sample", str(report), str(SEATBATCH), "process",
+            str(workbook), "--partner", "P-ACME", "--config", str(env.config), "--ledger",
+            str(env.ledger), "--out", str(env.out), "--as-of", AS_OF.isoformat()]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          cwd=env.root, env=environment, timeout=120)
+    measured = json.loads(report.read_text(encoding="utf-8"))
+    return Result(int(measured["exit_code"]), done.stdout, done.stderr), measured
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_hostile_file_is_rejected_with_its_own_code(env: Env, corpus: dict[str, Path],
+                                                   case: Case) -> None:
+    if case.limits:
+        env.config.write_text(env.config.read_text(encoding="utf-8") + case.limits,
+                              encoding="utf-8")
+    result, measured = metered_process(env, corpus[case.name])
+
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.code == 1, (result.code, result.stdout, result.stderr)
+    manifest = result.manifest
+    assert manifest["status"] == "rejected"
+    assert [r["code"] for r in manifest["rejections"]] == [case.code]
+    rejection = manifest["rejections"][0]
+    # One clear line on stderr: where (the workbook) and the message of that code.
+    assert f"  workbook: {rejection['message']}\n" in result.stderr, result.stderr
+    assert "1 problem(s); nothing was committed" in result.stderr
+    assert manifest["invoices"] == []
+    assert not (result.folder / "rejected.xlsx").exists()  # the file itself was the problem
+    for table in LEDGER_TABLES:
+        assert env.count(table) == 0
+    print(f"\n{case.name:36} {case.code:20} {measured['wall_s']:5.2f} s "
+          f"{measured['peak_mb']:6.1f} MB", end="")
+    assert measured["wall_s"] < WALL_S, measured
+    assert measured["peak_mb"] < PEAK_MB, measured
+
+
+def test_every_new_guard_code_has_a_corpus_file() -> None:
+    guard_codes = {Code.BINARY_WORKBOOK, Code.TOO_MANY_PARTS, Code.UNPACKED_TOO_LARGE,
+                   Code.ZIP_BOMB, Code.OVERLAPPING_PARTS, Code.XML_DECLARATION,
+                   Code.SHARED_STRINGS_COUNT, Code.DIMENSION_TOO_LARGE, Code.SHEET_TOO_LARGE,
+                   Code.TOO_MANY_ROWS, Code.NOT_A_WORKBOOK, Code.LEGACY_XLS,
+                   Code.ENCRYPTED_WORKBOOK, Code.CORRUPT_WORKBOOK, Code.FILE_TOO_LARGE}
+    assert {str(c) for c in guard_codes} == {case.code for case in CASES}
+
+
+@pytest.mark.parametrize(("lines", "code"), [(5, 0), (6, 1)], ids=["at-limit", "past-limit"])
+def test_rows_past_max_rows_are_rejected_before_reading(env: Env, lines: int, code: int) -> None:
+    env.config.write_text(env.config.read_text(encoding="utf-8") + "[limits]\nmax_rows = 5\n",
+                          encoding="utf-8")
+    book = env.workbook(customers=[customer()],
+                        orders=[order(f"L{n}", subscription=f"S{n}") for n in range(lines)])
+    result = env.process(book)
+    assert result.code == code, result.stderr
+    if code:
+        assert [r["code"] for r in result.manifest["rejections"]] == ["too_many_rows"]
+        assert "sheet 'Orders' (xl/worksheets/sheet3.xml) has 6 rows below its header; " \
+            "at most 5 are accepted" in result.stderr
+
+
+# --- defusedxml ------------------------------------------------------------------------------
+
+
+def test_defusedxml_is_installed_and_used() -> None:
+    from defusedxml import EntitiesForbidden
+
+    assert safety.SafeElementTree.__name__ == "defusedxml.ElementTree"
+    assert openpyxl.xml.DEFUSEDXML  # openpyxl (rejected.xlsx) parses with it too
+    with pytest.raises(EntitiesForbidden):
+        safety.SafeElementTree.fromstring(BILLION_LAUGHS)
+    # The exact sheet walk parses with defusedxml's expat parser: no DTD gets through it.
+    sheet = (b'<!DOCTYPE w [<!ENTITY e "x">]><worksheet><sheetData><row r="1"><c r="A1">'
+             b"<v>&e;</v></c></row></sheetData></worksheet>")
+    with pytest.raises(XmlProblem):
+        exact_reach([sheet], 10, 100)
+    assert defusedxml.__version__
+
+
+# --- what calamine does with what the guard lets through or keeps out -------------------------
+
+
+def sheet_with(rows: str, head: str = "") -> bytes:
+    """The valid workbook with its Orders sheet's data replaced by `rows`."""
+    members = parts(valid_workbook())
+    members[ORDERS_SHEET] = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats'
+        f'.org/spreadsheetml/2006/main">{head}<sheetData>{rows}</sheetData></worksheet>'
+    ).encode()
+    return rezip(members)
+
+
+HEADER = '<row r="1"><c r="A1" t="inlineStr"><is><t>order_id</t></is></c></row>'
+FAR = 2_000_000
+
+# Sheet data -> the guard's code (None: accepted). Each is a way to write a cell's place that
+# calamine understands; the far ones would make it allocate FAR rows.
+SHEETS: dict[str, tuple[str, str | None]] = {
+    "plain": ('<row r="2"><c r="A2"><v>1</v></c></row>', None),
+    "far-plain": (f'<row r="{FAR}"><c r="A{FAR}"><v>1</v></c></row>', "too_many_rows"),
+    "far-lowercase": (f'<row r="2"><c r="a{FAR}"><v>1</v></c></row>', "too_many_rows"),
+    "far-single-quotes": (f"<row r='2'><c r='A{FAR}'><v>1</v></c></row>", "too_many_rows"),
+    "far-spaces": (f'<row r="2"><c r = "A{FAR}"><v>1</v></c></row>', "too_many_rows"),
+    "far-tab": (f'<row r="2"><c\tr="A{FAR}"><v>1</v></c></row>', "too_many_rows"),
+    "far-prefixed": (f'<x:row xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                     f'main" r="2"><x:c r="A{FAR}"><x:v>1</x:v></x:c></x:row>', "too_many_rows"),
+    "far-implied": (f'<row r="{FAR}"/><row><c><v>1</v></c></row>', "too_many_rows"),
+    "far-second-r": (f'<row r="2"><c r="A2" s="0" r="A{FAR}"><v>1</v></c></row>',
+                     "corrupt_workbook"),  # expat refuses a repeated attribute
+    "far-but-empty": (f'<row r="{FAR}"><c r="A{FAR}" s="1"/></row>', None),
+    # Conservative: a cell tag that does not close itself counts, though it holds no value.
+    "far-no-value": (f'<row r="{FAR}"><c r="A{FAR}" s="1"></c></row>', "too_many_rows"),
+    "far-second-plain-r": (f'<row r="2"><c r="A2" r="A{FAR}"><v>1</v></c></row>',
+                           "corrupt_workbook"),
+    "far-second-r-no-space": (f'<row r="2"><c r="A2"r="A{FAR}"><v>1</v></c></row>',
+                              "corrupt_workbook"),  # quick-xml reads it; expat does not
+    "far-right": ('<row r="3000"><c r="XFD3000"><v>1</v></c></row>', "sheet_too_large"),
+    "wide-but-short": ('<row r="2"><c r="XFD2"><v>1</v></c></row>', None),
+}
+
+
+@pytest.mark.parametrize("name", SHEETS)
+def test_the_guard_walks_a_sheet_as_calamine_does(tmp_path: Path, name: str) -> None:
+    rows, code = SHEETS[name]
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(sheet_with(HEADER + rows))
+    found = check_file(path, Limits())
+    assert (str(found.code) if found else None) == code, found
+    if found is None:  # what the guard lets through costs calamine little
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Orders")
+        assert sheet.height * sheet.width <= 16_384 * 2
+
+
+def test_a_declared_dimension_costs_calamine_nothing(tmp_path: Path) -> None:
+    """Why a dimension is only refused when no Excel sheet could have it: calamine ignores it."""
+    path = tmp_path / "dimension.xlsx"
+    path.write_bytes(sheet_with(HEADER, head='<dimension ref="A1:XFD1048576"/>'))
+    assert check_file(path, Limits()) is None
+    sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Orders")
+    assert (sheet.height, sheet.width) == (1, 1)
+
+
+def run_calamine(path: Path) -> subprocess.CompletedProcess[str]:
+    """Read the Orders sheet with calamine alone, in a child limited to 2 GB of address space."""
+    code = textwrap.dedent(f"""
+        import resource, sys
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+        from python_calamine import CalamineWorkbook
+        CalamineWorkbook.from_path({str(path)!r}).get_sheet_by_name("Orders")
+    """)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+
+
+@pytest.mark.parametrize("case", ["huge-shared-strings-count.xlsx", "cell-far-below.xlsx"])
+def test_without_the_guard_calamine_would_abort(tmp_path: Path, corpus: dict[str, Path],
+                                               case: str) -> None:
+    """A claim of four billion shared strings, or one cell at row 10**9: calamine reserves
+    memory for them all and the process aborts (not an exception Python could catch)."""
+    if case in corpus:
+        path = corpus[case]
+    else:
+        path = tmp_path / case
+        path.write_bytes(sheet_with(HEADER + '<row r="1000000000"><c r="A1000000000"><v>1</v>'
+                                    "</c></row>"))
+    assert check_file(path, Limits()) is not None
+    done = run_calamine(path)
+    assert done.returncode < 0 or "memory allocation" in done.stderr, done
+
+
+# --- the container ---------------------------------------------------------------------------
+
+
+def test_a_utf16_part_is_refused(tmp_path: Path) -> None:
+    members = parts(valid_workbook())
+    members[ORDERS_SHEET] = members[ORDERS_SHEET].decode().encode("utf-16")
+    path = tmp_path / "utf16.xlsx"
+    path.write_bytes(rezip(members))
+    found = check_file(path, Limits())
+    assert found is not None and found.code is Code.CORRUPT_WORKBOOK
+    assert "not UTF-8" in found.message
+
+
+def test_a_workbook_of_every_usual_writer_passes(tmp_path: Path) -> None:
+    """openpyxl (the seatbatch writer), xlsxwriter (shared strings, a dimension) and a Zip64
+    container all pass the guard untouched."""
+    import xlsxwriter
+
+    plain = tmp_path / "openpyxl.xlsx"
+    plain.write_bytes(valid_workbook())
+    shared = tmp_path / "xlsxwriter.xlsx"
+    book = xlsxwriter.Workbook(str(shared))
+    sheet = book.add_worksheet("Orders")
+    for row in range(200):
+        sheet.write_row(row, 0, [f"L{row}", "C-001", "new", "S1", "Space Pro", 1, 3])
+    book.close()
+    zip64 = tmp_path / "zip64.xlsx"
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts(valid_workbook()).items():
+            with archive.open(name, "w", force_zip64=True) as member:
+                member.write(data)
+    zip64.write_bytes(out.getvalue())
+    for path in (plain, shared, zip64):
+        assert check_file(path, Limits()) is None, path
+
+
+def test_guard_peak_memory_is_small(corpus: dict[str, Path]) -> None:
+    """The guard alone, in a child: the lying 1.4 GB bomb is stopped after 1 MB."""
+    code = textwrap.dedent(f"""
+        import resource
+        from pathlib import Path
+        from seatbatch.config import Limits
+        from seatbatch.workbook.safety import check_file
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        found = check_file(Path({str(corpus['deflate-bomb-lying-sizes.xlsx'])!r}), Limits())
+        print(found.code, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
+    """)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True)
+    found, grown_mb = done.stdout.split()
+    assert found == "zip_bomb"
+    assert int(grown_mb) < 64
+
