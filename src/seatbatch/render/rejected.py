@@ -10,7 +10,7 @@ from typing import Any
 
 from seatbatch.problems import Problem
 from seatbatch.validate.columns import normalize_header, sheet_spec
-from seatbatch.workbook.write import cell_text
+from seatbatch.workbook.write import cell_text, formula_like
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"
@@ -20,6 +20,7 @@ def _text(cell: Any, value: str) -> None:
     """Write text that stays text, whatever its first character."""
     cell.value = cell_text(value)
     cell.data_type = "s"
+    cell.quotePrefix = formula_like(value)
 
 
 def _clear_old_marks(ws: Any, bad: Any, plain: Any) -> None:

@@ -21,7 +21,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.money import minor_unit
 from seatbatch.report import Amounts, MonthReport
-from seatbatch.workbook.write import cell_text
+from seatbatch.workbook.write import cell_text, formula_like
 
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amount")
@@ -59,10 +59,12 @@ class _Sheet:
             return None
         if kind == "text":
             text = cell_text(str(value))
-            if not bold and not text.startswith("=") and text not in ERROR_CODES:
+            quoted = formula_like(str(value))
+            if not bold and not quoted and text not in ERROR_CODES:
                 return text
             cell = WriteOnlyCell(self.ws, text)
             cell.data_type = "s"  # text from input stays text, whatever its first character
+            cell.quotePrefix = quoted
             if bold:
                 cell.font = BOLD
             return cell

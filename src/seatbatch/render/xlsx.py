@@ -22,7 +22,7 @@ from pathlib import Path
 from seatbatch.model import Invoice
 from seatbatch.money import minor_unit
 from seatbatch.workbook.read import column_letter
-from seatbatch.workbook.write import cell_text
+from seatbatch.workbook.write import cell_text, formula_like
 
 LINE_HEADERS = (
     "Order", "Subscription", "Device type", "Seats", "Term (years)", "Service from",
@@ -33,7 +33,7 @@ WIDTHS = (14, 14, 18, 8, 8, 12, 12, 14, 14, 14, 14, 14, 14)
 LETTERS = [column_letter(i) for i in range(len(WIDTHS))]
 
 # Cell styles: positions in <cellXfs> of STYLES below.
-PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT = range(10)
+PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED = range(11)
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -47,7 +47,7 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <border><left/><right/><top/><bottom style="thin"/><diagonal/></border>\
 <border><left/><right/><top style="thin"/><bottom/><diagonal/></border></borders>\
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-<cellXfs count="10">\
+<cellXfs count="11">\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
 <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
@@ -63,6 +63,7 @@ applyFont="1" applyBorder="1"/>\
 applyFont="1" applyBorder="1"/>\
 <xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" \
 applyAlignment="1"><alignment horizontal="left"/></xf>\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>\
 </cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>"""
 
@@ -133,6 +134,8 @@ class _Sheet:
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
         if value:
+            if style == PLAIN and formula_like(value):
+                style = QUOTED
             space = ' xml:space="preserve"' if value != value.strip() else ""
             self.cells.append(
                 f'<c r="{LETTERS[column]}{self.row}" t="inlineStr" s="{style}"><is>'

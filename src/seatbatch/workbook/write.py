@@ -18,6 +18,15 @@ DATE_FORMAT = "yyyy-mm-dd"
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
+FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
+
+
+def formula_like(text: str) -> bool:
+    """Text a spreadsheet could take for a formula if a person edits its cell: written with a
+    quote prefix, so that it stays text then too (and looks as given)."""
+    return text.startswith(FORMULA_LIKE)
+
+
 def cell_text(text: str) -> str:
     """Text as a workbook cell carries it: characters XML cannot hold use SpreadsheetML's
     _xHHHH_ escape, and a literal _xHHHH_ is itself escaped, so that it reads back unchanged."""
@@ -33,6 +42,7 @@ def put(ws: Any, row: int, column: int, value: Any) -> Any:
     cell = ws.cell(row, column, cell_text(value) if isinstance(value, str) else value)
     if isinstance(value, str):
         cell.data_type = "s"
+        cell.quotePrefix = formula_like(value)
     elif isinstance(value, date):
         cell.number_format = DATE_FORMAT
     return cell
