@@ -18,6 +18,9 @@ demo: $(STAMP)  ## process the sample workbooks into ./seatbatch-out (SQLite led
 test: $(STAMP)  ## the whole test suite
 	$(BIN)/python -m pytest -q
 
+fuzz: $(STAMP)  ## the fuzz tests with a large budget (5000 cases, a new seed each run)
+	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
+
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks samples
 	$(BIN)/mypy
