@@ -371,8 +371,8 @@ def test_a_name_too_long_for_its_note_is_left_waiting_with_a_warning(env: Env) -
 
 
 def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> None:
+    from seatbatch.commands import Settings
     from seatbatch.inbox import Inbox
-    from seatbatch.pipeline import Settings
 
     secret = env.root / "other-partner.xlsx"
     secret.write_bytes(b"another partner's workbook")

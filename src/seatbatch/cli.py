@@ -14,10 +14,7 @@ from typing import Any, TypeVar
 import click
 
 from seatbatch import __version__
-from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
-from seatbatch.inbox import inbox
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
-from seatbatch.pipeline import (
+from seatbatch.commands import (
     EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_USAGE,
@@ -32,6 +29,9 @@ from seatbatch.pipeline import (
     renew,
     template,
 )
+from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.inbox import inbox
+from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")

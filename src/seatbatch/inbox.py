@@ -28,9 +28,7 @@ from typing import Any
 
 import click
 
-from seatbatch.config import ConfigError
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
-from seatbatch.pipeline import (
+from seatbatch.commands import (
     EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_OK,
@@ -41,6 +39,8 @@ from seatbatch.pipeline import (
     UsageError,
     process,
 )
+from seatbatch.config import ConfigError
+from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
 from seatbatch.progress import Progress
 
 CLAIMS = ".claimed"

@@ -1,0 +1,24 @@
+"""The orchestrators: one short function per command, reading like SPEC.md."""
+
+from seatbatch.commands.base import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    InternalError,
+    Outcome,
+    Settings,
+    UsageError,
+    recover_runs,
+)
+from seatbatch.commands.month_end import month_report, renew
+from seatbatch.commands.orders import process, quote
+from seatbatch.commands.render import render_invoice
+from seatbatch.commands.template import template
+
+__all__ = [
+    "EXIT_BUSY", "EXIT_INTERNAL", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "InternalError",
+    "Outcome", "Settings", "UsageError", "month_report", "process", "quote", "recover_runs",
+    "render_invoice", "renew", "template",
+]
