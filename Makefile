@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-month crash samples clean
+.PHONY: demo test lint bench bench-month crash stateful samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ bench: $(STAMP)  ## speed and memory figures on generated workbooks
 
 bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
 	$(BIN)/python benchmarks/month_end.py
+
+STATEFUL_EXAMPLES ?= 1000
+STATEFUL_STEPS ?= 20
+stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 examples of 12 steps)
+	SEATBATCH_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SEATBATCH_STATEFUL_STEPS=$(STATEFUL_STEPS) \
+		$(BIN)/python -m pytest -q tests/test_stateful.py --hypothesis-show-statistics
 
 crash: $(STAMP)  ## 2,000 runs killed at random moments (make test kills 200)
 	SEATBATCH_KILLS=2000 $(BIN)/python -m pytest -q -s tests/test_crash.py

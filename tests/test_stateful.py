@@ -1,0 +1,603 @@
+"""A Hypothesis state machine over one ledger (issue 5, item 7): workbooks valid and invalid,
+processed again, changed, for one partner and another, seats added; after every step the
+ledger is checked against SPEC §4, §5 and §8 and against a model of what it should hold.
+
+Steps run in-process through `seatbatch.cli.run`, the code path of the `seatbatch` command.
+CI runs 100 examples of 12 steps; `make stateful` runs more (SEATBATCH_STATEFUL_EXAMPLES,
+SEATBATCH_STATEFUL_STEPS)."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import tomllib
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal, localcontext
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+from hypothesis import HealthCheck, Phase, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from conftest import AS_OF, CONFIG, customer, device, manifest_schema, order
+from seatbatch.cli import run
+from seatbatch.terms import term_of
+from seatbatch.workbook.write import write_order_workbook
+
+EXAMPLES = int(os.environ.get("SEATBATCH_STATEFUL_EXAMPLES", "100"))
+STEPS = int(os.environ.get("SEATBATCH_STATEFUL_STEPS", "12"))
+SHRINK = os.environ.get("SEATBATCH_STATEFUL_SHRINK", "1") != "0"  # 0: report a failure unshrunk
+
+SETUP = tomllib.loads(CONFIG)
+PARTNERS = sorted(SETUP["partners"])
+DEVICE_TYPES = ("Space Pro", "Space Plus", "Space CO2 Mini")
+CUSTOMERS = ("C-1", "C-2", "C-3")  # every partner's: the same ids mean different customers
+NEVER_LISTED = "C-9"  # a customer no workbook ever names in its Customers sheet
+BACKDATE = SETUP["window"]["max_backdate_days"]
+AHEAD = SETUP["window"]["max_future_days"]
+GROUP_FIELDS = ("term_years", "start_date", "po_number", "separate_invoice")
+MONEY = ("list_amount", "term_discount", "partner_discount", "net_amount")
+EXPONENT = {"EUR": -2, "JPY": 0}
+
+
+def currency_of(partner: str) -> str:
+    return str(SETUP["partners"][partner]["currency"])
+
+
+def seat_price(currency: str, device_type: str) -> Decimal:
+    (prices,) = [p for p in SETUP["price_lists"] if p["currency"] == currency]
+    return Decimal(prices["seat_price_per_year"][device_type])
+
+
+def half_up(amount: Decimal, currency: str) -> Decimal:
+    return amount.quantize(Decimal(1).scaleb(EXPONENT[currency]), rounding=ROUND_HALF_UP)
+
+
+def exact(text: str, currency: str) -> Decimal:
+    """An amount as the ledger shows it: a decimal string with the currency's minor unit."""
+    amount = Decimal(text)
+    assert amount.as_tuple().exponent == EXPONENT[currency], (text, currency)
+    return amount
+
+
+@cache
+def manifest_validator() -> jsonschema.protocols.Validator:
+    """conftest's schema, checked once: jsonschema.validate checks the schema at every call."""
+    schema = manifest_schema()
+    return jsonschema.validators.validator_for(schema)(schema)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    manifest: dict[str, Any] = json.loads((folder / "manifest.json").read_text())
+    manifest_validator().validate(manifest)
+    return manifest
+
+
+def cell_problem(line: dict[str, Any]) -> str | None:
+    """The code a cell of this line earns on its own (the invalid lines this test makes)."""
+    if line["seats"] == 0:
+        return "seats_out_of_range"
+    if line["device_type"] not in DEVICE_TYPES:
+        return "unknown_device_type"
+    if line.get("term_years") not in (None, 1, 3, 5):
+        return "term_not_allowed"
+    if line["accept_terms"] is not True:
+        return "terms_not_accepted"
+    return None
+
+
+@dataclass(frozen=True)
+class Book:
+    """A workbook on disk and the rows it was written from."""
+
+    path: Path
+    partner: str  # the partner it was made for
+    customers: tuple[dict[str, Any], ...]
+    devices: tuple[dict[str, Any], ...]
+    orders: tuple[dict[str, Any], ...]
+
+
+@dataclass
+class Sub:
+    number: str
+    customer: str
+    term_years: int
+    start: date
+    end: date  # exclusive
+    po: str | None
+    seats: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Prediction:
+    codes: frozenset[str]
+    fresh: tuple[dict[str, Any], ...]  # lines to issue
+    already: tuple[dict[str, Any], ...]  # lines committed before with this content
+
+    def invoices(self, subs: dict[str, Sub]) -> int:
+        """Invoices per customer and PO; a separately billed new subscription on its own."""
+        keys = set()
+        for line in self.fresh:
+            po = line.get("po_number")
+            if line["action"] == "add" and po is None:
+                po = subs[line["subscription"]].po
+            key: tuple[Any, ...] = (line["customer_id"], po)
+            if line["action"] == "new" and line.get("separate_invoice"):
+                key = (*key, line["subscription"])
+            keys.add(key)
+        return len(keys)
+
+
+class Ledger(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="seatbatch-stateful-"))
+        self.config = self.root / "seatbatch.toml"
+        self.config.write_text(CONFIG, encoding="utf-8")
+        self.ledger = self.root / "ledger.db"
+        self.out = self.root / "out"
+        self.as_of = AS_OF
+        self.partner = PARTNERS[0]
+        self.books: list[Book] = []
+        self.serial = 0  # for fresh order ids, labels, serial numbers and file names
+        # the model: what the ledger must hold
+        self.customers: dict[str, set[str]] = defaultdict(set)
+        self.subs: dict[str, dict[str, Sub]] = defaultdict(dict)  # partner -> number -> sub
+        self.committed: dict[tuple[str, str], tuple[dict[str, Any], str]] = {}  # -> invoice
+        self.invoices = 0
+        self.last: tuple[str, date] | None = None  # the last invoice issued: number, date
+        self.published = 0  # run folders that should be visible under --out
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    # --- making workbooks ---------------------------------------------------------------
+
+    def fresh(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    def book(self, partner: str, customers: Sequence[str], orders: Sequence[dict[str, Any]],
+             devices: Sequence[dict[str, Any]] = ()) -> Book:
+        rows = tuple(customer(c, organization=f"{partner} {c}") for c in customers)
+        path = write_order_workbook(self.root / f"{self.fresh('book')}.xlsx", {
+            "Customers": rows, "Devices": devices, "Orders": orders})
+        made = Book(path, partner, rows, tuple(devices), tuple(orders))
+        self.books.append(made)
+        return made
+
+    def new_lines(self, data: st.DataObject, customer_id: str) -> list[dict[str, Any]]:
+        """One or two new subscriptions of one or two lines each, valid on the run date."""
+        lines = []
+        for _ in range(data.draw(st.integers(1, 2), "subscriptions")):
+            label = self.fresh("S")
+            years = data.draw(st.sampled_from((1, 3, 5)), "term")
+            start = self.as_of + timedelta(days=data.draw(st.integers(-60, 60), "start"))
+            po = data.draw(st.sampled_from(("PO-1", "PO-2", None)), "po")
+            separate = data.draw(st.booleans(), "separate")
+            for _ in range(data.draw(st.integers(1, 2), "lines")):
+                lines.append(order(
+                    self.fresh("O"), customer_id=customer_id, subscription=label,
+                    device_type=data.draw(st.sampled_from(DEVICE_TYPES), "device type"),
+                    seats=data.draw(st.integers(1, 40), "seats"), term_years=years,
+                    start_date=start, po_number=po, separate_invoice=separate or None))
+        return lines
+
+    def device_rows(self, data: st.DataObject, customer_id: str) -> list[dict[str, Any]]:
+        """A few deployed devices: usually covered by the seats, sometimes not."""
+        count = data.draw(st.integers(0, 3), "devices")
+        kind = data.draw(st.sampled_from(DEVICE_TYPES), "device type")
+        return [device(self.fresh("SN"), kind, customer_id) for _ in range(count)]
+
+    # --- the oracle ---------------------------------------------------------------------
+
+    def predict(self, book: Book, partner: str) -> Prediction:
+        """What SPEC §2 and §8 say processing `book` as `partner` does today."""
+        codes: set[str] = set()
+        known = {c["customer_id"] for c in book.customers} | self.customers[partner]
+        fresh, already, broken = [], [], set()
+        for line in book.orders:
+            if (code := cell_problem(line)) is not None:
+                codes.add(code)
+                broken.add(line["customer_id"])
+                continue
+            before = self.committed.get((partner, line["order_id"]))
+            if before is None:
+                fresh.append(line)
+            elif before[0] == line:
+                already.append(line)
+            else:
+                codes.add("order_id_conflict")
+        done_groups = {(x["customer_id"], x["subscription"]) for x in already
+                       if x["action"] == "new"}
+        in_workbook: Counter[tuple[str, str]] = Counter()
+        leaders: dict[tuple[str, str], dict[str, Any]] = {}
+        for line in fresh:
+            key = (line["customer_id"], line["device_type"])
+            if line["customer_id"] not in known:
+                codes.add("unknown_customer")
+                continue
+            if line["action"] == "new":
+                start = line["start_date"]
+                if not self.in_window(start):
+                    codes.add("start_outside_window")
+                group = (line["customer_id"], line["subscription"])
+                if group in done_groups:
+                    codes.add("label_already_committed")
+                leader = leaders.setdefault(group, line)
+                if any(line.get(name) != leader.get(name) for name in GROUP_FIELDS):
+                    codes.add("inconsistent_group")
+                if term_of(start, line["term_years"]).end > self.as_of:
+                    in_workbook[key] += line["seats"]
+                continue
+            sub = self.subs[partner].get(line["subscription"])
+            if sub is None or sub.customer != line["customer_id"]:
+                codes.add("unknown_subscription")
+                continue
+            if line.get("term_years") not in (None, sub.term_years):
+                codes.add("term_mismatch")
+            if line.get("start_date") and not self.in_window(line["start_date"]):
+                codes.add("start_outside_window")  # seatbatch holds add dates to it too
+            if max(line.get("start_date") or self.as_of, sub.start) >= sub.end:
+                codes.add("subscription_ended")
+            if sub.end > self.as_of:
+                in_workbook[key] += line["seats"]
+        listed = Counter((d["customer_id"], d["device_type"]) for d in book.devices)
+        for (customer_id, kind), devices in listed.items():
+            if customer_id in broken or customer_id not in known:
+                continue
+            seats = in_workbook[(customer_id, kind)] + sum(
+                s.seats[kind] for s in self.subs[partner].values()
+                if s.customer == customer_id and s.end > self.as_of)
+            if seats < devices:
+                codes.add("seats_short_of_devices")
+        return Prediction(frozenset(codes), tuple(fresh), tuple(already))
+
+    def in_window(self, day: date) -> bool:
+        return self.as_of - timedelta(BACKDATE) <= day <= self.as_of + timedelta(AHEAD)
+
+    # --- running ------------------------------------------------------------------------
+
+    def process(self, what: str, book: Book, partner: str | None = None, *,
+                backwards: str | None = None) -> None:
+        """Process `book` in-process as cron would, and check the run against the oracle;
+        `backwards`: the run is dated before this invoice, the last of its year."""
+        partner = partner or book.partner
+        expected = self.predict(book, partner)
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run(["process", str(book.path), "--partner", partner,
+                        "--config", str(self.config), "--ledger", str(self.ledger),
+                        "--out", str(self.out), "--as-of", self.as_of.isoformat()])
+        said = f"exit {code}; stderr: {stderr.getvalue()}"
+        event(f"{what}: exit {code}, " + (", ".join(sorted(expected.codes)) or (
+            "committed" if expected.fresh else "duplicate")))
+        if backwards and expected.fresh and not expected.codes:
+            assert code == 2, f"a run dated before {backwards} should be refused; {said}"
+            assert backwards in stderr.getvalue() and stdout.getvalue() == ""
+            return
+        assert code in (0, 1), said
+        self.published += 1
+        manifest = read_manifest(Path(stdout.getvalue().strip()))
+        if expected.codes:
+            assert code == 1, f"expected {sorted(expected.codes)}; {said}"
+            assert manifest["status"] == "rejected"
+            assert {r["code"] for r in manifest["rejections"]} == expected.codes, said
+            assert manifest["invoices"] == []
+            return
+        assert code == 0, f"expected no problem; {said}"
+        assert stderr.getvalue() == ""
+        assert [(a["order_id"], a["invoice_number"]) for a in manifest["already_processed"]] \
+            == [(x["order_id"], self.committed[(partner, x["order_id"])][1])
+                for x in expected.already]
+        if not expected.fresh:
+            assert manifest["status"] == "duplicate"
+            assert manifest["invoices"] == []
+            return
+        assert manifest["status"] == "committed"
+        assert len(manifest["invoices"]) == expected.invoices(self.subs[partner])
+        self.record(manifest, expected, book, partner)
+
+    def record(self, manifest: dict[str, Any], expected: Prediction, book: Book,
+               partner: str) -> None:
+        """The model takes in what a committed run issued."""
+        issued = {line["order_id"]: (line, invoice["number"])
+                  for invoice in manifest["invoices"] for line in invoice["lines"]}
+        assert sorted(issued) == sorted(x["order_id"] for x in expected.fresh)
+        self.invoices += len(manifest["invoices"])
+        last = manifest["invoices"][-1]
+        self.last = (last["number"], date.fromisoformat(last["invoice_date"]))
+        self.customers[partner] |= {c["customer_id"] for c in book.customers}
+        for line in expected.fresh:
+            shown, number = issued[line["order_id"]]
+            self.committed[(partner, line["order_id"])] = (line, number)
+            if line["action"] == "new":
+                sub = self.subs[partner].setdefault(shown["subscription_id"], Sub(
+                    shown["subscription_id"], line["customer_id"], line["term_years"],
+                    line["start_date"], term_of(line["start_date"], line["term_years"]).end,
+                    line.get("po_number")))
+                assert (sub.customer, sub.start) == (line["customer_id"], line["start_date"])
+                assert shown["period_start"] == sub.start.isoformat()
+            else:
+                sub = self.subs[partner][line["subscription"]]
+                assert shown["subscription_id"] == sub.number
+                effective = max(line.get("start_date") or self.as_of, sub.start)
+                assert shown["period_start"] == effective.isoformat()
+            assert shown["period_end"] == (sub.end - timedelta(days=1)).isoformat()
+            sub.seats[line["device_type"]] += line["seats"]
+
+    def subs_of(self, partner: str) -> list[Sub]:
+        return sorted(self.subs[partner].values(), key=lambda s: s.number)
+
+    # --- rules --------------------------------------------------------------------------
+
+    @rule(data=st.data())
+    def process_new_subscriptions(self, data: st.DataObject) -> None:
+        customer_id = data.draw(st.sampled_from(CUSTOMERS), "customer")
+        lines = self.new_lines(data, customer_id)
+        devices = self.device_rows(data, customer_id)
+        self.process("new subscriptions", self.book(self.partner, [customer_id], lines, devices))
+
+    @precondition(lambda self: bool(self.subs[self.partner]))
+    @rule(data=st.data())
+    def add_seats(self, data: st.DataObject) -> None:
+        sub = data.draw(st.sampled_from(self.subs_of(self.partner)), "subscription")
+        effective = data.draw(st.sampled_from((None, "today", "later", "before")), "effective")
+        start = {None: None, "today": self.as_of, "later": self.as_of + timedelta(10),
+                 "before": sub.start - timedelta(5)}[effective]
+        lines = [order(self.fresh("O"), customer_id=sub.customer, action="add",
+                       subscription=sub.number, start_date=start,
+                       term_years=data.draw(st.sampled_from((None, sub.term_years, 1, 5)),
+                                            "term"),
+                       device_type=data.draw(st.sampled_from(DEVICE_TYPES), "device type"),
+                       seats=data.draw(st.integers(1, 25), "seats"),
+                       po_number=data.draw(st.sampled_from((None, "PO-ADD")), "po"))]
+        if data.draw(st.booleans(), "with a new subscription"):
+            lines += self.new_lines(data, sub.customer)
+        devices = self.device_rows(data, sub.customer)
+        self.process("add seats", self.book(self.partner, [], lines, devices))
+
+    @rule(data=st.data())
+    def process_invalid(self, data: st.DataObject) -> None:
+        customer_id = data.draw(st.sampled_from(CUSTOMERS), "customer")
+        lines = self.new_lines(data, customer_id)
+        bad = order(self.fresh("O"), customer_id=customer_id, subscription=self.fresh("S"),
+                    start_date=self.as_of)
+        flaw = data.draw(st.sampled_from((
+            {"seats": 0}, {"device_type": "Space Pr"}, {"term_years": 2},
+            {"accept_terms": False}, {"customer_id": NEVER_LISTED},
+            {"start_date": self.as_of + timedelta(AHEAD + 1)},
+            {"action": "add", "subscription": "SUB-999999", "term_years": None,
+             "start_date": None},
+        )), "flaw")
+        bad.update(flaw)
+        lines.insert(data.draw(st.integers(0, len(lines)), "position"),
+                     {k: v for k, v in bad.items() if v is not None})
+        self.process("invalid", self.book(self.partner, [customer_id], lines))
+
+    @precondition(lambda self: bool(self.books))
+    @rule(data=st.data())
+    def process_again(self, data: st.DataObject) -> None:
+        """An earlier workbook again, as it was, or with a new subscription appended."""
+        book = data.draw(st.sampled_from(self.books), "book")
+        if data.draw(st.booleans(), "extended"):
+            customer_id = book.orders[0]["customer_id"]
+            extra = self.new_lines(data, customer_id)
+            names = [c["customer_id"] for c in book.customers]
+            book = self.book(book.partner, names, [*book.orders, *extra], list(book.devices))
+        self.process("again", book)
+
+    def changeable(self) -> list[Book]:
+        return [b for b in self.books
+                if any((b.partner, x["order_id"]) in self.committed for x in b.orders)]
+
+    @precondition(lambda self: bool(self.changeable()))
+    @rule(data=st.data())
+    def change_a_line(self, data: st.DataObject) -> None:
+        """An earlier workbook sent again with one committed line changed from what was
+        committed (same order_id, other content): a conflict."""
+        book = data.draw(st.sampled_from(self.changeable()), "book")
+        lines = [dict(x) for x in book.orders]
+        index = data.draw(st.sampled_from([
+            i for i, x in enumerate(lines) if (book.partner, x["order_id"]) in self.committed]),
+            "line")
+        line = lines[index] = dict(self.committed[(book.partner, lines[index]["order_id"])][0])
+        change = data.draw(st.sampled_from(("seats", "po_number", "device_type")), "change")
+        if change == "seats":
+            line["seats"] += 1
+        elif change == "po_number":
+            line["po_number"] = f"{line.get('po_number') or 'PO'}-CHANGED"
+        else:
+            line["device_type"] = next(t for t in DEVICE_TYPES if t != line["device_type"])
+        names = [c["customer_id"] for c in book.customers]
+        self.process("changed line", self.book(book.partner, names, lines, list(book.devices)))
+
+    @rule(partner=st.sampled_from(PARTNERS))
+    def switch_partner(self, partner: str) -> None:
+        self.partner = partner
+
+    @precondition(lambda self: bool(self.books))
+    @rule(data=st.data())
+    def process_as_the_current_partner(self, data: st.DataObject) -> None:
+        """Another partner's workbook under this partner: its ids mean nothing here."""
+        book = data.draw(st.sampled_from(self.books), "book")
+        self.process("a workbook as the current partner", book, self.partner)
+
+    @precondition(lambda self: any(self.subs[p] for p in PARTNERS))
+    @rule(data=st.data())
+    def name_another_partners_subscription(self, data: st.DataObject) -> None:
+        owner = data.draw(st.sampled_from([p for p in PARTNERS if self.subs[p]]), "owner")
+        sub = data.draw(st.sampled_from(self.subs_of(owner)), "subscription")
+        thief = data.draw(st.sampled_from([p for p in PARTNERS if p != owner]), "thief")
+        line = order(self.fresh("O"), customer_id=sub.customer, action="add",
+                     subscription=sub.number, term_years=None, start_date=None)
+        theirs = self.subs[thief].get(sub.number)
+        assert theirs is None  # subscription ids are never shared between partners
+        before = self.invoices
+        self.process("other partner's subscription", self.book(thief, [sub.customer], [line]))
+        assert self.invoices == before
+
+    @precondition(lambda self: self.last is not None and self.last[1].timetuple().tm_yday > 1)
+    @rule(data=st.data())
+    def process_dated_before_the_last_invoice(self, data: st.DataObject) -> None:
+        """Numbers follow dates: a run that would issue an invoice dated before the last one
+        of its year is refused (exit 2) and consumes nothing."""
+        assert self.last is not None
+        number, last = self.last
+        today, self.as_of = self.as_of, last - timedelta(days=1)
+        try:
+            customer_id = data.draw(st.sampled_from(CUSTOMERS), "customer")
+            lines = self.new_lines(data, customer_id)
+            self.process("dated backwards", self.book(self.partner, [customer_id], lines),
+                         backwards=number)
+        finally:
+            self.as_of = today
+
+    @rule(days=st.integers(1, 200))
+    def next_day(self, days: int) -> None:
+        self.as_of += timedelta(days=days)
+
+    # --- invariants ---------------------------------------------------------------------
+
+    def rows(self, sql: str) -> list[sqlite3.Row]:
+        if not self.ledger.exists():
+            return []
+        with contextlib.closing(sqlite3.connect(self.ledger)) as c:
+            c.row_factory = sqlite3.Row
+            return c.execute(sql).fetchall()
+
+    @invariant()
+    def numbers_are_gapless_per_series_and_year(self) -> None:
+        series: dict[tuple[str, int], list[sqlite3.Row]] = defaultdict(list)
+        for row in self.rows("SELECT * FROM invoices ORDER BY series, year, seq"):
+            series[(row["series"], row["year"])].append(row)
+        for (prefix, year), issued in series.items():
+            assert [r["seq"] for r in issued] == list(range(1, len(issued) + 1))
+            assert [r["number"] for r in issued] == [
+                f"{prefix}-{year:04d}-{n:06d}" for n in range(1, len(issued) + 1)]
+            dates = [date.fromisoformat(r["invoice_date"]) for r in issued]
+            assert dates == sorted(dates) and {d.year for d in dates} == {year}
+        counters = {(r["series"], r["year"]): r["last_seq"]
+                    for r in self.rows("SELECT * FROM counters")}
+        assert counters == {key: len(issued) for key, issued in series.items()}
+        assert sum(map(len, series.values())) == self.invoices
+
+    @invariant()
+    def one_committed_line_per_partner_and_order_id(self) -> None:
+        stored = {(r["partner_id"], r["order_id"]): r["invoice_number"]
+                  for r in self.rows("SELECT * FROM order_lines")}
+        assert stored == {key: number for key, (_, number) in self.committed.items()}
+        billed = Counter(
+            (r["partner_id"], r["order_id"]) for r in self.rows(
+                "SELECT i.partner_id, l.order_id FROM invoice_lines l "
+                "JOIN invoices i ON i.number = l.invoice_number"))
+        assert billed == Counter(stored.keys())
+        placed = {(r["partner_id"], r["order_id"]): r["invoice_number"] for r in self.rows(
+            "SELECT i.partner_id, l.order_id, l.invoice_number FROM invoice_lines l "
+            "JOIN invoices i ON i.number = l.invoice_number")}
+        assert placed == stored
+
+    @invariant()
+    def partners_keep_to_their_own(self) -> None:
+        """Every row that names a subscription, customer or invoice names one of its partner;
+        the subscriptions and seats are those of the model."""
+        assert self.rows(
+            "SELECT * FROM order_lines o JOIN subscriptions s ON s.id = o.subscription_id "
+            "JOIN invoices i ON i.number = o.invoice_number "
+            "WHERE s.partner_id != o.partner_id OR i.partner_id != o.partner_id "
+            "OR s.customer_id != o.customer_id OR i.customer_id != o.customer_id") == []
+        assert self.rows(
+            "SELECT * FROM invoice_lines l JOIN invoices i ON i.number = l.invoice_number "
+            "JOIN subscriptions s ON s.id = l.subscription_id "
+            "WHERE s.partner_id != i.partner_id OR s.customer_id != i.customer_id "
+            "OR s.currency != i.currency") == []
+        assert self.rows(
+            "SELECT * FROM subscriptions s LEFT JOIN customers c "
+            "ON c.partner_id = s.partner_id AND c.customer_id = s.customer_id "
+            "WHERE c.customer_id IS NULL") == []
+        for row in self.rows("SELECT partner_id, currency FROM invoices"):
+            assert row["currency"] == currency_of(row["partner_id"])
+        subscriptions = {(r["partner_id"], f"SUB-{r['id']:06d}", r["customer_id"])
+                         for r in self.rows("SELECT * FROM subscriptions")}
+        assert subscriptions == {(p, s.number, s.customer)
+                                 for p in PARTNERS for s in self.subs[p].values()}
+        seats = {(f"SUB-{r['subscription_id']:06d}", r["device_type"]): r["seats"]
+                 for r in self.rows("SELECT subscription_id, device_type, sum(seats) AS seats "
+                                    "FROM seats GROUP BY subscription_id, device_type")}
+        assert seats == {(s.number, kind): n for p in PARTNERS for s in self.subs[p].values()
+                         for kind, n in s.seats.items()}
+        known = {(r["partner_id"], r["customer_id"]) for r in self.rows("SELECT * FROM customers")}
+        assert known == {(p, c) for p in PARTNERS for c in self.customers[p]}
+
+    @invariant()
+    def invoices_add_up_to_the_cent(self) -> None:
+        """Every invoice's total is the sum of its lines' net amounts, and every line's
+        amounts follow SPEC §4 from the price list, the term and the partner's discount."""
+        lines: dict[str, list[sqlite3.Row]] = defaultdict(list)
+        for row in self.rows(
+            "SELECT l.*, s.term_years, t.start_date AS term_start, t.end_date AS term_end "
+            "FROM invoice_lines l JOIN subscriptions s ON s.id = l.subscription_id "
+            "JOIN subscription_terms t ON t.subscription_id = l.subscription_id "
+            "AND t.start_date <= l.period_start AND l.period_start < t.end_date "
+            "ORDER BY l.invoice_number, l.position"):
+            lines[row["invoice_number"]].append(row)
+        invoices = self.rows("SELECT * FROM invoices")
+        assert sum(len(v) for v in lines.values()) == len(self.rows("SELECT * FROM invoice_lines"))
+        for invoice in invoices:
+            currency, partner = invoice["currency"], invoice["partner_id"]
+            mine = lines[invoice["number"]]
+            assert mine, invoice["number"]
+            total = exact(invoice["total"], currency)
+            assert total == sum(exact(r["net_amount"], currency) for r in mine)
+            document = json.loads(invoice["document"])
+            assert document["total"] == invoice["total"]
+            assert [x["net_amount"] for x in document["lines"]] == [r["net_amount"] for r in mine]
+            for row in mine:
+                self.check_line(row, currency, partner)
+
+    def check_line(self, row: sqlite3.Row, currency: str, partner: str) -> None:
+        price = seat_price(currency, row["device_type"])
+        assert Decimal(row["unit_price"]) == price
+        years = row["term_years"]
+        term_days = (date.fromisoformat(row["term_end"])
+                     - date.fromisoformat(row["term_start"])).days
+        days = (date.fromisoformat(row["period_end"])
+                - date.fromisoformat(row["period_start"])).days + 1
+        assert date.fromisoformat(row["period_end"]) == \
+            date.fromisoformat(row["term_end"]) - timedelta(days=1)
+        with localcontext() as exactly:
+            exactly.prec = 60
+            listed = half_up(row["seats"] * price * years * days / term_days, currency)
+        term_rate = Decimal(SETUP["term_discounts"][str(years)])
+        partner_rate = Decimal(SETUP["partners"][partner]["discount"])
+        term_discount = half_up(listed * term_rate, currency)
+        partner_discount = half_up((listed - term_discount) * partner_rate, currency)
+        shown = [exact(row[name], currency) for name in MONEY]
+        assert shown == [listed, term_discount, partner_discount,
+                         listed - term_discount - partner_discount], dict(row)
+
+    @invariant()
+    def runs_leave_whole_folders_only(self) -> None:
+        entries = list(self.out.iterdir()) if self.out.exists() else []
+        assert [p.name for p in entries if p.name.startswith(".")] == []
+        assert len(entries) == self.published
+        assert list(self.root.glob("seatbatch-error-*.log")) == []
+
+
+Ledger.TestCase.settings = settings(
+    max_examples=EXAMPLES, stateful_step_count=STEPS, deadline=None,
+    phases=[p for p in Phase if p is not Phase.shrink or SHRINK],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+test_ledger_state_machine = Ledger.TestCase
