@@ -33,7 +33,7 @@ bench-month: $(STAMP)  ## renew and report at month end against process (issue 4
 
 STATEFUL_EXAMPLES ?= 1000
 STATEFUL_STEPS ?= 20
-stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 examples of 12 steps)
+stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 examples of 10 steps)
 	SEATBATCH_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SEATBATCH_STATEFUL_STEPS=$(STATEFUL_STEPS) \
 		$(BIN)/python -m pytest -q tests/test_stateful.py --hypothesis-show-statistics
 
