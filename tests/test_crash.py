@@ -19,6 +19,7 @@ from datetime import date
 from pathlib import Path
 
 from conftest import SEATBATCH, Env, customer, device, order
+from seatbatch.runs import LOCK, UNLOCKED_GRACE_SECONDS
 
 KILLS = int(os.environ.get("SEATBATCH_KILLS", "200"))
 BIG_EVERY = 5  # every fifth workbook issues enough invoices to be written by worker processes
@@ -118,7 +119,10 @@ def _stream(env: Env, kills: int, seed: int) -> tuple[int, int, int]:
         _check_ledger(env)
         _check_visible_folders(env)
 
-    # the next run finishes what the killed ones left
+    # the next run finishes what the killed ones left; a run killed between making its
+    # staging folder and locking it is only called abandoned after a grace period
+    if [p for p in env.out.iterdir() if p.name.startswith(".") and not (p / LOCK).exists()]:
+        time.sleep(UNLOCKED_GRACE_SECONDS + 1)
     final = env.process(_workbook(env, kills + 2))
     assert final.code == 0, final.stderr
     _check_ledger(env)

@@ -23,7 +23,7 @@ _RUN_NAME = re.compile(r"^\d{8}T\d{6}-[a-z]+(-[A-Za-z0-9_.-]+)?-[0-9a-f]{6}$")
 LOCK = ".lock"
 # A staging folder without its lock file is being made right now, or its run was killed in
 # the instant between mkdir and the lock: give it this long before calling it abandoned.
-UNLOCKED_GRACE_SECONDS = 60
+UNLOCKED_GRACE_SECONDS = 10
 
 
 def safe_name(text: str) -> str:
