@@ -95,29 +95,6 @@ class RenewalDue:
     problem: str = ""
 
 
-@dataclass(frozen=True)
-class SeriesCheck:
-    series: str
-    year: int
-    first: int
-    last: int
-    count: int
-    counter: int | None
-
-    @property
-    def gapless(self) -> bool:
-        return (self.count == 0 or (self.first == 1 and self.last == self.count)) and (
-            self.counter == self.last)
-
-    @property
-    def finding(self) -> str:
-        if self.gapless:
-            return "gapless"
-        if self.count and (self.first != 1 or self.last != self.count):
-            return f"{self.last - self.count} number(s) missing between 1 and {self.last}"
-        return f"the counter says {self.counter}, the last invoice is {self.last}"
-
-
 @dataclass
 class MonthReport:
     year: int
@@ -132,7 +109,7 @@ class MonthReport:
     customer_names: dict[tuple[str, str], str]
     seats: list[SeatsRow]
     renewals_due: list[RenewalDue]
-    numbering: list[SeriesCheck]
+    numbering: list[SeriesCount]
     warnings: list[str]
 
     @property
@@ -189,15 +166,10 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
         by_device_type=dict(sorted(by_device_type.items())),
         partner_names=partner_names, customer_names=customer_names,
         seats=_seats(ledger, customer_names),
-        renewals_due=[], numbering=[_check(x) for x in ledger.numbering], warnings=[],
+        renewals_due=[], numbering=ledger.numbering, warnings=[],
     )
     report.renewals_due = _renewals_due(ledger, config, report, *next_month(year, month))
     return report
-
-
-def _check(found: SeriesCount) -> SeriesCheck:
-    return SeriesCheck(found.series, found.year, found.first, found.last, found.count,
-                       found.counter)
 
 
 def _seats(ledger: LedgerMonth, names: dict[tuple[str, str], str]) -> list[SeatsRow]:

@@ -35,6 +35,19 @@ class SeriesCount:
     count: int
     counter: int | None
 
+    @property
+    def gapless(self) -> bool:
+        return (self.count == 0 or (self.first == 1 and self.last == self.count)) and (
+            self.counter == self.last)
+
+    @property
+    def finding(self) -> str:
+        if self.gapless:
+            return "gapless"
+        if self.count and (self.first != 1 or self.last != self.count):
+            return f"{self.last - self.count} number(s) missing between 1 and {self.last}"
+        return f"the counter says {self.counter}, the last invoice is {self.last}"
+
 
 @dataclass(frozen=True)
 class LedgerMonth:
