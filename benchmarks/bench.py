@@ -44,6 +44,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -347,6 +349,18 @@ def report(results: list[StepResult], generated: list[str], meter: str, version:
     return lines
 
 
+@contextmanager
+def work_folder(chosen: Path | None, prefix: str) -> Iterator[Path]:
+    """--workdir, kept; else a temporary folder, removed afterwards."""
+    if chosen is not None:
+        folder = chosen.resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix=prefix) as name:
+        yield Path(name)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description="Time pandas.read_excel, seatbatch quote and seatbatch process as whole "
@@ -393,19 +407,11 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--config: no such file {args.config}")
     config = args.config.resolve()
 
-    temporary = None
-    if args.workdir is None:
-        temporary = tempfile.TemporaryDirectory(prefix="seatbatch-bench-")
-        workdir = Path(temporary.name)
-    else:
-        workdir = args.workdir.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-
-    load = os.getloadavg()[0]
-    version = source_version()
-    results: list[StepResult] = []
-    generated: list[str] = []
-    try:
+    with work_folder(args.workdir, "seatbatch-bench-") as workdir:
+        load = os.getloadavg()[0]
+        version = source_version()
+        results: list[StepResult] = []
+        generated: list[str] = []
         for name in chosen:
             repeat = args.small_repeat if name == "small" else args.repeat
             case_results, line = run_case(cases[name], workdir, config, repeat, args.seed,
@@ -416,9 +422,6 @@ def main(argv: list[str] | None = None) -> int:
         print("\nCommands (last run of each step):")
         for r in results:
             print(f"  {r.case.name} {r.step}: " + shlex.join(r.command))
-    finally:
-        if temporary is not None:
-            temporary.cleanup()
     return 0
 
 

@@ -40,7 +40,6 @@ import shlex
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -58,6 +57,7 @@ from bench import (  # noqa: E402
     seatbatch_command,
     source_version,
     verdict,
+    work_folder,
 )
 from generate import generate  # noqa: E402
 
@@ -250,22 +250,15 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"--config: no such file {args.config}")
     config = args.config.resolve()
 
-    temporary = None
-    if args.workdir is None:
-        temporary = tempfile.TemporaryDirectory(prefix="seatbatch-month-")
-        workdir = Path(temporary.name)
-    else:
-        workdir = args.workdir.resolve()
-        workdir.mkdir(parents=True, exist_ok=True)
-    print(f"generated data in {workdir}" + (" (removed afterwards; keep it with --workdir)"
-                                           if temporary else ""), file=sys.stderr)
+    with work_folder(args.workdir, "seatbatch-month-") as workdir:
+        kept = "" if args.workdir else " (removed afterwards; keep it with --workdir)"
+        print(f"generated data in {workdir}{kept}", file=sys.stderr)
 
-    load = os.getloadavg()[0]
-    version = source_version()
-    results: list[StepResult] = []
-    generated: list[str] = []
-    skipped: list[str] = []
-    try:
+        load = os.getloadavg()[0]
+        version = source_version()
+        results: list[StepResult] = []
+        generated: list[str] = []
+        skipped: list[str] = []
         if "renew" in chosen:
             n = args.subscriptions
             case = Case("renew", n, round(n * args.devices_per_line), n)
@@ -294,9 +287,6 @@ def main(argv: list[str] | None = None) -> int:
         out += ["", "Targets", *targets(results), "", "Commands (last run of each step):"]
         out += [f"  {r.case.name} {r.step}: " + shlex.join(r.command) for r in results]
         print("\n".join(out))
-    finally:
-        if temporary is not None:
-            temporary.cleanup()
     return 0
 
 
