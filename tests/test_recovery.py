@@ -66,3 +66,15 @@ def test_what_an_uncommitted_run_left_is_removed_and_a_live_run_is_left_alone(en
         assert env.invoice_numbers() == ["INV-2026-000001"]
     finally:
         os.close(holder)
+
+
+def test_what_a_run_on_another_ledger_left_is_not_touched(env: Env) -> None:
+    """Two configurations may share --out: only the ledger a run wrote to can tell whether it
+    committed, so a run on another ledger leaves its staging folder alone."""
+    env.out.mkdir()
+    theirs = env.out / f".{UNCOMMITTED}"
+    theirs.mkdir()
+    (theirs / ".lock").write_text(str(env.root / "other-ledger.db"))
+    result = env.process(env.workbook(customers=[customer()], orders=[order()]))
+    assert result.code == 0, result.stderr
+    assert theirs.exists()

@@ -49,9 +49,10 @@ def _lock(path: Path, *, wait: bool) -> int | None:
 
 class RunFolder:
     def __init__(self, out: Path, command: str, partner_id: str | None = None, *,
-                 name: str | None = None):
+                 name: str | None = None, ledger: str = ""):
         """A new run's folder; with `name`, the abandoned staging folder of that run, taken
-        over (its lock must be free) and emptied, to be written again."""
+        over (its lock must be free) and emptied, to be written again. `ledger` is written
+        into the lock: only a run on that ledger can tell whether this one committed."""
         if name is None:
             stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
             parts = [stamp, command] + ([safe_name(partner_id)] if partner_id else [])
@@ -71,6 +72,9 @@ class RunFolder:
         if descriptor is None:
             raise FileExistsError(f"{self.staging} is in use by another run")
         self._lock: int | None = descriptor
+        if ledger:
+            os.ftruncate(descriptor, 0)
+            os.write(descriptor, ledger.encode("utf-8"))
         for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
             if entry.is_dir():
                 shutil.rmtree(entry)
@@ -103,6 +107,14 @@ class RunFolder:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+def staged_for(out: Path, name: str) -> str:
+    """The ledger an abandoned run was writing to ("" when it died before saying)."""
+    try:
+        return (out / f".{name}" / LOCK).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return ""
 
 
 def abandoned(out: Path) -> Iterator[str]:

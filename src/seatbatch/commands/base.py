@@ -22,7 +22,7 @@ from seatbatch.progress import Progress
 from seatbatch.render.files import CHUNK, InvoiceWriter, invoice_file_of
 from seatbatch.render.html import render, write_rendered
 from seatbatch.render.manifest import ManifestWriter, build_manifest, write_manifest
-from seatbatch.runs import RunFolder, abandoned
+from seatbatch.runs import RunFolder, abandoned, staged_for
 from seatbatch.validate.rules import Coverage
 
 EXIT_OK = 0
@@ -67,7 +67,7 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     """A staged run folder: discarded on a known failure; on an unforeseen one it keeps the
     traceback in error.log and the failure becomes an InternalError naming that file."""
     try:
-        run = RunFolder(settings.out, command, partner_id)
+        run = RunFolder(settings.out, command, partner_id, ledger=settings.ledger_url)
     except OSError as error:
         raise UsageError(f"cannot make a run folder in {settings.out}: {error.strerror}") from None
     try:
@@ -83,8 +83,8 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
 
 
 def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
-            partner_name: str | None, coverage: Sequence[Coverage],
-            customer_names: Mapping[str, str]) -> None:
+                  partner_name: str | None, coverage: Sequence[Coverage],
+                  customer_names: Mapping[str, str]) -> None:
     """A run's manifest.json and its summary.html for people."""
     write_manifest(manifest, folder.path("manifest.json"))
     html = render("summary.html", manifest=manifest, headline=headline,
@@ -117,16 +117,22 @@ class _Issued:
         return bool(self.numbers)
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
-        for start in range(0, len(self.numbers), CHUNK):
-            for text in self.ledger.documents(self.numbers[start:start + CHUNK]):
+        for texts in _documents(self.ledger, self.numbers):
+            for text in texts:
                 document = json.loads(text)
                 yield manifest_entry(document, invoice_file_of(document["number"]),
                                      with_currency=self.with_currency)
 
 
+def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
+    """Issued invoices as the ledger keeps them, CHUNK at a time, in the order given."""
+    for start in range(0, len(numbers), CHUNK):
+        yield ledger.documents(numbers[start:start + CHUNK])
+
+
 def files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                       numbers: list[str], manifest: dict[str, Any], headline: str,
-                       partner_name: str | None) -> None:
+                      numbers: list[str], manifest: dict[str, Any], headline: str,
+                      partner_name: str | None) -> None:
     """A committed run's invoice files, manifest and summary, written from the ledger a batch
     at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
     currency = manifest["currency"]
@@ -135,8 +141,7 @@ def files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
     with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
 
         def batches() -> Iterator[list[str]]:
-            for start in range(0, len(numbers), CHUNK):
-                texts = ledger.documents(numbers[start:start + CHUNK])
+            for texts in _documents(ledger, numbers):
                 for text in texts:
                     document = json.loads(text)
                     listed.add(manifest_entry(document, invoice_file_of(document["number"]),
@@ -159,7 +164,9 @@ def recover_runs(settings: Settings) -> list[Path]:
     """Runs killed before their folders were published (SPEC §8): a committed one's folder is
     written again from the ledger under its own name; any other staging folder is removed.
     Returns the folders written again."""
-    names = list(abandoned(settings.out))
+    # another ledger's runs may share --out: what they left is theirs to finish
+    names = [name for name in abandoned(settings.out)
+             if staged_for(settings.out, name) in ("", settings.ledger_url)]
     if not names:
         return []
     ledger = Ledger.open(settings.ledger_url, create=False)
@@ -186,8 +193,8 @@ def recover_runs(settings: Settings) -> list[Path]:
             with InvoiceWriter(folder.staging / "invoices", Progress(enabled=False)) as writer:
                 writer.prepare(len(run.numbers))
                 files_from_ledger(ledger, folder, writer, run.numbers, manifest,
-                                   f"{len(run.numbers)} invoice(s) issued (written again after "
-                                   "the run was stopped)", partner.name if partner else None)
+                                  f"{len(run.numbers)} invoice(s) issued (written again after "
+                                  "the run was stopped)", partner.name if partner else None)
             recovered.append(folder.publish())
     finally:
         ledger.close()
