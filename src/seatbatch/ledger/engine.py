@@ -1,11 +1,20 @@
 """The one engine-specific module: connecting, transactions, and telling 'busy' apart.
 
-SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with BEGIN IMMEDIATE so
-that it takes the write lock first and waits at most the busy timeout for it."""
+A ledger is a SQLite file or a PostgreSQL database; everything else in `seatbatch.ledger` is
+the same SQLAlchemy Core on both.
+
+SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with BEGIN IMMEDIATE
+so that it takes the write lock first and waits at most the busy timeout for it.
+
+PostgreSQL (psycopg 3): a write transaction is READ COMMITTED and takes, in one order, the row
+locks it needs (its partners' rows, the id counter, the series' counter), each waiting at most
+the busy timeout (`lock_timeout`); a read is one REPEATABLE READ, READ ONLY snapshot. A lock
+timeout, a serialization failure and a deadlock all mean 'busy': try again later."""
 
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -15,13 +24,18 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, event, inspect, select
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import Table, create_engine, event, func, inspect, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 from seatbatch.ledger.schema import MIGRATIONS, schema_migrations
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
+CONNECT_SECONDS = 10
+# lock_not_available (lock_timeout), serialization_failure, deadlock_detected
+POSTGRES_BUSY = {"55P03", "40001", "40P01"}
+POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 
 
 class LedgerBusy(Exception):
@@ -39,22 +53,50 @@ class LedgerError(Exception):
 
 
 def is_busy(error: BaseException) -> bool:
-    text = str(getattr(error, "orig", error)).lower()
+    cause = getattr(error, "orig", error)
+    if getattr(cause, "sqlstate", None) in POSTGRES_BUSY:
+        return True
+    text = str(cause).lower()
     return any(word in text for word in ("database is locked", "database is busy",
                                          "database table is locked"))
+
+
+def _postgres_url(url: str) -> URL | None:
+    """The SQLAlchemy URL of a PostgreSQL ledger, or None for a SQLite path."""
+    if "://" not in url:
+        return None
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise LedgerError(f"ledger {_scrub(url)!r} is not a database URL") from None
+    if parsed.drivername not in POSTGRES_SCHEMES:
+        raise LedgerError(
+            f"ledger {display_url(url)}: a ledger is a SQLite file path or a postgresql:// URL"
+        )
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def _scrub(url: str) -> str:
+    """A URL that may not parse, with whatever stands between ':' and '@' hidden."""
+    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def display_url(url: str) -> str:
     """The ledger as it may be printed: a SQLite path, or a URL without its password."""
     if "://" not in url:
         return url
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return _scrub(url)
 
 
 def sqlite_path(url: str) -> Path | None:
     return None if "://" in url else Path(url)
+
+
+def is_postgres(connection: Connection) -> bool:
+    return connection.dialect.name == "postgresql"
 
 
 def _wal(cursor: Any) -> None:
@@ -73,13 +115,15 @@ def _wal(cursor: Any) -> None:
 
 
 def make_engine(url: str) -> Engine:
-    path = sqlite_path(url)
-    if path is None:
-        raise LedgerError(
-            f"ledger {display_url(url)}: only SQLite ledgers (a file path) are supported so far"
-        )
+    postgres = _postgres_url(url)
+    if postgres is not None:
+        return create_engine(postgres, connect_args={
+            "connect_timeout": CONNECT_SECONDS,
+            "application_name": "seatbatch",
+            "options": f"-c lock_timeout={int(BUSY_SECONDS * 1000)}",
+        })
     engine = create_engine(
-        f"sqlite:///{path}",
+        f"sqlite:///{url}",
         connect_args={"timeout": BUSY_SECONDS},
     )
 
@@ -99,6 +143,30 @@ def make_engine(url: str) -> Engine:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
     return engine
+
+
+def unreachable(url: str, error: DBAPIError) -> LedgerError:
+    """Why a PostgreSQL ledger could not be opened, naming its host and database (never the
+    password)."""
+    parsed = make_url(url)
+    where = (f"database {parsed.database!r} on {parsed.host or 'localhost'}:"
+             f"{parsed.port or 5432}")
+    reason = "; ".join(line.strip() for line in str(error.orig).splitlines() if line.strip())
+    if parsed.password:
+        reason = reason.replace(parsed.password, "***")
+    reason = re.sub(r"^connection failed: (connection to server at .*? failed: )?", "", reason)
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate in ("28P01", "28000") or "authentication failed" in reason:
+        return LedgerError(f"the ledger {where} refused the login of user "
+                           f"{parsed.username!r}: {reason}")
+    return LedgerError(f"cannot reach the ledger {where}: {reason}")
+
+
+def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
+    """Insert the row unless one with its key is there already; whether it was inserted."""
+    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
+    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
+    return bool(result.rowcount)
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -144,7 +212,12 @@ def busy_guard() -> Iterator[None]:
 def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """The one transaction: all of it commits, or none of it."""
     with busy_guard(), engine.connect() as connection:
-        if write:
+        if engine.dialect.name == "postgresql":
+            connection = connection.execution_options(
+                isolation_level="READ COMMITTED" if write else "REPEATABLE READ",
+                postgresql_readonly=not write,
+            )
+        elif write:
             connection = connection.execution_options(sqlite_begin="IMMEDIATE")
         with connection.begin():
             yield connection
@@ -157,12 +230,19 @@ def _applied(engine: Engine) -> set[int]:
         return set(connection.scalars(select(schema_migrations.c.version)))
 
 
+def is_created(engine: Engine) -> bool:
+    return bool(_applied(engine))
+
+
 def migrate(engine: Engine) -> None:
-    """Apply the migrations this ledger has not had yet, in order, recording each. An
-    up-to-date ledger is only read, so that opening it never waits for another run's lock."""
+    """Make a new ledger at the newest version, or apply the steps an older one has not had, in
+    order, recording each. An up-to-date ledger is only read, so that opening it never waits
+    for another run's lock."""
     if {v for v, _, _ in MIGRATIONS} <= _applied(engine):
         return
     with atomic(engine, write=True) as connection:
+        if is_postgres(connection):  # runs making the same new database wait for each other
+            connection.execute(select(func.pg_advisory_xact_lock(0x5EA7BA7C)))
         schema_migrations.create(connection, checkfirst=True)
         done = set(connection.scalars(select(schema_migrations.c.version)))
         newest = max(v for v, _, _ in MIGRATIONS)
@@ -171,9 +251,11 @@ def migrate(engine: Engine) -> None:
                 f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
                 " upgrade seatbatch"
             )
-        for version, name, step in MIGRATIONS:
-            if version not in done:
-                step(connection)
-                connection.execute(schema_migrations.insert().values(
-                    version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
-                ))
+        create, *upgrades = MIGRATIONS
+        steps = [create] if not done else [m for m in upgrades if m[0] not in done]
+        for _, _, step in steps:
+            step(connection)
+        for version, name, _ in (MIGRATIONS if not done else steps):
+            connection.execute(schema_migrations.insert().values(
+                version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
+            ))

@@ -10,14 +10,17 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
-    ForeignKey,
     ForeignKeyConstraint,
+    Index,
     Integer,
     MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
+    func,
+    literal,
+    select,
 )
 from sqlalchemy.engine import Connection
 
@@ -71,76 +74,108 @@ subscriptions = Table(
     ForeignKeyConstraint(
         ["partner_id", "customer_id"], ["customers.partner_id", "customers.customer_id"]
     ),
+    # the target of the partner-keyed references below: a row can only name a subscription
+    # of its own partner
+    Index("uq_subscriptions_partner_id", "partner_id", "id", unique=True),
 )
 
-subscription_terms = Table(
-    "subscription_terms", metadata,
-    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), primary_key=True),
-    Column("term_index", Integer, primary_key=True),
-    Column("start_date", Date, nullable=False),
-    Column("end_date", Date, nullable=False),  # exclusive
-    Column("invoice_number", String(40), ForeignKey("invoices.number")),
-)
 
-seats = Table(
-    "seats", metadata,
-    Column("id", Integer, primary_key=True),
-    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False,
-           index=True),
-    Column("device_type", String(100), nullable=False),
-    Column("seats", Integer, nullable=False),
-    Column("effective_date", Date, nullable=False),
-    Column("order_id", String(64)),
-)
+def _partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
+    """Every table whose rows belong to one partner and name a subscription or an invoice
+    carries the partner, and names them through (partner_id, id): the database itself refuses
+    a row that reaches across partners. `suffix` names a scratch copy for the upgrade from
+    version 1, whose references point at the other scratch copies."""
 
-invoices = Table(
-    "invoices", metadata,
-    Column("number", String(40), primary_key=True),
-    Column("series", String(16), nullable=False),
-    Column("year", Integer, nullable=False),
-    Column("seq", Integer, nullable=False),
-    Column("partner_id", String(64), nullable=False, index=True),
-    Column("customer_id", String(64), nullable=False),
-    Column("kind", String(16), nullable=False),
-    Column("invoice_date", Date, nullable=False),
-    Column("due_date", Date, nullable=False),
-    Column("currency", String(3), nullable=False),
-    Column("po_number", String(64)),
-    Column("total", String(40), nullable=False),
-    Column("run_id", String(64), nullable=False),
-    Column("document", Text, nullable=False),  # the invoice whole, to render it again
-    UniqueConstraint("series", "year", "seq"),
-)
+    def own(table: str, *columns: str) -> ForeignKeyConstraint:
+        target = table if table in ("customers", "subscriptions") else table + suffix
+        return ForeignKeyConstraint(
+            ["partner_id", *columns],
+            [f"{target}.partner_id", *(f"{target}.{c}" for c in REFERENCED[table])],
+        )
 
-invoice_lines = Table(
-    "invoice_lines", metadata,
-    Column("invoice_number", String(40), ForeignKey("invoices.number"), primary_key=True),
-    Column("position", Integer, primary_key=True),
-    Column("order_id", String(64)),
-    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False),
-    Column("device_type", String(100), nullable=False),
-    Column("seats", Integer, nullable=False),
-    Column("period_start", Date, nullable=False),
-    Column("period_end", Date, nullable=False),
-    Column("unit_price", String(40), nullable=False),
-    Column("list_amount", String(40), nullable=False),
-    Column("term_discount", String(40), nullable=False),
-    Column("partner_discount", String(40), nullable=False),
-    Column("net_amount", String(40), nullable=False),
-)
+    invoices = Table(
+        "invoices" + suffix, metadata,
+        Column("number", String(40), primary_key=True),
+        Column("series", String(16), nullable=False),
+        Column("year", Integer, nullable=False),
+        Column("seq", Integer, nullable=False),
+        Column("partner_id", String(64), nullable=False, index=True),
+        Column("customer_id", String(64), nullable=False),
+        Column("kind", String(16), nullable=False),
+        Column("invoice_date", Date, nullable=False),
+        Column("due_date", Date, nullable=False),
+        Column("currency", String(3), nullable=False),
+        Column("po_number", String(64)),
+        Column("total", String(40), nullable=False),
+        Column("run_id", String(64), nullable=False),
+        Column("document", Text, nullable=False),  # the invoice whole, to render it again
+        UniqueConstraint("series", "year", "seq"),  # the numbering's backstop
+        Index(f"uq_invoices{suffix}_partner_id", "partner_id", "number", unique=True),
+        own("customers", "customer_id"),
+    )
+    subscription_terms = Table(
+        "subscription_terms" + suffix, metadata,
+        Column("partner_id", String(64), nullable=False),
+        Column("subscription_id", Integer, primary_key=True),
+        Column("term_index", Integer, primary_key=True),
+        Column("start_date", Date, nullable=False),
+        Column("end_date", Date, nullable=False),  # exclusive
+        Column("invoice_number", String(40)),
+        own("subscriptions", "subscription_id"),
+        own("invoices", "invoice_number"),
+    )
+    seats = Table(
+        "seats" + suffix, metadata,
+        Column("id", Integer, primary_key=True),
+        Column("partner_id", String(64), nullable=False),
+        Column("subscription_id", Integer, nullable=False, index=True),
+        Column("device_type", String(100), nullable=False),
+        Column("seats", Integer, nullable=False),
+        Column("effective_date", Date, nullable=False),
+        Column("order_id", String(64)),
+        own("subscriptions", "subscription_id"),
+    )
+    invoice_lines = Table(
+        "invoice_lines" + suffix, metadata,
+        Column("partner_id", String(64), nullable=False),
+        Column("invoice_number", String(40), primary_key=True),
+        Column("position", Integer, primary_key=True),
+        Column("order_id", String(64)),
+        Column("subscription_id", Integer, nullable=False),
+        Column("device_type", String(100), nullable=False),
+        Column("seats", Integer, nullable=False),
+        Column("period_start", Date, nullable=False),
+        Column("period_end", Date, nullable=False),
+        Column("unit_price", String(40), nullable=False),
+        Column("list_amount", String(40), nullable=False),
+        Column("term_discount", String(40), nullable=False),
+        Column("partner_discount", String(40), nullable=False),
+        Column("net_amount", String(40), nullable=False),
+        own("invoices", "invoice_number"),
+        own("subscriptions", "subscription_id"),
+    )
+    order_lines = Table(
+        "order_lines" + suffix, metadata,
+        # idempotency: one committed line per partner and order_id
+        Column("partner_id", String(64), primary_key=True),
+        Column("order_id", String(64), primary_key=True),
+        Column("fingerprint", String(64), nullable=False),
+        Column("content", Text, nullable=False),  # the line as given, to name what changed
+        Column("customer_id", String(64), nullable=False),
+        Column("label", String(64)),
+        Column("subscription_id", Integer, nullable=False),
+        Column("invoice_number", String(40), nullable=False),
+        Column("run_id", String(64), nullable=False),
+        own("subscriptions", "subscription_id"),
+        own("invoices", "invoice_number"),
+        own("customers", "customer_id"),
+    )
+    return invoices, subscription_terms, seats, invoice_lines, order_lines
 
-order_lines = Table(
-    "order_lines", metadata,
-    Column("partner_id", String(64), primary_key=True),
-    Column("order_id", String(64), primary_key=True),
-    Column("fingerprint", String(64), nullable=False),
-    Column("content", Text, nullable=False),  # the line as given, to name what a conflict changed
-    Column("customer_id", String(64), nullable=False),
-    Column("label", String(64)),
-    Column("subscription_id", Integer, ForeignKey("subscriptions.id"), nullable=False),
-    Column("invoice_number", String(40), ForeignKey("invoices.number"), nullable=False),
-    Column("run_id", String(64), nullable=False),
-)
+
+REFERENCED = {"customers": ("customer_id",), "subscriptions": ("id",), "invoices": ("number",)}
+
+invoices, subscription_terms, seats, invoice_lines, order_lines = _partner_keyed(metadata)
 
 counters = Table(
     "counters", metadata,
@@ -164,13 +199,86 @@ runs = Table(
 )
 
 
-def _initial(connection: Connection) -> None:
+id_counters = Table(
+    # ids taken under a row lock, like invoice numbers: subscriptions (SUB-000001, …)
+    "id_counters", metadata,
+    Column("name", String(32), primary_key=True),
+    Column("last_value", Integer, nullable=False),
+)
+
+inbox_claims = Table(
+    # one row per workbook an inbox run took, by partner and content: inbox runs on several
+    # hosts sharing one inbox folder and this ledger never work on the same workbook at once
+    "inbox_claims", metadata,
+    Column("partner_id", String(64), primary_key=True),
+    Column("sha256", String(64), primary_key=True),
+    Column("name", String(255), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("claimed_at", DateTime, nullable=False),
+    Column("outcome", String(16)),  # None while claimed; then the run's status
+    Column("run_folder", Text),
+    Column("filed_at", DateTime),
+)
+
+
+def _create(connection: Connection) -> None:
+    """A new ledger: every table as the newest version has it."""
     metadata.create_all(connection, tables=[t for t in metadata.sorted_tables
                                             if t is not schema_migrations])
 
 
+def _partner_keys(connection: Connection) -> None:
+    """Version 1 to 2: the partner on every partner-owned row, and references through it;
+    the id counters and the inbox claims. The five tables are built anew beside the old ones
+    (the only way SQLite adds a constraint), filled from them, and take their names."""
+    scratch = MetaData()
+    for parent in (customers, subscriptions):
+        parent.to_metadata(scratch)
+    fresh = _partner_keyed(scratch, "_v2")
+    for index in subscriptions.indexes:
+        if index.unique:
+            index.create(connection)
+    for table in fresh:
+        table.create(connection)
+    old_s = subscriptions.alias("s")
+    old_i = Table("invoices", MetaData(), autoload_with=connection).alias("i")
+    olds = {name: Table(name, MetaData(), autoload_with=connection)
+            for name in ("subscription_terms", "seats", "invoice_lines", "order_lines")}
+    new_invoices, new_terms, new_seats, new_lines, new_orders = fresh
+    connection.execute(new_invoices.insert().from_select(
+        [c.name for c in old_i.c], select(*old_i.c)))
+    for new, old, key, owner in (
+        (new_terms, olds["subscription_terms"], "subscription_id", old_s.c.id),
+        (new_seats, olds["seats"], "subscription_id", old_s.c.id),
+        (new_lines, olds["invoice_lines"], "invoice_number", old_i.c.number),
+    ):
+        owner_table = owner.table
+        columns = list(old.c)
+        connection.execute(new.insert().from_select(
+            ["partner_id", *(c.name for c in columns)],
+            select(owner_table.c.partner_id, *columns).join_from(
+                old, owner_table, old.c[key] == owner)))
+    old_orders = olds["order_lines"]
+    connection.execute(new_orders.insert().from_select(
+        [c.name for c in old_orders.c], select(*old_orders.c)))
+    for name in ("order_lines", "invoice_lines", "seats", "subscription_terms", "invoices"):
+        connection.exec_driver_sql(f"DROP TABLE {name}")
+    for table in fresh:
+        connection.exec_driver_sql(f"ALTER TABLE {table.name} RENAME TO "
+                                   f"{table.name.removesuffix('_v2')}")
+    id_counters.create(connection)
+    inbox_claims.create(connection)
+    connection.execute(id_counters.insert().from_select(
+        ["name", "last_value"],
+        select(literal("subscriptions"), func.coalesce(func.max(subscriptions.c.id), 0))))
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
+# A new ledger is made by `_create` and recorded at the newest version; an older one takes the
+# steps it has not had, in order.
 MIGRATIONS: tuple[Migration, ...] = (
-    (1, "initial tables", _initial),
+    (1, "initial tables", _create),
+    (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
 )

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DatabaseError
+from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from seatbatch.documents import invoice_document, invoice_from_document
 from seatbatch.ledger import schema as t
@@ -21,10 +21,13 @@ from seatbatch.ledger.engine import (
     atomic,
     bulk_insert,
     display_url,
+    insert_new,
     is_busy,
+    is_created,
     make_engine,
     migrate,
     sqlite_path,
+    unreachable,
 )
 from seatbatch.ledger.month import LedgerMonth, read_month
 from seatbatch.model import (
@@ -83,7 +86,7 @@ class Ledger:
 
     @classmethod
     def open(cls, url: str, *, create: bool) -> Ledger:
-        """`create=False` (quote) never creates a file: a missing ledger reads as empty."""
+        """`create=False` (quote) never creates a ledger: a missing one reads as empty."""
         path = sqlite_path(url)
         if path is not None and not create and not path.exists():
             return cls(None)
@@ -96,14 +99,24 @@ class Ledger:
                 ) from None
         engine = make_engine(url)
         try:
+            if path is None:
+                try:
+                    engine.connect().close()
+                except DBAPIError as error:
+                    raise unreachable(url, error) from None
+                if not create and not is_created(engine):
+                    engine.dispose()
+                    return cls(None)
             migrate(engine)
-        except DatabaseError as error:
+        except BaseException as error:
             engine.dispose()
-            if is_busy(error):
-                raise LedgerBusy(str(error.orig)) from error
-            raise LedgerError(
-                f"cannot use the ledger {display_url(url)}: {error.orig}"
-            ) from error
+            if isinstance(error, DatabaseError):
+                if is_busy(error):
+                    raise LedgerBusy(str(error.orig)) from error
+                raise LedgerError(
+                    f"cannot use the ledger {display_url(url)}: {error.orig}"
+                ) from error
+            raise
         return cls(engine)
 
     def close(self) -> None:
@@ -165,8 +178,8 @@ class Ledger:
         assert self.engine is not None
         issued: dict[str, list[str]] = {}
         with atomic(self.engine, write=True) as connection:
-            for partner_id, version in versions.items():
-                if _version(connection, partner_id) != version:
+            for partner_id in sorted(versions):
+                if _lock_partner(connection, partner_id) != versions[partner_id]:
                     raise StaleView()
             for partner_id, version in versions.items():
                 ids: list[int] = list(connection.scalars(_due_ids(partner_id, year, month)))
@@ -252,7 +265,7 @@ class Ledger:
         starts must stay invisible unless the commit succeeds."""
         assert self.engine is not None
         with atomic(self.engine, write=True) as connection:
-            if _version(connection, view.partner_id) != view.version:
+            if _lock_partner(connection, view.partner_id) != view.version:
                 raise StaleView()
             _save_customers(connection, view.partner_id, customers)
             _save_devices(connection, view.partner_id, devices)
@@ -278,15 +291,34 @@ def _version(connection: Connection, partner_id: str) -> int:
     return int(found or 0)
 
 
+def _lock_partner(connection: Connection, partner_id: str) -> int:
+    """Hold the partner's row until the transaction ends, and give its version. A committing
+    run takes its locks in one order (partners by id, the id counter, the series' counter), so
+    two runs never wait for each other in a circle."""
+    insert_new(connection, t.partner_versions, partner_id=partner_id, version=0)
+    v = t.partner_versions.c
+    return int(connection.scalar(
+        select(v.version).where(v.partner_id == partner_id).with_for_update()
+    ) or 0)
+
+
 def _bump_version(connection: Connection, partner_id: str, version: int) -> None:
-    if version == 0:
-        connection.execute(t.partner_versions.insert().values(partner_id=partner_id, version=1))
-    else:
-        connection.execute(
-            update(t.partner_versions)
-            .where(t.partner_versions.c.partner_id == partner_id)
-            .values(version=version + 1)
-        )
+    connection.execute(
+        update(t.partner_versions)
+        .where(t.partner_versions.c.partner_id == partner_id)
+        .values(version=version + 1)
+    )
+
+
+def _take_ids(connection: Connection, name: str, count: int) -> range:
+    """The next `count` ids of the counter, taken under its row lock."""
+    k = t.id_counters.c
+    insert_new(connection, t.id_counters, name=name, last_value=0)
+    last = int(connection.scalar(
+        select(k.last_value).where(k.name == name).with_for_update()) or 0)
+    connection.execute(update(t.id_counters).where(k.name == name)
+                       .values(last_value=last + count))
+    return range(last + 1, last + count + 1)
 
 
 def _due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
@@ -325,7 +357,8 @@ def _issue_renewals(connection: Connection, run: RunRecord, series: str,
                                    run.run_id, series)
         invoice_rows.append(row)
         line_rows.extend(lines)
-        term_rows.append({"subscription_id": renewal.subscription_id,
+        term_rows.append({"partner_id": renewal.partner_id,
+                          "subscription_id": renewal.subscription_id,
                           "term_index": renewal.term_index, "start_date": renewal.term.start,
                           "end_date": renewal.term.end, "invoice_number": number})
     bulk_insert(connection, t.invoices, invoice_rows)
@@ -446,25 +479,20 @@ def _save_devices(connection: Connection, partner_id: str, devices: list[Device]
 def _create_subscriptions(
     connection: Connection, partner_id: str, currency: str, drafts: list[InvoiceDraft]
 ) -> dict[tuple[str, str], int]:
-    """Ids for the new subscriptions of this run, taken under the write lock."""
-    next_id = int(connection.scalar(select(func.max(t.subscriptions.c.id))) or 0) + 1
-    created: dict[tuple[str, str], int] = {}
-    rows = []
-    for draft in drafts:
-        for line in draft.lines:
-            request = line.request
-            if request.group is None or request.group in created:
-                continue
-            created[request.group] = next_id
-            rows.append({
-                "id": next_id, "partner_id": partner_id, "customer_id": request.group[0],
-                "label": request.group[1], "term_years": request.term_years,
-                "start_date": request.term.start, "po_number": request.po_number,
-                "currency": currency,
-            })
-            next_id += 1
-    if rows:
-        bulk_insert(connection, t.subscriptions, rows)
+    """Ids for the new subscriptions of this run, in the order their lines come."""
+    requests = {line.request.group: line.request for draft in drafts for line in draft.lines
+                if line.request.group is not None}
+    if not requests:
+        return {}
+    created = dict(zip(requests, _take_ids(connection, "subscriptions", len(requests)),
+                       strict=True))
+    bulk_insert(connection, t.subscriptions, [
+        {"id": created[group], "partner_id": partner_id, "customer_id": group[0],
+         "label": group[1], "term_years": request.term_years,
+         "start_date": request.term.start, "po_number": request.po_number,
+         "currency": currency}
+        for group, request in requests.items()
+    ])
     return created
 
 
@@ -473,23 +501,21 @@ def _take_numbers(connection: Connection, series: str, day: date, count: int) ->
     if count == 0:
         return []
     k = t.counters.c
+    # a new series-year's row is made first, so that its first two runs queue on it too
+    insert_new(connection, t.counters, series=series, year=day.year, last_seq=0,
+               last_number="", last_date=day)
     row = connection.execute(
-        select(k.last_seq, k.last_number, k.last_date).where(k.series == series,
-                                                              k.year == day.year)
-    ).first()
-    last = 0
-    if row is not None:
-        if row.last_date > day:
-            raise InvoiceDateBackwards(row.last_number, row.last_date, day)
-        last = row.last_seq
+        select(k.last_seq, k.last_number, k.last_date)
+        .where(k.series == series, k.year == day.year).with_for_update()
+    ).one()
+    if row.last_date > day:
+        raise InvoiceDateBackwards(row.last_number, row.last_date, day)
+    last = row.last_seq
     numbers = [f"{series}-{day.year:04d}-{seq:06d}" for seq in range(last + 1, last + count + 1)]
-    values = {"last_seq": last + count, "last_number": numbers[-1], "last_date": day}
-    if row is None:
-        connection.execute(t.counters.insert().values(series=series, year=day.year, **values))
-    else:
-        connection.execute(
-            update(t.counters).where(k.series == series, k.year == day.year).values(**values)
-        )
+    connection.execute(
+        update(t.counters).where(k.series == series, k.year == day.year)
+        .values(last_seq=last + count, last_number=numbers[-1], last_date=day)
+    )
     return numbers
 
 
@@ -510,7 +536,7 @@ def _invoice_rows(
     }
     lines = [
         {
-            "invoice_number": invoice.number, "position": position,
+            "partner_id": partner_id, "invoice_number": invoice.number, "position": position,
             "order_id": line.order_id,
             "subscription_id": parse_subscription_number(line.subscription_id or ""),
             "device_type": line.device_type, "seats": line.seats,
@@ -552,7 +578,7 @@ def _save_invoices(
                 if sid not in first_terms:
                     first_terms.add(sid)
                     term_rows.append({
-                        "subscription_id": sid, "term_index": 0,
+                        "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
                         "start_date": request.term.start, "end_date": request.term.end,
                         "invoice_number": invoice.number,
                     })
@@ -565,7 +591,8 @@ def _save_invoices(
                 "invoice_number": invoice.number, "run_id": run.run_id,
             })
             seat_rows.append({
-                "subscription_id": sid, "device_type": priced.order.device_type,
+                "partner_id": partner_id, "subscription_id": sid,
+                "device_type": priced.order.device_type,
                 "seats": priced.order.seats, "effective_date": request.effective,
                 "order_id": priced.order.order_id,
             })
