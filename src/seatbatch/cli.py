@@ -31,7 +31,7 @@ from seatbatch.commands import (
 )
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 from seatbatch.inbox import inbox
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
+from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -185,7 +185,8 @@ def _log_unexpected(meta: dict[str, Any]) -> Path:
     folder = ledger.parent if ledger and ledger.parent.is_dir() else Path.cwd()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log = folder / f"seatbatch-error-{stamp}.log"
-    log.write_text(traceback.format_exc(), encoding="utf-8")
+    log.write_text(without_password(traceback.format_exc(), settings.ledger_url if settings
+                                    else ""), encoding="utf-8")
     return log.absolute()
 
 

@@ -16,7 +16,14 @@ from typing import Any
 
 from seatbatch.config import Config, ConfigError
 from seatbatch.documents import manifest_entry
-from seatbatch.ledger import InvoiceDateBackwards, Ledger, LedgerBusy, LedgerError
+from seatbatch.ledger import (
+    InvoiceDateBackwards,
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    display_url,
+    without_password,
+)
 from seatbatch.problems import Code, problem
 from seatbatch.progress import Progress
 from seatbatch.render.files import CHUNK, InvoiceWriter, invoice_file_of
@@ -67,7 +74,9 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     """A staged run folder: discarded on a known failure; on an unforeseen one it keeps the
     traceback in error.log and the failure becomes an InternalError naming that file."""
     try:
-        run = RunFolder(settings.out, command, partner_id, ledger=settings.ledger_url)
+        # the lock names the ledger as it may be shown: never a password on disk
+        run = RunFolder(settings.out, command, partner_id,
+                        ledger=display_url(settings.ledger_url))
     except OSError as error:
         raise UsageError(f"cannot make a run folder in {settings.out}: {error.strerror}") from None
     try:
@@ -77,7 +86,8 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
         raise
     except Exception as error:
         log = run.staging / "error.log"
-        log.write_text(traceback.format_exc(), encoding="utf-8")
+        log.write_text(without_password(traceback.format_exc(), settings.ledger_url),
+                       encoding="utf-8")
         summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
         raise InternalError(summary, log) from error
 
@@ -166,7 +176,7 @@ def recover_runs(settings: Settings) -> list[Path]:
     Returns the folders written again."""
     # another ledger's runs may share --out: what they left is theirs to finish
     names = [name for name in abandoned(settings.out)
-             if staged_for(settings.out, name) in ("", settings.ledger_url)]
+             if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
     if not names:
         return []
     ledger = Ledger.open(settings.ledger_url, create=False)

@@ -1,6 +1,6 @@
 """The durable record: customers, subscriptions, order lines, invoices and their numbers."""
 
-from seatbatch.ledger.engine import LedgerBusy, LedgerError, display_url
+from seatbatch.ledger.engine import LedgerBusy, LedgerError, display_url, without_password
 from seatbatch.ledger.store import InvoiceDateBackwards, Ledger, RunRecord, StaleView
 
 __all__ = [
@@ -11,4 +11,5 @@ __all__ = [
     "RunRecord",
     "StaleView",
     "display_url",
+    "without_password",
 ]

@@ -91,6 +91,17 @@ def display_url(url: str) -> str:
         return _scrub(url)
 
 
+def without_password(text: str, url: str) -> str:
+    """Text (a traceback, say) with the ledger URL's password, should it appear, hidden."""
+    password = None
+    if "://" in url:
+        try:
+            password = make_url(url).password
+        except ArgumentError:
+            password = None
+    return text.replace(str(password), "***") if password else text
+
+
 def sqlite_path(url: str) -> Path | None:
     return None if "://" in url else Path(url)
 
@@ -151,9 +162,8 @@ def unreachable(url: str, error: DBAPIError) -> LedgerError:
     parsed = make_url(url)
     where = (f"database {parsed.database!r} on {parsed.host or 'localhost'}:"
              f"{parsed.port or 5432}")
-    reason = "; ".join(line.strip() for line in str(error.orig).splitlines() if line.strip())
-    if parsed.password:
-        reason = reason.replace(parsed.password, "***")
+    reason = without_password(
+        "; ".join(line.strip() for line in str(error.orig).splitlines() if line.strip()), url)
     reason = re.sub(r"^connection failed: (connection to server at .*? failed: )?", "", reason)
     sqlstate = getattr(error.orig, "sqlstate", None)
     if sqlstate in ("28P01", "28000") or "authentication failed" in reason:
