@@ -19,17 +19,14 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, create_engine, event, func, inspect, select
+from sqlalchemy import Integer, Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
-
-from seatbatch.ledger.schema import MIGRATIONS, schema_migrations
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
 CONNECT_SECONDS = 10
@@ -207,6 +204,23 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     connection.exec_driver_sql(compiled.string, params)
 
 
+def continue_ids(connection: Connection, table: Table) -> None:
+    """After rows came in with their own ids (an upgrade, a copy), the next id the database
+    gives follows them: a PostgreSQL sequence does not see ids inserted explicitly. SQLite
+    takes max(rowid) + 1 by itself."""
+    if not is_postgres(connection):
+        return
+    for column in table.primary_key.columns:
+        if column.autoincrement is True or (column.autoincrement == "auto"
+                                            and len(table.primary_key.columns) == 1
+                                            and isinstance(column.type, Integer)):
+            connection.execute(select(func.setval(
+                func.pg_get_serial_sequence(table.name, column.name),
+                select(func.coalesce(func.max(column), 0) + 1).scalar_subquery(),
+                False,
+            )))
+
+
 @contextmanager
 def busy_guard() -> Iterator[None]:
     """Whichever statement meets another run's lock, the run ends as LedgerBusy."""
@@ -233,39 +247,8 @@ def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
             yield connection
 
 
-def _applied(engine: Engine) -> set[int]:
-    with atomic(engine, write=False) as connection:
-        if not inspect(connection).has_table(schema_migrations.name):
-            return set()
-        return set(connection.scalars(select(schema_migrations.c.version)))
-
-
-def is_created(engine: Engine) -> bool:
-    return bool(_applied(engine))
-
-
-def migrate(engine: Engine) -> None:
-    """Make a new ledger at the newest version, or apply the steps an older one has not had, in
-    order, recording each. An up-to-date ledger is only read, so that opening it never waits
-    for another run's lock."""
-    if {v for v, _, _ in MIGRATIONS} <= _applied(engine):
-        return
-    with atomic(engine, write=True) as connection:
-        if is_postgres(connection):  # runs making the same new database wait for each other
-            connection.execute(select(func.pg_advisory_xact_lock(0x5EA7BA7C)))
-        schema_migrations.create(connection, checkfirst=True)
-        done = set(connection.scalars(select(schema_migrations.c.version)))
-        newest = max(v for v, _, _ in MIGRATIONS)
-        if done and max(done) > newest:
-            raise LedgerError(
-                f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
-                " upgrade seatbatch"
-            )
-        create, *upgrades = MIGRATIONS
-        steps = [create] if not done else [m for m in upgrades if m[0] not in done]
-        for _, _, step in steps:
-            step(connection)
-        for version, name, _ in (MIGRATIONS if not done else steps):
-            connection.execute(schema_migrations.insert().values(
-                version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
-            ))
+def lock_for_migration(connection: Connection) -> None:
+    """Runs making or upgrading the same ledger at once wait for each other. SQLite: BEGIN
+    IMMEDIATE has done it already."""
+    if is_postgres(connection):
+        connection.execute(select(func.pg_advisory_xact_lock(0x5EA7BA7C)))

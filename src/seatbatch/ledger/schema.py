@@ -4,8 +4,6 @@ Amounts are stored as decimal text: exact, and the same on SQLite and PostgreSQL
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from sqlalchemy import (
     Column,
     Date,
@@ -18,11 +16,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    func,
-    literal,
-    select,
 )
-from sqlalchemy.engine import Connection
 
 metadata = MetaData()
 
@@ -80,7 +74,7 @@ subscriptions = Table(
 )
 
 
-def _partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
+def partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
     """Every table whose rows belong to one partner and name a subscription or an invoice
     carries the partner, and names them through (partner_id, id): the database itself refuses
     a row that reaches across partners. `suffix` names a scratch copy for the upgrade from
@@ -175,7 +169,7 @@ def _partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
 
 REFERENCED = {"customers": ("customer_id",), "subscriptions": ("id",), "invoices": ("number",)}
 
-invoices, subscription_terms, seats, invoice_lines, order_lines = _partner_keyed(metadata)
+invoices, subscription_terms, seats, invoice_lines, order_lines = partner_keyed(metadata)
 
 counters = Table(
     "counters", metadata,
@@ -219,66 +213,4 @@ inbox_claims = Table(
     Column("outcome", String(16)),  # None while claimed; then the run's status
     Column("run_folder", Text),
     Column("filed_at", DateTime),
-)
-
-
-def _create(connection: Connection) -> None:
-    """A new ledger: every table as the newest version has it."""
-    metadata.create_all(connection, tables=[t for t in metadata.sorted_tables
-                                            if t is not schema_migrations])
-
-
-def _partner_keys(connection: Connection) -> None:
-    """Version 1 to 2: the partner on every partner-owned row, and references through it;
-    the id counters and the inbox claims. The five tables are built anew beside the old ones
-    (the only way SQLite adds a constraint), filled from them, and take their names."""
-    scratch = MetaData()
-    for parent in (customers, subscriptions):
-        parent.to_metadata(scratch)
-    fresh = _partner_keyed(scratch, "_v2")
-    for index in subscriptions.indexes:
-        if index.unique:
-            index.create(connection)
-    for table in fresh:
-        table.create(connection)
-    old_s = subscriptions.alias("s")
-    old_i = Table("invoices", MetaData(), autoload_with=connection).alias("i")
-    olds = {name: Table(name, MetaData(), autoload_with=connection)
-            for name in ("subscription_terms", "seats", "invoice_lines", "order_lines")}
-    new_invoices, new_terms, new_seats, new_lines, new_orders = fresh
-    connection.execute(new_invoices.insert().from_select(
-        [c.name for c in old_i.c], select(*old_i.c)))
-    for new, old, key, owner in (
-        (new_terms, olds["subscription_terms"], "subscription_id", old_s.c.id),
-        (new_seats, olds["seats"], "subscription_id", old_s.c.id),
-        (new_lines, olds["invoice_lines"], "invoice_number", old_i.c.number),
-    ):
-        owner_table = owner.table
-        columns = list(old.c)
-        connection.execute(new.insert().from_select(
-            ["partner_id", *(c.name for c in columns)],
-            select(owner_table.c.partner_id, *columns).join_from(
-                old, owner_table, old.c[key] == owner)))
-    old_orders = olds["order_lines"]
-    connection.execute(new_orders.insert().from_select(
-        [c.name for c in old_orders.c], select(*old_orders.c)))
-    for name in ("order_lines", "invoice_lines", "seats", "subscription_terms", "invoices"):
-        connection.exec_driver_sql(f"DROP TABLE {name}")
-    for table in fresh:
-        connection.exec_driver_sql(f"ALTER TABLE {table.name} RENAME TO "
-                                   f"{table.name.removesuffix('_v2')}")
-    id_counters.create(connection)
-    inbox_claims.create(connection)
-    connection.execute(id_counters.insert().from_select(
-        ["name", "last_value"],
-        select(literal("subscriptions"), func.coalesce(func.max(subscriptions.c.id), 0))))
-
-
-Migration = tuple[int, str, Callable[[Connection], None]]
-
-# A new ledger is made by `_create` and recorded at the newest version; an older one takes the
-# steps it has not had, in order.
-MIGRATIONS: tuple[Migration, ...] = (
-    (1, "initial tables", _create),
-    (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
 )

@@ -23,12 +23,11 @@ from seatbatch.ledger.engine import (
     display_url,
     insert_new,
     is_busy,
-    is_created,
     make_engine,
-    migrate,
     sqlite_path,
     unreachable,
 )
+from seatbatch.ledger.migrations import is_created, migrate
 from seatbatch.ledger.month import LedgerMonth, read_month
 from seatbatch.model import (
     Committed,
