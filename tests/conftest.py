@@ -9,16 +9,22 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from datetime import date
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import jsonschema
+import psycopg
 import pytest
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.pool import NullPool
 
+from pgserver import PostgresServer, running_over
 from seatbatch.workbook.write import write_order_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -127,9 +133,24 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 @dataclass
 class Env:
-    """One isolated installation: config, ledger, output folder, and a way to run commands."""
+    """One isolated installation: config, ledger, output folder, and a way to run commands.
+
+    `ledger_url` is what `--ledger` gets: a SQLite file path (the default, `root/ledger.db`) or
+    a `postgresql://` URL with a password (tests/pgserver.py). `query`, `count`,
+    `invoice_numbers`, `dump` and `hold_write_lock` work on both; `ledger` is the SQLite file,
+    for what only SQLite has (WAL files, PRAGMAs)."""
 
     root: Path
+    ledger_url: str = ""
+    _engine: Engine | None = field(default=None, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.ledger_url:
+            self.ledger_url = str(self.root / "ledger.db")
+
+    @property
+    def engine(self) -> str:
+        return "postgresql" if self.ledger_url.startswith("postgresql://") else "sqlite"
 
     @property
     def config(self) -> Path:
@@ -137,7 +158,8 @@ class Env:
 
     @property
     def ledger(self) -> Path:
-        return self.root / "ledger.db"
+        assert self.engine == "sqlite", f"a SQLite-only check on a {self.engine} ledger"
+        return Path(self.ledger_url)
 
     @property
     def out(self) -> Path:
@@ -157,7 +179,7 @@ class Env:
             common: bool = True) -> Result:
         argv = [str(SEATBATCH), *map(str, args)]
         if common:
-            argv += ["--config", str(self.config), "--ledger", str(self.ledger),
+            argv += ["--config", str(self.config), "--ledger", self.ledger_url,
                      "--out", str(self.out)]
             if as_of is not None:
                 argv += ["--as-of", as_of.isoformat()]
@@ -174,19 +196,78 @@ class Env:
     def quote(self, workbook: Path, partner: str = "P-ACME", **kwargs: Any) -> Result:
         return self.run("quote", workbook, "--partner", partner, **kwargs)
 
-    def query(self, sql: str) -> list[tuple[Any, ...]]:
-        with sqlite3.connect(self.ledger) as connection:
-            return connection.execute(sql).fetchall()
+    # --- the ledger, on either engine --------------------------------------------------------
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        if self.engine == "sqlite":
+            return f"sqlite:///{self.ledger_url}"
+        return "postgresql+psycopg://" + self.ledger_url.split("://", 1)[1]
+
+    def database(self) -> Engine:
+        """An engine that keeps no connection open between statements (NullPool), so that it
+        never holds a lock or a PostgreSQL connection slot while seatbatch runs."""
+        if self._engine is None:
+            self._engine = create_engine(self.sqlalchemy_url, poolclass=NullPool)
+        return self._engine
+
+    def query(self, statement: str) -> list[tuple[Any, ...]]:
+        """Run one statement in its own committed transaction; its rows as tuples, with dates
+        and timestamps as the text SQLite stores, so that both engines compare alike."""
+        with self.database().begin() as connection:
+            result = connection.execute(text(statement))
+            if not result.returns_rows:
+                return []
+            return [tuple(_as_stored(value) for value in row) for row in result]
+
+    def ledger_exists(self) -> bool:
+        """SQLite: the file exists. PostgreSQL: the database holds a table (the schema has
+        been created)."""
+        if self.engine == "sqlite":
+            return self.ledger.exists()
+        return bool(self.query("SELECT count(*) FROM pg_tables "
+                               "WHERE schemaname = current_schema()")[0][0])
 
     def count(self, table: str) -> int:
-        if not self.ledger.exists():
+        if not self.ledger_exists():
             return 0
         return int(self.query(f"SELECT count(*) FROM {table}")[0][0])
 
     def invoice_numbers(self) -> list[str]:
-        if not self.ledger.exists():
+        if not self.ledger_exists():
             return []
         return [row[0] for row in self.query("SELECT number FROM invoices ORDER BY number")]
+
+    def dump(self) -> dict[str, list[tuple[Any, ...]]]:
+        """Every table's rows, in a fixed order: to show that a run changed nothing."""
+        if not self.ledger_exists():
+            return {}
+        with self.database().connect() as connection:
+            tables = sorted(inspect(connection).get_table_names())
+        return {table: sorted(self.query(f"SELECT * FROM {table}"), key=repr)
+                for table in tables}
+
+    @contextmanager
+    def hold_write_lock(self) -> Iterator[None]:
+        """Another run's write transaction, held on a connection of its own until the block
+        ends. SQLite: BEGIN IMMEDIATE. PostgreSQL: the rows a committing run locks FOR UPDATE
+        (its partner's in partner_versions, the series' in counters), held as table locks
+        that still let readers through; the ledger's tables must exist."""
+        if self.engine == "sqlite":
+            holder = sqlite3.connect(self.ledger, isolation_level=None)
+            try:
+                holder.execute("BEGIN IMMEDIATE")
+                yield
+                holder.execute("ROLLBACK")
+            finally:
+                holder.close()
+            return
+        with psycopg.connect(self.ledger_url) as connection:
+            connection.execute("LOCK TABLE partner_versions, counters IN EXCLUSIVE MODE")
+            try:
+                yield
+            finally:
+                connection.rollback()
 
     def visible_runs(self) -> list[Path]:
         if not self.out.exists():
@@ -194,19 +275,76 @@ class Env:
         return sorted(p for p in self.out.iterdir() if not p.name.startswith("."))
 
 
+def _as_stored(value: Any) -> Any:
+    """A value as SQLite's raw SQL returns it for SQLAlchemy's Date and DateTime columns."""
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ", timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+# --- the engines: every test that uses `env` runs on SQLite and on PostgreSQL ----------------
+
+ENGINES = ("sqlite", "postgresql")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "sqlite_only: the module's subject is not the ledger; run its `env` on "
+                   "SQLite alone")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """`engine` (behind `env`, `sample_env`, `new_ledger`): both engines, or SQLite alone under
+    the sqlite_only mark. Module scope, so that module-scoped fixtures may build on it."""
+    if "engine" in metafunc.fixturenames:
+        engines = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") \
+            else list(ENGINES)
+        metafunc.parametrize("engine", engines, ids=engines, scope="module")
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    """The session's PostgreSQL server, started on first use and stopped at the end."""
+    server = PostgresServer()
+    server.start()
+    datadir = server.datadir
+    yield server
+    server.stop()
+    assert running_over(datadir) == [], "PostgreSQL still running after the session"
+
+
+def ledger_url(engine: str, root: Path, request: pytest.FixtureRequest) -> str:
+    """A new, empty ledger on `engine`: a file under `root`, or a database of its own that is
+    dropped when `request`'s scope ends."""
+    if engine == "sqlite":
+        return str(root / "ledger.db")
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    name, url = server.create_database()
+    request.addfinalizer(lambda: server.drop_database(name))
+    return url
+
+
 @pytest.fixture
-def env(tmp_path: Path) -> Env:
+def new_ledger(engine: str, request: pytest.FixtureRequest) -> Callable[[Path], str]:
+    """More ledgers on this test's engine, for tests with several installations."""
+    return lambda root: ledger_url(engine, root, request)
+
+
+@pytest.fixture
+def env(tmp_path: Path, new_ledger: Callable[[Path], str]) -> Env:
     tmp_path.joinpath("seatbatch.toml").write_text(CONFIG, encoding="utf-8")
-    return Env(tmp_path)
+    return Env(tmp_path, new_ledger(tmp_path))
 
 
 @pytest.fixture
-def sample_env(tmp_path: Path) -> Env:
+def sample_env(tmp_path: Path, new_ledger: Callable[[Path], str]) -> Env:
     """An installation with the shipped sample configuration and workbooks."""
     shutil.copy(SAMPLES / "seatbatch.toml", tmp_path / "seatbatch.toml")
     for workbook in SAMPLES.glob("*.xlsx"):
         shutil.copy(workbook, tmp_path / workbook.name)
-    return Env(tmp_path)
+    return Env(tmp_path, new_ledger(tmp_path))
 
 
 Codes = Callable[[Result], list[tuple[str, int | None, str | None, str]]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import subprocess
 import time
 from collections import Counter
@@ -208,13 +207,8 @@ def test_a_busy_ledger_leaves_every_workbook_waiting_and_exits_75(env: Env) -> N
     good(env, "b.xlsx", "L2")
     good(env, "c.xlsx", "L3")
     runs_before = env.visible_runs()
-    holder = sqlite3.connect(env.ledger, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with env.hold_write_lock():
         busy = run_inbox(env, env={"SEATBATCH_BUSY_TIMEOUT": "1"})
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert busy.code == 75, busy.stderr
     assert busy.stdout == ""
     lines = busy.stderr.splitlines()
@@ -240,7 +234,7 @@ def test_two_inbox_runs_at_once_never_process_a_workbook_twice(env: Env) -> None
         (bad if number == 5 else good)(env, name, f"L{number}", partner)
         expected[partner].append(name)
     argv = [str(SEATBATCH), "inbox", str(inbox(env)), "--config", str(env.config), "--ledger",
-            str(env.ledger), "--out", str(env.out), "--as-of", "2026-11-24"]
+            env.ledger_url, "--out", str(env.out), "--as-of", "2026-11-24"]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     runs = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=environment)
@@ -276,7 +270,7 @@ def test_on_a_terminal_one_line_per_workbook(env: Env) -> None:
     bad(env, "bad.xlsx", "L2")
     drop(env, "same.xlsx", orders=[order("L1", subscription="L1")])  # already processed
     code, shown = run_on_terminal(
-        env, "inbox", str(inbox(env)), "--config", str(env.config), "--ledger", str(env.ledger),
+        env, "inbox", str(inbox(env)), "--config", str(env.config), "--ledger", env.ledger_url,
         "--out", str(env.out), "--as-of", "2026-11-24")
     assert code == 0, shown
     lines = [line for line in shown.splitlines() if not line.startswith("/")]  # stdout: paths
@@ -313,10 +307,10 @@ def test_usage_and_configuration_problems_exit_2(env: Env) -> None:
 
 
 def test_a_bug_files_the_workbook_as_failed_with_its_log_and_exits_70(env: Env) -> None:
-    with sqlite3.connect(env.ledger) as connection:  # tables seatbatch did not make
-        connection.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                           "name TEXT, applied_at TEXT)")
-        connection.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2026-01-01')")
+    env.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
+              "applied_at TEXT)")  # tables seatbatch did not make, at the newest version
+    env.query("INSERT INTO schema_migrations VALUES (1, 'step', '2026-01-01'), "
+              "(2, 'step', '2026-01-01')")
     good(env, "orders.xlsx", "L1")
     result = run_inbox(env)
     assert result.code == 70, result.stderr
@@ -341,7 +335,7 @@ def test_a_claim_left_by_a_crashed_run_is_reported_not_reprocessed(env: Env) -> 
     assert "P-ACME/lost.xlsx has been claimed for 2 hour(s)" in result.stderr
     assert str(claim / "lost.xlsx") in result.stderr
     assert (claim / "lost.xlsx").exists()
-    assert result.stdout == "" and not env.ledger.exists()
+    assert result.stdout == "" and not env.ledger_exists()
 
 
 def test_filing_and_putting_back_never_replace_a_file(tmp_path: Path) -> None:
@@ -367,7 +361,7 @@ def test_a_name_too_long_for_its_note_is_left_waiting_with_a_warning(env: Env) -
     result = run_inbox(env)
     assert result.code == 0, result.stderr
     assert "longer than 200 bytes; rename it shorter" in result.stderr
-    assert waiting(env) == [name] and not env.ledger.exists()
+    assert waiting(env) == [name] and not env.ledger_exists()
 
 
 def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> None:
@@ -379,7 +373,7 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> N
     folder = inbox(env) / "P-ACME"
     folder.mkdir(parents=True)
     (folder / "orders.xlsx").symlink_to(secret)
-    settings = Settings(load_config(env.config), str(env.ledger), date(2026, 11, 24), env.out)
+    settings = Settings(load_config(env.config), env.ledger_url, date(2026, 11, 24), env.out)
     with Inbox(settings, inbox(env)).claim("P-ACME", "orders.xlsx") as claimed:
         assert claimed is None
     assert (folder / "orders.xlsx").is_symlink() and no_claims_left(env)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 import time
 from datetime import date, datetime
 from decimal import Decimal
@@ -94,7 +93,7 @@ def test_quote_changes_nothing(env: Env) -> None:
     assert quoted.manifest["invoices"][0]["lines"][0]["subscription_id"] is None
     assert (quoted.folder / "invoices" / "quote.xlsx").exists()
     assert (quoted.folder / "invoices" / "quote.html").exists()
-    assert not env.ledger.exists()
+    assert not env.ledger_exists()
     processed = env.process(book)
     assert processed.manifest["invoices"][0]["number"] == "INV-2026-000001"
     again = env.quote(book)
@@ -239,7 +238,7 @@ def test_devices_are_the_current_list(env: Env) -> None:
 
 def test_common_options_before_the_command(env: Env) -> None:
     book = env.workbook(customers=[customer()], orders=[order()])
-    result = env.run("--config", env.config, "--ledger", env.ledger, "--out", env.out,
+    result = env.run("--config", env.config, "--ledger", env.ledger_url, "--out", env.out,
                      "--as-of", "2026-11-24", "process", book, "--partner", "P-ACME",
                      common=False)
     assert result.code == 0, result.stderr
@@ -272,17 +271,12 @@ def test_invoice_dates_never_go_backwards(env: Env) -> None:
 
 def test_busy_ledger_exits_75_and_leaves_nothing(env: Env) -> None:
     env.process(env.workbook("a.xlsx", customers=[customer()], orders=[order()]))
-    holder = sqlite3.connect(env.ledger, isolation_level=None)
-    holder.execute("BEGIN IMMEDIATE")
-    try:
+    with env.hold_write_lock():
         started = time.monotonic()
         result = env.process(env.workbook("b.xlsx", customers=[customer()],
                                           orders=[order("L2", subscription="S2")]),
                              env={"SEATBATCH_BUSY_TIMEOUT": "1"})
         elapsed = time.monotonic() - started
-    finally:
-        holder.execute("ROLLBACK")
-        holder.close()
     assert result.code == 75, result.stderr
     assert "busy" in result.stderr
     assert elapsed < 1 + 3  # the busy timeout plus process start-up
@@ -293,10 +287,11 @@ def test_busy_ledger_exits_75_and_leaves_nothing(env: Env) -> None:
 
 def test_unexpected_failure_is_one_line_and_a_log(env: Env) -> None:
     """A ledger file whose tables are not what seatbatch made: not input's fault (not 1)."""
-    with sqlite3.connect(env.ledger) as connection:
-        connection.execute("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, "
-                           "name TEXT, applied_at TEXT)")
-        connection.execute("INSERT INTO schema_migrations VALUES (1, 'initial', '2026-01-01')")
+    env.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
+              "applied_at TEXT)")
+    # recorded at the newest version, tables missing
+    env.query("INSERT INTO schema_migrations VALUES (1, 'step', '2026-01-01'), "
+              "(2, 'step', '2026-01-01')")
     result = env.process(env.workbook(customers=[customer()], orders=[order()]))
     assert result.code == 70
     [line] = result.stderr.strip().splitlines()
@@ -310,7 +305,7 @@ def test_an_unwritable_out_folder_is_a_usage_error(env: Env) -> None:
     blocker = env.root / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
     result = env.run("process", env.workbook(orders=[order()]), "--partner", "P-ACME",
-                     "--out", blocker / "runs", "--config", env.config, "--ledger", env.ledger,
+                     "--out", blocker / "runs", "--config", env.config, "--ledger", env.ledger_url,
                      common=False)
     assert result.code == 2
     assert "cannot make a run folder" in result.stderr
