@@ -183,6 +183,9 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if not rows:
         return
     names = list(rows[0])
+    if is_postgres(connection):
+        _copy_in(connection, table, names, rows)
+        return
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or names)
@@ -202,6 +205,18 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
         params.append(tuple(given) if compiled.positional else dict(zip(order, given,
                                                                         strict=True)))
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _copy_in(connection: Connection, table: Table, names: list[str],
+             rows: Sequence[Mapping[str, Any]]) -> None:
+    """PostgreSQL's COPY, in the transaction of `connection`: several times faster than an
+    executemany of INSERTs on tens of thousands of rows. psycopg converts each value."""
+    values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+    columns = ", ".join(f'"{name}"' for name in names)
+    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+            for row in rows:
+                copy.write_row(values(row))
 
 
 def continue_ids(connection: Connection, table: Table) -> None:
@@ -245,6 +260,16 @@ def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
             connection = connection.execution_options(sqlite_begin="IMMEDIATE")
         with connection.begin():
             yield connection
+
+
+def hold_still(connection: Connection, tables: Sequence[Table]) -> None:
+    """Until the caller's write transaction ends, no other run commits to these tables; reads
+    go on. SQLite: BEGIN IMMEDIATE holds the write lock already. PostgreSQL: SHARE locks, which
+    writers wait for (at most the busy timeout, then 'busy')."""
+    if is_postgres(connection):
+        quote = connection.dialect.identifier_preparer.format_table
+        connection.exec_driver_sql(
+            f"LOCK TABLE {', '.join(quote(table) for table in tables)} IN SHARE MODE")
 
 
 def lock_for_migration(connection: Connection) -> None:

@@ -102,20 +102,26 @@ def migrate(engine: Engine) -> None:
     if {v for v, _, _ in MIGRATIONS} <= _applied(engine):
         return
     with atomic(engine, write=True) as connection:
-        lock_for_migration(connection)
-        schema_migrations.create(connection, checkfirst=True)
-        done = set(connection.scalars(select(schema_migrations.c.version)))
-        newest = max(v for v, _, _ in MIGRATIONS)
-        if done and max(done) > newest:
-            raise LedgerError(
-                f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
-                " upgrade seatbatch"
-            )
-        create, *upgrades = MIGRATIONS
-        steps = [create] if not done else [m for m in upgrades if m[0] not in done]
-        for _, _, step in steps:
-            step(connection)
-        for version, name, _ in (MIGRATIONS if not done else steps):
-            connection.execute(schema_migrations.insert().values(
-                version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
-            ))
+        migrate_in(connection)
+
+
+def migrate_in(connection: Connection) -> None:
+    """`migrate` inside the caller's write transaction (`ledger copy` makes the schema and
+    fills it in one)."""
+    lock_for_migration(connection)
+    schema_migrations.create(connection, checkfirst=True)
+    done = set(connection.scalars(select(schema_migrations.c.version)))
+    newest = max(v for v, _, _ in MIGRATIONS)
+    if done and max(done) > newest:
+        raise LedgerError(
+            f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
+            " upgrade seatbatch"
+        )
+    create, *upgrades = MIGRATIONS
+    steps = [create] if not done else [m for m in upgrades if m[0] not in done]
+    for _, _, step in steps:
+        step(connection)
+    for version, name, _ in (MIGRATIONS if not done else steps):
+        connection.execute(schema_migrations.insert().values(
+            version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
+        ))
