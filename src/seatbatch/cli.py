@@ -32,6 +32,7 @@ from seatbatch.commands import (
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
+from seatbatch.ledger.copy import CopyMismatch, copy_ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -177,6 +178,32 @@ def inbox_command(ctx: click.Context, directory: Path) -> int:
     return inbox(_settings(ctx), directory)
 
 
+@cli.group("ledger")
+@common_options
+def ledger_group() -> None:
+    """Work on a ledger as a whole."""
+
+
+@ledger_group.command("copy")
+@click.argument("source", metavar="FROM")
+@click.argument("target", metavar="TO")
+@common_options
+@click.pass_context
+def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
+    """Copy the ledger FROM into TO, an empty database, and check the copy. Each is a SQLite
+    file or a postgresql:// URL (TO: a file that does not exist yet, or a database without
+    tables)."""
+    ctx.find_root().meta["seatbatch.urls"] = [source, target]
+    try:
+        report = copy_ledger(source, target)
+    except CopyMismatch as error:
+        click.echo(f"seatbatch: ledger copy: {error}", err=True)
+        return EXIT_INTERNAL
+    for line in report.lines():
+        click.echo(line)
+    return 0
+
+
 def _log_unexpected(meta: dict[str, Any]) -> Path:
     """Keep the traceback of a failure outside any run folder in the ledger's folder (a SQLite
     ledger), else in the current folder."""
@@ -185,9 +212,16 @@ def _log_unexpected(meta: dict[str, Any]) -> Path:
     folder = ledger.parent if ledger and ledger.parent.is_dir() else Path.cwd()
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
     log = folder / f"seatbatch-error-{stamp}.log"
-    log.write_text(without_password(traceback.format_exc(), settings.ledger_url if settings
-                                    else ""), encoding="utf-8")
+    log.write_text(_hidden(traceback.format_exc(), meta), encoding="utf-8")
     return log.absolute()
+
+
+def _hidden(text: str, meta: dict[str, Any]) -> str:
+    """Text without the password of any ledger URL the command was given."""
+    settings = meta.get("seatbatch.settings")
+    for url in [settings.ledger_url if settings else "", *meta.get("seatbatch.urls", ())]:
+        text = without_password(text, url)
+    return text
 
 
 def run(argv: list[str] | None = None) -> int:
@@ -221,7 +255,7 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
     except Exception as error:
         log = _log_unexpected(meta)
-        summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+        summary = _hidden(f"{type(error).__name__}: {error}".splitlines()[0][:300], meta)
         click.echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
         return EXIT_INTERNAL
 
