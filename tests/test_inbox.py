@@ -125,16 +125,18 @@ def test_a_rejected_workbook_is_filed_with_its_reasons_and_commits_nothing(env: 
 def test_the_same_workbook_sent_twice_is_a_duplicate_filed_beside_the_first(env: Env) -> None:
     book = good(env, "orders.xlsx", "L1")
     content = book.read_bytes()
-    assert run_inbox(env).code == 0
+    first = run_inbox(env)
+    assert first.code == 0
     book.write_bytes(content)
     result = run_inbox(env)
     assert result.code == 0, result.stderr
-    assert read_manifest(folders(result)[0])["status"] == "duplicate"
+    assert result.stdout == ""  # the same bytes were committed: no new run
     assert shelf(env, "P-ACME", "done") == ["orders (2).xlsx", "orders.xlsx"]
     assert note(env, "P-ACME", "done", "orders.xlsx")["status"] == "committed"
     second = note(env, "P-ACME", "done", "orders (2).xlsx")
     assert (second["status"], second["workbook"], second["filed_as"]) == (
         "duplicate", "orders.xlsx", "orders (2).xlsx")
+    assert second["run_folder"] == str(folders(first)[0])  # the run that processed them
     assert env.invoice_numbers() == ["INV-2026-000001"]
 
 
@@ -268,7 +270,8 @@ def test_two_inbox_runs_at_once_never_process_a_workbook_twice(env: Env) -> None
 def test_on_a_terminal_one_line_per_workbook(env: Env) -> None:
     good(env, "good.xlsx", "L1")
     bad(env, "bad.xlsx", "L2")
-    drop(env, "same.xlsx", orders=[order("L1", subscription="L1")])  # already processed
+    drop(env, "same.xlsx", orders=[order("L1", subscription="L1")],  # already processed,
+         customers=[customer(), customer("C-002")])  # in other bytes than good.xlsx
     code, shown = run_on_terminal(
         env, "inbox", str(inbox(env)), "--config", str(env.config), "--ledger", env.ledger_url,
         "--out", str(env.out), "--as-of", "2026-11-24")

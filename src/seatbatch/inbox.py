@@ -5,21 +5,26 @@
     DIR/<partner-id>/done/orders.xlsx (+ .json)    processed: committed or duplicate
     DIR/<partner-id>/rejected/orders.xlsx (+ .json) rejected (or failed on a bug)
 
-A workbook is only ever worked on by the run whose rename claimed it, so two runs at once never
-process one workbook twice. Whatever stops a workbook without it being at fault (a busy ledger, a
-configuration or usage problem) puts it back to wait for the next run, and ends this one."""
+A workbook is only ever worked on by the run whose rename claimed it, so two runs at once on one
+machine never process one workbook twice. Then its content is claimed in the ledger
+(`seatbatch.ledger.claims`), the authority between hosts: bytes another host is processing wait
+for a later run; bytes already committed are filed in done/ beside a note naming the earlier run,
+with no new run. Whatever stops a workbook without it being at fault (a busy ledger, a
+configuration or usage problem) releases its claim, puts it back to wait for the next run, and
+ends this one."""
 
 from __future__ import annotations
 
 import dataclasses
 import errno
+import hashlib
 import json
 import os
 import secrets
 import stat
 import time
 import traceback
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -27,6 +32,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import click
+from sqlalchemy.engine import Engine
 
 from seatbatch.commands import (
     EXIT_BUSY,
@@ -40,7 +46,14 @@ from seatbatch.commands import (
     process,
 )
 from seatbatch.config import ConfigError
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError
+from seatbatch.ledger import (
+    InvoiceDateBackwards,
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    claims,
+    without_password,
+)
 from seatbatch.progress import Progress
 
 CLAIMS = ".claimed"
@@ -53,6 +66,7 @@ HIDDEN_PREFIXES = (".", "~$")  # hidden, being written, Excel's and LibreOffice'
 STALE_CLAIM_SECONDS = 3600
 MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".json" within a file system's 255
 NOTE_MESSAGES = 20
+SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
 
 
 def shown(name: str) -> str:
@@ -106,6 +120,11 @@ def _numbered(name: str) -> Iterator[str]:
 
 def _is_workbook_name(name: str) -> bool:
     return PurePath(name).suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -169,6 +188,9 @@ class Inbox:
     directory: Path
     tally: _Tally = field(default_factory=_Tally)
     quiet: Settings = field(init=False)  # what each workbook's run is given
+    host: str = field(default_factory=claims.this_host)
+    lease: float = claims.LEASE_SECONDS
+    ledger: Ledger | None = field(default=None, init=False)  # for claims, opened on first use
 
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
@@ -180,6 +202,18 @@ class Inbox:
         return self.settings.progress
 
     def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            if self.ledger is not None:
+                self.ledger.close()
+
+    def _run(self) -> int:
+        try:
+            self.lease = claims.lease_seconds()
+        except ValueError as error:
+            _problem(str(error))
+            return EXIT_USAGE
         try:
             listing = self.scan()
         except OSError as error:
@@ -284,22 +318,33 @@ class Inbox:
         with self.claim(partner_id, name) as claimed:
             if claimed is None:
                 return
+            ticket: claims.Claim | None = None
             try:
+                ticket = self.take(partner_id, claimed, where)
+                if ticket is None:
+                    return
                 outcome = process(self.quiet, claimed, partner_id)
+            except _Stop:
+                raise
             except LedgerBusy as error:
+                self.release(ticket, where)
                 self.put_back(claimed, partner_id, f"{where}: {error}")
                 self.tally.busy = True
             except ConfigError as error:
+                self.release(ticket, where)
                 self.put_back(claimed, partner_id,
                               f"{where}: configuration error: {'; '.join(error.lines())}")
                 self.tally.usage = True
             except (UsageError, InvoiceDateBackwards, LedgerError) as error:
+                self.release(ticket, where)
                 self.put_back(claimed, partner_id, f"{where}: {error}")
                 self.tally.usage = True
             except InternalError as error:
+                self.settle(ticket, where, "failed", None)
                 self.failed(claimed, partner_id, where, str(error), error.log, "")
             except Exception as error:
                 summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+                self.settle(ticket, where, "failed", None)
                 self.failed(claimed, partner_id, where, summary, None, traceback.format_exc())
             else:
                 click.echo(str(outcome.folder))
@@ -307,10 +352,12 @@ class Inbox:
                 status = manifest["status"]
                 problems = len(outcome.messages)
                 shelf = DONE if outcome.exit_code == EXIT_OK else REJECTED
+                # the ledger first: from now on no host processes these bytes again
+                self.settle(ticket, where, status, str(outcome.folder))
                 filed = self.file(claimed, partner_id, shelf, {
                     "status": status, "exit_code": outcome.exit_code,
-                    "run_folder": str(outcome.folder), "problems": problems,
-                    "messages": outcome.messages[:NOTE_MESSAGES]})
+                    "run_folder": str(outcome.folder), "host": self.host,
+                    "problems": problems, "messages": outcome.messages[:NOTE_MESSAGES]})
                 for warning in outcome.warnings:
                     _problem(f"warning: {where}: {warning}")
                 if outcome.exit_code == EXIT_REJECTED:
@@ -324,6 +371,71 @@ class Inbox:
                         f"{where}: done, {status}, {invoices} invoice(s)" if invoices
                         else f"{where}: done, {status}, nothing new"))
 
+    def claims_ledger(self) -> Ledger:
+        """The ledger that records claims: opened once per inbox run, when the first workbook
+        is claimed (as `process` opens it: made if it does not exist)."""
+        if self.ledger is None:
+            self.ledger = Ledger.open(self.settings.ledger_url, create=True)
+        return self.ledger
+
+    def take(self, partner_id: str, claimed: Path, where: str) -> claims.Claim | None:
+        """Claim the workbook's content in the ledger. None when this run is not to process
+        it: another host is on it (put back to wait), or the same bytes were processed
+        already (filed in done/ beside a note naming that run; no new run)."""
+        ledger = self.claims_ledger()
+        assert ledger.engine is not None
+        ticket = claims.claim(ledger.engine, partner_id, _sha256(claimed), claimed.name,
+                              self.host, os.getpid(), lease=self.lease)
+        if ticket.state == claims.TAKEN:
+            return ticket
+        if ticket.state == claims.HELD:
+            elsewhere = f"host {shown(ticket.host)}" if ticket.host else "another host"
+            self.put_back(claimed, partner_id, f"{where}: being processed on {elsewhere}")
+            return None
+        earlier = (f"{shown(ticket.name or '?')} on host {shown(ticket.host or '?')}: "
+                   f"{shown(ticket.run_folder or '?')}")
+        self.file(claimed, partner_id, DONE, {
+            "status": "duplicate", "exit_code": EXIT_OK, "run_folder": ticket.run_folder,
+            "host": ticket.host, "problems": 0,
+            "messages": [f"the same file was already processed ({ticket.outcome}) as {earlier}"],
+            "processed_before": {"workbook": ticket.name, "status": ticket.outcome,
+                                 "host": ticket.host, "run_folder": ticket.run_folder}})
+        self.tally.done += 1
+        self.progress.note(_one_line(f"{where}: done, already processed as {earlier}"))
+        return None
+
+    def settle(self, ticket: claims.Claim | None, where: str, outcome: str,
+               run_folder: str | None) -> None:
+        """Record the run's outcome on its claim (retried on a busy ledger: a claim left open
+        holds the workbook's copies elsewhere until its lease ends)."""
+        self._end_claim(ticket, where, lambda engine, taken: claims.finish(
+            engine, taken, outcome, run_folder))
+
+    def release(self, ticket: claims.Claim | None, where: str) -> None:
+        self._end_claim(ticket, where, claims.release)
+
+    def _end_claim(self, ticket: claims.Claim | None, where: str,
+                   end: Callable[[Engine, claims.Claim], bool]) -> None:
+        if ticket is None or self.ledger is None or self.ledger.engine is None:
+            return
+        for attempt in range(SETTLE_ATTEMPTS):
+            try:
+                if not end(self.ledger.engine, ticket):
+                    _problem(f"warning: {where}: its claim outlived the lease "
+                             f"({self.lease:g} s) and was taken over by another run")
+                return
+            except LedgerBusy as error:
+                if attempt + 1 == SETTLE_ATTEMPTS:
+                    _problem(f"warning: {where}: its claim could not be updated: {error}; "
+                             "it ends with its lease")
+                    return
+                time.sleep(1)
+            except Exception as error:  # it was processed: say so, and go on
+                summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+                _problem(f"warning: {where}: its claim could not be updated: "
+                         f"{without_password(summary, self.settings.ledger_url)}")
+                return
+
     def failed(self, claimed: Path, partner_id: str, where: str, summary: str,
                log: Path | None, details: str) -> None:
         """A bug met this workbook: it is filed as rejected, with a note naming the log."""
@@ -331,7 +443,8 @@ class Inbox:
             log = self.directory / partner_id / REJECTED / f"{claimed.parent.name}.error.log"
             try:
                 log.parent.mkdir(exist_ok=True)
-                log.write_text(details, encoding="utf-8")
+                log.write_text(without_password(details, self.settings.ledger_url),
+                               encoding="utf-8")
             except OSError as error:
                 raise _Stop(f"cannot write {shown(str(log))}: {error.strerror}") from None
         filed = self.file(claimed, partner_id, REJECTED, {

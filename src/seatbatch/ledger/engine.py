@@ -172,8 +172,9 @@ def unreachable(url: str, error: DBAPIError) -> LedgerError:
 def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
     """Insert the row unless one with its key is there already; whether it was inserted."""
     dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
-    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing())
-    return bool(result.rowcount)
+    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(),
+                                execution_options={"preserve_rowcount": True})  # else -1 on psycopg
+    return result.rowcount == 1
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
