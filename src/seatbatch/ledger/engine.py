@@ -214,10 +214,10 @@ def _copy_in(connection: Connection, table: Table, names: list[str],
     executemany of INSERTs on tens of thousands of rows. psycopg converts each value."""
     values = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
     columns = ", ".join(f'"{name}"' for name in names)
-    with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
-        with cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
-            for row in rows:
-                copy.write_row(values(row))
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor, cursor.copy(f'COPY "{table.name}" ({columns}) FROM STDIN') as copy:
+        for row in rows:
+            copy.write_row(values(row))
 
 
 def continue_ids(connection: Connection, table: Table) -> None:

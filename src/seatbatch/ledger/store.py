@@ -459,13 +459,17 @@ def _save_devices(connection: Connection, partner_id: str, devices: list[Device]
     """The Devices sheet is the partner's current list for the customers it names; a device
     it lists under another customer than before has moved there."""
     d = t.devices.c
-    for column, values in ((d.customer_id, {x.customer_id for x in devices}),
-                           (d.serial_number, {x.serial_number for x in devices})):
-        ordered = sorted(values)
-        for start in range(0, len(ordered), 500):
-            connection.execute(t.devices.delete().where(
-                d.partner_id == partner_id, column.in_(ordered[start:start + 500])
-            ))
+    named = {x.customer_id for x in devices}
+    listed = {x.serial_number for x in devices}
+    replaced = sorted(
+        serial for serial, customer_id in connection.execute(
+            select(d.serial_number, d.customer_id).where(d.partner_id == partner_id))
+        if customer_id in named or serial in listed
+    )
+    for start in range(0, len(replaced), 500):
+        connection.execute(t.devices.delete().where(
+            d.partner_id == partner_id, d.serial_number.in_(replaced[start:start + 500])
+        ))
     if devices:
         bulk_insert(connection, t.devices, [
             {"partner_id": partner_id, "serial_number": x.serial_number,
