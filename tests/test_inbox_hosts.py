@@ -322,3 +322,38 @@ def test_insert_new_says_whether_it_inserted(env: Env) -> None:
             assert not insert_new(connection, inbox_claims, **row)
     finally:
         ledger.close()
+
+
+def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: another host's claim transaction holds the row (FOR UPDATE SKIP LOCKED
+    passes it by at once). SQLite: that transaction holds the write lock: busy, as any write."""
+    from seatbatch.ledger import LedgerBusy, claims, engine
+
+    monkeypatch.setattr(engine, "BUSY_SECONDS", 0.5)
+    ledger = Ledger.open(env.ledger_url, create=True)
+    assert ledger.engine is not None
+    try:
+        first = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-b", 1)
+        assert claims.release(ledger.engine, first) is True
+        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-b", 1,
+                            lease=0.001).state == claims.TAKEN
+        time.sleep(0.01)  # now older than that lease
+        with atomic(ledger.engine, write=True) as other:  # host-b, taking it over right now
+            other.execute(inbox_claims.select().with_for_update())
+            start = time.monotonic()
+            if env.engine == "postgresql":
+                held = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
+                                    lease=0.001)
+                assert (held.state, held.host) == (claims.HELD, None)
+            else:
+                with pytest.raises(LedgerBusy):
+                    claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
+                                 lease=0.001)
+            elapsed = time.monotonic() - start
+        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
+                            lease=0.001).previous == "stale"
+    finally:
+        ledger.close()
+    if env.engine == "postgresql":
+        assert elapsed < 1  # skipped, not waited for
