@@ -5,6 +5,7 @@ original would."""
 from __future__ import annotations
 
 import shutil
+import sqlite3
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -15,12 +16,13 @@ import openpyxl
 import psycopg
 import pytest
 
-from conftest import CONFIG, Env, Result, customer, device, order
+from conftest import CONFIG, ROOT, Env, Result, customer, device, order
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch import cli
 from seatbatch.ledger import copy as ledger_copy
 
 NEXT_DAY = date(2026, 11, 26)
+V1_DUMP = ROOT / "tests" / "data" / "ledger-v1.sql"  # as test_migrations.py
 SETTINGS = CONFIG + """
 [[price_lists]]
 currency = "EUR"
@@ -316,3 +318,19 @@ def test_a_copy_that_differs_is_rolled_back_with_exit_70(
     to_file = tmp_path / "copy.db"
     assert cli.run(["ledger", "copy", source.ledger_url, str(to_file)]) == 70
     assert not to_file.exists() and list(tmp_path.glob("copy.db*")) == []
+
+
+def test_a_version_1_ledger_is_upgraded_then_copied(tmp_path: Path,
+                                                    new_database: Callable[[], str]) -> None:
+    old = tmp_path / "v1.db"
+    with sqlite3.connect(old) as connection:
+        connection.executescript(V1_DUMP.read_text(encoding="utf-8"))
+    connection.close()
+    target = installation(tmp_path / "pg", new_database())
+    result = copy(target, str(old), target.ledger_url)
+    assert result.code == 0, result.stderr
+    assert "schema version  2" in result.stdout
+    upgraded = Env(tmp_path, str(old))  # opened as every command opens it: upgraded in place
+    assert [v for v, _ in comparable(upgraded)["schema_migrations"]] == [1, 2]
+    assert comparable(target) == comparable(upgraded)
+    assert target.count("invoices") == 4
