@@ -184,6 +184,15 @@ class PostgresServer:
                 sql.Identifier(name), sql.Identifier(USER)))
         return name, self.url(name)
 
+    def copy_database(self, source: str, target: str) -> None:
+        """Make database `target` a copy of `source` (which no one may be connected to), in
+        place of what `target` held."""
+        with self.admin() as connection:
+            connection.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                sql.Identifier(target)))
+            connection.execute(sql.SQL("CREATE DATABASE {} TEMPLATE {} OWNER {}").format(
+                sql.Identifier(target), sql.Identifier(source), sql.Identifier(USER)))
+
     def drop_database(self, name: str) -> None:
         if self.base is None:
             return

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import sqlite3
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -81,11 +80,6 @@ def _leftovers(env: Env) -> list[str]:
     hidden = [p.name for p in env.out.iterdir() if p.name.startswith(".")] if env.out.exists() \
         else []
     return hidden + [p.name for p in env.root.glob("seatbatch-error-*.log")]
-
-
-def _ledger_dump(env: Env) -> list[str]:
-    with sqlite3.connect(env.ledger) as connection:
-        return list(connection.iterdump())
 
 
 @pytest.mark.parametrize(("count", "timeout"), [
@@ -166,7 +160,8 @@ def test_runs_by_16_processes_at_once_number_gaplessly_and_issue_once(
     assert sorted(i["number"] for m in manifests for i in m["invoices"]) == \
         env.invoice_numbers()
     assert _leftovers(env) == []
-    assert env.query("PRAGMA integrity_check") == [("ok",)]
+    if env.engine == "sqlite":
+        assert env.query("PRAGMA integrity_check") == [("ok",)]
 
 
 def test_a_run_that_meets_a_held_write_lock_exits_75_and_leaves_nothing(env: Env) -> None:
@@ -177,23 +172,18 @@ def test_a_run_that_meets_a_held_write_lock_exits_75_and_leaves_nothing(env: Env
                         devices=[device("SN-2", customer_id="C-002")],
                         orders=[order("L2", customer_id="C-002")])
     busy = {"SEATBATCH_BUSY_TIMEOUT": str(timeout)}
-    before, runs_before = _ledger_dump(env), env.visible_runs()
+    before, runs_before = env.dump(), env.visible_runs()
 
     started = time.monotonic()
     assert env.run("--version", common=False).code == 0
     start_up = time.monotonic() - started  # the interpreter and imports, before any work
-    holder = sqlite3.connect(env.ledger, isolation_level=None)
-    try:
-        holder.execute("BEGIN IMMEDIATE")  # another run's write transaction, held
+    with env.hold_write_lock():  # another run's write transaction, held
         started = time.monotonic()
         result = env.process(book, env=busy)
         waited = time.monotonic() - started
         started = time.monotonic()
         quoted = env.quote(book, env=busy)  # reading needs no write lock
         quoting = time.monotonic() - started
-        holder.execute("ROLLBACK")
-    finally:
-        holder.close()
     print(f"\nbusy run: exit {result.code} after {waited:.2f} s (start-up {start_up:.2f} s, "
           f"busy timeout {timeout} s)")
 
@@ -205,7 +195,7 @@ def test_a_run_that_meets_a_held_write_lock_exits_75_and_leaves_nothing(env: Env
     assert quoting < start_up + timeout, "a quote waited for the write lock"
     assert env.visible_runs() == sorted([*runs_before, quoted.folder])
     assert _leftovers(env) == []
-    assert _ledger_dump(env) == before
+    assert env.dump() == before
 
     again = env.process(book, env=busy)  # the lock released, the same run goes through
     assert again.code == 0, again.stderr

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, Env, order
+from pgserver import PASSWORD, PostgresServer
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 
 
@@ -95,7 +96,7 @@ def test_cli_config_error_is_exit_2_naming_file_and_key(env: Env) -> None:
     assert result.code == 2
     assert "seatbatch.toml" in result.stderr and 'term_discounts."5"' in result.stderr
     assert result.stdout == ""
-    assert not env.ledger.exists()
+    assert not env.ledger_exists()
 
 
 def test_cli_unknown_partner_is_exit_2_naming_it(env: Env) -> None:
@@ -122,6 +123,7 @@ valid_from = "2026-06-01"
     assert env.count("invoices") == 0
 
 
+@pytest.mark.sqlite_only
 def test_env_vars_locate_config_and_ledger(env: Env) -> None:
     book = env.workbook(customers=[{"customer_id": "C-001", "organization": "Org"}],
                         orders=[order()])
@@ -132,3 +134,26 @@ def test_env_vars_locate_config_and_ledger(env: Env) -> None:
                           "SEATBATCH_LEDGER": str(other_ledger)})
     assert result.code == 0, result.stderr
     assert other_ledger.exists() and not env.ledger.exists()
+
+
+def test_a_postgresql_url_from_the_environment_or_the_configuration(
+        tmp_path: Path, pg_server: PostgresServer) -> None:
+    """`$SEATBATCH_LEDGER` and the `ledger` key take a postgresql:// URL as they take a path;
+    its password is never shown."""
+    env = Env(tmp_path)
+    book = env.workbook(customers=[{"customer_id": "C-001", "organization": "Org"}],
+                        orders=[order()])
+    from_env, from_file = pg_server.create_database()[1], pg_server.create_database()[1]
+    env.config.write_text(CONFIG)
+    by_env = env.run("process", book, "--partner", "P-ACME", "--as-of", "2026-11-24",
+                     "--out", str(env.out), common=False,
+                     env={"SEATBATCH_CONFIG": str(env.config), "SEATBATCH_LEDGER": from_env})
+    env.config.write_text(f'ledger = "{from_file}"\n' + CONFIG)
+    by_file = env.run("process", book, "--partner", "P-ACME", "--as-of", "2026-11-24",
+                      "--config", str(env.config), "--out", str(env.out), common=False)
+    for result, url in ((by_env, from_env), (by_file, from_file)):
+        assert result.code == 0, result.stderr
+        assert Env(tmp_path, url).invoice_numbers() == ["INV-2026-000001"]
+        shown = result.stdout + result.stderr + (result.folder / "manifest.json").read_text()
+        assert PASSWORD not in shown
+    assert not (tmp_path / "seatbatch.db").exists()

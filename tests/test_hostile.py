@@ -41,6 +41,9 @@ from seatbatch.workbook import safety
 from seatbatch.workbook.safety import check_file
 from seatbatch.workbook.xmlscan import XmlProblem, exact_reach
 
+# the subject is the workbook guard, which runs before any ledger is opened
+pytestmark = pytest.mark.sqlite_only
+
 METER = ROOT / "benchmarks" / "meter.py"
 WALL_S = 5.0
 PEAK_MB = 512.0

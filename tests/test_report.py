@@ -13,7 +13,8 @@ import defusedxml.ElementTree as SafeET
 import openpyxl
 import pytest
 
-from conftest import CONFIG, Env, customer, device, order
+from conftest import CONFIG, Env, customer, device, ledger_url, order
+from pgserver import PostgresServer
 
 NORD = """
 [[price_lists]]
@@ -52,11 +53,13 @@ def _ok(result: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Env, dict[str, Any]]:
+def built(tmp_path_factory: pytest.TempPathFactory, engine: str,
+          request: pytest.FixtureRequest) -> tuple[Env, dict[str, Any]]:
     """November 2026 over three partners and currencies, an October invoice that must stay out,
     a one-year subscription that lapsed on 2026-11-04 with its two devices still listed, and
     one from December 2025 that is due for renewal in December."""
-    env = Env(tmp_path_factory.mktemp("month"))
+    root = tmp_path_factory.mktemp("month")
+    env = Env(root, ledger_url(engine, root, request))
     env.config.write_text(CONFIG + NORD)
     issued: list[dict[str, Any]] = []
     _ok(env.process(env.workbook("lapsed.xlsx", customers=[customer("C-7")],
@@ -92,10 +95,17 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Env, dict[str, Any]
 
 
 @pytest.fixture
-def month(env: Env, built: tuple[Env, dict[str, Any]]) -> dict[str, Any]:
+def month(env: Env, built: tuple[Env, dict[str, Any]], request: pytest.FixtureRequest
+          ) -> dict[str, Any]:
     """A copy of the built ledger for each test."""
     source, issued = built
-    for name in ("seatbatch.toml", "ledger.db", "ledger.db-wal"):
+    shutil.copy(source.config, env.config)
+    if env.engine == "postgresql":
+        server: PostgresServer = request.getfixturevalue("pg_server")
+        server.copy_database(source.ledger_url.rsplit("/", 1)[1],
+                             env.ledger_url.rsplit("/", 1)[1])
+        return issued
+    for name in ("ledger.db", "ledger.db-wal"):
         if (source.root / name).exists():
             shutil.copy(source.root / name, env.root / name)
     return issued
@@ -226,16 +236,31 @@ def test_renewals_due_next_month_show_what_renew_will_invoice(env: Env) -> None:
     assert Decimal(str(row[10])) == Decimal(invoice["total"])
 
 
+def _behind_its_back(env: Env, request: pytest.FixtureRequest, *statements: str) -> None:
+    """Change the ledger past its own rules, as damage would: SQLite's plain connection does not
+    enforce foreign keys; on PostgreSQL the superuser turns their triggers off."""
+    if env.engine == "sqlite":
+        for statement in statements:
+            env.query(statement)
+        return
+    server: PostgresServer = request.getfixturevalue("pg_server")
+    with server.admin(env.ledger_url.rsplit("/", 1)[1]) as connection, connection.transaction():
+        connection.execute("SET LOCAL session_replication_role = replica")
+        for statement in statements:
+            connection.execute(statement.encode())
+
+
 @pytest.mark.usefixtures("month")
-def test_numbering_check_finds_a_gap(env: Env) -> None:
+def test_numbering_check_finds_a_gap(env: Env, request: pytest.FixtureRequest) -> None:
     _, manifest = _report(env)
     checks = {(c["series"], c["year"]): c for c in manifest["report"]["numbering"]}
     assert checks[("INV", 2026)] == {"series": "INV", "year": 2026, "first": 1, "last": 6,
                                      "count": 6, "gapless": True}  # October's and November's
     assert checks[("INV", 2025)]["gapless"]
-    env.query("DELETE FROM invoice_lines WHERE invoice_number = 'INV-2026-000003'")
-    env.query("DELETE FROM order_lines WHERE invoice_number = 'INV-2026-000003'")
-    env.query("DELETE FROM invoices WHERE number = 'INV-2026-000003'")
+    _behind_its_back(env, request,
+                     "DELETE FROM invoice_lines WHERE invoice_number = 'INV-2026-000003'",
+                     "DELETE FROM order_lines WHERE invoice_number = 'INV-2026-000003'",
+                     "DELETE FROM invoices WHERE number = 'INV-2026-000003'")
     folder, manifest = _report(env)
     check = {(c["series"], c["year"]): c for c in manifest["report"]["numbering"]}[
         ("INV", 2026)]
@@ -257,7 +282,7 @@ def test_a_month_without_invoices_and_a_missing_ledger(env: Env) -> None:
     manifest = _ok(result)
     assert manifest["totals"] == {"net_amount": None, "net_amount_by_currency": {},
                                   "invoices": 0, "lines": 0}
-    assert not env.ledger.exists()  # a report never creates a ledger
+    assert not env.ledger_exists()  # a report never creates a ledger
     assert "No invoices were issued in 2026-11" in (result.folder / "report.html").read_text()
 
 

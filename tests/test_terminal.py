@@ -8,7 +8,12 @@ import subprocess
 import time
 from datetime import date
 
+import pytest
+
 from conftest import SEATBATCH, Env, customer, order
+
+# the subject is progress output on a terminal, not the ledger
+pytestmark = pytest.mark.sqlite_only
 
 
 def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
