@@ -15,7 +15,8 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)  ## process the sample workbooks into ./seatbatch-out (SQLite ledger)
 	PATH="$(abspath $(BIN)):$$PATH" sh samples/demo.sh
 
-test: $(STAMP)  ## the whole test suite
+test: $(STAMP)  ## the whole test suite, on SQLite and on a PostgreSQL server it starts itself
+	sh tests/ensure_postgresql.sh
 	$(BIN)/python -m pytest -q
 
 fuzz: $(STAMP)  ## the fuzz tests with a large budget (5000 cases, a new seed each run)
@@ -37,7 +38,8 @@ stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 ex
 	SEATBATCH_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SEATBATCH_STATEFUL_STEPS=$(STATEFUL_STEPS) \
 		$(BIN)/python -m pytest -q tests/test_stateful.py --hypothesis-show-statistics
 
-crash: $(STAMP)  ## 2,000 runs killed at random moments (make test kills 200)
+crash: $(STAMP)  ## 2,000 runs killed at random moments on each engine (make test kills 100 on each)
+	sh tests/ensure_postgresql.sh
 	SEATBATCH_KILLS=2000 $(BIN)/python -m pytest -q -s tests/test_crash.py
 
 samples: $(STAMP)
