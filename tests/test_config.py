@@ -157,3 +157,5 @@ def test_a_postgresql_url_from_the_environment_or_the_configuration(
         shown = result.stdout + result.stderr + (result.folder / "manifest.json").read_text()
         assert PASSWORD not in shown
     assert not (tmp_path / "seatbatch.db").exists()
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and p != env.config]
+    assert [p for p in written if PASSWORD.encode() in p.read_bytes()] == []

@@ -6,6 +6,7 @@ import time
 from datetime import date
 
 import openpyxl
+import pytest
 
 from conftest import CONFIG, Env, codes, customer, device, order
 
@@ -30,6 +31,7 @@ def test_a_device_may_move_to_another_customer(env: Env) -> None:
         ("C-002",)]
 
 
+@pytest.mark.sqlite_only  # a folder for a ledger file
 def test_a_ledger_folder_that_cannot_be_made_is_exit_2(env: Env) -> None:
     blocker = env.root / "file"
     blocker.write_text("not a folder")
