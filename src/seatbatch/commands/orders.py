@@ -14,7 +14,6 @@ from typing import Any
 from seatbatch.commands.base import (
     EXIT_OK,
     EXIT_REJECTED,
-    STALE_RETRIES,
     Outcome,
     Settings,
     UsageError,
@@ -24,7 +23,7 @@ from seatbatch.commands.base import (
 )
 from seatbatch.config import Partner
 from seatbatch.invoicing import group_invoices, make_invoice
-from seatbatch.ledger import Ledger, LedgerBusy, RunRecord, StaleView
+from seatbatch.ledger import Ledger, RunRecord, StaleView
 from seatbatch.model import Customer, Invoice, InvoiceDraft, LedgerView
 from seatbatch.pricing import price_lines
 from seatbatch.render.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
@@ -85,13 +84,13 @@ class _WorkbookRun:
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")
         return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
 
-    def read(self, ledger: Ledger) -> Callable[[], tuple[LedgerView, Validation]]:
+    def read(self) -> Callable[[Ledger], tuple[LedgerView, Validation]]:
         """Read the workbook once; validate it against a fresh view of the ledger each time
         the result is called."""
         self.settings.progress.note(f"Reading {self.source.name}")
         raw = read_workbook(self.source, self.settings.config.limits)
 
-        def against_ledger() -> tuple[LedgerView, Validation]:
+        def against_ledger(ledger: Ledger) -> tuple[LedgerView, Validation]:
             view = ledger.view(self.partner.id)
             return view, validate(raw, self.settings.config, self.partner, view,
                                   self.settings.as_of)
@@ -119,7 +118,7 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         partner = run.partner
         ledger = Ledger.open(settings.ledger_url, create=False)
         try:
-            view, validation = run.read(ledger)()
+            view, validation = run.read()(ledger)
         finally:
             ledger.close()
         if validation.rejected:
@@ -157,23 +156,26 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
         ledger = Ledger.open(settings.ledger_url, create=True)
         try:
-            check = run.read(ledger)
-            for _attempt in range(STALE_RETRIES):
-                view, validation = check()
+            check = run.read()
+
+            def attempt(ledger: Ledger) -> tuple[Validation, list[Invoice]]:
+                view, validation = check(ledger)
                 if validation.rejected:
-                    return run.reject(validation)
+                    return validation, []
                 drafts = group_invoices(price_lines(validation.requests, config, partner))
                 writer.prepare(len(drafts))
                 if not drafts:
-                    invoices: list[Invoice] = []
-                    break
-                try:
-                    invoices = _commit(run, ledger, view, validation, drafts, writer.submit)
-                    break
-                except StaleView:
-                    continue
-            else:
-                raise LedgerBusy("the partner's data kept changing under this run")
+                    return validation, []
+                return validation, _commit(run, ledger, view, validation, drafts,
+                                           writer.submit)
+
+            try:  # the first try validates outside any lock, as most runs meet no other
+                validation, invoices = attempt(ledger)
+            except StaleView:  # another run committed for the partner meanwhile: wait for it
+                with ledger.holding(partner.id) as held:
+                    validation, invoices = attempt(held)
+            if validation.rejected:
+                return run.reject(validation)
         finally:
             ledger.close()
         manifest = run.manifest(

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -80,8 +81,25 @@ OnNumbered = Callable[[list[Invoice]], None]
 
 
 class Ledger:
-    def __init__(self, engine: Engine | None):
+    def __init__(self, engine: Engine | None, held: Connection | None = None):
         self.engine = engine  # None: a ledger that does not exist yet, read as empty
+        self._held = held  # the write transaction of `holding`: every read and write in it
+
+    def _transaction(self, *, write: bool) -> AbstractContextManager[Connection]:
+        assert self.engine is not None
+        return nullcontext(self._held) if self._held is not None \
+            else atomic(self.engine, write=write)
+
+    @contextmanager
+    def holding(self, partner_id: str) -> Iterator[Ledger]:
+        """This ledger inside one write transaction that holds the partner's lock from the
+        start: a view read through it stays current, so its commit cannot go stale. For the
+        run whose first try another run's commit overtook: it waits for its turn instead of
+        trying again and again."""
+        assert self.engine is not None and self._held is None
+        with self._transaction(write=True) as connection:
+            _lock_partner(connection, partner_id)
+            yield Ledger(self.engine, connection)
 
     @classmethod
     def open(cls, url: str, *, create: bool) -> Ledger:
@@ -125,7 +143,7 @@ class Ledger:
     def view(self, partner_id: str) -> LedgerView:
         if self.engine is None:
             return LedgerView(partner_id, 0)
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             return _read_view(connection, partner_id)
 
     def devices(self, partner_id: str) -> list[Device]:
@@ -133,7 +151,7 @@ class Ledger:
         if self.engine is None:
             return []
         d = t.devices.c
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             rows = connection.execute(
                 select(t.devices).where(d.partner_id == partner_id)
                 .order_by(d.customer_id, d.serial_number)
@@ -145,7 +163,7 @@ class Ledger:
         if self.engine is None:
             return []
         s = t.subscriptions.c
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             return list(connection.scalars(
                 select(s.partner_id).distinct().order_by(s.partner_id)))
 
@@ -154,7 +172,7 @@ class Ledger:
         last day falls in the month."""
         if self.engine is None:
             return 0, 0
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             due = _due_ids(partner_id, year, month).subquery()
             return (_version(connection, partner_id),
                     int(connection.scalar(select(func.count()).select_from(due)) or 0))
@@ -176,7 +194,7 @@ class Ledger:
         What was issued: per partner, the invoice numbers in issue order."""
         assert self.engine is not None
         issued: dict[str, list[str]] = {}
-        with atomic(self.engine, write=True) as connection:
+        with self._transaction(write=True) as connection:
             for partner_id in sorted(versions):
                 if _lock_partner(connection, partner_id) != versions[partner_id]:
                     raise StaleView()
@@ -204,7 +222,7 @@ class Ledger:
         if self.engine is None or not run_ids:
             return {}
         r, i = t.runs.c, t.invoices.c
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             found = {
                 row.run_id: CommittedRun(row.run_id, row.command, row.partner_id, row.as_of,
                                          row.input_name, row.input_sha256, [], set())
@@ -222,7 +240,7 @@ class Ledger:
         """Issued invoices as the ledger keeps them (JSON text), in the order asked for."""
         assert self.engine is not None
         i = t.invoices.c
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             found: dict[str, str] = {}
             for start in range(0, len(numbers), 500):
                 found.update(connection.execute(
@@ -234,14 +252,14 @@ class Ledger:
         """Everything the month-end report needs, read in one snapshot."""
         if self.engine is None:
             return LedgerMonth([], {}, [], [], [], {})
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             return read_month(connection, first, last, _read_view)
 
     def invoice(self, number: str) -> Invoice | None:
         """An issued invoice, whole, as it was when issued."""
         if self.engine is None:
             return None
-        with atomic(self.engine, write=False) as connection:
+        with self._transaction(write=False) as connection:
             document = connection.scalar(
                 select(t.invoices.c.document).where(t.invoices.c.number == number)
             )
@@ -263,7 +281,7 @@ class Ledger:
         invoices as soon as their numbers are taken, before the transaction commits: what it
         starts must stay invisible unless the commit succeeds."""
         assert self.engine is not None
-        with atomic(self.engine, write=True) as connection:
+        with self._transaction(write=True) as connection:
             if _lock_partner(connection, view.partner_id) != view.version:
                 raise StaleView()
             _save_customers(connection, view.partner_id, customers)
