@@ -51,7 +51,8 @@ def common_options(function: F) -> F:
                      callback=_remember, help="seatbatch.toml (default: $SEATBATCH_CONFIG, "
                      "else ./seatbatch.toml)."),
         click.option("--ledger", expose_value=False, callback=_remember,
-                     help="SQLite ledger file (default: $SEATBATCH_LEDGER, else the config's "
+                     help="The ledger: a SQLite file or a postgresql://user@host/db URL "
+                     "(default: $SEATBATCH_LEDGER, else the config's "
                      "`ledger`, else seatbatch.db beside the config)."),
         click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), expose_value=False,
                      callback=_remember, help="The run date, YYYY-MM-DD (default: today)."),

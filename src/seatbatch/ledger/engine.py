@@ -23,7 +23,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, Table, create_engine, event, func, select
+from sqlalchemy import Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
@@ -224,17 +224,14 @@ def continue_ids(connection: Connection, table: Table) -> None:
     """After rows came in with their own ids (an upgrade, a copy), the next id the database
     gives follows them: a PostgreSQL sequence does not see ids inserted explicitly. SQLite
     takes max(rowid) + 1 by itself."""
-    if not is_postgres(connection):
+    column = table.autoincrement_column
+    if column is None or not is_postgres(connection):
         return
-    for column in table.primary_key.columns:
-        if column.autoincrement is True or (column.autoincrement == "auto"
-                                            and len(table.primary_key.columns) == 1
-                                            and isinstance(column.type, Integer)):
-            connection.execute(select(func.setval(
-                func.pg_get_serial_sequence(table.name, column.name),
-                select(func.coalesce(func.max(column), 0) + 1).scalar_subquery(),
-                False,
-            )))
+    connection.execute(select(func.setval(
+        func.pg_get_serial_sequence(table.name, column.name),
+        select(func.coalesce(func.max(column), 0) + 1).scalar_subquery(),
+        False,
+    )))
 
 
 @contextmanager

@@ -22,7 +22,7 @@ metadata = MetaData()
 
 schema_migrations = Table(
     "schema_migrations", metadata,
-    Column("version", Integer, primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
     Column("name", String(100), nullable=False),
     Column("applied_at", DateTime, nullable=False),
 )
