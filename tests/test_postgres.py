@@ -1,0 +1,133 @@
+"""What only a PostgreSQL ledger has: a server that can be out of reach or refuse the login, and
+the ways a busy server says no (lock timeout, serialization failure, deadlock), all exit 75."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, text
+
+from conftest import Env, customer, order
+from pgserver import PASSWORD, PostgresServer
+from seatbatch.ledger.engine import LedgerBusy, atomic, busy_guard, display_url, make_engine
+
+pytestmark = pytest.mark.sqlite_only  # the env here is only for its folder and configuration
+
+
+@pytest.fixture
+def database(pg_server: PostgresServer) -> Iterator[str]:
+    name, url = pg_server.create_database()
+    yield url
+    pg_server.drop_database(name)
+
+
+def _run_against(env: Env, ledger: str) -> tuple[int, str, str]:
+    workbook = env.workbook(customers=[customer()], orders=[order()])
+    result = env.run("process", workbook, "--partner", "P-ACME", "--config", env.config,
+                     "--ledger", ledger, "--out", env.out, common=False)
+    return result.code, result.stdout, result.stderr
+
+
+@pytest.mark.parametrize(("case", "expected"), [
+    ("dead port", "cannot reach the ledger database 'x' on 127.0.0.1:1"),
+    ("wrong password", "refused the login of user 'seatbatch'"),
+    ("no such database", "database 'nosuch"),
+])
+def test_an_unusable_server_is_exit_2_naming_host_and_database(
+        env: Env, pg_server: PostgresServer, case: str, expected: str) -> None:
+    url = {
+        "dead port": f"postgresql://seatbatch:{PASSWORD}@127.0.0.1:1/x",
+        "wrong password": pg_server.url("postgres").replace(PASSWORD, "not-the-password"),
+        "no such database": pg_server.url("nosuch_db"),
+    }[case]
+    code, stdout, stderr = _run_against(env, url)
+    assert code == 2, stderr
+    assert expected in stderr
+    assert PASSWORD not in stderr + stdout and "not-the-password" not in stderr + stdout
+    assert len(stderr.strip().splitlines()) == 1
+    assert not env.out.exists() or env.visible_runs() == []
+
+
+def test_the_password_is_shown_nowhere(env: Env, database: str) -> None:
+    """Not on stdout or stderr, not in any file of the run, even when the ledger URL comes
+    from the environment."""
+    workbook = env.workbook(customers=[customer()], orders=[order()])
+    result = env.run("process", workbook, "--partner", "P-ACME", env={"SEATBATCH_LEDGER": database},
+                     common=False)
+    assert result.code == 0, result.stderr
+    assert PASSWORD not in result.stdout + result.stderr
+    for path in env.root.rglob("*"):
+        if path.is_file() and path.suffix not in (".xlsx",):
+            assert PASSWORD.encode() not in path.read_bytes(), path
+    assert display_url(database) == database.replace(PASSWORD, "***")
+
+
+def _engine(url: str) -> Engine:
+    engine = make_engine(url)
+    with atomic(engine, write=True) as connection:
+        connection.execute(text("CREATE TABLE IF NOT EXISTS t (id int PRIMARY KEY, v int)"))
+        connection.execute(text("INSERT INTO t VALUES (1, 0), (2, 0) ON CONFLICT DO NOTHING"))
+    return engine
+
+
+def test_a_lock_held_past_the_busy_timeout_is_busy(database: str) -> None:
+    engine = _engine(database)
+    with atomic(engine, write=True) as holder:
+        holder.execute(text("SELECT * FROM t WHERE id = 1 FOR UPDATE"))
+        with pytest.raises(LedgerBusy), atomic(engine, write=True) as waiter:
+            waiter.execute(text("SET LOCAL lock_timeout = '200ms'"))
+            waiter.execute(text("SELECT * FROM t WHERE id = 1 FOR UPDATE"))
+    engine.dispose()
+
+
+def test_a_deadlock_is_busy(database: str) -> None:
+    """Two transactions each holding the row the other wants: PostgreSQL ends one of them
+    (deadlock_detected), and that one is busy, not a bug."""
+    engine = _engine(database)
+    first_has_row = threading.Event()
+    second_has_row = threading.Event()
+    outcomes: dict[str, BaseException | None] = {}
+
+    def transaction(name: str, mine: int, theirs: int, have: threading.Event,
+                    other: threading.Event) -> None:
+        try:
+            with atomic(engine, write=True) as connection:
+                connection.execute(text(f"UPDATE t SET v = v + 1 WHERE id = {mine}"))
+                have.set()
+                other.wait(10)
+                connection.execute(text(f"UPDATE t SET v = v + 1 WHERE id = {theirs}"))
+            outcomes[name] = None
+        except BaseException as error:
+            outcomes[name] = error
+
+    threads = [threading.Thread(target=transaction, args=("a", 1, 2, first_has_row,
+                                                          second_has_row)),
+               threading.Thread(target=transaction, args=("b", 2, 1, second_has_row,
+                                                          first_has_row))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    errors = [e for e in outcomes.values() if e is not None]
+    assert len(errors) == 1, outcomes
+    assert isinstance(errors[0], LedgerBusy), repr(errors[0])
+    assert "deadlock" in str(errors[0])
+    engine.dispose()
+
+
+def test_a_serialization_failure_is_busy(database: str) -> None:
+    """A snapshot (REPEATABLE READ, as the ledger's reads are) that tries to change a row
+    another transaction changed after the snapshot began."""
+    engine = _engine(database)
+    with pytest.raises(LedgerBusy) as raised, engine.connect() as reader:
+        reader = reader.execution_options(isolation_level="REPEATABLE READ")
+        with reader.begin():
+            reader.execute(text("SELECT v FROM t WHERE id = 1"))
+            with atomic(engine, write=True) as writer:
+                writer.execute(text("UPDATE t SET v = v + 1 WHERE id = 1"))
+            with busy_guard():
+                reader.execute(text("UPDATE t SET v = v + 1 WHERE id = 1"))
+    assert "serialize" in str(raised.value)
+    engine.dispose()
