@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-month crash stateful samples clean
+.PHONY: demo test lint bench bench-month bench-pg crash stateful samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,10 @@ bench: $(STAMP)  ## speed and memory figures on generated workbooks
 
 bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
 	$(BIN)/python benchmarks/month_end.py
+
+bench-pg: $(STAMP)  ## process on PostgreSQL against SQLite; inbox workers side by side (issue 6)
+	sh tests/ensure_postgresql.sh
+	$(BIN)/python benchmarks/postgres.py
 
 STATEFUL_EXAMPLES ?= 1000
 STATEFUL_STEPS ?= 20
