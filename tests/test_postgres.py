@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+import psycopg
 import pytest
 from sqlalchemy import Engine, text
 
@@ -48,6 +49,19 @@ def test_an_unusable_server_is_exit_2_naming_host_and_database(
     assert PASSWORD not in stderr + stdout and "not-the-password" not in stderr + stdout
     assert len(stderr.strip().splitlines()) == 1
     assert not env.out.exists() or env.visible_runs() == []
+
+
+def test_a_server_out_of_connections_is_busy_not_a_usage_error(
+        env: Env, pg_server: PostgresServer, database: str) -> None:
+    """A database at its connection limit takes the run later: exit 75, as cron retries."""
+    name = database.rsplit("/", 1)[1]
+    with pg_server.admin() as admin:
+        admin.execute(f'ALTER DATABASE "{name}" CONNECTION LIMIT 1')
+    with psycopg.connect(database):
+        code, stdout, stderr = _run_against(env, database)
+    assert code == 75, stderr
+    assert "cannot take another run now: " in stderr and "too many connections" in stderr
+    assert PASSWORD not in stdout + stderr
 
 
 def test_the_password_is_shown_nowhere(env: Env, database: str) -> None:

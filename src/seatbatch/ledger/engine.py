@@ -153,9 +153,16 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
-def unreachable(url: str, error: DBAPIError) -> LedgerError:
+# the server is there but cannot take this run now: too many connections, starting, stopping
+POSTGRES_NOT_NOW = ("too many clients", "too many connections",
+                    "remaining connection slots are reserved",
+                    "the database system is starting up", "the database system is shutting down",
+                    "the database system is in recovery mode")
+
+
+def unreachable(url: str, error: DBAPIError) -> LedgerError | LedgerBusy:
     """Why a PostgreSQL ledger could not be opened, naming its host and database (never the
-    password)."""
+    password): a usage error (2), or busy (75) when the server only cannot take us now."""
     parsed = make_url(url)
     where = (f"database {parsed.database!r} on {parsed.host or 'localhost'}:"
              f"{parsed.port or 5432}")
@@ -163,6 +170,8 @@ def unreachable(url: str, error: DBAPIError) -> LedgerError:
         "; ".join(line.strip() for line in str(error.orig).splitlines() if line.strip()), url)
     reason = re.sub(r"^connection failed: (connection to server at .*? failed: )?", "", reason)
     sqlstate = getattr(error.orig, "sqlstate", None)
+    if any(words in reason for words in POSTGRES_NOT_NOW):
+        return LedgerBusy(f"the ledger {where} cannot take another run now: {reason}")
     if sqlstate in ("28P01", "28000") or "authentication failed" in reason:
         return LedgerError(f"the ledger {where} refused the login of user "
                            f"{parsed.username!r}: {reason}")
