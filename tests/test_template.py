@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import openpyxl
+import pytest
 
 from conftest import Env, customer, device, order
 
@@ -24,6 +25,7 @@ def fill(path: Path, sheet: str, rows: list[dict[str, Any]]) -> None:
     book.save(path)
 
 
+@pytest.mark.sqlite_only  # a blank template reads no ledger
 def test_blank_template_has_lists_messages_and_formats(env: Env) -> None:
     result = env.run("template", env.root / "blank.xlsx")
     assert result.code == 0, result.stderr
