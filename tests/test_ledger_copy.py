@@ -20,6 +20,9 @@ from conftest import CONFIG, ROOT, Env, Result, customer, device, order
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch import cli
 from seatbatch.ledger import copy as ledger_copy
+from seatbatch.ledger.migrations import MIGRATIONS
+
+NEWEST = MIGRATIONS[-1][0]
 
 NEXT_DAY = date(2026, 11, 26)
 V1_DUMP = ROOT / "tests" / "data" / "ledger-v1.sql"  # as test_migrations.py
@@ -329,8 +332,8 @@ def test_a_version_1_ledger_is_upgraded_then_copied(tmp_path: Path,
     target = installation(tmp_path / "pg", new_database())
     result = copy(target, str(old), target.ledger_url)
     assert result.code == 0, result.stderr
-    assert "schema version  2" in result.stdout
+    assert f"schema version  {NEWEST}" in result.stdout
     upgraded = Env(tmp_path, str(old))  # opened as every command opens it: upgraded in place
-    assert [v for v, _ in comparable(upgraded)["schema_migrations"]] == [1, 2]
+    assert [v for v, _ in comparable(upgraded)["schema_migrations"]] == list(range(1, NEWEST + 1))
     assert comparable(target) == comparable(upgraded)
     assert target.count("invoices") == 4

@@ -12,6 +12,7 @@ from sqlalchemy import MetaData, create_engine, event, insert, select, text
 from sqlalchemy.exc import IntegrityError
 
 from conftest import ROOT, Env, customer, order
+from seatbatch.ledger.migrations import MIGRATIONS
 
 V1_DUMP = ROOT / "tests" / "data" / "ledger-v1.sql"
 V1_COUNTS = {"invoices": 4, "invoice_lines": 8, "seats": 8, "subscription_terms": 3,
@@ -59,7 +60,8 @@ def test_a_version_1_ledger_is_upgraded_and_keeps_everything(sample_env: Env) ->
                          partner="P-ACME")
 
     assert result.code == 0, result.stderr
-    assert [v for (v,) in env.query("SELECT version FROM schema_migrations ORDER BY 1")] == [1, 2]
+    versions = env.query("SELECT version FROM schema_migrations ORDER BY 1")
+    assert [v for (v,) in versions] == [v for v, _, _ in MIGRATIONS]
     after = env.query("SELECT number, partner_id, customer_id, total, document FROM invoices "
                       "ORDER BY number")
     assert after[:4] == before

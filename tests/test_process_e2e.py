@@ -11,6 +11,7 @@ import openpyxl
 import xlsxwriter
 
 from conftest import Env, customer, device, order
+from seatbatch.ledger.migrations import MIGRATIONS
 
 ACME = [customer("C-001"), customer("C-002")]
 
@@ -290,8 +291,8 @@ def test_unexpected_failure_is_one_line_and_a_log(env: Env) -> None:
     env.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
               "applied_at TEXT)")
     # recorded at the newest version, tables missing
-    env.query("INSERT INTO schema_migrations VALUES (1, 'step', '2026-01-01'), "
-              "(2, 'step', '2026-01-01')")
+    env.query("INSERT INTO schema_migrations VALUES " + ", ".join(
+        f"({version}, 'step', '2026-01-01')" for version, _, _ in MIGRATIONS))
     result = env.process(env.workbook(customers=[customer()], orders=[order()]))
     assert result.code == 70
     [line] = result.stderr.strip().splitlines()

@@ -107,6 +107,18 @@ class LedgerView:
     customers: Mapping[str, Customer] = field(default_factory=dict)
     subscriptions: Mapping[int, Subscription] = field(default_factory=dict)
     committed: Mapping[str, Committed] = field(default_factory=dict)
+    # each known customer's version: a commit that touches a customer counts it up
+    stamps: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadSet:
+    """What a validated workbook depends on in the ledger: its customers (their subscriptions,
+    seats, terms, committed groups) and its order lines not yet committed. A commit by another
+    run for the same partner that touched none of these leaves the validation as good as new."""
+
+    customers: frozenset[str] = frozenset()
+    order_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

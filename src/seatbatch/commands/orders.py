@@ -203,4 +203,5 @@ def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Val
     record = RunRecord(run.folder.name, run.command, partner.id, settings.as_of,
                        run.source.name, run.sha256)
     return ledger.commit(view, record, settings.config.issuer.invoice_prefix, partner.currency,
-                         validation.customers, validation.devices, drafts, build, on_numbered)
+                         validation.customers, validation.devices, drafts, build, on_numbered,
+                         validation.read_set)

@@ -74,6 +74,13 @@ def _partner_keys(connection: Connection) -> None:
         select(literal("subscriptions"), func.coalesce(func.max(subscriptions.c.id), 0))))
 
 
+def _customer_versions(connection: Connection) -> None:
+    """Version 2 to 3: a version on each customer, so that a run overtaken by another run's
+    commit for its partner tells whether that commit touched its customers."""
+    connection.exec_driver_sql("ALTER TABLE customers ADD COLUMN version INTEGER NOT NULL "
+                               "DEFAULT 0")
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -81,6 +88,7 @@ Migration = tuple[int, str, Callable[[Connection], None]]
 MIGRATIONS: tuple[Migration, ...] = (
     (1, "initial tables", _create),
     (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
+    (3, "customer versions", _customer_versions),
 )
 
 

@@ -40,6 +40,7 @@ customers = Table(
     Column("organization", String(200), nullable=False),
     Column("country", String(2)),
     Column("contact_email", String(320)),
+    Column("version", Integer, nullable=False, server_default="0"),
 )
 
 devices = Table(

@@ -37,6 +37,7 @@ from seatbatch.model import (
     Invoice,
     InvoiceDraft,
     LedgerView,
+    ReadSet,
     Subscription,
     parse_subscription_number,
 )
@@ -207,8 +208,11 @@ class Ledger:
                     if renewals:
                         issued.setdefault(partner_id, []).extend(
                             _issue_renewals(connection, run, series, renewals))
+                        _touch_customers(connection, partner_id, {
+                            view.subscriptions[r.subscription_id].customer_id
+                            for r in renewals})
             for partner_id in sorted(issued):
-                _bump_version(connection, partner_id, versions[partner_id])
+                _bump_version(connection, partner_id)
             if issued:
                 connection.execute(t.runs.insert().values(
                     run_id=run.run_id, command=run.command, partner_id=None, as_of=run.as_of,
@@ -276,23 +280,31 @@ class Ledger:
         drafts: list[InvoiceDraft],
         build: BuildInvoice,
         on_numbered: OnNumbered | None = None,
+        read_set: ReadSet | None = None,
     ) -> list[Invoice]:
         """Everything of one run in one short write transaction. `on_numbered` sees the
         invoices as soon as their numbers are taken, before the transaction commits: what it
-        starts must stay invisible unless the commit succeeds."""
+        starts must stay invisible unless the commit succeeds. When another run committed for
+        the partner since `view` was read, the commit goes ahead only if that touched nothing
+        of `read_set` (without one: only if nothing at all changed)."""
         assert self.engine is not None
+        partner_id = view.partner_id
         with self._transaction(write=True) as connection:
-            if _lock_partner(connection, view.partner_id) != view.version:
+            if _lock_partner(connection, partner_id) != view.version and (
+                    read_set is None or _overtaken(connection, view, read_set)):
                 raise StaleView()
-            _save_customers(connection, view.partner_id, customers)
-            _save_devices(connection, view.partner_id, devices)
-            created = _create_subscriptions(connection, view.partner_id, currency, drafts)
+            _save_customers(connection, partner_id, customers)
+            moved_away = _save_devices(connection, partner_id, devices)
+            created = _create_subscriptions(connection, partner_id, currency, drafts)
             numbers = _take_numbers(connection, series, run.as_of, len(drafts))
             invoices = [build(d, n, created) for d, n in zip(drafts, numbers, strict=True)]
             if on_numbered is not None:
                 on_numbered(invoices)
-            _save_invoices(connection, view.partner_id, run, drafts, invoices, created, series)
-            _bump_version(connection, view.partner_id, view.version)
+            _save_invoices(connection, partner_id, run, drafts, invoices, created, series)
+            _touch_customers(connection, partner_id, {
+                *customers, *(d.customer_id for d in devices), *moved_away,
+                *(d.customer_id for d in drafts), *(read_set.customers if read_set else ())})
+            _bump_version(connection, partner_id)
             connection.execute(t.runs.insert().values(
                 run_id=run.run_id, command=run.command, partner_id=run.partner_id,
                 as_of=run.as_of, input_name=run.input_name, input_sha256=run.input_sha256,
@@ -319,12 +331,40 @@ def _lock_partner(connection: Connection, partner_id: str) -> int:
     ) or 0)
 
 
-def _bump_version(connection: Connection, partner_id: str, version: int) -> None:
-    connection.execute(
-        update(t.partner_versions)
-        .where(t.partner_versions.c.partner_id == partner_id)
-        .values(version=version + 1)
-    )
+def _bump_version(connection: Connection, partner_id: str) -> None:
+    v = t.partner_versions.c
+    connection.execute(update(t.partner_versions).where(v.partner_id == partner_id)
+                       .values(version=v.version + 1))
+
+
+def _touch_customers(connection: Connection, partner_id: str, customer_ids: set[str]) -> None:
+    """Count up the version of each customer a commit wrote something of."""
+    c = t.customers.c
+    ordered = sorted(customer_ids)
+    for start in range(0, len(ordered), 500):
+        connection.execute(update(t.customers).where(
+            c.partner_id == partner_id, c.customer_id.in_(ordered[start:start + 500])
+        ).values(version=c.version + 1))
+
+
+def _overtaken(connection: Connection, view: LedgerView, read_set: ReadSet) -> bool:
+    """Whether the commits since `view` touched a customer of `read_set` (or made one that
+    was not there) or committed one of its order lines."""
+    c, o = t.customers.c, t.order_lines.c
+    customers = sorted(read_set.customers)
+    for start in range(0, len(customers), 500):
+        for customer_id, version in connection.execute(
+            select(c.customer_id, c.version).where(
+                c.partner_id == view.partner_id, c.customer_id.in_(customers[start:start + 500]))
+        ):
+            if view.stamps.get(customer_id) != version:
+                return True
+    order_ids = sorted(read_set.order_ids)
+    for start in range(0, len(order_ids), 500):
+        if connection.scalar(select(func.count()).select_from(t.order_lines).where(
+                o.partner_id == view.partner_id, o.order_id.in_(order_ids[start:start + 500]))):
+            return True
+    return False
 
 
 def _take_ids(connection: Connection, name: str, count: int) -> range:
@@ -430,14 +470,16 @@ def _read_view(connection: Connection, partner_id: str, *, with_committed: bool 
     customers, subscriptions = _subscriptions(connection, partner_id)
     if not with_committed:
         return LedgerView(partner_id, version, customers, subscriptions)
-    o = t.order_lines.c
+    c, o = t.customers.c, t.order_lines.c
+    stamps = {row.customer_id: row.version for row in connection.execute(
+        select(c.customer_id, c.version).where(c.partner_id == partner_id))}
     committed = {
         row.order_id: Committed(row.order_id, row.fingerprint, row.invoice_number,
                                 row.subscription_id, row.customer_id, row.label,
                                 json.loads(row.content))
         for row in connection.execute(select(t.order_lines).where(o.partner_id == partner_id))
     }
-    return LedgerView(partner_id, version, customers, subscriptions, committed)
+    return LedgerView(partner_id, version, customers, subscriptions, committed, stamps)
 
 
 def _save_customers(
@@ -473,17 +515,19 @@ def _save_customers(
     bulk_insert(connection, t.customers, fresh)
 
 
-def _save_devices(connection: Connection, partner_id: str, devices: list[Device]) -> None:
+def _save_devices(connection: Connection, partner_id: str, devices: list[Device]) -> set[str]:
     """The Devices sheet is the partner's current list for the customers it names; a device
-    it lists under another customer than before has moved there."""
+    it lists under another customer than before has moved there. The customers whose lists
+    lost a device are returned."""
     d = t.devices.c
     named = {x.customer_id for x in devices}
     listed = {x.serial_number for x in devices}
-    replaced = sorted(
-        serial for serial, customer_id in connection.execute(
-            select(d.serial_number, d.customer_id).where(d.partner_id == partner_id))
-        if customer_id in named or serial in listed
-    )
+    stored = connection.execute(
+        select(d.serial_number, d.customer_id).where(d.partner_id == partner_id)).all()
+    replaced = sorted(serial for serial, customer_id in stored
+                      if customer_id in named or serial in listed)
+    moved_away = {customer_id for serial, customer_id in stored
+                  if serial in listed and customer_id not in named}
     for start in range(0, len(replaced), 500):
         connection.execute(t.devices.delete().where(
             d.partner_id == partner_id, d.serial_number.in_(replaced[start:start + 500])
@@ -495,6 +539,7 @@ def _save_devices(connection: Connection, partner_id: str, devices: list[Device]
              "deployed_on": x.deployed_on, "location": x.location}
             for x in devices
         ])
+    return moved_away
 
 
 def _create_subscriptions(

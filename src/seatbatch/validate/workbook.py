@@ -9,7 +9,15 @@ from datetime import date
 from typing import Any
 
 from seatbatch.config import Config, Partner
-from seatbatch.model import Committed, Customer, Device, LedgerView, LineRequest, OrderLine
+from seatbatch.model import (
+    Committed,
+    Customer,
+    Device,
+    LedgerView,
+    LineRequest,
+    OrderLine,
+    ReadSet,
+)
 from seatbatch.problems import Code, Problem, problem, shown
 from seatbatch.validate.columns import sheet_spec
 from seatbatch.validate.rules import Context, Coverage, resolve, run_rules
@@ -32,6 +40,7 @@ class Validation:
     warnings: list[Problem]
     coverage: list[Coverage]
     organizations: dict[str, str]  # customer id -> name, of the ledger and this workbook
+    read_set: ReadSet  # what it depends on in the ledger
 
     @property
     def rejected(self) -> bool:
@@ -122,8 +131,12 @@ def validate(
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
     organizations = {k: c.organization for k, c in view.customers.items()}
     organizations.update((k, c.organization) for k, c in customers.items())
+    read_set = ReadSet(
+        frozenset(customers) | {d.customer_id for d in devices} | {x.customer_id for x in lines},
+        frozenset(line.order_id for line in orders),
+    )
     return Validation(customers, devices, requests, already, problems, list(raw.warnings),
-                      ctx.coverage, organizations)
+                      ctx.coverage, organizations, read_set)
 
 
 def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
