@@ -24,6 +24,7 @@ from seatbatch.ledger.engine import (
     LedgerError,
     atomic,
     bulk_insert,
+    close_engine,
     continue_ids,
     display_url,
     hold_still,
@@ -156,7 +157,7 @@ def _target(url: str) -> Iterator[Engine]:
         yield engine
         committed = True
     finally:
-        engine.dispose()
+        close_engine(engine)
         if path is not None and not committed:
             for leftover in (path, *(Path(f"{path}{end}") for end in ("-wal", "-shm",
                                                                        "-journal"))):

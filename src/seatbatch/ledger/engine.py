@@ -7,7 +7,7 @@ SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with 
 so that it takes the write lock first and waits at most the busy timeout for it.
 
 PostgreSQL (psycopg 3): a write transaction is READ COMMITTED and takes, in one order, the row
-locks it needs (its partners' rows, the id counter, the series' counter), each waiting at most
+locks it needs (its partners' rows, the series' counter, the id counter), each waiting at most
 the busy timeout (`lock_timeout`); a read is one REPEATABLE READ, READ ONLY snapshot. A lock
 timeout, a serialization failure and a deadlock all mean 'busy': try again later."""
 
@@ -122,14 +122,31 @@ def _wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+# One engine per PostgreSQL URL for the life of the process, so that its connections are
+# kept: an inbox run opens the ledger several times per workbook, and each new connection costs
+# a login (scram) and a server process. A SQLite engine is made and disposed each time.
+_POSTGRES_ENGINES: dict[str, Engine] = {}
+
+
+def _forget_connections() -> None:
+    """In a forked child: never use, nor close, the parent's connections."""
+    for engine in _POSTGRES_ENGINES.values():
+        engine.dispose(close=False)
+
+
+os.register_at_fork(after_in_child=_forget_connections)
+
+
 def make_engine(url: str) -> Engine:
     postgres = _postgres_url(url)
     if postgres is not None:
-        return create_engine(postgres, connect_args={
-            "connect_timeout": CONNECT_SECONDS,
-            "application_name": "seatbatch",
-            "options": f"-c lock_timeout={int(BUSY_SECONDS * 1000)}",
-        })
+        if url not in _POSTGRES_ENGINES:
+            _POSTGRES_ENGINES[url] = create_engine(postgres, connect_args={
+                "connect_timeout": CONNECT_SECONDS,
+                "application_name": "seatbatch",
+                "options": f"-c lock_timeout={int(BUSY_SECONDS * 1000)}",
+            })
+        return _POSTGRES_ENGINES[url]
     engine = create_engine(
         f"sqlite:///{url}",
         connect_args={"timeout": BUSY_SECONDS},
@@ -158,6 +175,13 @@ POSTGRES_NOT_NOW = ("too many clients", "too many connections",
                     "remaining connection slots are reserved",
                     "the database system is starting up", "the database system is shutting down",
                     "the database system is in recovery mode")
+
+
+def close_engine(engine: Engine) -> None:
+    """Done with the ledger for now: a SQLite engine is closed; a PostgreSQL engine keeps its
+    connections, idle, for the next use in this process."""
+    if engine.dialect.name != "postgresql":
+        engine.dispose()
 
 
 def unreachable(url: str, error: DBAPIError) -> LedgerError | LedgerBusy:

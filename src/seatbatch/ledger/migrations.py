@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from weakref import WeakSet
 
 from sqlalchemy import MetaData, Table, func, inspect, literal, select
 from sqlalchemy.engine import Connection, Engine
@@ -99,18 +100,25 @@ def _applied(engine: Engine) -> set[int]:
         return set(connection.scalars(select(schema_migrations.c.version)))
 
 
+# engines whose ledger this process saw at the newest version (a PostgreSQL engine lives as
+# long as the process: its ledger is not looked at again on every open)
+_CURRENT: WeakSet[Engine] = WeakSet()
+
+
 def is_created(engine: Engine) -> bool:
-    return bool(_applied(engine))
+    return engine in _CURRENT or bool(_applied(engine))
 
 
 def migrate(engine: Engine) -> None:
     """Make a new ledger at the newest version, or apply the steps an older one has not had, in
     order, recording each. An up-to-date ledger is only read, so that opening it never waits
     for another run's lock."""
-    if {v for v, _, _ in MIGRATIONS} <= _applied(engine):
+    if engine in _CURRENT:
         return
-    with atomic(engine, write=True) as connection:
-        migrate_in(connection)
+    if not {v for v, _, _ in MIGRATIONS} <= _applied(engine):
+        with atomic(engine, write=True) as connection:
+            migrate_in(connection)
+    _CURRENT.add(engine)
 
 
 def migrate_in(connection: Connection) -> None:

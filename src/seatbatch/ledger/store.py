@@ -21,6 +21,7 @@ from seatbatch.ledger.engine import (
     LedgerError,
     atomic,
     bulk_insert,
+    close_engine,
     display_url,
     insert_new,
     is_busy,
@@ -123,11 +124,11 @@ class Ledger:
                 except DBAPIError as error:
                     raise unreachable(url, error) from None
                 if not create and not is_created(engine):
-                    engine.dispose()
+                    close_engine(engine)
                     return cls(None)
             migrate(engine)
         except BaseException as error:
-            engine.dispose()
+            close_engine(engine)
             if isinstance(error, DatabaseError):
                 if is_busy(error):
                     raise LedgerBusy(str(error.orig)) from error
@@ -139,7 +140,7 @@ class Ledger:
 
     def close(self) -> None:
         if self.engine is not None:
-            self.engine.dispose()
+            close_engine(self.engine)
 
     def view(self, partner_id: str) -> LedgerView:
         if self.engine is None:
@@ -295,12 +296,6 @@ class Ledger:
                 raise StaleView()
             _save_customers(connection, partner_id, customers)
             moved_away = _save_devices(connection, partner_id, devices)
-            created = _create_subscriptions(connection, partner_id, currency, drafts)
-            numbers = _take_numbers(connection, series, run.as_of, len(drafts))
-            invoices = [build(d, n, created) for d, n in zip(drafts, numbers, strict=True)]
-            if on_numbered is not None:
-                on_numbered(invoices)
-            _save_invoices(connection, partner_id, run, drafts, invoices, created, series)
             _touch_customers(connection, partner_id, {
                 *customers, *(d.customer_id for d in devices), *moved_away,
                 *(d.customer_id for d in drafts), *(read_set.customers if read_set else ())})
@@ -310,6 +305,14 @@ class Ledger:
                 as_of=run.as_of, input_name=run.input_name, input_sha256=run.input_sha256,
                 folder=run.run_id, committed_at=datetime.now(UTC).replace(tzinfo=None),
             ))
+            # the series' counter last: every run commits through it, so it is held for as
+            # short a time as can be (then the id counter, in that order everywhere)
+            numbers = _take_numbers(connection, series, run.as_of, len(drafts))
+            created = _create_subscriptions(connection, partner_id, currency, drafts)
+            invoices = [build(d, n, created) for d, n in zip(drafts, numbers, strict=True)]
+            if on_numbered is not None:
+                on_numbered(invoices)
+            _save_invoices(connection, partner_id, run, drafts, invoices, created, series)
             return invoices
 
 
@@ -322,7 +325,7 @@ def _version(connection: Connection, partner_id: str) -> int:
 
 def _lock_partner(connection: Connection, partner_id: str) -> int:
     """Hold the partner's row until the transaction ends, and give its version. A committing
-    run takes its locks in one order (partners by id, the id counter, the series' counter), so
+    run takes its locks in one order (partners by id, the series' counter, the id counter), so
     two runs never wait for each other in a circle."""
     insert_new(connection, t.partner_versions, partner_id=partner_id, version=0)
     v = t.partner_versions.c
