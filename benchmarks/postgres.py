@@ -5,9 +5,10 @@
    ``--repeat`` times each, alternating; the median wall time of each.
    Target: PostgreSQL within 1.5x of SQLite.
 2. ``inbox`` throughput: ``--workbooks`` small workbooks (5 lines each, their own customers and
-   order ids) waiting in one inbox folder over two partners, worked off by one ``seatbatch
-   inbox`` process, then by ``--workers`` of them started together (each run again while it
-   exits 75 and work is left), on a fresh PostgreSQL database each time.
+   order ids) waiting in one inbox folder, round robin over ``--partners`` partners (the
+   sample configuration's two and more like them), worked off by one ``seatbatch inbox``
+   process, then by ``--workers`` of them started together (each run again while it exits 75
+   and work is left), on a fresh PostgreSQL database each time.
    Target: ``--workers`` workers reach at least 1.5x the throughput of one.
 
 Unless ``--pg-url`` names a server (an admin URL: the script creates and drops its databases
@@ -45,7 +46,7 @@ CONFIG = ROOT / "samples" / "seatbatch.toml"
 AS_OF = "2026-11-24"
 RATIO_TARGET = 1.5
 SPEEDUP_TARGET = 1.5
-PARTNERS = ("P-ACME", "P-NORD")
+SAMPLE_PARTNERS = ("P-ACME", "P-NORD")
 
 
 class Server:
@@ -142,13 +143,23 @@ def large_process(server: Server, work: Path, size: tuple[int, int, int], repeat
     ]
 
 
-def fill_inbox(inbox: Path, count: int) -> None:
+def partners_config(work: Path, count: int) -> tuple[Path, tuple[str, ...]]:
+    """The sample configuration with partners P-B03, P-B04, … added up to `count` in all."""
+    extra = [f"P-B{n:02d}" for n in range(len(SAMPLE_PARTNERS) + 1, count + 1)]
+    config = work / "seatbatch.toml"
+    config.write_text(CONFIG.read_text(encoding="utf-8") + "".join(
+        f'\n[partners.{partner}]\nname = "Bench Partner {partner}"\ncurrency = "EUR"\n'
+        f'discount = "0.10"\n' for partner in extra), encoding="utf-8")
+    return config, (*SAMPLE_PARTNERS, *extra)[:count]
+
+
+def fill_inbox(inbox: Path, count: int, partners: tuple[str, ...]) -> None:
     """`count` small workbooks, round robin over the partners, each with its own customer and
     order ids, so that every one of them commits."""
-    for partner in PARTNERS:
+    for partner in partners:
         (inbox / partner).mkdir(parents=True, exist_ok=True)
     for n in range(count):
-        partner = PARTNERS[n % len(PARTNERS)]
+        partner = partners[n % len(partners)]
         customer = f"W{n:04d}"
         orders = [
             {"order_id": f"W{n:04d}-L{k}", "customer_id": customer, "action": "new",
@@ -165,13 +176,13 @@ def fill_inbox(inbox: Path, count: int) -> None:
 
 
 def waiting(inbox: Path) -> int:
-    return sum(1 for partner in PARTNERS for _ in (inbox / partner).glob("*.xlsx"))
+    return sum(1 for _ in inbox.glob("*/*.xlsx"))
 
 
-def work_off(inbox: Path, ledger: str, out: Path, workers: int) -> float:
+def work_off(inbox: Path, config: Path, ledger: str, out: Path, workers: int) -> float:
     """Start `workers` inbox runs together; each runs again while it exits 75 with work left.
     The wall time until all are done."""
-    command = [*seatbatch_command(), "inbox", str(inbox), "--config", str(CONFIG), "--ledger",
+    command = [*seatbatch_command(), "inbox", str(inbox), "--config", str(config), "--ledger",
                ledger, "--out", str(out), "--as-of", AS_OF]
 
     def start() -> subprocess.Popen[bytes]:
@@ -193,22 +204,22 @@ def work_off(inbox: Path, ledger: str, out: Path, workers: int) -> float:
     return time.perf_counter() - started
 
 
-def inbox_throughput(server: Server, work: Path, count: int, workers: int,
+def inbox_throughput(server: Server, work: Path, count: int, workers: int, partner_count: int,
                      engines: tuple[str, ...]) -> list[str]:
-    lines = [f"inbox, {count} workbooks of 5 lines over {len(PARTNERS)} partners:"]
+    config, partners = partners_config(work, partner_count)
+    lines = [f"inbox, {count} workbooks of 5 lines over {len(partners)} partners:"]
     for engine in engines:
         rates: dict[int, float] = {}
         for n in (1, workers):
             inbox = work / f"inbox-{engine}-{n}"
-            fill_inbox(inbox, count)
+            fill_inbox(inbox, count, partners)
             out = work / f"out-inbox-{engine}-{n}"
             if engine == "sqlite":
-                wall = work_off(inbox, str(work / f"inbox-{n}.db"), out, n)
+                wall = work_off(inbox, config, str(work / f"inbox-{n}.db"), out, n)
             else:
                 with server.database() as url:
-                    wall = work_off(inbox, url, out, n)
-            filed = sum(1 for partner in PARTNERS
-                        for _ in (inbox / partner / "done").glob("*.xlsx"))
+                    wall = work_off(inbox, config, url, out, n)
+            filed = sum(1 for _ in inbox.glob("*/done/*.xlsx"))
             if filed != count or waiting(inbox):
                 raise SystemExit(f"{engine}, {n} worker(s): {filed} of {count} filed in done/")
             rates[n] = count / wall
@@ -228,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workbooks", type=int, default=400)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--partners", type=int, default=8,
+                        help="partners the inbox workbooks are spread over (at least 1)")
     parser.add_argument("--pg-url", help="an admin URL of a server to use instead of our own")
     parser.add_argument("--inbox-sqlite", action="store_true",
                         help="also measure the inbox workers on SQLite, for comparison")
@@ -245,7 +258,8 @@ def main(argv: list[str] | None = None) -> int:
                                                         args.repeat))
     engines = ("sqlite", "postgresql") if args.inbox_sqlite else ("postgresql",)
     steps.append(lambda server, work: inbox_throughput(server, work, args.workbooks,
-                                                       args.workers, engines))
+                                                       args.workers, max(1, args.partners),
+                                                       engines))
     with work_folder(args.workdir, "seatbatch-bench-pg-") as work, Server(args.pg_url) as server:
         for step in steps:
             lines = step(server, work)
