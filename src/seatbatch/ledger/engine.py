@@ -25,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import URL, Connection, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
@@ -210,6 +210,22 @@ def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
     return result.rowcount == 1
 
 
+def locked_row(connection: Connection, table: Table, **values: Any) -> Row[Any]:
+    """The row with the key in `values` (made from `values` when there is none), locked until
+    the transaction ends: one statement, an upsert that changes nothing."""
+    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
+    key = [column.name for column in table.primary_key.columns]
+    kept = next(column for column in table.columns if column.name not in key)
+    return connection.execute(
+        dialect_insert(table).values(**values)
+        .on_conflict_do_update(index_elements=key, set_={kept.name: kept})
+        .returning(*table.columns)
+    ).one()
+
+
+COPY_FROM_ROWS = 500  # fewer rows go to PostgreSQL as one pipelined executemany: one round trip
+
+
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Many rows into one table: the statement compiled once, each value converted by its
     column type's own bind processor, then one executemany. Same rows as `insert()` with a list
@@ -217,7 +233,7 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     if not rows:
         return
     names = list(rows[0])
-    if is_postgres(connection):
+    if is_postgres(connection) and len(rows) >= COPY_FROM_ROWS:
         _copy_in(connection, table, names, rows)
         return
     dialect = connection.dialect

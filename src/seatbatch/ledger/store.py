@@ -23,8 +23,8 @@ from seatbatch.ledger.engine import (
     bulk_insert,
     close_engine,
     display_url,
-    insert_new,
     is_busy,
+    locked_row,
     make_engine,
     sqlite_path,
     unreachable,
@@ -327,11 +327,8 @@ def _lock_partner(connection: Connection, partner_id: str) -> int:
     """Hold the partner's row until the transaction ends, and give its version. A committing
     run takes its locks in one order (partners by id, the series' counter, the id counter), so
     two runs never wait for each other in a circle."""
-    insert_new(connection, t.partner_versions, partner_id=partner_id, version=0)
-    v = t.partner_versions.c
-    return int(connection.scalar(
-        select(v.version).where(v.partner_id == partner_id).with_for_update()
-    ) or 0)
+    return int(locked_row(connection, t.partner_versions, partner_id=partner_id,
+                          version=0).version)
 
 
 def _bump_version(connection: Connection, partner_id: str) -> None:
@@ -373,9 +370,7 @@ def _overtaken(connection: Connection, view: LedgerView, read_set: ReadSet) -> b
 def _take_ids(connection: Connection, name: str, count: int) -> range:
     """The next `count` ids of the counter, taken under its row lock."""
     k = t.id_counters.c
-    insert_new(connection, t.id_counters, name=name, last_value=0)
-    last = int(connection.scalar(
-        select(k.last_value).where(k.name == name).with_for_update()) or 0)
+    last = int(locked_row(connection, t.id_counters, name=name, last_value=0).last_value)
     connection.execute(update(t.id_counters).where(k.name == name)
                        .values(last_value=last + count))
     return range(last + 1, last + count + 1)
@@ -570,13 +565,9 @@ def _take_numbers(connection: Connection, series: str, day: date, count: int) ->
     if count == 0:
         return []
     k = t.counters.c
-    # a new series-year's row is made first, so that its first two runs queue on it too
-    insert_new(connection, t.counters, series=series, year=day.year, last_seq=0,
-               last_number="", last_date=day)
-    row = connection.execute(
-        select(k.last_seq, k.last_number, k.last_date)
-        .where(k.series == series, k.year == day.year).with_for_update()
-    ).one()
+    # a new series-year's row is made at once, so that its first two runs queue on it too
+    row = locked_row(connection, t.counters, series=series, year=day.year, last_seq=0,
+                     last_number="", last_date=day)
     if row.last_date > day:
         raise InvoiceDateBackwards(row.last_number, row.last_date, day)
     last = row.last_seq
