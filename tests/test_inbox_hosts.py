@@ -26,6 +26,8 @@ from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
 from seatbatch.workbook.write import write_order_workbook
 
+pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
+
 PARTNERS = ("P-ACME", "P-OTHER", "P-TOKYO")
 
 

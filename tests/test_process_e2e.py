@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from conftest import Env, customer, device, order
@@ -270,6 +271,7 @@ def test_invoice_dates_never_go_backwards(env: Env) -> None:
     assert len(env.visible_runs()) == 1
 
 
+@pytest.mark.serial  # times the wait
 def test_busy_ledger_exits_75_and_leaves_nothing(env: Env) -> None:
     env.process(env.workbook("a.xlsx", customers=[customer()], orders=[order()]))
     with env.hold_write_lock():

@@ -13,7 +13,7 @@ import pytest
 from conftest import SEATBATCH, Env, customer, order
 
 # the subject is progress output on a terminal, not the ledger
-pytestmark = pytest.mark.sqlite_only
+pytestmark = [pytest.mark.sqlite_only, pytest.mark.serial]
 
 
 def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
