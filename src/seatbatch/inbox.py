@@ -24,6 +24,7 @@ import secrets
 import stat
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
@@ -132,6 +133,16 @@ class _Listing:
     partners: list[str]  # configured partner folders, sorted
     workbooks: dict[str, list[str]]  # partner id -> waiting workbook names, sorted
 
+    def in_turn(self) -> Iterator[tuple[str, str]]:
+        """One workbook of each partner in turn, each partner's in name order: a partner who
+        sent a hundred does not keep the others waiting, and runs at once (which skip what
+        another has claimed) spread over the partners instead of queueing for one."""
+        pending = [(p, deque(self.workbooks[p])) for p in self.partners if self.workbooks[p]]
+        while pending:
+            for partner_id, names in pending:
+                yield partner_id, names.popleft()
+            pending = [(p, names) for p, names in pending if names]
+
 
 @dataclass
 class _Tally:
@@ -222,11 +233,10 @@ class Inbox:
         for partner_id in listing.partners:
             self.warn_stale_claims(partner_id)
         try:
-            for partner_id in listing.partners:
-                for name in listing.workbooks[partner_id]:
-                    if self.tally.stopped:
-                        break
-                    self.one(partner_id, name)
+            for partner_id, name in listing.in_turn():
+                if self.tally.stopped:
+                    break
+                self.one(partner_id, name)
         except _Stop as stop:
             _problem(str(stop))
             self.tally.usage = True

@@ -88,13 +88,9 @@ class RunFolder:
 
     def publish(self) -> Path:
         """Make the run visible whole: its files on disk first, then one rename."""
-        os.sync()  # one call instead of an fsync per file: a run can write thousands
+        _flush(self.staging)
         self.staging.rename(self.final)  # the lock, still held, moves with it
-        directory = os.open(self.out, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        _fsync(self.out)
         (self.final / LOCK).unlink(missing_ok=True)
         self._release()
         return self.final
@@ -107,6 +103,29 @@ class RunFolder:
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None
+
+
+FSYNC_UP_TO = 64  # files; a run that wrote more has the whole system's writes flushed at once
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _flush(folder: Path) -> None:
+    """Everything written under `folder` on disk. A few files are flushed one by one: a call to
+    `os.sync()` would also wait for every other writer on the machine (the database, the other
+    runs), once per run."""
+    paths = [folder, *folder.rglob("*")]
+    if len(paths) > FSYNC_UP_TO:
+        os.sync()
+        return
+    for path in paths:
+        _fsync(path)
 
 
 def staged_for(out: Path, name: str) -> str:
