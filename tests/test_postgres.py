@@ -12,6 +12,7 @@ from sqlalchemy import Engine, text
 
 from conftest import Env, customer, order
 from pgserver import PASSWORD, PostgresServer
+from seatbatch import cli
 from seatbatch.ledger.engine import LedgerBusy, atomic, busy_guard, display_url, make_engine
 
 pytestmark = pytest.mark.sqlite_only  # the env here is only for its folder and configuration
@@ -145,3 +146,41 @@ def test_a_serialization_failure_is_busy(database: str) -> None:
                 reader.execute(text("UPDATE t SET v = v + 1 WHERE id = 1"))
     assert "serialize" in str(raised.value)
     engine.dispose()
+
+
+def test_a_password_in_the_query_or_a_bad_url_is_never_shown(env: Env) -> None:
+    assert display_url("postgresql://u@h/db?password=se%40cret&sslmode=require") == (
+        "postgresql://u@h/db?password=***&sslmode=require")
+    code, stdout, stderr = _run_against(env, "postgresql://u:pw-secret@h:99x/db")
+    assert code == 2, stderr
+    assert "Traceback" not in stderr and "pw-secret" not in stdout + stderr
+
+
+def test_a_long_partner_id_commits_on_both_engines(env: Env, database: str) -> None:
+    """The run's name (stamp, command, partner id, token) fits the ledger's columns."""
+    partner = "P-" + "L" * 60
+    env.config.write_text(env.config.read_text() + f'\n[partners.{partner}]\nname = "Long"\n'
+                          'currency = "EUR"\ndiscount = "0.10"\n')
+    workbook = env.workbook(customers=[customer()], orders=[order()])
+    for ledger in (env.ledger_url, database):
+        result = env.run("process", workbook, "--partner", partner, "--config", env.config,
+                         "--ledger", ledger, "--out", env.out, "--as-of", "2026-11-24",
+                         common=False)
+        assert result.code == 0, result.stderr
+
+
+def test_connections_the_server_dropped_are_replaced(env: Env, pg_server: PostgresServer,
+                                                     database: str) -> None:
+    """A server restart between two workbooks of one inbox run: the kept connections are dead,
+    and the next run opens new ones instead of failing."""
+    common = ["--config", str(env.config), "--ledger", database, "--out", str(env.out),
+              "--as-of", "2026-11-24"]
+    first = env.workbook("a.xlsx", customers=[customer()], orders=[order("A1")])
+    second = env.workbook("b.xlsx", customers=[customer()], orders=[order("B1")])
+    assert cli.run(["process", str(first), "--partner", "P-ACME", *common]) == 0
+    name = database.rsplit("/", 1)[1]
+    with pg_server.admin() as admin:
+        ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                              "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
+    assert ended is not None and ended[0] >= 1
+    assert cli.run(["process", str(second), "--partner", "P-ACME", *common]) == 0

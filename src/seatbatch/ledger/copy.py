@@ -166,7 +166,7 @@ def _target(url: str) -> Iterator[Engine]:
 
 def _copy(source: Engine, target: Engine, target_url: str) -> CopyCheck:
     with atomic(source, write=True) as reading:
-        hold_still(reading, [*TABLES, t.schema_migrations])
+        hold_still(reading, t.partner_versions, [*TABLES, t.schema_migrations])
         with atomic(target, write=True) as writing:
             there = sorted(inspect(writing).get_table_names())
             if there:

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from sqlalchemy import Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -30,8 +31,9 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
 CONNECT_SECONDS = 10
-# lock_not_available (lock_timeout), serialization_failure, deadlock_detected
-POSTGRES_BUSY = {"55P03", "40001", "40P01"}
+# lock_not_available (lock_timeout), serialization_failure, deadlock_detected; too many
+# connections; the server shutting down or starting up
+POSTGRES_BUSY = {"55P03", "40001", "40P01", "53300", "57P01", "57P02", "57P03"}
 POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
 
 
@@ -50,8 +52,15 @@ class LedgerError(Exception):
 
 
 def is_busy(error: BaseException) -> bool:
+    """Whether the ledger could not do it now but may later: a lock, a conflict, a connection
+    lost (the server restarted, the network failed over) or not to be had now."""
+    if getattr(error, "connection_invalidated", False):
+        return True
     cause = getattr(error, "orig", error)
-    if getattr(cause, "sqlstate", None) in POSTGRES_BUSY:
+    sqlstate = getattr(cause, "sqlstate", None) or ""
+    if sqlstate in POSTGRES_BUSY or sqlstate.startswith("08"):
+        return True
+    if "server closed the connection unexpectedly" in str(cause):
         return True
     text = str(cause).lower()
     return any(word in text for word in ("database is locked", "database is busy",
@@ -64,7 +73,7 @@ def _postgres_url(url: str) -> URL | None:
         return None
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError):
         raise LedgerError(f"ledger {_scrub(url)!r} is not a database URL") from None
     if parsed.drivername not in POSTGRES_SCHEMES:
         raise LedgerError(
@@ -78,25 +87,37 @@ def _scrub(url: str) -> str:
     return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
+SECRET_QUERY_KEYS = ("password", "sslpassword")
+
+
 def display_url(url: str) -> str:
-    """The ledger as it may be printed: a SQLite path, or a URL without its password."""
+    """The ledger as it may be printed: a SQLite path, or a URL without its password (in the
+    user part or in the query)."""
     if "://" not in url:
         return url
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        parsed = make_url(url)
+        hidden = {key: "***" for key in SECRET_QUERY_KEYS if key in parsed.query}
+        return parsed.update_query_dict(hidden).render_as_string(
+            hide_password=True).replace("%2A%2A%2A", "***")
+    except (ArgumentError, ValueError):
         return _scrub(url)
 
 
 def without_password(text: str, url: str) -> str:
     """Text (a traceback, say) with the ledger URL's password, should it appear, hidden."""
-    password = None
+    secrets: list[str] = []
     if "://" in url:
         try:
-            password = make_url(url).password
-        except ArgumentError:
-            password = None
-    return text.replace(str(password), "***") if password else text
+            parsed = make_url(url)
+        except (ArgumentError, ValueError):
+            return text.replace(url, _scrub(url))
+        for given in (parsed.password, *(parsed.query.get(key) for key in SECRET_QUERY_KEYS)):
+            if isinstance(given, str) and given:
+                secrets += [given, quote(given, safe="")]
+    for secret in sorted(set(secrets), key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -141,10 +162,13 @@ def make_engine(url: str) -> Engine:
     postgres = _postgres_url(url)
     if postgres is not None:
         if url not in _POSTGRES_ENGINES:
-            _POSTGRES_ENGINES[url] = create_engine(postgres, connect_args={
+            _POSTGRES_ENGINES[url] = create_engine(postgres, pool_pre_ping=True, connect_args={
                 "connect_timeout": CONNECT_SECONDS,
                 "application_name": "seatbatch",
                 "options": f"-c lock_timeout={int(BUSY_SECONDS * 1000)}",
+                # a server host that vanishes mid-statement is given up on, not waited for
+                "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
+                "keepalives_count": 3, "tcp_user_timeout": 60_000,
             })
         return _POSTGRES_ENGINES[url]
     engine = create_engine(
@@ -309,14 +333,18 @@ def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
             yield connection
 
 
-def hold_still(connection: Connection, tables: Sequence[Table]) -> None:
+def hold_still(connection: Connection, gate: Table, tables: Sequence[Table]) -> None:
     """Until the caller's write transaction ends, no other run commits to these tables; reads
-    go on. SQLite: BEGIN IMMEDIATE holds the write lock already. PostgreSQL: SHARE locks, which
-    writers wait for (at most the busy timeout, then 'busy')."""
+    go on. SQLite: BEGIN IMMEDIATE holds the write lock already. PostgreSQL: first the `gate`,
+    the table every committing run locks a row of before it writes anything, in EXCLUSIVE mode:
+    that waits for the commits under way, and stops the next ones at their first statement, so
+    that no run can hold a table this then waits for (no deadlock); then SHARE locks on the
+    rest for any other writer. Writers wait at most the busy timeout, then are 'busy'."""
     if is_postgres(connection):
-        quote = connection.dialect.identifier_preparer.format_table
-        connection.exec_driver_sql(
-            f"LOCK TABLE {', '.join(quote(table) for table in tables)} IN SHARE MODE")
+        named = connection.dialect.identifier_preparer.format_table
+        connection.exec_driver_sql(f"LOCK TABLE {named(gate)} IN EXCLUSIVE MODE")
+        rest = [named(table) for table in tables if table is not gate]
+        connection.exec_driver_sql(f"LOCK TABLE {', '.join(rest)} IN SHARE MODE")
 
 
 def lock_for_migration(connection: Connection) -> None:

@@ -102,7 +102,7 @@ def partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
         Column("currency", String(3), nullable=False),
         Column("po_number", String(64)),
         Column("total", String(40), nullable=False),
-        Column("run_id", String(64), nullable=False),
+        Column("run_id", String(255), nullable=False),
         Column("document", Text, nullable=False),  # the invoice whole, to render it again
         UniqueConstraint("series", "year", "seq"),  # the numbering's backstop
         Index(f"uq_invoices{suffix}_partner_id", "partner_id", "number", unique=True),
@@ -160,7 +160,7 @@ def partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
         Column("label", String(64)),
         Column("subscription_id", Integer, nullable=False),
         Column("invoice_number", String(40), nullable=False),
-        Column("run_id", String(64), nullable=False),
+        Column("run_id", String(255), nullable=False),
         own("subscriptions", "subscription_id"),
         own("invoices", "invoice_number"),
         own("customers", "customer_id"),
@@ -183,7 +183,7 @@ counters = Table(
 
 runs = Table(
     "runs", metadata,
-    Column("run_id", String(64), primary_key=True),
+    Column("run_id", String(255), primary_key=True),
     Column("command", String(16), nullable=False),
     Column("partner_id", String(64)),
     Column("as_of", Date, nullable=False),

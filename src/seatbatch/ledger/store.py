@@ -483,10 +483,10 @@ def _read_view(connection: Connection, partner_id: str, *, with_committed: bool 
 def _save_customers(
     connection: Connection, partner_id: str, customers: Mapping[str, Customer]
 ) -> None:
-    if not customers:
-        return
     """New customers are added; a known one takes the values given, and keeps what it had
     where the sheet leaves a cell empty."""
+    if not customers:
+        return
     c = t.customers.c
     stored = {
         row.customer_id: row
