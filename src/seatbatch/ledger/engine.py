@@ -60,11 +60,10 @@ def is_busy(error: BaseException) -> bool:
     sqlstate = getattr(cause, "sqlstate", None) or ""
     if sqlstate in POSTGRES_BUSY or sqlstate.startswith("08"):
         return True
-    if "server closed the connection unexpectedly" in str(cause):
-        return True
     text = str(cause).lower()
-    return any(word in text for word in ("database is locked", "database is busy",
-                                         "database table is locked"))
+    return any(words in text for words in ("database is locked", "database is busy",
+                                           "database table is locked",
+                                           "server closed the connection unexpectedly"))
 
 
 def _postgres_url(url: str) -> URL | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
@@ -280,25 +281,25 @@ class Ledger:
         devices: list[Device],
         drafts: list[InvoiceDraft],
         build: BuildInvoice,
-        on_numbered: OnNumbered | None = None,
-        read_set: ReadSet | None = None,
+        on_numbered: OnNumbered | None,
+        read_set: ReadSet,
     ) -> list[Invoice]:
         """Everything of one run in one short write transaction. `on_numbered` sees the
         invoices as soon as their numbers are taken, before the transaction commits: what it
         starts must stay invisible unless the commit succeeds. When another run committed for
         the partner since `view` was read, the commit goes ahead only if that touched nothing
-        of `read_set` (without one: only if nothing at all changed)."""
+        of `read_set`, the customers and order lines the run's validation read."""
         assert self.engine is not None
         partner_id = view.partner_id
         with self._transaction(write=True) as connection:
-            if _lock_partner(connection, partner_id) != view.version and (
-                    read_set is None or _overtaken(connection, view, read_set)):
+            if (_lock_partner(connection, partner_id) != view.version
+                    and _overtaken(connection, view, read_set)):
                 raise StaleView()
             _save_customers(connection, partner_id, customers)
             moved_away = _save_devices(connection, partner_id, devices)
-            _touch_customers(connection, partner_id, {
-                *customers, *(d.customer_id for d in devices), *moved_away,
-                *(d.customer_id for d in drafts), *(read_set.customers if read_set else ())})
+            # the read set names every customer this commit writes to, but for those a
+            # device of theirs moved away from
+            _touch_customers(connection, partner_id, read_set.customers | moved_away)
             _bump_version(connection, partner_id)
             connection.execute(t.runs.insert().values(
                 run_id=run.run_id, command=run.command, partner_id=run.partner_id,
@@ -337,7 +338,8 @@ def _bump_version(connection: Connection, partner_id: str) -> None:
                        .values(version=v.version + 1))
 
 
-def _touch_customers(connection: Connection, partner_id: str, customer_ids: set[str]) -> None:
+def _touch_customers(connection: Connection, partner_id: str,
+                     customer_ids: AbstractSet[str]) -> None:
     """Count up the version of each customer a commit wrote something of."""
     c = t.customers.c
     ordered = sorted(customer_ids)
