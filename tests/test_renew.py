@@ -154,3 +154,49 @@ def test_a_month_too_far_ahead_is_refused(env: Env) -> None:
     assert env.invoice_numbers() == ["INV-2026-000001"] and result.stdout == ""
     early = env.run("renew", "--month", "2026-12", as_of=date(2026, 11, 25))
     assert early.code == 0 and early.manifest["status"] == "nothing_due"
+
+
+def test_seats_added_after_renew_ran_ahead_are_billed_for_the_renewed_term_too(
+        renew_env: Env) -> None:
+    """Issue 11, finding 2: `renew --month 2027-01` on 2026-12-20, then 3 seats added on
+    2026-12-21 to a subscription renewing on 2027-01-15 were charged to 2027-01-14 only, and
+    the renewed year never billed them (SPEC §4: a second line for the whole next term)."""
+    env = renew_env
+    first = env.process(env.workbook(customers=[customer()], orders=[
+        order("L1", seats=2, term_years=1, start_date=date(2026, 1, 15))]),
+        as_of=date(2026, 1, 15))
+    assert first.code == 0, first.stderr
+    renewed = env.run("renew", "--month", "2027-01", as_of=date(2026, 12, 20))
+    assert renewed.code == 0, renewed.stderr
+    assert [line["seats"] for line in renewed.manifest["invoices"][0]["lines"]] == [2]
+
+    added = env.process(env.workbook("add.xlsx", orders=[
+        order("L2", action="add", subscription="SUB-000001", term_years=None,
+              start_date=None, seats=3, po_number="PO-90")]), as_of=date(2026, 12, 21))
+    assert added.code == 0, added.stderr
+    [invoice] = added.manifest["invoices"]
+    assert invoice["po_number"] == "PO-90"
+    current, following = invoice["lines"]
+    # the current term: 2026-12-21 to 2027-01-14, 25 of 365 days, priced on 2026-12-21
+    assert (current["order_id"], current["period_start"], current["period_end"]) == (
+        "L2", "2026-12-21", "2027-01-14")
+    assert (current["prorate_days"], current["term_days"], current["unit_price"]) == (
+        25, 365, "180.00")
+    assert (current["list_amount"], current["net_amount"]) == ("36.99", "29.59")
+    # the renewed term, whole, priced as its renewal was: 3 x 180.00, less 20 %
+    assert (following["order_id"], following["action"], following["seats"]) == ("L2", "add", 3)
+    assert (following["period_start"], following["period_end"]) == ("2027-01-15", "2028-01-14")
+    assert (following["prorate_days"], following["term_days"]) == (365, 365)
+    assert (following["unit_price"], following["list_amount"], following["net_amount"]) == (
+        "180.00", "540.00", "432.00")
+    assert invoice["total"] == str(Decimal("29.59") + Decimal("432.00"))
+    # one order line and one seats row in the ledger; the renewal after next renews 5 seats
+    assert env.query("SELECT order_id FROM order_lines WHERE order_id = 'L2'") == [("L2",)]
+    assert env.query("SELECT seats FROM seats WHERE order_id = 'L2'") == [(3,)]
+    again = env.process(env.workbook("add.xlsx", orders=[
+        order("L2", action="add", subscription="SUB-000001", term_years=None,
+              start_date=None, seats=3, po_number="PO-90")]), as_of=date(2026, 12, 22))
+    assert again.code == 0 and again.manifest["status"] == "duplicate"
+    later = env.run("renew", "--month", "2028-01", as_of=date(2027, 12, 20))
+    assert later.code == 0, later.stderr
+    assert [line["seats"] for line in later.manifest["invoices"][0]["lines"]] == [5]

@@ -133,6 +133,9 @@ class LineRequest:
     effective: date  # new: the start; add: the day the seats take effect
     po_number: str | None
     separate_invoice: bool
+    # A later term the line's seats are billed for too, as a renewal line: an add to a
+    # subscription whose next term `renew` has already invoiced (SPEC §4).
+    continues: bool = False
 
 
 @dataclass(frozen=True)

@@ -644,6 +644,8 @@ def _save_invoices(
                         "start_date": request.term.start, "end_date": request.term.end,
                         "invoice_number": invoice.number,
                     })
+            if request.continues:  # the same order line and seats, billed for a later term
+                continue
             order_rows.append({
                 "partner_id": partner_id, "order_id": priced.order.order_id,
                 "fingerprint": priced.order.fingerprint,

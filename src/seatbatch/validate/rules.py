@@ -288,6 +288,7 @@ def resolve(ctx: Context) -> list[LineRequest]:
         effective = effective_date(line, target, ctx.as_of)
         term = target.term_containing(effective)
         assert term is not None
+        po_number = line.po_number if line.po_number is not None else target.po_number
         requests.append(LineRequest(
             order=line,
             subscription_id=target.id,
@@ -295,8 +296,16 @@ def resolve(ctx: Context) -> list[LineRequest]:
             term_years=target.term_years,
             term=term,
             effective=effective,
-            po_number=line.po_number if line.po_number is not None else target.po_number,
+            po_number=po_number,
             separate_invoice=False,
         ))
+        # Terms `renew` already invoiced were billed without these seats: each gets a line for
+        # the whole term, priced on its first day, on the same invoice.
+        requests.extend(
+            LineRequest(order=line, subscription_id=target.id, group=None,
+                        term_years=target.term_years, term=later, effective=later.start,
+                        po_number=po_number, separate_invoice=False, continues=True)
+            for later in target.terms if later.start >= term.end
+        )
     return requests
 
