@@ -83,3 +83,36 @@ def test_partner_template_lists_what_the_ledger_knows(env: Env) -> None:
     added = env.process(path)
     assert added.code == 0, added.stderr
     assert added.manifest["invoices"][0]["lines"][0]["subscription_id"] == "SUB-000001"
+
+
+def test_acme_template_processed_for_another_partner_is_a_partner_mismatch(env: Env) -> None:
+    """Issue 11, finding 4: a workbook made by `template --partner P-ACME`, processed with
+    `--partner P-OTHER`, created and invoiced Acme's customers under the other partner."""
+    env.process(env.workbook(customers=[customer("C-001")], devices=[device("SN1")],
+                             orders=[order()]))
+    path = Path(env.run("template", env.root / "acme.xlsx", "--partner", "P-ACME"
+                        ).stdout.strip())
+    fill(path, "Customers", [customer("C-002")])
+    fill(path, "Orders", [order("L2", customer_id="C-002")])
+    assert "P-ACME (Acme Facilities Ltd)" in " ".join(
+        str(c.value) for c in openpyxl.load_workbook(path)["Instructions"]["B"])
+    before = env.dump()
+    for command in ("quote", "process"):
+        result = env.run(command, path, "--partner", "P-OTHER")
+        assert result.code == 1, result.stderr
+        assert [(p["code"], p["value"]) for p in result.manifest["rejections"]] == [
+            ("partner_mismatch", "P-ACME")]
+        assert "this workbook was made for partner P-ACME (by seatbatch template --partner " \
+               "P-ACME) but was given for partner P-OTHER" in result.stderr
+    assert env.dump() == before
+    accepted = env.process(path)  # for the partner it was made for
+    assert accepted.code == 0, accepted.stderr
+    assert accepted.manifest["invoices"][0]["customer_id"] == "C-002"
+
+
+@pytest.mark.sqlite_only
+def test_a_blank_template_carries_no_partner(env: Env) -> None:
+    path = Path(env.run("template", env.root / "blank.xlsx").stdout.strip())
+    fill(path, "Customers", [customer("C-001")])
+    fill(path, "Orders", [order("L1")])
+    assert env.process(path, partner="P-OTHER").code == 0

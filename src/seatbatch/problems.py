@@ -25,6 +25,7 @@ class Code(StrEnum):
     DIMENSION_TOO_LARGE = "dimension_too_large"
     SHEET_TOO_LARGE = "sheet_too_large"
     TOO_MANY_ROWS = "too_many_rows"
+    PARTNER_MISMATCH = "partner_mismatch"
     # sheets and headers
     MISSING_SHEET = "missing_sheet"
     MISSING_COLUMN = "missing_column"
@@ -97,6 +98,9 @@ MESSAGES: dict[Code, str] = {
     "or split the workbook",
     Code.TOO_MANY_ROWS: "{where} has {rows} rows below its header; at most {limit} are accepted. "
     "Split the orders over several workbooks",
+    Code.PARTNER_MISMATCH: "this workbook was made for partner {made_for} (by seatbatch template "
+    "--partner {made_for}) but was given for partner {partner}; process it for {made_for}, or, "
+    "if these are {partner}'s orders, copy its rows into a template made for {partner}",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
     "add it with its header row",
     Code.MISSING_COLUMN: "the sheet has no column '{column}'; "

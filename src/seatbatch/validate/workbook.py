@@ -102,6 +102,11 @@ def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
 def validate(
     raw: RawWorkbook, config: Config, partner: Partner, view: LedgerView, as_of: date
 ) -> Validation:
+    if raw.made_for is not None and raw.made_for != partner.id:
+        # Every other finding would be about the wrong partner's ledger: this one alone.
+        mismatch = problem(Code.PARTNER_MISMATCH, "", None, None, raw.made_for,
+                           made_for=raw.made_for, partner=partner.id)
+        return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet())
     problems = list(raw.problems)
     device_types = config.device_types(partner.currency)
     checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}

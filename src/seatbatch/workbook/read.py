@@ -14,6 +14,7 @@ from python_calamine import CalamineWorkbook
 from seatbatch.config import Limits
 from seatbatch.problems import Code, Problem, problem
 from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
+from seatbatch.workbook.origin import made_for
 from seatbatch.workbook.safety import check_file
 
 
@@ -34,6 +35,7 @@ class RawWorkbook:
     sheets: dict[str, RawSheet]  # by spec name; a missing sheet is absent
     problems: list[Problem]
     warnings: list[Problem]
+    made_for: str | None = None  # the partner `template --partner` made it for
 
 
 def column_letter(position: int) -> str:
@@ -91,7 +93,7 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
             continue
         sheets[spec.name] = sheet
-    return RawWorkbook(sheets, problems, warnings)
+    return RawWorkbook(sheets, problems, warnings, made_for(path))
 
 
 def _read_sheet(

@@ -12,6 +12,7 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from seatbatch.validate.columns import ColumnSpec, SheetSpec, sheet_specs
+from seatbatch.workbook.origin import stamp
 from seatbatch.workbook.read import column_letter
 from seatbatch.workbook.write import DATE_FORMAT, build_order_workbook, put
 
@@ -84,7 +85,7 @@ def _decorate(ws: Any, spec: SheetSpec, ranges: Mapping[tuple[str, str], str]) -
 
 
 def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequence[Any]],
-                  ) -> None:
+                  made_for: tuple[str, str] | None) -> None:
     ws = book.create_sheet("Instructions", 0)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
@@ -95,6 +96,9 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
         ("Device types", ", ".join(device_types)),
         ("", ""),
     ]
+    if made_for:
+        lines[3:3] = [("Partner", f"{made_for[0]} ({made_for[1]}): this workbook is accepted "
+                                  "for this partner only")]
     for spec in sheet_specs():
         lines.append((spec.name, spec.help))
         for spec_column in spec.columns:
@@ -135,13 +139,17 @@ def build_template(
     customers: Sequence[Mapping[str, Any]] = (),
     devices: Sequence[Mapping[str, Any]] = (),
     subscriptions: Sequence[Mapping[str, Any]] = (),
+    made_for: tuple[str, str] | None = None,
 ) -> Any:
-    """The workbook, pre-filled with what the ledger knows of one partner when given."""
+    """The workbook, pre-filled with what the ledger knows of one partner when given; a
+    workbook made for a partner (id, name) says so, and carries its id (`origin.stamp`)."""
     book = build_order_workbook({"Customers": customers, "Devices": devices})
     ranges = _lists_sheet(book, device_types)
     for spec in sheet_specs():
         _decorate(book[spec.name], spec, ranges)
-    _instructions(book, device_types, example_orders(device_types, today))
+    _instructions(book, device_types, example_orders(device_types, today), made_for)
+    if made_for:
+        stamp(book, made_for[0])
     if subscriptions:
         ws = book.create_sheet("Subscriptions")
         headers = list(subscriptions[0])
