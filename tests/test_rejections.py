@@ -5,6 +5,7 @@ place, the value given and what is allowed, a "rejected" manifest, and nothing c
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -344,6 +345,85 @@ def test_missing_required_column(env: Env) -> None:
     result = env.process(path)
     assert_rejected(env, result, [("Orders", 1, "seats", "missing_column")],
                     "no column 'seats'", "row 1")
+
+
+def with_twin_of_orders(env: Env, twin: str, state: str = "hidden") -> Path:
+    """One line of 1 seat in Orders, and a copy of the sheet named `twin` whose line has 1,000
+    seats (hidden by default): what issue 11 found billed."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["Orders"])
+    copy.title = "Twin"  # renamed below: openpyxl (as Excel) refuses names equal but for case
+    copy.sheet_state = state
+    copy.cell(2, column_of(copy, "seats")).value = 1000
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+        b'name="Twin"', f'name="{twin}"'.encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@workbook_only
+def test_hidden_orders_twin_is_ambiguous(env: Env) -> None:
+    result = env.process(with_twin_of_orders(env, "Orders "))
+    assert_rejected(env, result, [("", None, None, "ambiguous_sheet")],
+                    "2 sheets named like 'Orders': 'Orders', 'Orders ' (hidden)",
+                    "so none was read")
+    assert "1000" not in result.stdout + result.stderr
+
+
+LOOKALIKE_TWINS = {
+    "zero-width-space": ("Orders\u200b", "'Orders\\u200b' (hidden)"),
+    "no-break-space": ("\u00a0Orders", "'\\u00a0Orders' (hidden)"),
+    "soft-hyphen": ("Or\u00adders", "'Or\\u00adders' (hidden)"),
+    "upper-case": ("ORDERS", "'ORDERS' (hidden)"),
+    "full-width": ("\uff2frders", "'\uff2frders' (hidden)"),
+    "cyrillic-o": ("\u041erders", "'\u041erders' (hidden)"),
+    "visible-too": ("orders", "'orders'"),
+}
+
+
+@workbook_only
+@pytest.mark.parametrize("twin", LOOKALIKE_TWINS, ids=list(LOOKALIKE_TWINS))
+def test_lookalike_orders_twin_is_ambiguous(env: Env, twin: str) -> None:
+    """A name that looks like Orders on screen (an invisible or compatibility character, another
+    script's letter) is Orders too: with the real one, neither is read."""
+    title, shown = LOOKALIKE_TWINS[twin]
+    state = "visible" if twin == "visible-too" else "hidden"
+    result = env.process(with_twin_of_orders(env, title, state))
+    assert_rejected(env, result, [("", None, None, "ambiguous_sheet")], f"'Orders', {shown}")
+
+
+@workbook_only
+def test_a_lone_lookalike_orders_sheet_is_the_orders_sheet(env: Env) -> None:
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    book["Orders"].title = "\u00a0orders\u200b "
+    book.save(path)
+    result = env.process(path)
+    assert result.code == 0, result.stderr
+    assert [line["seats"] for i in result.manifest["invoices"] for line in i["lines"]] == [1]
+
+
+@workbook_only
+def test_hidden_lookalike_header_twin_is_a_duplicate_column(env: Env) -> None:
+    """The same for a column: a hidden column headed like `seats` is not silently dropped or
+    taken; both are reported."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    ws = book["Orders"]
+    at = ws.max_column + 1
+    ws.cell(1, at).value = "s\u0435ats\u200b"  # a Cyrillic e and a zero-width space
+    ws.cell(2, at).value = 1000
+    ws.column_dimensions[ws.cell(1, at).column_letter].hidden = True
+    book.save(path)
+    result = env.process(path)
+    assert_rejected(env, result, [("Orders", 1, "seats", "duplicate_column")],
+                    "two columns are headed 'seats'")
 
 
 # --- the file itself -----------------------------------------------------------------------

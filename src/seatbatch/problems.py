@@ -27,6 +27,7 @@ class Code(StrEnum):
     TOO_MANY_ROWS = "too_many_rows"
     # sheets and headers
     MISSING_SHEET = "missing_sheet"
+    AMBIGUOUS_SHEET = "ambiguous_sheet"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     UNKNOWN_COLUMN = "unknown_column"
@@ -99,6 +100,9 @@ MESSAGES: dict[Code, str] = {
     "Split the orders over several workbooks",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
     "add it with its header row",
+    Code.AMBIGUOUS_SHEET: "the workbook has {count} sheets named like '{expected}': {found}; "
+    "it is not clear which one holds the {expected}, so none was read. Keep one of them, or "
+    "rename the others",
     Code.MISSING_COLUMN: "the sheet has no column '{column}'; "
     "add a header cell '{column}' in row 1",
     Code.DUPLICATE_COLUMN: "two columns are headed '{column}' (columns {letters}); keep one",

@@ -9,11 +9,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from seatbatch.config import Limits
 from seatbatch.problems import Code, Problem, problem
-from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
+from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
 from seatbatch.workbook.safety import check_file
 
 
@@ -45,6 +45,14 @@ def column_letter(position: int) -> str:
     return letters
 
 
+def _sheet_label(title: str, hidden: bool) -> str:
+    """A sheet's name for a message: quoted with its invisible characters shown, and whether it
+    is hidden."""
+    shown = "".join(ch if ch.isprintable() and ch not in "\u00a0\u00ad" else f"\\u{ord(ch):04x}"
+                    for ch in title)
+    return f"'{shown}'" + (" (hidden)" if hidden else "")
+
+
 def _clean(value: Any) -> Any:
     """Text trimmed; an empty cell (or blank text) is None; every other value as the cell had it."""
     if isinstance(value, str):
@@ -62,18 +70,27 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
     except Exception as error:  # calamine raises its own error types for every damaged file
         detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         return RawWorkbook({}, [problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail)], [])
-    titles = {title.strip().lower(): title for title in book.sheet_names}
+    # (name, hidden) of every sheet, in the workbook's order (two may even share one name)
+    listed = [(m.name, m.visible != SheetVisibleEnum.Visible) for m in book.sheets_metadata]
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for spec in sheet_specs():
-        title = titles.get(spec.name.lower())
-        if title is None:
-            found = ", ".join(f"'{t}'" for t in book.sheet_names) or "none"
+        # Every sheet that looks like this name, hidden or not: were one of two taken, the
+        # partner could be shown the other one (SPEC §2).
+        matching = [s for s in listed if name_key(s[0]) == name_key(spec.name)]
+        if len(matching) > 1:
+            named = ", ".join(_sheet_label(*s) for s in matching)
+            problems.append(problem(Code.AMBIGUOUS_SHEET, "", None, None,
+                                    expected=spec.name, count=len(matching), found=named))
+            continue
+        if not matching:
+            found = ", ".join(_sheet_label(*s) for s in listed) or "none"
             problems.append(
                 problem(Code.MISSING_SHEET, spec.name, None, None, expected=spec.name, found=found)
             )
             continue
+        title = matching[0][0]
         try:
             data = book.get_sheet_by_name(title)
             if data.height > limits.max_rows + 1:
