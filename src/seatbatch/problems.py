@@ -34,6 +34,8 @@ class Code(StrEnum):
     EMPTY_SHEET = "empty_sheet"
     # one cell
     MISSING_VALUE = "missing_value"
+    ERROR_VALUE = "error_value"
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
     NOT_A_NUMBER = "not_a_number"
     NOT_A_WHOLE_NUMBER = "not_a_whole_number"
     NOT_A_DATE = "not_a_date"
@@ -109,6 +111,11 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored",
     Code.EMPTY_SHEET: "the sheet has a header row but no order lines; add at least one line",
     Code.MISSING_VALUE: "{column} is required; this cell is empty",
+    Code.ERROR_VALUE: "the cell holds Excel's error {value} ({meaning}) instead of a value; "
+    "correct the formula or type the {column} itself",
+    Code.FORMULA_WITHOUT_VALUE: "the cell holds the formula {value} but no result of it (the "
+    "program that wrote the file did not compute it); type the {column} itself, or open the "
+    "workbook in Excel and save it",
     Code.NOT_A_NUMBER: "{column} must be a whole number; '{value}' is not a number",
     Code.NOT_A_WHOLE_NUMBER: "{column} must be a whole number; {value} has a fraction",
     Code.NOT_A_DATE: "{column} must be a date (an Excel date cell or text like 2026-12-31); "

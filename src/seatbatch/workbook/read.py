@@ -13,8 +13,10 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from seatbatch.config import Limits
 from seatbatch.problems import Code, Problem, problem
+from seatbatch.validate.cells import UnreadableCell
 from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
-from seatbatch.workbook.safety import check_file
+from seatbatch.workbook.safety import inspect_file
+from seatbatch.workbook.xmlscan import Unreadable
 
 
 @dataclass
@@ -62,9 +64,9 @@ def _clean(value: Any) -> Any:
 
 
 def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
-    rejected = check_file(path, limits)
-    if rejected:
-        return RawWorkbook({}, [rejected], [])
+    inspection = inspect_file(path, limits)
+    if inspection.problem:
+        return RawWorkbook({}, [inspection.problem], [])
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for every damaged file
@@ -102,7 +104,8 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             # calamine pads rows from the first, but columns only from the first one used
             first_column = data.start[1] if data.start else 0
             grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings)
+            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings,
+                                inspection.unreadable.get(title, []))
         except Exception as error:  # a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
@@ -118,6 +121,7 @@ def _read_sheet(
     first_column: int,
     problems: list[Problem],
     warnings: list[Problem],
+    unreadable: list[Unreadable],
 ) -> RawSheet:
     sheet = RawSheet(spec, title)
     header = grid[0] if grid else []
@@ -142,7 +146,19 @@ def _read_sheet(
         if column.required and column.name not in sheet.columns:
             problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
     body = grid[1:]
-    columns = [_column(body, at - first_column) for at in sheet.columns.values()]
+    # calamine reads these cells as empty: put back what they hold, so that they are reported
+    # for it (an error value, a formula without its result), never as missing
+    held = {(cell.row, cell.column - 1): UnreadableCell(
+        Code.ERROR_VALUE if cell.kind == "error" else Code.FORMULA_WITHOUT_VALUE, cell.text)
+        for cell in unreadable if cell.row >= 2}
+    height = max([len(body)] + [row - 1 for row, _ in held])
+    columns = []
+    for at in sheet.columns.values():
+        values = _column(body, at - first_column) + [None] * (height - len(body))
+        for (row, position), cell in held.items():
+            if position == at:
+                values[row - 2] = cell
+        columns.append(values)
     present = [any(v is not None for v in values) for values in zip(*columns, strict=True)]
     sheet.rows = [row for row, keep in enumerate(present, start=2) if keep]
     sheet.cells = {

@@ -22,6 +22,7 @@ with it when it is, as in rejected.xlsx), and this module parses the workbook's 
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from defusedxml import ElementTree as SafeElementTree
@@ -32,11 +33,13 @@ from seatbatch.workbook.package import INDEX_PART, Package, PackageProblem, reso
 from seatbatch.workbook.xmlscan import (
     Reach,
     SharedStrings,
+    Unreadable,
     Worksheet,
     XmlPart,
     XmlProblem,
     column_letters,
     exact_reach,
+    unreadable_cells,
 )
 from seatbatch.workbook.zipdir import Member, ZipProblem, inflate, read_directory
 
@@ -48,7 +51,17 @@ MAX_PARTS = 10_000  # a workbook saved by Excel has a few dozen
 COLUMNS_AT_MAX_ROWS = 16  # a sheet may span (max_rows + 1) * this many cells
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
-__all__ = ["MAX_PARTS", "SafeElementTree", "check_file", "max_cells"]
+__all__ = ["MAX_PARTS", "Inspection", "SafeElementTree", "check_file", "inspect_file",
+           "max_cells"]
+
+
+@dataclass
+class Inspection:
+    """What the guard found: the one reason the file may not be read (None: it may), and the
+    cells of each sheet (by name) that the reader would take for empty though they are not."""
+
+    problem: Problem | None
+    unreadable: dict[str, list[Unreadable]] = field(default_factory=dict)
 
 
 def max_cells(limits: Limits) -> int:
@@ -66,6 +79,17 @@ def _corrupt(detail: str) -> Problem:
 
 def check_file(path: Path, limits: Limits) -> Problem | None:
     """None when the file may be handed to the workbook reader; else the one reason it may not."""
+    return inspect_file(path, limits).problem
+
+
+def inspect_file(path: Path, limits: Limits) -> Inspection:
+    """check_file, and the cells it found that the reader reads as empty though they hold an
+    error value or a formula without its result."""
+    found = _inspect(path, limits)
+    return found if isinstance(found, Inspection) else Inspection(found)
+
+
+def _inspect(path: Path, limits: Limits) -> Problem | Inspection:
     size = path.stat().st_size
     if size > limits.max_file_mb * MB:
         return _file_problem(
@@ -81,7 +105,9 @@ def check_file(path: Path, limits: Limits) -> Problem | None:
     if not head.startswith(ZIP_MAGIC):
         detail = "the file is empty" if size == 0 else "it does not start like one"
         return _file_problem(Code.NOT_A_WORKBOOK, detail=detail)
-    return _Guard(memoryview(path.read_bytes()), limits).check()
+    guard = _Guard(memoryview(path.read_bytes()), limits)
+    rejected = guard.check()
+    return Inspection(rejected, guard.unreadable if rejected is None else {})
 
 
 class _Guard:
@@ -90,6 +116,7 @@ class _Guard:
         self.limits = limits
         self.members: list[Member] = []
         self.package: Package | None = None
+        self.unreadable: dict[str, list[Unreadable]] = {}
         self.max_row = limits.max_rows + 1  # the header row and max_rows rows of orders
         self.max_cells = max_cells(limits)
 
@@ -131,18 +158,28 @@ class _Guard:
                 return _file_problem(Code.NOT_A_WORKBOOK,
                                      detail=f"it is a ZIP file without a workbook ({error.detail})")
             return _corrupt(error.detail)
-        sheets = set(self.package.sheet_names())
+        sheets = self.package.sheet_names()
         strings: list[SharedStrings] = []
+        odd: list[Member] = []
         sheet_bytes = 0
         for member in self.members:
-            scanner = self._scan(member, sheets)
+            scanner = self._scan(member, set(sheets))
             if isinstance(scanner, SharedStrings):
                 strings.append(scanner)
             elif isinstance(scanner, Worksheet):
                 sheet_bytes += member.size
                 self._check_sheet(member, scanner)
+                if scanner.odd_cells:
+                    odd.append(member)
         for table in strings:
             self._check_strings(table, sheet_bytes)
+        for member in odd:  # within the limits: walked exactly for what calamine takes as empty
+            try:
+                found = unreadable_cells(inflate(self.data, member), self.max_row, self.max_cells)
+            except XmlProblem as error:
+                raise _Rejected(self._xml_problem(member, error)) from None
+            if found:
+                self.unreadable.setdefault(sheets[member.name], found)
         return None
 
     def _index_part(self, name: str) -> bytes:
