@@ -16,11 +16,14 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
 import zipfile
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import defusedxml
 import openpyxl.xml
@@ -381,3 +384,106 @@ def test_the_shared_strings_are_found_beside_the_workbook(tmp_path: Path) -> Non
     path.write_bytes(rezip(members))
     found = check_file(path, Limits())
     assert found is not None and found.code is Code.SHARED_STRINGS_COUNT, found
+
+
+def test_a_part_with_a_second_unicode_name_is_refused(tmp_path: Path) -> None:
+    """Info-ZIP's Unicode path field gives an entry a second name; a reader that prefers it
+    would read another part than the guard scanned."""
+    import struct
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts(valid_workbook()).items():
+            info = zipfile.ZipInfo(name)
+            if name == ORDERS_SHEET:
+                other = b"xl/worksheets/sheet9.xml"
+                body = b"\x01" + struct.pack("<I", zipfile.crc32(name.encode())) + other
+                info.extra = struct.pack("<HH", 0x7075, len(body)) + body
+            archive.writestr(info, data)
+    path = tmp_path / "unicode-path.xlsx"
+    path.write_bytes(out.getvalue())
+    found = check_file(path, Limits())
+    assert found is not None and found.code is Code.CORRUPT_WORKBOOK, found
+    assert f"part {ORDERS_SHEET} carries a second name" in found.message
+
+
+# --- producers' dialects: read as they are meant, or refused with their own problem ----------
+
+MAIN = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+STRICT_MAIN = b"http://purl.oclc.org/ooxml/spreadsheetml/main"
+TRANSITIONAL_RELS = b"http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+STRICT_RELS = b"http://purl.oclc.org/ooxml/officeDocument/relationships"
+
+
+def strict(members: dict[str, bytes]) -> None:
+    """Strict OOXML: the purl.oclc.org namespaces and relationship types everywhere."""
+    for name, data in members.items():
+        if name.endswith((".xml", ".rels")):
+            members[name] = data.replace(MAIN, STRICT_MAIN).replace(
+                TRANSITIONAL_RELS, STRICT_RELS)
+
+
+def prefixed(members: dict[str, bytes]) -> None:
+    """Every element of the Orders sheet with an `x:` prefix."""
+    sheet = members[ORDERS_SHEET].decode()
+    sheet = re.sub(r"<(/?)(?![?!])([A-Za-z]+)", r"<\1x:\2", sheet)
+    members[ORDERS_SHEET] = sheet.replace('xmlns="', 'xmlns:x="').encode()
+
+
+def iso_date(members: dict[str, bytes]) -> None:
+    """The start date as an ISO date cell (t="d"), as some producers write dates."""
+    sheet = members[ORDERS_SHEET].decode()
+    sheet, count = re.subn(r'<c r="H2"[^>]*><v>[^<]*</v></c>',
+                           '<c r="H2" t="d"><v>2026-11-24</v></c>', sheet)
+    assert count == 1, sheet
+    members[ORDERS_SHEET] = sheet.encode()
+
+
+def error_in_prefixed(members: dict[str, bytes]) -> None:
+    prefixed(members)
+    sheet = members[ORDERS_SHEET].decode()
+    sheet, count = re.subn(r'<x:c r="F2"[^>]*><x:v>1</x:v></x:c>',
+                           '<x:c r="F2" t="e"><x:f>NA()</x:f><x:v>#N/A</x:v></x:c>', sheet)
+    assert count == 1, sheet
+    members[ORDERS_SHEET] = sheet.encode()
+
+
+DIALECTS: dict[str, tuple[Any, str | None]] = {
+    "strict-ooxml": (strict, None),
+    "prefixed": (prefixed, None),
+    "iso-date-cell": (iso_date, None),
+    "strict-and-prefixed": (lambda m: (strict(m), prefixed(m)), None),
+    "error-in-prefixed": (error_in_prefixed, "#N/A"),
+    "strict-moved-far": (lambda m: (strict(m), m.update(parts(placed(
+        "xl/data/orders.xml", "data/orders.xml")())), strict(m)), "too_many_rows"),
+}
+
+
+@pytest.mark.parametrize("dialect", DIALECTS)
+def test_a_producers_dialect_is_read_or_refused_with_its_own_problem(tmp_path: Path,
+                                                                     dialect: str) -> None:
+    from seatbatch.validate.cells import UnreadableCell
+    from seatbatch.workbook.read import read_workbook
+
+    edit, expected = DIALECTS[dialect]
+    members = parts(valid_workbook())
+    edit(members)
+    if dialect == "strict-moved-far":
+        members.pop(ORDERS_SHEET)
+    path = tmp_path / f"{dialect}.xlsx"
+    path.write_bytes(rezip(members))
+    raw = read_workbook(path, Limits())
+    found = [(p.sheet, p.row, p.column, str(p.code)) for p in raw.problems]
+    if expected is None:
+        assert found == [], found
+        orders = raw.sheets["Orders"]
+        assert orders.rows == [2]
+        assert orders.cells["seats"] == [1]
+        assert orders.cells["start_date"] == [date(2026, 11, 24)]
+        assert orders.cells["order_id"] == ["L1"]
+    elif expected.startswith("#"):  # read, the error cell as what it holds
+        assert found == [], found
+        assert raw.sheets["Orders"].cells["seats"] == [UnreadableCell(Code.ERROR_VALUE,
+                                                                      expected)]
+    else:
+        assert [code for *_, code in found] == [expected], found
