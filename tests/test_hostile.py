@@ -322,11 +322,9 @@ def test_orders_sheet_outside_worksheets_far_down_is_rejected_before_reading(env
 PLACES = {
     "relative": ("xl/data/orders.xml", "data/orders.xml"),
     "absolute": ("elsewhere/orders.xml", "/elsewhere/orders.xml"),
-    "dotdot-member": ("xl/../orders.xml", "../orders.xml"),
     "case-and-backslashes": ("XL\\Data\\Orders.XML", "data/orders.xml"),
     "target-upper-case": ("xl/data/orders.xml", "DATA/Orders.xml"),
     "named-like-media": ("xl/media/image1.png", "media/image1.png"),
-    "entity-taken-raw": ("xl/a&amp;b.xml", "a&amp;b.xml"),  # no unescaping
 }
 
 
@@ -344,29 +342,105 @@ def test_a_sheet_is_scanned_where_the_relationships_place_it(tmp_path: Path, pla
     assert f"sheet 'Orders' ({member})" in found.message
 
 
-# Targets calamine does not resolve (no entity, percent, `./` or `../` resolution): the guard
-# cannot vouch for a sheet it cannot find, and says so.
-UNRESOLVED = {
+# Targets Excel resolves (dot segments, percent-encoding, entities) and calamine takes literally:
+# the two could read different parts, so the partner could see one sheet and be billed another.
+# Each is refused, whether or not a part stands at the literal name.
+LITERAL = {
     "dotdot": ("orders.xml", "../orders.xml", "xl/../orders.xml"),
+    "dotdot-literal-member": ("xl/../orders.xml", "../orders.xml", "xl/../orders.xml"),
     "dot": ("xl/data/orders.xml", "./data/orders.xml", "xl/./data/orders.xml"),
     "percent": ("xl/data/my orders.xml", "data/my%20orders.xml", "xl/data/my%20orders.xml"),
+    "percent-literal-member": ("xl/data/my%20orders.xml", "data/my%20orders.xml",
+                               "xl/data/my%20orders.xml"),
     "entity": ("xl/a&b.xml", "a&amp;b.xml", "xl/a&amp;b.xml"),
+    "entity-literal-member": ("xl/a&amp;b.xml", "a&amp;b.xml", "xl/a&amp;b.xml"),
     "backslash-target": ("xl/data/orders.xml", "data\\orders.xml", "xl/data\\orders.xml"),
     "external": ("xl/worksheets/sheet9.xml", "https://example.com/o.xml",
                  "xl/https://example.com/o.xml"),
 }
 
 
-@pytest.mark.parametrize("place", UNRESOLVED)
-def test_a_sheet_the_reader_would_not_find_is_refused(tmp_path: Path, place: str) -> None:
-    member, target, part = UNRESOLVED[place]
-    path = tmp_path / "unresolved.xlsx"
+@pytest.mark.parametrize("place", LITERAL)
+def test_a_sheet_target_excel_would_resolve_otherwise_is_refused(tmp_path: Path,
+                                                                   place: str) -> None:
+    member, target, part = LITERAL[place]
+    path = tmp_path / "literal.xlsx"
     path.write_bytes(placed(member, target, None)())
     found = check_file(path, Limits())
     assert found is not None and found.code is Code.CORRUPT_WORKBOOK, found
-    assert f"sheet 'Orders' is to be part {part}, which the file does not hold" in found.message
+    assert f"sheet 'Orders' is part {part}, a name that Excel and this reader would resolve " \
+        "differently" in found.message
+
+
+def test_a_sheet_the_reader_would_not_find_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "missing.xlsx"
+    path.write_bytes(placed("xl/worksheets/sheet9.xml", "worksheets/gone.xml", None)())
+    found = check_file(path, Limits())
+    assert found is not None and found.code is Code.CORRUPT_WORKBOOK, found
+    assert "sheet 'Orders' is to be part xl/worksheets/gone.xml, which the file does not hold" \
+        in found.message
     with pytest.raises(CalamineError):  # calamine would not find it either
         CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Orders")
+
+
+def edited(members: dict[str, bytes], name: str, old: bytes, new: bytes) -> None:
+    assert old in members[name], members[name]
+    members[name] = members[name].replace(old, new, 1)
+
+
+STRINGS_REL = (b'<Relationship Id="rIdS" Type="http://schemas.openxmlformats.org/officeDocument'
+               b'/2006/relationships/sharedStrings" Target="%s"/></Relationships>')
+STRINGS = (b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" '
+           b'uniqueCount="1"><si><t>%s</t></si></sst>')
+
+
+def strings_elsewhere(members: dict[str, bytes]) -> None:
+    """Excel reads the strings the relationship names; calamine reads xl/sharedStrings.xml."""
+    edited(members, "xl/_rels/workbook.xml.rels", b"</Relationships>",
+           STRINGS_REL % b"strings2.xml")
+    members["xl/strings2.xml"] = STRINGS % b"seen by the partner"
+    members["xl/sharedStrings.xml"] = STRINGS % b"billed"
+
+
+def strings_without_relationship(members: dict[str, bytes]) -> None:
+    members["xl/sharedStrings.xml"] = STRINGS % b"billed"
+
+
+def two_workbooks(members: dict[str, bytes]) -> None:
+    edited(members, "_rels/.rels", b"</Relationships>",
+           b'<Relationship Id="rIdX" Type="http://schemas.openxmlformats.org/officeDocument/'
+           b'2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>')
+
+
+def twice_one_id(members: dict[str, bytes]) -> None:
+    edited(members, "xl/_rels/workbook.xml.rels", b"</Relationships>",
+           b'<Relationship Id="rId3" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+           b'relationships/worksheet" Target="/xl/worksheets/sheet1.xml"/></Relationships>')
+
+
+DISAGREEMENTS = {
+    "shared-strings-elsewhere": (strings_elsewhere, "the workbook's sharedStrings part is "
+                                 "xl/sharedStrings.xml but its relationships name strings2.xml"),
+    "shared-strings-without-relationship": (
+        strings_without_relationship, "the workbook's sharedStrings part is "
+        "xl/sharedStrings.xml but its relationships name none"),
+    "two-workbooks": (two_workbooks, "_rels/.rels names 2 workbooks"),
+    "relationship-id-twice": (twice_one_id, "gives relationship Id 'rId3' twice"),
+}
+
+
+@pytest.mark.parametrize("case", DISAGREEMENTS)
+def test_a_package_excel_and_the_reader_would_read_differently_is_refused(
+        tmp_path: Path, case: str) -> None:
+    """Sibling of issue 11 item 1: what the partner sees in Excel must be what is billed."""
+    edit, words = DISAGREEMENTS[case]
+    members = parts(valid_workbook())
+    edit(members)
+    path = tmp_path / f"{case}.xlsx"
+    path.write_bytes(rezip(members))
+    found = check_file(path, Limits())
+    assert found is not None and found.code is Code.CORRUPT_WORKBOOK, found
+    assert words in found.message, found.message
 
 
 def test_the_shared_strings_are_found_beside_the_workbook(tmp_path: Path) -> None:
@@ -377,6 +451,8 @@ def test_the_shared_strings_are_found_beside_the_workbook(tmp_path: Path) -> Non
     plain.write_bytes(rezip(members))
     assert check_file(plain, Limits()) is None
     assert CalamineWorkbook.from_path(str(plain)).get_sheet_by_name("Orders").height == 2
+    edited(members, "book/_rels/workbook.xml.rels", b"</Relationships>",
+           STRINGS_REL % b"sharedStrings.xml")
     members["book/SharedStrings.XML"] = (
         b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
         b'uniqueCount="4000000000"><si><t>x</t></si></sst>')

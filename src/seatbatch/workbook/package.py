@@ -17,6 +17,12 @@ step as calamine 0.37 does it (src/xlsx/mod.rs: `read_package_relationships`,
 * a part name is looked up with ASCII letters in lower case and the members' `\\` read as
   `/`, falling back to the exact name.
 
+Where Excel would find another part than calamine, the partner would see one thing and be
+billed another, so such a package is refused rather than read: a relationship Id given twice,
+two workbooks named, a sharedStrings or styles relationship naming another part than the one
+calamine reads by its fixed name, or a part reached by a path that Excel resolves and calamine
+takes literally (`.` or `..` segments, an empty one, `%`, `&` or `\\` in it).
+
 Only a relationship's Id, Type and Target are taken raw (calamine does not unescape them); a
 sheet's name and the officeDocument Target are unescaped, as calamine does. The index parts
 are small (INDEX_PART at most) and must be well-formed XML without a DTD (defusedxml parses
@@ -29,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 OFFICE_DOCUMENT = "/relationships/officeDocument"
+LITERAL_ONLY = re.compile(r"[%&\\]|(?:^|/)\.{0,2}(?:/|$)")  # what Excel would resolve first
 INDEX_PART = 8 * 1024 * 1024  # workbook.xml and the relationships: a few KB when Excel saves
 
 SKIP = re.compile(rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>", re.S)
@@ -113,6 +120,14 @@ def tags(document: bytes, local: bytes) -> list[list[tuple[bytes, bytes]]]:
     return found
 
 
+def _plain(path: str, what: str) -> None:
+    """Refuses a part's path that Excel would resolve (dot segments, percent-encoding, an
+    entity) and calamine takes literally: they could find two different parts."""
+    if LITERAL_ONLY.search(path):
+        raise PackageProblem("corrupt", f"{what} is part {path}, a name that Excel and this "
+                             "reader would resolve differently")
+
+
 def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
     """The package's parts as calamine finds them. `read(member)` returns an index part's bytes
     (checked: small, well-formed, no DTD). Raises PackageProblem."""
@@ -126,14 +141,18 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
     package_rels = lookup("_rels/.rels")
     if package_rels is None:
         raise PackageProblem("no_workbook", "it has no _rels/.rels naming a workbook")
-    target = None
+    documents = []
     for attributes in tags(read(package_rels), b"Relationship"):
         values = dict(attributes)
         if values.get(b"Type", b"").endswith(OFFICE_DOCUMENT.encode()) and b"Target" in values:
-            target = _unescape(_text(values[b"Target"], f"a target in {package_rels}"))
-    if target is None:
+            documents.append(_unescape(_text(values[b"Target"], f"a target in {package_rels}")))
+    if not documents:
         raise PackageProblem("no_workbook", f"its {package_rels} names no workbook")
+    if len(documents) > 1:  # calamine takes the last, Excel may take another
+        raise PackageProblem("corrupt", f"its {package_rels} names {len(documents)} workbooks")
+    target = documents[0]
     folder = target[:target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
+    _plain(folder + "workbook.xml", "the workbook")
     workbook = lookup(f"{folder}workbook.xml")
     if workbook is None:
         raise PackageProblem("no_workbook", f"it has no {folder}workbook.xml")
@@ -143,14 +162,31 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
         raise PackageProblem("corrupt", f"the workbook's relationships ({rels_name}) are "
                              "missing")
     relationships: dict[bytes, str] = {}
+    by_type: dict[str, list[str]] = {"sharedStrings": [], "styles": []}
     for attributes in tags(read(workbook_rels), b"Relationship"):
         values = dict(attributes)
+        target = _text(values.get(b"Target", b""), f"a target in {workbook_rels}")
         if b"Id" in values:
-            relationships[values[b"Id"]] = _text(values.get(b"Target", b""),
-                                                 f"a target in {workbook_rels}")
+            if values[b"Id"] in relationships:  # calamine takes the last, Excel may not
+                raise PackageProblem("corrupt", f"{workbook_rels} gives relationship Id "
+                                     f"{values[b'Id'].decode('utf-8', 'replace')!r} twice")
+            relationships[values[b"Id"]] = target
+        kind = values.get(b"Type", b"").decode("utf-8", "replace").rsplit("/", 1)[-1]
+        if kind in by_type:
+            by_type[kind].append(target)
     package = Package(workbook, [package_rels, workbook, workbook_rels],
                       shared_strings=lookup(f"{folder}sharedStrings.xml"),
                       styles=lookup(f"{folder}styles.xml"))
+    # calamine reads these by their fixed names; Excel follows the relationships
+    for kind, read_part in (("sharedStrings", package.shared_strings),
+                            ("styles", package.styles)):
+        paths = [t[1:] if t.startswith("/") else folder + t for t in by_type[kind]]
+        named = [lookup(path) for path in paths]
+        if named != ([read_part] if read_part is not None else []) or any(
+                LITERAL_ONLY.search(path) for path in paths):
+            raise PackageProblem("corrupt", f"the workbook's {kind} part is "
+                                 f"{read_part or 'missing'} but its relationships name "
+                                 f"{', '.join(by_type[kind]) or 'none'}")
     for attributes in tags(read(workbook), b"sheet"):
         name, rel_id = "", b""
         for key, value in attributes:
@@ -164,6 +200,7 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
                                  f"{workbook_rels} does not hold")
         sheet_target = relationships[rel_id]
         path = sheet_target[1:] if sheet_target.startswith("/") else folder + sheet_target
+        _plain(path, f"sheet '{name}'")
         member = lookup(path)
         if member is None:
             raise PackageProblem("corrupt", f"sheet '{name}' is to be part {path}, which the "
