@@ -384,6 +384,7 @@ LOOKALIKE_TWINS = {
     "full-width": ("\uff2frders", "'\uff2frders' (hidden)"),
     "cyrillic-o": ("\u041erders", "'\u041erders' (hidden)"),
     "visible-too": ("orders", "'orders'"),
+    "the-very-same-name": ("Orders", "'Orders' (hidden)"),  # the reader would take the first
 }
 
 
