@@ -13,6 +13,9 @@ number run as real subprocesses. The budget comes from a Hypothesis profile:
 A third test pits the guard against calamine itself: sheets whose cells are placed in every way
 calamine's XML parser accepts (quotes, spaces, a second r, no r, prefixes, empty cells); any the
 guard lets through, calamine must read within the limits (400 sheets; 20000 under ``fuzz``).
+A fourth does the same with the sheet stored anywhere in the package and its relationship
+written any way (absolute, relative, in another case, through `..`, percent- or
+entity-encoded, with backslashes), in the transitional or the Strict OOXML namespaces.
 """
 
 from __future__ import annotations
@@ -300,3 +303,59 @@ def test_what_the_guard_lets_through_calamine_reads_within_the_limits(sheet: byt
     if grid.height:
         assert grid.end[0] + 1 <= SMALL.max_rows + 1, (grid.start, grid.end, sheet)
         assert grid.height * grid.width <= max_cells(SMALL), (grid.start, grid.end, sheet)
+
+
+@st.composite
+def placement(draw: st.DrawFn) -> tuple[str, str]:
+    """(member name, relationship target) of the Orders sheet: where it may be stored and how
+    its relationship may name it, as calamine would or would not find it."""
+    folder = draw(st.sampled_from(["xl/worksheets/", "xl/", "xl/data/", "other/", "", "xl/../",
+                                   "xl/./", "XL/Data/"]))
+    stem = draw(st.sampled_from(["sheet3.xml", "orders.xml", "image1.png", "a&amp;b.xml",
+                                 "my%20o.xml", "my o.xml", "O.XML"]))
+    member = folder + stem
+    form = draw(st.sampled_from(["absolute", "relative", "upper", "lower", "dotdot", "other"]))
+    target = {"absolute": "/" + member,
+              "relative": member[3:] if member.startswith(("xl/", "XL/")) else "../" + member,
+              "upper": ("/" + member).upper(), "lower": ("/" + member).lower(),
+              "dotdot": "../" + member, "other": draw(st.sampled_from(
+                  ["worksheets/sheet3.xml", "/xl/media/image1.png", "data\\orders.xml",
+                   "https://example.com/x.xml", ""]))}[form]
+    if draw(st.integers(0, 4)) == 0:
+        member = member.replace("/", "\\")
+    return member, target
+
+
+@settings(settings.get_profile(PROFILE), max_examples=GUARD_EXAMPLES)
+@given(placement(), sheet_xml(), st.booleans())
+def test_a_sheet_anywhere_the_guard_lets_through_calamine_reads_within_the_limits(
+        place: tuple[str, str], sheet: bytes, strict: bool) -> None:
+    member, target = place
+    members = dict(base_parts())
+    members.pop(ORDERS_SHEET)
+    members[member] = sheet
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    members["xl/_rels/workbook.xml.rels"] = rels.replace(
+        'Target="/xl/worksheets/sheet3.xml"', f'Target="{target}"').encode()
+    if strict:
+        for name, data in members.items():
+            members[name] = data.replace(
+                b"http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+                b"http://purl.oclc.org/ooxml/spreadsheetml/main").replace(
+                b"http://schemas.openxmlformats.org/officeDocument/2006/relationships",
+                b"http://purl.oclc.org/ooxml/officeDocument/relationships")
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "placed.xlsx"
+        path.write_bytes(rezip(members))
+        found = check_file(path, SMALL)
+        event("rejected" if found else "accepted")
+        if found is not None:
+            return
+        try:
+            grid = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Orders")
+        except CalamineError:
+            event("calamine refuses it")
+            return
+    if grid.height:
+        assert grid.end[0] + 1 <= SMALL.max_rows + 1, (place, grid.start, grid.end, sheet)
+        assert grid.height * grid.width <= max_cells(SMALL), (place, grid.start, grid.end)

@@ -5,6 +5,7 @@ place, the value given and what is allowed, a "rejected" manifest, and nothing c
 from __future__ import annotations
 
 import json
+import zipfile
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -344,6 +345,167 @@ def test_missing_required_column(env: Env) -> None:
     result = env.process(path)
     assert_rejected(env, result, [("Orders", 1, "seats", "missing_column")],
                     "no column 'seats'", "row 1")
+
+
+def with_twin_of_orders(env: Env, twin: str, state: str = "hidden") -> Path:
+    """One line of 1 seat in Orders, and a copy of the sheet named `twin` whose line has 1,000
+    seats (hidden by default): what issue 11 found billed."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    copy = book.copy_worksheet(book["Orders"])
+    copy.title = "Twin"  # renamed below: openpyxl (as Excel) refuses names equal but for case
+    copy.sheet_state = state
+    copy.cell(2, column_of(copy, "seats")).value = 1000
+    book.save(path)
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    members["xl/workbook.xml"] = members["xl/workbook.xml"].replace(
+        b'name="Twin"', f'name="{twin}"'.encode())
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+@workbook_only
+def test_hidden_orders_twin_is_ambiguous(env: Env) -> None:
+    result = env.process(with_twin_of_orders(env, "Orders "))
+    assert_rejected(env, result, [("", None, None, "ambiguous_sheet")],
+                    "2 sheets named like 'Orders': 'Orders', 'Orders ' (hidden)",
+                    "so none was read")
+    assert "1000" not in result.stdout + result.stderr
+
+
+LOOKALIKE_TWINS = {
+    "zero-width-space": ("Orders\u200b", "'Orders\\u200b' (hidden)"),
+    "no-break-space": ("\u00a0Orders", "'\\u00a0Orders' (hidden)"),
+    "soft-hyphen": ("Or\u00adders", "'Or\\u00adders' (hidden)"),
+    "upper-case": ("ORDERS", "'ORDERS' (hidden)"),
+    "full-width": ("\uff2frders", "'\uff2frders' (hidden)"),
+    "cyrillic-o": ("\u041erders", "'\u041erders' (hidden)"),
+    "visible-too": ("orders", "'orders'"),
+    "the-very-same-name": ("Orders", "'Orders' (hidden)"),  # the reader would take the first
+}
+
+
+@workbook_only
+@pytest.mark.parametrize("twin", LOOKALIKE_TWINS, ids=list(LOOKALIKE_TWINS))
+def test_lookalike_orders_twin_is_ambiguous(env: Env, twin: str) -> None:
+    """A name that looks like Orders on screen (an invisible or compatibility character, another
+    script's letter) is Orders too: with the real one, neither is read."""
+    title, shown = LOOKALIKE_TWINS[twin]
+    state = "visible" if twin == "visible-too" else "hidden"
+    result = env.process(with_twin_of_orders(env, title, state))
+    assert_rejected(env, result, [("", None, None, "ambiguous_sheet")], f"'Orders', {shown}")
+
+
+@workbook_only
+def test_a_lone_lookalike_orders_sheet_is_the_orders_sheet(env: Env) -> None:
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    book["Orders"].title = "\u00a0orders\u200b "
+    book.save(path)
+    result = env.process(path)
+    assert result.code == 0, result.stderr
+    assert [line["seats"] for i in result.manifest["invoices"] for line in i["lines"]] == [1]
+
+
+@workbook_only
+def test_hidden_lookalike_header_twin_is_a_duplicate_column(env: Env) -> None:
+    """The same for a column: a hidden column headed like `seats` is not silently dropped or
+    taken; both are reported."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    ws = book["Orders"]
+    at = ws.max_column + 1
+    ws.cell(1, at).value = "s\u0435ats\u200b"  # a Cyrillic e and a zero-width space
+    ws.cell(2, at).value = 1000
+    ws.column_dimensions[ws.cell(1, at).column_letter].hidden = True
+    book.save(path)
+    result = env.process(path)
+    assert_rejected(env, result, [("Orders", 1, "seats", "duplicate_column")],
+                    "two columns are headed 'seats'")
+
+
+# --- cells the reader takes for empty though they are not ----------------------------------
+
+
+def edit_orders_xml(path: Path, old: bytes, new: bytes) -> None:
+    with zipfile.ZipFile(path) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    sheet = "xl/worksheets/sheet3.xml"  # openpyxl writes Orders third
+    assert old in members[sheet], members[sheet][-600:]
+    members[sheet] = members[sheet].replace(old, new, 1)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+
+
+@workbook_only
+def test_error_cells_are_reported_as_errors_not_as_empty(env: Env) -> None:
+    """What issue 11 found: #N/A and #REF! reported as "this cell is empty"."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    ws = book["Orders"]
+    ws.cell(2, column_of(ws, "seats")).value = "#N/A"  # openpyxl writes these as error cells
+    ws.cell(2, column_of(ws, "customer_id")).value = "#REF!"
+    book.save(path)
+    result = env.process(path)
+    assert_rejected(env, result, [("Orders", 2, "customer_id", "error_value"),
+                                  ("Orders", 2, "seats", "error_value")],
+                    "Orders row 2, column seats: the cell holds Excel's error #N/A (a lookup "
+                    "found nothing) instead of a value; correct the formula or type the seats "
+                    "itself", "Excel's error #REF! (a formula refers to a cell that was deleted)")
+    assert "empty" not in result.stderr
+    assert [r["value"] for r in result.manifest["rejections"]] == ["#REF!", "#N/A"]
+
+
+@workbook_only
+def test_a_formulas_cached_error_is_reported_as_that_error(env: Env) -> None:
+    """As Excel saves a formula that failed: its formula and its error as the cached value."""
+    path = one_line(env, term_years=None)
+    edit_orders_xml(path, b'<c r="H2"', b'<c r="G2" t="e"><f>1/0</f><v>#DIV/0!</v></c><c r="H2"')
+    result = env.process(path)
+    assert_rejected(env, result, [("Orders", 2, "term_years", "error_value")],
+                    "Excel's error #DIV/0! (a division by zero)")
+
+
+@workbook_only
+def test_an_error_cell_alone_in_the_last_row_is_reported(env: Env) -> None:
+    """The reader's grid ends with its last non-empty cell: an error cell below it is still
+    found at its row."""
+    path = one_line(env)
+    edit_orders_xml(path, b"</sheetData>",
+                    b'<row r="5"><c r="A5" t="e"><v>#VALUE!</v></c></row></sheetData>')
+    result = env.process(path)
+    assert result.code == 1, result.stderr
+    assert ("Orders", 5, "order_id", "error_value") in codes(result)
+    assert "Orders row 5, column order_id: the cell holds Excel's error #VALUE!" in result.stderr
+
+
+@workbook_only
+def test_formula_without_its_result_is_not_reported_empty(env: Env) -> None:
+    """A formula saved without its result (openpyxl and other libraries write them so) reads
+    as empty; the partner sees a value in Excel, so the message names the formula."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    ws = book["Orders"]
+    ws.cell(2, column_of(ws, "device_type")).value = '=VLOOKUP(A2,Devices!A:C,3,FALSE)'
+    book.save(path)
+    result = env.process(path)
+    assert_rejected(env, result, [("Orders", 2, "device_type", "formula_without_value")],
+                    "Orders row 2, column device_type: the cell holds the formula "
+                    "=VLOOKUP(A2,Devices!A:C,3,FALSE) but no result of it")
+    assert "empty" not in result.stderr
+
+
+@workbook_only
+def test_a_formula_with_its_result_is_read_as_the_result(env: Env) -> None:
+    path = one_line(env)
+    edit_orders_xml(path, b'<c r="F2" t="n"><v>1</v></c>', b'<c r="F2"><f>1+1</f><v>2</v></c>')
+    result = env.process(path)
+    assert result.code == 0, result.stderr
+    assert [line["seats"] for i in result.manifest["invoices"] for line in i["lines"]] == [2]
 
 
 # --- the file itself -----------------------------------------------------------------------

@@ -28,12 +28,15 @@ class Code(StrEnum):
     PARTNER_MISMATCH = "partner_mismatch"
     # sheets and headers
     MISSING_SHEET = "missing_sheet"
+    AMBIGUOUS_SHEET = "ambiguous_sheet"
     MISSING_COLUMN = "missing_column"
     DUPLICATE_COLUMN = "duplicate_column"
     UNKNOWN_COLUMN = "unknown_column"
     EMPTY_SHEET = "empty_sheet"
     # one cell
     MISSING_VALUE = "missing_value"
+    ERROR_VALUE = "error_value"
+    FORMULA_WITHOUT_VALUE = "formula_without_value"
     NOT_A_NUMBER = "not_a_number"
     NOT_A_WHOLE_NUMBER = "not_a_whole_number"
     NOT_A_DATE = "not_a_date"
@@ -103,12 +106,20 @@ MESSAGES: dict[Code, str] = {
     "if these are {partner}'s orders, copy its rows into a template made for {partner}",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
     "add it with its header row",
+    Code.AMBIGUOUS_SHEET: "the workbook has {count} sheets named like '{expected}': {found}; "
+    "it is not clear which one holds the {expected}, so none was read. Keep one of them, or "
+    "rename the others",
     Code.MISSING_COLUMN: "the sheet has no column '{column}'; "
     "add a header cell '{column}' in row 1",
     Code.DUPLICATE_COLUMN: "two columns are headed '{column}' (columns {letters}); keep one",
     Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored",
     Code.EMPTY_SHEET: "the sheet has a header row but no order lines; add at least one line",
     Code.MISSING_VALUE: "{column} is required; this cell is empty",
+    Code.ERROR_VALUE: "the cell holds Excel's error {value} ({meaning}) instead of a value; "
+    "correct the formula or type the {column} itself",
+    Code.FORMULA_WITHOUT_VALUE: "the cell holds the formula {value} but no result of it (the "
+    "program that wrote the file did not compute it); type the {column} itself, or open the "
+    "workbook in Excel and save it",
     Code.NOT_A_NUMBER: "{column} must be a whole number; '{value}' is not a number",
     Code.NOT_A_WHOLE_NUMBER: "{column} must be a whole number; {value} has a fraction",
     Code.NOT_A_DATE: "{column} must be a date (an Excel date cell or text like 2026-12-31); "

@@ -352,6 +352,67 @@ def oversized() -> bytes:
     return write_zip([*workbook_members(), raw])
 
 
+# --- parts where the workbook's relationships place them (issue 11 item 7) ------------------
+
+ORDERS_TARGET = "/xl/worksheets/sheet3.xml"  # as openpyxl writes the Orders relationship
+FAR_CELL = '<row r="1500000"><c r="A1500000"><v>1</v></c></row></sheetData>'
+
+
+def placed(member: str, target: str, sheet_edit: tuple[str, str] | None = (
+        "</sheetData>", FAR_CELL), keep_original: bool = False) -> Callable[[], bytes]:
+    """The valid workbook with its Orders sheet stored as `member` and its relationship's Target
+    written `target` (by default with one cell far down, which only the guard can stop)."""
+    def build() -> bytes:
+        members = parts(valid_workbook())
+        sheet = members[ORDERS_SHEET] if keep_original else members.pop(ORDERS_SHEET)
+        if sheet_edit:
+            sheet = sheet.decode().replace(*sheet_edit, 1).encode()
+        members[member] = sheet
+        rels = members["xl/_rels/workbook.xml.rels"].decode()
+        assert f'Target="{ORDERS_TARGET}"' in rels, rels
+        members["xl/_rels/workbook.xml.rels"] = rels.replace(
+            f'Target="{ORDERS_TARGET}"', f'Target="{target}"').encode()
+        return rezip(members)
+
+    return build
+
+
+def workbook_in_folder(folder: str, far: bool = True) -> Callable[[], bytes]:
+    """The valid workbook moved from xl/ to `folder`/ (as _rels/.rels then says), its Orders
+    sheet with one cell far down unless not `far`."""
+    def build() -> bytes:
+        members = parts(valid_workbook())
+        if far:
+            members[ORDERS_SHEET] = members[ORDERS_SHEET].decode().replace(
+                "</sheetData>", FAR_CELL, 1).encode()
+        moved = {(f"{folder}/{name[3:]}" if name.startswith("xl/") else name): data
+                 for name, data in members.items()}
+        moved["_rels/.rels"] = moved["_rels/.rels"].replace(b"xl/workbook.xml",
+                                                            f"{folder}/workbook.xml".encode())
+        rels = f"{folder}/_rels/workbook.xml.rels"
+        moved[rels] = moved[rels].replace(b'"/xl/', f'"/{folder}/'.encode())
+        return rezip(moved)
+
+    return build
+
+
+def case_twins() -> bytes:
+    """Two parts whose names differ only in case: the reader looks names up without case, and
+    which one it finds depends on their order; one of them is the far sheet."""
+    members = parts(valid_workbook())
+    members["XL/Worksheets/Sheet3.xml"] = members[ORDERS_SHEET].decode().replace(
+        "</sheetData>", FAR_CELL, 1).encode()
+    return rezip(members)
+
+
+def two_sheets_one_part() -> bytes:
+    members = parts(valid_workbook())
+    rels = members["xl/_rels/workbook.xml.rels"].decode()
+    members["xl/_rels/workbook.xml.rels"] = rels.replace(
+        'Target="/xl/worksheets/sheet2.xml"', f'Target="{ORDERS_TARGET}"').encode()
+    return rezip(members)
+
+
 @dataclass(frozen=True)
 class Case:
     name: str  # the file's name
@@ -383,6 +444,25 @@ CASES: tuple[Case, ...] = (
     Case("cell-past-max-rows.xlsx", "too_many_rows", sheet_edit("</sheetData>", FAR_ROW)),
     Case("cell-far-right.xlsx", "sheet_too_large", sheet_edit("</sheetData>", FAR_COLUMN)),
     Case("over-size-limit.xlsx", "file_too_large", oversized, "[limits]\nmax_file_mb = 1\n"),
+    Case("sheet-outside-worksheets-far-down.xlsx", "too_many_rows",
+         placed("xl/data/orders.xml", "data/orders.xml")),
+    Case("sheet-absolute-target-far-down.xlsx", "too_many_rows",
+         placed("elsewhere/orders.bin", "/elsewhere/orders.bin")),
+    Case("sheet-dotdot-literal-member.xlsx", "corrupt_workbook",
+         placed("xl/../orders.xml", "../orders.xml")),
+    Case("sheet-name-case-and-backslashes-far-down.xlsx", "too_many_rows",
+         placed("XL\\Data\\Orders.XML", "data/orders.xml")),
+    Case("sheet-named-like-media-far-down.xlsx", "too_many_rows",
+         placed("xl/media/image1.png", "media/image1.png")),
+    Case("workbook-in-another-folder-far-down.xlsx", "too_many_rows", workbook_in_folder("book")),
+    Case("sheet-target-not-in-the-file.xlsx", "corrupt_workbook",
+         placed("orders.xml", "../orders.xml")),
+    Case("sheet-target-outside-the-package.xlsx", "corrupt_workbook",
+         placed("xl/worksheets/sheet9.xml", "../../../etc/passwd")),
+    Case("sheet-target-percent-encoded.xlsx", "corrupt_workbook",
+         placed("xl/data/my orders.xml", "data/my%20orders.xml")),
+    Case("parts-differ-only-in-case.xlsx", "corrupt_workbook", case_twins),
+    Case("two-sheets-one-part.xlsx", "corrupt_workbook", two_sheets_one_part),
 )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -21,6 +22,37 @@ _FRACTION = re.compile(r"^[+-]?[0-9]*\.[0-9]+$", re.ASCII)
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 _DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{2}|[0-9]{4})$")
 _HUGE = 10**18  # a whole number beyond any range a column allows; its cell is shown as given
+
+
+# What Excel's error values mean, for the message of a cell that holds one.
+ERROR_MEANINGS = {
+    "#N/A": "a lookup found nothing",
+    "#REF!": "a formula refers to a cell that was deleted",
+    "#DIV/0!": "a division by zero",
+    "#VALUE!": "a formula was given a value of the wrong kind",
+    "#NAME?": "a formula uses a name Excel does not know",
+    "#NUM!": "a number out of range",
+    "#NULL!": "ranges that do not meet",
+    "#SPILL!": "a formula's results have no room",
+    "#CALC!": "a formula could not be calculated",
+    "#GETTING_DATA": "a value still being fetched",
+}
+
+
+@dataclass(frozen=True)
+class UnreadableCell:
+    """A cell the reader takes for empty though it is not (see xmlscan.Unreadable): Excel's
+    error value, or a formula saved without its result. Its text is the error or the formula."""
+
+    code: Code
+    text: str
+
+    def __str__(self) -> str:
+        return self.text
+
+    def error(self) -> CellError:
+        meaning = ERROR_MEANINGS.get(self.text.upper(), "the result of a formula that failed")
+        return CellError(self.code, meaning=meaning)
 
 
 class CellError(ValueError):
@@ -112,6 +144,19 @@ def canonical(choices: Mapping[str, str]) -> Callable[[Any], str]:
 
 
 def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...]) -> Any:
+    """The parser of a column type; a cell that only reads as empty is refused whatever the
+    column (it is not a missing value)."""
+    parse = _parser_for(type_name, choices, device_types)
+
+    def checked(value: Any) -> Any:
+        if isinstance(value, UnreadableCell):
+            raise value.error()
+        return parse(value)
+
+    return checked
+
+
+def _parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...]) -> Any:
     if type_name == "int":
         return as_int
     if type_name == "date":

@@ -9,13 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from python_calamine import CalamineWorkbook
+from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from seatbatch.config import Limits
 from seatbatch.problems import Code, Problem, problem
-from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
+from seatbatch.validate.cells import UnreadableCell
+from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
 from seatbatch.workbook.origin import made_for
-from seatbatch.workbook.safety import check_file
+from seatbatch.workbook.safety import inspect_file
+from seatbatch.workbook.xmlscan import Unreadable
 
 
 @dataclass
@@ -47,6 +49,14 @@ def column_letter(position: int) -> str:
     return letters
 
 
+def _sheet_label(title: str, hidden: bool) -> str:
+    """A sheet's name for a message: quoted with its invisible characters shown, and whether it
+    is hidden."""
+    shown = "".join(ch if ch.isprintable() and ch not in "\u00a0\u00ad" else f"\\u{ord(ch):04x}"
+                    for ch in title)
+    return f"'{shown}'" + (" (hidden)" if hidden else "")
+
+
 def _clean(value: Any) -> Any:
     """Text trimmed; an empty cell (or blank text) is None; every other value as the cell had it."""
     if isinstance(value, str):
@@ -56,26 +66,35 @@ def _clean(value: Any) -> Any:
 
 
 def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
-    rejected = check_file(path, limits)
-    if rejected:
-        return RawWorkbook({}, [rejected], [])
+    inspection = inspect_file(path, limits)
+    if inspection.problem:
+        return RawWorkbook({}, [inspection.problem], [])
     try:
         book = CalamineWorkbook.from_path(str(path))
     except Exception as error:  # calamine raises its own error types for every damaged file
         detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         return RawWorkbook({}, [problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail)], [])
-    titles = {title.strip().lower(): title for title in book.sheet_names}
+    # (name, hidden) of every sheet, in the workbook's order (two may even share one name)
+    listed = [(m.name, m.visible != SheetVisibleEnum.Visible) for m in book.sheets_metadata]
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for spec in sheet_specs():
-        title = titles.get(spec.name.lower())
-        if title is None:
-            found = ", ".join(f"'{t}'" for t in book.sheet_names) or "none"
+        # Every sheet that looks like this name, hidden or not: were one of two taken, the
+        # partner could be shown the other one (SPEC §2).
+        matching = [s for s in listed if name_key(s[0]) == name_key(spec.name)]
+        if len(matching) > 1:
+            named = ", ".join(_sheet_label(*s) for s in matching)
+            problems.append(problem(Code.AMBIGUOUS_SHEET, "", None, None,
+                                    expected=spec.name, count=len(matching), found=named))
+            continue
+        if not matching:
+            found = ", ".join(_sheet_label(*s) for s in listed) or "none"
             problems.append(
                 problem(Code.MISSING_SHEET, spec.name, None, None, expected=spec.name, found=found)
             )
             continue
+        title = matching[0][0]
         try:
             data = book.get_sheet_by_name(title)
             if data.height > limits.max_rows + 1:
@@ -87,7 +106,8 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             # calamine pads rows from the first, but columns only from the first one used
             first_column = data.start[1] if data.start else 0
             grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings)
+            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings,
+                                inspection.unreadable.get(title, []))
         except Exception as error:  # a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
@@ -103,6 +123,7 @@ def _read_sheet(
     first_column: int,
     problems: list[Problem],
     warnings: list[Problem],
+    unreadable: list[Unreadable],
 ) -> RawSheet:
     sheet = RawSheet(spec, title)
     header = grid[0] if grid else []
@@ -127,7 +148,19 @@ def _read_sheet(
         if column.required and column.name not in sheet.columns:
             problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
     body = grid[1:]
-    columns = [_column(body, at - first_column) for at in sheet.columns.values()]
+    # calamine reads these cells as empty: put back what they hold, so that they are reported
+    # for it (an error value, a formula without its result), never as missing
+    held = {(cell.row, cell.column - 1): UnreadableCell(
+        Code.ERROR_VALUE if cell.kind == "error" else Code.FORMULA_WITHOUT_VALUE, cell.text)
+        for cell in unreadable if cell.row >= 2}
+    height = max([len(body)] + [row - 1 for row, _ in held])
+    columns = []
+    for at in sheet.columns.values():
+        values = _column(body, at - first_column) + [None] * (height - len(body))
+        for (row, position), cell in held.items():
+            if position == at:
+                values[row - 2] = cell
+        columns.append(values)
     present = [any(v is not None for v in values) for values in zip(*columns, strict=True)]
     sheet.rows = [row for row, keep in enumerate(present, start=2) if keep]
     sheet.cells = {

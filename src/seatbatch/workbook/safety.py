@@ -2,37 +2,44 @@
 
 In order: the file's size; its first bytes (ZIP, or an OLE2 container: an encrypted workbook or
 an old .xls); the ZIP directory, read by hand (`zipdir`): at most MAX_PARTS members, none
-sharing bytes with another, every local header where the directory says; a real workbook
-(xl/workbook.xml, not a binary .xlsb); the sizes the members declare, summed and capped; then
+sharing bytes with another, every local header where the directory says; not a binary .xlsb;
+the sizes the members declare, summed and capped; which parts the reader will read, found as
+it finds them (`package`: a sheet is wherever the workbook's relationships place it, the shared
+strings beside workbook.xml, wherever that is; a sheet it could not find is refused); then
 every member unpacked in chunks with the bytes really produced counted (a member that unpacks to
-more than it declares is a bomb), and its XML scanned on the way (`xmlscan`): no DTD or entity
-declaration, worksheets within `max_rows` and within a number of cells, a declared dimension no
-larger than Excel allows, a shared-strings count that matches the strings there.
+more than it declares is a bomb), and its XML scanned on the way (`xmlscan`) as what the reader
+takes it for, whatever its name: no DTD or entity declaration, sheets within `max_rows` and
+within a number of cells, a declared dimension no larger than Excel allows, a shared-strings
+count that matches the strings there.
 
 A file that fails here is rejected with one problem and nothing else reads it. Problems of the
 file are not tied to a sheet (a rejected.xlsx is made only of a workbook that could be read), so
 their messages name the sheet themselves.
 
 defusedxml is imported here, at start-up, on purpose: it must be installed (openpyxl parses
-with it when it is, as in rejected.xlsx), and this module parses the few XML parts it reads with
-it."""
+with it when it is, as in rejected.xlsx), and this module parses the workbook's index parts
+(workbook.xml and the relationships) with it."""
 
 from __future__ import annotations
 
-from pathlib import Path, PurePosixPath
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from defusedxml import ElementTree as SafeElementTree
 
 from seatbatch.config import Limits
 from seatbatch.problems import Code, Problem, problem
+from seatbatch.workbook.package import INDEX_PART, Package, PackageProblem, resolve
 from seatbatch.workbook.xmlscan import (
     Reach,
     SharedStrings,
+    Unreadable,
     Worksheet,
     XmlPart,
     XmlProblem,
     column_letters,
     exact_reach,
+    unreadable_cells,
 )
 from seatbatch.workbook.zipdir import Member, ZipProblem, inflate, read_directory
 
@@ -42,12 +49,19 @@ ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 MB = 1024 * 1024
 MAX_PARTS = 10_000  # a workbook saved by Excel has a few dozen
 COLUMNS_AT_MAX_ROWS = 16  # a sheet may span (max_rows + 1) * this many cells
-SHEET_FOLDERS = ("xl/worksheets/", "xl/chartsheets/", "xl/dialogsheets/")
 XML_SUFFIXES = (".xml", ".rels", ".vml")
-SMALL_PART = MB  # workbook.xml and its relationships are parsed only when this small
-RELATIONSHIPS_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 
-__all__ = ["MAX_PARTS", "SafeElementTree", "check_file", "max_cells"]
+__all__ = ["MAX_PARTS", "Inspection", "SafeElementTree", "check_file", "inspect_file",
+           "max_cells"]
+
+
+@dataclass
+class Inspection:
+    """What the guard found: the one reason the file may not be read (None: it may), and the
+    cells of each sheet (by name) that the reader would take for empty though they are not."""
+
+    problem: Problem | None
+    unreadable: dict[str, list[Unreadable]] = field(default_factory=dict)
 
 
 def max_cells(limits: Limits) -> int:
@@ -65,6 +79,17 @@ def _corrupt(detail: str) -> Problem:
 
 def check_file(path: Path, limits: Limits) -> Problem | None:
     """None when the file may be handed to the workbook reader; else the one reason it may not."""
+    return inspect_file(path, limits).problem
+
+
+def inspect_file(path: Path, limits: Limits) -> Inspection:
+    """check_file, and the cells it found that the reader reads as empty though they hold an
+    error value or a formula without its result."""
+    found = _inspect(path, limits)
+    return found if isinstance(found, Inspection) else Inspection(found)
+
+
+def _inspect(path: Path, limits: Limits) -> Problem | Inspection:
     size = path.stat().st_size
     if size > limits.max_file_mb * MB:
         return _file_problem(
@@ -80,7 +105,9 @@ def check_file(path: Path, limits: Limits) -> Problem | None:
     if not head.startswith(ZIP_MAGIC):
         detail = "the file is empty" if size == 0 else "it does not start like one"
         return _file_problem(Code.NOT_A_WORKBOOK, detail=detail)
-    return _Guard(memoryview(path.read_bytes()), limits).check()
+    guard = _Guard(memoryview(path.read_bytes()), limits)
+    rejected = guard.check()
+    return Inspection(rejected, guard.unreadable if rejected is None else {})
 
 
 class _Guard:
@@ -88,6 +115,8 @@ class _Guard:
         self.data = data
         self.limits = limits
         self.members: list[Member] = []
+        self.package: Package | None = None
+        self.unreadable: dict[str, list[Unreadable]] = {}
         self.max_row = limits.max_rows + 1  # the header row and max_rows rows of orders
         self.max_cells = max_cells(limits)
 
@@ -116,35 +145,79 @@ class _Guard:
         names = {m.name for m in self.members}
         if "xl/workbook.bin" in names:
             return _file_problem(Code.BINARY_WORKBOOK)
-        if "xl/workbook.xml" not in names:
-            return _file_problem(Code.NOT_A_WORKBOOK, detail="it is a ZIP file without a workbook")
         declared = sum(m.size for m in self.members)
         if declared > self.limits.max_unpacked_mb * MB:
             return _file_problem(Code.UNPACKED_TOO_LARGE, size_mb=f"{declared / MB:.0f}",
                                  limit_mb=self.limits.max_unpacked_mb)
+        # The parts the reader will read, found as it finds them: a sheet is wherever the
+        # workbook's relationships place it, whatever its name (SPEC §8).
+        try:
+            self.package = resolve([m.name for m in self.members], self._index_part)
+        except PackageProblem as error:
+            if error.kind == "no_workbook":
+                return _file_problem(Code.NOT_A_WORKBOOK,
+                                     detail=f"it is a ZIP file without a workbook ({error.detail})")
+            return _corrupt(error.detail)
+        sheets = self.package.sheet_names()
         strings: list[SharedStrings] = []
+        odd: list[Member] = []
         sheet_bytes = 0
         for member in self.members:
-            scanner = self._scan(member)
+            scanner = self._scan(member, set(sheets))
             if isinstance(scanner, SharedStrings):
                 strings.append(scanner)
             elif isinstance(scanner, Worksheet):
                 sheet_bytes += member.size
                 self._check_sheet(member, scanner)
+                if scanner.odd_cells:
+                    odd.append(member)
         for table in strings:
             self._check_strings(table, sheet_bytes)
+        for member in odd:  # within the limits: walked exactly for what calamine takes as empty
+            try:
+                found = unreadable_cells(inflate(self.data, member), self.max_row, self.max_cells)
+            except XmlProblem as error:
+                raise _Rejected(self._xml_problem(member, error)) from None
+            if found:
+                self.unreadable.setdefault(sheets[member.name], found)
         return None
 
-    def _scan(self, member: Member) -> XmlPart | None:
-        """Unpack the member, scanning it as what it is; its scanner when it is XML."""
+    def _index_part(self, name: str) -> bytes:
+        """An index part (workbook.xml, a relationships part), for `package.resolve`: small,
+        without declarations, well-formed."""
+        member = next(m for m in self.members if m.name == name)
+        if member.size > INDEX_PART:
+            raise _Rejected(_corrupt(f"part {name} is {member.size // MB} MB; a workbook's "
+                                     "index is a few KB"))
+        scanner = XmlPart(name)
+        chunks = []
+        try:
+            for chunk in inflate(self.data, member):
+                scanner.feed(chunk)
+                chunks.append(chunk)
+            scanner.close()
+        except XmlProblem as error:
+            raise _Rejected(self._xml_problem(member, error)) from None
+        data = b"".join(chunks)
+        try:
+            SafeElementTree.fromstring(data)
+        except Exception as error:  # expat's and defusedxml's own errors: not well-formed
+            raise _Rejected(_corrupt(f"part {name} is not well-formed XML "
+                                     f"({str(error)[:120] or type(error).__name__})")) from None
+        return data
+
+    def _scan(self, member: Member, sheets: set[str]) -> XmlPart | None:
+        """Unpack the member, scanning it as what the reader takes it for (a sheet, the shared
+        strings) whatever its name; its scanner when it is XML."""
+        assert self.package is not None
         chunks = inflate(self.data, member)
         scanner: XmlPart | None = None
         lower = member.name.lower()
         for chunk in chunks:
             if scanner is None:
-                if lower.startswith(SHEET_FOLDERS):
+                if member.name in sheets:
                     scanner = Worksheet(member.name, self.max_row, self.max_cells)
-                elif lower.endswith("sharedstrings.xml"):
+                elif member.name == self.package.shared_strings:
                     scanner = SharedStrings(member.name)
                 elif lower.endswith(XML_SUFFIXES) or _looks_like_xml(chunk):
                     scanner = XmlPart(member.name)
@@ -220,40 +293,10 @@ class _Guard:
                                           found="far fewer cells using them"))
 
     def _where(self, member: Member) -> str:
-        """How a problem names a sheet part: its sheet's name when the workbook says."""
-        name = self._sheet_names().get(member.name)
-        return f"sheet '{name}' ({member.name})" if name else f"sheet part {member.name}"
-
-    def _sheet_names(self) -> dict[str, str]:
-        """Sheet part -> sheet name, from xl/workbook.xml and its relationships (parsed with
-        defusedxml, only when both are small; they were scanned already)."""
-        parts = {m.name: m for m in self.members}
-        try:
-            workbook = self._small_xml(parts.get("xl/workbook.xml"))
-            rels = self._small_xml(parts.get("xl/_rels/workbook.xml.rels"))
-        except Exception:  # only for naming a sheet: a part it cannot read names none
-            return {}
-        if workbook is None or rels is None:
-            return {}
-        targets: dict[str, str] = {}
-        for rel in rels.iter():
-            if rel.tag.rsplit("}", 1)[-1] == "Relationship":
-                target = rel.get("Target", "")
-                path = target[1:] if target.startswith("/") else (
-                    target if target.startswith("xl/") else f"xl/{target}")
-                targets[rel.get("Id", "")] = str(PurePosixPath(path))
-        names: dict[str, str] = {}
-        for sheet in workbook.iter():
-            if sheet.tag.rsplit("}", 1)[-1] == "sheet":
-                rid = sheet.get(f"{{{RELATIONSHIPS_NS}}}id", "")
-                if rid in targets:
-                    names[targets[rid]] = sheet.get("name", "")
-        return names
-
-    def _small_xml(self, member: Member | None) -> SafeElementTree.Element | None:
-        if member is None or member.size > SMALL_PART:
-            return None
-        return SafeElementTree.fromstring(b"".join(inflate(self.data, member)))
+        """How a problem names a sheet part: its sheet's name and the part."""
+        name = self.package.sheet_names().get(member.name) if self.package else None
+        return f"sheet '{name}' ({member.name})" if name is not None else \
+            f"sheet part {member.name}"
 
 
 class _Rejected(Exception):

@@ -52,6 +52,18 @@ SECOND_R = re.compile(rb'<c r="[^">]*[^>]*?[\s"\']r\s*=')  # calamine takes a ce
 # An attribute starts after white space or, as quick-xml reads it, right after a quote.
 BEFORE_ATTRIBUTE = frozenset(b" \t\r\n\"'")
 ODD_R_ATTRIBUTE = re.compile(rb"r[\s=][\s'=]")  # r =, r= ", r='; kept if an attribute
+# Cells the reader takes for empty though they are not: an error value (t="e", a formula's
+# result or typed as such), or a formula saved without its result. A sheet with either is walked
+# exactly to find them (see Unreadable).
+ERROR_TYPE = re.compile(rb"""t\s*=\s*["']e["']""")
+# A formula's end (or a formula element closed at once) followed by the cell's end, with at most
+# an empty value between: a formula without its result. (A cell whose value comes first is
+# walked for nothing; padding longer than this pattern allows is a cell read as empty again.)
+FORMULA = re.compile(
+    rb"(?:</(?:[\w.\-]+:)?f\s{0,16}>|<(?:[\w.\-]+:)?f\b[^<>]{0,160}/>)\s{0,32}"
+    rb"(?:<(?:[\w.\-]+:)?v\s{0,16}/>|<(?:[\w.\-]+:)?v\s{0,16}>\s{0,32}</(?:[\w.\-]+:)?v\s{0,16}>)?"
+    rb"\s{0,32}</(?:[\w.\-]+:)?c\s{0,16}>")
+MAX_UNREADABLE = 10_000  # reported per sheet; a sheet with more is rejected for those anyway
 
 
 @dataclass(frozen=True)
@@ -74,6 +86,18 @@ class Reach:
     @property
     def cells(self) -> int:
         return self.rows * self.columns
+
+
+@dataclass(frozen=True)
+class Unreadable:
+    """A cell python-calamine reads as empty though it holds something: Excel's error value
+    `text` (kind "error"), or a formula without its saved result (kind "formula", `text` the
+    formula). Row and column are 1-based."""
+
+    row: int
+    column: int
+    kind: str
+    text: str
 
 
 class XmlProblem(Exception):
@@ -255,12 +279,18 @@ class Worksheet(XmlPart):
         self.last_column = 0
         self.in_head = True
         self.dimension: bytes | None = None
+        self.odd_cells = False  # an error value or a formula: walk it to find them
 
     def scan(self, window: bytes, final: bool) -> None:
         super().scan(window, final)
         limit = max(len(window) if final else len(window) - EDGE, 0)
         if self.in_head:
             self._head(window, limit)
+        if not self.odd_cells and (
+                _first(FORMULA, window, limit)
+                or any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
+                       for m in _before(ERROR_TYPE, window, limit))):
+            self.odd_cells = True
         if not self.plain:
             return
         if (_first(PLAIN_CELL_MISSING, window, limit) or _first(PREFIXED_CELL, window, limit)
@@ -338,9 +368,15 @@ class _Walker:
     a row's end moves to the next; a cell's r sets its place, else it takes the next column.
     Only cells with a child element (a value) count, as empty ones never reach calamine's grid."""
 
-    def __init__(self, max_row: int, max_cells: int) -> None:
+    def __init__(self, max_row: int, max_cells: int, collect: bool = False) -> None:
         self.max_row = max_row
         self.max_cells = max_cells
+        self.collect = collect  # gather the cells calamine reads as empty though they are not
+        self.unreadable: list[Unreadable] = []
+        self.cell_type = ""
+        self.in_element = ""  # "v" or "f" while in one of a cell's, else ""
+        self.value: list[str] = []
+        self.formula: list[str] = []
         self.depth_in_data = 0
         self.done = False
         self.row = 0
@@ -376,8 +412,13 @@ class _Walker:
             else:
                 self.cell = (self.row, self.column)
             self.cell_valued = False
+            if self.collect:
+                self.cell_type = attributes.get("t", "")
+                self.value, self.formula = [], []
         elif self.cell is not None:
             self.cell_valued = True
+            if self.collect:
+                self.in_element = local if local in ("v", "f", "t") else ""
 
     def end(self, tag: str) -> None:
         if self.done or not self.depth_in_data:
@@ -389,7 +430,11 @@ class _Walker:
         elif local == "row":
             self.row += 1
             self.column = 0
+        elif local in ("v", "f", "t"):
+            self.in_element = ""
         elif local == "c" and self.cell is not None:
+            if self.collect:
+                self._gather()
             if self.cell_valued:
                 row, column = self.cell
                 self.rows = [min(self.rows[0], row), max(self.rows[1], row)] if self.rows \
@@ -404,7 +449,22 @@ class _Walker:
             self.cell = None
 
     def data(self, text: str) -> None:
-        pass
+        if self.in_element in ("v", "t"):
+            self.value.append(text)
+        elif self.in_element == "f":
+            self.formula.append(text)
+
+    def _gather(self) -> None:
+        assert self.cell is not None
+        value = "".join(self.value)
+        if len(self.unreadable) >= MAX_UNREADABLE:
+            return
+        row, column = self.cell[0] + 1, self.cell[1] + 1
+        if self.cell_type == "e" and value:
+            self.unreadable.append(Unreadable(row, column, "error", value.strip()))
+        elif self.formula and not value:
+            self.unreadable.append(Unreadable(row, column, "formula",
+                                              "=" + "".join(self.formula).strip()))
 
     def close(self) -> None:
         pass
@@ -429,3 +489,20 @@ def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach 
         return None
     return Reach(walker.rows[0] + 1, walker.rows[1] + 1, walker.columns[0] + 1,
                  walker.columns[1] + 1)
+
+
+def unreadable_cells(chunks: Iterable[bytes], max_row: int, max_cells: int) -> list[Unreadable]:
+    """The cells of a sheet (one the guard passed) that calamine reads as empty though they hold
+    an error value or a formula without its result, placed as calamine places them."""
+    walker = _Walker(max_row, max_cells, collect=True)
+    parser = DefusedXMLParser(target=walker, forbid_dtd=True)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            if walker.done:
+                break
+        else:
+            parser.close()
+    except (ParseError, DefusedXmlException) as error:
+        raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+    return walker.unreadable

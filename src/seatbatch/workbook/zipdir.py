@@ -26,6 +26,7 @@ CENTRAL_SIG = b"PK\x01\x02"
 LOCAL = struct.Struct("<4sBBHHHHIIIHH")
 LOCAL_SIG = b"PK\x03\x04"
 ZIP64_EXTRA = 0x0001
+UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP's second name for an entry, which some readers prefer
 STORED, DEFLATED = 0, 8
 FLAG_ENCRYPTED, FLAG_UTF8 = 0x1, 0x800
 IN_CHUNK = 1 << 16  # compressed bytes handed to zlib at a time
@@ -115,6 +116,16 @@ def _zip64_sizes(extra: bytes, size: int, compressed: int, offset: int) -> tuple
     return size, compressed, offset
 
 
+def _extra_tags(extra: bytes) -> list[int]:
+    tags = []
+    at = 0
+    while at + 4 <= len(extra):
+        tag, length = struct.unpack_from("<HH", extra, at)
+        tags.append(tag)
+        at += 4 + length
+    return tags
+
+
 def read_directory(data: memoryview, max_members: int) -> list[Member]:
     """Every member of the container, each checked against its local header, in the order of
     their bytes in the file. Raises ZipProblem: "too_many_members" (count, limit), "overlap"
@@ -138,6 +149,10 @@ def read_directory(data: memoryview, max_members: int) -> list[Member]:
         raw_name = bytes(data[name_at:name_at + name_len])
         name = raw_name.decode("utf-8" if flags & FLAG_UTF8 else "cp437", errors="replace")
         extra = bytes(data[name_at + name_len:name_at + name_len + extra_len])
+        if UNICODE_PATH_EXTRA in _extra_tags(extra):
+            # The reader may name the part by it and the guard by the other: never written by
+            # Excel, refused rather than guessed at.
+            raise corrupt(f"part {name} carries a second name (a Unicode path field)")
         size, compressed, offset = _zip64_sizes(extra, size, compressed, offset)
         members.append(_located(data, Member(name, method, flags, compressed, size, offset),
                                 cd_offset))
