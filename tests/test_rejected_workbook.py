@@ -375,3 +375,30 @@ def test_a_second_rejection_reuses_the_errors_column_without_old_marks(env: Env)
     assert "seats" in orders["L3"].value
     assert_marked(orders, "F3")
 
+
+
+def test_a_damaged_sheet_validation_never_reads_leaves_no_copy_but_the_rejection(
+        env: Env) -> None:
+    """The workbook as given cannot be made when one of its sheets cannot be read: no
+    rejected.xlsx, but the rejection itself stands (exit 1, its problems reported)."""
+    members = with_orders(order_row(2, seats=number("F2", -1)))
+    add_sheets(members, [("Notes", None, '<row r="1"><c r="A1" t="s"><v>7</v></c></row>')])
+    result = process_limited(env, save(env, members))
+    assert result.code == 1, result.stderr
+    assert codes(result) == [("Orders", 2, "seats", "seats_out_of_range")]
+    assert not (result.folder / "rejected.xlsx").exists()
+
+
+def test_inbox_files_a_bad_cell_in_a_merged_range_as_rejected(env: Env) -> None:
+    """Finding 9 in `inbox`: the workbook was filed as failed; it is a rejection like any."""
+    folder = env.root / "inbox" / "P-ACME"
+    folder.mkdir(parents=True)
+    members = with_orders(order_row(2, seats=""),
+                          '<mergeCells count="1"><mergeCell ref="E2:F2"/></mergeCells>')
+    (folder / "merged.xlsx").write_bytes(rezip(members))
+    result = env.run("inbox", env.root / "inbox")
+    assert result.code == 0, result.stderr
+    assert "seatbatch inbox: 0 done, 1 rejected, 0 waiting" in result.stderr
+    assert (folder / "rejected" / "merged.xlsx").is_file()
+    [run] = [Path(line) for line in result.stdout.splitlines()]
+    assert_marked(openpyxl.load_workbook(run / "rejected.xlsx")["Orders"], "F2")

@@ -15,7 +15,9 @@ emptied: the marks of an earlier rejection do not come back)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+import warnings
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, time, timedelta
@@ -64,12 +66,11 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
     try:
         with CalamineWorkbook.from_path(str(source)) as given:
             _Copy(book, by_sheet, device_types).run(given)
-        book.save(target)
-    except (CalamineError, OSError):
+    except CalamineError:
         # A part no reading of validation's touched (another sheet) is damaged: the workbook
         # as given cannot be made; the problems are in the manifest and summary all the same.
-        target.unlink(missing_ok=True)
         return False
+    book.save(target)
     return True
 
 
@@ -97,11 +98,16 @@ class _Copy:
             if title is not None:
                 order_sheets[title] = spec
         for meta in sheets:
-            ws = self.book.create_sheet(_title(meta.name))
+            with warnings.catch_warnings():  # a name openpyxl would say is long: Excel's own
+                warnings.simplefilter("ignore")
+                ws = self.book.create_sheet(_title(meta.name))
             ws.sheet_state = _state(meta.visible)
             data = None
-            if meta.typ != SheetTypeEnum.ChartSheet:  # a chart has no cells to carry
+            if meta.typ == SheetTypeEnum.WorkSheet:
                 data = given.get_sheet_by_name(meta.name)
+            elif meta.typ != SheetTypeEnum.ChartSheet:  # a chart sheet has no cells to carry
+                with contextlib.suppress(CalamineError):  # a dialog or macro sheet may have
+                    data = given.get_sheet_by_name(meta.name)
             if meta.name in order_sheets:
                 spec = order_sheets[meta.name]
                 self._order_sheet(ws, spec, _rows(data), self.by_sheet.get(spec.name, []))
