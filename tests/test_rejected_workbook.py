@@ -382,7 +382,8 @@ def test_a_damaged_sheet_validation_never_reads_leaves_no_copy_but_the_rejection
     """The workbook as given cannot be made when one of its sheets cannot be read: no
     rejected.xlsx, but the rejection itself stands (exit 1, its problems reported)."""
     members = with_orders(order_row(2, seats=number("F2", -1)))
-    add_sheets(members, [("Notes", None, '<row r="1"><c r="A1" t="s"><v>7</v></c></row>')])
+    add_sheets(members, [("Notes", None, '<row r="1"><c r="A1" t="s"><v>7</v></c></row>')],
+               at_front=False)  # after the order sheets, whose copies are under way then
     result = process_limited(env, save(env, members))
     assert result.code == 1, result.stderr
     assert codes(result) == [("Orders", 2, "seats", "seats_out_of_range")]

@@ -1,5 +1,6 @@
 """rejected.xlsx: the workbook as given, every sheet and row in place, with an `errors` column and
-each bad cell filled and commented, so the partner fixes the marked cells and resends the file.
+each bad cell filled and commented (the first MAX_COMMENTS of them; the rest filled), so the
+partner fixes the marked cells and resends the file.
 
 It is written from the reading validation used, never from a second parser's: python-calamine
 reads the workbook (which has passed the guard) one sheet at a time, and openpyxl writes the
@@ -46,6 +47,9 @@ DROP_DOWN_ROWS = 10_000  # as the template: rows prepared with drop-downs, or to
 LIST_LIMIT = 255  # Excel's limit on a drop-down list written in its formula
 EXCEL_DATES_FROM = date(1900, 3, 1)  # earlier dates have no true serial number in Excel
 INVALID_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
+# Each comment costs openpyxl about a millisecond and a few kilobytes until the file is saved:
+# past this many, a bad cell is filled only (its message is in the errors column all the same).
+MAX_COMMENTS = 1000
 ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
@@ -66,10 +70,15 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
     try:
         with CalamineWorkbook.from_path(str(source)) as given:
             _Copy(book, by_sheet, device_types).run(given)
-    except CalamineError:
-        # A part no reading of validation's touched (another sheet) is damaged: the workbook
-        # as given cannot be made; the problems are in the manifest and summary all the same.
-        return False
+    except BaseException as error:
+        for ws in book.worksheets:  # their rows' writers, else finalized (and failing) at exit
+            with contextlib.suppress(Exception):  # best effort: the error itself matters
+                ws.close()
+        if isinstance(error, CalamineError):
+            # A part no reading of validation's touched (another sheet) is damaged: the
+            # workbook as given cannot be made; the problems are in the manifest and summary.
+            return False
+        raise
     book.save(target)
     return True
 
@@ -88,6 +97,7 @@ class _Copy:
         self.bold = Font(bold=True)
         self.errors_font = Font(bold=True, color=ERRORS_COLOR)
         self.marked_sheets: list[Any] = []
+        self.comments_left = MAX_COMMENTS
 
     def run(self, given: CalamineWorkbook) -> None:
         sheets = [m for m in given.sheets_metadata if m.typ != SheetTypeEnum.Vba]
@@ -183,7 +193,10 @@ class _Copy:
                 cells += [None] * (position - len(cells))
                 cell = cells[position - 1] = _cell(ws, cells[position - 1])
                 cell.fill = self.bad
-                cell.comment = Comment(cell_text(p.message), AUTHOR, width=300, height=100)
+                if self.comments_left > 0:
+                    self.comments_left -= 1
+                    cell.comment = Comment(cell_text(p.message), AUTHOR, width=300,
+                                           height=100)
             return cells
 
         written = _write_rows(ws, _chain([header], rows), mark)
