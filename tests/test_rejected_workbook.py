@@ -21,8 +21,9 @@ from typing import Any
 import openpyxl
 import pytest
 
-from conftest import AS_OF, SEATBATCH, Env, Result, codes
+from conftest import AS_OF, SEATBATCH, Env, Result, codes, customer, order
 from hostile.make_corpus import ORDERS_SHEET, parts, rezip, valid_workbook
+from seatbatch.render.rejected import MAX_COMMENTS
 
 pytestmark = pytest.mark.sqlite_only  # rejected from the workbook alone
 
@@ -403,3 +404,20 @@ def test_inbox_files_a_bad_cell_in_a_merged_range_as_rejected(env: Env) -> None:
     assert (folder / "rejected" / "merged.xlsx").is_file()
     [run] = [Path(line) for line in result.stdout.splitlines()]
     assert_marked(openpyxl.load_workbook(run / "rejected.xlsx")["Orders"], "F2")
+
+
+def test_many_bad_cells_are_all_filled_and_their_comments_stay_bounded(env: Env) -> None:
+    """Comments cost openpyxl time and memory each: past the first thousand, a bad cell is
+    filled only, its message still in the errors column."""
+    lines = MAX_COMMENTS + 5
+    book = env.workbook(customers=[customer()],
+                        orders=[order(f"L{n}", subscription=f"S{n}", seats=-1)
+                                for n in range(lines)])
+    result = process_limited(env, book)
+    assert result.code == 1, result.stderr
+    assert len(codes(result)) == lines
+    orders = rejected_book(result)["Orders"]
+    seats = [orders.cell(row, 6) for row in range(2, lines + 2)]
+    assert all(cell.fill.fill_type == "solid" for cell in seats)
+    assert sum(cell.comment is not None for cell in seats) == MAX_COMMENTS
+    assert all("seats" in orders.cell(row, 12).value for row in range(2, lines + 2))
