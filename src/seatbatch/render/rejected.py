@@ -34,7 +34,7 @@ from python_calamine import (
 )
 
 from seatbatch.problems import Problem
-from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_spec, sheet_specs
+from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.workbook.read import column_letter
 from seatbatch.workbook.template import list_items
 from seatbatch.workbook.write import cell_text, formula_like
@@ -124,12 +124,12 @@ class _Copy:
             else:
                 _write_rows(ws, _rows(data))
         present = {spec.name for spec in order_sheets.values()}
-        for name, found in self.by_sheet.items():
-            if name not in present:
+        for spec in sheet_specs():
+            found = self.by_sheet.get(spec.name, [])
+            if found and spec.name not in present:
                 # A missing sheet comes back with its headers, for the partner to fill in.
-                missing = sheet_spec(name)
-                ws = self.book.create_sheet(_title(missing.name))
-                self._order_sheet(ws, missing, iter([[c.name for c in missing.columns]]), found)
+                ws = self.book.create_sheet(_title(spec.name))
+                self._order_sheet(ws, spec, iter([[c.name for c in spec.columns]]), found)
         self._show()
 
     def _show(self) -> None:
