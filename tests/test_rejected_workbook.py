@@ -421,3 +421,19 @@ def test_many_bad_cells_are_all_filled_and_their_comments_stay_bounded(env: Env)
     assert all(cell.fill.fill_type == "solid" for cell in seats)
     assert sum(cell.comment is not None for cell in seats) == MAX_COMMENTS
     assert all("seats" in orders.cell(row, 12).value for row in range(2, lines + 2))
+
+
+def test_a_missing_sheet_comes_back_with_its_headers(env: Env) -> None:
+    members = parts(valid_workbook())
+    workbook = members["xl/workbook.xml"].decode()
+    members["xl/workbook.xml"] = re.sub(r'<sheet name="Orders"[^>]*/>', "", workbook).encode()
+    result = process_limited(env, save(env, members))
+    assert codes(result) == [("Devices", 2, "device_type", "seats_short_of_devices"),
+                             ("Orders", None, None, "missing_sheet")]
+    book = rejected_book(result)
+    assert book.sheetnames == ["Customers", "Devices", "Orders"]
+    orders = book["Orders"]
+    assert [c.value for c in orders[1]] == [*HEADER, "errors"]
+    comment = orders.cell(1, len(HEADER) + 1).comment
+    assert comment is not None and "Orders" in comment.text
+    assert book.active.title == "Devices"  # the first sheet with marks
