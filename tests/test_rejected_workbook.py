@@ -23,7 +23,8 @@ import pytest
 
 from conftest import AS_OF, SEATBATCH, Env, Result, codes, customer, order
 from hostile.make_corpus import ORDERS_SHEET, parts, rezip, valid_workbook
-from seatbatch.render.rejected import MAX_COMMENTS
+from seatbatch.problems import Code, problem
+from seatbatch.render.rejected import MAX_COMMENTS, write_rejected
 
 pytestmark = pytest.mark.sqlite_only  # rejected from the workbook alone
 
@@ -437,3 +438,24 @@ def test_a_missing_sheet_comes_back_with_its_headers(env: Env) -> None:
     comment = orders.cell(1, len(HEADER) + 1).comment
     assert comment is not None and "Orders" in comment.text
     assert book.active.title == "Devices"  # the first sheet with marks
+
+
+def test_error_cells_come_back_as_errors_when_the_reading_names_them(tmp_path: Path) -> None:
+    """calamine reads #N/A and #REF! as empty cells; given where they are (as the reading must
+    say, issue 11 finding 12), the copy writes them as the errors they are, and nothing else."""
+    members = with_orders(order_row(2, seats='<c r="F2" t="e"><v>#N/A</v></c>',
+                                    L='<c r="L2" t="e"><f>A1/0</f><v>#REF!</v></c>'))
+    source = tmp_path / "errors.xlsx"
+    source.write_bytes(rezip(members))
+    target = tmp_path / "rejected.xlsx"
+    seats = problem(Code.MISSING_VALUE, "Orders", 2, "seats", None)
+    given = {"Orders": {(2, 6): "#N/A", (2, 12): "#REF!", (2, 1): "#N/A", (9, 9): "#N/A"}}
+    assert write_rejected(source, [seats], target, error_cells=given)
+    book = openpyxl.load_workbook(target)
+    no_formula_anywhere(book)
+    orders = book["Orders"]
+    assert (orders["F2"].value, orders["F2"].data_type) == ("#N/A", "e")
+    assert (orders["L2"].value, orders["L2"].data_type) == ("#REF!", "e")
+    assert (orders["A2"].value, orders["A2"].data_type) == ("L2", "s")  # not an error: kept
+    assert orders.max_row == 2
+    assert_marked(orders, "F2")

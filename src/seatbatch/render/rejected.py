@@ -53,10 +53,17 @@ MAX_COMMENTS = 1000
 ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
+ErrorCells = Mapping[str, Mapping[tuple[int, int], str]]
+
+
 def write_rejected(source: Path, problems: list[Problem], target: Path,
-                   device_types: Sequence[str] = ()) -> bool:
+                   device_types: Sequence[str] = (), error_cells: ErrorCells | None = None
+                   ) -> bool:
     """False when no rejected.xlsx is made: no problem is tied to a sheet (the file itself was
-    the problem), or a sheet cannot be read to copy it."""
+    the problem), or a sheet cannot be read to copy it.
+
+    calamine reads an error cell (#N/A, #REF!...) as an empty one; `error_cells` (sheet name as
+    in the workbook -> (Excel row, 1-based column) -> its text) puts them back as errors."""
     by_sheet: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         if p.sheet:
@@ -69,7 +76,7 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
     book = Workbook(write_only=True)
     try:
         with CalamineWorkbook.from_path(str(source)) as given:
-            _Copy(book, by_sheet, device_types).run(given)
+            _Copy(book, by_sheet, device_types, error_cells or {}).run(given)
     except BaseException as error:
         for ws in book.worksheets:  # their rows' writers, else finalized (and failing) at exit
             with contextlib.suppress(Exception):  # best effort: the error itself matters
@@ -87,12 +94,13 @@ class _Copy:
     """The copy being written: the styles it shares and what it marks."""
 
     def __init__(self, book: Any, by_sheet: Mapping[str, list[Problem]],
-                 device_types: Sequence[str]) -> None:
+                 device_types: Sequence[str], error_cells: ErrorCells) -> None:
         from openpyxl.styles import Font, PatternFill
 
         self.book = book
         self.by_sheet = by_sheet
         self.device_types = device_types
+        self.error_cells = error_cells
         self.bad = PatternFill(fill_type="solid", start_color=BAD_COLOR, end_color=BAD_COLOR)
         self.bold = Font(bold=True)
         self.errors_font = Font(bold=True, color=ERRORS_COLOR)
@@ -118,11 +126,12 @@ class _Copy:
             elif meta.typ != SheetTypeEnum.ChartSheet:  # a chart sheet has no cells to carry
                 with contextlib.suppress(CalamineError):  # a dialog or macro sheet may have
                     data = given.get_sheet_by_name(meta.name)
+            rows = _rows(data, self.error_cells.get(meta.name, {}))
             if meta.name in order_sheets:
                 spec = order_sheets[meta.name]
-                self._order_sheet(ws, spec, _rows(data), self.by_sheet.get(spec.name, []))
+                self._order_sheet(ws, spec, rows, self.by_sheet.get(spec.name, []))
             else:
-                _write_rows(ws, _rows(data))
+                _write_rows(ws, rows)
         present = {spec.name for spec in order_sheets.values()}
         for spec in sheet_specs():
             found = self.by_sheet.get(spec.name, [])
@@ -254,15 +263,28 @@ def _chain(first: Iterable[list[Any]], rest: Iterator[list[Any]]) -> Iterator[li
     yield from rest
 
 
-def _rows(data: CalamineSheet | None) -> Iterator[list[Any]]:
+class _Error(str):
+    """An error value of the input (#N/A, #REF!...), written as one."""
+
+
+def _rows(data: CalamineSheet | None, errors: Mapping[tuple[int, int], str]
+          ) -> Iterator[list[Any]]:
     """The sheet's rows from Excel row 1, each from column A, as calamine reads them (python-
-    calamine pads the rows above the first used one, but not the columns before it)."""
+    calamine pads the rows above the first used one, but not the columns before it), with the
+    error cells it reads as empty put back."""
     if data is None or data.start is None:  # an empty sheet (iter_rows would panic on it)
         return
     end = data.end
     assert end is not None
-    for values in data.iter_rows():
-        yield [""] * (end[1] + 1 - len(values)) + values
+    by_row: dict[int, dict[int, str]] = defaultdict(dict)
+    for (row, column), text in errors.items():
+        by_row[row][column] = text
+    for number, values in enumerate(data.iter_rows(), start=1):
+        cells = [""] * (end[1] + 1 - len(values)) + values
+        for column, text in by_row.get(number, {}).items():
+            if 0 < column <= len(cells) and cells[column - 1] == "":
+                cells[column - 1] = _Error(text)
+        yield cells
 
 
 def _write_rows(ws: Any, rows: Iterator[list[Any]],
@@ -280,6 +302,8 @@ def _value(ws: Any, value: Any) -> Any:
     """A value as it is appended: None for an empty cell, the value itself where openpyxl
     writes it as it is, else a cell that keeps it so (text that could read as a formula or an
     error stays text)."""
+    if value.__class__ is _Error:
+        return _error(ws, value)
     if value.__class__ is str:
         if not value:
             return None
@@ -294,6 +318,17 @@ def _value(ws: Any, value: Any) -> Any:
         # Before 1 March 1900 Excel has no true serial: the date as ISO text, read back alike.
         return value if day >= EXCEL_DATES_FROM else value.isoformat()
     return _text(ws, str(value))
+
+
+def _error(ws: Any, text: str) -> Any:
+    """An error cell, when the text is one of Excel's errors; else the text, as text."""
+    if text not in ERROR_TEXTS:
+        return _text(ws, text)
+    from openpyxl.cell import WriteOnlyCell
+
+    cell = WriteOnlyCell(ws, str(text))
+    cell.data_type = "e"
+    return cell
 
 
 def _text(ws: Any, text: str) -> Any:
