@@ -78,7 +78,8 @@ class _WorkbookRun:
 
     def reject(self, validation: Validation) -> Outcome:
         problems = validation.problems
-        write_rejected(self.source, problems, self.folder.path("rejected.xlsx"))
+        write_rejected(self.source, problems, self.folder.path("rejected.xlsx"),
+                       self.settings.config.device_types(self.partner.currency))
         manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
         count = len(problems)
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")

@@ -22,7 +22,7 @@ HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="
 LISTS = "Lists"
 
 
-def _choices(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | None:
+def list_items(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | None:
     if column.type == "device_type":
         return list(device_types)
     if column.type == "bool":
@@ -45,7 +45,7 @@ def _lists_sheet(book: Any, device_types: Sequence[str]) -> dict[tuple[str, str]
     position = 1
     for spec in sheet_specs():
         for column in spec.columns:
-            choices = _choices(column, device_types)
+            choices = list_items(column, device_types)
             if not choices:
                 continue
             put(ws, 1, position, f"{spec.name}.{column.name}")
