@@ -459,3 +459,37 @@ def test_error_cells_come_back_as_errors_when_the_reading_names_them(tmp_path: P
     assert (orders["A2"].value, orders["A2"].data_type) == ("L2", "s")  # not an error: kept
     assert orders.max_row == 2
     assert_marked(orders, "F2")
+
+
+def test_an_error_cell_is_reported_and_comes_back_as_that_error(env: Env) -> None:
+    """Findings 11 and 12 together: the reading names the #N/A cell (error_value, never
+    'empty'), and rejected.xlsx carries it back as the error it is, marked."""
+    result = process_limited(env, save(env, with_orders(order_row(
+        2, seats='<c r="F2" t="e"><v>#N/A</v></c>'))))
+    assert result.code == 1, result.stderr
+    assert ("Orders", 2, "seats", "error_value") in codes(result)
+    orders = rejected_book(result)["Orders"]
+    assert (orders["F2"].value, orders["F2"].data_type) == ("#N/A", "e")
+    assert_marked(orders, "F2", "#N/A")
+
+
+def test_rejected_copy_of_a_partner_template_stays_that_partners(env: Env) -> None:
+    """Finding 4's sibling: rejected.xlsx is rebuilt from the values, so it must carry the
+    template's partner too, or a resend for the wrong partner would pass."""
+    made = env.run("template", env.root / "acme.xlsx", "--partner", "P-ACME")
+    book = openpyxl.load_workbook(made.stdout.strip())
+    book["Customers"].append(["C-001", "Org C-001"])
+    book["Orders"].append(["L1", "C-001", "new", "S1", "Space Pro", -1, 3, AS_OF, None, None,
+                           "yes"])
+    source = env.root / "filled.xlsx"
+    book.save(source)
+    result = process_limited(env, source)
+    assert result.code == 1 and ("Orders", 2, "seats", "seats_out_of_range") in codes(result)
+    fixed = rejected_book(result)
+    fixed["Orders"]["F2"].value = 1
+    resent = env.root / "resent.xlsx"
+    fixed.save(resent)
+    wrong = env.process(resent, partner="P-OTHER")
+    assert wrong.code == 1
+    assert [r["code"] for r in wrong.manifest["rejections"]] == ["partner_mismatch"]
+    assert env.process(resent).code == 0

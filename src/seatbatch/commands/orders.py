@@ -78,8 +78,10 @@ class _WorkbookRun:
 
     def reject(self, validation: Validation) -> Outcome:
         problems = validation.problems
+        given = validation.given
         write_rejected(self.source, problems, self.folder.path("rejected.xlsx"),
-                       self.settings.config.device_types(self.partner.currency))
+                       self.settings.config.device_types(self.partner.currency),
+                       given.error_cells(), given.made_for)
         manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
         count = len(problems)
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")

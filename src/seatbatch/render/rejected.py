@@ -34,7 +34,8 @@ from python_calamine import (
 )
 
 from seatbatch.problems import Problem
-from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
+from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
+from seatbatch.workbook.origin import stamp
 from seatbatch.workbook.read import column_letter
 from seatbatch.workbook.template import list_items
 from seatbatch.workbook.write import cell_text, formula_like
@@ -57,13 +58,14 @@ ErrorCells = Mapping[str, Mapping[tuple[int, int], str]]
 
 
 def write_rejected(source: Path, problems: list[Problem], target: Path,
-                   device_types: Sequence[str] = (), error_cells: ErrorCells | None = None
-                   ) -> bool:
+                   device_types: Sequence[str] = (), error_cells: ErrorCells | None = None,
+                   made_for: str | None = None) -> bool:
     """False when no rejected.xlsx is made: no problem is tied to a sheet (the file itself was
     the problem), or a sheet cannot be read to copy it.
 
     calamine reads an error cell (#N/A, #REF!...) as an empty one; `error_cells` (sheet name as
-    in the workbook -> (Excel row, 1-based column) -> its text) puts them back as errors."""
+    in the workbook -> (Excel row, 1-based column) -> its text) puts them back as errors.
+    A workbook made for a partner (`made_for`) stays marked as made for it."""
     by_sheet: dict[str, list[Problem]] = defaultdict(list)
     for p in problems:
         if p.sheet:
@@ -74,6 +76,8 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)
+    if made_for is not None:
+        stamp(book, made_for)
     try:
         with CalamineWorkbook.from_path(str(source)) as given:
             _Copy(book, by_sheet, device_types, error_cells or {}).run(given)
@@ -112,7 +116,7 @@ class _Copy:
         order_sheets: dict[str, SheetSpec] = {}  # title -> the spec it stands for
         for spec in sheet_specs():
             title = next((m.name for m in sheets
-                          if m.name.strip().lower() == spec.name.lower()), None)
+                          if name_key(m.name) == name_key(spec.name)), None)
             if title is not None:
                 order_sheets[title] = spec
         for meta in sheets:

@@ -41,6 +41,7 @@ class Validation:
     coverage: list[Coverage]
     organizations: dict[str, str]  # customer id -> name, of the ledger and this workbook
     read_set: ReadSet  # what it depends on in the ledger
+    given: RawWorkbook  # the workbook as read, for the copy in rejected.xlsx
 
     @property
     def rejected(self) -> bool:
@@ -106,7 +107,8 @@ def validate(
         # Every other finding would be about the wrong partner's ledger: this one alone.
         mismatch = problem(Code.PARTNER_MISMATCH, "", None, None, raw.made_for,
                            made_for=raw.made_for, partner=partner.id)
-        return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet())
+        return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet(),
+                          raw)
     problems = list(raw.problems)
     device_types = config.device_types(partner.currency)
     checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}
@@ -141,7 +143,7 @@ def validate(
         frozenset(line.order_id for line in orders),
     )
     return Validation(customers, devices, requests, already, problems, list(raw.warnings),
-                      ctx.coverage, organizations, read_set)
+                      ctx.coverage, organizations, read_set, raw)
 
 
 def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:

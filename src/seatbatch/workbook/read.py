@@ -5,6 +5,7 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -38,6 +39,14 @@ class RawWorkbook:
     problems: list[Problem]
     warnings: list[Problem]
     made_for: str | None = None  # the partner `template --partner` made it for
+    # each sheet's (by name) cells the reader takes for empty though they are not
+    unreadable: Mapping[str, list[Unreadable]] = field(default_factory=dict)
+
+    def error_cells(self) -> dict[str, dict[tuple[int, int], str]]:
+        """Each sheet's error values (#N/A...) by (row, column), for the copy in
+        rejected.xlsx."""
+        return {sheet: {(c.row, c.column): c.text for c in cells if c.kind == "error"}
+                for sheet, cells in self.unreadable.items()}
 
 
 def column_letter(position: int) -> str:
@@ -113,7 +122,7 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
             continue
         sheets[spec.name] = sheet
-    return RawWorkbook(sheets, problems, warnings, made_for(path))
+    return RawWorkbook(sheets, problems, warnings, made_for(path), inspection.unreadable)
 
 
 def _read_sheet(
