@@ -686,3 +686,21 @@ def test_formula_like_text_stays_text_in_rejected_workbook(env: Env) -> None:
     for ws in (customers, orders):
         for row in ws.iter_rows():
             assert all(cell.data_type != "f" for cell in row)
+
+
+@workbook_only
+def test_columns_named_where_they_stand_when_the_sheet_starts_past_column_a(env: Env) -> None:
+    """Found merging issue 11's work: python-calamine pads a sheet's grid from column A, so
+    adding the first used column again named a duplicate in B and L as D and N."""
+    path = one_line(env)
+    book = openpyxl.load_workbook(path)
+    ws = book["Orders"]
+    ws.insert_cols(1, 2)  # the table now starts in column C
+    at = ws.max_column + 1
+    ws.cell(1, at).value = "Seats"
+    ws.cell(2, at).value = 1000
+    book.save(path)
+    result = env.process(path)
+    letters = openpyxl.utils.get_column_letter
+    assert_rejected(env, result, [("Orders", 1, "seats", "duplicate_column")],
+                    f"(columns H and {letters(at)})")

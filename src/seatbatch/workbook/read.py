@@ -112,10 +112,9 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
                                         where=f"sheet '{title}'", rows=data.height - 1,
                                         limit=limits.max_rows))
                 continue
-            # calamine pads rows from the first, but columns only from the first one used
-            first_column = data.start[1] if data.start else 0
+            # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
             grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, first_column, problems, warnings,
+            sheet = _read_sheet(spec, title, grid, problems, warnings,
                                 inspection.unreadable.get(title, []))
         except Exception as error:  # a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
@@ -129,7 +128,6 @@ def _read_sheet(
     spec: SheetSpec,
     title: str,
     grid: list[list[Any]],
-    first_column: int,
     problems: list[Problem],
     warnings: list[Problem],
     unreadable: list[Unreadable],
@@ -137,11 +135,10 @@ def _read_sheet(
     sheet = RawSheet(spec, title)
     header = grid[0] if grid else []
     known = {normalize_header(c.name): c.name for c in spec.columns}
-    for offset, cell in enumerate(header):
+    for position, cell in enumerate(header):
         text = _clean(cell)
         if text is None:
             continue
-        position = first_column + offset
         name = known.get(normalize_header(str(text)))
         if name is None:
             if normalize_header(str(text)) != "errors":  # our own column on a resent rejection
@@ -165,7 +162,7 @@ def _read_sheet(
     height = max([len(body)] + [row - 1 for row, _ in held])
     columns = []
     for at in sheet.columns.values():
-        values = _column(body, at - first_column) + [None] * (height - len(body))
+        values = _column(body, at) + [None] * (height - len(body))
         for (row, position), cell in held.items():
             if position == at:
                 values[row - 2] = cell
