@@ -117,7 +117,7 @@ def copy_ledger(source_url: str, target_url: str) -> CopyReport:
     source_path = sqlite_path(source_url)
     if source_path is not None and not source_path.is_file():
         raise LedgerError(f"no ledger at {source_url}: FROM must be an existing ledger")
-    source = Ledger.open(source_url, create=False)
+    source = Ledger.open(source_url, write=True, create=False)
     try:
         if source.engine is None:
             raise LedgerError(f"{display_url(source_url)} holds no seatbatch ledger: "
@@ -174,7 +174,7 @@ def _copy(source: Engine, target: Engine, target_url: str) -> CopyCheck:
                 raise LedgerError(
                     f"{display_url(target_url)} is not empty: it holds {len(there)} "
                     f"table(s) ({shown}); TO must be an empty database: nothing was changed")
-            migrate_in(writing)
+            migrate_in(writing, display_url(target_url))
             for table in TABLES:
                 _copy_table(reading, writing, table)
                 continue_ids(writing, table)
