@@ -24,6 +24,7 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -220,6 +221,9 @@ def _wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+# every engine's ledger as it may be printed (`display_url` of the URL it was made from)
+_NAMES: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
 # One engine per PostgreSQL URL for the life of the process, so that its connections are
 # kept: an inbox run opens the ledger several times per workbook, and each new connection costs
 # a login (scram) and a server process. A SQLite engine is made and disposed each time.
@@ -251,6 +255,7 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
                 "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                 "keepalives_count": 3, "tcp_user_timeout": 60_000,
             })
+            _NAMES[_POSTGRES_ENGINES[url]] = display_url(url)
         return _POSTGRES_ENGINES[url]
     if read_only:
         uri = Path(url).absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
@@ -261,6 +266,8 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
             f"sqlite:///{url}",
             connect_args={"timeout": BUSY_SECONDS},
         )
+
+    _NAMES[engine] = url
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -406,9 +413,7 @@ POSTGRES_UNWRITABLE = {"42501", "25006"}
 
 def ledger_name(engine: Engine) -> str:
     """The ledger as it may be printed: its SQLite path, or its URL without the password."""
-    if engine.dialect.name == "sqlite":
-        return str(engine.url.database)
-    return engine.url.render_as_string(hide_password=True)
+    return _NAMES.get(engine) or str(engine.url.database)
 
 
 def unusable(engine: Engine, error: DBAPIError) -> LedgerError | None:
