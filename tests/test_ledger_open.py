@@ -414,3 +414,26 @@ def test_a_postgresql_ledger_the_user_may_not_write_is_exit_2(
         assert env.quote(book).code == 0  # reading still works
     finally:
         pg_server.drop_database(name)
+
+
+@pytest.mark.sqlite_only
+def test_wal_files_the_user_may_not_write_are_exit_2(kept: Env) -> None:
+    """Sibling of finding 15: the ledger and its folder are writable, but its -wal and -shm
+    files (left by a reading command of another user) are not: SQLite says so only when the
+    run writes, and that is exit 2 too, naming the ledger."""
+    env = kept
+    assert env.quote(_workbook(env)).code == 0  # a read-only connection leaves them
+    for end in ("-wal", "-shm"):
+        Path(f"{env.ledger}{end}").chmod(0o444)
+    before = state(env)
+    book = env.workbook("more.xlsx", customers=[customer("C-002")],
+                        orders=[order("L2", customer_id="C-002", subscription="S2")])
+    result = _without_privileges(env, "process", book, "--partner", "P-ACME")
+    assert result.code == 2, result.stderr
+    assert result.stderr == (
+        f"seatbatch: cannot write the ledger {env.ledger} (attempt to write a readonly "
+        "database): the user running seatbatch must be able to write the file and to create "
+        f"files in its folder {env.ledger.parent} (SQLite makes ledger.db-wal and "
+        "ledger.db-shm there)\n")
+    assert state(env) == before
+    assert _without_privileges(env, "report", "--month", "2026-11").code == 0

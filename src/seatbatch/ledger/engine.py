@@ -425,8 +425,9 @@ def unusable(engine: Engine, error: DBAPIError) -> LedgerError | None:
     reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
     if code.startswith(SQLITE_UNWRITABLE):
         path = Path(name)
+        verb = "write" if code.startswith("SQLITE_READONLY") else "open"
         return LedgerError(
-            f"cannot write the ledger {path} ({reason}): the user running seatbatch must be "
+            f"cannot {verb} the ledger {path} ({reason}): the user running seatbatch must be "
             f"able to write the file and to create files in its folder {path.parent} "
             f"(SQLite makes {path.name}-wal and {path.name}-shm there)")
     if code.startswith(SQLITE_DAMAGED):
