@@ -437,3 +437,21 @@ def test_wal_files_the_user_may_not_write_are_exit_2(kept: Env) -> None:
         "ledger.db-shm there)\n")
     assert state(env) == before
     assert _without_privileges(env, "report", "--month", "2026-11").code == 0
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.parametrize("command", ["quote", "process"])
+def test_a_ledger_with_a_damaged_page_is_refused_as_damaged(env: Env, command: str) -> None:
+    """Sibling of the truncated file: the right size, but its schema page overwritten."""
+    assert env.process(env.workbook("first.xlsx", customers=[customer()],
+                                    orders=[order("F1", subscription="F")])).code == 0
+    with env.ledger.open("r+b") as file:
+        file.seek(100)
+        file.write(bytes(range(256)) * 15)
+    argv = EVERY[command](env)
+    content = env.ledger.read_bytes()
+    result = env.run(*argv)
+    assert result.code == 2, result.stderr
+    assert result.stderr.startswith(f"seatbatch: the ledger {env.ledger} is damaged (")
+    assert result.stderr.endswith("): restore it from a backup; nothing was changed\n")
+    assert env.ledger.read_bytes() == content

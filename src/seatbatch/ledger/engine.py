@@ -53,6 +53,10 @@ class LedgerError(Exception):
     """The ledger cannot be used as configured (exit 2)."""
 
 
+class LedgerDamaged(LedgerError):
+    """SQLite found the ledger file damaged (exit 2)."""
+
+
 def is_busy(error: BaseException) -> bool:
     """Whether the ledger could not do it now but may later: a lock, a conflict, a connection
     lost (the server restarted, the network failed over) or not to be had now."""
@@ -431,8 +435,8 @@ def unusable(engine: Engine, error: DBAPIError) -> LedgerError | None:
             f"able to write the file and to create files in its folder {path.parent} "
             f"(SQLite makes {path.name}-wal and {path.name}-shm there)")
     if code.startswith(SQLITE_DAMAGED):
-        return LedgerError(f"the ledger {name} is damaged ({reason}): restore it from a "
-                           "backup; nothing was changed")
+        return LedgerDamaged(f"the ledger {name} is damaged ({reason}): restore it from a "
+                             "backup; nothing was changed")
     if getattr(cause, "sqlstate", None) in POSTGRES_UNWRITABLE:
         return LedgerError(
             f"cannot write the ledger {name} ({reason}): the database user must be able to "

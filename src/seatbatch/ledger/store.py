@@ -21,6 +21,7 @@ from seatbatch.ledger import migrations
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
     LedgerBusy,
+    LedgerDamaged,
     LedgerError,
     SqliteFile,
     atomic,
@@ -366,11 +367,19 @@ def _recognise(url: str, where: str, *, write: bool, create: bool
             return Kind.EMPTY, found, None
         # SQLite: through a read-only connection of its own, so that nothing (not even the
         # switch to WAL a writing connection makes) touches a file that is not a ledger
-        probe = make_engine(url, read_only=True, immutable=found.probe_immutable)
-        try:
-            return migrations.examined(probe, where).kind, found, None
-        finally:
-            close_engine(probe)
+        immutable = found.probe_immutable
+        while True:
+            probe = make_engine(url, read_only=True, immutable=immutable)
+            try:
+                return migrations.examined(probe, where).kind, found, None
+            except (LedgerDamaged, DatabaseError):
+                if not immutable:
+                    raise
+                # a run may have opened, written and closed it while it was read without a
+                # lock: look again, with one
+                immutable = False
+            finally:
+                close_engine(probe)
     engine = make_engine(url)
     try:
         try:
