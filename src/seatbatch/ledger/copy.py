@@ -1,7 +1,8 @@
 """`seatbatch ledger copy FROM TO`: a whole ledger into an empty database, checked.
 
 The path a growing user takes from a SQLite file to PostgreSQL (either way works). FROM is
-opened as every command opens it (an older schema is upgraded) and read in one write
+opened as the commands that write open it (a database that is not a seatbatch ledger is
+refused untouched; an older schema is upgraded) and read in one write
 transaction that keeps every other run from committing to it; TO gets the newest schema
 through the normal migrations and every row, in one write transaction that commits only when
 both ledgers agree on what `CopyCheck` counts."""

@@ -4,7 +4,9 @@ A ledger is a SQLite file or a PostgreSQL database; everything else in `seatbatc
 the same SQLAlchemy Core on both.
 
 SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with BEGIN IMMEDIATE
-so that it takes the write lock first and waits at most the busy timeout for it.
+so that it takes the write lock first and waits at most the busy timeout for it. A ledger that
+is only read is opened read-only (`mode=ro`), and is looked at (`sqlite_file`) before SQLite
+opens it at all.
 
 PostgreSQL (psycopg 3): a write transaction is READ COMMITTED and takes, in one order, the row
 locks it needs (its partners' rows, the series' counter, the id counter), each waiting at most
