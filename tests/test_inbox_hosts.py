@@ -208,7 +208,7 @@ def test_replicated_inbox_folders_process_each_workbook_once_in_total(env: Env) 
 # --- claims one at a time -------------------------------------------------------------------
 
 def ledger_made(env: Env) -> None:
-    Ledger.open(env.ledger_url, create=True).close()
+    Ledger.open(env.ledger_url, write=True).close()
 
 
 def put_claim(env: Env, path: Path, host: str, pid: int, age: float = 0) -> None:
@@ -314,7 +314,7 @@ def test_a_busy_ledger_releases_the_claim_and_the_workbook_waits(
 
 
 def test_insert_new_says_whether_it_inserted(env: Env) -> None:
-    ledger = Ledger.open(env.ledger_url, create=True)
+    ledger = Ledger.open(env.ledger_url, write=True)
     assert ledger.engine is not None
     row = {"partner_id": "P-ACME", "sha256": "0" * 64, "name": "a.xlsx", "host": "h",
            "pid": 1, "claimed_at": datetime(2026, 11, 24)}
@@ -333,7 +333,7 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
     from seatbatch.ledger import LedgerBusy, claims, engine
 
     monkeypatch.setattr(engine, "BUSY_SECONDS", 0.5)
-    ledger = Ledger.open(env.ledger_url, create=True)
+    ledger = Ledger.open(env.ledger_url, write=True)
     assert ledger.engine is not None
     try:
         first = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-b", 1)

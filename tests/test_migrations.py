@@ -97,7 +97,8 @@ def test_the_database_refuses_rows_that_reach_across_partners(sample_env: Env,
                                as_of=None).code == 0
     else:
         _make_v1_ledger(env)
-        assert env.run("render", "INV-2026-000001").code == 0  # upgrades
+        upgraded = env.run("ledger", "upgrade")
+        assert upgraded.code == 0, upgraded.stderr
     acme_subscription, acme_invoice = env.query(
         "SELECT s.id, i.number FROM subscriptions s JOIN invoices i "
         "ON i.partner_id = s.partner_id WHERE s.partner_id = 'P-ACME' ORDER BY s.id LIMIT 1")[0]

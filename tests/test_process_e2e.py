@@ -12,7 +12,7 @@ import pytest
 import xlsxwriter
 
 from conftest import Env, customer, device, order
-from seatbatch.ledger.migrations import MIGRATIONS
+from seatbatch.ledger import Ledger
 
 ACME = [customer("C-001"), customer("C-002")]
 
@@ -289,12 +289,10 @@ def test_busy_ledger_exits_75_and_leaves_nothing(env: Env) -> None:
 
 
 def test_unexpected_failure_is_one_line_and_a_log(env: Env) -> None:
-    """A ledger file whose tables are not what seatbatch made: not input's fault (not 1)."""
-    env.query("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT, "
-              "applied_at TEXT)")
-    # recorded at the newest version, tables missing
-    env.query("INSERT INTO schema_migrations VALUES " + ", ".join(
-        f"({version}, 'step', '2026-01-01')" for version, _, _ in MIGRATIONS))
+    """A ledger whose tables are not what seatbatch made: not input's fault (not 1)."""
+    Ledger.open(env.ledger_url, write=True).close()
+    env.query("DROP TABLE runs")  # the newest version's tables, one of another shape
+    env.query("CREATE TABLE runs (run_id TEXT)")
     result = env.process(env.workbook(customers=[customer()], orders=[order()]))
     assert result.code == 70
     [line] = result.stderr.strip().splitlines()

@@ -31,7 +31,14 @@ from seatbatch.commands import (
 )
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 from seatbatch.inbox import inbox
-from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
+from seatbatch.ledger import (
+    InvoiceDateBackwards,
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    display_url,
+    without_password,
+)
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -202,6 +209,23 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
         return EXIT_INTERNAL
     for line in report.lines():
         click.echo(line)
+    return 0
+
+
+@ledger_group.command("upgrade")
+@common_options
+@click.pass_context
+def ledger_upgrade_command(ctx: click.Context) -> int:
+    """Bring the ledger (--ledger, else the configuration's) to this seatbatch's schema
+    version; a ledger already there is left as it is. Commands that only read (quote, report,
+    render, template) never upgrade it."""
+    url = _settings(ctx).ledger_url
+    before, after = Ledger.upgrade(url)
+    shown = display_url(url)
+    if before == after:
+        click.echo(f"the ledger {shown} is at schema version {after} already: nothing to do")
+    else:
+        click.echo(f"upgraded the ledger {shown} from schema version {before} to {after}")
     return 0
 
 

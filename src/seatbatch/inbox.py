@@ -385,7 +385,7 @@ class Inbox:
         """The ledger that records claims: opened once per inbox run, when the first workbook
         is claimed (as `process` opens it: made if it does not exist)."""
         if self.ledger is None:
-            self.ledger = Ledger.open(self.settings.ledger_url, create=True)
+            self.ledger = Ledger.open(self.settings.ledger_url, write=True)
         return self.ledger
 
     def take(self, partner_id: str, claimed: Path, where: str) -> claims.Claim | None:

@@ -179,7 +179,7 @@ def recover_runs(settings: Settings) -> list[Path]:
              if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
     if not names:
         return []
-    ledger = Ledger.open(settings.ledger_url, create=False)
+    ledger = Ledger.open(settings.ledger_url, write=True, create=False)
     recovered = []
     try:
         committed = ledger.committed_runs(names)

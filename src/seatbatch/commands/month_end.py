@@ -44,7 +44,7 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
 
     with (run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
-        ledger = Ledger.open(settings.ledger_url, create=False)
+        ledger = Ledger.open(settings.ledger_url, write=True, create=False)
         try:
             for _attempt in range(STALE_RETRIES):
                 versions: dict[str, int] = {}
@@ -101,7 +101,7 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
     first, last = month_bounds(year, month)
     with run_folder(settings, "report", None) as folder:
         settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
-        ledger = Ledger.open(settings.ledger_url, create=False)
+        ledger = Ledger.open(settings.ledger_url, write=False)
         try:
             month_data = ledger.month(first, last)
         finally:

@@ -119,7 +119,7 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     config = settings.config
     with _workbook_run(settings, "quote", workbook, partner_id) as run:
         partner = run.partner
-        ledger = Ledger.open(settings.ledger_url, create=False)
+        ledger = Ledger.open(settings.ledger_url, write=False)
         try:
             view, validation = run.read()(ledger)
         finally:
@@ -157,7 +157,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
           InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
         partner = run.partner
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
-        ledger = Ledger.open(settings.ledger_url, create=True)
+        ledger = Ledger.open(settings.ledger_url, write=True)
         try:
             check = run.read()
 

@@ -17,7 +17,7 @@ from seatbatch.render.manifest import build_manifest
 
 def render_invoice(settings: Settings, number: str) -> Outcome:
     """Write an issued invoice again, from the ledger alone, into a new run folder."""
-    ledger = Ledger.open(settings.ledger_url, create=False)
+    ledger = Ledger.open(settings.ledger_url, write=False)
     try:
         invoice = ledger.invoice(number.strip())
     finally:

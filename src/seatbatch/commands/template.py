@@ -23,7 +23,7 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     else:
         partner = config.partner(partner_id)
         device_types = config.device_types(partner.currency)
-        ledger = Ledger.open(settings.ledger_url, create=False)
+        ledger = Ledger.open(settings.ledger_url, write=False)
         try:
             view = ledger.view(partner.id)
             known_devices = ledger.devices(partner.id)

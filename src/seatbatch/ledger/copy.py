@@ -1,7 +1,8 @@
 """`seatbatch ledger copy FROM TO`: a whole ledger into an empty database, checked.
 
 The path a growing user takes from a SQLite file to PostgreSQL (either way works). FROM is
-opened as every command opens it (an older schema is upgraded) and read in one write
+opened as the commands that write open it (a database that is not a seatbatch ledger is
+refused untouched; an older schema is upgraded) and read in one write
 transaction that keeps every other run from committing to it; TO gets the newest schema
 through the normal migrations and every row, in one write transaction that commits only when
 both ledgers agree on what `CopyCheck` counts."""
@@ -117,7 +118,7 @@ def copy_ledger(source_url: str, target_url: str) -> CopyReport:
     source_path = sqlite_path(source_url)
     if source_path is not None and not source_path.is_file():
         raise LedgerError(f"no ledger at {source_url}: FROM must be an existing ledger")
-    source = Ledger.open(source_url, create=False)
+    source = Ledger.open(source_url, write=True, create=False)
     try:
         if source.engine is None:
             raise LedgerError(f"{display_url(source_url)} holds no seatbatch ledger: "
@@ -174,7 +175,7 @@ def _copy(source: Engine, target: Engine, target_url: str) -> CopyCheck:
                 raise LedgerError(
                     f"{display_url(target_url)} is not empty: it holds {len(there)} "
                     f"table(s) ({shown}); TO must be an empty database: nothing was changed")
-            migrate_in(writing)
+            migrate_in(writing, display_url(target_url))
             for table in TABLES:
                 _copy_table(reading, writing, table)
                 continue_ids(writing, table)

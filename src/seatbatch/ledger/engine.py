@@ -4,7 +4,9 @@ A ledger is a SQLite file or a PostgreSQL database; everything else in `seatbatc
 the same SQLAlchemy Core on both.
 
 SQLite: WAL, synchronous=FULL, foreign keys on; a write transaction starts with BEGIN IMMEDIATE
-so that it takes the write lock first and waits at most the busy timeout for it.
+so that it takes the write lock first and waits at most the busy timeout for it. A ledger that
+is only read is opened read-only (`mode=ro`), and is looked at (`sqlite_file`) before SQLite
+opens it at all.
 
 PostgreSQL (psycopg 3): a write transaction is READ COMMITTED and takes, in one order, the row
 locks it needs (its partners' rows, the series' counter, the id counter), each waiting at most
@@ -19,10 +21,12 @@ import sqlite3
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, create_engine, event, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -49,6 +53,10 @@ class LedgerBusy(Exception):
 
 class LedgerError(Exception):
     """The ledger cannot be used as configured (exit 2)."""
+
+
+class LedgerDamaged(LedgerError):
+    """SQLite found the ledger file damaged (exit 2)."""
 
 
 def is_busy(error: BaseException) -> bool:
@@ -123,6 +131,83 @@ def sqlite_path(url: str) -> Path | None:
     return None if "://" in url else Path(url)
 
 
+SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+@dataclass(frozen=True)
+class SqliteFile:
+    """A SQLite ledger path as found on disk, before SQLite opens it."""
+
+    path: Path
+    exists: bool
+    empty: bool  # missing, or a file of 0 bytes (SQLite reads it as an empty database)
+    wal_mode: bool  # its header says WAL
+    in_use: bool  # a -wal file stands beside it: a connection has it open (or one was killed)
+    folder_writable: bool
+
+    @property
+    def probe_immutable(self) -> bool:
+        """Whether to look at it with no lock and no file made beside it: a file no connection
+        has open, in WAL mode (where even a read-only look makes -wal and -shm files) or in a
+        folder where they cannot be made."""
+        return self.exists and not self.in_use and (self.wal_mode or not self.folder_writable)
+
+    @property
+    def read_immutable(self) -> bool:
+        """Whether to read it with no lock: no connection has it open and none can, for no run
+        can make the -wal file it would need in its folder."""
+        return self.exists and not self.in_use and not self.folder_writable
+
+
+def sqlite_file(path: Path, *, write: bool, create: bool = True) -> SqliteFile:
+    """Look at a SQLite ledger path without opening it; LedgerError (exit 2, naming it and what
+    to do) for a folder, a file that is not SQLite, one shorter than its header says and, to
+    write, a file or folder that cannot be written (a parent folder that does not exist yet is
+    made by the caller; `create=False`: a missing file is not to be made)."""
+    if path.is_dir():
+        raise LedgerError(f"the ledger {path} is a folder: give --ledger a SQLite file path")
+    folder = path.parent
+    existing_folder = next((f for f in (folder, *folder.parents) if f.exists()), Path("/"))
+    if not existing_folder.is_dir():
+        raise LedgerError(f"cannot make the ledger {path}: {existing_folder} is a file, not a "
+                          "folder")
+    folder_writable = os.access(existing_folder, os.W_OK | os.X_OK)
+    if not path.exists():
+        if write and create and not folder_writable:
+            raise LedgerError(f"cannot make the ledger {path}: the folder {existing_folder} "
+                              "cannot be written by the user running seatbatch")
+        return SqliteFile(path, False, True, False, False, folder_writable)
+    try:
+        with path.open("rb") as file:
+            header = file.read(100)
+        size = path.stat().st_size
+    except OSError as error:
+        raise LedgerError(f"cannot read the ledger {path}: {error.strerror}") from None
+    in_use = Path(f"{path}-wal").exists()
+    found = SqliteFile(path, True, size == 0, header[18:19] == b"\x02", in_use,
+                       folder_writable)
+    if size and (len(header) < 100 or not header.startswith(SQLITE_HEADER)):
+        raise LedgerError(f"the ledger {path} is not a SQLite database (nor a seatbatch "
+                          "ledger): nothing was changed in it; give --ledger the ledger's path")
+    if size and not in_use:
+        page_size = int.from_bytes(header[16:18], "big")
+        page_size = 65536 if page_size == 1 else page_size
+        pages = int.from_bytes(header[28:32], "big")
+        if header[24:28] == header[92:96] and pages and size < pages * page_size:
+            raise LedgerError(f"the ledger {path} is damaged: {size} bytes where its header "
+                              f"says {pages * page_size} (the file was cut short); restore it "
+                              "from a backup; nothing was changed in it")
+    if write and not os.access(path, os.W_OK):
+        raise LedgerError(f"cannot write the ledger {path}: the file is read-only for the user "
+                          "running seatbatch; make it writable (or run seatbatch as a user who "
+                          "may write it)")
+    if write and not folder_writable:
+        raise LedgerError(f"cannot write the ledger {path}: its folder {folder} cannot be "
+                          f"written, and SQLite must make {path.name}-wal and {path.name}-shm "
+                          "there; make the folder writable for the user running seatbatch")
+    return found
+
+
 def is_postgres(connection: Connection) -> bool:
     return connection.dialect.name == "postgresql"
 
@@ -142,6 +227,9 @@ def _wal(cursor: Any) -> None:
             time.sleep(0.05)
 
 
+# every engine's ledger as it may be printed (`display_url` of the URL it was made from)
+_NAMES: WeakKeyDictionary[Engine, str] = WeakKeyDictionary()
+
 # One engine per PostgreSQL URL for the life of the process, so that its connections are
 # kept: an inbox run opens the ledger several times per workbook, and each new connection costs
 # a login (scram) and a server process. A SQLite engine is made and disposed each time.
@@ -157,7 +245,11 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -> Engine:
+    """The engine of a ledger. `read_only`: a SQLite file opened read-only (`mode=ro`): it can
+    neither be written nor switched to WAL, and no schema can be made in it; `immutable` also
+    takes no locks and makes no files beside it (for a file no run can be writing). A
+    PostgreSQL ledger is read in READ ONLY transactions by `atomic` instead."""
     postgres = _postgres_url(url)
     if postgres is not None:
         if url not in _POSTGRES_ENGINES:
@@ -169,19 +261,30 @@ def make_engine(url: str) -> Engine:
                 "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                 "keepalives_count": 3, "tcp_user_timeout": 60_000,
             })
+            _NAMES[_POSTGRES_ENGINES[url]] = display_url(url)
         return _POSTGRES_ENGINES[url]
-    engine = create_engine(
-        f"sqlite:///{url}",
-        connect_args={"timeout": BUSY_SECONDS},
-    )
+    if read_only:
+        uri = Path(url).absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
+        engine = create_engine(f"sqlite:///{url}", creator=lambda: sqlite3.connect(
+            uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False))
+    else:
+        engine = create_engine(
+            f"sqlite:///{url}",
+            connect_args={"timeout": BUSY_SECONDS},
+        )
+
+    _NAMES[engine] = url
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, not by pysqlite
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
-        _wal(cursor)
-        cursor.execute("PRAGMA synchronous = FULL")
+        if read_only:
+            cursor.execute("PRAGMA query_only = ON")
+        else:
+            _wal(cursor)
+            cursor.execute("PRAGMA synchronous = FULL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -306,21 +409,63 @@ def continue_ids(connection: Connection, table: Table) -> None:
     )))
 
 
+# SQLite: the file or its folder cannot be written (a read-only file, a folder in which the
+# -wal and -shm files cannot be made), or cannot be opened at all; PostgreSQL: the user may not
+# write (insufficient_privilege), or the server only reads (read_only_sql_transaction)
+SQLITE_UNWRITABLE = ("SQLITE_READONLY", "SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
+SQLITE_DAMAGED = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+POSTGRES_UNWRITABLE = {"42501", "25006"}
+
+
+def ledger_name(engine: Engine) -> str:
+    """The ledger as it may be printed: its SQLite path, or its URL without the password."""
+    return _NAMES.get(engine) or str(engine.url.database)
+
+
+def unusable(engine: Engine, error: DBAPIError) -> LedgerError | None:
+    """Why the ledger cannot be used at all, when that is what `error` says: it cannot be
+    written (exit 2, with what to do), or it is damaged."""
+    cause = error.orig
+    name = ledger_name(engine)
+    code = getattr(cause, "sqlite_errorname", "") or ""
+    reason = str(cause).strip().splitlines()[0] if str(cause).strip() else type(cause).__name__
+    if code.startswith(SQLITE_UNWRITABLE):
+        path = Path(name)
+        verb = "write" if code.startswith("SQLITE_READONLY") else "open"
+        return LedgerError(
+            f"cannot {verb} the ledger {path} ({reason}): the user running seatbatch must be "
+            f"able to write the file and to create files in its folder {path.parent} "
+            f"(SQLite makes {path.name}-wal and {path.name}-shm there)")
+    if code.startswith(SQLITE_DAMAGED):
+        return LedgerDamaged(f"the ledger {name} is damaged ({reason}): restore it from a "
+                             "backup; nothing was changed")
+    if getattr(cause, "sqlstate", None) in POSTGRES_UNWRITABLE:
+        return LedgerError(
+            f"cannot write the ledger {name} ({reason}): the database user must be able to "
+            "create and write its tables, on a server that accepts writes")
+    return None
+
+
 @contextmanager
-def busy_guard() -> Iterator[None]:
-    """Whichever statement meets another run's lock, the run ends as LedgerBusy."""
+def busy_guard(engine: Engine | None = None) -> Iterator[None]:
+    """Whichever statement meets another run's lock, the run ends as LedgerBusy; a ledger
+    that cannot be written or is damaged ends it as LedgerError (exit 2), never as a bug."""
     try:
         yield
     except (OperationalError, DBAPIError) as error:
         if is_busy(error):
             raise LedgerBusy(str(getattr(error, "orig", error))) from error
+        found = unusable(engine, error) if engine is not None and isinstance(
+            error, DBAPIError) else None
+        if found is not None:
+            raise found from error
         raise
 
 
 @contextmanager
 def atomic(engine: Engine, *, write: bool) -> Iterator[Connection]:
     """The one transaction: all of it commits, or none of it."""
-    with busy_guard(), engine.connect() as connection:
+    with busy_guard(engine), engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             connection = connection.execution_options(
                 isolation_level="READ COMMITTED" if write else "REPEATABLE READ",

@@ -3,8 +3,10 @@ it has not had, in order, each recorded in schema_migrations. The same steps on 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import Enum
 from weakref import WeakSet
 
 from sqlalchemy import MetaData, Table, func, inspect, literal, select
@@ -93,11 +95,91 @@ MIGRATIONS: tuple[Migration, ...] = (
 )
 
 
-def _applied(engine: Engine) -> set[int]:
+NEWEST = max(version for version, _, _ in MIGRATIONS)
+# the tables each version has; a ledger holds at least those of its version
+V1_TABLES = frozenset({"schema_migrations", "counters", "customers", "invoices",
+                       "partner_versions", "runs", "devices", "subscriptions", "invoice_lines",
+                       "order_lines", "seats", "subscription_terms"})
+NEWEST_TABLES = frozenset(table.name for table in metadata.sorted_tables)
+
+
+def _tables_of(version: int) -> frozenset[str]:
+    return V1_TABLES if version == 1 else NEWEST_TABLES
+
+
+class Kind(Enum):
+    EMPTY = "empty"  # no tables at all: a new ledger is made here by the first writing run
+    OLDER = "older"  # a seatbatch ledger of an older version: upgraded by a writing run
+    CURRENT = "current"
+
+
+@dataclass(frozen=True)
+class Found:
+    """What a database holds, as far as seatbatch is concerned."""
+
+    kind: Kind
+    version: int  # 0 when empty
+
+
+def _listed(names: Iterable[str], most: int = 8) -> str:
+    names = sorted(names)
+    return ", ".join(names[:most]) + (f", … ({len(names)} in all)" if len(names) > most else "")
+
+
+def examine(connection: Connection, where: str) -> Found:
+    """Recognise a seatbatch ledger: a database without tables (EMPTY), or one whose
+    schema_migrations records versions 1 to N of ours and which holds the tables of version N.
+    Anything else is refused (LedgerError, exit 2) and left as it was: a database of another
+    application (tables, and no seatbatch schema), a ledger missing tables, one made by a newer
+    seatbatch. Only reads."""
+    inspector = inspect(connection)
+    tables = frozenset(inspector.get_table_names())
+    if not tables:
+        return Found(Kind.EMPTY, 0)
+    refused = (f"{where} is not a seatbatch ledger: it holds {len(tables)} table(s) "
+               f"({_listed(tables)}) and no seatbatch schema; nothing was changed in it. "
+               "Give --ledger a seatbatch ledger, a new file or an empty database")
+    if schema_migrations.name not in tables:
+        raise LedgerError(refused)
+    columns = {column["name"] for column in inspector.get_columns(schema_migrations.name)}
+    if not {"version", "name", "applied_at"} <= columns:
+        raise LedgerError(refused)
+    try:
+        versions = {int(v) for v in connection.scalars(select(schema_migrations.c.version))}
+    except (TypeError, ValueError):
+        raise LedgerError(refused) from None
+    if not versions or not tables >= V1_TABLES:
+        raise LedgerError(refused)
+    newest = max(versions)
+    if newest > NEWEST:
+        raise LedgerError(
+            f"the ledger {where} was made by a newer seatbatch (schema version {newest}; this "
+            f"one knows up to {NEWEST}): upgrade seatbatch; nothing was changed in it")
+    if versions != set(range(1, newest + 1)):
+        raise LedgerError(refused)
+    missing = _tables_of(newest) - tables
+    if missing:
+        raise LedgerError(
+            f"the ledger {where} is incomplete: it is recorded at schema version {newest} but "
+            f"lacks the table(s) {_listed(missing)}; nothing was changed in it: restore it "
+            "from a backup")
+    return Found(Kind.CURRENT if newest == NEWEST else Kind.OLDER, newest)
+
+
+def examined(engine: Engine, where: str) -> Found:
+    """`examine` in a read-only transaction of its own."""
     with atomic(engine, write=False) as connection:
-        if not inspect(connection).has_table(schema_migrations.name):
-            return set()
-        return set(connection.scalars(select(schema_migrations.c.version)))
+        return examine(connection, where)
+
+
+def recognised(engine: Engine, where: str) -> Found:
+    """`examined`, but not again for an engine whose ledger this process saw up to date."""
+    if engine in _CURRENT:
+        return Found(Kind.CURRENT, NEWEST)
+    found = examined(engine, where)
+    if found.kind is Kind.CURRENT:
+        _CURRENT.add(engine)
+    return found
 
 
 # engines whose ledger this process saw at the newest version (a PostgreSQL engine lives as
@@ -105,39 +187,35 @@ def _applied(engine: Engine) -> set[int]:
 _CURRENT: WeakSet[Engine] = WeakSet()
 
 
-def is_created(engine: Engine) -> bool:
-    return engine in _CURRENT or bool(_applied(engine))
-
-
-def migrate(engine: Engine) -> None:
-    """Make a new ledger at the newest version, or apply the steps an older one has not had, in
-    order, recording each. An up-to-date ledger is only read, so that opening it never waits
-    for another run's lock."""
-    if engine in _CURRENT:
-        return
-    if not {v for v, _, _ in MIGRATIONS} <= _applied(engine):
+def migrate(engine: Engine, where: str) -> Found:
+    """Make a new ledger at the newest version in an empty database, or apply the steps an
+    older one has not had, in order, recording each; refuse a database that is not a seatbatch
+    ledger. An up-to-date ledger is only read, so that opening it never waits for another
+    run's lock. Returns what the database held before."""
+    found = recognised(engine, where)
+    if found.kind is not Kind.CURRENT:
         with atomic(engine, write=True) as connection:
-            migrate_in(connection)
+            found = migrate_in(connection, where)
     _CURRENT.add(engine)
+    return found
 
 
-def migrate_in(connection: Connection) -> None:
+def migrate_in(connection: Connection, where: str) -> Found:
     """`migrate` inside the caller's write transaction (`ledger copy` makes the schema and
-    fills it in one)."""
+    fills it in one). What the database held is examined again under the lock: another run
+    may have made or upgraded it meanwhile."""
     lock_for_migration(connection)
-    schema_migrations.create(connection, checkfirst=True)
-    done = set(connection.scalars(select(schema_migrations.c.version)))
-    newest = max(v for v, _, _ in MIGRATIONS)
-    if done and max(done) > newest:
-        raise LedgerError(
-            f"the ledger's schema is version {max(done)}; this seatbatch knows up to {newest}:"
-            " upgrade seatbatch"
-        )
-    create, *upgrades = MIGRATIONS
-    steps = [create] if not done else [m for m in upgrades if m[0] not in done]
+    found = examine(connection, where)
+    if found.kind is Kind.EMPTY:
+        schema_migrations.create(connection)
+        steps = [MIGRATIONS[0]]
+        recorded = list(MIGRATIONS)
+    else:
+        steps = recorded = [m for m in MIGRATIONS if m[0] > found.version]
     for _, _, step in steps:
         step(connection)
-    for version, name, _ in (MIGRATIONS if not done else steps):
+    for version, name, _ in recorded:
         connection.execute(schema_migrations.insert().values(
             version=version, name=name, applied_at=datetime.now(UTC).replace(tzinfo=None)
         ))
+    return found

@@ -9,6 +9,7 @@ from collections.abc import Set as AbstractSet
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select, update
@@ -16,10 +17,13 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
 from seatbatch.documents import invoice_document, invoice_from_document
+from seatbatch.ledger import migrations
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
     LedgerBusy,
+    LedgerDamaged,
     LedgerError,
+    SqliteFile,
     atomic,
     bulk_insert,
     close_engine,
@@ -27,10 +31,11 @@ from seatbatch.ledger.engine import (
     is_busy,
     locked_row,
     make_engine,
+    sqlite_file,
     sqlite_path,
     unreachable,
 )
-from seatbatch.ledger.migrations import is_created, migrate
+from seatbatch.ledger.migrations import Kind
 from seatbatch.ledger.month import LedgerMonth, read_month
 from seatbatch.model import (
     Committed,
@@ -105,39 +110,62 @@ class Ledger:
             yield Ledger(self.engine, connection)
 
     @classmethod
-    def open(cls, url: str, *, create: bool) -> Ledger:
-        """`create=False` (quote) never creates a ledger: a missing one reads as empty."""
-        path = sqlite_path(url)
-        if path is not None and not create and not path.exists():
-            return cls(None)
-        if path is not None:
+    def open(cls, url: str, *, write: bool, create: bool = True) -> Ledger:
+        """The ledger at `url`, recognised first (`migrations.examine`): a database that is not
+        a seatbatch ledger, or one of a newer seatbatch, is refused (LedgerError) untouched.
+
+        To read (`write=False`: quote, report, render, template) it is never created, upgraded
+        or changed: a SQLite file is opened read-only; a missing file or an empty database
+        reads as an empty ledger; an older version is refused, naming `seatbatch ledger
+        upgrade`. To write, the schema is made in an empty database (a missing SQLite file is
+        created, with its folder) and an older one is upgraded; with `create=False` (renew, the
+        recovery of killed runs) a missing or empty one is left so and read as empty."""
+        where = display_url(url)
+        with _usable(url):
+            kind, found, engine = _recognise(url, where, write=write, create=create)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except OSError as error:
-                raise LedgerError(
-                    f"cannot make the ledger's folder {path.parent}: {error.strerror}"
-                ) from None
-        engine = make_engine(url)
-        try:
-            if path is None:
-                try:
-                    engine.connect().close()
-                except DBAPIError as error:
-                    raise unreachable(url, error) from None
-                if not create and not is_created(engine):
-                    close_engine(engine)
+                if kind is Kind.EMPTY and not (write and create):
+                    if engine is not None:
+                        close_engine(engine)
                     return cls(None)
-            migrate(engine)
-        except BaseException as error:
-            close_engine(engine)
-            if isinstance(error, DatabaseError):
-                if is_busy(error):
-                    raise LedgerBusy(str(error.orig)) from error
-                raise LedgerError(
-                    f"cannot use the ledger {display_url(url)}: {error.orig}"
-                ) from error
-            raise
-        return cls(engine)
+                if not write:
+                    if kind is Kind.OLDER:
+                        raise LedgerError(
+                            f"the ledger {where} is of an older version of seatbatch, and a "
+                            "command that only reads does not upgrade it: run `seatbatch "
+                            "ledger upgrade` (or any command that writes), then this again")
+                    return cls(engine or make_engine(
+                        url, read_only=True, immutable=found is not None
+                        and found.read_immutable))
+                if found is not None and not found.exists:
+                    _make_folder(found.path)
+                engine = engine or make_engine(url)
+                migrations.migrate(engine, where)
+                return cls(engine)
+            except BaseException:
+                if engine is not None:
+                    close_engine(engine)
+                raise
+
+    @staticmethod
+    def upgrade(url: str) -> tuple[int, int]:
+        """`seatbatch ledger upgrade`: the ledger brought to the newest version; the versions
+        it was and is at. A database without a ledger is refused: there is nothing to upgrade
+        (the first command that writes makes a new ledger)."""
+        where = display_url(url)
+        with _usable(url):
+            kind, _, engine = _recognise(url, where, write=True, create=False)
+            if kind is Kind.EMPTY:
+                if engine is not None:
+                    close_engine(engine)
+                raise LedgerError(f"no seatbatch ledger at {where}: nothing to upgrade (the "
+                                  "first command that writes, such as process, makes one)")
+            engine = engine or make_engine(url)
+            try:
+                before = migrations.migrate(engine, where)
+            finally:
+                close_engine(engine)
+        return before.version, migrations.NEWEST
 
     def close(self) -> None:
         if self.engine is not None:
@@ -315,6 +343,61 @@ class Ledger:
                 on_numbered(invoices)
             _save_invoices(connection, partner_id, run, drafts, invoices, created, series)
             return invoices
+
+
+@contextmanager
+def _usable(url: str) -> Iterator[None]:
+    """A database error met while opening the ledger: busy (75), or unusable as configured."""
+    try:
+        yield
+    except DatabaseError as error:
+        if is_busy(error):
+            raise LedgerBusy(str(error.orig)) from error
+        raise LedgerError(f"cannot use the ledger {display_url(url)}: {error.orig}") from error
+
+
+def _recognise(url: str, where: str, *, write: bool, create: bool
+               ) -> tuple[Kind, SqliteFile | None, Engine | None]:
+    """What the database at `url` holds, looked at without changing anything; with the
+    SQLite file as found on disk, or the PostgreSQL engine (connected once)."""
+    path = sqlite_path(url)
+    if path is not None:
+        found = sqlite_file(path, write=write, create=create)
+        if found.empty:
+            return Kind.EMPTY, found, None
+        # SQLite: through a read-only connection of its own, so that nothing (not even the
+        # switch to WAL a writing connection makes) touches a file that is not a ledger
+        immutable = found.probe_immutable
+        while True:
+            probe = make_engine(url, read_only=True, immutable=immutable)
+            try:
+                return migrations.examined(probe, where).kind, found, None
+            except (LedgerDamaged, DatabaseError):
+                if not immutable:
+                    raise
+                # a run may have opened, written and closed it while it was read without a
+                # lock: look again, with one
+                immutable = False
+            finally:
+                close_engine(probe)
+    engine = make_engine(url)
+    try:
+        try:
+            engine.connect().close()
+        except DBAPIError as error:
+            raise unreachable(url, error) from None
+        return migrations.recognised(engine, where).kind, None, engine
+    except BaseException:
+        close_engine(engine)
+        raise
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise LedgerError(f"cannot make the ledger's folder {path.parent}: "
+                          f"{error.strerror}") from None
 
 
 def _version(connection: Connection, partner_id: str) -> int:
