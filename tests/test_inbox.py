@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import resource
+import signal
 import subprocess
 import sys
 import time
@@ -693,3 +694,29 @@ def test_a_child_that_dies_is_reported_with_how_and_what_it_printed() -> None:
     failed = run_forked(lambda: 1 / 0)
     assert isinstance(failed, Died) and failed.how == "exited with status 70 without finishing"
     assert "ZeroDivisionError" in failed.output
+
+
+def test_a_worker_serves_request_after_request_and_is_forked_again_when_it_dies() -> None:
+    from seatbatch.isolated import Died, Finished, Worker
+
+    def serve(request: str) -> list[int]:
+        if request == "die":
+            os.abort()
+        return [os.getpid(), len(request)]
+
+    with Worker(serve) as worker:
+        first, second = worker.ask("one"), worker.ask("three")
+        assert isinstance(first, Finished) and isinstance(second, Finished)
+        assert first.value[0] == second.value[0] != os.getpid()  # one worker, warm
+        assert second.value[1] == 5
+        died = worker.ask("die")
+        assert isinstance(died, Died) and died.how == "killed by signal 6, SIGABRT"
+        after = worker.ask("four")
+        assert isinstance(after, Finished) and after.value[0] not in (first.value[0],
+                                                                      os.getpid())
+        os.kill(after.value[0], signal.SIGKILL)  # dies between requests: not the next's fault
+        stat = Path(f"/proc/{after.value[0]}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":  # until it is gone
+            time.sleep(0.01)
+        again = worker.ask("five")
+        assert isinstance(again, Finished) and again.value[1] == 4

@@ -72,7 +72,7 @@ from seatbatch.inbox_folders import (
     waiting_workbooks,
     write_new,
 )
-from seatbatch.isolated import Died, run_forked
+from seatbatch.isolated import Died, Worker
 from seatbatch.ledger import (
     InvoiceDateBackwards,
     Ledger,
@@ -163,8 +163,8 @@ def _verdict_of(error: Exception) -> dict[str, Any]:
 
 
 def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> dict[str, Any]:
-    """`process` as the inbox's child runs it: what became of the workbook, as JSON can carry
-    it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
+    """`process` as the inbox's worker process runs it: what became of the workbook, as JSON
+    can carry it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
     try:
         outcome = process(settings, workbook, partner_id)
     except KeyboardInterrupt:
@@ -212,11 +212,14 @@ class Inbox:
     ledger: Ledger | None = field(default=None, init=False)  # for claims, opened on first use
     root: int = field(default=-1, init=False)  # DIR, held open
     private: Path | None = field(default=None, init=False)  # the claimed workbooks' copies
+    worker: Worker = field(init=False)  # processes them, one at a time
 
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
         # one line per workbook from here, not the single-workbook commands' progress
         self.quiet = dataclasses.replace(self.settings, progress=Progress(enabled=False))
+        self.worker = Worker(lambda request: _process_in_child(
+            self.quiet, Path(request["workbook"]), request["partner_id"]))
 
     @property
     def progress(self) -> Progress:
@@ -226,6 +229,7 @@ class Inbox:
         try:
             return self._run()
         finally:
+            self.worker.close()
             if self.ledger is not None:
                 self.ledger.close()
             if self.root >= 0:
@@ -417,8 +421,8 @@ class Inbox:
             return
         if ticket is None:
             return
-        partner_id, copy = claimed.partner_id, claimed.copy.path
-        result = run_forked(lambda: _process_in_child(self.quiet, copy, partner_id))
+        result = self.worker.ask({"workbook": str(claimed.copy.path),
+                                  "partner_id": claimed.partner_id})
         if isinstance(result, Died):
             self.settle(ticket, where, "failed", None)
             self.failed(claimed, f"its processing died: {result.how}", None,

@@ -1,41 +1,45 @@
-"""One piece of work in a forked child process, so that whatever kills it (an abort in a native
-library, the kernel's OOM killer, a signal) kills the child alone (SPEC §8: one hostile workbook
-never stops an `inbox` run for the others).
+"""Work done in a forked worker process, so that whatever kills it (an abort in a native library,
+the kernel's OOM killer, a signal) kills the worker alone (SPEC §8: one hostile workbook never
+stops an `inbox` run for the others).
 
-The child is a fork: it starts at once with everything the parent has loaded, and shares its
-memory until it writes (the ledger engine makes forked children forget the parent's database
-connections, `seatbatch.ledger.engine`). It sends back a JSON value through a pipe; what it
-prints goes to a file, kept for the log when it dies. A child that ends without sending its
-value died: `Died` says how."""
+The worker is a fork: it starts at once with everything the parent has loaded. It serves one
+request at a time, for as long as it lives, so that what it warms up (imports, compiled
+templates and statements, ledger connections) serves every request after the first, as it did
+when the work ran in the parent; only a worker that died is forked again. The ledger engine
+makes forked children forget the parent's database connections (`seatbatch.ledger.engine`).
+Requests and replies are JSON values through pipes; what the worker prints goes to a file,
+kept (its end) for the log when it dies while serving a request. A request whose reply never
+comes died: `Died` says how."""
 
 from __future__ import annotations
 
 import json
 import os
 import signal
+import struct
 import sys
 import tempfile
 import traceback
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
 EXIT_NO_VALUE = 70
-OUTPUT_KEPT = 64 * 1024  # the end of what a dead child printed, for its log
+OUTPUT_KEPT = 64 * 1024  # the end of what a dead worker printed, for its log
+_LENGTH = struct.Struct(">Q")
 
 
 @dataclass(frozen=True)
 class Died:
     how: str  # "killed by signal 6, SIGABRT", "exited with status 1 without finishing"
-    output: str  # the end of what it printed
+    output: str  # the end of what it printed while it served the request
     interrupted: bool  # the parent was interrupted (Ctrl-C) while it waited
 
 
 @dataclass(frozen=True)
 class Finished:
-    value: Any  # what the work returned (as JSON gives it back)
-    output: str  # what it printed
+    value: Any  # the reply (as JSON gives it back)
     interrupted: bool  # the parent was interrupted (Ctrl-C) while it waited
 
 
@@ -50,8 +54,39 @@ def _how(status: int) -> str:
     return f"exited with status {os.waitstatus_to_exitcode(status)} without finishing"
 
 
-def _child(work: Callable[[], Any], pipe: int, output: int) -> None:
-    """In the child: never returns."""
+def _read_exactly(stream: IO[bytes], size: int, interrupted: list[bool]) -> bytes | None:
+    """`size` bytes, or None at the end of the stream; a Ctrl-C meanwhile is noted in
+    `interrupted` and the read goes on."""
+    data = bytearray()
+    while len(data) < size:
+        try:
+            chunk = stream.read(size - len(data))
+        except KeyboardInterrupt:
+            interrupted.append(True)
+            continue
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def _receive(stream: IO[bytes], interrupted: list[bool]) -> bytes | None:
+    """The next message (None when the other end has gone)."""
+    head = _read_exactly(stream, _LENGTH.size, interrupted)
+    if head is None:
+        return None
+    return _read_exactly(stream, _LENGTH.unpack(head)[0], interrupted)
+
+
+def _send(stream: IO[bytes], value: Any) -> None:
+    body = json.dumps(value).encode("utf-8")
+    stream.write(_LENGTH.pack(len(body)) + body)
+    stream.flush()
+
+
+def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
+                   output: int) -> None:
+    """In the worker: never returns."""
     code = EXIT_NO_VALUE
     try:
         os.dup2(output, 1)
@@ -61,11 +96,12 @@ def _child(work: Callable[[], Any], pipe: int, output: int) -> None:
                           closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
                           closefd=False)
-        data = json.dumps(work()).encode("utf-8")
-        with os.fdopen(pipe, "wb") as sending:
-            sending.write(data)
+        with os.fdopen(requests, "rb") as incoming, os.fdopen(replies, "wb") as outgoing:
+            idle: list[bool] = []
+            while (request := _receive(incoming, idle)) is not None and not idle:
+                _send(outgoing, serve(json.loads(request)))
         code = 0
-    except BaseException:  # a child ends here, whatever happened: said in its output
+    except BaseException:  # a worker ends here, whatever happened: said in its output
         traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):
@@ -74,49 +110,108 @@ def _child(work: Callable[[], Any], pipe: int, output: int) -> None:
         os._exit(code)
 
 
-def run_forked(work: Callable[[], Any]) -> Finished | Died:
-    """`work()` (whose value JSON can carry) run in a forked child. A Ctrl-C that reaches this
-    process while the child works is held until the child ends (the child has it too, when it
-    came from the terminal): `Finished.interrupted` says so, for the caller to stop after it
-    has dealt with the child's work."""
-    for stream in (sys.stdout, sys.stderr):  # not written twice, once by each process
-        stream.flush()
-    with tempfile.TemporaryFile() as output:
-        reading, writing = os.pipe()
+class Worker:
+    """`ask(request)` has `serve(request)` run in the worker process: its reply, or how the
+    worker died (the next request forks a new one). A Ctrl-C that reaches this process while
+    the worker serves is held until the reply comes (the worker has it too, when it came from
+    the terminal): `interrupted` says so, for the caller to stop once it has dealt with the
+    reply. `close()` (or leaving the `with` block) lets the worker end."""
+
+    def __init__(self, serve: Callable[[Any], Any]):
+        self.serve = serve
+        self.pid = 0
+        self.output: IO[bytes] | None = None
+        self.requests: IO[bytes] | None = None
+        self.replies: IO[bytes] | None = None
+
+    def __enter__(self) -> Worker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _start(self) -> None:
+        for stream in (sys.stdout, sys.stderr):  # not written twice, once by each process
+            stream.flush()
+        output = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
+        requests_read, requests_write = os.pipe()
+        replies_read, replies_write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the worker's coverage is not collected
+            os.close(requests_write)
+            os.close(replies_read)
+            _serve_forever(self.serve, requests_read, replies_write, output.fileno())
+        os.close(requests_read)
+        os.close(replies_write)
+        self.pid, self.output = pid, output
+        self.requests = os.fdopen(requests_write, "wb")
+        self.replies = os.fdopen(replies_read, "rb")
+
+    def _ended(self) -> bool:
         try:
-            pid = os.fork()
-        except BaseException:
-            os.close(reading)
-            os.close(writing)
-            raise
-        if pid == 0:  # pragma: no cover - the child's coverage is not collected
-            os.close(reading)
-            _child(work, writing, output.fileno())
-        os.close(writing)
-        chunks: list[bytes] = []
-        interrupted = False
-        with os.fdopen(reading, "rb") as receiving:
-            while True:
-                try:
-                    chunk = receiving.read1(1 << 16)
-                except KeyboardInterrupt:
-                    interrupted = True
-                    continue
-                if not chunk:
-                    break
-                chunks.append(chunk)
+            return os.waitpid(self.pid, os.WNOHANG) != (0, 0)
+        except ChildProcessError:
+            return True
+
+    def _reap(self) -> int:
+        """Wait for the worker to end (it has, or is about to): its wait status."""
+        self._close_pipes()
         while True:
             try:
-                _, status = os.waitpid(pid, 0)
+                _, status = os.waitpid(self.pid, 0)
                 break
             except KeyboardInterrupt:
-                interrupted = True
-        output.seek(0, os.SEEK_END)
-        output.seek(max(0, output.tell() - OUTPUT_KEPT))
-        printed = output.read().decode("utf-8", "replace")
-    if status != 0 or not chunks:
-        return Died(_how(status), printed, interrupted)
-    return Finished(json.loads(b"".join(chunks)), printed, interrupted)
+                continue
+            except ChildProcessError:
+                status = 0
+                break
+        self.pid = 0
+        return status
+
+    def _close_pipes(self) -> None:
+        for stream in (self.requests, self.replies):
+            if stream is not None:
+                with suppress(OSError):
+                    stream.close()
+        self.requests = self.replies = None
+
+    def ask(self, request: Any) -> Finished | Died:
+        if self.pid and self._ended():
+            self.pid = 0  # it died between requests (the OOM killer, say): not this one's doing
+            self._close_pipes()
+        if not self.pid:
+            self._start()
+        assert self.requests is not None and self.replies is not None
+        assert self.output is not None
+        self.output.seek(0)
+        self.output.truncate()
+        interrupted: list[bool] = []
+        reply = None
+        with suppress(BrokenPipeError):
+            _send(self.requests, request)
+            reply = _receive(self.replies, interrupted)
+        if reply is not None:
+            return Finished(json.loads(reply), bool(interrupted))
+        how = _how(self._reap())
+        self.output.seek(0, os.SEEK_END)
+        self.output.seek(max(0, self.output.tell() - OUTPUT_KEPT))
+        printed = self.output.read().decode("utf-8", "replace")
+        self.output.close()
+        self.output = None
+        return Died(how, printed, bool(interrupted))
+
+    def close(self) -> None:
+        if self.pid:
+            self._reap()  # the end of its requests ends it
+        if self.output is not None:
+            self.output.close()
+            self.output = None
 
 
-__all__ = ["Died", "Finished", "run_forked"]
+def run_forked(work: Callable[[], Any]) -> Finished | Died:
+    """`work()` (whose value JSON can carry) run once in a forked worker."""
+    with Worker(lambda _: work()) as worker:
+        return worker.ask(None)
+
+
+__all__ = ["Died", "Finished", "Worker", "run_forked"]
