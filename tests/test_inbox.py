@@ -720,3 +720,37 @@ def test_a_worker_serves_request_after_request_and_is_forked_again_when_it_dies(
             time.sleep(0.01)
         again = worker.ask("five")
         assert isinstance(again, Finished) and again.value[1] == 4
+
+
+def test_an_oversized_workbook_is_hashed_whole_but_not_copied_whole(tmp_path: Path) -> None:
+    """Sibling: the private copy of a claimed workbook must not take a second copy of a file
+    far over max_file_mb: past the limit only the hash reads on, and the copy keeps the size
+    (a hole), for the size check to reject it."""
+    import hashlib
+
+    from seatbatch.inbox_folders import private_copy
+
+    content = os.urandom(1 << 20) * 6  # 6 MB
+    (tmp_path / "claim").mkdir()
+    (tmp_path / "claim" / "big.xlsx").write_bytes(content)
+    (tmp_path / "private").mkdir()
+    claim = os.open(tmp_path / "claim", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        copy = private_copy("big.xlsx", claim, tmp_path / "private", 1 << 20)
+    finally:
+        os.close(claim)
+    assert copy.sha256 == hashlib.sha256(content).hexdigest()
+    assert copy.path == tmp_path / "private" / "big.xlsx"
+    assert copy.path.stat().st_size == len(content)
+    assert copy.path.stat().st_blocks * 512 <= 3 << 20  # 1 MB and a block or two, no more
+
+
+def test_a_name_whose_bytes_grow_as_text_past_the_limit_is_left_waiting(env: Env) -> None:
+    """Sibling: 105 bytes as a name, but its private copy's name (each byte that is not
+    UTF-8 made U+FFFD, three bytes) would not fit in a file name: said, and left waiting."""
+    name = os.fsdecode(b"\xe9" * 100 + b".xlsx")
+    good(env, name, "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert "longer than 200 bytes; rename it shorter" in result.stderr
+    assert waiting(env) == [name] and not env.ledger_exists()

@@ -121,7 +121,9 @@ def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
                 or entry.is_dir(follow_symlinks=False)):
             continue  # done/ and rejected/ not being folders is said before claiming
         where = f"{shown(partner_id)}/{shown(name)}"
-        if len(os.fsencode(name)) > MAX_NAME_BYTES and is_workbook_name(name):
+        # (as text, a byte that is not UTF-8 takes three: the private copy's name)
+        longest = max(len(os.fsencode(name)), len(as_text(name).encode("utf-8")))
+        if longest > MAX_NAME_BYTES and is_workbook_name(name):
             if warn:  # its note, or a " (2)" beside it, would not fit in a file name
                 warn(f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} bytes; "
                      "rename it shorter to have it processed")
