@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
 import resource
@@ -683,6 +684,7 @@ def test_a_child_that_dies_is_reported_with_how_and_what_it_printed() -> None:
 
     def abort() -> None:
         print("last words", file=sys.stderr, flush=True)
+        faulthandler.disable()  # pytest's, which would print the abort on the test's stderr
         os.abort()
 
     died = run_forked(abort)
@@ -701,6 +703,7 @@ def test_a_worker_serves_request_after_request_and_is_forked_again_when_it_dies(
 
     def serve(request: str) -> list[int]:
         if request == "die":
+            faulthandler.disable()
             os.abort()
         return [os.getpid(), len(request)]
 
