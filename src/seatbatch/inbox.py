@@ -404,7 +404,16 @@ class Inbox:
             except OSError as error:
                 self.put_back(folder, claim, name, f"{where}: cannot read it: {error.strerror}")
                 return
-            self.work(_Claimed(folder, claim, token, name, copy))
+            except KeyboardInterrupt:
+                self.put_back(folder, claim, name, f"{where}: interrupted")
+                raise
+            try:
+                self.work(_Claimed(folder, claim, token, name, copy))
+            except KeyboardInterrupt:  # (while its worker ran, it was held: put back or filed)
+                with suppress(FileNotFoundError):
+                    os.stat(name, dir_fd=claim, follow_symlinks=False)
+                    self.put_back(folder, claim, name, f"{where}: interrupted")
+                raise
         finally:
             if claim >= 0:
                 os.close(claim)

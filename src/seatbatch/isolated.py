@@ -20,8 +20,8 @@ import struct
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable
-from contextlib import suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
@@ -54,28 +54,38 @@ def _how(status: int) -> str:
     return f"exited with status {os.waitstatus_to_exitcode(status)} without finishing"
 
 
-def _read_exactly(stream: IO[bytes], size: int, interrupted: list[bool]) -> bytes | None:
-    """`size` bytes, or None at the end of the stream; a Ctrl-C meanwhile is noted in
-    `interrupted` and the read goes on."""
+@contextmanager
+def _held_interrupts(interrupted: list[bool]) -> Iterator[None]:
+    """SIGINT blocked meanwhile, so that no Ctrl-C can land between a read's return and its
+    result being kept (bytes read from a pipe and lost would leave it out of step); one that
+    came is taken off as it ends, and noted in `interrupted`."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        if signal.SIGINT in signal.sigpending():
+            signal.sigtimedwait({signal.SIGINT}, 0)
+            interrupted.append(True)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
+    """`size` bytes, or None at the end of the stream."""
     data = bytearray()
     while len(data) < size:
-        try:
-            chunk = stream.read(size - len(data))
-        except KeyboardInterrupt:
-            interrupted.append(True)
-            continue
+        chunk = stream.read(size - len(data))
         if not chunk:
             return None
         data += chunk
     return bytes(data)
 
 
-def _receive(stream: IO[bytes], interrupted: list[bool]) -> bytes | None:
+def _receive(stream: IO[bytes]) -> bytes | None:
     """The next message (None when the other end has gone)."""
-    head = _read_exactly(stream, _LENGTH.size, interrupted)
+    head = _read_exactly(stream, _LENGTH.size)
     if head is None:
         return None
-    return _read_exactly(stream, _LENGTH.unpack(head)[0], interrupted)
+    return _read_exactly(stream, _LENGTH.unpack(head)[0])
 
 
 def _send(stream: IO[bytes], value: Any) -> None:
@@ -96,10 +106,17 @@ def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
                           closefd=False)
         sys.stderr = open(2, "w", encoding="utf-8", errors="backslashreplace",  # noqa: SIM115
                           closefd=False)
-        with os.fdopen(requests, "rb") as incoming, os.fdopen(replies, "wb") as outgoing:
-            idle: list[bool] = []
-            while (request := _receive(incoming, idle)) is not None and not idle:
-                _send(outgoing, serve(json.loads(request)))
+        with os.fdopen(requests, "rb", buffering=0) as incoming, \
+                os.fdopen(replies, "wb") as outgoing:
+            idle: list[bool] = []  # a Ctrl-C between requests ends the worker
+            while not idle:
+                with _held_interrupts(idle):
+                    request = _receive(incoming)
+                if request is None or idle:
+                    break
+                reply = serve(json.loads(request))  # it takes a Ctrl-C as it sees fit
+                with _held_interrupts(idle):
+                    _send(outgoing, reply)
         code = 0
     except BaseException:  # a worker ends here, whatever happened: said in its output
         traceback.print_exc()
@@ -145,7 +162,8 @@ class Worker:
         os.close(replies_write)
         self.pid, self.output = pid, output
         self.requests = os.fdopen(requests_write, "wb")
-        self.replies = os.fdopen(replies_read, "rb")
+        # unbuffered: a Ctrl-C during a read then never loses bytes already read
+        self.replies = os.fdopen(replies_read, "rb", buffering=0)
 
     def _ended(self) -> bool:
         try:
@@ -187,9 +205,9 @@ class Worker:
         self.output.truncate()
         interrupted: list[bool] = []
         reply = None
-        with suppress(BrokenPipeError):
+        with suppress(BrokenPipeError), _held_interrupts(interrupted):
             _send(self.requests, request)
-            reply = _receive(self.replies, interrupted)
+            reply = _receive(self.replies)
         if reply is not None:
             return Finished(json.loads(reply), bool(interrupted))
         how = _how(self._reap())
