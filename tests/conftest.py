@@ -272,7 +272,8 @@ class Env:
     def visible_runs(self) -> list[Path]:
         if not self.out.exists():
             return []
-        return sorted(p for p in self.out.iterdir() if not p.name.startswith("."))
+        return sorted(p for p in self.out.iterdir()
+                      if not p.name.startswith(".") and p.is_dir())  # not a failed run's log
 
 
 def _as_stored(value: Any) -> Any:

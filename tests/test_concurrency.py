@@ -81,7 +81,8 @@ def _leftovers(env: Env) -> list[str]:
     """What a run must never leave: staging folders under --out, internal error logs."""
     hidden = [p.name for p in env.out.iterdir() if p.name.startswith(".")] if env.out.exists() \
         else []
-    return hidden + [p.name for p in env.root.glob("seatbatch-error-*.log")]
+    return hidden + [p.name for p in [*env.root.glob("seatbatch-error-*.log"),
+                                      *env.out.glob("*.error.log")]]
 
 
 @pytest.mark.parametrize(("count", "timeout"), [

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import faulthandler
 import json
 import os
+import resource
+import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from datetime import date
@@ -342,18 +346,28 @@ def test_a_claim_left_by_a_crashed_run_is_reported_not_reprocessed(env: Env) -> 
 
 
 def test_filing_and_putting_back_never_replace_a_file(tmp_path: Path) -> None:
-    from seatbatch.inbox import _move_no_clobber, _numbered, shown
+    from seatbatch.inbox_folders import _numbered, move_no_clobber, shown
 
+    (tmp_path / "claim").mkdir()
     newer, claimed = tmp_path / "orders.xlsx", tmp_path / "claim" / "orders.xlsx"
-    claimed.parent.mkdir()
     newer.write_text("newer upload")
     claimed.write_text("claimed")
-    assert not _move_no_clobber(claimed, newer)
-    assert newer.read_text() == "newer upload" and claimed.exists()
-    names = _numbered("orders.xlsx")
-    assert [next(names) for _ in range(3)] == ["orders.xlsx", "orders (2).xlsx", "orders (3).xlsx"]
-    assert _move_no_clobber(claimed, tmp_path / "orders (2).xlsx")
-    assert not claimed.exists() and (tmp_path / "orders (2).xlsx").read_text() == "claimed"
+    (tmp_path / "a link.xlsx").symlink_to(tmp_path / "elsewhere.xlsx")
+    folder = os.open(tmp_path, os.O_RDONLY | os.O_DIRECTORY)
+    claim = os.open(tmp_path / "claim", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        assert not move_no_clobber("orders.xlsx", claim, "orders.xlsx", folder)
+        assert newer.read_text() == "newer upload" and claimed.exists()
+        assert not move_no_clobber("orders.xlsx", claim, "a link.xlsx", folder)
+        assert not (tmp_path / "elsewhere.xlsx").exists()  # never through a dangling link
+        names = _numbered("orders.xlsx")
+        assert [next(names) for _ in range(3)] == [
+            "orders.xlsx", "orders (2).xlsx", "orders (3).xlsx"]
+        assert move_no_clobber("orders.xlsx", claim, "orders (2).xlsx", folder)
+        assert not claimed.exists() and (tmp_path / "orders (2).xlsx").read_text() == "claimed"
+    finally:
+        os.close(folder)
+        os.close(claim)
     assert shown("März 東京.xlsx") == "März 東京.xlsx"
     assert shown("a\nb\x1b[31m.xlsx") == "'a\\nb\\x1b[31m.xlsx'"
 
@@ -367,9 +381,14 @@ def test_a_name_too_long_for_its_note_is_left_waiting_with_a_warning(env: Env) -
     assert waiting(env) == [name] and not env.ledger_exists()
 
 
-def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> None:
+def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env,
+                                                                  tmp_path: Path) -> None:
+    """The scan leaves links alone; one that takes a workbook's place after the scan is
+    claimed (a rename moves the link itself), found to be no regular file, and put back:
+    never opened, never read."""
     from seatbatch.commands import Settings
     from seatbatch.inbox import Inbox
+    from seatbatch.inbox_folders import PartnerFolder
 
     secret = env.root / "other-partner.xlsx"
     secret.write_bytes(b"another partner's workbook")
@@ -377,7 +396,363 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env) -> N
     folder.mkdir(parents=True)
     (folder / "orders.xlsx").symlink_to(secret)
     settings = Settings(load_config(env.config), env.ledger_url, date(2026, 11, 24), env.out)
-    with Inbox(settings, inbox(env)).claim("P-ACME", "orders.xlsx") as claimed:
-        assert claimed is None
+    run = Inbox(settings, inbox(env))
+    run.root = os.open(inbox(env), os.O_RDONLY | os.O_DIRECTORY)
+    run.private = tmp_path / "private"
+    run.private.mkdir()
+    try:
+        with PartnerFolder.open(run.root, inbox(env), "P-ACME") as partner:
+            run.claim_and_process(partner, "orders.xlsx")
+    finally:
+        os.close(run.root)
     assert (folder / "orders.xlsx").is_symlink() and no_claims_left(env)
-    assert not env.out.exists()
+    assert list(run.private.iterdir()) == []
+    assert secret.read_bytes() == b"another partner's workbook"
+    assert not env.out.exists() and not env.ledger_exists()
+
+
+# --- issue 11: what a partner's folder may hold ----------------------------------------------
+
+def other_partners_go_on(env: Env, result: Result) -> None:
+    """P-OTHER's workbook, waiting beside the trap, was committed and filed in the same run."""
+    assert shelf(env, "P-OTHER", "done") == ["theirs.xlsx"], result.stderr
+    assert note(env, "P-OTHER", "done", "theirs.xlsx")["status"] == "committed"
+
+
+def test_done_and_rejected_made_links_are_never_written_through(env: Env) -> None:
+    """Finding 5: done/ and rejected/ made links by the partner; workbooks and notes were
+    written at the link targets."""
+    outside = env.root / "outside"
+    (outside / "a").mkdir(parents=True)
+    (outside / "b").mkdir()
+    good(env, "orders.xlsx", "L1")
+    bad(env, "bad.xlsx", "L2")
+    (inbox(env) / "P-ACME" / "done").symlink_to(outside / "a")
+    (inbox(env) / "P-ACME" / "rejected").symlink_to(outside / "b")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "seatbatch inbox: P-ACME/done is a link, not a folder: P-ACME's workbooks are left "
+        "waiting; make it a folder the inbox can write in (it never follows a link)",
+        "seatbatch inbox: 1 done, 0 rejected, 2 waiting, 1 partner folder(s) left alone",
+    ]
+    assert sorted(outside.rglob("*")) == [outside / "a", outside / "b"]  # untouched
+    assert waiting(env) == ["bad.xlsx", "orders.xlsx"] and no_claims_left(env)
+    other_partners_go_on(env, result)
+    assert env.invoice_numbers() == ["INV-2026-000001"]  # P-OTHER's alone
+    [folder] = folders(result)
+    assert read_manifest(folder)["partner_id"] == "P-OTHER"
+
+
+def test_a_file_named_done_commits_nothing_of_that_partner_and_stops_no_one(env: Env) -> None:
+    """Finding 6: a plain file named done: each run committed the partner's next workbook,
+    could not file it, left it claimed forever and stopped with exit 2, the others waiting."""
+    good(env, "orders.xlsx", "L1")
+    (inbox(env) / "P-ACME" / "done").write_text("not a folder")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    for _ in range(2):  # said on every run, until a person puts it right
+        result = run_inbox(env)
+        assert result.code == 0, result.stderr
+        assert result.stderr.splitlines()[0] == (
+            "seatbatch inbox: P-ACME/done is a file, not a folder: P-ACME's workbooks are "
+            "left waiting; make it a folder the inbox can write in (it never follows a link)")
+    assert waiting(env) == ["done", "orders.xlsx"] and no_claims_left(env)
+    other_partners_go_on(env, result)
+    assert env.query("SELECT partner_id FROM runs") == [("P-OTHER",)]  # nothing of P-ACME's
+    (inbox(env) / "P-ACME" / "done").unlink()
+    fixed = run_inbox(env)
+    assert fixed.code == 0, fixed.stderr
+    assert shelf(env, "P-ACME", "done") == ["orders.xlsx"]
+
+
+def test_a_file_named_claimed_stops_only_its_partner(env: Env) -> None:
+    """Finding 6: a plain file named .claimed stopped every run at once, for everyone."""
+    good(env, "orders.xlsx", "L1")
+    (inbox(env) / "P-ACME" / ".claimed").write_text("not a folder")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "seatbatch inbox: P-ACME/.claimed is a file, not a folder: P-ACME's workbooks are "
+        "left waiting; make it a folder the inbox can write in (it never follows a link)",
+        "seatbatch inbox: 1 done, 0 rejected, 1 waiting, 1 partner folder(s) left alone",
+    ]
+    assert waiting(env) == [".claimed", "orders.xlsx"]
+    other_partners_go_on(env, result)
+
+
+def test_a_claimed_folder_made_a_link_is_never_written_through(env: Env) -> None:
+    """Sibling of finding 5: .claimed a link (a claim folder was made at its target)."""
+    outside = env.root / "outside"
+    outside.mkdir()
+    good(env, "orders.xlsx", "L1")
+    (inbox(env) / "P-ACME" / ".claimed").symlink_to(outside)
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert "P-ACME/.claimed is a link, not a folder" in result.stderr
+    assert list(outside.iterdir()) == [] and waiting(env) == ["orders.xlsx"]
+    other_partners_go_on(env, result)
+
+
+def test_a_partner_folder_that_is_a_link_is_left_alone(env: Env) -> None:
+    """Sibling of finding 5: the partner folder itself a link, here to another partner's
+    folder: its workbooks were processed under the wrong partner, and filed through it."""
+    good(env, "orders.xlsx", "L1")  # Acme's
+    (inbox(env) / "P-TOKYO").symlink_to(inbox(env) / "P-ACME")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "seatbatch inbox: P-TOKYO is a link, not a folder: P-TOKYO's workbooks are left "
+        "waiting; make it a folder the inbox can write in (it never follows a link)")
+    assert sorted(m["partner_id"] for m in map(read_manifest, folders(result))) == [
+        "P-ACME", "P-OTHER"]  # Acme's workbook once, as Acme's
+    assert shelf(env, "P-ACME", "done") == ["orders.xlsx"]
+    other_partners_go_on(env, result)
+
+
+def test_a_linked_workbook_is_never_read(env: Env) -> None:
+    """Sibling: a workbook that is a link, to a file outside DIR or to another partner's
+    workbook, is left alone (never opened: the link target is never read nor moved)."""
+    secret = env.root / "shadow.xlsx"
+    secret.write_bytes(b"root:secret")
+    theirs = good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    content = theirs.read_bytes()
+    folder = inbox(env) / "P-ACME"
+    folder.mkdir(parents=True)
+    (folder / "shadow.xlsx").symlink_to(secret)
+    (folder / "borrowed.xlsx").symlink_to(theirs)
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines() == [
+        "seatbatch inbox: warning: P-ACME/borrowed.xlsx: a link, not a workbook file; left "
+        "alone",
+        "seatbatch inbox: warning: P-ACME/shadow.xlsx: a link, not a workbook file; left alone",
+        "seatbatch inbox: 1 done, 0 rejected, 0 waiting",
+    ]
+    assert secret.read_bytes() == b"root:secret"
+    other_partners_go_on(env, result)
+    assert (inbox(env) / "P-OTHER" / "done" / "theirs.xlsx").read_bytes() == content
+    assert (folder / "shadow.xlsx").is_symlink() and (folder / "borrowed.xlsx").is_symlink()
+
+
+def test_a_hard_linked_workbook_is_never_read(env: Env) -> None:
+    """Sibling: a hard link is a regular file, but one of a file elsewhere (anything the
+    inbox may read and the partner may not): left alone."""
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    elsewhere = env.workbook("operators-own.xlsx", customers=[customer()], orders=[order()])
+    folder = inbox(env) / "P-ACME"
+    folder.mkdir(parents=True)
+    os.link(elsewhere, folder / "borrowed.xlsx")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "seatbatch inbox: warning: P-ACME/borrowed.xlsx: a file with other hard links, not a "
+        "workbook file of its own; left alone")
+    assert [read_manifest(f)["partner_id"] for f in folders(result)] == ["P-OTHER"]
+
+
+def test_a_fifo_named_like_a_workbook_never_blocks_the_run(env: Env) -> None:
+    """Sibling: opening a FIFO blocks until someone writes to it: never opened."""
+    folder = inbox(env) / "P-ACME"
+    folder.mkdir(parents=True)
+    os.mkfifo(folder / "orders.xlsx")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines()[0] == (
+        "seatbatch inbox: warning: P-ACME/orders.xlsx: a FIFO, not a workbook file; left alone")
+    other_partners_go_on(env, result)
+
+
+def test_a_name_already_filed_as_a_link_is_never_written_through(env: Env) -> None:
+    """Sibling: done/<name> and done/<name>.json made links (dangling, to where the partner
+    wants the inbox to write): the workbook is filed beside them, as "<name> (2)"."""
+    outside = env.root / "outside"
+    outside.mkdir()
+    good(env, "orders.xlsx", "L1")
+    done = inbox(env) / "P-ACME" / "done"
+    done.mkdir()
+    (done / "orders.xlsx").symlink_to(outside / "workbook")
+    (done / "orders.xlsx.json").symlink_to(outside / "note")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert list(outside.iterdir()) == []
+    assert note(env, "P-ACME", "done", "orders (2).xlsx")["status"] == "committed"
+    assert (done / "orders (2).xlsx").is_file() and not (done / "orders (2).xlsx").is_symlink()
+
+
+def test_a_name_that_is_not_utf8_is_processed_and_noted_as_valid_text(env: Env) -> None:
+    """Sibling: a name in another encoding (Latin-1 "café") is a name of bytes, not text:
+    processed and filed under its own bytes; the note and manifest carry it as valid text."""
+    name = os.fsdecode(b"caf\xe9.xlsx")
+    good(env, name, "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    done = inbox(env) / "P-ACME" / "done"
+    assert sorted(os.fsencode(p.name) for p in done.iterdir()) == [
+        b"caf\xe9.xlsx", b"caf\xe9.xlsx.json"]
+    filed = json.loads((done / f"{name}.json").read_bytes().decode("utf-8"))
+    assert filed["workbook"] == "caf\ufffd.xlsx" and filed["status"] == "committed"
+    [folder] = folders(result)
+    assert read_manifest(folder)["input"]["file"] == "caf\ufffd.xlsx"
+
+
+def test_a_stale_claim_that_is_a_link_is_not_followed(env: Env) -> None:
+    """Sibling: the stale-claim check listed (and removed empty) folders through links."""
+    outside = env.root / "outside"
+    (outside / "empty").mkdir(parents=True)
+    (outside / "private-file").write_text("x")
+    claimed = inbox(env) / "P-ACME" / ".claimed"
+    claimed.mkdir(parents=True)
+    (claimed / "0123abcd").symlink_to(outside)
+    (claimed / "4567ef01").symlink_to(outside / "empty")
+    hours_ago = time.time() - 2 * 3600
+    for link in claimed.iterdir():
+        os.utime(link, (hours_ago, hours_ago), follow_symlinks=False)
+    result = run_inbox(env)
+    assert (result.code, result.stderr) == (0, "seatbatch inbox: 0 done, 0 rejected, 0 waiting\n")
+    assert (outside / "empty").is_dir() and (outside / "private-file").exists()
+
+
+MEMORY_LIMIT = 512 * 1024 * 1024
+# Within every [limits] the guard checks (row 1,000,001 of 1,000,000 order rows, column P of
+# 16), yet the reader builds it as a dense range: over 512 MB, which under RLIMIT_AS is an
+# allocation failure that the Rust reader answers with an abort (exit 134), as finding 7's did.
+DENSE_ROW = ('<row r="1000001"><c r="P1000001" t="inlineStr"><is><t>x</t></is></c></row>'
+             '</sheetData>')
+
+
+def dense_workbook() -> bytes:
+    from hostile.make_corpus import sheet_edit
+
+    return sheet_edit("</sheetData>", DENSE_ROW)()
+
+
+def run_bounded(env: Env, *args: str | Path) -> Result:
+    """`seatbatch ARGS` as cron runs it, its address space (and its children's) bounded to
+    512 MB: memory stays bounded, and a workbook that needs more dies in its own process."""
+    argv = [str(SEATBATCH), *map(str, args), "--config", str(env.config), "--ledger",
+            env.ledger_url, "--out", str(env.out), "--as-of", "2026-11-24"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+
+    def bound() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
+
+    done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          cwd=env.root, env=environment, timeout=300, preexec_fn=bound)
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+def test_a_workbook_whose_processing_dies_is_filed_as_failed_and_the_run_goes_on(
+        env: Env) -> None:
+    """Finding 7: a workbook that aborted the process (a Rust allocation failure) also
+    aborted the whole inbox run and left the file claimed, with no note. Here the process is
+    bounded to 512 MB, as memory is in production by the machine or a cgroup."""
+    good(env, "a.xlsx", "L1")
+    (inbox(env) / "P-ACME" / "b-dense.xlsx").write_bytes(dense_workbook())
+    good(env, "c.xlsx", "L3")
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    result = run_bounded(env, "inbox", inbox(env))
+    assert result.code == 70, result.stderr
+    *_, died, summary = result.stderr.splitlines()
+    filed = note(env, "P-ACME", "rejected", "b-dense.xlsx")
+    assert (filed["status"], filed["exit_code"], filed["run_folder"]) == ("failed", 70, None)
+    assert filed["error"] == "its processing died: killed by signal 6, SIGABRT"
+    log = Path(filed["error_log"])
+    assert log.parent == inbox(env) / "P-ACME" / "rejected"
+    assert "memory allocation" in log.read_text()  # what the reader said as it died
+    assert died == (
+        f"P-ACME/b-dense.xlsx: internal error: its processing died: killed by signal 6, "
+        f"SIGABRT (details: {log}); filed as {inbox(env) / 'P-ACME' / 'rejected' / 'b-dense.xlsx'}")
+    assert summary == "seatbatch inbox: 3 done, 0 rejected, 0 waiting, 1 failed"
+    assert shelf(env, "P-ACME", "done") == ["a.xlsx", "c.xlsx"]  # the one after it too
+    other_partners_go_on(env, result)
+    assert no_claims_left(env) and waiting(env) == []
+    assert len(env.invoice_numbers()) == 3
+    # the claim is settled: the same bytes may be sent again once the problem is fixed
+    assert env.query("SELECT outcome FROM inbox_claims WHERE name = 'b-dense.xlsx'") == [
+        ("failed",)]
+
+
+def test_a_child_that_dies_is_reported_with_how_and_what_it_printed() -> None:
+    from seatbatch.isolated import Died, Finished, run_forked
+
+    def abort() -> None:
+        print("last words", file=sys.stderr, flush=True)
+        faulthandler.disable()  # pytest's, which would print the abort on the test's stderr
+        os.abort()
+
+    died = run_forked(abort)
+    assert isinstance(died, Died)
+    assert (died.how, died.output, died.interrupted) == (
+        "killed by signal 6, SIGABRT", "last words\n", False)
+    finished = run_forked(lambda: {"answer": [42]})
+    assert isinstance(finished, Finished) and finished.value == {"answer": [42]}
+    failed = run_forked(lambda: 1 / 0)
+    assert isinstance(failed, Died) and failed.how == "exited with status 70 without finishing"
+    assert "ZeroDivisionError" in failed.output
+
+
+def test_a_worker_serves_request_after_request_and_is_forked_again_when_it_dies() -> None:
+    from seatbatch.isolated import Died, Finished, Worker
+
+    def serve(request: str) -> list[int]:
+        if request == "die":
+            faulthandler.disable()
+            os.abort()
+        return [os.getpid(), len(request)]
+
+    with Worker(serve) as worker:
+        first, second = worker.ask("one"), worker.ask("three")
+        assert isinstance(first, Finished) and isinstance(second, Finished)
+        assert first.value[0] == second.value[0] != os.getpid()  # one worker, warm
+        assert second.value[1] == 5
+        died = worker.ask("die")
+        assert isinstance(died, Died) and died.how == "killed by signal 6, SIGABRT"
+        after = worker.ask("four")
+        assert isinstance(after, Finished) and after.value[0] not in (first.value[0],
+                                                                      os.getpid())
+        os.kill(after.value[0], signal.SIGKILL)  # dies between requests: not the next's fault
+        stat = Path(f"/proc/{after.value[0]}/stat")
+        while stat.read_text().rsplit(")", 1)[1].split()[0] != "Z":  # until it is gone
+            time.sleep(0.01)
+        again = worker.ask("five")
+        assert isinstance(again, Finished) and again.value[1] == 4
+
+
+def test_an_oversized_workbook_is_hashed_whole_but_not_copied_whole(tmp_path: Path) -> None:
+    """Sibling: the private copy of a claimed workbook must not take a second copy of a file
+    far over max_file_mb: past the limit only the hash reads on, and the copy keeps the size
+    (a hole), for the size check to reject it."""
+    import hashlib
+
+    from seatbatch.inbox_folders import private_copy
+
+    content = os.urandom(1 << 20) * 6  # 6 MB
+    (tmp_path / "claim").mkdir()
+    (tmp_path / "claim" / "big.xlsx").write_bytes(content)
+    (tmp_path / "private").mkdir()
+    claim = os.open(tmp_path / "claim", os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        copy = private_copy("big.xlsx", claim, tmp_path / "private", 1 << 20)
+    finally:
+        os.close(claim)
+    assert copy.sha256 == hashlib.sha256(content).hexdigest()
+    assert copy.path == tmp_path / "private" / "big.xlsx"
+    assert copy.path.stat().st_size == len(content)
+    assert copy.path.stat().st_blocks * 512 <= 3 << 20  # 1 MB and a block or two, no more
+
+
+def test_a_name_whose_bytes_grow_as_text_past_the_limit_is_left_waiting(env: Env) -> None:
+    """Sibling: 105 bytes as a name, but its private copy's name (each byte that is not
+    UTF-8 made U+FFFD, three bytes) would not fit in a file name: said, and left waiting."""
+    name = os.fsdecode(b"\xe9" * 100 + b".xlsx")
+    good(env, name, "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert "longer than 200 bytes; rename it shorter" in result.stderr
+    assert waiting(env) == [name] and not env.ledger_exists()

@@ -299,6 +299,7 @@ def test_unexpected_failure_is_one_line_and_a_log(env: Env) -> None:
     assert line.startswith("seatbatch: internal error:")
     log = Path(line.rsplit("details: ", 1)[1].rstrip(")"))
     assert "Traceback" in log.read_text()
+    assert log.parent == env.out  # beside where its run's folder would be, not inside it
     assert env.visible_runs() == []
 
 

@@ -6,6 +6,7 @@ import fcntl
 import json
 import os
 import shutil
+from pathlib import Path
 
 import openpyxl
 
@@ -78,3 +79,41 @@ def test_what_a_run_on_another_ledger_left_is_not_touched(env: Env) -> None:
     result = env.process(env.workbook(customers=[customer()], orders=[order()]))
     assert result.code == 0, result.stderr
     assert theirs.exists()
+
+
+def _tamper(env: Env) -> None:
+    """A ledger seatbatch made, changed behind its back so that issuing an invoice fails in a
+    way nothing foresaw: an internal error (70), not the workbook's fault."""
+    if env.engine == "sqlite":
+        env.query("CREATE TRIGGER tampered BEFORE INSERT ON invoices "
+                  "BEGIN SELECT RAISE(ABORT, 'tampered'); END")
+    else:
+        env.query("CREATE FUNCTION tampered() RETURNS trigger LANGUAGE plpgsql AS "
+                  "$$ BEGIN RAISE EXCEPTION 'tampered'; END $$")
+        env.query("CREATE TRIGGER tampered BEFORE INSERT ON invoices "
+                  "FOR EACH ROW EXECUTE FUNCTION tampered()")
+
+
+def test_an_internal_errors_log_outlives_the_next_runs_recovery(env: Env) -> None:
+    """SPEC §8: a failure's error.log stays where the message says until a person removes it.
+    It was written inside the failed run's staging folder, which the next run's recovery
+    removed as the leftovers of an uncommitted run."""
+    assert env.process(env.workbook(customers=[customer()], orders=[order("L1")])).code == 0
+    _tamper(env)
+    failed = env.process(env.workbook("b.xlsx", customers=[customer()],
+                                      orders=[order("L2", subscription="S2")]))
+    assert failed.code == 70, failed.stderr
+    [line] = failed.stderr.splitlines()
+    assert line.startswith("seatbatch: internal error: ")
+    log = Path(line.rsplit("(details: ", 1)[1].removesuffix(")"))
+    assert log.parent == env.out and log.name.endswith(".error.log")
+    assert "Traceback" in log.read_text() and "tampered" in log.read_text()
+
+    again = env.process(env.workbook("c.xlsx", customers=[customer()],
+                                     orders=[order("L3", subscription="S3")]))
+    assert again.code == 70, again.stderr  # the ledger is still tampered with
+    assert log.is_file() and "tampered" in log.read_text()  # recovery left it alone
+    # the failed runs' staging folders (uncommitted) were still put right: one is left, the
+    # one of the run that failed last, until the next run
+    assert len([p for p in env.out.iterdir() if p.name.startswith(".")]) == 1
+    assert env.invoice_numbers() == ["INV-2026-000001"]

@@ -11,25 +11,32 @@ machine never process one workbook twice. Then its content is claimed in the led
 for a later run; bytes already committed are filed in done/ beside a note naming the earlier run,
 with no new run. Whatever stops a workbook without it being at fault (a busy ledger, a
 configuration or usage problem) releases its claim, puts it back to wait for the next run, and
-ends this one."""
+ends this one.
+
+Partners write in their folders, so nothing there is trusted (`seatbatch.inbox_folders`): every
+path below DIR is opened relative to a folder held open, never through a link; a partner folder
+the inbox cannot claim and file in (a link, a file where `done/` belongs) is found before any of
+its workbooks is claimed, reported once, and left with its workbooks waiting, while the other
+partners go on. Each workbook is processed in a forked child (`seatbatch.isolated`): one whose
+processing dies (a native library's abort, the OOM killer) is filed as failed, and the run goes
+on with the others."""
 
 from __future__ import annotations
 
 import dataclasses
-import errno
-import hashlib
 import json
 import os
 import secrets
-import stat
+import shutil
+import tempfile
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path, PurePath
+from pathlib import Path
 from typing import Any
 
 import click
@@ -47,6 +54,25 @@ from seatbatch.commands import (
     process,
 )
 from seatbatch.config import ConfigError
+from seatbatch.inbox_folders import (
+    CLAIMS,
+    DONE,
+    REJECTED,
+    Copy,
+    NotAWorkbookFile,
+    PartnerFolder,
+    Unusable,
+    as_text,
+    file_beside_note,
+    open_folder,
+    private_copy,
+    put_back,
+    scan_folder,
+    shown,
+    waiting_workbooks,
+    write_new,
+)
+from seatbatch.isolated import Died, Worker
 from seatbatch.ledger import (
     InvoiceDateBackwards,
     Ledger,
@@ -56,24 +82,11 @@ from seatbatch.ledger import (
     without_password,
 )
 from seatbatch.progress import Progress
+from seatbatch.workbook.safety import MB
 
-CLAIMS = ".claimed"
-DONE = "done"
-REJECTED = "rejected"
-# Not only .xlsx: the others are claimed too, so that the safety check rejects them with its
-# "save it as .xlsx" message instead of leaving the partner waiting for nothing.
-WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb"})
-HIDDEN_PREFIXES = (".", "~$")  # hidden, being written, Excel's and LibreOffice's lock files
 STALE_CLAIM_SECONDS = 3600
-MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".json" within a file system's 255
 NOTE_MESSAGES = 20
 SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
-
-
-def shown(name: str) -> str:
-    """A name from the file system as it may be printed: as it is when it is printable, else
-    quoted with its control characters escaped, so that it can never forge an output line."""
-    return name if name.isprintable() else repr(name)
 
 
 def _one_line(text: str) -> str:
@@ -89,43 +102,6 @@ def _problem(text: str) -> None:
 def _line(text: str) -> None:
     """What became of one workbook, when that is a problem: on a terminal and under cron."""
     click.echo(_one_line(text), err=True)
-
-
-def _move_no_clobber(source: Path, target: Path) -> bool:
-    """Move a file to `target` unless something is there already (False then). A hard link
-    refuses to replace; where a file system has none, a rename after a look has to do."""
-    try:
-        os.link(source, target, follow_symlinks=False)
-    except FileExistsError:
-        return False
-    except OSError as error:
-        if error.errno not in (errno.EPERM, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EMLINK):
-            raise
-        if os.path.lexists(target):
-            return False
-        source.rename(target)
-        return True
-    source.unlink()
-    return True
-
-
-def _numbered(name: str) -> Iterator[str]:
-    """orders.xlsx, orders (2).xlsx, orders (3).xlsx, ..."""
-    stem, suffix = PurePath(name).stem, PurePath(name).suffix
-    yield name
-    number = 2
-    while True:
-        yield f"{stem} ({number}){suffix}"
-        number += 1
-
-
-def _is_workbook_name(name: str) -> bool:
-    return PurePath(name).suffix.lower() in WORKBOOK_SUFFIXES
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as handle:
-        return hashlib.file_digest(handle, "sha256").hexdigest()
 
 
 @dataclass(frozen=True)
@@ -149,15 +125,21 @@ class _Tally:
     done: int = 0
     rejected: int = 0
     failed: int = 0
+    unfiled: int = 0  # processed, but its partner's folder would not take it
     busy: bool = False
     usage: bool = False
+    unusable: set[str] = field(default_factory=set)  # partner folders left alone
 
     @property
     def stopped(self) -> bool:
         return self.busy or self.usage
 
     def exit_code(self) -> int:
-        if self.usage:
+        """An unusable partner folder alone is not a failed run (SPEC §6: 0 when every
+        workbook it claimed was filed; none of that partner's was claimed): the other partners'
+        work was done, the folder is reported on every run until a person puts it right, and a
+        partner could otherwise keep every run's status red."""
+        if self.usage or self.unfiled:
             return EXIT_USAGE
         if self.failed:
             return EXIT_INTERNAL
@@ -166,31 +148,57 @@ class _Tally:
         return EXIT_OK
 
 
-class _Stop(Exception):
-    """The inbox cannot go on (its folders cannot be written): exit 2."""
+def _verdict_of(error: Exception) -> dict[str, Any]:
+    """What stopped a workbook, as JSON can carry it."""
+    if isinstance(error, LedgerBusy):
+        return {"kind": "busy", "text": str(error)}
+    if isinstance(error, ConfigError):
+        return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
+    if isinstance(error, UsageError | InvoiceDateBackwards | LedgerError):
+        return {"kind": "usage", "text": str(error)}
+    if isinstance(error, InternalError):
+        return {"kind": "internal", "summary": str(error), "log": str(error.log)}
+    return {"kind": "bug", "summary": f"{type(error).__name__}: {error}".splitlines()[0][:300],
+            "details": traceback.format_exc()}
 
 
-def waiting_workbooks(folder: Path, *, warn: bool) -> list[str]:
-    """The names of the workbooks waiting in one partner folder, sorted; with `warn`, every other
-    visible file is reported once and left alone."""
-    names = []
-    with os.scandir(folder) as entries:
-        for entry in sorted(entries, key=lambda e: e.name):
-            name = entry.name
-            if name.startswith(HIDDEN_PREFIXES) or entry.is_dir(follow_symlinks=False):
-                continue
-            if len(os.fsencode(name)) > MAX_NAME_BYTES and _is_workbook_name(name):
-                if warn:  # its note, or a " (2)" beside it, would not fit in a file name
-                    _problem(f"warning: {shown(folder.name)}/{shown(name)}: the file name is "
-                             f"longer than {MAX_NAME_BYTES} bytes; rename it shorter to have it "
-                             "processed")
-            elif entry.is_file(follow_symlinks=False) and _is_workbook_name(name):
-                names.append(name)
-            elif warn:
-                what = ("not a regular file" if _is_workbook_name(name)
-                        else "not an .xlsx workbook")
-                _problem(f"warning: {shown(folder.name)}/{shown(name)}: {what}; left alone")
-    return names
+def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> dict[str, Any]:
+    """`process` as the inbox's worker process runs it: what became of the workbook, as JSON
+    can carry it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
+    try:
+        outcome = process(settings, workbook, partner_id)
+    except KeyboardInterrupt:
+        return {"kind": "interrupted"}
+    except Exception as error:
+        return _verdict_of(error)
+    manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
+    return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
+            "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
+            "problems": len(outcome.messages), "messages": outcome.messages[:NOTE_MESSAGES],
+            "warnings": outcome.warnings}
+
+
+@dataclass
+class _Claimed:
+    """One workbook this run claimed: where it stands, and its private copy."""
+
+    folder: PartnerFolder
+    claim: int  # the descriptor of its claim folder, `.claimed/<token>`
+    token: str
+    name: str
+    copy: Copy
+
+    @property
+    def partner_id(self) -> str:
+        return self.folder.partner_id
+
+    @property
+    def where(self) -> str:
+        return f"{shown(self.partner_id)}/{shown(self.name)}"
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path / CLAIMS / self.token / self.name
 
 
 @dataclass
@@ -202,11 +210,16 @@ class Inbox:
     host: str = field(default_factory=claims.this_host)
     lease: float = claims.LEASE_SECONDS
     ledger: Ledger | None = field(default=None, init=False)  # for claims, opened on first use
+    root: int = field(default=-1, init=False)  # DIR, held open
+    private: Path | None = field(default=None, init=False)  # the claimed workbooks' copies
+    worker: Worker = field(init=False)  # processes them, one at a time
 
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
         # one line per workbook from here, not the single-workbook commands' progress
         self.quiet = dataclasses.replace(self.settings, progress=Progress(enabled=False))
+        self.worker = Worker(lambda request: _process_in_child(
+            self.quiet, Path(request["workbook"]), request["partner_id"]))
 
     @property
     def progress(self) -> Progress:
@@ -216,8 +229,13 @@ class Inbox:
         try:
             return self._run()
         finally:
+            self.worker.close()
             if self.ledger is not None:
                 self.ledger.close()
+            if self.root >= 0:
+                os.close(self.root)
+            if self.private is not None:
+                shutil.rmtree(self.private, ignore_errors=True)
 
     def _run(self) -> int:
         try:
@@ -225,161 +243,250 @@ class Inbox:
         except ValueError as error:
             _problem(str(error))
             return EXIT_USAGE
-        try:
+        try:  # DIR itself is the operator's: it may be a link
+            self.root = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             listing = self.scan()
+            self.private = Path(tempfile.mkdtemp(prefix="seatbatch-inbox-"))
         except OSError as error:
-            _problem(f"cannot read {shown(str(error.filename))}: {error.strerror}")
+            _problem(f"cannot read {shown(str(error.filename or self.directory))}: "
+                     f"{error.strerror}")
             return EXIT_USAGE
         for partner_id in listing.partners:
             self.warn_stale_claims(partner_id)
-        try:
-            for partner_id, name in listing.in_turn():
-                if self.tally.stopped:
-                    break
+        for partner_id, name in listing.in_turn():
+            if self.tally.stopped:
+                break
+            if partner_id not in self.tally.unusable:
                 self.one(partner_id, name)
-        except _Stop as stop:
-            _problem(str(stop))
-            self.tally.usage = True
-        waiting = 0
-        for partner_id in listing.partners:
-            with suppress(OSError):
-                waiting += len(waiting_workbooks(self.directory / partner_id, warn=False))
+        waiting = sum(len(self.waiting(p)) for p in listing.partners)
         tally = self.tally
         summary = f"{tally.done} done, {tally.rejected} rejected, {waiting} waiting"
         if tally.failed:
             summary += f", {tally.failed} failed"
+        if tally.unfiled:
+            summary += f", {tally.unfiled} not filed"
+        if tally.unusable:
+            summary += f", {len(tally.unusable)} partner folder(s) left alone"
         _problem(summary)
         return tally.exit_code()
 
     def scan(self) -> _Listing:
         partners = []
-        with os.scandir(self.directory) as entries:
-            for entry in sorted(entries, key=lambda e: e.name):
-                name = entry.name
-                if name.startswith("."):
-                    continue
-                if not entry.is_dir():
-                    _problem(f"{shown(name)}: a file outside any partner folder; left alone")
-                elif name in self.settings.config.partners:
+        for entry in scan_folder(self.root):
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if name in self.settings.config.partners:
                     partners.append(name)
                 else:
                     _problem(f"{shown(name)}: not a configured partner; left alone")
-        workbooks = {p: waiting_workbooks(self.directory / p, warn=True) for p in partners}
-        return _Listing(partners, workbooks)
+            elif name in self.settings.config.partners:
+                self.unusable(name, Unusable(f"{shown(name)} is "
+                                             f"{'a link' if entry.is_symlink() else 'a file'}, "
+                                             "not a folder"))
+            else:
+                _problem(f"{shown(name)}: a file outside any partner folder; left alone")
+        workbooks = {}
+        for partner_id in partners:
+            workbooks[partner_id] = self.waiting(partner_id, warn=True)
+            if workbooks[partner_id]:
+                try:  # before any of its workbooks is claimed: can they all be filed?
+                    PartnerFolder.open(self.root, self.directory, partner_id).close()
+                except Unusable as error:
+                    self.unusable(partner_id, error)
+        return _Listing(partners, workbooks)  # unusable ones included: their workbooks wait
+
+    def waiting(self, partner_id: str, *, warn: bool = False) -> list[str]:
+        """A partner's waiting workbooks ([] for a folder that cannot be read as one)."""
+        try:
+            folder = open_folder(partner_id, self.root, shown(partner_id))
+        except Unusable as error:
+            if warn:
+                self.unusable(partner_id, error)
+            return []
+        try:
+            return waiting_workbooks(folder, _problem if warn else None, partner_id)
+        except OSError as error:
+            if warn:
+                self.unusable(partner_id, Unusable(f"cannot read {shown(partner_id)}: "
+                                                   f"{error.strerror}"))
+            return []
+        finally:
+            os.close(folder)
+
+    def unusable(self, partner_id: str, error: Unusable) -> None:
+        """Once per run: what is wrong with a partner's folder, and that its workbooks wait."""
+        if partner_id in self.tally.unusable:
+            return
+        self.tally.unusable.add(partner_id)
+        _problem(f"{error.problem}: {shown(partner_id)}'s workbooks are left waiting; "
+                 f"{error.remedy}")
 
     def warn_stale_claims(self, partner_id: str) -> None:
         """A claim older than an hour was left by a run that did not finish: say so, and leave
         it where it is (a person decides whether it was committed)."""
-        claims = self.directory / partner_id / CLAIMS
         try:
-            every = sorted(claims.iterdir())
-        except OSError:
-            return  # none yet (or unreadable: claiming will say so)
+            folder = open_folder(partner_id, self.root, shown(partner_id))
+        except Unusable:
+            return
+        try:
+            held_claims = open_folder(CLAIMS, folder, "")
+        except Unusable:
+            return  # none yet (or not a folder: claiming says so)
+        finally:
+            os.close(folder)
+        try:
+            self._warn_stale(partner_id, held_claims)
+        finally:
+            os.close(held_claims)
+
+    def _warn_stale(self, partner_id: str, held_claims: int) -> None:
         now = time.time()
-        for claim in every:
+        for entry in scan_folder(held_claims):
             try:
-                age = now - claim.stat().st_mtime
-                if age < STALE_CLAIM_SECONDS or not claim.is_dir():
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+                if age < STALE_CLAIM_SECONDS or not entry.is_dir(follow_symlinks=False):
                     continue
-                held = sorted(p.name for p in claim.iterdir())
-                if not held:
-                    claim.rmdir()  # a run stopped between making the claim and the rename
+                claim = open_folder(entry.name, held_claims, "")
+                try:
+                    held = [e.name for e in scan_folder(claim)]
+                finally:
+                    os.close(claim)
+                if not held:  # a run stopped between making the claim and the rename
+                    os.rmdir(entry.name, dir_fd=held_claims)
                     continue
-            except OSError:
+            except (OSError, Unusable):
                 continue  # another run finished with it meanwhile
             hours = age / 3600
+            path = self.directory / partner_id / CLAIMS / entry.name
             for name in held:
                 _problem(f"warning: {shown(partner_id)}/{shown(name)} has been claimed for "
                          f"{hours:.0f} hour(s) by a run that did not finish; it is not processed "
-                         f"again automatically: {shown(str(claim / name))}")
-
-    @contextmanager
-    def claim(self, partner_id: str, name: str) -> Iterator[Path | None]:
-        """The workbook moved into a claim folder of its own (None if another run took it)."""
-        token = self.directory / partner_id / CLAIMS / secrets.token_hex(8)
-        try:
-            token.mkdir(parents=True)
-        except OSError as error:
-            raise _Stop(f"cannot claim workbooks in {shown(str(token.parent))}: "
-                        f"{error.strerror}") from None
-        try:
-            try:
-                (self.directory / partner_id / name).rename(token / name)
-            except FileNotFoundError:
-                yield None  # another run got it first
-                return
-            except OSError as error:
-                raise _Stop(f"cannot claim {shown(partner_id)}/{shown(name)}: "
-                            f"{error.strerror}") from None
-            claimed = token / name
-            if not stat.S_ISREG(os.lstat(claimed).st_mode):
-                # swapped for a link or a folder since the scan: never follow it
-                self.put_back(claimed, partner_id, f"{shown(partner_id)}/{shown(name)}: "
-                              "not a regular file")
-                yield None
-                return
-            yield claimed
-        finally:
-            with suppress(OSError):  # not empty: it could not be filed, and that was reported
-                token.rmdir()
+                         f"again automatically: {shown(str(path / name))}")
 
     def one(self, partner_id: str, name: str) -> None:
-        where = f"{shown(partner_id)}/{shown(name)}"
-        with self.claim(partner_id, name) as claimed:
-            if claimed is None:
-                return
-            ticket: claims.Claim | None = None
+        try:
+            with PartnerFolder.open(self.root, self.directory, partner_id) as folder:
+                self.claim_and_process(folder, name)
+        except Unusable as error:
+            self.unusable(partner_id, error)
+
+    def claim_and_process(self, folder: PartnerFolder, name: str) -> None:
+        """Move the workbook into a claim folder of its own and read it into a private copy;
+        then process it, unless another run took it first or it is no workbook file."""
+        partner_id, where = folder.partner_id, f"{shown(folder.partner_id)}/{shown(name)}"
+        token = secrets.token_hex(8)
+        try:
+            os.mkdir(token, dir_fd=folder.claims)
+        except OSError as error:
+            raise Unusable(f"cannot claim workbooks in {shown(partner_id)}/{CLAIMS}: "
+                           f"{error.strerror}") from None
+        claim = -1
+        assert self.private is not None
+        private = self.private / token
+        try:
+            claim = open_folder(token, folder.claims, f"{shown(partner_id)}/{CLAIMS}/{token}")
             try:
-                ticket = self.take(partner_id, claimed, where)
-                if ticket is None:
-                    return
-                outcome = process(self.quiet, claimed, partner_id)
-            except _Stop:
+                os.rename(name, name, src_dir_fd=folder.folder, dst_dir_fd=claim)
+            except FileNotFoundError:
+                return  # another run got it first
+            except OSError as error:
+                raise Unusable(f"cannot claim {where}: {error.strerror}",
+                               f"let the inbox write in {shown(partner_id)}") from None
+            private.mkdir()
+            try:
+                copy = private_copy(name, claim, private,
+                                    self.settings.config.limits.max_file_mb * MB)
+            except NotAWorkbookFile as error:  # swapped for one since the scan
+                self.put_back(folder, claim, name, f"{where}: {error}")
+                return
+            except OSError as error:
+                self.put_back(folder, claim, name, f"{where}: cannot read it: {error.strerror}")
+                return
+            except KeyboardInterrupt:
+                self.put_back(folder, claim, name, f"{where}: interrupted")
                 raise
-            except LedgerBusy as error:
-                self.release(ticket, where)
-                self.put_back(claimed, partner_id, f"{where}: {error}")
-                self.tally.busy = True
-            except ConfigError as error:
-                self.release(ticket, where)
-                self.put_back(claimed, partner_id,
-                              f"{where}: configuration error: {'; '.join(error.lines())}")
-                self.tally.usage = True
-            except (UsageError, InvoiceDateBackwards, LedgerError) as error:
-                self.release(ticket, where)
-                self.put_back(claimed, partner_id, f"{where}: {error}")
-                self.tally.usage = True
-            except InternalError as error:
-                self.settle(ticket, where, "failed", None)
-                self.failed(claimed, partner_id, where, str(error), error.log, "")
-            except Exception as error:
-                summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-                self.settle(ticket, where, "failed", None)
-                self.failed(claimed, partner_id, where, summary, None, traceback.format_exc())
-            else:
-                click.echo(str(outcome.folder))
-                manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
-                status = manifest["status"]
-                problems = len(outcome.messages)
-                shelf = DONE if outcome.exit_code == EXIT_OK else REJECTED
-                # the ledger first: from now on no host processes these bytes again
-                self.settle(ticket, where, status, str(outcome.folder))
-                filed = self.file(claimed, partner_id, shelf, {
-                    "status": status, "exit_code": outcome.exit_code,
-                    "run_folder": str(outcome.folder), "host": self.host,
-                    "problems": problems, "messages": outcome.messages[:NOTE_MESSAGES]})
-                for warning in outcome.warnings:
-                    _problem(f"warning: {where}: {warning}")
-                if outcome.exit_code == EXIT_REJECTED:
-                    self.tally.rejected += 1
-                    _line(f"{where}: rejected, {problems} problem(s); filed as "
-                          f"{shown(str(filed))}")
-                else:
-                    self.tally.done += 1
-                    invoices = manifest["totals"]["invoices"]
-                    self.progress.note(_one_line(
-                        f"{where}: done, {status}, {invoices} invoice(s)" if invoices
-                        else f"{where}: done, {status}, nothing new"))
+            try:
+                self.work(_Claimed(folder, claim, token, name, copy))
+            except KeyboardInterrupt:  # (while its worker ran, it was held: put back or filed)
+                with suppress(FileNotFoundError):
+                    os.stat(name, dir_fd=claim, follow_symlinks=False)
+                    self.put_back(folder, claim, name, f"{where}: interrupted")
+                raise
+        finally:
+            if claim >= 0:
+                os.close(claim)
+            with suppress(OSError):  # not empty: it could not be filed, and that was said
+                os.rmdir(token, dir_fd=folder.claims)
+            shutil.rmtree(private, ignore_errors=True)
+
+    def work(self, claimed: _Claimed) -> None:
+        where = claimed.where
+        try:
+            ticket = self.take(claimed)
+        except Exception as error:  # before its run: nothing of it was processed
+            self.outcome(claimed, None, _verdict_of(error))
+            return
+        if ticket is None:
+            return
+        result = self.worker.ask({"workbook": str(claimed.copy.path),
+                                  "partner_id": claimed.partner_id})
+        if isinstance(result, Died):
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, f"its processing died: {result.how}", None,
+                        f"The processing of {claimed.where} died: {result.how}.\n\n"
+                        f"What it printed before it died (the end):\n{result.output}")
+        else:
+            self.outcome(claimed, ticket, result.value)
+        if result.interrupted:
+            raise KeyboardInterrupt
+
+    def outcome(self, claimed: _Claimed, ticket: claims.Claim | None,
+                verdict: dict[str, Any]) -> None:
+        """File the workbook as its child's run left it."""
+        where, kind = claimed.where, verdict["kind"]
+        if kind in ("busy", "usage", "interrupted"):
+            self.release(ticket, where)
+            text = "interrupted" if kind == "interrupted" else verdict["text"]
+            self.put_back(claimed.folder, claimed.claim, claimed.name, f"{where}: {text}")
+            if kind == "interrupted":
+                raise KeyboardInterrupt
+            self.tally.busy |= kind == "busy"
+            self.tally.usage |= kind == "usage"
+        elif kind == "internal":
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, verdict["summary"], verdict["log"], "")
+        elif kind == "bug":
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, verdict["summary"], None, verdict["details"])
+        else:
+            assert ticket is not None
+            self.processed(claimed, ticket, verdict)
+
+    def processed(self, claimed: _Claimed, ticket: claims.Claim, run: dict[str, Any]) -> None:
+        where, folder, status = claimed.where, run["folder"], run["status"]
+        click.echo(folder)
+        # the ledger first: from now on no host processes these bytes again
+        self.settle(ticket, where, status, folder)
+        shelf = DONE if run["exit_code"] == EXIT_OK else REJECTED
+        filed = self.file(claimed, shelf, {
+            "status": status, "exit_code": run["exit_code"], "run_folder": folder,
+            "host": self.host, "problems": run["problems"], "messages": run["messages"]})
+        for warning in run["warnings"]:
+            _problem(f"warning: {where}: {warning}")
+        if filed is None:
+            return
+        if run["exit_code"] == EXIT_REJECTED:
+            self.tally.rejected += 1
+            _line(f"{where}: rejected, {run['problems']} problem(s); filed as "
+                  f"{shown(str(filed))}")
+        else:
+            self.tally.done += 1
+            invoices = run["invoices"]
+            self.progress.note(_one_line(
+                f"{where}: done, {status}, {invoices} invoice(s)" if invoices
+                else f"{where}: done, {status}, nothing new"))
 
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook
@@ -388,30 +495,33 @@ class Inbox:
             self.ledger = Ledger.open(self.settings.ledger_url, write=True)
         return self.ledger
 
-    def take(self, partner_id: str, claimed: Path, where: str) -> claims.Claim | None:
+    def take(self, claimed: _Claimed) -> claims.Claim | None:
         """Claim the workbook's content in the ledger. None when this run is not to process
         it: another host is on it (put back to wait), or the same bytes were processed
         already (filed in done/ beside a note naming that run; no new run)."""
         ledger = self.claims_ledger()
         assert ledger.engine is not None
-        ticket = claims.claim(ledger.engine, partner_id, _sha256(claimed), claimed.name,
-                              self.host, os.getpid(), lease=self.lease)
+        where = claimed.where
+        ticket = claims.claim(ledger.engine, claimed.partner_id, claimed.copy.sha256,
+                              as_text(claimed.name), self.host, os.getpid(), lease=self.lease)
         if ticket.state == claims.TAKEN:
             return ticket
         if ticket.state == claims.HELD:
             elsewhere = f"host {shown(ticket.host)}" if ticket.host else "another host"
-            self.put_back(claimed, partner_id, f"{where}: being processed on {elsewhere}")
+            self.put_back(claimed.folder, claimed.claim, claimed.name,
+                          f"{where}: being processed on {elsewhere}")
             return None
         earlier = (f"{shown(ticket.name or '?')} on host {shown(ticket.host or '?')}: "
                    f"{shown(ticket.run_folder or '?')}")
-        self.file(claimed, partner_id, DONE, {
+        filed = self.file(claimed, DONE, {
             "status": "duplicate", "exit_code": EXIT_OK, "run_folder": ticket.run_folder,
             "host": ticket.host, "problems": 0,
             "messages": [f"the same file was already processed ({ticket.outcome}) as {earlier}"],
             "processed_before": {"workbook": ticket.name, "status": ticket.outcome,
                                  "host": ticket.host, "run_folder": ticket.run_folder}})
-        self.tally.done += 1
-        self.progress.note(_one_line(f"{where}: done, already processed as {earlier}"))
+        if filed is not None:
+            self.tally.done += 1
+            self.progress.note(_one_line(f"{where}: done, already processed as {earlier}"))
         return None
 
     def settle(self, ticket: claims.Claim | None, where: str, outcome: str,
@@ -446,63 +556,62 @@ class Inbox:
                          f"{without_password(summary, self.settings.ledger_url)}")
                 return
 
-    def failed(self, claimed: Path, partner_id: str, where: str, summary: str,
-               log: Path | None, details: str) -> None:
+    def failed(self, claimed: _Claimed, summary: str, log: str | None, details: str) -> None:
         """A bug met this workbook: it is filed as rejected, with a note naming the log."""
-        if log is None:  # it failed outside any run folder: the traceback goes beside it
-            log = self.directory / partner_id / REJECTED / f"{claimed.parent.name}.error.log"
+        if log is None:  # it failed outside any run folder: the details go beside it
+            name = f"{claimed.token}.error.log"
+            text = without_password(details, self.settings.ledger_url)
             try:
-                log.parent.mkdir(exist_ok=True)
-                log.write_text(without_password(details, self.settings.ledger_url),
-                               encoding="utf-8")
+                if not write_new(name, claimed.folder.rejected, text.encode("utf-8")):
+                    raise FileExistsError(0, "something of that name is there already")
             except OSError as error:
-                raise _Stop(f"cannot write {shown(str(log))}: {error.strerror}") from None
-        filed = self.file(claimed, partner_id, REJECTED, {
+                _problem(f"warning: {claimed.where}: cannot write its error log "
+                         f"{shown(claimed.partner_id)}/{REJECTED}/{name}: {error.strerror}")
+            log = str(claimed.folder.path / REJECTED / name)
+        filed = self.file(claimed, REJECTED, {
             "status": "failed", "exit_code": EXIT_INTERNAL, "run_folder": None,
-            "problems": 0, "messages": [], "error": summary, "error_log": str(log)})
+            "problems": 0, "messages": [], "error": summary, "error_log": log})
         self.tally.failed += 1
-        _line(f"{where}: internal error: {summary} (details: {shown(str(log))}); filed as "
-              f"{shown(str(filed))}")
+        _line(f"{claimed.where}: internal error: {summary} (details: {shown(log)})" + (
+            f"; filed as {shown(str(filed))}" if filed is not None else ""))
 
-    def file(self, claimed: Path, partner_id: str, shelf_name: str,
-             note: dict[str, Any]) -> Path:
+    def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any]) -> Path | None:
         """The workbook under its own name in done/ or rejected/ (never over an earlier one:
-        "name (2).xlsx" then), beside `<name>.json`, the note that says what became of it."""
-        shelf = self.directory / partner_id / shelf_name
-        try:
-            shelf.mkdir(exist_ok=True)
-            for candidate in _numbered(claimed.name):
-                note_path = shelf / f"{candidate}.json"
-                content = _note_text({
-                    "workbook": claimed.name, "filed_as": candidate, "partner_id": partner_id,
-                    **note, "filed_at": datetime.now(UTC).isoformat(timespec="seconds")})
-                try:
-                    # the note first, made exclusively: it reserves the name among inbox runs
-                    with note_path.open("x", encoding="utf-8") as handle:
-                        handle.write(content)
-                except FileExistsError:
-                    continue
-                if _move_no_clobber(claimed, shelf / candidate):
-                    return shelf / candidate
-                note_path.unlink()
-        except OSError as error:
-            raise _Stop(f"{shown(partner_id)}/{shown(claimed.name)}: cannot file it in "
-                        f"{shown(str(shelf))}: {error.strerror}; it stays in "
-                        f"{shown(str(claimed))}") from None
-        raise AssertionError("unreachable")
+        "name (2).xlsx" then), beside `<name>.json`, the note that says what became of it.
+        None when its folder would not take it (said, and its partner's other workbooks
+        wait)."""
+        folder = claimed.folder
+        shelf = folder.done if shelf_name == DONE else folder.rejected
 
-    def put_back(self, claimed: Path, partner_id: str, problem: str) -> None:
+        def content(candidate: str) -> bytes:
+            return _note_text({
+                "workbook": as_text(claimed.name), "filed_as": as_text(candidate),
+                "partner_id": claimed.partner_id, **note,
+                "filed_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode("utf-8")
+
+        try:
+            filed = file_beside_note(claimed.name, claimed.claim, shelf, content)
+        except OSError as error:
+            self.tally.unfiled += 1
+            self.unusable(claimed.partner_id, Unusable(
+                f"{claimed.where}: cannot file it in {shown(claimed.partner_id)}/{shelf_name}: "
+                f"{error.strerror}; it stays in {shown(str(claimed.path))}",
+                "a person files it by hand"))
+            return None
+        return folder.path / shelf_name / filed
+
+    def put_back(self, folder: PartnerFolder, claim: int, name: str, problem: str) -> None:
         """Not the workbook's fault: back to waiting for the next run (beside a newer upload of
         the same name, if one came meanwhile)."""
-        folder = self.directory / partner_id
         try:
-            for candidate in _numbered(claimed.name):
-                if _move_no_clobber(claimed, folder / candidate):
-                    break
+            candidate = put_back(name, claim, folder.folder)
         except OSError as error:
-            raise _Stop(f"{problem}; and it cannot be put back: {error.strerror}; it stays in "
-                        f"{shown(str(claimed))}") from None
-        again = "" if candidate == claimed.name else f" as {shown(candidate)}"
+            self.tally.unfiled += 1
+            self.unusable(folder.partner_id, Unusable(
+                f"{problem}; and it cannot be put back: {error.strerror}",
+                "a person puts it back by hand"))
+            return
+        again = "" if candidate == name else f" as {shown(candidate)}"
         _line(f"{problem}; left waiting{again}")
 
 
@@ -512,5 +621,6 @@ def _note_text(note: dict[str, Any]) -> str:
 
 def inbox(settings: Settings, directory: Path) -> int:
     """Process every waiting workbook of every configured partner folder in `directory`; the
-    exit code: 0 all filed, 2 usage or configuration, 70 a bug met a workbook, 75 ledger busy."""
+    exit code: 0 all filed, 2 usage or configuration (or a processed workbook its folder would
+    not take), 70 a bug met a workbook, 75 ledger busy."""
     return Inbox(settings, directory).run()

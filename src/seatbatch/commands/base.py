@@ -71,8 +71,9 @@ class Outcome:
 
 @contextmanager
 def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iterator[RunFolder]:
-    """A staged run folder: discarded on a known failure; on an unforeseen one it keeps the
-    traceback in error.log and the failure becomes an InternalError naming that file."""
+    """A staged run folder: discarded on a known failure; on an unforeseen one it is left for
+    the next run's recovery (its run may have committed), the traceback is kept in
+    `<out>/<run name>.error.log` and the failure becomes an InternalError naming that file."""
     try:
         # the lock names the ledger as it may be shown: never a password on disk
         run = RunFolder(settings.out, command, partner_id,
@@ -85,7 +86,9 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
         run.discard()
         raise
     except Exception as error:
-        log = run.staging / "error.log"
+        # beside the run's folder, never in it: the staging folder is what the next run's
+        # recovery removes (or writes again), and the log stays until a person removes it
+        log = run.out / f"{run.name}.error.log"
         log.write_text(without_password(traceback.format_exc(), settings.ledger_url),
                        encoding="utf-8")
         summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
