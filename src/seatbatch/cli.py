@@ -30,6 +30,7 @@ from seatbatch.commands import (
     template,
 )
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.console import echo, show_click_error
 from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
@@ -76,14 +77,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _report(outcome: Outcome) -> int:
-    click.echo(str(outcome.folder))
+    echo(str(outcome.folder))
     if outcome.messages:
-        click.echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
+        echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
                    "nothing was committed:", err=True)
         for message in outcome.messages:
-            click.echo(f"  {message}", err=True)
+            echo(f"  {message}", err=True)
     for warning in outcome.warnings:
-        click.echo(f"seatbatch: warning: {warning}", err=True)
+        echo(f"seatbatch: warning: {warning}", err=True)
     return outcome.exit_code
 
 
@@ -128,7 +129,7 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @click.pass_context
 def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
     """Write FILE: a blank order workbook with drop-downs and instructions."""
-    click.echo(str(template(_settings(ctx), file, partner_id)))
+    echo(str(template(_settings(ctx), file, partner_id)))
     return 0
 
 
@@ -198,10 +199,10 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     try:
         report = copy_ledger(source, target)
     except CopyMismatch as error:
-        click.echo(f"seatbatch: ledger copy: {error}", err=True)
+        echo(f"seatbatch: ledger copy: {error}", err=True)
         return EXIT_INTERNAL
     for line in report.lines():
-        click.echo(line)
+        echo(line)
     return 0
 
 
@@ -236,28 +237,28 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:
-        error.show()
+        show_click_error(error)
         return EXIT_USAGE
     except click.exceptions.Abort:
-        click.echo("seatbatch: aborted", err=True)
+        echo("seatbatch: aborted", err=True)
         return 130
     except ConfigError as error:
         for line in error.lines():
-            click.echo(f"seatbatch: configuration error: {line}", err=True)
+            echo(f"seatbatch: configuration error: {line}", err=True)
         return EXIT_USAGE
     except (UsageError, InvoiceDateBackwards, LedgerError) as error:
-        click.echo(f"seatbatch: {error}", err=True)
+        echo(f"seatbatch: {error}", err=True)
         return EXIT_USAGE
     except LedgerBusy as error:
-        click.echo(f"seatbatch: {error}", err=True)
+        echo(f"seatbatch: {error}", err=True)
         return EXIT_BUSY
     except InternalError as error:
-        click.echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
+        echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
         return EXIT_INTERNAL
     except Exception as error:
         log = _log_unexpected(meta)
         summary = _hidden(f"{type(error).__name__}: {error}".splitlines()[0][:300], meta)
-        click.echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
+        echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
         return EXIT_INTERNAL
 
 

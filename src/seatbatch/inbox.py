@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePath
 from typing import Any
 
-import click
 from sqlalchemy.engine import Engine
 
 from seatbatch.commands import (
@@ -47,6 +46,7 @@ from seatbatch.commands import (
     process,
 )
 from seatbatch.config import ConfigError
+from seatbatch.console import echo, escaped
 from seatbatch.ledger import (
     InvoiceDateBackwards,
     Ledger,
@@ -78,17 +78,17 @@ def shown(name: str) -> str:
 
 def _one_line(text: str) -> str:
     """Any other text on a line of stderr: control characters escaped, never a line break."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return escaped(text)
 
 
 def _problem(text: str) -> None:
     """A line that shows on a terminal and under cron alike."""
-    click.echo(_one_line(f"seatbatch inbox: {text}"), err=True)
+    echo(f"seatbatch inbox: {text}", err=True)
 
 
 def _line(text: str) -> None:
     """What became of one workbook, when that is a problem: on a terminal and under cron."""
-    click.echo(_one_line(text), err=True)
+    echo(text, err=True)
 
 
 def _move_no_clobber(source: Path, target: Path) -> bool:
@@ -357,7 +357,7 @@ class Inbox:
                 self.settle(ticket, where, "failed", None)
                 self.failed(claimed, partner_id, where, summary, None, traceback.format_exc())
             else:
-                click.echo(str(outcome.folder))
+                echo(str(outcome.folder))
                 manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
                 status = manifest["status"]
                 problems = len(outcome.messages)
