@@ -4,6 +4,7 @@ become exit codes (0 done, 1 input rejected, 2 usage or configuration, 75 ledger
 from __future__ import annotations
 
 import gc
+import re
 import sys
 import traceback
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from seatbatch.console import echo, show_click_error
 from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+from seatbatch.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -46,6 +48,27 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+class RunDate(click.ParamType[date, Any]):
+    """--as-of: a date YYYY-MM-DD within the run dates seatbatch takes."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value)
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError(text)
+            day = date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date YYYY-MM-DD of the calendar", param, ctx)
+        if not FIRST_RUN_DATE <= day <= LAST_RUN_DATE:
+            self.fail(f"{text} is outside the {RUN_DATES}", param, ctx)
+        return day
+
+
 def common_options(function: F) -> F:
     options = [
         click.option("--config", type=click.Path(dir_okay=False), expose_value=False,
@@ -55,7 +78,7 @@ def common_options(function: F) -> F:
                      help="The ledger: a SQLite file or a postgresql://user@host/db URL "
                      "(default: $SEATBATCH_LEDGER, else the config's "
                      "`ledger`, else seatbatch.db beside the config)."),
-        click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), expose_value=False,
+        click.option("--as-of", "as_of", type=RunDate(), expose_value=False,
                      callback=_remember, help="The run date, YYYY-MM-DD (default: today)."),
         click.option("--out", type=click.Path(file_okay=False), expose_value=False,
                      callback=_remember, help="Where run folders go (default: ./seatbatch-out)."),
@@ -68,8 +91,7 @@ def common_options(function: F) -> F:
 def _settings(ctx: click.Context) -> Settings:
     meta = ctx.find_root().meta
     config = load_config(find_config(meta.get("seatbatch.config")))
-    as_of_value = meta.get("seatbatch.as_of")
-    as_of = as_of_value.date() if as_of_value else date.today()
+    as_of = meta.get("seatbatch.as_of") or date.today()
     out = Path(meta.get("seatbatch.out") or "seatbatch-out")
     settings = Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
     meta["seatbatch.settings"] = settings
@@ -138,6 +160,8 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
         parsed = datetime.strptime(value, "%Y-%m")
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a month like 2026-11") from None
+    if not FIRST_RUN_DATE.year <= parsed.year <= LAST_RUN_DATE.year:
+        raise click.BadParameter(f"{value} is outside the months of the {RUN_DATES}")
     return parsed.year, parsed.month
 
 
