@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gc
 import re
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -20,18 +21,23 @@ from seatbatch.commands import (
     EXIT_INTERNAL,
     EXIT_USAGE,
     InternalError,
+    Interrupted,
+    NoSpace,
     Outcome,
     Settings,
     UsageError,
     month_report,
+    no_space,
     process,
     quote,
     render_invoice,
     renew,
     template,
+    where_full,
 )
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
 from seatbatch.console import echo, show_click_error
+from seatbatch.entry import Terminated, stopped_code, terminate
 from seatbatch.inbox import inbox
 from seatbatch.ledger import InvoiceDateBackwards, LedgerBusy, LedgerError, without_password
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
@@ -263,9 +269,18 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         show_click_error(error)
         return EXIT_USAGE
-    except click.exceptions.Abort:
-        echo("seatbatch: aborted", err=True)
-        return 130
+    except Interrupted as stopped:
+        echo(f"seatbatch: {stopped}", err=True)
+        return stopped_code(stopped)
+    except (KeyboardInterrupt, click.exceptions.Abort) as stopped:
+        # stopped outside any run's folder: before a run began, or in a command that commits
+        # nothing (a ledger copy commits all or nothing, as a run does)
+        how = "terminated" if isinstance(stopped, Terminated) else "interrupted"
+        echo(f"seatbatch: {how}; nothing was committed", err=True)
+        return stopped_code(stopped)
+    except NoSpace as error:
+        echo(f"seatbatch: {error}", err=True)
+        return EXIT_BUSY
     except ConfigError as error:
         for line in error.lines():
             echo(f"seatbatch: configuration error: {line}", err=True)
@@ -280,6 +295,10 @@ def run(argv: list[str] | None = None) -> int:
         echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
         return EXIT_INTERNAL
     except Exception as error:
+        if no_space(error):  # outside any run: template, ledger copy, before a run's folder
+            full = NoSpace(where_full(error, "an output file"), [], Path())
+            echo(f"seatbatch: {full}", err=True)
+            return EXIT_BUSY
         log = _log_unexpected(meta)
         summary = _hidden(f"{type(error).__name__}: {error}".splitlines()[0][:300], meta)
         echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
@@ -287,6 +306,7 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, terminate)
     # A run allocates millions of small objects and almost no reference cycles: collecting
     # rarely (and never over what start-up imported) saves a tenth of a large run's time.
     gc.freeze()

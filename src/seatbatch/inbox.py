@@ -41,6 +41,7 @@ from seatbatch.commands import (
     EXIT_REJECTED,
     EXIT_USAGE,
     InternalError,
+    NoSpace,
     Settings,
     UsageError,
     process,
@@ -336,7 +337,12 @@ class Inbox:
                 outcome = process(self.quiet, claimed, partner_id)
             except _Stop:
                 raise
-            except LedgerBusy as error:
+            except KeyboardInterrupt:  # Ctrl-C or SIGTERM: the workbook waits for the next run
+                with suppress(Exception):
+                    self.release(ticket, where)
+                    self.put_back(claimed, partner_id, f"{where}: stopped")
+                raise
+            except (LedgerBusy, NoSpace) as error:
                 self.release(ticket, where)
                 self.put_back(claimed, partner_id, f"{where}: {error}")
                 self.tally.busy = True

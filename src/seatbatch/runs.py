@@ -92,14 +92,15 @@ class RunFolder:
         self.staging.rename(self.final)  # the lock, still held, moves with it
         _fsync(self.out)
         (self.final / LOCK).unlink(missing_ok=True)
-        self._release()
+        self.release()
         return self.final
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
-        self._release()
+        self.release()
 
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Let go of the folder's lock: from now on a later run may take it over."""
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import multiprocessing
 import os
+import signal
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -56,6 +57,14 @@ def _write_documents(documents: Sequence[str], folder: Path) -> int:
     return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
 
 
+def _leave_signals_to_the_run() -> None:
+    """In each worker: Ctrl-C (sent to the whole process group) and SIGTERM are the run's to
+    handle; the worker finishes its chunk and is stopped by the run, never printing a
+    traceback of its own."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
 def _ready() -> None:
     """Run once in each worker as it starts, so that the workers exist before they are needed."""
 
@@ -88,7 +97,8 @@ class InvoiceWriter:
             return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                        initializer=_leave_signals_to_the_run)
         self.workers = workers
         for _ in range(workers):
             self.pool.submit(_ready)
