@@ -305,8 +305,16 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_INTERNAL
 
 
+def _unraisable(hook: Any) -> None:
+    """A full disk's error raised again as a half-written file is collected (a zip file that
+    a writer left open) was already reported once, as exit 75: not again, as a traceback."""
+    if hook.exc_value is None or not no_space(hook.exc_value):
+        sys.__unraisablehook__(hook)
+
+
 def main() -> None:
     signal.signal(signal.SIGTERM, terminate)
+    sys.unraisablehook = _unraisable
     # A run allocates millions of small objects and almost no reference cycles: collecting
     # rarely (and never over what start-up imported) saves a tenth of a large run's time.
     gc.freeze()

@@ -68,13 +68,23 @@ class RunFolder:
             self.staging.mkdir(parents=True)
         elif not self.staging.is_dir():  # another run recovered it first
             raise FileNotFoundError(f"{self.staging} is gone")
-        descriptor = _lock(self.staging / LOCK, wait=False)
+        try:
+            descriptor = _lock(self.staging / LOCK, wait=False)
+        except OSError:
+            if not taking_over:  # no room for the lock, say: leave nothing behind
+                shutil.rmtree(self.staging, ignore_errors=True)
+            raise
         if descriptor is None:
             raise FileExistsError(f"{self.staging} is in use by another run")
         self._lock: int | None = descriptor
         if ledger:
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, ledger.encode("utf-8"))
+            try:
+                os.ftruncate(descriptor, 0)
+                os.write(descriptor, ledger.encode("utf-8"))
+            except OSError:
+                if not taking_over:
+                    self.discard()
+                raise
         for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
             if entry.is_dir():
                 shutil.rmtree(entry)

@@ -70,6 +70,16 @@ def no_space(error: BaseException) -> bool:
     return False
 
 
+def _from_ledger(error: BaseException) -> bool:
+    """Whether a database error is behind `error` (a full disk met by the ledger)."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if getattr(cause, "orig", None) is not None:
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
 def where_full(error: BaseException, fallback: Path | str) -> str:
     """The file a full disk refused, as its error names it, else `fallback`."""
     cause: BaseException | None = error
@@ -95,15 +105,21 @@ def committed_line(numbers: Sequence[str], out: Path) -> str:
 class NoSpace(Exception):
     """The disk (or the ledger's) is full: exit 75, saying whether the run had committed."""
 
-    def __init__(self, where: str, committed: Sequence[str], out: Path, pending: str = ""):
+    def __init__(self, where: str, committed: Sequence[str], out: Path, pending: str = "",
+                 *, unknown: bool = False):
         self.committed = list(committed)
         head = f"no space left on device ({where})"
         if pending:
             head += (f" writing again the folder of {pending}, a run committed earlier and "
                      "stopped before its files were written")
-        super().__init__(
-            f"{head}: {committed_line(committed, out)}; make room first" if committed
-            else f"{head}: nothing was committed; try again when there is room")
+        if unknown:
+            tail = ("whether the run committed could not be checked: once there is room, the "
+                    f"next process or renew run with --out {out} writes its files if it did")
+        elif committed:
+            tail = f"{committed_line(committed, out)}; make room first"
+        else:
+            tail = "nothing was committed; try again when there is room"
+        super().__init__(f"{head}: {tail}")
 
 
 class Interrupted(KeyboardInterrupt):
@@ -168,8 +184,12 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
                           settings.out.absolute()) from None
     except Exception as error:
         if no_space(error):
-            committed = _committed(settings, run)
+            # the ledger's own disk: its transaction failed, so this run committed nothing
+            committed = [] if _from_ledger(error) else _committed(settings, run)
             _stopped(run, committed, free=True)
+            if committed is None:
+                raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
+                              unknown=True) from None
             raise NoSpace(where_full(error, settings.out), committed or [],
                           settings.out.absolute()) from None
         if isinstance(error, UsageError | ConfigError | LedgerBusy | LedgerError
