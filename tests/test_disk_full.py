@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -140,3 +141,53 @@ def test_a_full_disk_under_the_ledger_commits_nothing(env: Env, tiny_disk: Path)
     assert (result.code, result.stdout) == (75, "")
     assert result.stderr == f"seatbatch: no space left on device (the ledger): {NOTHING}"
     assert env.visible_runs() == [] and list(env.out.iterdir()) == []
+
+
+def test_a_full_disk_after_a_renewal_commit_is_recovered_by_the_next_run(
+        env: Env, tiny_disk: Path) -> None:
+    """renew writes its files after its commit, from the ledger: the same outcome."""
+    first = env.process(env.workbook(customers=[customer()], orders=[
+        order(term_years=1, start_date=date(2026, 1, 5))]), as_of=date(2026, 1, 5))
+    assert first.code == 0, first.stderr
+    out = tiny_disk / "out"
+    common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(out),
+              "--as-of", "2027-01-02"]
+    renewed = env.run("renew", "--month", "2027-01", *common, common=False)
+    assert renewed.code == 75
+    assert renewed.stderr == (
+        f"seatbatch: no space left on device ({out}): 1 invoice(s) (INV-2027-000001) are "
+        "committed, but their files are not all written: the next process or renew run with "
+        f"--out {out} writes them again (or seatbatch render NUMBER writes one); make room "
+        "first\n")
+    resize(tiny_disk, "20m")
+    again = env.run("renew", "--month", "2027-01", *common, common=False)
+    assert again.code == 0, again.stderr
+    assert again.manifest["status"] == "nothing_due"
+    assert "was written again from the ledger" in again.stderr
+    assert [p.name for p in out.glob("*/invoices/*.xlsx")] == ["INV-2027-000001.xlsx"]
+
+
+def test_a_full_disk_in_the_inbox_puts_the_workbook_back(env: Env, tiny_disk: Path) -> None:
+    """The inbox stops (75) with the workbook waiting again; once there is room, the next run
+    files it as already processed and writes the stopped run's folder."""
+    folder = env.root / "inbox" / "P-ACME"
+    folder.mkdir(parents=True)
+    twenty(env).rename(folder / "orders.xlsx")
+    out = tiny_disk / "out"
+    common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(out),
+              "--as-of", "2026-11-24"]
+    stopped = env.run("inbox", env.root / "inbox", *common, common=False)
+    assert stopped.code == 75 and stopped.stdout == ""
+    assert stopped.stderr.splitlines() == [
+        f"P-ACME/orders.xlsx: no space left on device ({out}): 20 invoice(s) (INV-2026-000001 "
+        "to INV-2026-000020) are committed, but their files are not all written: the next "
+        f"process or renew run with --out {out} writes them again (or seatbatch render NUMBER "
+        "writes one); make room first; left waiting",
+        "seatbatch inbox: 0 done, 0 rejected, 1 waiting",
+    ]
+    assert (folder / "orders.xlsx").is_file() and env.count("invoices") == 20
+    resize(tiny_disk, "20m")
+    done = env.run("inbox", env.root / "inbox", *common, common=False)
+    assert done.code == 0, done.stderr
+    assert (folder / "done" / "orders.xlsx").is_file()
+    assert len(list(out.glob("*/invoices/*.xlsx"))) == 20 and env.count("invoices") == 20

@@ -130,3 +130,28 @@ def test_sigterm_ends_a_run_with_143_and_one_line(env: Env, big_workbook: Path) 
         return
     assert (code, out, err) == (143, "", NOT_COMMITTED.format(how="terminated"))
     assert invoice_count(env) == 0 and env.visible_runs() == []
+
+
+def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbook: Path
+                                                            ) -> None:
+    folder = env.root / "inbox" / "P-ACME"
+    folder.mkdir(parents=True)
+    (folder / "big.xlsx").write_bytes(big_workbook.read_bytes())
+    argv = [str(SEATBATCH), "inbox", str(env.root / "inbox"), "--config", str(env.config),
+            "--ledger", str(env.ledger), "--out", str(env.out), "--as-of", "2026-11-24"]
+    child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, start_new_session=True)
+    deadline = time.monotonic() + 600
+    while child.poll() is None and not MOMENTS["validating"](env, child.pid):
+        assert time.monotonic() < deadline, "the moment never came"
+        time.sleep(0.01)
+    if child.poll() is None:
+        os.killpg(child.pid, signal.SIGINT)
+    out, err = child.communicate(timeout=600)
+    if child.returncode == 0:  # it finished first
+        return
+    assert (child.returncode, out) == (130, "")
+    assert err.splitlines() == ["P-ACME/big.xlsx: stopped; left waiting",
+                                "seatbatch: interrupted; nothing was committed"]
+    assert (folder / "big.xlsx").is_file() and invoice_count(env) == 0
+    assert [p.name for p in (folder / ".claimed").iterdir()] == []
