@@ -264,3 +264,20 @@ def test_deeply_nested_and_byte_order_marked_toml(tmp_path: Path) -> None:
     path = tmp_path / "bom.toml"
     path.write_bytes(b"\xef\xbb\xbf" + CONFIG.encode())
     assert load_config(path).partner("P-ACME").name == "Acme Facilities Ltd"
+
+
+def test_a_renewal_finds_its_device_type_after_the_price_list_respells_it(env: Env) -> None:
+    """The ledger keeps 'Space Pro' as first spelled; a list that now spells it 'SPACE PRO'
+    prices it by the same key, rather than stopping the renewal run."""
+    from datetime import date
+
+    first = env.process(env.workbook(customers=[{"customer_id": "C-001", "organization": "O"}],
+                                     orders=[order(term_years=1, start_date=date(2026, 1, 5))]),
+                        as_of=date(2026, 1, 5))
+    assert first.code == 0, first.stderr
+    env.config.write_text(CONFIG.replace('"Space Pro" = "150.00"', '"SPACE PRO" = "160.00"')
+                          .replace('"Space Pro" = "24000"', '"SPACE PRO" = "24000"'))
+    renewed = env.run("renew", "--month", "2027-01", as_of=date(2027, 1, 2))
+    assert renewed.code == 0, renewed.stderr
+    [invoice] = renewed.manifest["invoices"]
+    assert invoice["lines"][0]["unit_price"] == "160.00"

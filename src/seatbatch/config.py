@@ -153,9 +153,12 @@ class Config:
 
     def seat_price(self, currency: str, device_type: str, day: date, needed_by: str) -> Decimal:
         price_list = self.price_list_on(currency, day)
+        prices = price_list.seat_price_per_year
+        key = match_key(device_type)  # as the ledger keeps it, perhaps spelled before a change
         try:
-            return price_list.seat_price_per_year[device_type]
-        except KeyError:
+            return prices.get(device_type) or next(
+                price for name, price in prices.items() if match_key(name) == key)
+        except StopIteration:
             raise ConfigError(
                 self.path,
                 [
@@ -405,7 +408,7 @@ class _Reader:
                                         f"{spelling!r}; spell it one way in every list")
                     prices[device_type.strip()] = self.decimal(price, name, rate=False)
             clash = seen.get((currency, valid_from))
-            if clash is not None:
+            if clash is not None and currency and valid_from != date.min:
                 self.fail(
                     key,
                     f"overlaps price_lists[{clash}]: both are {currency} lists valid from "
