@@ -8,6 +8,8 @@ import errno
 import functools
 import json
 import shutil
+import signal
+import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -178,6 +180,7 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     try:
         yield run
     except KeyboardInterrupt as error:
+        _hold_signals()
         committed = _committed(settings, run)
         _stopped(run, committed)
         raise Interrupted(isinstance(error, Terminated), committed,
@@ -197,6 +200,14 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
             run.discard()
             raise
         _internal(settings, run, error)
+
+
+def _hold_signals() -> None:
+    """A run being stopped finishes stopping: a second Ctrl-C cannot cut short the look in
+    the ledger that its one line reports (the process ends right after)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
