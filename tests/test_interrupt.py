@@ -88,8 +88,26 @@ def stop_when(env: Env, workbook: Path, moment: Callable[[Env, int], bool],
         time.sleep(0.01)
     if child.poll() is None:
         os.killpg(child.pid, sig)
-    out, err = child.communicate(timeout=600)
+    out, err = finish(child)
     return child.returncode, out, err
+
+
+def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
+    """The stopped run's output, once it and every process it started have ended: a worker
+    left behind would hold its output open."""
+    try:
+        out, err = child.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(child.pid, signal.SIGKILL)
+        pytest.fail("a process of the stopped run outlived it")
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            os.killpg(child.pid, 0)
+        except ProcessLookupError:
+            return out, err
+        assert time.monotonic() < deadline, "a worker of the stopped run is still running"
+        time.sleep(0.05)
 
 
 @pytest.mark.parametrize("moment", list(MOMENTS))
@@ -147,7 +165,7 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
         time.sleep(0.01)
     if child.poll() is None:
         os.killpg(child.pid, signal.SIGINT)
-    out, err = child.communicate(timeout=600)
+    out, err = finish(child)
     if child.returncode == 0:  # it finished first
         return
     assert (child.returncode, out) == (130, "")
