@@ -168,7 +168,10 @@ class Outcome:
 @contextmanager
 def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iterator[RunFolder]:
     """A staged run folder: discarded on a known failure; on an unforeseen one it keeps the
-    traceback in error.log and the failure becomes an InternalError naming that file."""
+    traceback in error.log and the failure becomes an InternalError naming that file. Stopped
+    by Ctrl-C or SIGTERM (Interrupted) or a full disk (NoSpace), the run asks the ledger
+    whether it committed: if not, the folder is discarded; if so, it stays hidden for the next
+    run's recovery, and the exception's message names the invoices."""
     try:
         # the lock names the ledger as it may be shown: never a password on disk
         run = RunFolder(settings.out, command, partner_id,
