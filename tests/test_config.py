@@ -34,7 +34,7 @@ def test_the_test_config_loads(tmp_path: Path) -> None:
 def test_every_problem_is_named(tmp_path: Path) -> None:
     text = CONFIG.replace('"3" = "0.10"', '"3" = "1.5"').replace(
         'discount = "0.20"', 'discount = 0.2\ncolour = "red"'
-    ).replace('"Space Plus" = "120.00"', '"Space Plus" = "-1"', 1)
+    ).replace('"Space Plus" = "120.00"', '"Space Plus" = "0"', 1)
     found = dict(problems(tmp_path, text))
     assert "rate must be from 0 to below 1" in found['term_discounts."3"']
     assert "decimal string" in found["partners.P-ACME.discount"]
@@ -159,3 +159,125 @@ def test_a_postgresql_url_from_the_environment_or_the_configuration(
     assert not (tmp_path / "seatbatch.db").exists()
     written = [p for p in tmp_path.rglob("*") if p.is_file() and p != env.config]
     assert [p for p in written if PASSWORD.encode() in p.read_bytes()] == []
+
+
+# --- keys that differ only in case or spaces (issue 11, finding 3) ---------------------------
+
+def test_price_list_twin_device_types_are_a_configuration_error(env: Env) -> None:
+    """"Space Pro" = "150.00" beside "Space Pro " = "1.00": the later one used to win silently
+    (2.16 billed instead of 324.00); now neither is used and the run stops, naming both."""
+    env.config.write_text(CONFIG.replace('"Space Pro" = "150.00"',
+                                         '"Space Pro" = "150.00"\n"Space Pro " = "1.00"'))
+    result = env.process(env.workbook(customers=[{"customer_id": "C-001", "organization": "O"}],
+                                      orders=[order()]))
+    assert result.code == 2 and result.stdout == ""
+    assert result.stderr == (
+        f"seatbatch: configuration error: {env.config}: price_lists[0].seat_price_per_year: "
+        "device types 'Space Pro' and 'Space Pro ' differ only in case or spaces; "
+        "keep one of them\n")
+    assert env.count("invoices") == 0
+
+
+def test_device_type_twins_by_case_and_inner_spaces(tmp_path: Path) -> None:
+    text = CONFIG.replace('"Space Plus" = "120.00"',
+                          '"Space Plus" = "120.00"\n"space  PLUS" = "1.00"', 1)
+    assert problems(tmp_path, text) == [(
+        "price_lists[0].seat_price_per_year",
+        "device types 'Space Plus' and 'space  PLUS' differ only in case or spaces; "
+        "keep one of them")]
+
+
+def test_device_type_spelled_two_ways_across_price_lists(tmp_path: Path) -> None:
+    """One device type, one spelling: the workbook's cell is matched to one spelling, which
+    every list must then price."""
+    text = CONFIG + '''
+[[price_lists]]
+currency = "EUR"
+valid_from = "2027-01-01"
+[price_lists.seat_price_per_year]
+"SPACE PRO" = "160.00"
+'''
+    found = dict(problems(tmp_path, text))
+    assert found == {'price_lists[2].seat_price_per_year."SPACE PRO"':
+                     "price_lists[0] spells this device type 'Space Pro'; spell it one way "
+                     "in every list"}
+
+
+def test_partner_ids_differing_in_case_are_a_configuration_error(tmp_path: Path) -> None:
+    text = CONFIG + '\n[partners.p-acme]\nname = "Twin"\ncurrency = "EUR"\n'
+    assert problems(tmp_path, text) == [(
+        "partners", "partner ids 'P-ACME' and 'p-acme' differ only in case or spaces; "
+                    "keep one of them")]
+
+
+def test_workbook_device_type_matches_by_the_same_key(env: Env) -> None:
+    """The cell ` space   pro ` is the configured 'Space Pro': one normalisation for both."""
+    book = env.workbook(customers=[{"customer_id": "C-001", "organization": "O"}],
+                        orders=[order(device_type=" space   PRO ")])
+    result = env.process(book)
+    assert result.code == 0, result.stderr
+    line = result.manifest["invoices"][0]["lines"][0]
+    assert (line["device_type"], line["net_amount"]) == ("Space Pro", "324.00")
+
+
+def test_unknown_partner_differing_in_case_is_named(env: Env) -> None:
+    result = env.process(env.workbook(orders=[order()]), partner="p-acme")
+    assert result.code == 2
+    assert "did you mean P-ACME? ids are matched exactly" in result.stderr
+
+
+# --- every value of the wrong TOML type or out of range (issue 11, finding 14) ---------------
+
+def test_toml_datetime_and_exponent_price_are_exit_2_naming_each_key(env: Env) -> None:
+    env.config.write_text(CONFIG.replace('valid_from = "2026-01-01"',
+                                         "valid_from = 2026-01-01T00:00:00", 1)
+                          .replace('"Space Plus" = "120.00"', '"Space Plus" = "1e30"', 1))
+    result = env.process(env.workbook(customers=[{"customer_id": "C-001", "organization": "O"}],
+                                      orders=[order()]))
+    assert result.code == 2 and result.stdout == ""
+    prefix = f"seatbatch: configuration error: {env.config}: "
+    assert result.stderr.splitlines() == [
+        prefix + 'price_lists[0].valid_from: must be a date like 2026-01-01 or "2026-01-01", '
+                 "got 2026-01-01 00:00:00 (a date and time)",
+        prefix + 'price_lists[0].seat_price_per_year."Space Plus": must be a plain decimal '
+                 'like "150.00": digits 0-9 with at most 6 after the point, no sign or '
+                 "exponent, got '1e30'",
+    ]
+    assert not env.ledger_exists()
+
+
+@pytest.mark.parametrize("value", ['"NaN"', '"Infinity"', '"-0"', '"+0.1"', '"1_000"',
+                                   '"\uff11\uff15\uff10"', '"0.1234567"', '"1000000000.01"',
+                                   '"0x10"',
+                                   '""', '"sNaN"', "150", "150.0", "true", "[]", "{}",
+                                   "2026-01-01", "10:00:00"])
+def test_odd_prices_are_refused_naming_the_key(tmp_path: Path, value: str) -> None:
+    text = CONFIG.replace('"Space Plus" = "120.00"', f'"Space Plus" = {value}', 1)
+    assert [key for key, _ in problems(tmp_path, text)] == [
+        'price_lists[0].seat_price_per_year."Space Plus"']
+
+
+def test_deeply_nested_and_byte_order_marked_toml(tmp_path: Path) -> None:
+    deep = CONFIG + "x = " + "[" * 50_000 + "]" * 50_000 + "\n"
+    assert problems(tmp_path, deep) == [
+        ("", "not valid TOML: arrays or tables nested too deeply")]
+    path = tmp_path / "bom.toml"
+    path.write_bytes(b"\xef\xbb\xbf" + CONFIG.encode())
+    assert load_config(path).partner("P-ACME").name == "Acme Facilities Ltd"
+
+
+def test_a_renewal_finds_its_device_type_after_the_price_list_respells_it(env: Env) -> None:
+    """The ledger keeps 'Space Pro' as first spelled; a list that now spells it 'SPACE PRO'
+    prices it by the same key, rather than stopping the renewal run."""
+    from datetime import date
+
+    first = env.process(env.workbook(customers=[{"customer_id": "C-001", "organization": "O"}],
+                                     orders=[order(term_years=1, start_date=date(2026, 1, 5))]),
+                        as_of=date(2026, 1, 5))
+    assert first.code == 0, first.stderr
+    env.config.write_text(CONFIG.replace('"Space Pro" = "150.00"', '"SPACE PRO" = "160.00"')
+                          .replace('"Space Pro" = "24000"', '"SPACE PRO" = "24000"'))
+    renewed = env.run("renew", "--month", "2027-01", as_of=date(2027, 1, 2))
+    assert renewed.code == 0, renewed.stderr
+    [invoice] = renewed.manifest["invoices"]
+    assert invoice["lines"][0]["unit_price"] == "160.00"

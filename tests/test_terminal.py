@@ -10,7 +10,7 @@ from datetime import date
 
 import pytest
 
-from conftest import SEATBATCH, Env, customer, order
+from conftest import CONFIG, SEATBATCH, Env, customer, order
 
 # the subject is progress output on a terminal, not the ledger
 pytestmark = [pytest.mark.sqlite_only, pytest.mark.serial]
@@ -73,3 +73,56 @@ def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
     assert code == 0
     assert "Reading the ledger for 2027-01" in shown
     assert "month end 2027-01: 1 invoice(s)" in shown
+
+
+# --- text from input on stderr or a terminal: control characters escaped (finding 17) --------
+
+FORGED = "Space\nseatbatch: forged line\x1b[2J\u202eX\u2028Y\x9b\x7f"
+FORGED_SHOWN = "Space\\nseatbatch: forged line\\x1b[2J\\u202eX\\u2028Y\\x9b\\x7f"
+
+
+def test_escaped_shows_every_control_character() -> None:
+    from seatbatch.console import escaped
+    assert escaped("plain Ærøskøbing 東京 text") == "plain Ærøskøbing 東京 text"
+    assert escaped("\t\r\n\x00\x1b\x7f\x85\x9b") == "\\t\\r\\n\\x00\\x1b\\x7f\\x85\\x9b"
+    assert escaped("\u2028\u2029\u202a\u202e\u2066\u2069\u200f\ufeff") == (
+        "\\u2028\\u2029\\u202a\\u202e\\u2066\\u2069\\u200f\\ufeff")
+
+
+def test_a_line_break_or_escape_in_a_cell_never_reaches_stderr_raw(env: Env) -> None:
+    result = env.process(env.workbook(customers=[customer()],
+                                      orders=[order(device_type=FORGED)]))
+    assert result.code == 1
+    assert result.stderr.splitlines() == [
+        "seatbatch: input rejected, 1 problem(s); nothing was committed:",
+        f"  Orders row 2, column device_type: '{FORGED_SHOWN}' is not a device type of the "
+        "price list; device types are: Space Pro, Space Plus, Space CO2 Mini",
+    ]
+    assert all(c.isprintable() for c in result.stderr.replace("\n", ""))
+
+
+def test_a_file_name_with_escapes_is_escaped_on_a_terminal(env: Env) -> None:
+    """The progress lines name the workbook: its name is input too."""
+    book = env.workbook("e\x1b[31mvil\u202e.xlsx", customers=[customer()], orders=[order()])
+    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
+              str(env.out), "--as-of", "2026-11-24"]
+    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME", *common)
+    assert code == 0
+    assert "Reading e\\x1b[31mvil\\u202e.xlsx" in shown
+    assert "\x1b[31m" not in shown and "\u202e" not in shown
+
+
+def test_a_usage_error_quoting_the_command_line_is_escaped(env: Env) -> None:
+    result = env.run("report", "--month", "20\x1b[2J26-11\nseatbatch: forged")
+    assert result.code == 2
+    assert "'20\\x1b[2J26-11\\nseatbatch: forged' is not a month like 2026-11" in result.stderr
+    assert "\x1b" not in result.stderr and "\nseatbatch: forged" not in result.stderr
+
+
+def test_a_configuration_key_with_escapes_is_escaped(env: Env) -> None:
+    env.config.write_text(CONFIG + '\n[partners."P\\u001b[2J\\u2028x"]\nname = "N"\n'
+                                   'currency = "EUR"\n')
+    result = env.process(env.workbook(orders=[order()]))
+    assert result.code == 2
+    assert "partners.P\\x1b[2J\\u2028x: a partner id is" in result.stderr
+    assert "\x1b" not in result.stderr and "\u2028" not in result.stderr

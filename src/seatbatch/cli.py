@@ -4,6 +4,8 @@ become exit codes (0 done, 1 input rejected, 2 usage or configuration, 75 ledger
 from __future__ import annotations
 
 import gc
+import re
+import signal
 import sys
 import traceback
 from collections.abc import Callable
@@ -19,17 +21,23 @@ from seatbatch.commands import (
     EXIT_INTERNAL,
     EXIT_USAGE,
     InternalError,
+    Interrupted,
+    NoSpace,
     Outcome,
     Settings,
     UsageError,
     month_report,
+    no_space,
     process,
     quote,
     render_invoice,
     renew,
     template,
+    where_full,
 )
 from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.console import echo, show_click_error
+from seatbatch.entry import Terminated, stopped_code, terminate
 from seatbatch.inbox import inbox
 from seatbatch.ledger import (
     InvoiceDateBackwards,
@@ -40,6 +48,7 @@ from seatbatch.ledger import (
     without_password,
 )
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+from seatbatch.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -52,6 +61,27 @@ def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+class RunDate(click.ParamType[date, Any]):
+    """--as-of: a date YYYY-MM-DD within the run dates seatbatch takes."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        text = str(value)
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+                raise ValueError(text)
+            day = date.fromisoformat(text)
+        except ValueError:
+            self.fail(f"{text!r} is not a date YYYY-MM-DD of the calendar", param, ctx)
+        if not FIRST_RUN_DATE <= day <= LAST_RUN_DATE:
+            self.fail(f"{text} is outside the {RUN_DATES}", param, ctx)
+        return day
+
+
 def common_options(function: F) -> F:
     options = [
         click.option("--config", type=click.Path(dir_okay=False), expose_value=False,
@@ -61,7 +91,7 @@ def common_options(function: F) -> F:
                      help="The ledger: a SQLite file or a postgresql://user@host/db URL "
                      "(default: $SEATBATCH_LEDGER, else the config's "
                      "`ledger`, else seatbatch.db beside the config)."),
-        click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), expose_value=False,
+        click.option("--as-of", "as_of", type=RunDate(), expose_value=False,
                      callback=_remember, help="The run date, YYYY-MM-DD (default: today)."),
         click.option("--out", type=click.Path(file_okay=False), expose_value=False,
                      callback=_remember, help="Where run folders go (default: ./seatbatch-out)."),
@@ -74,8 +104,7 @@ def common_options(function: F) -> F:
 def _settings(ctx: click.Context) -> Settings:
     meta = ctx.find_root().meta
     config = load_config(find_config(meta.get("seatbatch.config")))
-    as_of_value = meta.get("seatbatch.as_of")
-    as_of = as_of_value.date() if as_of_value else date.today()
+    as_of = meta.get("seatbatch.as_of") or date.today()
     out = Path(meta.get("seatbatch.out") or "seatbatch-out")
     settings = Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
     meta["seatbatch.settings"] = settings
@@ -83,14 +112,14 @@ def _settings(ctx: click.Context) -> Settings:
 
 
 def _report(outcome: Outcome) -> int:
-    click.echo(str(outcome.folder))
+    echo(str(outcome.folder))
     if outcome.messages:
-        click.echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
+        echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
                    "nothing was committed:", err=True)
         for message in outcome.messages:
-            click.echo(f"  {message}", err=True)
+            echo(f"  {message}", err=True)
     for warning in outcome.warnings:
-        click.echo(f"seatbatch: warning: {warning}", err=True)
+        echo(f"seatbatch: warning: {warning}", err=True)
     return outcome.exit_code
 
 
@@ -135,7 +164,7 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @click.pass_context
 def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
     """Write FILE: a blank order workbook with drop-downs and instructions."""
-    click.echo(str(template(_settings(ctx), file, partner_id)))
+    echo(str(template(_settings(ctx), file, partner_id)))
     return 0
 
 
@@ -144,6 +173,8 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
         parsed = datetime.strptime(value, "%Y-%m")
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a month like 2026-11") from None
+    if not FIRST_RUN_DATE.year <= parsed.year <= LAST_RUN_DATE.year:
+        raise click.BadParameter(f"{value} is outside the months of the {RUN_DATES}")
     return parsed.year, parsed.month
 
 
@@ -205,10 +236,10 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     try:
         report = copy_ledger(source, target)
     except CopyMismatch as error:
-        click.echo(f"seatbatch: ledger copy: {error}", err=True)
+        echo(f"seatbatch: ledger copy: {error}", err=True)
         return EXIT_INTERNAL
     for line in report.lines():
-        click.echo(line)
+        echo(line)
     return 0
 
 
@@ -260,32 +291,54 @@ def run(argv: list[str] | None = None) -> int:
     except click.exceptions.Exit as done:
         return int(done.exit_code)
     except click.ClickException as error:
-        error.show()
+        show_click_error(error)
         return EXIT_USAGE
-    except click.exceptions.Abort:
-        click.echo("seatbatch: aborted", err=True)
-        return 130
+    except Interrupted as stopped:
+        echo(f"seatbatch: {stopped}", err=True)
+        return stopped_code(stopped)
+    except (KeyboardInterrupt, click.exceptions.Abort) as stopped:
+        # stopped outside any run's folder: before a run began, or in a command that commits
+        # nothing (a ledger copy commits all or nothing, as a run does)
+        how = "terminated" if isinstance(stopped, Terminated) else "interrupted"
+        echo(f"seatbatch: {how}; nothing was committed", err=True)
+        return stopped_code(stopped)
+    except NoSpace as error:
+        echo(f"seatbatch: {error}", err=True)
+        return EXIT_BUSY
     except ConfigError as error:
         for line in error.lines():
-            click.echo(f"seatbatch: configuration error: {line}", err=True)
+            echo(f"seatbatch: configuration error: {line}", err=True)
         return EXIT_USAGE
     except (UsageError, InvoiceDateBackwards, LedgerError) as error:
-        click.echo(f"seatbatch: {error}", err=True)
+        echo(f"seatbatch: {error}", err=True)
         return EXIT_USAGE
     except LedgerBusy as error:
-        click.echo(f"seatbatch: {error}", err=True)
+        echo(f"seatbatch: {error}", err=True)
         return EXIT_BUSY
     except InternalError as error:
-        click.echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
+        echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
         return EXIT_INTERNAL
     except Exception as error:
+        if no_space(error):  # outside any run: template, ledger copy, before a run's folder
+            full = NoSpace(where_full(error, "an output file"), [], Path())
+            echo(f"seatbatch: {full}", err=True)
+            return EXIT_BUSY
         log = _log_unexpected(meta)
         summary = _hidden(f"{type(error).__name__}: {error}".splitlines()[0][:300], meta)
-        click.echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
+        echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
         return EXIT_INTERNAL
+
+
+def _unraisable(hook: Any) -> None:
+    """A full disk's error raised again as a half-written file is collected (a zip file that
+    a writer left open) was already reported once, as exit 75: not again, as a traceback."""
+    if hook.exc_value is None or not no_space(hook.exc_value):
+        sys.__unraisablehook__(hook)
 
 
 def main() -> None:
+    signal.signal(signal.SIGTERM, terminate)
+    sys.unraisablehook = _unraisable
     # A run allocates millions of small objects and almost no reference cycles: collecting
     # rarely (and never over what start-up imported) saves a tenth of a large run's time.
     gc.freeze()

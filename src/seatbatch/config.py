@@ -5,19 +5,57 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from seatbatch.money import D, MoneyError, is_currency
+from seatbatch.money import D, is_currency
 
 TERMS = (1, 3, 5)
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 INVOICE_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+# money and rates: plain decimals, no sign, exponent, separators or other digits than 0-9
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A price this high times 100,000 seats times 5 years, summed over a million lines, stays far
+# inside the 28 digits of decimal arithmetic: no amount can overflow a rounding.
+MAX_PRICE = Decimal(1_000_000_000)
+
+
+def match_key(name: str) -> str:
+    """How names that people type are told apart (device types, partner ids): case, surrounding
+    spaces, runs of inner spaces and Unicode's compatible forms do not count. The workbook's
+    cells are matched to the price lists by this key, and two configured names with one key are
+    a configuration error."""
+    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
+
+
+def toml_type(value: Any) -> str:
+    """The TOML type of a value as tomllib gives it, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in ((str, "text"), (int, "an integer"), (float, "a float"),
+                       (datetime, "a date and time"), (date, "a date"), (time, "a time"),
+                       (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _given(value: Any) -> str:
+    """A value as a message shows it: short, with its TOML type."""
+    if isinstance(value, dict | list):
+        return toml_type(value)
+    text = repr(value) if isinstance(value, str) else str(value).lower() \
+        if isinstance(value, bool) else str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({toml_type(value)})"
 
 
 class ConfigError(Exception):
@@ -88,8 +126,11 @@ class Config:
             return self.partners[partner_id]
         except KeyError:
             known = ", ".join(sorted(self.partners)) or "none"
+            near = [p for p in self.partners if match_key(p) == match_key(partner_id)]
+            hint = f"; did you mean {near[0]}? ids are matched exactly" if near else ""
             raise ConfigError(
-                self.path, [(f"partners.{partner_id}", f"unknown partner (configured: {known})")]
+                self.path, [(f"partners.{partner_id}",
+                             f"unknown partner (configured: {known}){hint}")]
             ) from None
 
     def device_types(self, currency: str | None = None) -> tuple[str, ...]:
@@ -112,9 +153,12 @@ class Config:
 
     def seat_price(self, currency: str, device_type: str, day: date, needed_by: str) -> Decimal:
         price_list = self.price_list_on(currency, day)
+        prices = price_list.seat_price_per_year
+        key = match_key(device_type)  # as the ledger keeps it, perhaps spelled before a change
         try:
-            return price_list.seat_price_per_year[device_type]
-        except KeyError:
+            return prices.get(device_type) or next(
+                price for name, price in prices.items() if match_key(name) == key)
+        except StopIteration:
             raise ConfigError(
                 self.path,
                 [
@@ -149,13 +193,17 @@ def resolve_ledger(config: Config, option: str | None) -> str:
 
 def load_config(path: Path) -> Config:
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte order mark, as some Windows editors save one, is not an error
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(path, [("", "no such configuration file")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(path, [("", f"cannot be read: {error}")]) from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(path, [("", f"not valid TOML: {error}")]) from None
+    except RecursionError:
+        raise ConfigError(path, [("", "not valid TOML: arrays or tables nested too deeply")]
+                          ) from None
     reader = _Reader(path)
     config = reader.config(raw)
     if reader.problems or config is None:
@@ -185,39 +233,50 @@ class _Reader:
 
     def text(self, raw: Any, key: str, pattern: re.Pattern[str] | None = None) -> str:
         if not isinstance(raw, str) or not raw.strip():
-            self.fail(key, f"must be non-empty text, got {raw!r}")
+            self.fail(key, f"must be non-empty text, got {_given(raw)}")
             return ""
-        if pattern and not pattern.match(raw):
+        if pattern and not pattern.fullmatch(raw.strip()):
             self.fail(key, f"{raw!r} does not match {pattern.pattern}")
+        return raw.strip()
+
+    def optional_text(self, raw: Any, key: str) -> str:
+        if raw is None:
+            return ""
+        if not isinstance(raw, str):
+            self.fail(key, f"must be text, got {_given(raw)}")
+            return ""
         return raw.strip()
 
     def lines(self, raw: Any, key: str) -> tuple[str, ...]:
         if raw is None:
             return ()
         if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
-            self.fail(key, "must be a list of text lines")
+            self.fail(key, f"must be a list of text lines like [\"Street 1\", \"Oslo\"], "
+                           f"got {_given(raw)}")
             return ()
         return tuple(raw)
 
     def whole(self, raw: Any, key: str, low: int, high: int) -> int:
         if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
-            self.fail(key, f"must be a whole number from {low} to {high}, got {raw!r}")
+            self.fail(key, f"must be a whole number from {low} to {high}, got {_given(raw)}")
             return low
         return raw
 
     def decimal(self, raw: Any, key: str, *, rate: bool) -> Decimal:
+        example = '"0.10"' if rate else '"150.00"'
         if not isinstance(raw, str):
-            self.fail(key, f"must be a decimal string like \"0.10\", got {raw!r}")
+            self.fail(key, f"must be a decimal string like {example} (in quotes), "
+                           f"got {_given(raw)}")
             return Decimal(0)
-        try:
-            value = D(raw)
-        except MoneyError as error:
-            self.fail(key, str(error))
+        if not PLAIN_DECIMAL.fullmatch(raw.strip()):
+            self.fail(key, f"must be a plain decimal like {example}: digits 0-9 with at most "
+                           f"6 after the point, no sign or exponent, got {raw!r}")
             return Decimal(0)
-        if rate and not Decimal(0) <= value < Decimal(1):
+        value = D(raw)
+        if rate and not value < Decimal(1):
             self.fail(key, f"a rate must be from 0 to below 1, got {raw!r}")
-        if not rate and value <= 0:
-            self.fail(key, f"a price must be above 0, got {raw!r}")
+        if not rate and not Decimal(0) < value <= MAX_PRICE:
+            self.fail(key, f"a price must be above 0 and at most {MAX_PRICE:,}, got {raw!r}")
         return value
 
     def currency(self, raw: Any, key: str) -> str:
@@ -227,13 +286,28 @@ class _Reader:
         return code.upper()
 
     def day(self, raw: Any, key: str) -> date:
+        if isinstance(raw, datetime) or not isinstance(raw, date | str) or (
+                isinstance(raw, str) and not ISO_DATE.fullmatch(raw.strip())):
+            self.fail(key, f"must be a date like 2026-01-01 or \"2026-01-01\", "
+                           f"got {_given(raw)}")
+            return date.min
         if isinstance(raw, date):
             return raw
         try:
-            return date.fromisoformat(str(raw))
+            return date.fromisoformat(raw.strip())
         except ValueError:
-            self.fail(key, f"must be a date YYYY-MM-DD, got {raw!r}")
+            self.fail(key, f"{raw!r} is not a date of the calendar")
             return date.min
+
+    def twins(self, key: str, names: list[str], what: str) -> None:
+        """Names of one table told apart only by `match_key`: which one applies would depend on
+        how a workbook spells it, so both are refused, naming each."""
+        first: dict[str, str] = {}
+        for name in names:
+            other = first.setdefault(match_key(name), name)
+            if other != name:
+                self.fail(key, f"{what} {other!r} and {name!r} differ only in case or spaces; "
+                               f"keep one of them")
 
     def config(self, raw: dict[str, Any]) -> Config | None:
         top = self.table(
@@ -243,8 +317,9 @@ class _Reader:
             {"issuer", "term_discounts", "price_lists", "partners"},
         )
         ledger = top.get("ledger")
-        if ledger is not None and not (isinstance(ledger, str) and ledger.strip()):
-            self.fail("ledger", f"must be a SQLite path or a database URL, got {ledger!r}")
+        if ledger is not None and not (isinstance(ledger, str) and ledger.strip()
+                                       and ledger.isprintable()):
+            self.fail("ledger", f"must be a SQLite path or a database URL, got {_given(ledger)}")
             ledger = None
         issuer = self.issuer(top.get("issuer", {}))
         window = self.window(top.get("window", {}))
@@ -271,7 +346,7 @@ class _Reader:
         return Issuer(
             name=self.text(t.get("name", "?"), "issuer.name"),
             address=self.lines(t.get("address"), "issuer.address"),
-            vat_id=str(t.get("vat_id", "")),
+            vat_id=self.optional_text(t.get("vat_id"), "issuer.vat_id"),
             invoice_prefix=self.text(
                 t.get("invoice_prefix", "INV"), "issuer.invoice_prefix", INVOICE_PREFIX
             ),
@@ -309,6 +384,7 @@ class _Reader:
             self.fail("price_lists", "must be one or more [[price_lists]] tables")
             return
         seen: dict[tuple[str, date], int] = {}
+        spelled: dict[str, tuple[str, int]] = {}  # match_key -> (spelling, price list index)
         for index, item in enumerate(raw):
             key = f"price_lists[{index}]"
             keys = {"currency", "valid_from", "seat_price_per_year"}
@@ -320,13 +396,19 @@ class _Reader:
             if not isinstance(prices_raw, dict) or not prices_raw:
                 self.fail(f"{key}.seat_price_per_year", "must name at least one device type")
             else:
+                self.twins(f"{key}.seat_price_per_year", list(prices_raw), "device types")
                 for device_type, price in prices_raw.items():
                     name = f'{key}.seat_price_per_year."{device_type}"'
-                    if not device_type.strip():
-                        self.fail(name, "a device type needs a name")
+                    if not device_type.strip() or not device_type.isprintable():
+                        self.fail(name, "a device type needs a name of printable characters")
+                    spelling, first = spelled.setdefault(match_key(device_type),
+                                                         (device_type.strip(), index))
+                    if spelling != device_type.strip() and first != index:
+                        self.fail(name, f"price_lists[{first}] spells this device type "
+                                        f"{spelling!r}; spell it one way in every list")
                     prices[device_type.strip()] = self.decimal(price, name, rate=False)
             clash = seen.get((currency, valid_from))
-            if clash is not None:
+            if clash is not None and currency and valid_from != date.min:
                 self.fail(
                     key,
                     f"overlaps price_lists[{clash}]: both are {currency} lists valid from "
@@ -342,9 +424,10 @@ class _Reader:
             self.fail("partners", "must configure at least one [partners.ID] table")
             return
         currencies = {p.currency for p in price_lists}
+        self.twins("partners", list(raw), "partner ids")
         for partner_id, item in raw.items():
             key = f"partners.{partner_id}"
-            if not PARTNER_ID.match(partner_id):
+            if not PARTNER_ID.fullmatch(partner_id):
                 self.fail(key, "a partner id is 1 to 64 letters, digits, '.', '_' or '-'")
             keys = {"name", "currency", "discount", "address"}
             t = self.table(item, key, keys, {"name", "currency"})

@@ -39,7 +39,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import click
 from sqlalchemy.engine import Engine
 
 from seatbatch.commands import (
@@ -49,11 +48,13 @@ from seatbatch.commands import (
     EXIT_REJECTED,
     EXIT_USAGE,
     InternalError,
+    NoSpace,
     Settings,
     UsageError,
     process,
 )
 from seatbatch.config import ConfigError
+from seatbatch.console import echo, escaped
 from seatbatch.inbox_folders import (
     CLAIMS,
     DONE,
@@ -91,17 +92,17 @@ SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a sec
 
 def _one_line(text: str) -> str:
     """Any other text on a line of stderr: control characters escaped, never a line break."""
-    return "".join(c if c.isprintable() else ascii(c)[1:-1] for c in text)
+    return escaped(text)
 
 
 def _problem(text: str) -> None:
     """A line that shows on a terminal and under cron alike."""
-    click.echo(_one_line(f"seatbatch inbox: {text}"), err=True)
+    echo(f"seatbatch inbox: {text}", err=True)
 
 
 def _line(text: str) -> None:
     """What became of one workbook, when that is a problem: on a terminal and under cron."""
-    click.echo(_one_line(text), err=True)
+    echo(text, err=True)
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class _Tally:
 
 def _verdict_of(error: Exception) -> dict[str, Any]:
     """What stopped a workbook, as JSON can carry it."""
-    if isinstance(error, LedgerBusy):
+    if isinstance(error, LedgerBusy | NoSpace):  # the workbook waits for the next run
         return {"kind": "busy", "text": str(error)}
     if isinstance(error, ConfigError):
         return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
@@ -466,7 +467,7 @@ class Inbox:
 
     def processed(self, claimed: _Claimed, ticket: claims.Claim, run: dict[str, Any]) -> None:
         where, folder, status = claimed.where, run["folder"], run["status"]
-        click.echo(folder)
+        echo(folder)
         # the ledger first: from now on no host processes these bytes again
         self.settle(ticket, where, status, folder)
         shelf = DONE if run["exit_code"] == EXIT_OK else REJECTED

@@ -9,6 +9,8 @@ from typing import TypeVar
 
 import click
 
+from seatbatch.console import echo
+
 T = TypeVar("T")
 
 
@@ -28,4 +30,4 @@ class Progress:
     def note(self, text: str) -> None:
         """A line for a person at a terminal; nothing under cron."""
         if self.enabled:
-            click.echo(text, err=True)
+            echo(text, err=True)

@@ -68,13 +68,23 @@ class RunFolder:
             self.staging.mkdir(parents=True)
         elif not self.staging.is_dir():  # another run recovered it first
             raise FileNotFoundError(f"{self.staging} is gone")
-        descriptor = _lock(self.staging / LOCK, wait=False)
+        try:
+            descriptor = _lock(self.staging / LOCK, wait=False)
+        except OSError:
+            if not taking_over:  # no room for the lock, say: leave nothing behind
+                shutil.rmtree(self.staging, ignore_errors=True)
+            raise
         if descriptor is None:
             raise FileExistsError(f"{self.staging} is in use by another run")
         self._lock: int | None = descriptor
         if ledger:
-            os.ftruncate(descriptor, 0)
-            os.write(descriptor, ledger.encode("utf-8"))
+            try:
+                os.ftruncate(descriptor, 0)
+                os.write(descriptor, ledger.encode("utf-8"))
+            except OSError:
+                if not taking_over:
+                    self.discard()
+                raise
         for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
             if entry.is_dir():
                 shutil.rmtree(entry)
@@ -92,14 +102,15 @@ class RunFolder:
         self.staging.rename(self.final)  # the lock, still held, moves with it
         _fsync(self.out)
         (self.final / LOCK).unlink(missing_ok=True)
-        self._release()
+        self.release()
         return self.final
 
     def discard(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
-        self._release()
+        self.release()
 
-    def _release(self) -> None:
+    def release(self) -> None:
+        """Let go of the folder's lock: from now on a later run may take it over."""
         if self._lock is not None:
             os.close(self._lock)
             self._lock = None

@@ -5,6 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+# The run dates (--as-of) and months (--month) seatbatch takes. Every date a run computes from
+# them (the start window of ten years either way, 5-year terms and their renewals, due dates,
+# month ends, next month's renewals) then stays well inside the calendar of Python (years 1 to
+# 9999) and of Excel (from 1900).
+FIRST_RUN_DATE = date(2000, 1, 1)
+LAST_RUN_DATE = date(2999, 12, 31)
+RUN_DATES = f"run dates from {FIRST_RUN_DATE.isoformat()} to {LAST_RUN_DATE.isoformat()}"
+
 
 def add_years(start: date, years: int) -> date:
     """`start` plus whole years; 29 February lands on 28 February in a year without one."""

@@ -7,10 +7,14 @@ from seatbatch.commands.base import (
     EXIT_REJECTED,
     EXIT_USAGE,
     InternalError,
+    Interrupted,
+    NoSpace,
     Outcome,
     Settings,
     UsageError,
+    no_space,
     recover_runs,
+    where_full,
 )
 from seatbatch.commands.month_end import month_report, renew
 from seatbatch.commands.orders import process, quote
@@ -19,6 +23,7 @@ from seatbatch.commands.template import template
 
 __all__ = [
     "EXIT_BUSY", "EXIT_INTERNAL", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "InternalError",
-    "Outcome", "Settings", "UsageError", "month_report", "process", "quote", "recover_runs",
-    "render_invoice", "renew", "template",
+    "Interrupted", "NoSpace", "Outcome", "Settings", "UsageError", "month_report",
+    "no_space", "process", "quote", "recover_runs", "render_invoice", "renew", "template",
+    "where_full",
 ]

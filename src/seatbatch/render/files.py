@@ -9,12 +9,17 @@ ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import sys
+import threading
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
 from functools import partial
 from pathlib import Path
 from types import TracebackType
@@ -28,6 +33,7 @@ from seatbatch.render.xlsx import write_invoice_xlsx
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
 BYTES_PER_INVOICE = 1000  # a workbook this many bytes per expected invoice, at the least
 CHUNK = 100
+PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
 def invoice_file(invoice: Invoice) -> str:
@@ -54,6 +60,36 @@ def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
 def _write_documents(documents: Sequence[str], folder: Path) -> int:
     """Issued invoices written from the ledger's documents of them (JSON text)."""
     return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
+
+
+STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back (in the main thread) until the block ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _leave_signals_to_the_run(parent: int) -> None:
+    """In each worker: Ctrl-C (sent to the whole process group) and SIGTERM are the run's to
+    handle; the worker finishes its chunk and is stopped by the run, never printing a
+    traceback of its own. Should the run itself die (SIGKILL), the worker dies with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the run died before the line above
+        os._exit(0)
 
 
 def _ready() -> None:
@@ -88,10 +124,15 @@ class InvoiceWriter:
             return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
-        self.workers = workers
-        for _ in range(workers):
-            self.pool.submit(_ready)
+        # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run
+        # ends): landing amid the forks, it would leave workers no one stops
+        with _signals_held():
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                            initializer=_leave_signals_to_the_run,
+                                            initargs=(os.getpid(),))
+            self.workers = workers
+            for _ in range(workers):
+                self.pool.submit(_ready)
 
     def submit(self, invoices: Sequence[Invoice]) -> None:
         """Workers start on them at once; without workers they wait for `finish`, so that a
