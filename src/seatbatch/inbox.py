@@ -406,14 +406,14 @@ class Inbox:
                 self.put_back(folder, claim, name, f"{where}: cannot read it: {error.strerror}")
                 return
             except KeyboardInterrupt:
-                self.put_back(folder, claim, name, f"{where}: interrupted")
+                self.put_back(folder, claim, name, f"{where}: stopped")
                 raise
             try:
                 self.work(_Claimed(folder, claim, token, name, copy))
             except KeyboardInterrupt:  # (while its worker ran, it was held: put back or filed)
                 with suppress(FileNotFoundError):
                     os.stat(name, dir_fd=claim, follow_symlinks=False)
-                    self.put_back(folder, claim, name, f"{where}: interrupted")
+                    self.put_back(folder, claim, name, f"{where}: stopped")
                 raise
         finally:
             if claim >= 0:
@@ -449,7 +449,7 @@ class Inbox:
         where, kind = claimed.where, verdict["kind"]
         if kind in ("busy", "usage", "interrupted"):
             self.release(ticket, where)
-            text = "interrupted" if kind == "interrupted" else verdict["text"]
+            text = "stopped" if kind == "interrupted" else verdict["text"]
             self.put_back(claimed.folder, claimed.claim, claimed.name, f"{where}: {text}")
             if kind == "interrupted":
                 raise KeyboardInterrupt

@@ -81,8 +81,11 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
     try:
         with CalamineWorkbook.from_path(str(source)) as given:
             _Copy(book, by_sheet, device_types, error_cells or {}).run(given)
+        book.save(target)
     except BaseException as error:
-        for ws in book.worksheets:  # their rows' writers, else finalized (and failing) at exit
+        # their rows' writers, else finalized (and failing) at exit: a copy abandoned halfway,
+        # or one whose saving failed (a full disk)
+        for ws in book.worksheets:
             with contextlib.suppress(Exception):  # best effort: the error itself matters
                 ws.close()
         if isinstance(error, CalamineError):
@@ -90,7 +93,6 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
             # workbook as given cannot be made; the problems are in the manifest and summary.
             return False
         raise
-    book.save(target)
     return True
 
 
