@@ -493,3 +493,17 @@ def test_rejected_copy_of_a_partner_template_stays_that_partners(env: Env) -> No
     assert wrong.code == 1
     assert [r["code"] for r in wrong.manifest["rejections"]] == ["partner_mismatch"]
     assert env.process(resent).code == 0
+
+
+def test_error_cells_past_the_cap_in_an_ignored_column_refuse_the_sheet(env: Env) -> None:
+    """Found in review: past 10,000 error cells (a helper VLOOKUP column filled down), a #N/A
+    in start_date read as empty again: an add line would take the run date. The sheet is now
+    refused whole, naming why."""
+    rows = "".join(order_row(n, M=f'<c r="M{n}" t="e"><v>#N/A</v></c>')
+                   for n in range(2, 10_003))
+    rows += order_row(10_003, start='<c r="H10003" t="e"><v>#N/A</v></c>')
+    result = process_limited(env, save(env, with_orders(rows)))
+    assert result.code == 1, result.stderr
+    assert [c[3] for c in codes(result)] == ["too_many_error_cells"]
+    assert "holds more than 10000 cells with an error" in result.stderr
+    assert env.count("invoices") == 0

@@ -26,6 +26,7 @@ class Code(StrEnum):
     SHEET_TOO_LARGE = "sheet_too_large"
     TOO_MANY_ROWS = "too_many_rows"
     PARTNER_MISMATCH = "partner_mismatch"
+    TOO_MANY_ERROR_CELLS = "too_many_error_cells"
     # sheets and headers
     MISSING_SHEET = "missing_sheet"
     AMBIGUOUS_SHEET = "ambiguous_sheet"
@@ -101,6 +102,9 @@ MESSAGES: dict[Code, str] = {
     "or split the workbook",
     Code.TOO_MANY_ROWS: "{where} has {rows} rows below its header; at most {limit} are accepted. "
     "Split the orders over several workbooks",
+    Code.TOO_MANY_ERROR_CELLS: "{where} holds more than {limit} cells with an error (#N/A, "
+    "#REF!...) or a formula without its saved result, so it was not read; paste the values "
+    "instead of the formulas (Paste Special, Values) and resend",
     Code.PARTNER_MISMATCH: "this workbook was made for partner {made_for} (by seatbatch template "
     "--partner {made_for}) but was given for partner {partner}; process it for {made_for}, or, "
     "if these are {partner}'s orders, copy its rows into a template made for {partner}",

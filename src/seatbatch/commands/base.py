@@ -72,16 +72,6 @@ def no_space(error: BaseException) -> bool:
     return False
 
 
-def _from_ledger(error: BaseException) -> bool:
-    """Whether a database error is behind `error` (a full disk met by the ledger)."""
-    cause: BaseException | None = error
-    while cause is not None:
-        if getattr(cause, "orig", None) is not None:
-            return True
-        cause = cause.__cause__ or cause.__context__
-    return False
-
-
 def where_full(error: BaseException, fallback: Path | str) -> str:
     """The file a full disk refused, as its error names it, else `fallback`."""
     cause: BaseException | None = error
@@ -191,8 +181,9 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
                           settings.out.absolute()) from None
     except Exception as error:
         if no_space(error):
-            # the ledger's own disk: its transaction failed, so this run committed nothing
-            committed = [] if _from_ledger(error) else _committed(settings, run)
+            # asked of the ledger even when the full disk is its own: a run may read it
+            # after its commit (renew writes its files from the ledger)
+            committed = _committed(settings, run)
             _stopped(run, committed, free=True)
             if committed is None:
                 raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
@@ -254,6 +245,7 @@ def _internal(settings: Settings, run: RunFolder, error: Exception) -> NoReturn:
     log.write_text(without_password(traceback.format_exc(), settings.ledger_url),
                    encoding="utf-8")
     summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    run.release()  # for the recovery of the next run, in this process too (the inbox's worker)
     raise InternalError(summary, log) from error
 
 

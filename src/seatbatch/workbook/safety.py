@@ -242,6 +242,9 @@ class _Guard:
             return _file_problem(Code.XML_DECLARATION, part=member.name, found=p["found"])
         if error.kind == "encoding":
             return _corrupt(f"part {member.name} is not UTF-8 XML ({p['detail']})")
+        if error.kind == "too_many_error_cells":
+            return _file_problem(Code.TOO_MANY_ERROR_CELLS, where=self._where(member),
+                                 limit=p["count"])
         if error.kind == "strings_count":
             return _file_problem(Code.SHARED_STRINGS_COUNT, part=member.name,
                                  declared=p["declared"], found=p["found"])

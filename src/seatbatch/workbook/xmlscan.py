@@ -63,7 +63,7 @@ FORMULA = re.compile(
     rb"(?:</(?:[\w.\-]+:)?f\s{0,16}>|<(?:[\w.\-]+:)?f\b[^<>]{0,160}/>)\s{0,32}"
     rb"(?:<(?:[\w.\-]+:)?v\s{0,16}/>|<(?:[\w.\-]+:)?v\s{0,16}>\s{0,32}</(?:[\w.\-]+:)?v\s{0,16}>)?"
     rb"\s{0,32}</(?:[\w.\-]+:)?c\s{0,16}>")
-MAX_UNREADABLE = 10_000  # reported per sheet; a sheet with more is rejected for those anyway
+MAX_UNREADABLE = 10_000  # per sheet; a sheet with more is refused whole (too_many_error_cells)
 
 
 @dataclass(frozen=True)
@@ -458,7 +458,9 @@ class _Walker:
         assert self.cell is not None
         value = "".join(self.value)
         if len(self.unreadable) >= MAX_UNREADABLE:
-            return
+            # any column, an ignored one too: a cell past the cap read as empty could be a
+            # start date or a PO, so the sheet is not read at all
+            raise XmlProblem("too_many_error_cells", count=MAX_UNREADABLE)
         row, column = self.cell[0] + 1, self.cell[1] + 1
         if self.cell_type == "e" and value:
             self.unreadable.append(Unreadable(row, column, "error", value.strip()))
