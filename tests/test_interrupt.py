@@ -170,6 +170,7 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
         return
     assert (child.returncode, out) == (130, "")
     assert err.splitlines() == ["P-ACME/big.xlsx: stopped; left waiting",
-                                "seatbatch: interrupted; nothing was committed"]
+                                "seatbatch inbox: interrupted after 0 done, 0 rejected, 0 "
+                                "failed; the workbook in progress was put back to wait"]
     assert (folder / "big.xlsx").is_file() and invoice_count(env) == 0
     assert [p.name for p in (folder / ".claimed").iterdir()] == []

@@ -28,6 +28,7 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import tempfile
 import time
 import traceback
@@ -51,10 +52,12 @@ from seatbatch.commands import (
     NoSpace,
     Settings,
     UsageError,
+    no_space,
     process,
 )
 from seatbatch.config import ConfigError
 from seatbatch.console import echo, escaped
+from seatbatch.entry import EXIT_TERMINATED, Terminated, stopped_code
 from seatbatch.inbox_folders import (
     CLAIMS,
     DONE,
@@ -151,7 +154,7 @@ class _Tally:
 
 def _verdict_of(error: Exception) -> dict[str, Any]:
     """What stopped a workbook, as JSON can carry it."""
-    if isinstance(error, LedgerBusy | NoSpace):  # the workbook waits for the next run
+    if isinstance(error, LedgerBusy | NoSpace) or no_space(error):  # it waits for the next run
         return {"kind": "busy", "text": str(error)}
     if isinstance(error, ConfigError):
         return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
@@ -168,8 +171,8 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
     can carry it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
     try:
         outcome = process(settings, workbook, partner_id)
-    except KeyboardInterrupt:
-        return {"kind": "interrupted"}
+    except KeyboardInterrupt as stopped:
+        return {"kind": "interrupted", "terminated": stopped_code(stopped) == EXIT_TERMINATED}
     except Exception as error:
         return _verdict_of(error)
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
@@ -395,8 +398,8 @@ class Inbox:
             except OSError as error:
                 raise Unusable(f"cannot claim {where}: {error.strerror}",
                                f"let the inbox write in {shown(partner_id)}") from None
-            private.mkdir()
             try:
+                private.mkdir()
                 copy = private_copy(name, claim, private,
                                     self.settings.config.limits.max_file_mb * MB)
             except NotAWorkbookFile as error:  # swapped for one since the scan
@@ -431,8 +434,13 @@ class Inbox:
             return
         if ticket is None:
             return
-        result = self.worker.ask({"workbook": str(claimed.copy.path),
-                                  "partner_id": claimed.partner_id})
+        try:
+            result = self.worker.ask({"workbook": str(claimed.copy.path),
+                                      "partner_id": claimed.partner_id})
+        except OSError as error:  # no worker to be had (fork, pipes, a full temporary folder)
+            self.outcome(claimed, ticket, {
+                "kind": "busy", "text": f"cannot start its processing: {error.strerror}"})
+            return
         if isinstance(result, Died):
             self.settle(ticket, where, "failed", None)
             self.failed(claimed, f"its processing died: {result.how}", None,
@@ -441,7 +449,7 @@ class Inbox:
         else:
             self.outcome(claimed, ticket, result.value)
         if result.interrupted:
-            raise KeyboardInterrupt
+            raise Terminated if result.interrupted == signal.SIGTERM else KeyboardInterrupt
 
     def outcome(self, claimed: _Claimed, ticket: claims.Claim | None,
                 verdict: dict[str, Any]) -> None:
@@ -452,7 +460,7 @@ class Inbox:
             text = "stopped" if kind == "interrupted" else verdict["text"]
             self.put_back(claimed.folder, claimed.claim, claimed.name, f"{where}: {text}")
             if kind == "interrupted":
-                raise KeyboardInterrupt
+                raise Terminated if verdict["terminated"] else KeyboardInterrupt
             self.tally.busy |= kind == "busy"
             self.tally.usage |= kind == "usage"
         elif kind == "internal":
@@ -624,4 +632,12 @@ def inbox(settings: Settings, directory: Path) -> int:
     """Process every waiting workbook of every configured partner folder in `directory`; the
     exit code: 0 all filed, 2 usage or configuration (or a processed workbook its folder would
     not take), 70 a bug met a workbook, 75 ledger busy."""
-    return Inbox(settings, directory).run()
+    run = Inbox(settings, directory)
+    try:
+        return run.run()
+    except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: what was filed stays filed
+        how = "terminated" if stopped_code(stopped) == EXIT_TERMINATED else "interrupted"
+        tally = run.tally
+        _problem(f"{how} after {tally.done} done, {tally.rejected} rejected, {tally.failed} "
+                 "failed; the workbook in progress was put back to wait")
+        return stopped_code(stopped)

@@ -28,19 +28,20 @@ from typing import IO, Any
 EXIT_NO_VALUE = 70
 OUTPUT_KEPT = 64 * 1024  # the end of what a dead worker printed, for its log
 _LENGTH = struct.Struct(">Q")
+STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
 class Died:
     how: str  # "killed by signal 6, SIGABRT", "exited with status 1 without finishing"
     output: str  # the end of what it printed while it served the request
-    interrupted: bool  # the parent was interrupted (Ctrl-C) while it waited
+    interrupted: int  # the signal (SIGINT, SIGTERM) that came while the parent waited, or 0
 
 
 @dataclass(frozen=True)
 class Finished:
     value: Any  # the reply (as JSON gives it back)
-    interrupted: bool  # the parent was interrupted (Ctrl-C) while it waited
+    interrupted: int  # the signal (SIGINT, SIGTERM) that came while the parent waited, or 0
 
 
 def _how(status: int) -> str:
@@ -55,17 +56,17 @@ def _how(status: int) -> str:
 
 
 @contextmanager
-def _held_interrupts(interrupted: list[bool]) -> Iterator[None]:
-    """SIGINT blocked meanwhile, so that no Ctrl-C can land between a read's return and its
-    result being kept (bytes read from a pipe and lost would leave it out of step); one that
-    came is taken off as it ends, and noted in `interrupted`."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+def _held_interrupts(interrupted: list[int]) -> Iterator[None]:
+    """Ctrl-C and SIGTERM blocked meanwhile, so that no stop can land between a read's return
+    and its result being kept (bytes read from a pipe and lost would leave it out of step); one
+    that came is taken off as it ends, and noted in `interrupted`."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
     try:
         yield
     finally:
-        if signal.SIGINT in signal.sigpending():
-            signal.sigtimedwait({signal.SIGINT}, 0)
-            interrupted.append(True)
+        for number in sorted(STOPS & signal.sigpending()):
+            signal.sigtimedwait({number}, 0)
+            interrupted.append(number)
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
@@ -108,7 +109,7 @@ def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
                           closefd=False)
         with os.fdopen(requests, "rb", buffering=0) as incoming, \
                 os.fdopen(replies, "wb") as outgoing:
-            idle: list[bool] = []  # a Ctrl-C between requests ends the worker
+            idle: list[int] = []  # a Ctrl-C (or SIGTERM) between requests ends the worker
             while not idle:
                 with _held_interrupts(idle):
                     request = _receive(incoming)
@@ -203,20 +204,20 @@ class Worker:
         assert self.output is not None
         self.output.seek(0)
         self.output.truncate()
-        interrupted: list[bool] = []
+        interrupted: list[int] = []
         reply = None
         with suppress(BrokenPipeError), _held_interrupts(interrupted):
             _send(self.requests, request)
             reply = _receive(self.replies)
         if reply is not None:
-            return Finished(json.loads(reply), bool(interrupted))
+            return Finished(json.loads(reply), max(interrupted, default=0))
         how = _how(self._reap())
         self.output.seek(0, os.SEEK_END)
         self.output.seek(max(0, self.output.tell() - OUTPUT_KEPT))
         printed = self.output.read().decode("utf-8", "replace")
         self.output.close()
         self.output = None
-        return Died(how, printed, bool(interrupted))
+        return Died(how, printed, max(interrupted, default=0))
 
     def close(self) -> None:
         if self.pid:
