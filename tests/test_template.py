@@ -104,6 +104,9 @@ def test_acme_template_processed_for_another_partner_is_a_partner_mismatch(env: 
             ("partner_mismatch", "P-ACME")]
         assert "this workbook was made for partner P-ACME (by seatbatch template --partner " \
                "P-ACME) but was given for partner P-OTHER" in result.stderr
+        # no rejected.xlsx is made of a problem with the file as a whole, nor linked
+        assert not (result.folder / "rejected.xlsx").exists()
+        assert "rejected.xlsx" not in (result.folder / "summary.html").read_text()
     assert env.dump() == before
     accepted = env.process(path)  # for the partner it was made for
     assert accepted.code == 0, accepted.stderr

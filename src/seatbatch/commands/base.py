@@ -255,7 +255,8 @@ def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
     """A run's manifest.json and its summary.html for people."""
     write_manifest(manifest, folder.path("manifest.json"))
     html = render("summary.html", manifest=manifest, headline=headline,
-                  partner_name=partner_name, coverage=coverage, customer_names=customer_names)
+                  partner_name=partner_name, coverage=coverage, customer_names=customer_names,
+                  rejected_workbook=folder.path("rejected.xlsx").is_file())
     folder.path("summary.html").write_text(html, encoding="utf-8")
 
 
