@@ -173,8 +173,8 @@ def test_price_list_twin_device_types_are_a_configuration_error(env: Env) -> Non
     assert result.code == 2 and result.stdout == ""
     assert result.stderr == (
         f"seatbatch: configuration error: {env.config}: price_lists[0].seat_price_per_year: "
-        "device types 'Space Pro' and 'Space Pro ' differ only in case or spaces; "
-        "keep one of them\n")
+        "device types 'Space Pro' and 'Space Pro ' look the same (they differ only in case, "
+        "spaces or look-alike letters); keep one of them\n")
     assert env.count("invoices") == 0
 
 
@@ -183,8 +183,8 @@ def test_device_type_twins_by_case_and_inner_spaces(tmp_path: Path) -> None:
                           '"Space Plus" = "120.00"\n"space  PLUS" = "1.00"', 1)
     assert problems(tmp_path, text) == [(
         "price_lists[0].seat_price_per_year",
-        "device types 'Space Plus' and 'space  PLUS' differ only in case or spaces; "
-        "keep one of them")]
+        "device types 'Space Plus' and 'space  PLUS' look the same (they differ only in case, "
+        "spaces or look-alike letters); keep one of them")]
 
 
 def test_device_type_spelled_two_ways_across_price_lists(tmp_path: Path) -> None:
@@ -206,8 +206,8 @@ valid_from = "2027-01-01"
 def test_partner_ids_differing_in_case_are_a_configuration_error(tmp_path: Path) -> None:
     text = CONFIG + '\n[partners.p-acme]\nname = "Twin"\ncurrency = "EUR"\n'
     assert problems(tmp_path, text) == [(
-        "partners", "partner ids 'P-ACME' and 'p-acme' differ only in case or spaces; "
-                    "keep one of them")]
+        "partners", "partner ids 'P-ACME' and 'p-acme' look the same (they differ only in "
+                    "case, spaces or look-alike letters); keep one of them")]
 
 
 def test_workbook_device_type_matches_by_the_same_key(env: Env) -> None:
@@ -281,3 +281,14 @@ def test_a_renewal_finds_its_device_type_after_the_price_list_respells_it(env: E
     assert renewed.code == 0, renewed.stderr
     [invoice] = renewed.manifest["invoices"]
     assert invoice["lines"][0]["unit_price"] == "160.00"
+
+
+def test_device_type_twins_by_lookalike_letters(tmp_path: Path) -> None:
+    """Found in review: 'Space Pro' spelled with a Cyrillic a passed the twin check at its own
+    price, and an invoice would show the same name at either price."""
+    text = CONFIG.replace('"Space Plus" = "120.00"',
+                          '"Space Plus" = "120.00"\n"Sp\u0430ce Pro" = "1.00"', 1)
+    assert problems(tmp_path, text) == [(
+        "price_lists[0].seat_price_per_year",
+        "device types 'Space Pro' and 'Sp\u0430ce Pro' look the same (they differ only in "
+        "case, spaces or look-alike letters); keep one of them")]

@@ -43,7 +43,8 @@ def test_a_ledger_folder_that_cannot_be_made_is_exit_2(env: Env) -> None:
                      "--config", env.config, "--ledger", blocker / "sub" / "l.db",
                      "--out", env.out, common=False)
     assert result.code == 2
-    assert "cannot make the ledger's folder" in result.stderr
+    assert f"cannot make the ledger {blocker / 'sub' / 'l.db'}: {blocker} is a file, not a " \
+        "folder" in result.stderr
 
 
 @workbook_only

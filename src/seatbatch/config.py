@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -15,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 
 from seatbatch.money import D, is_currency
+from seatbatch.names import name_key
 
 TERMS = (1, 3, 5)
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -25,14 +25,6 @@ ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 # A price this high times 100,000 seats times 5 years, summed over a million lines, stays far
 # inside the 28 digits of decimal arithmetic: no amount can overflow a rounding.
 MAX_PRICE = Decimal(1_000_000_000)
-
-
-def match_key(name: str) -> str:
-    """How names that people type are told apart (device types, partner ids): case, surrounding
-    spaces, runs of inner spaces and Unicode's compatible forms do not count. The workbook's
-    cells are matched to the price lists by this key, and two configured names with one key are
-    a configuration error."""
-    return " ".join(unicodedata.normalize("NFKC", name).split()).casefold()
 
 
 def toml_type(value: Any) -> str:
@@ -126,7 +118,7 @@ class Config:
             return self.partners[partner_id]
         except KeyError:
             known = ", ".join(sorted(self.partners)) or "none"
-            near = [p for p in self.partners if match_key(p) == match_key(partner_id)]
+            near = [p for p in self.partners if name_key(p) == name_key(partner_id)]
             hint = f"; did you mean {near[0]}? ids are matched exactly" if near else ""
             raise ConfigError(
                 self.path, [(f"partners.{partner_id}",
@@ -154,10 +146,10 @@ class Config:
     def seat_price(self, currency: str, device_type: str, day: date, needed_by: str) -> Decimal:
         price_list = self.price_list_on(currency, day)
         prices = price_list.seat_price_per_year
-        key = match_key(device_type)  # as the ledger keeps it, perhaps spelled before a change
+        key = name_key(device_type)  # as the ledger keeps it, perhaps spelled before a change
         try:
             return prices.get(device_type) or next(
-                price for name, price in prices.items() if match_key(name) == key)
+                price for name, price in prices.items() if name_key(name) == key)
         except StopIteration:
             raise ConfigError(
                 self.path,
@@ -300,14 +292,14 @@ class _Reader:
             return date.min
 
     def twins(self, key: str, names: list[str], what: str) -> None:
-        """Names of one table told apart only by `match_key`: which one applies would depend on
+        """Names of one table told apart only by `name_key`: which one applies would depend on
         how a workbook spells it, so both are refused, naming each."""
         first: dict[str, str] = {}
         for name in names:
-            other = first.setdefault(match_key(name), name)
+            other = first.setdefault(name_key(name), name)
             if other != name:
-                self.fail(key, f"{what} {other!r} and {name!r} differ only in case or spaces; "
-                               f"keep one of them")
+                self.fail(key, f"{what} {other!r} and {name!r} look the same (they differ "
+                               "only in case, spaces or look-alike letters); keep one of them")
 
     def config(self, raw: dict[str, Any]) -> Config | None:
         top = self.table(
@@ -384,7 +376,7 @@ class _Reader:
             self.fail("price_lists", "must be one or more [[price_lists]] tables")
             return
         seen: dict[tuple[str, date], int] = {}
-        spelled: dict[str, tuple[str, int]] = {}  # match_key -> (spelling, price list index)
+        spelled: dict[str, tuple[str, int]] = {}  # name_key -> (spelling, price list index)
         for index, item in enumerate(raw):
             key = f"price_lists[{index}]"
             keys = {"currency", "valid_from", "seat_price_per_year"}
@@ -401,7 +393,7 @@ class _Reader:
                     name = f'{key}.seat_price_per_year."{device_type}"'
                     if not device_type.strip() or not device_type.isprintable():
                         self.fail(name, "a device type needs a name of printable characters")
-                    spelling, first = spelled.setdefault(match_key(device_type),
+                    spelling, first = spelled.setdefault(name_key(device_type),
                                                          (device_type.strip(), index))
                     if spelling != device_type.strip() and first != index:
                         self.fail(name, f"price_lists[{first}] spells this device type "

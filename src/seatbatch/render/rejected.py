@@ -33,8 +33,9 @@ from python_calamine import (
     SheetVisibleEnum,
 )
 
+from seatbatch.names import name_key
 from seatbatch.problems import Problem
-from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
+from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.workbook.origin import stamp
 from seatbatch.workbook.read import column_letter
 from seatbatch.workbook.template import list_items

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from seatbatch.config import match_key
+from seatbatch.names import name_key
 from seatbatch.problems import Code, shown
 
 TRUE_WORDS = {"true", "yes", "y", "1", "x"}
@@ -134,13 +134,13 @@ def as_bool(value: Any) -> bool:
 
 
 def canonical(choices: Mapping[str, str]) -> Callable[[Any], str]:
-    """Text matched to a known spelling by `match_key`, the key that the configuration keeps
+    """Text matched to a known spelling by `name_key`, the key that the configuration keeps
     unique (`space  pro` -> `Space Pro`); anything else passes through for the schema to
     reject with a suggestion. `choices` maps each key to its spelling."""
 
     def parse(value: Any) -> str:
         text = as_text(value)
-        return choices.get(match_key(text), text)
+        return choices.get(name_key(text), text)
 
     return parse
 
@@ -168,7 +168,7 @@ def _parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[st
     if type_name == "country":
         return lambda value: as_text(value).upper()
     if type_name == "device_type":
-        return canonical({match_key(t): t for t in device_types})
+        return canonical({name_key(t): t for t in device_types})
     if type_name == "choice":
-        return canonical({match_key(str(c)): str(c) for c in choices})
+        return canonical({name_key(str(c)): str(c) for c in choices})
     return as_text

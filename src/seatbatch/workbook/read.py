@@ -13,9 +13,10 @@ from typing import Any
 from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from seatbatch.config import Limits
+from seatbatch.names import name_key
 from seatbatch.problems import Code, Problem, problem
 from seatbatch.validate.cells import UnreadableCell
-from seatbatch.validate.columns import SheetSpec, name_key, normalize_header, sheet_specs
+from seatbatch.validate.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.workbook.origin import made_for
 from seatbatch.workbook.safety import inspect_file
 from seatbatch.workbook.xmlscan import Unreadable
