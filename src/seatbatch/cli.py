@@ -254,9 +254,9 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     before, after = Ledger.upgrade(url)
     shown = display_url(url)
     if before == after:
-        click.echo(f"the ledger {shown} is at schema version {after} already: nothing to do")
+        echo(f"the ledger {shown} is at schema version {after} already: nothing to do")
     else:
-        click.echo(f"upgraded the ledger {shown} from schema version {before} to {after}")
+        echo(f"upgraded the ledger {shown} from schema version {before} to {after}")
     return 0
 
 

@@ -2,9 +2,10 @@
 each bad cell filled and commented (the first MAX_COMMENTS of them; the rest filled), so the
 partner fixes the marked cells and resends the file.
 
-It is written from the reading validation used, never from a second parser's: python-calamine
-reads the workbook (which has passed the guard) one sheet at a time, and openpyxl writes the
-copy in write-only mode, row by row. So nothing of the input is expanded beyond the grid the
+It is written by the reader validation used, never by a second parser with other expansions
+and dialects: python-calamine reads the workbook (which has passed the guard) again, one sheet
+at a time, every sheet and not only the three validation read, and openpyxl writes the copy in
+write-only mode, row by row. So nothing of the input is expanded beyond the grid the
 guard bounded (merged ranges and hyperlinks are not carried: a merged range's value is in its
 top-left cell, and a hyperlink's text is the cell's value), every value is what validation saw
 (a formula's cached value, a date as a date in any dialect), and text stays text.

@@ -16,9 +16,8 @@ A file that fails here is rejected with one problem and nothing else reads it. P
 file are not tied to a sheet (a rejected.xlsx is made only of a workbook that could be read), so
 their messages name the sheet themselves.
 
-defusedxml is imported here, at start-up, on purpose: it must be installed (openpyxl parses
-with it when it is, as in rejected.xlsx), and this module parses the workbook's index parts
-(workbook.xml and the relationships) with it."""
+defusedxml is imported here, at start-up, on purpose: this module parses the workbook's index
+parts (workbook.xml and the relationships) with it, and no parser may see input without it."""
 
 from __future__ import annotations
 
