@@ -114,7 +114,8 @@ def test_every_new_guard_code_has_a_corpus_file() -> None:
                    Code.ZIP_BOMB, Code.OVERLAPPING_PARTS, Code.XML_DECLARATION,
                    Code.SHARED_STRINGS_COUNT, Code.DIMENSION_TOO_LARGE, Code.SHEET_TOO_LARGE,
                    Code.TOO_MANY_ROWS, Code.NOT_A_WORKBOOK, Code.LEGACY_XLS,
-                   Code.ENCRYPTED_WORKBOOK, Code.CORRUPT_WORKBOOK, Code.FILE_TOO_LARGE}
+                   Code.ENCRYPTED_WORKBOOK, Code.CORRUPT_WORKBOOK, Code.FILE_TOO_LARGE,
+                   Code.SPARSE_SHEET, Code.SPARSE_WORKBOOK}
     assert {str(c) for c in guard_codes} == {case.code for case in CASES}
 
 
