@@ -9,9 +9,12 @@ ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
+import ctypes
 import json
 import multiprocessing
 import os
+import signal
+import sys
 from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -56,6 +59,19 @@ def _write_documents(documents: Sequence[str], folder: Path) -> int:
     return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
 
 
+PR_SET_PDEATHSIG = 1
+
+
+def _bound_to_parent(parent: int) -> None:
+    """Run first in each worker: it ends with the process that started it. Were that one to die
+    by a signal (the reader aborted on memory, a kill), the workers would otherwise wait on their
+    queue forever, holding the run's stdout and stderr open (an inbox run would wait on them)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # it died before the line above
+        os._exit(0)
+
+
 def _ready() -> None:
     """Run once in each worker as it starts, so that the workers exist before they are needed."""
 
@@ -88,7 +104,8 @@ class InvoiceWriter:
             return
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
-        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+        self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                        initializer=_bound_to_parent, initargs=(os.getpid(),))
         self.workers = workers
         for _ in range(workers):
             self.pool.submit(_ready)

@@ -276,13 +276,13 @@ class Worksheet(XmlPart):
         while (10 ** digits - 1) <= max_row and (10 ** digits - 1) * 15 <= max_cells:
             digits += 1
         self.usual_rows = 10 ** (digits - 1) - 1
-        # The usual references of the top decade (digits - 1 digits), whose largest is kept: below
-        # it, every usual reference lies within 10**(digits-2) - 1 rows (a tighter bound, for
-        # weighing the sheet's reach against the values it holds).
-        self.deep = re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % (digits - 1)) if digits > 1 \
-            else None
-        self.deep_row = 0
-        self.shallow_rows = 10 ** (digits - 2) - 1 if digits > 1 else 0
+        # The usual references of the two top decades (digits - 1 and digits - 2 digits), the
+        # largest of each kept: a tighter bound on the rows, for weighing the sheet's reach
+        # against the values it holds (below them, every usual reference lies within
+        # 10**(digits-3) - 1 rows).
+        self.decades = [(re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % n), 10 ** (n - 1) - 1)
+                        for n in (digits - 1, digits - 2) if n > 0]
+        self.decade_rows = [0] * len(self.decades)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
         self.last_row = 0
@@ -332,10 +332,10 @@ class Worksheet(XmlPart):
         for match in _before(self.unusual, window, limit):
             if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
                 self._reached(window, match.start() + 3)
-        if self.deep is not None:
-            deep = self.deep.findall(window)  # numerals of one length: compared as bytes
-            if deep:
-                self.deep_row = max(self.deep_row, int(max(deep)))
+        for at, (decade, _) in enumerate(self.decades):
+            found = decade.findall(window)  # numerals of one length: compared as bytes
+            if found:
+                self.decade_rows[at] = max(self.decade_rows[at], int(max(found)))
 
     def _reached(self, window: bytes, at: int) -> None:
         """Take in the reference whose value starts at `at` (a row's number, or a cell's)."""
@@ -387,8 +387,12 @@ class Worksheet(XmlPart):
         """A tighter bound than `bound`, for weighing the reach against the values held."""
         if not self.plain:
             return None
-        return Reach(1, max(self.last_row, self.deep_row or self.shallow_rows, 1), 1,
-                     max(15, self.last_column))
+        rows = 0
+        for (_, below), found in zip(self.decades, self.decade_rows, strict=True):
+            rows = found or below
+            if found:
+                break
+        return Reach(1, max(self.last_row, rows, 1), 1, max(15, self.last_column))
 
     def declared(self) -> tuple[str, int, int] | None:
         """The <dimension> (ref, rows, columns) when it is larger than an Excel sheet."""
