@@ -657,6 +657,27 @@ def run_bounded(env: Env, *args: str | Path) -> Result:
     return Result(done.returncode, done.stdout, done.stderr)
 
 
+def test_a_process_that_dies_leaves_no_invoice_workers_behind(env: Env) -> None:
+    """Sibling of finding 7: a workbook large enough to be worth invoice workers starts them
+    before it is read; when the reader then aborted, the workers waited on their queue forever,
+    holding the command's stdout and stderr open, so that cron (or inbox) never saw it end."""
+    path = env.root / "dense.xlsx"
+    path.write_bytes(dense_workbook())
+    result = run_bounded(env, "process", path, "--partner", "P-ACME")  # ends: pipes closed
+    assert result.code == -signal.SIGABRT, result.stderr
+    assert "memory allocation" in result.stderr
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+            and str(path).encode() in _cmdline(p)]
+    assert left == []
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""
+
+
 def test_a_workbook_whose_processing_dies_is_filed_as_failed_and_the_run_goes_on(
         env: Env) -> None:
     """Finding 7: a workbook that aborted the process (a Rust allocation failure) also
