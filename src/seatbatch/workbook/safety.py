@@ -10,7 +10,9 @@ every member unpacked in chunks with the bytes really produced counted (a member
 more than it declares is a bomb), and its XML scanned on the way (`xmlscan`) as what the reader
 takes it for, whatever its name: no DTD or entity declaration, sheets within `max_rows` and
 within a number of cells, a declared dimension no larger than Excel allows, a shared-strings
-count that matches the strings there.
+count that matches the strings there; and each sheet's grid (python-calamine builds it dense, from
+A1 to the last cell) no larger than what the sheet holds warrants (DENSITY cells a value, or
+SPARSE_FLOOR), the workbook's sheets together likewise (rejected.xlsx reads every one).
 
 A file that fails here is rejected with one problem and nothing else reads it. Problems of the
 file are not tied to a sheet (a rejected.xlsx is made only of a workbook that could be read), so

@@ -6,7 +6,8 @@ any parser sees them.
 * A worksheet: the rows and columns its cells reach. python-calamine makes a sheet's cells one
   dense grid from the first used cell to the last, so a single cell at XFD1048576 would cost it
   17 billion cells; the reach is bounded here instead. A `<dimension>` is only a claim (calamine
-  ignores it) but one larger than any Excel sheet is refused as forged.
+  ignores it) but one larger than any Excel sheet is refused as forged. The cells holding a value
+  are counted too (`<v>`, `<is>`), so that the guard can weigh the reach against them.
 * The shared-strings part: calamine reserves room for `uniqueCount` strings before reading one,
   so that claim must match the `<si>` elements really there.
 
