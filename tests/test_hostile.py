@@ -114,7 +114,8 @@ def test_every_new_guard_code_has_a_corpus_file() -> None:
                    Code.ZIP_BOMB, Code.OVERLAPPING_PARTS, Code.XML_DECLARATION,
                    Code.SHARED_STRINGS_COUNT, Code.DIMENSION_TOO_LARGE, Code.SHEET_TOO_LARGE,
                    Code.TOO_MANY_ROWS, Code.NOT_A_WORKBOOK, Code.LEGACY_XLS,
-                   Code.ENCRYPTED_WORKBOOK, Code.CORRUPT_WORKBOOK, Code.FILE_TOO_LARGE}
+                   Code.ENCRYPTED_WORKBOOK, Code.CORRUPT_WORKBOOK, Code.FILE_TOO_LARGE,
+                   Code.SPARSE_SHEET, Code.SPARSE_WORKBOOK}
     assert {str(c) for c in guard_codes} == {case.code for case in CASES}
 
 
@@ -563,3 +564,85 @@ def test_a_producers_dialect_is_read_or_refused_with_its_own_problem(tmp_path: P
                                                                       expected)]
     else:
         assert [code for *_, code in found] == [expected], found
+
+
+# --- a sheet's reach weighed against the values it holds (issue 11: memory) -------------------
+# python-calamine builds a sheet as one dense grid from A1 to its last cell, about 55 bytes a
+# cell through read_workbook: one stray cell at P1000001 (inside every limit) cost 0.9-4 GB.
+
+X_NS = 'xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main"'
+
+
+def column_rows(count: int, last_header: str) -> str:
+    """A header from A to `last_header`, then `count` rows with a value in column A only."""
+    header = "".join(f'<c r="{c}1" t="inlineStr"><is><t>h{c}</t></is></c>'
+                     for c in "ABCDEFGHIJKLMNOP"[:"ABCDEFGHIJKLMNOP".index(last_header) + 1])
+    return f'<row r="1">{header}</row>' + "".join(
+        f'<row r="{n}"><c r="A{n}"><v>{n}</v></c></row>' for n in range(2, count + 2))
+
+
+PADDING = "<v>1</v>" * 300_000
+SPARSE: dict[str, tuple[str, str | None]] = {
+    "gaps-within-the-floor": ('<row r="2"><c r="A2"><v>1</v></c><c r="M2"><v>1</v></c></row>'
+                              '<row r="40000"><c r="C40000"><v>1</v></c></row>', None),
+    "stray-far-down": ('<row r="900000"><c r="P900000"><v>1</v></c></row>', "sparse_sheet"),
+    "stray-far-right-prefixed": (f'<x:row {X_NS} r="30000"><x:c r="CV30000"><x:v>1</x:v>'
+                                 "</x:c></x:row>", "sparse_sheet"),
+    "values-hidden-in-a-comment": (f'<!-- {PADDING} --><row r="1000001"><c r="P1000001">'
+                                   "<v>1</v></c></row>", "sparse_sheet"),
+    "values-hidden-in-cdata": (f'<row r="2"><c r="A2" t="inlineStr"><is><t><![CDATA[{PADDING}]]>'
+                               '</t></is></c></row><row r="1000001"><c r="P1000001"><v>1</v>'
+                               "</c></row>", "sparse_sheet"),
+    "one-column-under-a-wide-header": (column_rows(300_000, "H"), None),  # 1 value in 8
+    "sparser-than-that": (column_rows(300_000, "P"), "sparse_sheet"),  # 1 value in 16
+}
+
+
+@pytest.mark.parametrize("name", SPARSE)
+def test_a_sheet_far_larger_than_its_values_is_refused(tmp_path: Path, name: str) -> None:
+    rows, code = SPARSE[name]
+    path = tmp_path / f"{name}.xlsx"
+    path.write_bytes(sheet_with(rows))
+    found = check_file(path, Limits())
+    assert (str(found.code) if found else None) == code, found
+    if found is None:  # what passes costs calamine at most DENSITY cells a value, or the floor
+        sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_name("Orders")
+        values = sum(v != "" for row in sheet.to_python() for v in row)
+        assert sheet.height * sheet.width <= max(safety.DENSITY * values, safety.SPARSE_FLOOR)
+
+
+def test_stray_cell_message_names_the_sheet_the_range_and_what_to_do(
+        corpus: dict[str, Path]) -> None:
+    found = check_file(corpus["stray-cell-P1000001.xlsx"], Limits())
+    assert found is not None and found.message == (
+        "sheet 'Orders' (xl/worksheets/sheet3.xml) spans A1 to P1000001, which is read as "
+        "16000016 cells, yet only 21 of them hold a value (at most 2000000 cells are read for "
+        "that). Delete the stray cells far from the orders (select the empty rows and columns "
+        "after the last order and delete them) and send it again")
+
+
+def test_real_workbooks_are_not_taken_for_sparse_ones(tmp_path: Path) -> None:
+    """The benchmark's workbook (xlsxwriter), a template with its optional columns empty, and a
+    sheet with blank columns and rows between its values all pass the guard."""
+    import xlsxwriter
+
+    from seatbatch.workbook.template import build_template
+
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from generate import generate
+
+    big = tmp_path / "generated.xlsx"
+    generate(big, customers=1000, devices=20_000, lines=4000)
+    template = tmp_path / "template.xlsx"
+    book = build_template(["Space Pro"], AS_OF,
+                          customers=[{"customer_id": f"C-{n}"} for n in range(2000)])
+    book.save(template)
+    gaps = tmp_path / "gaps.xlsx"
+    writer = xlsxwriter.Workbook(str(gaps))
+    sheet = writer.add_worksheet("Orders")
+    sheet.write_row(0, 0, ["order_id", "", "", "customer_id", "", "action"])
+    for row in range(1, 3000, 7):  # six blank rows between values, two blank columns
+        sheet.write_row(row, 0, [f"L{row}", None, None, "C-001", None, "new"])
+    writer.close()
+    for path in (big, template, gaps):
+        assert check_file(path, Limits()) is None, path

@@ -618,17 +618,27 @@ def test_a_stale_claim_that_is_a_link_is_not_followed(env: Env) -> None:
 
 
 MEMORY_LIMIT = 512 * 1024 * 1024
-# Within every [limits] the guard checks (row 1,000,001 of 1,000,000 order rows, column P of
-# 16), yet the reader builds it as a dense range: over 512 MB, which under RLIMIT_AS is an
-# allocation failure that the Rust reader answers with an abort (exit 134), as finding 7's did.
-DENSE_ROW = ('<row r="1000001"><c r="P1000001" t="inlineStr"><is><t>x</t></is></c></row>'
-             '</sheetData>')
+# Within every [limits] and the guard's bound on sparse sheets (1,000,000 order rows, each with
+# two values, under a header of eight columns: a grid of 8 million cells, a quarter of them
+# with values), yet python-calamine's dense grid of it needs more than 512 MB: under RLIMIT_AS,
+# an allocation failure that the Rust reader answers with an abort (exit 134), as finding 7's
+# did. (A sheet this large is what the default limits allow: see safety.DENSITY.)
+DENSE_ROWS = 1_000_000
 
 
 def dense_workbook() -> bytes:
-    from hostile.make_corpus import sheet_edit
+    from hostile.make_corpus import ORDERS_SHEET, parts, rezip, valid_workbook
 
-    return sheet_edit("</sheetData>", DENSE_ROW)()
+    members = parts(valid_workbook())
+    text = members[ORDERS_SHEET].decode()
+    start = text.index("<sheetData>") + len("<sheetData>")
+    header = "".join(f'<c r="{c}1" t="inlineStr"><is><t>column {c}</t></is></c>'
+                     for c in "ABCDEFGH")
+    rows = "".join(f'<row r="{n}"><c r="A{n}"><v>{n}</v></c><c r="B{n}"><v>1</v></c></row>'
+                   for n in range(2, DENSE_ROWS + 2))
+    members[ORDERS_SHEET] = (f'{text[:start]}<row r="1">{header}</row>{rows}</sheetData>'
+                             "</worksheet>").encode()
+    return rezip(members)
 
 
 def run_bounded(env: Env, *args: str | Path) -> Result:
@@ -645,6 +655,27 @@ def run_bounded(env: Env, *args: str | Path) -> Result:
                           cwd=env.root, env=environment, timeout=300, preexec_fn=bound)
     assert "Traceback" not in done.stderr, done.stderr
     return Result(done.returncode, done.stdout, done.stderr)
+
+
+def test_a_process_that_dies_leaves_no_invoice_workers_behind(env: Env) -> None:
+    """Sibling of finding 7: a workbook large enough to be worth invoice workers starts them
+    before it is read; when the reader then aborted, the workers waited on their queue forever,
+    holding the command's stdout and stderr open, so that cron (or inbox) never saw it end."""
+    path = env.root / "dense.xlsx"
+    path.write_bytes(dense_workbook())
+    result = run_bounded(env, "process", path, "--partner", "P-ACME")  # ends: pipes closed
+    assert result.code == -signal.SIGABRT, result.stderr
+    assert "memory allocation" in result.stderr
+    left = [p for p in Path("/proc").iterdir() if p.name.isdigit()
+            and str(path).encode() in _cmdline(p)]
+    assert left == []
+
+
+def _cmdline(process: Path) -> bytes:
+    try:
+        return (process / "cmdline").read_bytes()
+    except OSError:  # it ended meanwhile
+        return b""
 
 
 def test_a_workbook_whose_processing_dies_is_filed_as_failed_and_the_run_goes_on(

@@ -25,6 +25,8 @@ class Code(StrEnum):
     DIMENSION_TOO_LARGE = "dimension_too_large"
     SHEET_TOO_LARGE = "sheet_too_large"
     TOO_MANY_ROWS = "too_many_rows"
+    SPARSE_SHEET = "sparse_sheet"
+    SPARSE_WORKBOOK = "sparse_workbook"
     PARTNER_MISMATCH = "partner_mismatch"
     TOO_MANY_ERROR_CELLS = "too_many_error_cells"
     # sheets and headers
@@ -100,6 +102,14 @@ MESSAGES: dict[Code, str] = {
     Code.SHEET_TOO_LARGE: "{where} spans {rows} rows by {columns} columns ({cells} cells, "
     "{first} to {last}); at most {limit} cells are read. Delete stray cells far from the orders "
     "or split the workbook",
+    Code.SPARSE_SHEET: "{where} spans A1 to {last}, which is read as {cells} cells, yet only"
+    " {valued} of them hold a value (at most {allowed} cells are read for that). "
+    "Delete the stray cells far from the orders (select the empty rows and columns after the "
+    "last order and delete them) and send it again",
+    Code.SPARSE_WORKBOOK: "the workbook's {sheets} sheets together are read as {cells} cells, "
+    "yet only {valued} of them hold a value (at most {allowed} cells are read for that). Delete "
+    "the sheets that are not needed and the stray cells far from the orders, or split the "
+    "workbook",
     Code.TOO_MANY_ROWS: "{where} has {rows} rows below its header; at most {limit} are accepted. "
     "Split the orders over several workbooks",
     Code.TOO_MANY_ERROR_CELLS: "{where} holds more than {limit} cells with an error (#N/A, "

@@ -413,6 +413,36 @@ def two_sheets_one_part() -> bytes:
     return rezip(members)
 
 
+# --- stray cells far from what a sheet holds (issue 11: memory of every hostile case) ---------
+# python-calamine builds a sheet as one dense grid from A1 to its last cell: one stray cell at
+# P1000001, inside max_rows and the cell limit, cost it 0.9-4 GB.
+
+
+def stray_cell(ref: str) -> str:
+    row = ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+    return f'<row r="{row}"><c r="{ref}" t="inlineStr"><is><t>x</t></is></c></row></sheetData>'
+
+
+def with_sheets(extra: dict[str, dict[str, str]]) -> Callable[[], bytes]:
+    """The valid workbook with more sheets (name -> {cell: text}), as openpyxl writes them."""
+    def build() -> bytes:
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(valid_workbook()))
+        for name, cells in extra.items():
+            sheet = book.create_sheet(name)
+            for ref, text in cells.items():
+                sheet[ref] = text
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+
+    return build
+
+
+INSTRUCTIONS = {f"A{n}": f"Step {n}: fill in the orders" for n in range(1, 6)}
+
+
 @dataclass(frozen=True)
 class Case:
     name: str  # the file's name
@@ -463,6 +493,18 @@ CASES: tuple[Case, ...] = (
          placed("xl/data/my orders.xml", "data/my%20orders.xml")),
     Case("parts-differ-only-in-case.xlsx", "corrupt_workbook", case_twins),
     Case("two-sheets-one-part.xlsx", "corrupt_workbook", two_sheets_one_part),
+    Case("stray-cell-P1000001.xlsx", "sparse_sheet",
+         sheet_edit("</sheetData>", stray_cell("P1000001"))),
+    Case("stray-cell-far-down.xlsx", "sparse_sheet",
+         sheet_edit("</sheetData>", stray_cell("A900000"))),
+    Case("stray-cell-far-right.xlsx", "sparse_sheet",
+         sheet_edit("</sheetData>", stray_cell("CV30000"))),
+    Case("stray-cell-far-from-a-few-customers.xlsx", "sparse_sheet",
+         sheet_edit("</sheetData>", stray_cell("D600000"), "xl/worksheets/sheet1.xml")),
+    Case("stray-cell-on-the-instructions-sheet.xlsx", "sparse_sheet",
+         with_sheets({"Instructions": {**INSTRUCTIONS, "P1000001": "x"}})),
+    Case("many-sparse-sheets.xlsx", "sparse_workbook",
+         with_sheets({f"Notes {n}": {"A1": "note", "O130000": "x"} for n in range(1, 6)})),
 )
 
 

@@ -10,7 +10,9 @@ every member unpacked in chunks with the bytes really produced counted (a member
 more than it declares is a bomb), and its XML scanned on the way (`xmlscan`) as what the reader
 takes it for, whatever its name: no DTD or entity declaration, sheets within `max_rows` and
 within a number of cells, a declared dimension no larger than Excel allows, a shared-strings
-count that matches the strings there.
+count that matches the strings there; and each sheet's grid (python-calamine builds it dense, from
+A1 to the last cell) no larger than what the sheet holds warrants (DENSITY cells a value, or
+SPARSE_FLOOR), the workbook's sheets together likewise (rejected.xlsx reads every one).
 
 A file that fails here is rejected with one problem and nothing else reads it. Problems of the
 file are not tied to a sheet (a rejected.xlsx is made only of a workbook that could be read), so
@@ -39,6 +41,7 @@ from seatbatch.workbook.xmlscan import (
     column_letters,
     exact_reach,
     unreadable_cells,
+    valued_cells,
 )
 from seatbatch.workbook.zipdir import Member, ZipProblem, inflate, read_directory
 
@@ -48,10 +51,18 @@ ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 MB = 1024 * 1024
 MAX_PARTS = 10_000  # a workbook saved by Excel has a few dozen
 COLUMNS_AT_MAX_ROWS = 16  # a sheet may span (max_rows + 1) * this many cells
+# python-calamine builds a sheet as one dense grid from A1 to its last used cell, about 55 bytes
+# a cell through read_workbook (32 in Rust, the rest as Python lists), whatever the cells hold.
+# A sheet's grid is therefore also bounded by what it holds: at most DENSITY cells of grid per
+# cell with a value, or SPARSE_FLOOR cells (about 110 MB) whatever it holds; the workbook's
+# sheets together (every one is read again for rejected.xlsx) at most SPARSE_FLOOR_WORKBOOK.
+DENSITY = 8
+SPARSE_FLOOR = 2_000_000
+SPARSE_FLOOR_WORKBOOK = 4 * SPARSE_FLOOR
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
-__all__ = ["MAX_PARTS", "Inspection", "SafeElementTree", "check_file", "inspect_file",
-           "max_cells"]
+__all__ = ["DENSITY", "MAX_PARTS", "SPARSE_FLOOR", "SPARSE_FLOOR_WORKBOOK", "Inspection",
+           "SafeElementTree", "check_file", "inspect_file", "max_cells"]
 
 
 @dataclass
@@ -118,6 +129,9 @@ class _Guard:
         self.unreadable: dict[str, list[Unreadable]] = {}
         self.max_row = limits.max_rows + 1  # the header row and max_rows rows of orders
         self.max_cells = max_cells(limits)
+        # every sheet that passed: its part, the cells of its grid (from A1; only bounded when
+        # `exact` is False) and the cells that hold a value
+        self.passed: list[tuple[Member, int, bool, int]] = []
 
     def check(self) -> Problem | None:
         try:
@@ -170,6 +184,7 @@ class _Guard:
                 self._check_sheet(member, scanner)
                 if scanner.odd_cells:
                     odd.append(member)
+        self._check_workbook()
         for table in strings:
             self._check_strings(table, sheet_bytes)
         for member in odd:  # within the limits: walked exactly for what calamine takes as empty
@@ -255,27 +270,64 @@ class _Guard:
             ref, rows, columns = dimension
             raise _Rejected(_file_problem(Code.DIMENSION_TOO_LARGE, where=self._where(member),
                                           ref=ref, rows=rows, columns=columns))
+        valued = sheet.valued
+        if sheet.hidden_text:  # comments or CDATA may hold what looks like values: walk it
+            try:
+                valued = valued_cells(inflate(self.data, member))
+            except XmlProblem as error:
+                raise _Rejected(self._xml_problem(member, error)) from None
         reach = sheet.bound()
-        if reach is not None:
-            if self._fits(reach):
+        tight = sheet.tight()
+        if reach is not None and tight is not None:
+            if self._fits(reach) and not _sparse(tight, valued):
+                self._count(member, tight, valued, exact=False)
                 return
-            # Plain, but near a limit or beyond it: look at every cell that may hold a value.
+            # Plain, but near a limit, beyond it, or maybe sparse: look at every cell that may
+            # hold a value.
             reach = sheet.scan_all_cells(inflate(self.data, member))
         if reach is None:  # odd: walk it as calamine does (stopping past the limits)
             try:
                 reach = exact_reach(inflate(self.data, member), self.max_row, self.max_cells)
             except XmlProblem as error:
                 raise _Rejected(self._xml_problem(member, error)) from None
-        if reach is None or self._fits(reach):
+        if reach is None:
             return
-        if reach.last_row > self.max_row:
-            raise _Rejected(_file_problem(Code.TOO_MANY_ROWS, where=self._where(member),
-                                          rows=reach.last_row - 1, limit=self.limits.max_rows))
-        raise _Rejected(_file_problem(
-            Code.SHEET_TOO_LARGE, where=self._where(member), rows=reach.rows,
-            columns=reach.columns, cells=reach.cells, limit=self.max_cells,
-            first=_cell(reach.first_row, reach.first_column),
-            last=_cell(reach.last_row, reach.last_column)))
+        if not self._fits(reach):
+            if reach.last_row > self.max_row:
+                raise _Rejected(_file_problem(Code.TOO_MANY_ROWS, where=self._where(member),
+                                              rows=reach.last_row - 1,
+                                              limit=self.limits.max_rows))
+            raise _Rejected(_file_problem(
+                Code.SHEET_TOO_LARGE, where=self._where(member), rows=reach.rows,
+                columns=reach.columns, cells=reach.cells, limit=self.max_cells,
+                first=_cell(reach.first_row, reach.first_column),
+                last=_cell(reach.last_row, reach.last_column)))
+        if _sparse(reach, valued):
+            raise _Rejected(_file_problem(
+                Code.SPARSE_SHEET, where=self._where(member),
+                last=_cell(reach.last_row, reach.last_column), cells=_grid(reach),
+                valued=valued, allowed=_allowed(valued, SPARSE_FLOOR)))
+        self._count(member, reach, valued)
+
+    def _count(self, member: Member, reach: Reach, valued: int, exact: bool = True) -> None:
+        self.passed.append((member, _grid(reach), exact, valued))
+
+    def _check_workbook(self) -> None:
+        """Every sheet is read (rejected.xlsx copies them all): their grids together are
+        bounded by what they hold too, so that many sheets cannot add up to hours."""
+        valued = sum(sheet[3] for sheet in self.passed)
+        allowed = _allowed(valued, SPARSE_FLOOR_WORKBOOK)
+        if sum(sheet[1] for sheet in self.passed) <= allowed:
+            return
+        grid = 0
+        for member, cells, exact, _ in self.passed:  # the fast bounds were not enough
+            if not exact:
+                reach = _exact_reach_of(self, member)
+                cells = _grid(reach) if reach is not None else 0
+            grid += cells
+        if grid > allowed:
+            raise _Rejected(_file_problem(Code.SPARSE_WORKBOOK, sheets=len(self.passed),
+                                          cells=grid, valued=valued, allowed=allowed))
 
     def _fits(self, reach: Reach) -> bool:
         return reach.last_row <= self.max_row and reach.cells <= self.max_cells
@@ -305,6 +357,33 @@ class _Rejected(Exception):
     def __init__(self, rejection: Problem) -> None:
         super().__init__(rejection.message)
         self.problem = rejection
+
+
+def _exact_reach_of(guard: _Guard, member: Member) -> Reach | None:
+    """A plain sheet's reach, each cell looked at (the sheet passed the guard)."""
+    reach = Worksheet(member.name, guard.max_row, guard.max_cells).scan_all_cells(
+        inflate(guard.data, member))
+    if reach is None:
+        try:
+            reach = exact_reach(inflate(guard.data, member), guard.max_row, guard.max_cells)
+        except XmlProblem as error:
+            raise _Rejected(guard._xml_problem(member, error)) from None
+    return reach
+
+
+def _grid(reach: Reach) -> int:
+    """The cells of the grid the reader builds for a sheet of this reach: from A1 to its last
+    row and column, empty ones included."""
+    return reach.last_row * reach.last_column
+
+
+def _allowed(valued: int, floor: int) -> int:
+    return max(DENSITY * valued, floor)
+
+
+def _sparse(reach: Reach, valued: int) -> bool:
+    """Whether the reader would build far more cells for the sheet than it holds values."""
+    return _grid(reach) > _allowed(valued, SPARSE_FLOOR)
 
 
 def _looks_like_xml(chunk: bytes) -> bool:

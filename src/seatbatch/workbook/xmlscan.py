@@ -6,7 +6,8 @@ any parser sees them.
 * A worksheet: the rows and columns its cells reach. python-calamine makes a sheet's cells one
   dense grid from the first used cell to the last, so a single cell at XFD1048576 would cost it
   17 billion cells; the reach is bounded here instead. A `<dimension>` is only a claim (calamine
-  ignores it) but one larger than any Excel sheet is refused as forged.
+  ignores it) but one larger than any Excel sheet is refused as forged. The cells holding a value
+  are counted too (`<v>`, `<is>`), so that the guard can weigh the reach against them.
 * The shared-strings part: calamine reserves room for `uniqueCount` strings before reading one,
   so that claim must match the `<si>` elements really there.
 
@@ -63,6 +64,9 @@ FORMULA = re.compile(
     rb"(?:</(?:[\w.\-]+:)?f\s{0,16}>|<(?:[\w.\-]+:)?f\b[^<>]{0,160}/>)\s{0,32}"
     rb"(?:<(?:[\w.\-]+:)?v\s{0,16}/>|<(?:[\w.\-]+:)?v\s{0,16}>\s{0,32}</(?:[\w.\-]+:)?v\s{0,16}>)?"
     rb"\s{0,32}</(?:[\w.\-]+:)?c\s{0,16}>")
+# Text that may hold tags that are not elements: where it is, a sheet's values are counted by
+# walking it (see Worksheet.valued).
+HIDDEN_TEXT = re.compile(rb"<!(?:--|\[CDATA\[)")
 MAX_UNREADABLE = 10_000  # per sheet; a sheet with more is refused whole (too_many_error_cells)
 
 
@@ -273,6 +277,13 @@ class Worksheet(XmlPart):
         while (10 ** digits - 1) <= max_row and (10 ** digits - 1) * 15 <= max_cells:
             digits += 1
         self.usual_rows = 10 ** (digits - 1) - 1
+        # The usual references of the two top decades (digits - 1 and digits - 2 digits), the
+        # largest of each kept: a tighter bound on the rows, for weighing the sheet's reach
+        # against the values it holds (below them, every usual reference lies within
+        # 10**(digits-3) - 1 rows).
+        self.decades = [(re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % n), 10 ** (n - 1) - 1)
+                        for n in (digits - 1, digits - 2) if n > 0]
+        self.decade_rows = [0] * len(self.decades)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
         self.last_row = 0
@@ -280,12 +291,33 @@ class Worksheet(XmlPart):
         self.in_head = True
         self.dimension: bytes | None = None
         self.odd_cells = False  # an error value or a formula: walk it to find them
+        # The cells that hold a value (a <v> or an inline <is>), counted while unpacked: tags
+        # written otherwise are not counted, which only makes the sheet look sparser. Not to be
+        # trusted when the sheet has comments or CDATA (`hidden_text`): walk it then.
+        self.valued = 0
+        self.value_tags = (b"<v>", b"<is>")
+        self.value_tail = b""
+        self.hidden_text = False
+
+    def on_root(self) -> None:
+        assert self.root is not None
+        prefix = self.root[0]
+        self.value_tags = (b"<" + prefix + b"v>", b"<" + prefix + b"is>")
+
+    def feed(self, chunk: bytes) -> None:
+        super().feed(chunk)
+        window = self.value_tail + chunk  # a tag split between two chunks is counted once
+        for tag in self.value_tags:
+            self.valued += window.count(tag) - self.value_tail.count(tag)
+        self.value_tail = window[-16:]
 
     def scan(self, window: bytes, final: bool) -> None:
         super().scan(window, final)
         limit = max(len(window) if final else len(window) - EDGE, 0)
         if self.in_head:
             self._head(window, limit)
+        if not self.hidden_text and _first(HIDDEN_TEXT, window, limit):
+            self.hidden_text = True
         if not self.odd_cells and (
                 _first(FORMULA, window, limit)
                 or any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
@@ -301,6 +333,10 @@ class Worksheet(XmlPart):
         for match in _before(self.unusual, window, limit):
             if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
                 self._reached(window, match.start() + 3)
+        for at, (decade, _) in enumerate(self.decades):
+            found = decade.findall(window)  # numerals of one length: compared as bytes
+            if found:
+                self.decade_rows[at] = max(self.decade_rows[at], int(max(found)))
 
     def _reached(self, window: bytes, at: int) -> None:
         """Take in the reference whose value starts at `at` (a row's number, or a cell's)."""
@@ -348,6 +384,17 @@ class Worksheet(XmlPart):
             return None
         return Reach(1, max(self.usual_rows, self.last_row), 1, max(15, self.last_column))
 
+    def tight(self) -> Reach | None:
+        """A tighter bound than `bound`, for weighing the reach against the values held."""
+        if not self.plain:
+            return None
+        rows = 0
+        for (_, below), found in zip(self.decades, self.decade_rows, strict=True):
+            rows = found or below
+            if found:
+                break
+        return Reach(1, max(self.last_row, rows, 1), 1, max(15, self.last_column))
+
     def declared(self) -> tuple[str, int, int] | None:
         """The <dimension> (ref, rows, columns) when it is larger than an Excel sheet."""
         if self.dimension is None:
@@ -384,6 +431,7 @@ class _Walker:
         self.cell: tuple[int, int] | None = None
         self.cell_valued = False
         self.rows: list[int] = []  # first and last
+        self.valued = 0  # the cells with a value (all of them, unless the walk stopped)
         self.columns: list[int] = []
 
     @staticmethod
@@ -436,6 +484,7 @@ class _Walker:
             if self.collect:
                 self._gather()
             if self.cell_valued:
+                self.valued += 1
                 row, column = self.cell
                 self.rows = [min(self.rows[0], row), max(self.rows[1], row)] if self.rows \
                     else [row, row]
@@ -491,6 +540,24 @@ def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach 
         return None
     return Reach(walker.rows[0] + 1, walker.rows[1] + 1, walker.columns[0] + 1,
                  walker.columns[1] + 1)
+
+
+def valued_cells(chunks: Iterable[bytes]) -> int:
+    """The cells of a sheet that hold a value, walked as calamine walks them (for a sheet whose
+    comments or CDATA may hide tags from the count of the scan). Raises XmlProblem
+    "malformed"."""
+    walker = _Walker(1 << 62, 1 << 62)
+    parser = DefusedXMLParser(target=walker, forbid_dtd=True)
+    try:
+        for chunk in chunks:
+            parser.feed(chunk)
+            if walker.done:
+                break
+        else:
+            parser.close()
+    except (ParseError, DefusedXmlException) as error:
+        raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+    return walker.valued
 
 
 def unreadable_cells(chunks: Iterable[bytes], max_row: int, max_cells: int) -> list[Unreadable]:
