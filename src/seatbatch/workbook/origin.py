@@ -8,11 +8,13 @@ when small."""
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path, PurePosixPath
 from typing import Any
 
 from defusedxml import ElementTree as SafeElementTree
+
+from seatbatch.workbook.safety import MAX_PARTS
+from seatbatch.workbook.zipdir import Member, ZipProblem, inflate, read_directory
 
 PROPERTY = "seatbatch partner"
 CUSTOM_PROPERTIES = (
@@ -32,14 +34,14 @@ def stamp(book: Any, partner_id: str) -> None:
 
 def made_for(path: Path) -> str | None:
     """The partner id the workbook carries; None when it carries none (or it cannot be read:
-    the reader reports a damaged file on its own)."""
+    the reader reports a damaged file on its own). The package is read with the guard's own
+    ZIP reader, which has already passed it."""
     try:
-        with zipfile.ZipFile(path) as package:
-            part = _custom_part(package)
-            if part is None:
-                return None
-            properties = _small_xml(package, part)
-    except (OSError, zipfile.BadZipFile, SafeElementTree.ParseError, ValueError):
+        data = memoryview(path.read_bytes())
+        members = {m.name: m for m in read_directory(data, MAX_PARTS)}
+        part = _custom_part(data, members)
+        properties = _small_xml(data, members.get(part)) if part else None
+    except (OSError, ZipProblem, SafeElementTree.ParseError, ValueError):
         return None
     if properties is None:
         return None
@@ -49,20 +51,18 @@ def made_for(path: Path) -> str | None:
     return None
 
 
-def _custom_part(package: zipfile.ZipFile) -> str | None:
-    names = set(package.namelist())
-    relationships = _small_xml(package, "_rels/.rels") if "_rels/.rels" in names else None
+def _custom_part(data: memoryview, members: dict[str, Member]) -> str | None:
+    relationships = _small_xml(data, members.get("_rels/.rels"))
     for relationship in relationships if relationships is not None else ():
         if relationship.get("Type") in CUSTOM_PROPERTIES:
-            target = str(PurePosixPath(relationship.get("Target", "").lstrip("/")))
-            return target if target in names else None
-    return DEFAULT_PART if DEFAULT_PART in names else None
+            return str(PurePosixPath(relationship.get("Target", "").lstrip("/")))
+    return DEFAULT_PART
 
 
-def _small_xml(package: zipfile.ZipFile, name: str) -> Any:
-    if package.getinfo(name).file_size > SMALL_PART:
+def _small_xml(data: memoryview, member: Member | None) -> Any:
+    if member is None or member.size > SMALL_PART:
         return None
-    return SafeElementTree.fromstring(package.read(name))
+    return SafeElementTree.fromstring(b"".join(inflate(data, member)))
 
 
 def _local(tag: str) -> str:
