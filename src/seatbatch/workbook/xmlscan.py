@@ -521,11 +521,9 @@ class _Walker:
         pass
 
 
-def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach | None:
-    """The reach of a sheet's valued cells, walked as calamine walks them (None: no cells); the
-    walk stops at the first cell past `max_row` or making the reach more than `max_cells`.
-    Raises XmlProblem "malformed" (detail) when expat cannot read the part."""
-    walker = _Walker(max_row, max_cells)
+def _walk(walker: _Walker, chunks: Iterable[bytes]) -> None:
+    """Feed a sheet's bytes to `walker` through expat until it is done. Raises XmlProblem
+    "malformed" (detail) when expat cannot read the part."""
     parser = DefusedXMLParser(target=walker, forbid_dtd=True)
     try:
         for chunk in chunks:
@@ -536,6 +534,14 @@ def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach 
             parser.close()
     except (ParseError, DefusedXmlException) as error:
         raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+
+
+def exact_reach(chunks: Iterable[bytes], max_row: int, max_cells: int) -> Reach | None:
+    """The reach of a sheet's valued cells, walked as calamine walks them (None: no cells); the
+    walk stops at the first cell past `max_row` or making the reach more than `max_cells`.
+    Raises XmlProblem "malformed" (detail) when expat cannot read the part."""
+    walker = _Walker(max_row, max_cells)
+    _walk(walker, chunks)
     if not walker.rows:
         return None
     return Reach(walker.rows[0] + 1, walker.rows[1] + 1, walker.columns[0] + 1,
@@ -547,16 +553,7 @@ def valued_cells(chunks: Iterable[bytes]) -> int:
     comments or CDATA may hide tags from the count of the scan). Raises XmlProblem
     "malformed"."""
     walker = _Walker(1 << 62, 1 << 62)
-    parser = DefusedXMLParser(target=walker, forbid_dtd=True)
-    try:
-        for chunk in chunks:
-            parser.feed(chunk)
-            if walker.done:
-                break
-        else:
-            parser.close()
-    except (ParseError, DefusedXmlException) as error:
-        raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+    _walk(walker, chunks)
     return walker.valued
 
 
@@ -564,14 +561,5 @@ def unreadable_cells(chunks: Iterable[bytes], max_row: int, max_cells: int) -> l
     """The cells of a sheet (one the guard passed) that calamine reads as empty though they hold
     an error value or a formula without its result, placed as calamine places them."""
     walker = _Walker(max_row, max_cells, collect=True)
-    parser = DefusedXMLParser(target=walker, forbid_dtd=True)
-    try:
-        for chunk in chunks:
-            parser.feed(chunk)
-            if walker.done:
-                break
-        else:
-            parser.close()
-    except (ParseError, DefusedXmlException) as error:
-        raise XmlProblem("malformed", detail=str(error) or type(error).__name__) from None
+    _walk(walker, chunks)
     return walker.unreadable
