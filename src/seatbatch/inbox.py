@@ -56,7 +56,7 @@ from seatbatch.commands import (
     process,
 )
 from seatbatch.config import ConfigError
-from seatbatch.console import echo, escaped
+from seatbatch.console import echo
 from seatbatch.entry import EXIT_TERMINATED, Terminated, stopped_code
 from seatbatch.inbox_folders import (
     CLAIMS,
@@ -91,11 +91,6 @@ from seatbatch.workbook.safety import MB
 STALE_CLAIM_SECONDS = 3600
 NOTE_MESSAGES = 20
 SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
-
-
-def _one_line(text: str) -> str:
-    """Any other text on a line of stderr: control characters escaped, never a line break."""
-    return escaped(text)
 
 
 def _problem(text: str) -> None:
@@ -493,9 +488,9 @@ class Inbox:
         else:
             self.tally.done += 1
             invoices = run["invoices"]
-            self.progress.note(_one_line(
-                f"{where}: done, {status}, {invoices} invoice(s)" if invoices
-                else f"{where}: done, {status}, nothing new"))
+            # progress prints through the one escaping output path, as every line here does
+            self.progress.note(f"{where}: done, {status}, {invoices} invoice(s)" if invoices
+                               else f"{where}: done, {status}, nothing new")
 
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook
@@ -530,7 +525,7 @@ class Inbox:
                                  "host": ticket.host, "run_folder": ticket.run_folder}})
         if filed is not None:
             self.tally.done += 1
-            self.progress.note(_one_line(f"{where}: done, already processed as {earlier}"))
+            self.progress.note(f"{where}: done, already processed as {earlier}")
         return None
 
     def settle(self, ticket: claims.Claim | None, where: str, outcome: str,
