@@ -115,7 +115,7 @@ def _report(outcome: Outcome) -> int:
     echo(str(outcome.folder))
     if outcome.messages:
         echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
-                   "nothing was committed:", err=True)
+             "nothing was committed:", err=True)
         for message in outcome.messages:
             echo(f"  {message}", err=True)
     for warning in outcome.warnings:
