@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEATBATCH, Env, customer, device, order
-from seatbatch.runs import LOCK, UNLOCKED_GRACE_SECONDS
+from seatbatch.runs import UNBORN_GRACE_SECONDS
 
 pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
 
@@ -140,10 +140,10 @@ def _stream(env: Env, kills: int, seed: int) -> tuple[int, int, int]:
         _check_visible_folders(env)
         index += 1
 
-    # the next run finishes what the killed ones left; a run killed between making its
-    # staging folder and locking it is only called abandoned after a grace period
-    if [p for p in env.out.iterdir() if p.name.startswith(".") and not (p / LOCK).exists()]:
-        time.sleep(UNLOCKED_GRACE_SECONDS + 1)
+    # the next run finishes what the killed ones left; the folder of a run killed while it
+    # was being made is only removed after a grace period
+    if [p for p in env.out.iterdir() if p.name.endswith(".making")]:
+        time.sleep(UNBORN_GRACE_SECONDS + 1)
     final = env.process(_workbook(env, index))
     assert final.code == 0, final.stderr
     _check_ledger(env)

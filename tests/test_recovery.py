@@ -9,8 +9,10 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from conftest import Env, customer, order
+from seatbatch import runs
 
 UNCOMMITTED = "20261124T101010-process-P-ACME-abcdef"
 
@@ -117,3 +119,43 @@ def test_an_internal_errors_log_outlives_the_next_runs_recovery(env: Env) -> Non
     # one of the run that failed last, until the next run
     assert len([p for p in env.out.iterdir() if p.name.startswith(".")]) == 1
     assert env.invoice_numbers() == ["INV-2026-000001"]
+
+
+def test_a_run_folder_being_made_is_never_taken_for_abandoned(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Caught in CI: 16 runs at once, one run's recovery opened another's fresh lock file in
+    the instant before its flock, found it free and removed the new folder ("cannot make a run
+    folder … No such file or directory"). A folder is now locked before it takes its staging
+    name, so recovery, run in exactly that instant, finds nothing to take."""
+    out = tmp_path / "out"
+    found: list[list[str]] = []
+    real_lock = runs._lock
+
+    def lock_with_recovery_in_between(path: Path, *, wait: bool) -> int | None:
+        if not found:  # the new run's own lock; recovery's probes lock as ever
+            os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))  # opened, not yet locked
+            found.append([])
+            found[0] = list(runs.abandoned(out))
+        return real_lock(path, wait=wait)
+
+    monkeypatch.setattr(runs, "_lock", lock_with_recovery_in_between)
+    folder = runs.RunFolder(out, "process", "P-ACME", ledger="sqlite:///x")
+    assert found == [[]]
+    assert folder.staging.is_dir() and (folder.staging / runs.LOCK).exists()
+    assert [p.name for p in out.iterdir()] == [folder.staging.name]
+    monkeypatch.setattr(runs, "_lock", real_lock)
+    assert list(runs.abandoned(out)) == []  # held
+    folder.discard()
+    assert list(runs.abandoned(out)) == [] and list(out.iterdir()) == []
+
+
+def test_a_run_killed_while_its_folder_was_made_leaves_nothing_after_the_grace(
+        tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    unborn = out / f".{UNCOMMITTED}.making"
+    unborn.mkdir(parents=True)
+    (unborn / runs.LOCK).touch()
+    assert list(runs.abandoned(out)) == [] and unborn.exists()  # fresh: may be a live run
+    old = unborn.stat().st_mtime - runs.UNBORN_GRACE_SECONDS - 1
+    os.utime(unborn, (old, old))
+    assert list(runs.abandoned(out)) == [] and not unborn.exists()

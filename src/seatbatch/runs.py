@@ -21,9 +21,10 @@ from pathlib import Path
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _RUN_NAME = re.compile(r"^\d{8}T\d{6}-[a-z]+(-[A-Za-z0-9_.-]+)?-[0-9a-f]{6}$")
 LOCK = ".lock"
-# A staging folder without its lock file is being made right now, or its run was killed in
-# the instant between mkdir and the lock: give it this long before calling it abandoned.
-UNLOCKED_GRACE_SECONDS = 10
+_MAKING = ".making"  # suffix of a new run folder until its lock is held
+# A new run's folder lives a few microseconds under its `.making` name; one older than this
+# whose lock nobody holds was left by a run killed in that instant.
+UNBORN_GRACE_SECONDS = 10
 
 
 def safe_name(text: str) -> str:
@@ -64,27 +65,35 @@ class RunFolder:
         self.out = out.absolute()
         self.staging = self.out / f".{self.name}"
         self.final = self.out / self.name
+        # A new folder is made and locked under a name recovery never looks at, then renamed
+        # to its staging name: made in place, another run's recovery could find it between
+        # the lock file's creation and its flock, take it for abandoned and remove it.
+        making = self.out / f".{self.name}{_MAKING}"
         if not taking_over:
-            self.staging.mkdir(parents=True)
+            making.mkdir(parents=True)
         elif not self.staging.is_dir():  # another run recovered it first
             raise FileNotFoundError(f"{self.staging} is gone")
+        where = self.staging if taking_over else making
         try:
-            descriptor = _lock(self.staging / LOCK, wait=False)
+            descriptor = _lock(where / LOCK, wait=False)
         except OSError:
             if not taking_over:  # no room for the lock, say: leave nothing behind
-                shutil.rmtree(self.staging, ignore_errors=True)
+                shutil.rmtree(making, ignore_errors=True)
             raise
         if descriptor is None:
             raise FileExistsError(f"{self.staging} is in use by another run")
         self._lock: int | None = descriptor
-        if ledger:
-            try:
+        try:
+            if ledger:
                 os.ftruncate(descriptor, 0)
                 os.write(descriptor, ledger.encode("utf-8"))
-            except OSError:
-                if not taking_over:
-                    self.discard()
-                raise
+            if not taking_over:
+                making.rename(self.staging)  # the lock, held, moves with it
+        except OSError:
+            if not taking_over:
+                shutil.rmtree(making, ignore_errors=True)
+                self.discard()
+            raise
         for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
             if entry.is_dir():
                 shutil.rmtree(entry)
@@ -148,25 +157,36 @@ def staged_for(out: Path, name: str) -> str:
 
 
 def abandoned(out: Path) -> Iterator[str]:
-    """Names of the runs whose staging folders under `out` no running process holds."""
+    """Names of the runs whose staging folders under `out` no running process holds. A new
+    run's folder killed before it was locked and renamed (`.<run>.making`) is removed here once
+    nobody holds it and it is older than the grace period: it never held anything written."""
     try:
         entries = sorted(out.iterdir())
     except OSError:
         return
     for entry in entries:
+        if entry.name.endswith(_MAKING) and entry.name.startswith("."):
+            _remove_unborn(entry)
+            continue
         name = entry.name[1:]
         if not entry.name.startswith(".") or not _RUN_NAME.match(name) or not entry.is_dir():
             continue
-        lock = entry / LOCK
-        if not lock.exists():
-            try:
-                if time.time() - entry.stat().st_mtime < UNLOCKED_GRACE_SECONDS:
-                    continue
-            except OSError:
-                continue
-        with _probe(lock) as free:
+        with _probe(entry / LOCK) as free:
             if free:
                 yield name
+
+
+def _remove_unborn(folder: Path) -> None:
+    if not _RUN_NAME.match(folder.name[1:-len(_MAKING)]) or not folder.is_dir():
+        return
+    try:
+        if time.time() - folder.stat().st_mtime < UNBORN_GRACE_SECONDS:
+            return
+    except OSError:
+        return
+    with _probe(folder / LOCK) as free:
+        if free:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
