@@ -26,6 +26,7 @@ fuzz: $(STAMP)  ## the fuzz tests with a large budget (5000 cases, a new seed ea
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks samples
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 bench: $(STAMP)  ## speed and memory figures on generated workbooks
 	$(BIN)/python benchmarks/bench.py

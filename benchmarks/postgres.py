@@ -40,7 +40,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 from bench import measure, seatbatch_command, source_version, verdict, work_folder  # noqa: E402
 from generate import generate  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
-from seatbatch.workbook.write import write_order_workbook  # noqa: E402
+from seatbatch.output.order_workbook import write_order_workbook  # noqa: E402
 
 CONFIG = ROOT / "samples" / "seatbatch.toml"
 AS_OF = "2026-11-24"

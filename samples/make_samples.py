@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
-from seatbatch.workbook.write import write_order_workbook
+from seatbatch.output.order_workbook import write_order_workbook
 
 HERE = Path(__file__).resolve().parent
 HARBOUR = {"customer_id": "C-001", "organization": "Harbour View Offices Ltd",

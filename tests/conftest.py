@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from pgserver import PostgresServer, running_over
-from seatbatch.workbook.write import write_order_workbook
+from seatbatch.output.order_workbook import write_order_workbook
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"

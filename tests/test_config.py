@@ -8,7 +8,7 @@ import pytest
 
 from conftest import CONFIG, Env, order
 from pgserver import PASSWORD, PostgresServer
-from seatbatch.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.core.config import ConfigError, find_config, load_config, resolve_ledger
 
 
 def write(tmp_path: Path, text: str) -> Path:

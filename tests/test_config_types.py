@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import CONFIG
-from seatbatch.cli import run
-from seatbatch.config import ConfigError, load_config
-from seatbatch.pricing import line_amounts
+from seatbatch.billing.pricing import line_amounts
+from seatbatch.cli.commands import run
+from seatbatch.core.config import ConfigError, load_config
 
 Path_ = tuple[str | int, ...]
 ODD_DECIMALS = ["1e30", "1E-30", "NaN", "nan", "sNaN", "Infinity", "-inf", "-0", "-0.00",
@@ -134,7 +134,7 @@ def test_every_value_at_every_key_is_exit_2_naming_it_or_accepted(
 @given(path=st.sampled_from(PATHS), value=values)
 def test_the_command_line_never_fails_on_a_configuration_value(
         tmp_path: Path, path: Path_, value: Any, capsys: Any) -> None:
-    """Through `seatbatch.cli.run`: exit 2 with a configuration error, never 70."""
+    """Through `seatbatch.cli.commands.run`: exit 2 with a configuration error, never 70."""
     config_file = tmp_path / "seatbatch.toml"
     config_file.write_text(document(replaced(VALID, path, value)), encoding="utf-8")
     code = run(["renew", "--month", "2026-12", "--as-of", "2026-11-30", "--config",

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SEATBATCH, Env, customer, device, order
-from seatbatch.runs import UNBORN_GRACE_SECONDS
+from seatbatch.output.runs import UNBORN_GRACE_SECONDS
 
 pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
 

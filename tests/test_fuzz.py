@@ -3,9 +3,9 @@ swapped or deleted, XML edited inside a member), fed to `seatbatch process`. Wha
 mutation, a run ends with exit 0 (issued, or nothing new) or 1 (rejected), never a traceback
 nor an internal error (70).
 
-Most cases run in-process through `seatbatch.cli.run`, the very function the installed command
-calls (main() only adds a gc setting and sys.exit), each with its own --out and ledger; a smaller
-number run as real subprocesses. The budget comes from a Hypothesis profile:
+Most cases run in-process through `seatbatch.cli.commands.run`, the very function the installed
+command calls (main() only adds a gc setting and sys.exit), each with its own --out and ledger;
+a smaller number run as real subprocesses. The budget comes from a Hypothesis profile:
 
 * ``ci`` (default): 300 in-process cases and 10 subprocesses, derandomized, under a minute;
 * ``fuzz`` (``make fuzz``, or ``HYPOTHESIS_PROFILE=fuzz``): 5000 and 200, a new seed each run.
@@ -39,11 +39,11 @@ from python_calamine import CalamineError, CalamineWorkbook
 
 from conftest import AS_OF, CONFIG, ROOT, Env, customer, device, order
 from hostile.make_corpus import ORDERS_SHEET, parts, rezip, valid_workbook
-from seatbatch.cli import run
-from seatbatch.config import Limits
-from seatbatch.workbook.safety import check_file, max_cells
-from seatbatch.workbook.write import build_order_workbook
-from seatbatch.workbook.xmlscan import column_letters
+from seatbatch.cli.commands import run
+from seatbatch.core.config import Limits
+from seatbatch.intake.guard import check_file, max_cells
+from seatbatch.intake.xmlscan import column_letters
+from seatbatch.output.order_workbook import build_order_workbook
 
 settings.register_profile("ci", max_examples=300, derandomize=True, deadline=None,
                           suppress_health_check=list(HealthCheck), print_blob=True)

@@ -43,11 +43,11 @@ from hostile.make_corpus import (
     valid_workbook,
     workbook_in_folder,
 )
-from seatbatch.config import Limits
-from seatbatch.problems import Code
-from seatbatch.workbook import safety
-from seatbatch.workbook.safety import check_file
-from seatbatch.workbook.xmlscan import XmlProblem, exact_reach
+from seatbatch.core.config import Limits
+from seatbatch.core.problems import Code
+from seatbatch.intake import guard as safety
+from seatbatch.intake.guard import check_file
+from seatbatch.intake.xmlscan import XmlProblem, exact_reach
 
 # the subject is the workbook guard, which runs before any ledger is opened
 pytestmark = pytest.mark.sqlite_only
@@ -284,8 +284,8 @@ def test_guard_peak_memory_is_small(corpus: dict[str, Path]) -> None:
     code = textwrap.dedent(f"""
         import resource
         from pathlib import Path
-        from seatbatch.config import Limits
-        from seatbatch.workbook.safety import check_file
+        from seatbatch.core.config import Limits
+        from seatbatch.intake.guard import check_file
         before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         found = check_file(Path({str(corpus['deflate-bomb-lying-sizes.xlsx'])!r}), Limits())
         print(found.code, (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) // 1024)
@@ -539,8 +539,8 @@ DIALECTS: dict[str, tuple[Any, str | None]] = {
 @pytest.mark.parametrize("dialect", DIALECTS)
 def test_a_producers_dialect_is_read_or_refused_with_its_own_problem(tmp_path: Path,
                                                                      dialect: str) -> None:
-    from seatbatch.validate.cells import UnreadableCell
-    from seatbatch.workbook.read import read_workbook
+    from seatbatch.intake.read import read_workbook
+    from seatbatch.validation.cells import UnreadableCell
 
     edit, expected = DIALECTS[dialect]
     members = parts(valid_workbook())
@@ -626,7 +626,7 @@ def test_real_workbooks_are_not_taken_for_sparse_ones(tmp_path: Path) -> None:
     sheet with blank columns and rows between its values all pass the guard."""
     import xlsxwriter
 
-    from seatbatch.workbook.template import build_template
+    from seatbatch.output.template import build_template
 
     sys.path.insert(0, str(ROOT / "benchmarks"))
     from generate import generate

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from conftest import SEATBATCH, Env, Result, customer, order, read_manifest
-from seatbatch.config import load_config
+from seatbatch.core.config import load_config
 from seatbatch.ledger import Ledger
-from seatbatch.workbook.write import write_order_workbook
+from seatbatch.output.order_workbook import write_order_workbook
 from test_terminal import run_on_terminal
 
 OLE_MAGIC = bytes.fromhex("D0CF11E0A1B11AE1")
@@ -346,7 +346,7 @@ def test_a_claim_left_by_a_crashed_run_is_reported_not_reprocessed(env: Env) -> 
 
 
 def test_filing_and_putting_back_never_replace_a_file(tmp_path: Path) -> None:
-    from seatbatch.inbox_folders import _numbered, move_no_clobber, shown
+    from seatbatch.jobs.inbox_folders import _numbered, move_no_clobber, shown
 
     (tmp_path / "claim").mkdir()
     newer, claimed = tmp_path / "orders.xlsx", tmp_path / "claim" / "orders.xlsx"
@@ -386,9 +386,9 @@ def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env,
     """The scan leaves links alone; one that takes a workbook's place after the scan is
     claimed (a rename moves the link itself), found to be no regular file, and put back:
     never opened, never read."""
-    from seatbatch.commands import Settings
-    from seatbatch.inbox import Inbox
-    from seatbatch.inbox_folders import PartnerFolder
+    from seatbatch.jobs import Settings
+    from seatbatch.jobs.inbox import Inbox
+    from seatbatch.jobs.inbox_folders import PartnerFolder
 
     secret = env.root / "other-partner.xlsx"
     secret.write_bytes(b"another partner's workbook")
@@ -710,7 +710,7 @@ def test_a_workbook_whose_processing_dies_is_filed_as_failed_and_the_run_goes_on
 
 
 def test_a_child_that_dies_is_reported_with_how_and_what_it_printed() -> None:
-    from seatbatch.isolated import Died, Finished, run_forked
+    from seatbatch.jobs.isolated import Died, Finished, run_forked
 
     def abort() -> None:
         print("last words", file=sys.stderr, flush=True)
@@ -729,7 +729,7 @@ def test_a_child_that_dies_is_reported_with_how_and_what_it_printed() -> None:
 
 
 def test_a_worker_serves_request_after_request_and_is_forked_again_when_it_dies() -> None:
-    from seatbatch.isolated import Died, Finished, Worker
+    from seatbatch.jobs.isolated import Died, Finished, Worker
 
     def serve(request: str) -> list[int]:
         if request == "die":
@@ -761,7 +761,7 @@ def test_an_oversized_workbook_is_hashed_whole_but_not_copied_whole(tmp_path: Pa
     (a hole), for the size check to reject it."""
     import hashlib
 
-    from seatbatch.inbox_folders import private_copy
+    from seatbatch.jobs.inbox_folders import private_copy
 
     content = os.urandom(1 << 20) * 6  # 6 MB
     (tmp_path / "claim").mkdir()

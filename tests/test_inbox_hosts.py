@@ -24,7 +24,7 @@ from conftest import AS_OF, CONFIG, SEATBATCH, Env, customer, ledger_url, order,
 from seatbatch.ledger import Ledger
 from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
-from seatbatch.workbook.write import write_order_workbook
+from seatbatch.output.order_workbook import write_order_workbook
 
 pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
 

@@ -18,7 +18,7 @@ import pytest
 
 from conftest import CONFIG, ROOT, Env, Result, customer, device, order
 from pgserver import PASSWORD, PostgresServer, free_port
-from seatbatch import cli
+from seatbatch.cli import commands as cli
 from seatbatch.ledger import copy as ledger_copy
 from seatbatch.ledger.migrations import MIGRATIONS
 

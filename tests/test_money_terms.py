@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seatbatch.invoicing import group_invoices
-from seatbatch.model import LineRequest, OrderLine, PricedLine
-from seatbatch.money import D, MoneyError, minor_unit, round_money
-from seatbatch.pricing import line_amounts
-from seatbatch.terms import add_years, term_of
+from seatbatch.billing.invoicing import group_invoices
+from seatbatch.billing.pricing import line_amounts
+from seatbatch.core.model import LineRequest, OrderLine, PricedLine
+from seatbatch.core.money import D, MoneyError, minor_unit, round_money
+from seatbatch.core.terms import add_years, term_of
 
 
 def test_d_refuses_floats_and_garbage() -> None:
@@ -125,8 +125,8 @@ def test_invoice_total_is_the_sum_of_its_lines(specs: list[tuple[str, str | None
 
 
 def test_an_invoice_document_reads_back_whole() -> None:
-    from seatbatch.documents import invoice_document, invoice_from_document
-    from seatbatch.model import Invoice, InvoiceLine, Party
+    from seatbatch.core.documents import invoice_document, invoice_from_document
+    from seatbatch.core.model import Invoice, InvoiceLine, Party
 
     line = InvoiceLine("L1", "add", "SUB-000001", "Space Pro", 4, 3, date(2026, 11, 24),
                        date(2029, 3, 1), D("150.00"), 829, 1096, D("1361.50"), D("136.15"),

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from conftest import Env, customer, device, order
-from seatbatch import cli
+from seatbatch.cli import commands as cli
 from seatbatch.ledger import store
 
 

@@ -12,7 +12,7 @@ from sqlalchemy import Engine, text
 
 from conftest import Env, customer, order
 from pgserver import PASSWORD, PostgresServer
-from seatbatch import cli
+from seatbatch.cli import commands as cli
 from seatbatch.ledger.engine import LedgerBusy, atomic, busy_guard, display_url, make_engine
 
 pytestmark = pytest.mark.sqlite_only  # the env here is only for its folder and configuration

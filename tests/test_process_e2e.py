@@ -314,7 +314,7 @@ def test_an_unwritable_out_folder_is_a_usage_error(env: Env) -> None:
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
-    from seatbatch.cli import cli
+    from seatbatch.cli.commands import cli
 
     readme = (Path(__file__).parent.parent / "README.md").read_text()
     for name, command in cli.commands.items():

@@ -12,7 +12,7 @@ import openpyxl
 import pytest
 
 from conftest import Env, customer, order
-from seatbatch import runs
+from seatbatch.output import runs
 
 UNCOMMITTED = "20261124T101010-process-P-ACME-abcdef"
 

@@ -23,8 +23,8 @@ import pytest
 
 from conftest import AS_OF, SEATBATCH, Env, Result, codes, customer, order
 from hostile.make_corpus import ORDERS_SHEET, parts, rezip, valid_workbook
-from seatbatch.problems import Code, problem
-from seatbatch.render.rejected import MAX_COMMENTS, write_rejected
+from seatbatch.core.problems import Code, problem
+from seatbatch.output.rejected import MAX_COMMENTS, write_rejected
 
 pytestmark = pytest.mark.sqlite_only  # rejected from the workbook alone
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from conftest import CONFIG, Env, customer, order
-from seatbatch.documents import invoice_document, manifest_entry
-from seatbatch.model import Invoice, InvoiceLine, Party
-from seatbatch.render.files import invoice_file
-from seatbatch.render.manifest import ManifestWriter, build_manifest, write_manifest
+from seatbatch.core.documents import invoice_document, manifest_entry
+from seatbatch.core.model import Invoice, InvoiceLine, Party
+from seatbatch.output.files import invoice_file
+from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
 
 PRICES = """
 [[price_lists]]

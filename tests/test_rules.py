@@ -9,10 +9,10 @@ from typing import Any
 import pytest
 
 from conftest import CONFIG
-from seatbatch.config import Config, load_config
-from seatbatch.model import Customer, Device, LedgerView, OrderLine, Subscription
-from seatbatch.terms import term_of
-from seatbatch.validate.rules import Context, resolve, run_rules
+from seatbatch.core.config import Config, load_config
+from seatbatch.core.model import Customer, Device, LedgerView, OrderLine, Subscription
+from seatbatch.core.terms import term_of
+from seatbatch.validation.rules import Context, resolve, run_rules
 
 AS_OF = date(2026, 11, 24)
 

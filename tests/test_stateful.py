@@ -2,7 +2,7 @@
 processed again, changed, for one partner and another, seats added; after every step the
 ledger is checked against SPEC §4, §5 and §8 and against a model of what it should hold.
 
-Steps run in-process through `seatbatch.cli.run`, the code path of the `seatbatch` command.
+Steps run in-process through `seatbatch.cli.commands.run`, the code path of the `seatbatch` command.
 CI runs 100 examples of 10 steps; `make stateful` runs more (SEATBATCH_STATEFUL_EXAMPLES,
 SEATBATCH_STATEFUL_STEPS)."""
 
@@ -31,9 +31,9 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from conftest import AS_OF, CONFIG, customer, device, manifest_schema, order
-from seatbatch.cli import run
-from seatbatch.terms import term_of
-from seatbatch.workbook.write import write_order_workbook
+from seatbatch.cli.commands import run
+from seatbatch.core.terms import term_of
+from seatbatch.output.order_workbook import write_order_workbook
 
 EXAMPLES = int(os.environ.get("SEATBATCH_STATEFUL_EXAMPLES", "100"))
 STEPS = int(os.environ.get("SEATBATCH_STATEFUL_STEPS", "10"))

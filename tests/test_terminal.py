@@ -82,7 +82,7 @@ FORGED_SHOWN = "Space\\nseatbatch: forged line\\x1b[2J\\u202eX\\u2028Y\\x9b\\x7f
 
 
 def test_escaped_shows_every_control_character() -> None:
-    from seatbatch.console import escaped
+    from seatbatch.cli.console import escaped
     assert escaped("plain Ærøskøbing 東京 text") == "plain Ærøskøbing 東京 text"
     assert escaped("\t\r\n\x00\x1b\x7f\x85\x9b") == "\\t\\r\\n\\x00\\x1b\\x7f\\x85\\x9b"
     assert escaped("\u2028\u2029\u202a\u202e\u2066\u2069\u200f\ufeff") == (

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from seatbatch.problems import MESSAGES, Code
-from seatbatch.validate.cells import CellError, as_bool, as_date, as_int
-from seatbatch.validate.columns import normalize_header, sheet_specs
+from seatbatch.core.columns import normalize_header, sheet_specs
+from seatbatch.core.problems import MESSAGES, Code
+from seatbatch.validation.cells import CellError, as_bool, as_date, as_int
 
 
 def test_every_code_has_one_message_and_codes_are_snake_case() -> None:

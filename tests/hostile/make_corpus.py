@@ -36,7 +36,7 @@ CONTENT_TYPES = (
 
 def valid_workbook() -> bytes:
     """A small valid order workbook (one customer, one device, one order line)."""
-    from seatbatch.workbook.write import build_order_workbook
+    from seatbatch.output.order_workbook import build_order_workbook
 
     book = build_order_workbook({
         "Customers": [{"customer_id": "C-001", "organization": "Org C-001"}],

@@ -11,9 +11,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
-from seatbatch.documents import invoice_from_document
+from seatbatch.core.documents import invoice_from_document
+from seatbatch.core.model import Invoice, LedgerView
 from seatbatch.ledger import schema as t
-from seatbatch.model import Invoice, LedgerView
 
 
 @dataclass(frozen=True)

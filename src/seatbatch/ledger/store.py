@@ -16,7 +16,20 @@ from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DatabaseError, DBAPIError
 
-from seatbatch.documents import invoice_document, invoice_from_document
+from seatbatch.billing.renewals import Renewal
+from seatbatch.core.documents import invoice_document, invoice_from_document
+from seatbatch.core.model import (
+    Committed,
+    Customer,
+    Device,
+    Invoice,
+    InvoiceDraft,
+    LedgerView,
+    ReadSet,
+    Subscription,
+    parse_subscription_number,
+)
+from seatbatch.core.terms import Term
 from seatbatch.ledger import migrations
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
@@ -37,19 +50,6 @@ from seatbatch.ledger.engine import (
 )
 from seatbatch.ledger.migrations import Kind
 from seatbatch.ledger.month import LedgerMonth, read_month
-from seatbatch.model import (
-    Committed,
-    Customer,
-    Device,
-    Invoice,
-    InvoiceDraft,
-    LedgerView,
-    ReadSet,
-    Subscription,
-    parse_subscription_number,
-)
-from seatbatch.renewals import Renewal
-from seatbatch.terms import Term
 
 
 class StaleView(Exception):

@@ -1,0 +1,84 @@
+"""Renewals (SPEC §1, §5): the next term of a subscription whose term ends in a month, with the
+same seats and term length, priced at the price list and partner discount in effect on the
+day it starts, billed on an invoice of its own with the subscription's PO."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from seatbatch.billing.invoicing import issuer_party
+from seatbatch.billing.pricing import line_amounts, shown_price
+from seatbatch.core.config import Config, Partner
+from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Party, Subscription
+from seatbatch.core.terms import Term, term_of
+
+
+@dataclass(frozen=True)
+class Renewal:
+    partner_id: str
+    subscription_id: int
+    term_index: int
+    term: Term
+    invoice: Invoice  # number None until the renewal commits
+
+
+def ends_in(subscription: Subscription, year: int, month: int) -> bool:
+    """Its last issued term's last day falls in the month."""
+    last_day = subscription.terms[-1].last_day
+    return (last_day.year, last_day.month) == (year, month)
+
+
+def is_due(subscription: Subscription, year: int, month: int) -> bool:
+    """What `renew --month` renews: a subscription with seats whose last term ends then."""
+    return ends_in(subscription, year, month) and any(subscription.seats.values())
+
+
+def renewal_invoice(subscription: Subscription, customer_name: str, config: Config,
+                    partner: Partner, invoice_date: date) -> tuple[Term, Invoice]:
+    term = term_of(subscription.ends, subscription.term_years)
+    currency = partner.currency
+    lines = []
+    for device_type, seats in sorted(subscription.seats.items()):
+        if seats <= 0:
+            continue
+        price = config.seat_price(currency, device_type, term.start,
+                                  needed_by=f"the renewal of {subscription.number}")
+        list_amount, term_discount, partner_discount, net = line_amounts(
+            seats, price, subscription.term_years, term.days, term.days,
+            config.term_discounts[subscription.term_years], partner.discount, currency,
+        )
+        lines.append(InvoiceLine(
+            order_id=None, action="renewal", subscription_id=subscription.number,
+            device_type=device_type, seats=seats, term_years=subscription.term_years,
+            period_start=term.start, period_end=term.last_day,
+            unit_price=shown_price(price, currency), prorate_days=term.days,
+            term_days=term.days, list_amount=list_amount, term_discount=term_discount,
+            partner_discount=partner_discount, net_amount=net,
+        ))
+    invoice = Invoice(
+        number=None, invoice_date=invoice_date,
+        due_date=invoice_date + timedelta(days=config.issuer.payment_terms_days),
+        issuer=issuer_party(config), partner_id=partner.id,
+        bill_to=Party(partner.name, partner.address), customer_id=subscription.customer_id,
+        customer_name=customer_name, po_number=subscription.po_number, currency=currency,
+        partner_discount_rate=partner.discount, lines=tuple(lines),
+        total=sum((line.net_amount for line in lines), Decimal(0)),
+        kind="renewal",
+    )
+    return term, invoice
+
+
+def due_renewals(view: LedgerView, config: Config, partner: Partner, year: int, month: int,
+                 invoice_date: date) -> list[Renewal]:
+    renewals = []
+    for subscription in sorted(view.subscriptions.values(), key=lambda s: s.id):
+        if not is_due(subscription, year, month):
+            continue
+        customer = view.customers.get(subscription.customer_id)
+        term, invoice = renewal_invoice(subscription, customer.organization if customer else "",
+                                        config, partner, invoice_date)
+        renewals.append(Renewal(partner.id, subscription.id, len(subscription.terms), term,
+                                invoice))
+    return renewals

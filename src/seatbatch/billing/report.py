@@ -1,0 +1,250 @@
+"""Finance's month end (SPEC §6 `report`): the month's invoices and their totals by partner,
+customer and device type, always per currency; seats in force and coverage gaps at month end;
+the renewals due next month with their expected amounts; and a check of the numbering.
+
+Pure: built from what the ledger holds (`LedgerMonth`) and the configuration."""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seatbatch.billing.renewals import is_due, renewal_invoice
+from seatbatch.core.config import Config, ConfigError
+from seatbatch.core.model import Invoice, InvoiceLine
+from seatbatch.core.money import format_amount
+from seatbatch.ledger.month import LedgerMonth, SeriesCount
+
+ZERO = Decimal(0)
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+@dataclass
+class Amounts:
+    """Sums over invoice lines, in one currency."""
+
+    currency: str
+    invoice_numbers: set[str] = field(default_factory=set)
+    lines: int = 0
+    seats: int = 0
+    list_amount: Decimal = ZERO
+    term_discount: Decimal = ZERO
+    partner_discount: Decimal = ZERO
+    net_amount: Decimal = ZERO
+
+    @property
+    def invoices(self) -> int:
+        return len(self.invoice_numbers)
+
+    def add(self, number: str, line: InvoiceLine) -> None:
+        self.invoice_numbers.add(number)
+        self.lines += 1
+        self.seats += line.seats
+        self.list_amount += line.list_amount
+        self.term_discount += line.term_discount
+        self.partner_discount += line.partner_discount
+        self.net_amount += line.net_amount
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "invoices": self.invoices, "lines": self.lines, "seats": self.seats,
+            **{name: format_amount(getattr(self, name), self.currency)
+               for name in ("list_amount", "term_discount", "partner_discount", "net_amount")},
+        }
+
+
+@dataclass(frozen=True)
+class SeatsRow:
+    partner_id: str
+    customer_id: str
+    organization: str
+    device_type: str
+    seats: int
+    devices: int
+
+    @property
+    def gap(self) -> int:
+        """Devices without a seat (negative: seats to spare)."""
+        return self.devices - self.seats
+
+
+@dataclass(frozen=True)
+class RenewalDue:
+    partner_id: str
+    partner_name: str
+    customer_id: str
+    organization: str
+    subscription: str
+    po_number: str | None
+    term_years: int
+    starts: date
+    seats: str  # "Space Pro: 3, Space Plus: 1"
+    currency: str
+    expected: Decimal | None  # None: no price in effect for it (see `problem`)
+    problem: str = ""
+
+
+@dataclass
+class MonthReport:
+    year: int
+    month: int
+    as_of: date
+    invoices: list[Invoice]  # as issued, in number order
+    by_currency: dict[str, Amounts]
+    by_partner: dict[tuple[str, str], Amounts]  # (partner, currency)
+    by_customer: dict[tuple[str, str, str], Amounts]  # (partner, customer, currency)
+    by_device_type: dict[tuple[str, str], Amounts]  # (device type, currency)
+    partner_names: dict[str, str]
+    customer_names: dict[tuple[str, str], str]
+    seats: list[SeatsRow]
+    renewals_due: list[RenewalDue]
+    numbering: list[SeriesCount]
+    warnings: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def gaps(self) -> list[SeatsRow]:
+        return [row for row in self.seats if row.gap > 0]
+
+    @property
+    def lines(self) -> int:
+        return sum(a.lines for a in self.by_currency.values())
+
+    def renewals_expected(self) -> dict[str, Decimal]:
+        expected: dict[str, Decimal] = {}
+        for due in self.renewals_due:
+            if due.expected is not None:
+                expected[due.currency] = expected.get(due.currency, ZERO) + due.expected
+        return expected
+
+
+def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
+           line: InvoiceLine) -> None:
+    amounts = table.get(key)
+    if amounts is None:
+        amounts = table[key] = Amounts(currency)
+    amounts.add(number, line)
+
+
+def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
+                 as_of: date) -> MonthReport:
+    by_currency: dict[str, Amounts] = {}
+    by_partner: dict[tuple[str, str], Amounts] = {}
+    by_customer: dict[tuple[str, str, str], Amounts] = {}
+    by_device_type: dict[tuple[str, str], Amounts] = {}
+    partner_names = {p.id: p.name for p in config.partners.values()}
+    customer_names = dict(ledger.organizations)
+    for invoice in ledger.invoices:
+        number, currency, partner = invoice.number or "", invoice.currency, invoice.partner_id
+        partner_names.setdefault(partner, invoice.bill_to.name)
+        customer = (partner, invoice.customer_id)
+        customer_names.setdefault(customer, invoice.customer_name)
+        for line in invoice.lines:
+            _tally(by_currency, currency, currency, number, line)
+            _tally(by_partner, (partner, currency), currency, number, line)
+            _tally(by_customer, (*customer, currency), currency, number, line)
+            _tally(by_device_type, (line.device_type, currency), currency, number, line)
+    report = MonthReport(
+        year=year, month=month, as_of=as_of, invoices=ledger.invoices,
+        by_currency=dict(sorted(by_currency.items())),
+        by_partner=dict(sorted(by_partner.items())),
+        by_customer=dict(sorted(by_customer.items())),
+        by_device_type=dict(sorted(by_device_type.items())),
+        partner_names=partner_names, customer_names=customer_names,
+        seats=_seats(ledger, customer_names),
+        renewals_due=[], numbering=ledger.numbering, warnings=[],
+    )
+    report.renewals_due = _renewals_due(ledger, config, report, *next_month(year, month))
+    return report
+
+
+def _seats(ledger: LedgerMonth, names: dict[tuple[str, str], str]) -> list[SeatsRow]:
+    seats = {(x.partner_id, x.customer_id, x.device_type): x.count for x in ledger.seats}
+    devices = {(x.partner_id, x.customer_id, x.device_type): x.count for x in ledger.devices}
+    return [
+        SeatsRow(key[0], key[1], names.get(key[:2], ""), key[2], seats.get(key, 0),
+                 devices.get(key, 0))
+        for key in sorted(seats.keys() | devices.keys())
+    ]
+
+
+def _renewals_due(ledger: LedgerMonth, config: Config, report: MonthReport, year: int,
+                  month: int) -> list[RenewalDue]:
+    """What `renew --month` for the next month would issue, priced as it would be."""
+    due = []
+    for partner_id, view in ledger.views.items():
+        partner = config.partners.get(partner_id)
+        for subscription in sorted(view.subscriptions.values(), key=lambda s: s.id):
+            if not is_due(subscription, year, month):
+                continue
+            organization = report.customer_names.get((partner_id, subscription.customer_id), "")
+            seats = ", ".join(f"{kind}: {n}" for kind, n in sorted(subscription.seats.items())
+                              if n > 0)
+            expected: Decimal | None = None
+            problem = ""
+            if partner is None:
+                problem = "partner not configured"
+            else:
+                try:
+                    _term, invoice = renewal_invoice(subscription, organization, config,
+                                                     partner, report.as_of)
+                    expected = invoice.total
+                except ConfigError as error:
+                    problem = "; ".join(message for _key, message in error.problems)
+            if problem:
+                report.warnings.append(f"renewal of {subscription.number} ({partner_id}): "
+                                       f"{problem}")
+            due.append(RenewalDue(
+                partner_id=partner_id, partner_name=report.partner_names.get(partner_id, ""),
+                customer_id=subscription.customer_id, organization=organization,
+                subscription=subscription.number, po_number=subscription.po_number,
+                term_years=subscription.term_years, starts=subscription.ends, seats=seats,
+                currency=partner.currency if partner else "", expected=expected,
+                problem=problem,
+            ))
+    return due
+
+
+def manifest_part(report: MonthReport) -> dict[str, Any]:
+    """What the report's manifest carries besides §7's fields: its totals."""
+    return {
+        "month": report.label,
+        "by_currency": {code: a.as_json() for code, a in report.by_currency.items()},
+        "by_partner": [
+            {"partner_id": partner, "currency": currency, **a.as_json()}
+            for (partner, currency), a in report.by_partner.items()
+        ],
+        "by_device_type": [
+            {"device_type": kind, "currency": currency, **a.as_json()}
+            for (kind, currency), a in report.by_device_type.items()
+        ],
+        "seats_in_force": sum(row.seats for row in report.seats),
+        "coverage_gaps": sum(row.gap for row in report.gaps),
+        "renewals_due": {
+            "month": "{:04d}-{:02d}".format(*next_month(report.year, report.month)),
+            "subscriptions": len(report.renewals_due),
+            "expected_net_amount_by_currency": {
+                code: format_amount(amount, code)
+                for code, amount in sorted(report.renewals_expected().items())
+            },
+        },
+        "numbering": [
+            {"series": c.series, "year": c.year, "first": c.first, "last": c.last,
+             "count": c.count, "gapless": c.gapless}
+            for c in report.numbering
+        ],
+    }

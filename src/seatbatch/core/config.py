@@ -1,0 +1,435 @@
+"""`seatbatch.toml` -> a frozen, validated `Config`. Every problem names the file and the key."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from decimal import Decimal
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from seatbatch.core.money import D, is_currency
+from seatbatch.core.names import name_key
+
+TERMS = (1, 3, 5)
+PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+INVOICE_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+# money and rates: plain decimals, no sign, exponent, separators or other digits than 0-9
+PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# A price this high times 100,000 seats times 5 years, summed over a million lines, stays far
+# inside the 28 digits of decimal arithmetic: no amount can overflow a rounding.
+MAX_PRICE = Decimal(1_000_000_000)
+
+
+def toml_type(value: Any) -> str:
+    """The TOML type of a value as tomllib gives it, for messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    for kind, name in ((str, "text"), (int, "an integer"), (float, "a float"),
+                       (datetime, "a date and time"), (date, "a date"), (time, "a time"),
+                       (list, "an array"), (dict, "a table")):
+        if isinstance(value, kind):
+            return name
+    return type(value).__name__
+
+
+def _given(value: Any) -> str:
+    """A value as a message shows it: short, with its TOML type."""
+    if isinstance(value, dict | list):
+        return toml_type(value)
+    text = repr(value) if isinstance(value, str) else str(value).lower() \
+        if isinstance(value, bool) else str(value)
+    if len(text) > 60:
+        text = text[:57] + "..."
+    return f"{text} ({toml_type(value)})"
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used: each entry is (key, what is wrong)."""
+
+    def __init__(self, file: Path | str, problems: list[tuple[str, str]]):
+        self.file = str(file)
+        self.problems = problems
+        super().__init__(self.lines()[0] if problems else str(file))
+
+    def lines(self) -> list[str]:
+        return [f"{self.file}: {key}: {what}" if key else f"{self.file}: {what}"
+                for key, what in self.problems]
+
+
+@dataclass(frozen=True)
+class Issuer:
+    name: str
+    address: tuple[str, ...]
+    vat_id: str
+    invoice_prefix: str
+    payment_terms_days: int
+
+
+@dataclass(frozen=True)
+class Window:
+    max_backdate_days: int = 365
+    max_future_days: int = 365
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_file_mb: int = 50
+    max_unpacked_mb: int = 500
+    max_rows: int = 1_000_000
+
+
+@dataclass(frozen=True)
+class PriceList:
+    index: int  # position in the file, for messages: price_lists[index]
+    currency: str
+    valid_from: date
+    seat_price_per_year: Mapping[str, Decimal]
+
+
+@dataclass(frozen=True)
+class Partner:
+    id: str
+    name: str
+    currency: str
+    discount: Decimal
+    address: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    ledger: str | None
+    issuer: Issuer
+    window: Window
+    limits: Limits
+    term_discounts: Mapping[int, Decimal]
+    price_lists: tuple[PriceList, ...]
+    partners: Mapping[str, Partner] = field(default_factory=dict)
+
+    def partner(self, partner_id: str) -> Partner:
+        try:
+            return self.partners[partner_id]
+        except KeyError:
+            known = ", ".join(sorted(self.partners)) or "none"
+            near = [p for p in self.partners if name_key(p) == name_key(partner_id)]
+            hint = f"; did you mean {near[0]}? ids are matched exactly" if near else ""
+            raise ConfigError(
+                self.path, [(f"partners.{partner_id}",
+                             f"unknown partner (configured: {known}){hint}")]
+            ) from None
+
+    def device_types(self, currency: str | None = None) -> tuple[str, ...]:
+        """Every device type some price list (in `currency`, if given) prices, in file order."""
+        seen: dict[str, None] = {}
+        for price_list in self.price_lists:
+            if currency is None or price_list.currency == currency:
+                seen.update(dict.fromkeys(price_list.seat_price_per_year))
+        return tuple(seen)
+
+    def price_list_on(self, currency: str, day: date) -> PriceList:
+        """The list in effect on `day`: the latest valid_from on or before it."""
+        candidates = [p for p in self.price_lists if p.currency == currency and p.valid_from <= day]
+        if not candidates:
+            raise ConfigError(
+                self.path,
+                [("price_lists", f"no price list in {currency} is in effect on {day.isoformat()}")],
+            )
+        return max(candidates, key=lambda p: p.valid_from)
+
+    def seat_price(self, currency: str, device_type: str, day: date, needed_by: str) -> Decimal:
+        price_list = self.price_list_on(currency, day)
+        prices = price_list.seat_price_per_year
+        key = name_key(device_type)  # as the ledger keeps it, perhaps spelled before a change
+        try:
+            return prices.get(device_type) or next(
+                price for name, price in prices.items() if name_key(name) == key)
+        except StopIteration:
+            raise ConfigError(
+                self.path,
+                [
+                    (
+                        f"price_lists[{price_list.index}].seat_price_per_year",
+                        f"no price for '{device_type}' in the {currency} list valid from "
+                        f"{price_list.valid_from.isoformat()}, needed by {needed_by}",
+                    )
+                ],
+            ) from None
+
+
+def find_config(option: str | None) -> Path:
+    """--config, else $SEATBATCH_CONFIG, else ./seatbatch.toml."""
+    chosen = option or os.environ.get("SEATBATCH_CONFIG") or "seatbatch.toml"
+    return Path(chosen)
+
+
+def resolve_ledger(config: Config, option: str | None) -> str:
+    """--ledger, else $SEATBATCH_LEDGER, else the file's `ledger` (relative to the file's folder),
+    else seatbatch.db beside the file. A SQLite path comes back absolute; a URL as given."""
+    chosen = option or os.environ.get("SEATBATCH_LEDGER")
+    if chosen:
+        return chosen if "://" in chosen else str(Path(chosen).absolute())
+    folder = config.path.absolute().parent
+    if config.ledger:
+        # normpath: samples/../out/ledger.db is printed as out/ledger.db (symlinks kept)
+        return (config.ledger if "://" in config.ledger
+                else os.path.normpath(folder / config.ledger))
+    return str(folder / "seatbatch.db")
+
+
+def load_config(path: Path) -> Config:
+    try:
+        # utf-8-sig: a byte order mark, as some Windows editors save one, is not an error
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except FileNotFoundError:
+        raise ConfigError(path, [("", "no such configuration file")]) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(path, [("", f"cannot be read: {error}")]) from None
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(path, [("", f"not valid TOML: {error}")]) from None
+    except RecursionError:
+        raise ConfigError(path, [("", "not valid TOML: arrays or tables nested too deeply")]
+                          ) from None
+    reader = _Reader(path)
+    config = reader.config(raw)
+    if reader.problems or config is None:
+        raise ConfigError(path, reader.problems)
+    return config
+
+
+class _Reader:
+    """Walks the TOML tree once, collecting every problem instead of stopping at the first."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.problems: list[tuple[str, str]] = []
+
+    def fail(self, key: str, what: str) -> None:
+        self.problems.append((key, what))
+
+    def table(self, raw: Any, key: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
+        if not isinstance(raw, dict):
+            self.fail(key, "must be a table")
+            return {}
+        for name in sorted(set(raw) - allowed):
+            self.fail(f"{key}.{name}" if key else name, "unknown key")
+        for name in sorted(required - set(raw)):
+            self.fail(f"{key}.{name}" if key else name, "is required")
+        return raw
+
+    def text(self, raw: Any, key: str, pattern: re.Pattern[str] | None = None) -> str:
+        if not isinstance(raw, str) or not raw.strip():
+            self.fail(key, f"must be non-empty text, got {_given(raw)}")
+            return ""
+        if pattern and not pattern.fullmatch(raw.strip()):
+            self.fail(key, f"{raw!r} does not match {pattern.pattern}")
+        return raw.strip()
+
+    def optional_text(self, raw: Any, key: str) -> str:
+        if raw is None:
+            return ""
+        if not isinstance(raw, str):
+            self.fail(key, f"must be text, got {_given(raw)}")
+            return ""
+        return raw.strip()
+
+    def lines(self, raw: Any, key: str) -> tuple[str, ...]:
+        if raw is None:
+            return ()
+        if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+            self.fail(key, f"must be a list of text lines like [\"Street 1\", \"Oslo\"], "
+                           f"got {_given(raw)}")
+            return ()
+        return tuple(raw)
+
+    def whole(self, raw: Any, key: str, low: int, high: int) -> int:
+        if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
+            self.fail(key, f"must be a whole number from {low} to {high}, got {_given(raw)}")
+            return low
+        return raw
+
+    def decimal(self, raw: Any, key: str, *, rate: bool) -> Decimal:
+        example = '"0.10"' if rate else '"150.00"'
+        if not isinstance(raw, str):
+            self.fail(key, f"must be a decimal string like {example} (in quotes), "
+                           f"got {_given(raw)}")
+            return Decimal(0)
+        if not PLAIN_DECIMAL.fullmatch(raw.strip()):
+            self.fail(key, f"must be a plain decimal like {example}: digits 0-9 with at most "
+                           f"6 after the point, no sign or exponent, got {raw!r}")
+            return Decimal(0)
+        value = D(raw)
+        if rate and not value < Decimal(1):
+            self.fail(key, f"a rate must be from 0 to below 1, got {raw!r}")
+        if not rate and not Decimal(0) < value <= MAX_PRICE:
+            self.fail(key, f"a price must be above 0 and at most {MAX_PRICE:,}, got {raw!r}")
+        return value
+
+    def currency(self, raw: Any, key: str) -> str:
+        code = self.text(raw, key)
+        if code and not is_currency(code):
+            self.fail(key, f"{code!r} is not an ISO 4217 currency code")
+        return code.upper()
+
+    def day(self, raw: Any, key: str) -> date:
+        if isinstance(raw, datetime) or not isinstance(raw, date | str) or (
+                isinstance(raw, str) and not ISO_DATE.fullmatch(raw.strip())):
+            self.fail(key, f"must be a date like 2026-01-01 or \"2026-01-01\", "
+                           f"got {_given(raw)}")
+            return date.min
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(raw.strip())
+        except ValueError:
+            self.fail(key, f"{raw!r} is not a date of the calendar")
+            return date.min
+
+    def twins(self, key: str, names: list[str], what: str) -> None:
+        """Names of one table told apart only by `name_key`: which one applies would depend on
+        how a workbook spells it, so both are refused, naming each."""
+        first: dict[str, str] = {}
+        for name in names:
+            other = first.setdefault(name_key(name), name)
+            if other != name:
+                self.fail(key, f"{what} {other!r} and {name!r} look the same (they differ "
+                               "only in case, spaces or look-alike letters); keep one of them")
+
+    def config(self, raw: dict[str, Any]) -> Config | None:
+        top = self.table(
+            raw,
+            "",
+            {"ledger", "issuer", "window", "limits", "term_discounts", "price_lists", "partners"},
+            {"issuer", "term_discounts", "price_lists", "partners"},
+        )
+        ledger = top.get("ledger")
+        if ledger is not None and not (isinstance(ledger, str) and ledger.strip()
+                                       and ledger.isprintable()):
+            self.fail("ledger", f"must be a SQLite path or a database URL, got {_given(ledger)}")
+            ledger = None
+        issuer = self.issuer(top.get("issuer", {}))
+        window = self.window(top.get("window", {}))
+        limits = self.limits(top.get("limits", {}))
+        term_discounts = self.term_discounts(top.get("term_discounts", {}))
+        price_lists = tuple(self.price_lists(top.get("price_lists", [])))
+        partners = dict(self.partners(top.get("partners", {}), price_lists))
+        if self.problems:
+            return None
+        return Config(
+            path=self.path,
+            ledger=ledger,
+            issuer=issuer,
+            window=window,
+            limits=limits,
+            term_discounts=MappingProxyType(term_discounts),
+            price_lists=price_lists,
+            partners=MappingProxyType(partners),
+        )
+
+    def issuer(self, raw: Any) -> Issuer:
+        keys = {"name", "address", "vat_id", "invoice_prefix", "payment_terms_days"}
+        t = self.table(raw, "issuer", keys, {"name", "invoice_prefix"})
+        return Issuer(
+            name=self.text(t.get("name", "?"), "issuer.name"),
+            address=self.lines(t.get("address"), "issuer.address"),
+            vat_id=self.optional_text(t.get("vat_id"), "issuer.vat_id"),
+            invoice_prefix=self.text(
+                t.get("invoice_prefix", "INV"), "issuer.invoice_prefix", INVOICE_PREFIX
+            ),
+            payment_terms_days=self.whole(
+                t.get("payment_terms_days", 30), "issuer.payment_terms_days", 0, 365
+            ),
+        )
+
+    def window(self, raw: Any) -> Window:
+        t = self.table(raw, "window", {"max_backdate_days", "max_future_days"}, set())
+        return Window(
+            self.whole(t.get("max_backdate_days", 365), "window.max_backdate_days", 0, 3660),
+            self.whole(t.get("max_future_days", 365), "window.max_future_days", 0, 3660),
+        )
+
+    def limits(self, raw: Any) -> Limits:
+        t = self.table(raw, "limits", {"max_file_mb", "max_unpacked_mb", "max_rows"}, set())
+        return Limits(
+            self.whole(t.get("max_file_mb", 50), "limits.max_file_mb", 1, 4096),
+            self.whole(t.get("max_unpacked_mb", 500), "limits.max_unpacked_mb", 1, 65536),
+            self.whole(t.get("max_rows", 1_000_000), "limits.max_rows", 1, 10_000_000),
+        )
+
+    def term_discounts(self, raw: Any) -> dict[int, Decimal]:
+        allowed = {str(n) for n in TERMS}
+        t = self.table(raw, "term_discounts", allowed, allowed)
+        return {
+            int(k): self.decimal(v, f'term_discounts."{k}"', rate=True)
+            for k, v in t.items()
+            if k in allowed
+        }
+
+    def price_lists(self, raw: Any) -> Iterator[PriceList]:
+        if not isinstance(raw, list) or not raw:
+            self.fail("price_lists", "must be one or more [[price_lists]] tables")
+            return
+        seen: dict[tuple[str, date], int] = {}
+        spelled: dict[str, tuple[str, int]] = {}  # name_key -> (spelling, price list index)
+        for index, item in enumerate(raw):
+            key = f"price_lists[{index}]"
+            keys = {"currency", "valid_from", "seat_price_per_year"}
+            t = self.table(item, key, keys, keys)
+            currency = self.currency(t.get("currency"), f"{key}.currency")
+            valid_from = self.day(t.get("valid_from"), f"{key}.valid_from")
+            prices_raw = t.get("seat_price_per_year", {})
+            prices = {}
+            if not isinstance(prices_raw, dict) or not prices_raw:
+                self.fail(f"{key}.seat_price_per_year", "must name at least one device type")
+            else:
+                self.twins(f"{key}.seat_price_per_year", list(prices_raw), "device types")
+                for device_type, price in prices_raw.items():
+                    name = f'{key}.seat_price_per_year."{device_type}"'
+                    if not device_type.strip() or not device_type.isprintable():
+                        self.fail(name, "a device type needs a name of printable characters")
+                    spelling, first = spelled.setdefault(name_key(device_type),
+                                                         (device_type.strip(), index))
+                    if spelling != device_type.strip() and first != index:
+                        self.fail(name, f"price_lists[{first}] spells this device type "
+                                        f"{spelling!r}; spell it one way in every list")
+                    prices[device_type.strip()] = self.decimal(price, name, rate=False)
+            clash = seen.get((currency, valid_from))
+            if clash is not None and currency and valid_from != date.min:
+                self.fail(
+                    key,
+                    f"overlaps price_lists[{clash}]: both are {currency} lists valid from "
+                    f"{valid_from.isoformat()}; which one applies would be ambiguous",
+                )
+            seen[(currency, valid_from)] = index
+            yield PriceList(index, currency, valid_from, MappingProxyType(prices))
+
+    def partners(
+        self, raw: Any, price_lists: tuple[PriceList, ...]
+    ) -> Iterator[tuple[str, Partner]]:
+        if not isinstance(raw, dict) or not raw:
+            self.fail("partners", "must configure at least one [partners.ID] table")
+            return
+        currencies = {p.currency for p in price_lists}
+        self.twins("partners", list(raw), "partner ids")
+        for partner_id, item in raw.items():
+            key = f"partners.{partner_id}"
+            if not PARTNER_ID.fullmatch(partner_id):
+                self.fail(key, "a partner id is 1 to 64 letters, digits, '.', '_' or '-'")
+            keys = {"name", "currency", "discount", "address"}
+            t = self.table(item, key, keys, {"name", "currency"})
+            currency = self.currency(t.get("currency"), f"{key}.currency")
+            if currency and currency not in currencies:
+                self.fail(f"{key}.currency", f"no price list is in {currency}")
+            yield partner_id, Partner(
+                id=partner_id,
+                name=self.text(t.get("name", "?"), f"{key}.name"),
+                currency=currency,
+                discount=self.decimal(t.get("discount", "0"), f"{key}.discount", rate=True),
+                address=self.lines(t.get("address"), f"{key}.address"),
+            )

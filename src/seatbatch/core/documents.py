@@ -1,0 +1,132 @@
+"""Invoices as JSON documents: what the manifest lists and what the ledger keeps to render an
+issued invoice again, identical in content."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seatbatch.core.model import Invoice, InvoiceLine, Party
+from seatbatch.core.money import format_amount
+
+LINE_KEYS = (  # line_document's keys, in its order
+    "order_id", "action", "subscription_id", "device_type", "seats", "term_years",
+    "period_start", "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
+    "term_discount", "partner_discount", "net_amount",
+)
+
+
+def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
+    return {
+        "order_id": line.order_id,
+        "action": line.action,
+        "subscription_id": line.subscription_id,
+        "device_type": line.device_type,
+        "seats": line.seats,
+        "term_years": line.term_years,
+        "period_start": line.period_start.isoformat(),
+        "period_end": line.period_end.isoformat(),
+        "unit_price": str(line.unit_price),
+        "prorate_days": line.prorate_days,
+        "term_days": line.term_days,
+        "list_amount": format_amount(line.list_amount, currency),
+        "term_discount": format_amount(line.term_discount, currency),
+        "partner_discount": format_amount(line.partner_discount, currency),
+        "net_amount": format_amount(line.net_amount, currency),
+    }
+
+
+def invoice_document(invoice: Invoice) -> dict[str, Any]:
+    """The full invoice, as the ledger keeps it."""
+    return {
+        "number": invoice.number,
+        "kind": invoice.kind,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "issuer": _party(invoice.issuer),
+        "partner_id": invoice.partner_id,
+        "bill_to": _party(invoice.bill_to),
+        "customer_id": invoice.customer_id,
+        "customer_name": invoice.customer_name,
+        "po_number": invoice.po_number,
+        "currency": invoice.currency,
+        "partner_discount_rate": str(invoice.partner_discount_rate),
+        "total": format_amount(invoice.total, invoice.currency),
+        "lines": [line_document(line, invoice.currency) for line in invoice.lines],
+    }
+
+
+def invoice_from_document(doc: dict[str, Any]) -> Invoice:
+    return Invoice(
+        number=doc["number"],
+        kind=doc["kind"],
+        invoice_date=date.fromisoformat(doc["invoice_date"]),
+        due_date=date.fromisoformat(doc["due_date"]),
+        issuer=Party(doc["issuer"]["name"], tuple(doc["issuer"]["address"]),
+                     doc["issuer"]["vat_id"]),
+        partner_id=doc["partner_id"],
+        bill_to=Party(doc["bill_to"]["name"], tuple(doc["bill_to"]["address"]),
+                      doc["bill_to"]["vat_id"]),
+        customer_id=doc["customer_id"],
+        customer_name=doc["customer_name"],
+        po_number=doc["po_number"],
+        currency=doc["currency"],
+        partner_discount_rate=Decimal(doc["partner_discount_rate"]),
+        total=Decimal(doc["total"]),
+        lines=tuple(
+            InvoiceLine(
+                order_id=line["order_id"],
+                action=line["action"],
+                subscription_id=line["subscription_id"],
+                device_type=line["device_type"],
+                seats=line["seats"],
+                term_years=line["term_years"],
+                period_start=date.fromisoformat(line["period_start"]),
+                period_end=date.fromisoformat(line["period_end"]),
+                unit_price=Decimal(line["unit_price"]),
+                prorate_days=line["prorate_days"],
+                term_days=line["term_days"],
+                list_amount=Decimal(line["list_amount"]),
+                term_discount=Decimal(line["term_discount"]),
+                partner_discount=Decimal(line["partner_discount"]),
+                net_amount=Decimal(line["net_amount"]),
+            )
+            for line in doc["lines"]
+        ),
+    )
+
+
+def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False
+                     ) -> dict[str, Any]:
+    """An invoice as §7's manifest lists it (with its currency in a run over several)."""
+    extra = {"currency": invoice.currency} if with_currency else {}
+    return {
+        **extra,
+        "number": invoice.number,
+        "customer_id": invoice.customer_id,
+        "po_number": invoice.po_number,
+        "invoice_date": invoice.invoice_date.isoformat(),
+        "due_date": invoice.due_date.isoformat(),
+        "total": format_amount(invoice.total, invoice.currency),
+        "file": file,
+        "lines": [line_document(line, invoice.currency) for line in invoice.lines],
+    }
+
+
+def manifest_entry(document: dict[str, Any], file: str, *, with_currency: bool = False
+                   ) -> dict[str, Any]:
+    """manifest_invoice of the invoice a ledger document holds, read off the document: its
+    total and lines are kept there as the manifest shows them (the ledger sorts their keys)."""
+    extra = {"currency": document["currency"]} if with_currency else {}
+    return {
+        **extra,
+        **{key: document[key] for key in ("number", "customer_id", "po_number", "invoice_date",
+                                          "due_date", "total")},
+        "file": file,
+        "lines": [{key: line[key] for key in LINE_KEYS} for line in document["lines"]],
+    }
+
+
+def _party(party: Party) -> dict[str, Any]:
+    return {"name": party.name, "address": list(party.address), "vat_id": party.vat_id}

@@ -1,0 +1,211 @@
+"""Frozen domain records that travel along the pipeline."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seatbatch.core.terms import Term
+
+
+@dataclass(frozen=True)
+class Customer:
+    customer_id: str
+    organization: str
+    country: str | None = None
+    contact_email: str | None = None
+    row: int | None = None  # Excel row when it came from this workbook
+
+
+@dataclass(frozen=True)
+class Device:
+    row: int
+    customer_id: str
+    serial_number: str
+    device_type: str
+    deployed_on: date | None
+    location: str | None
+
+
+@dataclass(frozen=True)
+class OrderLine:
+    """One Orders row, typed, before defaults; `fingerprint` is of its content as given."""
+
+    row: int
+    order_id: str
+    customer_id: str
+    action: str  # new | add
+    subscription: str  # new: a label; add: SUB-000123
+    device_type: str
+    seats: int
+    term_years: int | None
+    start_date: date | None
+    po_number: str | None
+    separate_invoice: bool
+    fingerprint: str
+    content: Mapping[str, Any] = field(default_factory=dict)  # as given, in JSON values
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscription as the ledger holds it, for one partner."""
+
+    id: int
+    customer_id: str
+    term_years: int
+    start_date: date
+    po_number: str | None
+    terms: tuple[Term, ...]  # every term issued so far, oldest first
+    seats: Mapping[str, int]  # device type -> seats in force
+
+    @property
+    def number(self) -> str:
+        return subscription_number(self.id)
+
+    @property
+    def ends(self) -> date:
+        """The exclusive end of its last issued term."""
+        return self.terms[-1].end
+
+    def term_containing(self, day: date) -> Term | None:
+        return next((t for t in self.terms if t.contains(day)), None)
+
+
+def subscription_number(subscription_id: int) -> str:
+    return f"SUB-{subscription_id:06d}"
+
+
+def parse_subscription_number(text: str) -> int | None:
+    head, _, digits = text.strip().upper().partition("-")
+    if head != "SUB" or not digits.isdigit():
+        return None
+    return int(digits)
+
+
+@dataclass(frozen=True)
+class Committed:
+    """An order line an earlier run committed."""
+
+    order_id: str
+    fingerprint: str
+    invoice_number: str
+    subscription_id: int
+    customer_id: str
+    label: str | None  # the new-subscription label it was committed under
+    content: Mapping[str, Any] | None = None  # as given when committed
+
+
+@dataclass(frozen=True)
+class LedgerView:
+    """What one partner's run needs to know of the ledger, read in one consistent snapshot."""
+
+    partner_id: str
+    version: int
+    customers: Mapping[str, Customer] = field(default_factory=dict)
+    subscriptions: Mapping[int, Subscription] = field(default_factory=dict)
+    committed: Mapping[str, Committed] = field(default_factory=dict)
+    # each known customer's version: a commit that touches a customer counts it up
+    stamps: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ReadSet:
+    """What a validated workbook depends on in the ledger: its customers (their subscriptions,
+    seats, terms, committed groups) and its order lines not yet committed. A commit by another
+    run for the same partner that touched none of these leaves the validation as good as new."""
+
+    customers: frozenset[str] = frozenset()
+    order_ids: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class LineRequest:
+    """An order line resolved against the ledger: what to price, for which period."""
+
+    order: OrderLine
+    subscription_id: int | None  # None: a subscription this run creates
+    group: tuple[str, str] | None  # (customer_id, label) of a new subscription
+    term_years: int
+    term: Term
+    effective: date  # new: the start; add: the day the seats take effect
+    po_number: str | None
+    separate_invoice: bool
+    # A later term the line's seats are billed for too, as a renewal line: an add to a
+    # subscription whose next term `renew` has already invoiced (SPEC §4).
+    continues: bool = False
+
+
+@dataclass(frozen=True)
+class PricedLine:
+    request: LineRequest
+    unit_price: Decimal
+    prorate_days: int
+    term_days: int
+    list_amount: Decimal
+    term_discount: Decimal
+    partner_discount: Decimal
+    net_amount: Decimal
+
+    @property
+    def order(self) -> OrderLine:
+        return self.request.order
+
+
+@dataclass(frozen=True)
+class InvoiceDraft:
+    """Priced lines grouped for one invoice, before a number is assigned."""
+
+    customer_id: str
+    po_number: str | None
+    lines: tuple[PricedLine, ...]
+    total: Decimal
+
+
+@dataclass(frozen=True)
+class InvoiceLine:
+    order_id: str | None  # None on a renewal
+    action: str
+    subscription_id: str | None
+    device_type: str
+    seats: int
+    term_years: int
+    period_start: date
+    period_end: date  # last day of service, inclusive
+    unit_price: Decimal
+    prorate_days: int
+    term_days: int
+    list_amount: Decimal
+    term_discount: Decimal
+    partner_discount: Decimal
+    net_amount: Decimal
+
+
+@dataclass(frozen=True)
+class Party:
+    name: str
+    address: tuple[str, ...] = ()
+    vat_id: str = ""
+
+
+@dataclass(frozen=True)
+class Invoice:
+    """An invoice as issued (or, for a quote, estimated: number None). Everything to render it
+    again is here, so that the ledger can hold it whole."""
+
+    number: str | None
+    invoice_date: date
+    due_date: date
+    issuer: Party
+    partner_id: str
+    bill_to: Party
+    customer_id: str
+    customer_name: str
+    po_number: str | None
+    currency: str
+    partner_discount_rate: Decimal
+    lines: tuple[InvoiceLine, ...]
+    total: Decimal
+    kind: str = "order"  # order | renewal

@@ -1,0 +1,378 @@
+"""What every command shares: settings, outcomes and exit codes, run folders and their
+summaries, and the files of a committed run written again from the ledger (SPEC §7, §8)."""
+
+from __future__ import annotations
+
+import dataclasses
+import errno
+import functools
+import json
+import shutil
+import signal
+import threading
+import traceback
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+from seatbatch.cli.entry import Terminated
+from seatbatch.cli.progress import Progress
+from seatbatch.core.config import Config, ConfigError
+from seatbatch.core.documents import manifest_entry
+from seatbatch.core.problems import Code, problem
+from seatbatch.ledger import (
+    InvoiceDateBackwards,
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    display_url,
+    without_password,
+)
+from seatbatch.output.files import CHUNK, InvoiceWriter, invoice_file_of
+from seatbatch.output.html import render, write_rendered
+from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
+from seatbatch.output.runs import LOCK, RunFolder, abandoned, staged_for
+from seatbatch.validation.rules import Coverage
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_USAGE = 2
+EXIT_INTERNAL = 70  # EX_SOFTWARE: neither "input rejected" (1) nor "usage" (2)
+EXIT_BUSY = 75
+STALE_RETRIES = 5
+
+
+class UsageError(Exception):
+    """The command was asked for something it cannot do (exit 2)."""
+
+
+# a full file system, a quota reached, a file larger than the system allows
+NO_SPACE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+NO_SPACE_WORDS = ("database or disk is full", "could not extend file", "no space left on device")
+
+
+def no_space(error: BaseException) -> bool:
+    """Whether `error`, or what it was raised from, is a full disk: of the run folder (an
+    OSError, also from a worker process) or of the ledger (SQLite's "database or disk is full",
+    PostgreSQL's disk_full)."""
+    seen: set[int] = set()
+    cause: BaseException | None = error
+    while cause is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        if isinstance(cause, OSError) and cause.errno in NO_SPACE_ERRNOS:
+            return True
+        original = getattr(cause, "orig", None)
+        if getattr(original, "sqlstate", None) == "53100" or any(
+                words in str(original or "").lower() for words in NO_SPACE_WORDS):
+            return True
+        cause = cause.__cause__ or cause.__context__
+    return False
+
+
+def where_full(error: BaseException, fallback: Path | str) -> str:
+    """The file a full disk refused, as its error names it, else `fallback`."""
+    cause: BaseException | None = error
+    while cause is not None:
+        if isinstance(cause, OSError) and cause.filename:
+            return str(cause.filename)
+        if getattr(cause, "orig", None) is not None:
+            return "the ledger"
+        cause = cause.__cause__ or cause.__context__
+    return str(fallback)
+
+
+def committed_line(numbers: Sequence[str], out: Path) -> str:
+    """What a run stopped after its commit says: the invoices are issued, and how their files
+    are written again."""
+    shown = (", ".join(numbers) if len(numbers) <= 3
+             else f"{numbers[0]} to {numbers[-1]}")
+    return (f"{len(numbers)} invoice(s) ({shown}) are committed, but their files are not all "
+            f"written: the next process or renew run with --out {out} writes them again (or "
+            "seatbatch render NUMBER writes one)")
+
+
+class NoSpace(Exception):
+    """The disk (or the ledger's) is full: exit 75, saying whether the run had committed."""
+
+    def __init__(self, where: str, committed: Sequence[str], out: Path, pending: str = "",
+                 *, unknown: bool = False):
+        self.committed = list(committed)
+        head = f"no space left on device ({where})"
+        if pending:
+            head += (f" writing again the folder of {pending}, a run committed earlier and "
+                     "stopped before its files were written")
+        if unknown:
+            tail = ("whether the run committed could not be checked: once there is room, the "
+                    f"next process or renew run with --out {out} writes its files if it did")
+        elif committed:
+            tail = f"{committed_line(committed, out)}; make room first"
+        else:
+            tail = "nothing was committed; try again when there is room"
+        super().__init__(f"{head}: {tail}")
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM ended a run: what it had committed, for the one line it ends with."""
+
+    def __init__(self, terminated: bool, committed: Sequence[str] | None, out: Path):
+        self.terminated = terminated
+        how = "terminated" if terminated else "interrupted"
+        if committed is None:
+            line = (f"{how}; whether the run committed could not be checked: the next process "
+                    f"or renew run with --out {out} finishes its files if it did")
+        elif committed:
+            line = f"{how} after the commit: {committed_line(committed, out)}"
+        else:
+            line = f"{how}; nothing was committed"
+        super().__init__(line)
+
+
+class InternalError(Exception):
+    """A bug or an unforeseen failure; the traceback is kept in `log`."""
+
+    def __init__(self, summary: str, log: Path):
+        super().__init__(summary)
+        self.log = log
+
+
+@dataclass(frozen=True)
+class Settings:
+    config: Config
+    ledger_url: str
+    as_of: date
+    out: Path
+    progress: Progress = field(default_factory=Progress)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    exit_code: int
+    folder: Path
+    messages: list[str]  # for stderr: every rejection reason
+    warnings: list[str] = field(default_factory=list)  # for stderr too
+
+
+@contextmanager
+def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iterator[RunFolder]:
+    """A staged run folder: discarded on a known failure; on an unforeseen one it is left for
+    the next run's recovery (its run may have committed), the traceback is kept in
+    `<out>/<run name>.error.log` and the failure becomes an InternalError naming that file.
+    Stopped by Ctrl-C or SIGTERM (Interrupted) or a full disk (NoSpace), the run asks the ledger
+    whether it committed: if not, the folder is discarded; if so, it stays hidden for the next
+    run's recovery, and the exception's message names the invoices."""
+    try:
+        # the lock names the ledger as it may be shown: never a password on disk
+        run = RunFolder(settings.out, command, partner_id,
+                        ledger=display_url(settings.ledger_url))
+    except OSError as error:
+        if no_space(error):
+            raise NoSpace(where_full(error, settings.out), [], settings.out.absolute()) from None
+        raise UsageError(f"cannot make a run folder in {settings.out}: {error.strerror}") from None
+    try:
+        yield run
+    except KeyboardInterrupt as error:
+        _hold_signals()
+        committed = _committed(settings, run)
+        _stopped(run, committed)
+        raise Interrupted(isinstance(error, Terminated), committed,
+                          settings.out.absolute()) from None
+    except Exception as error:
+        if no_space(error):
+            # asked of the ledger even when the full disk is its own: a run may read it
+            # after its commit (renew writes its files from the ledger)
+            committed = _committed(settings, run)
+            _stopped(run, committed, free=True)
+            if committed is None:
+                raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
+                              unknown=True) from None
+            raise NoSpace(where_full(error, settings.out), committed or [],
+                          settings.out.absolute()) from None
+        if isinstance(error, UsageError | ConfigError | LedgerBusy | LedgerError
+                      | InvoiceDateBackwards):
+            run.discard()
+            raise
+        _internal(settings, run, error)
+
+
+def _hold_signals() -> None:
+    """A run being stopped finishes stopping: a second Ctrl-C cannot cut short the look in
+    the ledger that its one line reports (the process ends right after)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+
+
+def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
+    """The invoices a stopped run committed, asked of the ledger (a commit is all or nothing,
+    and a stop may fall on either side of it); None when the ledger cannot say now."""
+    try:
+        ledger = Ledger.open(settings.ledger_url, write=False)
+        try:
+            found = ledger.committed_runs([run.name]).get(run.name)
+        finally:
+            ledger.close()
+    except Exception:
+        return None
+    return found.numbers if found else []
+
+
+def _stopped(run: RunFolder, committed: list[str] | None, *, free: bool = False) -> None:
+    """A run stopped by a signal or a full disk: its folder is removed when nothing was
+    committed; else its staging folder stays, lock released, for the next run's recovery to
+    write again from the ledger (with `free`, its files are removed now to make room)."""
+    if committed == []:
+        run.discard()
+        return
+    if free:
+        for entry in run.staging.iterdir():
+            if entry.name == LOCK:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
+    run.release()
+
+
+def _internal(settings: Settings, run: RunFolder, error: Exception) -> NoReturn:
+    """An unforeseen failure: its traceback kept in a log, named by an InternalError."""
+    # beside the run's folder, never in it: the staging folder is what the next run's recovery
+    # removes (or writes again), and the log stays until a person removes it
+    log = run.out / f"{run.name}.error.log"
+    log.write_text(without_password(traceback.format_exc(), settings.ledger_url),
+                   encoding="utf-8")
+    summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+    run.release()  # for the recovery of the next run, in this process too (the inbox's worker)
+    raise InternalError(summary, log) from error
+
+
+def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
+                  partner_name: str | None, coverage: Sequence[Coverage],
+                  customer_names: Mapping[str, str]) -> None:
+    """A run's manifest.json and its summary.html for people."""
+    write_manifest(manifest, folder.path("manifest.json"))
+    html = render("summary.html", manifest=manifest, headline=headline,
+                  partner_name=partner_name, coverage=coverage, customer_names=customer_names,
+                  rejected_workbook=folder.path("rejected.xlsx").is_file())
+    folder.path("summary.html").write_text(html, encoding="utf-8")
+
+
+def recovering(command: Callable[..., Outcome]) -> Callable[..., Outcome]:
+    """A committing command first finishes what killed runs left in its --out (SPEC §8)."""
+
+    @functools.wraps(command)
+    def run(settings: Settings, *args: Any) -> Outcome:
+        recovered = recover_runs(settings)
+        outcome = command(settings, *args)
+        notes = [f"the folder of a run stopped before it finished was written again from the "
+                 f"ledger: {folder}" for folder in recovered]
+        return dataclasses.replace(outcome, warnings=notes + outcome.warnings)
+
+    return run
+
+
+class _Issued:
+    """A renewal run's invoices as its manifest lists them, read again from the ledger each
+    time they are iterated: the summary page asks for them once, as it writes their rows."""
+
+    def __init__(self, ledger: Ledger, numbers: list[str], with_currency: bool):
+        self.ledger, self.numbers, self.with_currency = ledger, numbers, with_currency
+
+    def __bool__(self) -> bool:
+        return bool(self.numbers)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for texts in _documents(self.ledger, self.numbers):
+            for text in texts:
+                document = json.loads(text)
+                yield manifest_entry(document, invoice_file_of(document["number"]),
+                                     with_currency=self.with_currency)
+
+
+def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
+    """Issued invoices as the ledger keeps them, CHUNK at a time, in the order given."""
+    for start in range(0, len(numbers), CHUNK):
+        yield ledger.documents(numbers[start:start + CHUNK])
+
+
+def files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+                      numbers: list[str], manifest: dict[str, Any], headline: str,
+                      partner_name: str | None) -> None:
+    """A committed run's invoice files, manifest and summary, written from the ledger a batch
+    at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
+    currency = manifest["currency"]
+    # customer ids are each partner's own: name only those that mean one customer here
+    names: dict[str, str | None] = {}
+    with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
+
+        def batches() -> Iterator[list[str]]:
+            for texts in _documents(ledger, numbers):
+                for text in texts:
+                    document = json.loads(text)
+                    listed.add(manifest_entry(document, invoice_file_of(document["number"]),
+                                              with_currency=currency is None),
+                               document["currency"])
+                    name = names.setdefault(document["customer_id"], document["customer_name"])
+                    if name != document["customer_name"]:
+                        names[document["customer_id"]] = None
+                yield texts
+
+        writer.write_documents(batches(), len(numbers))
+        manifest = listed.close()
+    write_rendered(folder.path("summary.html"), "summary.html",
+                   manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
+                   headline=headline, partner_name=partner_name, coverage=[],
+                   customer_names={k: v for k, v in names.items() if v is not None})
+
+
+def recover_runs(settings: Settings) -> list[Path]:
+    """Runs killed before their folders were published (SPEC §8): a committed one's folder is
+    written again from the ledger under its own name; any other staging folder is removed.
+    Returns the folders written again."""
+    # another ledger's runs may share --out: what they left is theirs to finish
+    names = [name for name in abandoned(settings.out)
+             if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
+    if not names:
+        return []
+    ledger = Ledger.open(settings.ledger_url, write=True, create=False)
+    recovered = []
+    try:
+        committed = ledger.committed_runs(names)
+        for name in names:
+            try:
+                folder = RunFolder(settings.out, "", name=name)
+            except OSError:  # another run is recovering it
+                continue
+            run = committed.get(name)
+            if run is None:
+                folder.discard()
+                continue
+            partner = settings.config.partners.get(run.partner_id or "")
+            manifest = build_manifest(
+                command=run.command, status="committed", as_of=run.as_of,
+                partner_id=run.partner_id,
+                currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
+                input_file=run.input_name, input_sha256=run.input_sha256,
+                warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
+            )
+            try:
+                with InvoiceWriter(folder.staging / "invoices",
+                                   Progress(enabled=False)) as writer:
+                    writer.prepare(len(run.numbers))
+                    files_from_ledger(ledger, folder, writer, run.numbers, manifest,
+                                      f"{len(run.numbers)} invoice(s) issued (written again "
+                                      "after the run was stopped)",
+                                      partner.name if partner else None)
+                recovered.append(folder.publish())
+            except BaseException as error:
+                _stopped(folder, run.numbers, free=True)  # for the next run to try again
+                if isinstance(error, Exception) and no_space(error):
+                    raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
+                                  pending=name) from None
+                raise
+    finally:
+        ledger.close()
+    return recovered

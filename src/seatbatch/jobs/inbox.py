@@ -1,0 +1,638 @@
+"""`seatbatch inbox DIR`: the unattended (cron) run over a folder of partner inboxes.
+
+    DIR/<partner-id>/orders.xlsx                  waiting
+    DIR/<partner-id>/.claimed/<token>/orders.xlsx  claimed by one run (an atomic rename)
+    DIR/<partner-id>/done/orders.xlsx (+ .json)    processed: committed or duplicate
+    DIR/<partner-id>/rejected/orders.xlsx (+ .json) rejected (or failed on a bug)
+
+A workbook is only ever worked on by the run whose rename claimed it, so two runs at once on one
+machine never process one workbook twice. Then its content is claimed in the ledger
+(`seatbatch.ledger.claims`), the authority between hosts: bytes another host is processing wait
+for a later run; bytes already committed are filed in done/ beside a note naming the earlier run,
+with no new run. Whatever stops a workbook without it being at fault (a busy ledger, a
+configuration or usage problem) releases its claim, puts it back to wait for the next run, and
+ends this one.
+
+Partners write in their folders, so nothing there is trusted (`seatbatch.jobs.inbox_folders`): every
+path below DIR is opened relative to a folder held open, never through a link; a partner folder
+the inbox cannot claim and file in (a link, a file where `done/` belongs) is found before any of
+its workbooks is claimed, reported once, and left with its workbooks waiting, while the other
+partners go on. Each workbook is processed in a forked child (`seatbatch.jobs.isolated`): one whose
+processing dies (a native library's abort, the OOM killer) is filed as failed, and the run goes
+on with the others."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import secrets
+import shutil
+import signal
+import tempfile
+import time
+import traceback
+from collections import deque
+from collections.abc import Callable, Iterator
+from contextlib import suppress
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from seatbatch.cli.console import echo
+from seatbatch.cli.entry import EXIT_TERMINATED, Terminated, stopped_code
+from seatbatch.cli.progress import Progress
+from seatbatch.core.config import ConfigError
+from seatbatch.intake.guard import MB
+from seatbatch.jobs import (
+    EXIT_BUSY,
+    EXIT_INTERNAL,
+    EXIT_OK,
+    EXIT_REJECTED,
+    EXIT_USAGE,
+    InternalError,
+    NoSpace,
+    Settings,
+    UsageError,
+    no_space,
+    process,
+)
+from seatbatch.jobs.inbox_folders import (
+    CLAIMS,
+    DONE,
+    REJECTED,
+    Copy,
+    NotAWorkbookFile,
+    PartnerFolder,
+    Unusable,
+    as_text,
+    file_beside_note,
+    open_folder,
+    private_copy,
+    put_back,
+    scan_folder,
+    shown,
+    waiting_workbooks,
+    write_new,
+)
+from seatbatch.jobs.isolated import Died, Worker
+from seatbatch.ledger import (
+    InvoiceDateBackwards,
+    Ledger,
+    LedgerBusy,
+    LedgerError,
+    claims,
+    without_password,
+)
+
+STALE_CLAIM_SECONDS = 3600
+NOTE_MESSAGES = 20
+SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
+
+
+def _problem(text: str) -> None:
+    """A line that shows on a terminal and under cron alike."""
+    echo(f"seatbatch inbox: {text}", err=True)
+
+
+def _line(text: str) -> None:
+    """What became of one workbook, when that is a problem: on a terminal and under cron."""
+    echo(text, err=True)
+
+
+@dataclass(frozen=True)
+class _Listing:
+    partners: list[str]  # configured partner folders, sorted
+    workbooks: dict[str, list[str]]  # partner id -> waiting workbook names, sorted
+
+    def in_turn(self) -> Iterator[tuple[str, str]]:
+        """One workbook of each partner in turn, each partner's in name order: a partner who
+        sent a hundred does not keep the others waiting, and runs at once (which skip what
+        another has claimed) spread over the partners instead of queueing for one."""
+        pending = [(p, deque(self.workbooks[p])) for p in self.partners if self.workbooks[p]]
+        while pending:
+            for partner_id, names in pending:
+                yield partner_id, names.popleft()
+            pending = [(p, names) for p, names in pending if names]
+
+
+@dataclass
+class _Tally:
+    done: int = 0
+    rejected: int = 0
+    failed: int = 0
+    unfiled: int = 0  # processed, but its partner's folder would not take it
+    busy: bool = False
+    usage: bool = False
+    unusable: set[str] = field(default_factory=set)  # partner folders left alone
+
+    @property
+    def stopped(self) -> bool:
+        return self.busy or self.usage
+
+    def exit_code(self) -> int:
+        """An unusable partner folder alone is not a failed run (SPEC §6: 0 when every
+        workbook it claimed was filed; none of that partner's was claimed): the other partners'
+        work was done, the folder is reported on every run until a person puts it right, and a
+        partner could otherwise keep every run's status red."""
+        if self.usage or self.unfiled:
+            return EXIT_USAGE
+        if self.failed:
+            return EXIT_INTERNAL
+        if self.busy:
+            return EXIT_BUSY
+        return EXIT_OK
+
+
+def _verdict_of(error: Exception) -> dict[str, Any]:
+    """What stopped a workbook, as JSON can carry it."""
+    if isinstance(error, LedgerBusy | NoSpace) or no_space(error):  # it waits for the next run
+        return {"kind": "busy", "text": str(error)}
+    if isinstance(error, ConfigError):
+        return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
+    if isinstance(error, UsageError | InvoiceDateBackwards | LedgerError):
+        return {"kind": "usage", "text": str(error)}
+    if isinstance(error, InternalError):
+        return {"kind": "internal", "summary": str(error), "log": str(error.log)}
+    return {"kind": "bug", "summary": f"{type(error).__name__}: {error}".splitlines()[0][:300],
+            "details": traceback.format_exc()}
+
+
+def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> dict[str, Any]:
+    """`process` as the inbox's worker process runs it: what became of the workbook, as JSON
+    can carry it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
+    try:
+        outcome = process(settings, workbook, partner_id)
+    except KeyboardInterrupt as stopped:
+        return {"kind": "interrupted", "terminated": stopped_code(stopped) == EXIT_TERMINATED}
+    except Exception as error:
+        return _verdict_of(error)
+    manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
+    return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
+            "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
+            "problems": len(outcome.messages), "messages": outcome.messages[:NOTE_MESSAGES],
+            "warnings": outcome.warnings}
+
+
+@dataclass
+class _Claimed:
+    """One workbook this run claimed: where it stands, and its private copy."""
+
+    folder: PartnerFolder
+    claim: int  # the descriptor of its claim folder, `.claimed/<token>`
+    token: str
+    name: str
+    copy: Copy
+
+    @property
+    def partner_id(self) -> str:
+        return self.folder.partner_id
+
+    @property
+    def where(self) -> str:
+        return f"{shown(self.partner_id)}/{shown(self.name)}"
+
+    @property
+    def path(self) -> Path:
+        return self.folder.path / CLAIMS / self.token / self.name
+
+
+@dataclass
+class Inbox:
+    settings: Settings
+    directory: Path
+    tally: _Tally = field(default_factory=_Tally)
+    quiet: Settings = field(init=False)  # what each workbook's run is given
+    host: str = field(default_factory=claims.this_host)
+    lease: float = claims.LEASE_SECONDS
+    ledger: Ledger | None = field(default=None, init=False)  # for claims, opened on first use
+    root: int = field(default=-1, init=False)  # DIR, held open
+    private: Path | None = field(default=None, init=False)  # the claimed workbooks' copies
+    worker: Worker = field(init=False)  # processes them, one at a time
+
+    def __post_init__(self) -> None:
+        self.directory = self.directory.absolute()
+        # one line per workbook from here, not the single-workbook commands' progress
+        self.quiet = dataclasses.replace(self.settings, progress=Progress(enabled=False))
+        self.worker = Worker(lambda request: _process_in_child(
+            self.quiet, Path(request["workbook"]), request["partner_id"]))
+
+    @property
+    def progress(self) -> Progress:
+        return self.settings.progress
+
+    def run(self) -> int:
+        try:
+            return self._run()
+        finally:
+            self.worker.close()
+            if self.ledger is not None:
+                self.ledger.close()
+            if self.root >= 0:
+                os.close(self.root)
+            if self.private is not None:
+                shutil.rmtree(self.private, ignore_errors=True)
+
+    def _run(self) -> int:
+        try:
+            self.lease = claims.lease_seconds()
+        except ValueError as error:
+            _problem(str(error))
+            return EXIT_USAGE
+        try:  # DIR itself is the operator's: it may be a link
+            self.root = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+            listing = self.scan()
+            self.private = Path(tempfile.mkdtemp(prefix="seatbatch-inbox-"))
+        except OSError as error:
+            _problem(f"cannot read {shown(str(error.filename or self.directory))}: "
+                     f"{error.strerror}")
+            return EXIT_USAGE
+        for partner_id in listing.partners:
+            self.warn_stale_claims(partner_id)
+        for partner_id, name in listing.in_turn():
+            if self.tally.stopped:
+                break
+            if partner_id not in self.tally.unusable:
+                self.one(partner_id, name)
+        waiting = sum(len(self.waiting(p)) for p in listing.partners)
+        tally = self.tally
+        summary = f"{tally.done} done, {tally.rejected} rejected, {waiting} waiting"
+        if tally.failed:
+            summary += f", {tally.failed} failed"
+        if tally.unfiled:
+            summary += f", {tally.unfiled} not filed"
+        if tally.unusable:
+            summary += f", {len(tally.unusable)} partner folder(s) left alone"
+        _problem(summary)
+        return tally.exit_code()
+
+    def scan(self) -> _Listing:
+        partners = []
+        for entry in scan_folder(self.root):
+            name = entry.name
+            if name.startswith("."):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if name in self.settings.config.partners:
+                    partners.append(name)
+                else:
+                    _problem(f"{shown(name)}: not a configured partner; left alone")
+            elif name in self.settings.config.partners:
+                self.unusable(name, Unusable(f"{shown(name)} is "
+                                             f"{'a link' if entry.is_symlink() else 'a file'}, "
+                                             "not a folder"))
+            else:
+                _problem(f"{shown(name)}: a file outside any partner folder; left alone")
+        workbooks = {}
+        for partner_id in partners:
+            workbooks[partner_id] = self.waiting(partner_id, warn=True)
+            if workbooks[partner_id]:
+                try:  # before any of its workbooks is claimed: can they all be filed?
+                    PartnerFolder.open(self.root, self.directory, partner_id).close()
+                except Unusable as error:
+                    self.unusable(partner_id, error)
+        return _Listing(partners, workbooks)  # unusable ones included: their workbooks wait
+
+    def waiting(self, partner_id: str, *, warn: bool = False) -> list[str]:
+        """A partner's waiting workbooks ([] for a folder that cannot be read as one)."""
+        try:
+            folder = open_folder(partner_id, self.root, shown(partner_id))
+        except Unusable as error:
+            if warn:
+                self.unusable(partner_id, error)
+            return []
+        try:
+            return waiting_workbooks(folder, _problem if warn else None, partner_id)
+        except OSError as error:
+            if warn:
+                self.unusable(partner_id, Unusable(f"cannot read {shown(partner_id)}: "
+                                                   f"{error.strerror}"))
+            return []
+        finally:
+            os.close(folder)
+
+    def unusable(self, partner_id: str, error: Unusable) -> None:
+        """Once per run: what is wrong with a partner's folder, and that its workbooks wait."""
+        if partner_id in self.tally.unusable:
+            return
+        self.tally.unusable.add(partner_id)
+        _problem(f"{error.problem}: {shown(partner_id)}'s workbooks are left waiting; "
+                 f"{error.remedy}")
+
+    def warn_stale_claims(self, partner_id: str) -> None:
+        """A claim older than an hour was left by a run that did not finish: say so, and leave
+        it where it is (a person decides whether it was committed)."""
+        try:
+            folder = open_folder(partner_id, self.root, shown(partner_id))
+        except Unusable:
+            return
+        try:
+            held_claims = open_folder(CLAIMS, folder, "")
+        except Unusable:
+            return  # none yet (or not a folder: claiming says so)
+        finally:
+            os.close(folder)
+        try:
+            self._warn_stale(partner_id, held_claims)
+        finally:
+            os.close(held_claims)
+
+    def _warn_stale(self, partner_id: str, held_claims: int) -> None:
+        now = time.time()
+        for entry in scan_folder(held_claims):
+            try:
+                age = now - entry.stat(follow_symlinks=False).st_mtime
+                if age < STALE_CLAIM_SECONDS or not entry.is_dir(follow_symlinks=False):
+                    continue
+                claim = open_folder(entry.name, held_claims, "")
+                try:
+                    held = [e.name for e in scan_folder(claim)]
+                finally:
+                    os.close(claim)
+                if not held:  # a run stopped between making the claim and the rename
+                    os.rmdir(entry.name, dir_fd=held_claims)
+                    continue
+            except (OSError, Unusable):
+                continue  # another run finished with it meanwhile
+            hours = age / 3600
+            path = self.directory / partner_id / CLAIMS / entry.name
+            for name in held:
+                _problem(f"warning: {shown(partner_id)}/{shown(name)} has been claimed for "
+                         f"{hours:.0f} hour(s) by a run that did not finish; it is not processed "
+                         f"again automatically: {shown(str(path / name))}")
+
+    def one(self, partner_id: str, name: str) -> None:
+        try:
+            with PartnerFolder.open(self.root, self.directory, partner_id) as folder:
+                self.claim_and_process(folder, name)
+        except Unusable as error:
+            self.unusable(partner_id, error)
+
+    def claim_and_process(self, folder: PartnerFolder, name: str) -> None:
+        """Move the workbook into a claim folder of its own and read it into a private copy;
+        then process it, unless another run took it first or it is no workbook file."""
+        partner_id, where = folder.partner_id, f"{shown(folder.partner_id)}/{shown(name)}"
+        token = secrets.token_hex(8)
+        try:
+            os.mkdir(token, dir_fd=folder.claims)
+        except OSError as error:
+            raise Unusable(f"cannot claim workbooks in {shown(partner_id)}/{CLAIMS}: "
+                           f"{error.strerror}") from None
+        claim = -1
+        assert self.private is not None
+        private = self.private / token
+        try:
+            claim = open_folder(token, folder.claims, f"{shown(partner_id)}/{CLAIMS}/{token}")
+            try:
+                os.rename(name, name, src_dir_fd=folder.folder, dst_dir_fd=claim)
+            except FileNotFoundError:
+                return  # another run got it first
+            except OSError as error:
+                raise Unusable(f"cannot claim {where}: {error.strerror}",
+                               f"let the inbox write in {shown(partner_id)}") from None
+            try:
+                private.mkdir()
+                copy = private_copy(name, claim, private,
+                                    self.settings.config.limits.max_file_mb * MB)
+            except NotAWorkbookFile as error:  # swapped for one since the scan
+                self.put_back(folder, claim, name, f"{where}: {error}")
+                return
+            except OSError as error:
+                self.put_back(folder, claim, name, f"{where}: cannot read it: {error.strerror}")
+                return
+            except KeyboardInterrupt:
+                self.put_back(folder, claim, name, f"{where}: stopped")
+                raise
+            try:
+                self.work(_Claimed(folder, claim, token, name, copy))
+            except KeyboardInterrupt:  # (while its worker ran, it was held: put back or filed)
+                with suppress(FileNotFoundError):
+                    os.stat(name, dir_fd=claim, follow_symlinks=False)
+                    self.put_back(folder, claim, name, f"{where}: stopped")
+                raise
+        finally:
+            if claim >= 0:
+                os.close(claim)
+            with suppress(OSError):  # not empty: it could not be filed, and that was said
+                os.rmdir(token, dir_fd=folder.claims)
+            shutil.rmtree(private, ignore_errors=True)
+
+    def work(self, claimed: _Claimed) -> None:
+        where = claimed.where
+        try:
+            ticket = self.take(claimed)
+        except Exception as error:  # before its run: nothing of it was processed
+            self.outcome(claimed, None, _verdict_of(error))
+            return
+        if ticket is None:
+            return
+        try:
+            result = self.worker.ask({"workbook": str(claimed.copy.path),
+                                      "partner_id": claimed.partner_id})
+        except OSError as error:  # no worker to be had (fork, pipes, a full temporary folder)
+            self.outcome(claimed, ticket, {
+                "kind": "busy", "text": f"cannot start its processing: {error.strerror}"})
+            return
+        if isinstance(result, Died):
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, f"its processing died: {result.how}", None,
+                        f"The processing of {claimed.where} died: {result.how}.\n\n"
+                        f"What it printed before it died (the end):\n{result.output}")
+        else:
+            self.outcome(claimed, ticket, result.value)
+        if result.interrupted:
+            raise Terminated if result.interrupted == signal.SIGTERM else KeyboardInterrupt
+
+    def outcome(self, claimed: _Claimed, ticket: claims.Claim | None,
+                verdict: dict[str, Any]) -> None:
+        """File the workbook as its child's run left it."""
+        where, kind = claimed.where, verdict["kind"]
+        if kind in ("busy", "usage", "interrupted"):
+            self.release(ticket, where)
+            text = "stopped" if kind == "interrupted" else verdict["text"]
+            self.put_back(claimed.folder, claimed.claim, claimed.name, f"{where}: {text}")
+            if kind == "interrupted":
+                raise Terminated if verdict["terminated"] else KeyboardInterrupt
+            self.tally.busy |= kind == "busy"
+            self.tally.usage |= kind == "usage"
+        elif kind == "internal":
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, verdict["summary"], verdict["log"], "")
+        elif kind == "bug":
+            self.settle(ticket, where, "failed", None)
+            self.failed(claimed, verdict["summary"], None, verdict["details"])
+        else:
+            assert ticket is not None
+            self.processed(claimed, ticket, verdict)
+
+    def processed(self, claimed: _Claimed, ticket: claims.Claim, run: dict[str, Any]) -> None:
+        where, folder, status = claimed.where, run["folder"], run["status"]
+        echo(folder)
+        # the ledger first: from now on no host processes these bytes again
+        self.settle(ticket, where, status, folder)
+        shelf = DONE if run["exit_code"] == EXIT_OK else REJECTED
+        filed = self.file(claimed, shelf, {
+            "status": status, "exit_code": run["exit_code"], "run_folder": folder,
+            "host": self.host, "problems": run["problems"], "messages": run["messages"]})
+        for warning in run["warnings"]:
+            _problem(f"warning: {where}: {warning}")
+        if filed is None:
+            return
+        if run["exit_code"] == EXIT_REJECTED:
+            self.tally.rejected += 1
+            _line(f"{where}: rejected, {run['problems']} problem(s); filed as "
+                  f"{shown(str(filed))}")
+        else:
+            self.tally.done += 1
+            invoices = run["invoices"]
+            # progress prints through the one escaping output path, as every line here does
+            self.progress.note(f"{where}: done, {status}, {invoices} invoice(s)" if invoices
+                               else f"{where}: done, {status}, nothing new")
+
+    def claims_ledger(self) -> Ledger:
+        """The ledger that records claims: opened once per inbox run, when the first workbook
+        is claimed (as `process` opens it: made if it does not exist)."""
+        if self.ledger is None:
+            self.ledger = Ledger.open(self.settings.ledger_url, write=True)
+        return self.ledger
+
+    def take(self, claimed: _Claimed) -> claims.Claim | None:
+        """Claim the workbook's content in the ledger. None when this run is not to process
+        it: another host is on it (put back to wait), or the same bytes were processed
+        already (filed in done/ beside a note naming that run; no new run)."""
+        ledger = self.claims_ledger()
+        assert ledger.engine is not None
+        where = claimed.where
+        ticket = claims.claim(ledger.engine, claimed.partner_id, claimed.copy.sha256,
+                              as_text(claimed.name), self.host, os.getpid(), lease=self.lease)
+        if ticket.state == claims.TAKEN:
+            return ticket
+        if ticket.state == claims.HELD:
+            elsewhere = f"host {shown(ticket.host)}" if ticket.host else "another host"
+            self.put_back(claimed.folder, claimed.claim, claimed.name,
+                          f"{where}: being processed on {elsewhere}")
+            return None
+        earlier = (f"{shown(ticket.name or '?')} on host {shown(ticket.host or '?')}: "
+                   f"{shown(ticket.run_folder or '?')}")
+        filed = self.file(claimed, DONE, {
+            "status": "duplicate", "exit_code": EXIT_OK, "run_folder": ticket.run_folder,
+            "host": ticket.host, "problems": 0,
+            "messages": [f"the same file was already processed ({ticket.outcome}) as {earlier}"],
+            "processed_before": {"workbook": ticket.name, "status": ticket.outcome,
+                                 "host": ticket.host, "run_folder": ticket.run_folder}})
+        if filed is not None:
+            self.tally.done += 1
+            self.progress.note(f"{where}: done, already processed as {earlier}")
+        return None
+
+    def settle(self, ticket: claims.Claim | None, where: str, outcome: str,
+               run_folder: str | None) -> None:
+        """Record the run's outcome on its claim (retried on a busy ledger: a claim left open
+        holds the workbook's copies elsewhere until its lease ends)."""
+        self._end_claim(ticket, where, lambda engine, taken: claims.finish(
+            engine, taken, outcome, run_folder))
+
+    def release(self, ticket: claims.Claim | None, where: str) -> None:
+        self._end_claim(ticket, where, claims.release)
+
+    def _end_claim(self, ticket: claims.Claim | None, where: str,
+                   end: Callable[[Engine, claims.Claim], bool]) -> None:
+        if ticket is None or self.ledger is None or self.ledger.engine is None:
+            return
+        for attempt in range(SETTLE_ATTEMPTS):
+            try:
+                if not end(self.ledger.engine, ticket):
+                    _problem(f"warning: {where}: its claim outlived the lease "
+                             f"({self.lease:g} s) and was taken over by another run")
+                return
+            except LedgerBusy as error:
+                if attempt + 1 == SETTLE_ATTEMPTS:
+                    _problem(f"warning: {where}: its claim could not be updated: {error}; "
+                             "it ends with its lease")
+                    return
+                time.sleep(1)
+            except Exception as error:  # it was processed: say so, and go on
+                summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
+                _problem(f"warning: {where}: its claim could not be updated: "
+                         f"{without_password(summary, self.settings.ledger_url)}")
+                return
+
+    def failed(self, claimed: _Claimed, summary: str, log: str | None, details: str) -> None:
+        """A bug met this workbook: it is filed as rejected, with a note naming the log."""
+        if log is None:  # it failed outside any run folder: the details go beside it
+            name = f"{claimed.token}.error.log"
+            text = without_password(details, self.settings.ledger_url)
+            try:
+                if not write_new(name, claimed.folder.rejected, text.encode("utf-8")):
+                    raise FileExistsError(0, "something of that name is there already")
+            except OSError as error:
+                _problem(f"warning: {claimed.where}: cannot write its error log "
+                         f"{shown(claimed.partner_id)}/{REJECTED}/{name}: {error.strerror}")
+            log = str(claimed.folder.path / REJECTED / name)
+        filed = self.file(claimed, REJECTED, {
+            "status": "failed", "exit_code": EXIT_INTERNAL, "run_folder": None,
+            "problems": 0, "messages": [], "error": summary, "error_log": log})
+        self.tally.failed += 1
+        _line(f"{claimed.where}: internal error: {summary} (details: {shown(log)})" + (
+            f"; filed as {shown(str(filed))}" if filed is not None else ""))
+
+    def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any]) -> Path | None:
+        """The workbook under its own name in done/ or rejected/ (never over an earlier one:
+        "name (2).xlsx" then), beside `<name>.json`, the note that says what became of it.
+        None when its folder would not take it (said, and its partner's other workbooks
+        wait)."""
+        folder = claimed.folder
+        shelf = folder.done if shelf_name == DONE else folder.rejected
+
+        def content(candidate: str) -> bytes:
+            return _note_text({
+                "workbook": as_text(claimed.name), "filed_as": as_text(candidate),
+                "partner_id": claimed.partner_id, **note,
+                "filed_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode("utf-8")
+
+        try:
+            filed = file_beside_note(claimed.name, claimed.claim, shelf, content)
+        except OSError as error:
+            self.tally.unfiled += 1
+            self.unusable(claimed.partner_id, Unusable(
+                f"{claimed.where}: cannot file it in {shown(claimed.partner_id)}/{shelf_name}: "
+                f"{error.strerror}; it stays in {shown(str(claimed.path))}",
+                "a person files it by hand"))
+            return None
+        return folder.path / shelf_name / filed
+
+    def put_back(self, folder: PartnerFolder, claim: int, name: str, problem: str) -> None:
+        """Not the workbook's fault: back to waiting for the next run (beside a newer upload of
+        the same name, if one came meanwhile)."""
+        try:
+            candidate = put_back(name, claim, folder.folder)
+        except OSError as error:
+            self.tally.unfiled += 1
+            self.unusable(folder.partner_id, Unusable(
+                f"{problem}; and it cannot be put back: {error.strerror}",
+                "a person puts it back by hand"))
+            return
+        again = "" if candidate == name else f" as {shown(candidate)}"
+        _line(f"{problem}; left waiting{again}")
+
+
+def _note_text(note: dict[str, Any]) -> str:
+    return json.dumps(note, indent=2) + "\n"
+
+
+def inbox(settings: Settings, directory: Path) -> int:
+    """Process every waiting workbook of every configured partner folder in `directory`; the
+    exit code: 0 all filed, 2 usage or configuration (or a processed workbook its folder would
+    not take), 70 a bug met a workbook, 75 ledger busy."""
+    run = Inbox(settings, directory)
+    try:
+        return run.run()
+    except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: what was filed stays filed
+        how = "terminated" if stopped_code(stopped) == EXIT_TERMINATED else "interrupted"
+        tally = run.tally
+        _problem(f"{how} after {tally.done} done, {tally.rejected} rejected, {tally.failed} "
+                 "failed; the workbook in progress was put back to wait")
+        return stopped_code(stopped)

@@ -1,0 +1,145 @@
+"""Finance's month end: renew (the next terms, invoiced) and report (read-only)."""
+
+from __future__ import annotations
+
+from seatbatch.billing.renewals import Renewal, due_renewals
+from seatbatch.billing.report import build_report, manifest_part, month_bounds, next_month
+from seatbatch.core.model import LedgerView
+from seatbatch.core.money import format_amount
+from seatbatch.jobs.base import (
+    EXIT_OK,
+    STALE_RETRIES,
+    Outcome,
+    Settings,
+    UsageError,
+    files_from_ledger,
+    recovering,
+    run_folder,
+    write_summary,
+)
+from seatbatch.ledger import Ledger, LedgerBusy, RunRecord, StaleView
+from seatbatch.output.chart import bar_chart
+from seatbatch.output.files import InvoiceWriter
+from seatbatch.output.html import write_rendered
+from seatbatch.output.manifest import build_manifest
+from seatbatch.output.report_xlsx import write_report_xlsx
+from seatbatch.output.runs import RunFolder
+
+
+@recovering
+def renew(settings: Settings, year: int, month: int) -> Outcome:
+    """Renewal terms and invoices for every subscription whose term ends in the month."""
+    config = settings.config
+    latest = next_month(settings.as_of.year, settings.as_of.month)
+    if (year, month) > latest:
+        # issued numbers cannot be withdrawn: a mistyped year must not bill a year early
+        raise UsageError(
+            f"--month {year:04d}-{month:02d} is too far ahead of the run date "
+            f"{settings.as_of.isoformat()}: renew takes at most the next month "
+            f"({latest[0]:04d}-{latest[1]:02d}); check the month, or give --as-of")
+
+    def price(view: LedgerView) -> list[Renewal]:
+        return due_renewals(view, config, config.partners[view.partner_id], year, month,
+                            settings.as_of)
+
+    with (run_folder(settings, "renew", None) as folder,
+          InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
+        ledger = Ledger.open(settings.ledger_url, write=True, create=False)
+        try:
+            for _attempt in range(STALE_RETRIES):
+                versions: dict[str, int] = {}
+                expected = 0
+                warnings: list[str] = []
+                for partner_id in ledger.partners_with_subscriptions():
+                    if partner_id not in config.partners:
+                        warnings.append(f"partner {partner_id} has subscriptions in the ledger "
+                                        "but is not configured; its renewals were skipped")
+                        continue
+                    versions[partner_id], due = ledger.due(partner_id, year, month)
+                    expected += due
+                writer.prepare(expected)
+                if not expected:
+                    issued: dict[str, list[str]] = {}
+                    break
+                record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
+                try:
+                    issued = ledger.commit_renewals(versions, record,
+                                                    config.issuer.invoice_prefix, year, month,
+                                                    price)
+                    break
+                except StaleView:
+                    continue
+            else:
+                raise LedgerBusy("subscriptions kept changing under this renewal run")
+            headline = _renewal_files(ledger, folder, writer, issued, settings, year, month)
+        finally:
+            ledger.close()
+        settings.progress.note(headline)
+        return Outcome(EXIT_OK, folder.publish(), [], warnings)
+
+
+def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+                   issued: dict[str, list[str]], settings: Settings, year: int, month: int,
+                   ) -> str:
+    """A committed renewal run's files. Returns the headline."""
+    numbers = [number for each in issued.values() for number in each]
+    currencies = {settings.config.partners[partner_id].currency for partner_id in issued}
+    manifest = build_manifest(
+        command="renew", status="committed" if numbers else "nothing_due",
+        as_of=settings.as_of, partner_id=None,
+        currency=next(iter(currencies)) if len(currencies) == 1 else None, input_file=None,
+        input_sha256=None,
+    )
+    headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
+                if numbers else f"nothing due for {year:04d}-{month:02d}")
+    files_from_ledger(ledger, folder, writer, numbers, manifest, headline, None)
+    return headline
+
+
+def month_report(settings: Settings, year: int, month: int) -> Outcome:
+    """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
+    first, last = month_bounds(year, month)
+    with run_folder(settings, "report", None) as folder:
+        settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
+        ledger = Ledger.open(settings.ledger_url, write=False)
+        try:
+            month_data = ledger.month(first, last)
+        finally:
+            ledger.close()
+        report = build_report(month_data, settings.config, year, month, settings.as_of)
+        settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
+        write_report_xlsx(report, folder.path("report.xlsx"))
+        next_label = "{:04d}-{:02d}".format(*next_month(year, month))
+        charts = [
+            bar_chart(f"Net amount by partner, {currency}", currency,
+                      [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
+                        amounts.net_amount)
+                       for (partner, code), amounts in report.by_partner.items()
+                       if code == currency])
+            for currency in report.by_currency
+        ]
+        write_rendered(
+            folder.path("report.html"), "report.html", report=report, charts=charts,
+            month_end=last, next_label=next_label,
+            renewals_expected=dict(sorted(report.renewals_expected().items())),
+            numbering_ok=all(c.gapless for c in report.numbering),
+        )
+        currencies = list(report.by_currency)
+        manifest = build_manifest(
+            command="report", status="reported", as_of=settings.as_of, partner_id=None,
+            currency=currencies[0] if len(currencies) == 1 else None, input_file=None,
+            input_sha256=None,
+        )
+        manifest["totals"] = {
+            "net_amount": (format_amount(report.by_currency[currencies[0]].net_amount,
+                                         currencies[0]) if len(currencies) == 1 else None),
+            "net_amount_by_currency": {code: format_amount(a.net_amount, code)
+                                       for code, a in report.by_currency.items()},
+            "invoices": len(report.invoices),
+            "lines": report.lines,
+        }
+        manifest["report"] = manifest_part(report)
+        headline = f"month end {report.label}: {len(report.invoices)} invoice(s)"
+        write_summary(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})
+        settings.progress.note(headline)
+        return Outcome(EXIT_OK, folder.publish(), [], report.warnings)

@@ -1,0 +1,172 @@
+"""Writing a run's invoice files: thousands of small workbooks, spread over the machine's cores.
+
+Worker processes come from a fork server started early, while the workbook is still being
+validated: they are small (they never hold the workbook) and ready by the time numbers are
+assigned. Files go into the run's staging folder, so writing may start inside the committing
+transaction; a run that does not commit discards them with the folder. A run that issues more
+invoices than it should hold at once (renew) writes them after its commit instead, from the
+ledger's documents of them, a few batches in flight at a time."""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import multiprocessing
+import os
+import signal
+import sys
+import threading
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager, suppress
+from functools import partial
+from pathlib import Path
+from types import TracebackType
+
+from seatbatch.cli.progress import Progress
+from seatbatch.core.documents import invoice_from_document
+from seatbatch.core.model import Invoice
+from seatbatch.output.html import render
+from seatbatch.output.xlsx import write_invoice_xlsx
+
+PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
+BYTES_PER_INVOICE = 1000  # a workbook this many bytes per expected invoice, at the least
+CHUNK = 100
+PR_SET_PDEATHSIG = 1  # prctl(2)
+
+
+def invoice_file(invoice: Invoice) -> str:
+    return invoice_file_of(str(invoice.number))
+
+
+def invoice_file_of(number: str) -> str:
+    return f"invoices/{number}.xlsx"
+
+
+def write_invoice_files(invoice: Invoice, folder: Path) -> None:
+    write_invoice_xlsx(invoice, folder / f"{invoice.number}.xlsx")
+    html = render("invoice.html", invoice=invoice)
+    (folder / f"{invoice.number}.html").write_text(html, encoding="utf-8")
+
+
+def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
+    folder.mkdir(parents=True, exist_ok=True)
+    for invoice in invoices:
+        write_invoice_files(invoice, folder)
+    return len(invoices)
+
+
+def _write_documents(documents: Sequence[str], folder: Path) -> int:
+    """Issued invoices written from the ledger's documents of them (JSON text)."""
+    return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
+
+
+STOPPING = {signal.SIGINT, signal.SIGTERM}
+
+
+@contextmanager
+def _signals_held() -> Iterator[None]:
+    """Ctrl-C and SIGTERM held back (in the main thread) until the block ends."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+
+
+def _leave_signals_to_the_run(parent: int) -> None:
+    """In each worker: Ctrl-C (sent to the whole process group) and SIGTERM are the run's to
+    handle; the worker finishes its chunk and is stopped by the run, never printing a
+    traceback of its own. Should the run itself die (SIGKILL), the worker dies with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    if sys.platform == "linux":
+        with suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the run died before the line above
+        os._exit(0)
+
+
+def _ready() -> None:
+    """Run once in each worker as it starts, so that the workers exist before they are needed."""
+
+
+class InvoiceWriter:
+    """`prepare(n)` when about n invoices are expected, `submit(invoices)` once they are
+    numbered, `finish()` to wait for every file. Leaving the `with` block stops the workers."""
+
+    def __init__(self, folder: Path, progress: Progress):
+        self.folder = folder
+        self.progress = progress
+        self.pool: ProcessPoolExecutor | None = None
+        self.workers = 0
+        self.futures: list[Future[int]] = []
+        self.waiting: list[Invoice] = []
+
+    def __enter__(self) -> InvoiceWriter:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 trace: TracebackType | None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+
+    def prepare(self, expected: int) -> None:
+        """Start the workers if about `expected` invoices are worth them. Starting them before
+        the workbook is read keeps them small: a forked worker shares what its parent held."""
+        workers = min(os.cpu_count() or 1, 8)
+        if expected < PARALLEL_FROM or workers < 2 or self.pool is not None:
+            return
+        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        context = multiprocessing.get_context(method)
+        # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run
+        # ends): landing amid the forks, it would leave workers no one stops
+        with _signals_held():
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                            initializer=_leave_signals_to_the_run,
+                                            initargs=(os.getpid(),))
+            self.workers = workers
+            for _ in range(workers):
+                self.pool.submit(_ready)
+
+    def submit(self, invoices: Sequence[Invoice]) -> None:
+        """Workers start on them at once; without workers they wait for `finish`, so that a
+        small run does not hold the ledger's write lock while its files are written."""
+        if self.pool is None:
+            self.waiting = list(invoices)
+            return
+        chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
+        self.futures = [self.pool.submit(_write_chunk, chunk, self.folder) for chunk in chunks]
+
+    def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
+        """Write issued invoices from their ledger documents as `batches` yields them (about
+        CHUNK a batch, `count` in all), with at most two batches a worker in flight: however
+        many there are, neither this process nor the workers hold more than a few batches."""
+        if not count:
+            return
+        pending: deque[Future[int]] = deque()
+        for batch in self.progress.iterate(batches, "Writing invoices",
+                                           length=-(-count // CHUNK)):
+            if self.pool is None:
+                _write_documents(batch, self.folder)
+                continue
+            pending.append(self.pool.submit(_write_documents, batch, self.folder))
+            while len(pending) > 2 * self.workers:
+                pending.popleft().result()
+        for future in pending:
+            future.result()
+
+    def finish(self) -> None:
+        chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
+        steps = [partial(_write_chunk, chunk, self.folder) for chunk in chunks] + [
+            future.result for future in self.futures
+        ]
+        if steps:
+            for step in self.progress.iterate(steps, "Writing invoices"):
+                step()
+        self.waiting, self.futures = [], []

@@ -1,0 +1,47 @@
+"""Printable HTML from jinja2 templates, autoescaped everywhere."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+from seatbatch.core.money import round_money
+from seatbatch.core.resources import resource_dir
+
+
+def money(amount: Decimal | str, currency: str) -> str:
+    """1234.5 EUR -> '1,234.50' (thousands separated, the currency's decimals)."""
+    return f"{round_money(Decimal(amount), currency):,}"
+
+
+def percent(rate: Decimal) -> str:
+    return f"{(rate * 100).normalize():f}%"
+
+
+@cache
+def environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(resource_dir("templates"))),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["money"] = money
+    env.filters["percent"] = percent
+    return env
+
+
+def render(template: str, **context: Any) -> str:
+    return environment().get_template(template).render(**context)
+
+
+def write_rendered(path: Path, template: str, **context: Any) -> None:
+    """`render`'s text written to `path` as it is made, never held whole (a page of 100,000
+    rows); `context` may hold iterables that produce their rows as the page asks for them."""
+    with path.open("w", encoding="utf-8") as out:
+        out.writelines(environment().get_template(template).generate(**context))

@@ -1,0 +1,237 @@
+"""report.xlsx: finance's month-end workbook. One table per sheet (filter buttons, frozen header),
+amounts as numeric values with the currency's number format, never a formula; and one bar chart
+of net amount by partner per currency (bars in different currencies share no axis)."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ERROR_CODES
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+
+from seatbatch.billing.report import Amounts, MonthReport
+from seatbatch.core.money import minor_unit
+from seatbatch.output.order_workbook import cell_text, formula_like
+
+DATE_FORMAT = "yyyy-mm-dd"
+AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amount")
+BOLD = Font(bold=True)
+
+
+def money_format(currency: str) -> str:
+    decimals = minor_unit(currency) if currency else 2
+    return "#,##0" + ("." + "0" * decimals if decimals else "")
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int
+    kind: str = "text"  # text | int | date | money (formatted by the row's currency)
+
+
+class _Sheet:
+    """One write-only sheet holding one filterable table under a frozen header row."""
+
+    def __init__(self, book: Workbook, title: str, columns: Sequence[Column]):
+        self.ws = book.create_sheet(title)
+        self.title = title
+        self.columns = columns
+        for index, column in enumerate(columns):
+            self.ws.column_dimensions[_letter(index + 1)].width = column.width
+        self.ws.freeze_panes = "A2"
+        self.money_styles: dict[str, Any] = {}
+        self.ws.append([self._cell(c.title, "text", None, bold=True) for c in columns])
+        self.rows = 1
+
+    def _cell(self, value: Any, kind: str, currency: str | None, bold: bool = False) -> Any:
+        if value is None or value == "":
+            return None
+        if kind == "text":
+            text = cell_text(str(value))
+            quoted = formula_like(str(value))
+            if not bold and not quoted and text not in ERROR_CODES:
+                return text
+            cell = WriteOnlyCell(self.ws, text)
+            cell.data_type = "s"  # text from input stays text, whatever its first character
+            cell.quotePrefix = quoted
+            if bold:
+                cell.font = BOLD
+            return cell
+        if kind != "money":
+            return value  # openpyxl gives a date its yyyy-mm-dd format itself
+        cell = WriteOnlyCell(self.ws, value)
+        style = self.money_styles.get(currency or "")
+        if style is None:
+            cell.number_format = money_format(currency or "")
+            self.money_styles[currency or ""] = cell._style
+        else:
+            cell._style = style  # shared: a style lookup per cell costs a tenth of the run
+        return cell
+
+    def append(self, values: Sequence[Any], currency: str | None = None) -> None:
+        self.ws.append([self._cell(v, c.kind, currency)
+                        for v, c in zip(values, self.columns, strict=True)])
+        self.rows += 1
+
+    def close(self) -> None:
+        last = _letter(len(self.columns))
+        name = "".join(ch for ch in self.title.title() if ch.isalnum())
+        table = Table(displayName=name, ref=f"A1:{last}{max(self.rows, 2)}")
+        table.tableStyleInfo = TableStyleInfo(name="TableStyleLight9", showRowStripes=True)
+        table.tableColumns = [TableColumn(id=index, name=column.title)
+                              for index, column in enumerate(self.columns, start=1)]
+        with warnings.catch_warnings():  # openpyxl warns of the columns set just above
+            warnings.simplefilter("ignore", UserWarning)
+            self.ws.add_table(table)
+
+
+def _letter(index: int) -> str:
+    return str(get_column_letter(index))
+
+
+def _amount_columns() -> list[Column]:
+    return [Column("Currency", 9), Column("Invoices", 9, "int"), Column("Lines", 8, "int"),
+            Column("Seats", 8, "int"), *(Column(t, 15, "money") for t in AMOUNT_COLUMNS)]
+
+
+def _amount_values(amounts: Amounts) -> list[Any]:
+    return [amounts.currency, amounts.invoices, amounts.lines, amounts.seats,
+            amounts.list_amount, amounts.term_discount, amounts.partner_discount,
+            amounts.net_amount]
+
+
+def _sheet(book: Workbook, title: str, columns: Sequence[Column],
+           rows: Iterable[tuple[Sequence[Any], str | None]],
+           after: Callable[[_Sheet], None] | None = None) -> None:
+    sheet = _Sheet(book, title, columns)
+    for values, currency in rows:
+        sheet.append(values, currency)
+    if after is not None:
+        after(sheet)
+    sheet.close()
+
+
+def write_report_xlsx(report: MonthReport, target: Path) -> None:
+    book = Workbook(write_only=True)
+    expected = report.renewals_expected()
+    due_count: dict[str, int] = {}
+    for due in report.renewals_due:
+        due_count[due.currency] = due_count.get(due.currency, 0) + 1
+    currencies = sorted((report.by_currency.keys() | expected.keys() | due_count.keys()) - {""})
+    _sheet(book, "Summary", [Column("Month", 9), *_amount_columns(),
+                             Column("Renewals due next month", 14, "int"),
+                             Column("Expected renewal net", 18, "money")], (
+        ([report.label, *_amount_values(report.by_currency.get(code, Amounts(code))),
+          due_count.get(code, 0), expected.get(code, Decimal(0))], code)
+        for code in currencies
+    ))
+    _sheet(book, "Invoices", [
+        Column("Number", 18), Column("Kind", 9), Column("Invoice date", 12, "date"),
+        Column("Due date", 12, "date"), Column("Partner", 12), Column("Partner name", 24),
+        Column("Customer", 12), Column("Organization", 24), Column("PO", 14),
+        Column("Lines", 7, "int"), Column("Currency", 9), Column("Total", 15, "money"),
+    ], (
+        ([i.number, i.kind, i.invoice_date, i.due_date, i.partner_id, i.bill_to.name,
+          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total],
+         i.currency)
+        for i in report.invoices
+    ))
+    _sheet(book, "Invoice lines", [
+        Column("Number", 18), Column("Partner", 12), Column("Customer", 12),
+        Column("Order id", 12), Column("Action", 8), Column("Subscription", 13),
+        Column("Device type", 16), Column("Seats", 7, "int"), Column("Term years", 6, "int"),
+        Column("Period start", 12, "date"), Column("Period end", 12, "date"),
+        Column("Unit price per year", 12, "money"), Column("Prorate days", 8, "int"),
+        Column("Term days", 8, "int"), Column("Currency", 9),
+        *(Column(t, 15, "money") for t in AMOUNT_COLUMNS),
+    ], (
+        ([i.number, i.partner_id, i.customer_id, line.order_id, line.action,
+          line.subscription_id, line.device_type, line.seats, line.term_years,
+          line.period_start, line.period_end, line.unit_price, line.prorate_days,
+          line.term_days, i.currency, line.list_amount, line.term_discount,
+          line.partner_discount, line.net_amount], i.currency)
+        for i in report.invoices for line in i.lines
+    ))
+    by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))
+    _sheet(book, "By partner", [Column("Partner", 12), Column("Partner name", 24),
+                                *_amount_columns()], (
+        ([partner, report.partner_names.get(partner, ""), *_amount_values(a)], a.currency)
+        for (partner, _), a in by_partner
+    ), after=lambda sheet: _charts(sheet, [a.currency for _, a in by_partner]))
+    _sheet(book, "By customer", [Column("Partner", 12), Column("Customer", 12),
+                                 Column("Organization", 24), *_amount_columns()], (
+        ([partner, customer, report.customer_names.get((partner, customer), ""),
+          *_amount_values(a)], a.currency)
+        for (partner, customer, _), a in report.by_customer.items()
+    ))
+    _sheet(book, "By device type", [Column("Device type", 18), *_amount_columns()], (
+        ([kind, *_amount_values(a)], a.currency) for (kind, _), a in report.by_device_type.items()
+    ))
+    seat_columns = [Column("Partner", 12), Column("Customer", 12), Column("Organization", 24),
+                    Column("Device type", 18), Column("Seats in force", 10, "int"),
+                    Column("Devices listed", 10, "int"), Column("Devices without a seat", 12,
+                                                                  "int")]
+    for title, rows in (("Seats in force", report.seats), ("Coverage gaps", report.gaps)):
+        _sheet(book, title, seat_columns, (
+            ([r.partner_id, r.customer_id, r.organization, r.device_type, r.seats, r.devices,
+              max(r.gap, 0)], None) for r in rows
+        ))
+    _sheet(book, "Renewals due", [
+        Column("Partner", 12), Column("Partner name", 24), Column("Customer", 12),
+        Column("Organization", 24), Column("Subscription", 13), Column("PO", 14),
+        Column("Term years", 6, "int"), Column("Renewal starts", 12, "date"),
+        Column("Seats", 28), Column("Currency", 9), Column("Expected net amount", 15, "money"),
+        Column("Note", 30),
+    ], (
+        ([d.partner_id, d.partner_name, d.customer_id, d.organization, d.subscription,
+          d.po_number, d.term_years, d.starts, d.seats, d.currency, d.expected, d.problem],
+         d.currency)
+        for d in report.renewals_due
+    ))
+    _sheet(book, "Numbering", [
+        Column("Series", 10), Column("Year", 7, "int"), Column("First", 9, "int"),
+        Column("Last", 9, "int"), Column("Count", 9, "int"), Column("Counter", 9, "int"),
+        Column("Check", 40),
+    ], (
+        ([c.series, c.year, c.first, c.last, c.count, c.counter, c.finding], None)
+        for c in report.numbering
+    ))
+    book.save(target)
+
+
+def _charts(sheet: _Sheet, currencies: list[str]) -> None:
+    """A bar chart of net amount by partner beside the table, one per currency."""
+    net_column = len(sheet.columns)  # the last one
+    anchor_row = 2
+    start = 2  # first data row
+    for currency in dict.fromkeys(currencies):
+        count = currencies.count(currency)
+        chart = BarChart()
+        chart.type = "bar"
+        chart.style = 10
+        chart.title = f"Net amount by partner, {currency}"
+        chart.legend = None
+        chart.y_axis.numFmt = "#,##0"
+        chart.x_axis.delete = False  # openpyxl 3.1 hides both axes unless told otherwise
+        chart.y_axis.delete = False
+        chart.y_axis.title = currency
+        chart.height = max(4.0, 1.2 + 0.8 * count)
+        chart.width = 16
+        data = Reference(sheet.ws, min_col=net_column, min_row=start, max_row=start + count - 1)
+        labels = Reference(sheet.ws, min_col=1, min_row=start, max_row=start + count - 1)
+        chart.add_data(data, titles_from_data=False)
+        chart.set_categories(labels)
+        sheet.ws.add_chart(chart, f"{_letter(len(sheet.columns) + 2)}{anchor_row}")
+        anchor_row += int(chart.height * 2) + 2
+        start += count

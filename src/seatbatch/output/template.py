@@ -1,0 +1,163 @@
+"""The blank order workbook a partner fills in: the three sheets with their headers, drop-down
+lists, input messages, formats and frozen headers, and an Instructions sheet with an example.
+Everything comes from the same column definitions (schemas/columns.toml) that validation uses."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from openpyxl.styles import Font, PatternFill
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from seatbatch.core.columns import ColumnSpec, SheetSpec, sheet_specs
+from seatbatch.intake.origin import stamp
+from seatbatch.intake.read import column_letter
+from seatbatch.output.order_workbook import DATE_FORMAT, build_order_workbook, put
+
+ROWS = 10_000  # rows prepared with drop-downs and formats
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+LISTS = "Lists"
+
+
+def list_items(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | None:
+    if column.type == "device_type":
+        return list(device_types)
+    if column.type == "bool":
+        return ["yes", "no"]
+    if column.choices:
+        return [str(c) for c in column.choices]
+    return None
+
+
+def _prompt(column: ColumnSpec) -> str:
+    required = "Required. " if column.required else ""
+    return (required + column.help)[:255]  # Excel's limit for an input message
+
+
+def _lists_sheet(book: Any, device_types: Sequence[str]) -> dict[tuple[str, str], str]:
+    """One column per drop-down on a hidden sheet; returns (sheet, column) -> range formula."""
+    ws = book.create_sheet(LISTS)
+    ws.sheet_state = "hidden"
+    ranges: dict[tuple[str, str], str] = {}
+    position = 1
+    for spec in sheet_specs():
+        for column in spec.columns:
+            choices = list_items(column, device_types)
+            if not choices:
+                continue
+            put(ws, 1, position, f"{spec.name}.{column.name}")
+            for row, choice in enumerate(choices, start=2):
+                put(ws, row, position, choice)
+            letter = column_letter(position - 1)
+            ranges[(spec.name, column.name)] = (
+                f"={LISTS}!${letter}$2:${letter}${len(choices) + 1}"
+            )
+            position += 1
+    return ranges
+
+
+def _decorate(ws: Any, spec: SheetSpec, ranges: Mapping[tuple[str, str], str]) -> None:
+    ws.freeze_panes = "A2"
+    for position, column in enumerate(spec.columns):
+        letter = column_letter(position)
+        header = ws.cell(1, position + 1)
+        header.font = HEADER_FONT
+        header.fill = HEADER_FILL
+        dimension = ws.column_dimensions[letter]
+        dimension.width = max(14, len(column.name) + 4)
+        if column.type == "date":
+            dimension.number_format = DATE_FORMAT
+        elif column.type in ("id", "text"):
+            dimension.number_format = "@"  # ids and POs like 007 stay text
+        formula = ranges.get((spec.name, column.name))
+        validation = DataValidation(
+            type="list" if formula else None, formula1=formula, allow_blank=True,
+            showInputMessage=True, showErrorMessage=bool(formula),
+            promptTitle=column.name[:32], prompt=_prompt(column),
+            errorTitle=column.name[:32],
+            error="Pick a value from the list." if formula else None,
+        )
+        validation.add(f"{letter}2:{letter}{ROWS + 1}")
+        ws.add_data_validation(validation)
+
+
+def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequence[Any]],
+                  made_for: tuple[str, str] | None) -> None:
+    ws = book.create_sheet("Instructions", 0)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100
+    lines: list[tuple[str, str]] = [
+        ("seatbatch order workbook", ""),
+        ("", "Fill in the Customers, Devices and Orders sheets, one row each, headers in row 1."),
+        ("", "Send the file as it is; every problem comes back at once, marked in the file."),
+        ("Device types", ", ".join(device_types)),
+        ("", ""),
+    ]
+    if made_for:
+        lines[3:3] = [("Partner", f"{made_for[0]} ({made_for[1]}): this workbook is accepted "
+                                  "for this partner only")]
+    for spec in sheet_specs():
+        lines.append((spec.name, spec.help))
+        for spec_column in spec.columns:
+            lines.append((f"  {spec_column.name}", _prompt(spec_column)))
+        lines.append(("", ""))
+    row = 1
+    for label, text in lines:
+        put(ws, row, 1, label).font = HEADER_FONT
+        put(ws, row, 2, text)
+        row += 1
+    put(ws, row, 1, "Example Orders rows").font = HEADER_FONT
+    row += 1
+    for values in example:
+        for position, value in enumerate(values, start=1):
+            put(ws, row, position, value)
+        row += 1
+
+
+def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
+    orders = next(s for s in sheet_specs() if s.name == "Orders")
+    first = device_types[0] if device_types else "Space Pro"
+    rows = [
+        {"order_id": "PO4471-1", "customer_id": "C-001", "action": "new",
+         "subscription": "hq", "device_type": first, "seats": 2, "term_years": 3,
+         "start_date": today, "po_number": "PO-4471", "separate_invoice": "no",
+         "accept_terms": "yes"},
+        {"order_id": "PO5120-1", "customer_id": "C-001", "action": "add",
+         "subscription": "SUB-000123", "device_type": first, "seats": 4,
+         "po_number": "PO-5120", "accept_terms": "yes"},
+    ]
+    header = [c.name for c in orders.columns]
+    return [header] + [[row.get(name) for name in header] for row in rows]
+
+
+def build_template(
+    device_types: Sequence[str],
+    today: date,
+    customers: Sequence[Mapping[str, Any]] = (),
+    devices: Sequence[Mapping[str, Any]] = (),
+    subscriptions: Sequence[Mapping[str, Any]] = (),
+    made_for: tuple[str, str] | None = None,
+) -> Any:
+    """The workbook, pre-filled with what the ledger knows of one partner when given; a
+    workbook made for a partner (id, name) says so, and carries its id (`origin.stamp`)."""
+    book = build_order_workbook({"Customers": customers, "Devices": devices})
+    ranges = _lists_sheet(book, device_types)
+    for spec in sheet_specs():
+        _decorate(book[spec.name], spec, ranges)
+    _instructions(book, device_types, example_orders(device_types, today), made_for)
+    if made_for:
+        stamp(book, made_for[0])
+    if subscriptions:
+        ws = book.create_sheet("Subscriptions")
+        headers = list(subscriptions[0])
+        for column, name in enumerate(headers, start=1):
+            put(ws, 1, column, name).font = HEADER_FONT
+        for row, item in enumerate(subscriptions, start=2):
+            for column, name in enumerate(headers, start=1):
+                put(ws, row, column, item[name])
+        ws.freeze_panes = "A2"
+    book.active = book.sheetnames.index("Orders")
+    return book

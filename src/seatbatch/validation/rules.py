@@ -1,0 +1,311 @@
+"""Rules across rows, sheets and the ledger: each a small function `rule(ctx) -> Problems`."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from functools import cached_property
+
+from seatbatch.core.config import Config, Partner
+from seatbatch.core.model import (
+    Customer,
+    Device,
+    LedgerView,
+    LineRequest,
+    OrderLine,
+    Subscription,
+    parse_subscription_number,
+    subscription_number,
+)
+from seatbatch.core.problems import Code, Problem, problem
+from seatbatch.core.terms import term_of
+
+ORDERS = "Orders"
+GROUP_FIELDS = ("term_years", "start_date", "po_number", "separate_invoice")
+
+
+@dataclass(frozen=True)
+class Context:
+    config: Config
+    partner: Partner
+    as_of: date
+    view: LedgerView
+    customers: dict[str, Customer]  # of this workbook
+    devices: list[Device]
+    orders: list[OrderLine]  # lines not committed before (already-processed ones are left out)
+    broken_customers: frozenset[str] = field(default_factory=frozenset)  # rows that did not parse
+    failed_cells: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
+    listed_customers: frozenset[str] = field(default_factory=frozenset)  # ids the sheet names
+    processed_groups: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+
+    @cached_property
+    def coverage(self) -> list[Coverage]:
+        return coverage(self)
+
+    def knows_customer(self, customer_id: str) -> bool:
+        """In the Customers sheet (even on a row with problems of its own) or in the ledger."""
+        return customer_id in self.listed_customers or customer_id in self.view.customers
+
+    def failed(self, line: OrderLine, column: str) -> bool:
+        """The cell was given but did not pass its own checks (already reported)."""
+        return (ORDERS, line.row, column) in self.failed_cells
+
+    @property
+    def earliest(self) -> date:
+        return self.as_of - timedelta(days=self.config.window.max_backdate_days)
+
+    @property
+    def latest(self) -> date:
+        return self.as_of + timedelta(days=self.config.window.max_future_days)
+
+    def target(self, line: OrderLine) -> Subscription | None:
+        """The ledger subscription an `add` line names, if it is this partner's and customer's."""
+        number = parse_subscription_number(line.subscription)
+        found = self.view.subscriptions.get(number) if number is not None else None
+        return found if found is not None and found.customer_id == line.customer_id else None
+
+
+Rule = Callable[[Context], Iterable[Problem]]
+
+
+def customers_known(ctx: Context) -> Iterator[Problem]:
+    partner = ctx.partner.id
+    for device in ctx.devices:
+        if not ctx.knows_customer(device.customer_id):
+            yield problem(Code.UNKNOWN_CUSTOMER, "Devices", device.row, "customer_id",
+                          device.customer_id, partner=partner)
+    for line in ctx.orders:
+        if not ctx.knows_customer(line.customer_id):
+            yield problem(Code.UNKNOWN_CUSTOMER, ORDERS, line.row, "customer_id",
+                          line.customer_id, partner=partner)
+
+
+def new_lines_complete(ctx: Context) -> Iterator[Problem]:
+    for line in ctx.orders:
+        if line.action != "new":
+            continue
+        for name in ("term_years", "start_date"):
+            if getattr(line, name) is None and not ctx.failed(line, name):
+                yield problem(Code.REQUIRED_FOR_NEW, ORDERS, line.row, name)
+
+
+def start_in_window(ctx: Context) -> Iterator[Problem]:
+    for line in ctx.orders:
+        day = line.start_date
+        if day is not None and not ctx.earliest <= day <= ctx.latest:
+            yield problem(
+                Code.START_OUTSIDE_WINDOW, ORDERS, line.row, "start_date", day,
+                as_of=ctx.as_of.isoformat(), earliest=ctx.earliest.isoformat(),
+                latest=ctx.latest.isoformat(),
+            )
+
+
+def new_groups_agree(ctx: Context) -> Iterator[Problem]:
+    first: dict[tuple[str, str], OrderLine] = {}
+    for line in ctx.orders:
+        if line.action != "new":
+            continue
+        key = (line.customer_id, line.subscription)
+        leader = first.setdefault(key, line)
+        for name in GROUP_FIELDS:
+            mine, theirs = getattr(line, name), getattr(leader, name)
+            if mine != theirs and not (ctx.failed(line, name) or ctx.failed(leader, name)):
+                yield problem(
+                    Code.INCONSISTENT_GROUP, ORDERS, line.row, name, mine,
+                    label=line.subscription, customer=line.customer_id, first_row=leader.row,
+                    first_value="" if theirs is None else theirs,
+                )
+
+
+def new_labels_are_new(ctx: Context) -> Iterator[Problem]:
+    """A `new` line may not join a group this workbook already had committed (that would make a
+    second subscription of half a group), nor be labelled like a subscription id."""
+    committed = {
+        (c.customer_id, c.label): c.subscription_id
+        for c in ctx.view.committed.values()
+        if c.label is not None
+    }
+    for line in ctx.orders:
+        if line.action != "new":
+            continue
+        key = (line.customer_id, line.subscription)
+        if key in ctx.processed_groups and key in committed:
+            yield problem(
+                Code.LABEL_ALREADY_COMMITTED, ORDERS, line.row, "subscription", line.subscription,
+                customer=line.customer_id, subscription=subscription_number(committed[key]),
+            )
+        elif parse_subscription_number(line.subscription) is not None:
+            yield problem(Code.LABEL_LOOKS_LIKE_SUBSCRIPTION, ORDERS, line.row, "subscription",
+                          line.subscription)
+
+
+def add_targets_exist(ctx: Context) -> Iterator[Problem]:
+    for line in ctx.orders:
+        if line.action != "add" or not ctx.knows_customer(line.customer_id):
+            continue
+        target = ctx.target(line)
+        if target is None:
+            yield problem(
+                Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription", line.subscription,
+                customer=line.customer_id, partner=ctx.partner.id,
+            )
+            continue
+        if line.term_years is not None and line.term_years != target.term_years:
+            yield problem(
+                Code.TERM_MISMATCH, ORDERS, line.row, "term_years", line.term_years,
+                subscription=target.number, years=target.term_years,
+            )
+        effective = effective_date(line, target, ctx.as_of)
+        if effective >= target.ends:
+            column = "start_date" if line.start_date else "subscription"
+            yield problem(
+                Code.SUBSCRIPTION_ENDED, ORDERS, line.row, column, getattr(line, column),
+                subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
+                effective=effective.isoformat(),
+            )
+
+
+def priced_dates_have_price_lists(ctx: Context) -> Iterator[Problem]:
+    """Every line is priced on a day some price list in the partner's currency covers."""
+    currency = ctx.partner.currency
+    starts = sorted(p.valid_from for p in ctx.config.price_lists if p.currency == currency)
+    for line in ctx.orders:
+        target = ctx.target(line) if line.action == "add" else None
+        day = effective_date(line, target, ctx.as_of) if target else line.start_date
+        outside_window = line.start_date is not None and not (
+            ctx.earliest <= line.start_date <= ctx.latest)  # reported as such already
+        if day is not None and starts and day < starts[0] and not outside_window:
+            column = "start_date" if line.start_date else "subscription"
+            yield problem(Code.NO_PRICE_ON_DATE, ORDERS, line.row, column,
+                          getattr(line, column), day=day.isoformat(), currency=currency,
+                          first=starts[0].isoformat())
+
+
+def effective_date(line: OrderLine, target: Subscription, as_of: date) -> date:
+    """When an add line's seats take effect: its start_date (default the run date), but never
+    before the subscription starts."""
+    return max(line.start_date or as_of, target.start_date)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Devices listed and seats in force on the run date, for one customer and device type."""
+
+    customer_id: str
+    device_type: str
+    devices: int
+    ledger_seats: int
+    workbook_seats: int
+    first_device_row: int | None
+
+    @property
+    def seats(self) -> int:
+        return self.ledger_seats + self.workbook_seats
+
+
+def coverage(ctx: Context) -> list[Coverage]:
+    """For every customer and device type of the Devices sheet and of the new order lines:
+    seats of subscriptions not ended on the run date (ledger plus this workbook) and devices."""
+    listed = Counter((d.customer_id, d.device_type) for d in ctx.devices)
+    first_row: dict[tuple[str, str], int] = {}
+    for device in ctx.devices:
+        first_row.setdefault((device.customer_id, device.device_type), device.row)
+    workbook_seats: Counter[tuple[str, str]] = Counter()
+    for line in ctx.orders:
+        key = (line.customer_id, line.device_type)
+        if line.action == "new" and line.start_date and line.term_years:
+            if term_of(line.start_date, line.term_years).end > ctx.as_of:
+                workbook_seats[key] += line.seats
+        elif line.action == "add" and (target := ctx.target(line)) and target.ends > ctx.as_of:
+            workbook_seats[key] += line.seats
+    wanted = {key[0] for key in listed} | {key[0] for key in workbook_seats}
+    ledger_seats: Counter[tuple[str, str]] = Counter()
+    for subscription in ctx.view.subscriptions.values():
+        if subscription.customer_id in wanted and subscription.ends > ctx.as_of:
+            for device_type, seats in subscription.seats.items():
+                ledger_seats[(subscription.customer_id, device_type)] += seats
+    keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
+    return [
+        Coverage(key[0], key[1], listed[key], ledger_seats[key], workbook_seats[key],
+                 first_row.get(key))
+        for key in keys
+    ]
+
+
+def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
+    """After the workbook, seats not ended on the run date >= devices listed (SPEC §2)."""
+    for row in ctx.coverage:
+        if row.seats >= row.devices or row.first_device_row is None:
+            continue
+        if row.customer_id in ctx.broken_customers or not ctx.knows_customer(row.customer_id):
+            continue
+        yield problem(
+            Code.SEATS_SHORT_OF_DEVICES, "Devices", row.first_device_row, "device_type",
+            row.device_type, customer=row.customer_id, devices=row.devices,
+            device_type=row.device_type, seats=row.seats, as_of=ctx.as_of.isoformat(),
+            ledger_seats=row.ledger_seats, workbook_seats=row.workbook_seats,
+            short=row.devices - row.seats,
+        )
+
+
+RULES: tuple[Rule, ...] = (
+    customers_known,
+    new_lines_complete,
+    start_in_window,
+    new_groups_agree,
+    new_labels_are_new,
+    add_targets_exist,
+    priced_dates_have_price_lists,
+    seats_cover_devices,
+)
+
+
+def run_rules(ctx: Context) -> list[Problem]:
+    return [p for rule in RULES for p in rule(ctx)]
+
+
+def resolve(ctx: Context) -> list[LineRequest]:
+    """Valid order lines -> what to price. Call only when `run_rules` found nothing."""
+    requests = []
+    for line in ctx.orders:
+        if line.action == "new":
+            assert line.term_years is not None and line.start_date is not None
+            requests.append(LineRequest(
+                order=line,
+                subscription_id=None,
+                group=(line.customer_id, line.subscription),
+                term_years=line.term_years,
+                term=term_of(line.start_date, line.term_years),
+                effective=line.start_date,
+                po_number=line.po_number,
+                separate_invoice=line.separate_invoice,
+            ))
+            continue
+        target = ctx.target(line)
+        assert target is not None
+        effective = effective_date(line, target, ctx.as_of)
+        term = target.term_containing(effective)
+        assert term is not None
+        po_number = line.po_number if line.po_number is not None else target.po_number
+        requests.append(LineRequest(
+            order=line,
+            subscription_id=target.id,
+            group=None,
+            term_years=target.term_years,
+            term=term,
+            effective=effective,
+            po_number=po_number,
+            separate_invoice=False,
+        ))
+        # Terms `renew` already invoiced were billed without these seats: each gets a line for
+        # the whole term, priced on its first day, on the same invoice.
+        requests.extend(
+            LineRequest(order=line, subscription_id=target.id, group=None,
+                        term_years=target.term_years, term=later, effective=later.start,
+                        po_number=po_number, separate_invoice=False, continues=True)
+            for later in target.terms if later.start >= term.end
+        )
+    return requests
+

@@ -1,0 +1,179 @@
+"""Per-column rules as pandera schemas built from schemas/columns.toml, run lazily so that every
+failure of every cell is collected, and mapped back to Problems at their Excel rows."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import pandas as pd
+import pandera.pandas as pa
+import pycountry
+from email_validator import EmailNotValidError, validate_email
+from pandera.errors import SchemaErrors
+
+from seatbatch.core.columns import ColumnSpec, SheetSpec
+from seatbatch.core.problems import Code, Problem, problem
+from seatbatch.intake.read import RawSheet
+from seatbatch.validation.cells import CellError, parser_for
+
+ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
+COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
+
+
+@dataclass
+class CheckedSheet:
+    """Typed values by column (a failed or empty cell is None), rows in sheet order, with every
+    problem found. A column the sheet does not have reads as all None."""
+
+    rows: list[int]
+    values: dict[str, list[Any]]
+    problems: list[Problem]
+
+    def column(self, name: str) -> list[Any]:
+        return self.values.get(name) or [None] * len(self.rows)
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in pycountry.countries)
+
+
+def _email_problem(value: str) -> str | None:
+    try:
+        validate_email(value, check_deliverability=False)
+    except EmailNotValidError as error:
+        return str(error)
+    return None
+
+
+def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
+    def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
+        return pa.Check(test, name=str(code))
+
+    checks = []
+    if column.type == "id":
+        checks.append(vector(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
+    if column.max_length:
+        limit = column.max_length
+        checks.append(vector(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
+    if column.min is not None and column.max is not None and column.range_code:
+        low, high = column.min, column.max
+        checks.append(vector(column.range_code, lambda s: s.between(low, high)))
+    if column.choices and column.choice_code:
+        allowed = [str(c) for c in column.choices] if column.type == "choice" else column.choices
+        checks.append(vector(column.choice_code, lambda s: s.isin(allowed)))
+    if column.type == "device_type":
+        checks.append(vector(Code.UNKNOWN_DEVICE_TYPE, lambda s: s.isin(device_types)))
+    if column.type == "country":
+        checks.append(vector(Code.UNKNOWN_COUNTRY, lambda s: s.isin(_countries())))
+    if column.type == "email":
+        checks.append(
+            pa.Check(
+                lambda v: _email_problem(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL)
+            )
+        )
+    if column.must_be_true:
+        checks.append(vector(Code.TERMS_NOT_ACCEPTED, lambda s: s.astype(bool)))
+    if column.unique:
+        checks.append(vector(Code.DUPLICATE_VALUE, lambda s: ~s.duplicated(keep="first")))
+    return checks
+
+
+def build_schema(spec: SheetSpec, device_types: tuple[str, ...], present: set[str]) -> Any:
+    return pa.DataFrameSchema(
+        {
+            column.name: pa.Column(
+                None, _checks(column, device_types), nullable=not column.required
+            )
+            for column in spec.columns
+            if column.name in present
+        }
+    )
+
+
+def _params(
+    code: Code, column: ColumnSpec, value: Any, first_rows: dict[Any, int], devices: tuple[str, ...]
+) -> dict[str, object]:
+    """The figures a code's message template needs, besides the value and column."""
+    if code is Code.TEXT_TOO_LONG:
+        return {"limit": column.max_length, "length": len(str(value))}
+    if code is Code.SEATS_OUT_OF_RANGE:
+        return {"low": column.min, "high": column.max}
+    if code is Code.DUPLICATE_VALUE:
+        return {"first_row": first_rows.get(value, "?")}
+    if code is Code.UNKNOWN_DEVICE_TYPE:
+        near = difflib.get_close_matches(str(value), devices, n=2, cutoff=0.6)
+        near += [t for t in devices if t.casefold().replace(" ", "") == str(value).casefold()
+                 .replace(" ", "") and t not in near]
+        hint = " (did you mean " + " or ".join(f"'{t}'" for t in near) + "?)" if near else ""
+        return {"hint": hint, "allowed": ", ".join(devices)}
+    if code is Code.UNKNOWN_COUNTRY:
+        better = COUNTRY_HINTS.get(str(value).upper())
+        return {"hint": f" (did you mean '{better}'?)" if better else ""}
+    if code is Code.INVALID_EMAIL:
+        return {"detail": _email_problem(str(value)) or ""}
+    return {}
+
+
+def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
+    spec = raw.spec
+    columns = [c for c in spec.columns if c.name in raw.columns]
+    problems: list[Problem] = []
+    failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
+    typed: dict[str, list[Any]] = {}
+    for column in columns:
+        parse = parser_for(column.type, column.choices, device_types)
+        given = raw.cells[column.name]
+        out: list[Any] = [None] * len(given)
+        for position, value in enumerate(given):
+            if value is None:
+                continue
+            try:
+                out[position] = parse(value)
+            except CellError as error:
+                failed[column.name].add(position)
+                problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
+                                        value, **error.params))
+        typed[column.name] = out
+    frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.rows)), dtype=object)
+    try:
+        build_schema(spec, device_types, set(typed)).validate(frame, lazy=True)
+    except SchemaErrors as errors:
+        by_name = {c.name: c for c in columns}
+        cases = errors.failure_cases
+        first_rows: dict[str, dict[Any, int]] = {}
+        for name, check, index in zip(cases["column"], cases["check"], cases["index"],
+                                      strict=True):
+            if name not in by_name or index is None or int(index) in failed[name]:
+                continue
+            position = int(index)
+            column = by_name[name]
+            if check == "not_nullable":
+                code = Code.TERMS_NOT_ACCEPTED if column.must_be_true else Code.MISSING_VALUE
+            else:
+                code = Code(check)
+            value = typed[name][position]
+            if code is Code.DUPLICATE_VALUE and name not in first_rows:
+                first_rows[name] = _first_rows(typed[name], raw.rows)
+            failed[name].add(position)
+            problems.append(
+                problem(code, spec.name, raw.rows[position], name, raw.cells[name][position],
+                        **_params(code, column, value, first_rows.get(name, {}), device_types))
+            )
+    for name, positions in failed.items():
+        for position in positions:
+            typed[name][position] = None
+    order = {name: i for i, name in enumerate(raw.columns)}
+    problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
+    return CheckedSheet(list(raw.rows), typed, problems)
+
+
+def _first_rows(values: list[Any], rows: list[int]) -> dict[Any, int]:
+    first: dict[Any, int] = {}
+    for row, value in zip(rows, values, strict=True):
+        first.setdefault(value, row)
+    return first

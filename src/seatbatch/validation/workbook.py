@@ -1,0 +1,200 @@
+"""The whole validation of one workbook: per-column schemas, then the rules; one report."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from seatbatch.core.columns import sheet_spec
+from seatbatch.core.config import Config, Partner
+from seatbatch.core.model import (
+    Committed,
+    Customer,
+    Device,
+    LedgerView,
+    LineRequest,
+    OrderLine,
+    ReadSet,
+)
+from seatbatch.core.problems import Code, Problem, problem, shown
+from seatbatch.intake.read import RawWorkbook
+from seatbatch.validation.rules import Context, Coverage, resolve, run_rules
+from seatbatch.validation.schema import CheckedSheet, check_sheet
+
+CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
+DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
+ORDER_COLUMNS = tuple(c.name for c in sheet_spec("Orders").columns)
+ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
+
+
+@dataclass(frozen=True)
+class Validation:
+    customers: dict[str, Customer]
+    devices: list[Device]
+    requests: list[LineRequest]  # lines to price and issue (empty when rejected)
+    already_processed: list[Committed]
+    problems: list[Problem]
+    warnings: list[Problem]
+    coverage: list[Coverage]
+    organizations: dict[str, str]  # customer id -> name, of the ledger and this workbook
+    read_set: ReadSet  # what it depends on in the ledger
+    given: RawWorkbook  # the workbook as read, for the copy in rejected.xlsx
+
+    @property
+    def rejected(self) -> bool:
+        return bool(self.problems)
+
+
+def content(values: dict[str, Any]) -> dict[str, Any]:
+    """An Orders row as given (typed, before defaults), in plain JSON values."""
+    return {name: _plain(values.get(name)) for name in ORDER_COLUMNS}
+
+
+def fingerprint(given: dict[str, Any]) -> str:
+    """The idempotency key of an order line's content."""
+    text = "\x1f".join(f"{name}={given.get(name)!r}" for name in ORDER_COLUMNS)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _changes(before: Mapping[str, Any] | None, now: Mapping[str, Any]) -> str:
+    if before is None:
+        return "other content"
+    changed = [
+        f"{name} was '{shown(before.get(name))}', now '{shown(now.get(name))}'"
+        for name in ORDER_COLUMNS if before.get(name) != now.get(name)
+    ]
+    return "; ".join(changed) or "other content"
+
+
+def split_committed(
+    lines: list[OrderLine], view: LedgerView
+) -> tuple[list[OrderLine], list[Committed], list[Problem]]:
+    """New lines; lines an earlier run committed with this same content; conflicts (an
+    order_id committed with other content)."""
+    fresh: list[OrderLine] = []
+    already: list[Committed] = []
+    conflicts: list[Problem] = []
+    for line in lines:
+        committed = view.committed.get(line.order_id)
+        if committed is None:
+            fresh.append(line)
+        elif committed.fingerprint == line.fingerprint:
+            already.append(committed)
+        else:
+            conflicts.append(problem(
+                Code.ORDER_ID_CONFLICT, "Orders", line.row, "order_id", line.order_id,
+                invoice=committed.invoice_number,
+                changes=_changes(committed.content, line.content),
+            ))
+    return fresh, already, conflicts
+
+
+def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
+    return all(values.get(name) is not None for name in names)
+
+
+def validate(
+    raw: RawWorkbook, config: Config, partner: Partner, view: LedgerView, as_of: date
+) -> Validation:
+    if raw.made_for is not None and raw.made_for != partner.id:
+        # Every other finding would be about the wrong partner's ledger: this one alone.
+        mismatch = problem(Code.PARTNER_MISMATCH, "", None, None, raw.made_for,
+                           made_for=raw.made_for, partner=partner.id)
+        return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet(),
+                          raw)
+    problems = list(raw.problems)
+    device_types = config.device_types(partner.currency)
+    checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}
+    for sheet in checked.values():
+        problems.extend(sheet.problems)
+
+    empty = CheckedSheet([], {}, [])
+    customers_sheet = checked.get("Customers", empty)
+    customers, broken = _customers(customers_sheet)
+    devices, broken_devices = _devices(checked.get("Devices", empty))
+    lines, broken_lines = _order_lines(checked.get("Orders", empty))
+    broken |= broken_devices | broken_lines
+    listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
+    orders, already, conflicts = split_committed(lines, view)
+    problems.extend(conflicts)
+    processed = {c.order_id for c in already}
+    processed_groups = frozenset(
+        (line.customer_id, line.subscription)
+        for line in lines if line.order_id in processed and line.action == "new"
+    )
+
+    failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
+    ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
+                  failed, listed, processed_groups)
+    problems.extend(run_rules(ctx))
+    requests = [] if problems else resolve(ctx)
+    problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
+    organizations = {k: c.organization for k, c in view.customers.items()}
+    organizations.update((k, c.organization) for k, c in customers.items())
+    read_set = ReadSet(
+        frozenset(customers) | {d.customer_id for d in devices} | {x.customer_id for x in lines},
+        frozenset(line.order_id for line in orders),
+    )
+    return Validation(customers, devices, requests, already, problems, list(raw.warnings),
+                      ctx.coverage, organizations, read_set, raw)
+
+
+def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
+    """The sheet's customers, and the ids of rows that had problems."""
+    customers: dict[str, Customer] = {}
+    broken: set[str] = set()
+    for row, customer_id, organization, country, email in zip(
+        sheet.rows, *map(sheet.column, CUSTOMER_FIELDS), strict=True
+    ):
+        if customer_id is not None and organization is not None and customer_id not in customers:
+            customers[customer_id] = Customer(customer_id, organization, country, email, row)
+        elif customer_id is not None:
+            broken.add(customer_id)
+    return customers, broken
+
+
+def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
+    """The sheet's devices, and the customers of rows that had problems."""
+    devices: list[Device] = []
+    broken: set[str] = set()
+    for row, customer_id, serial, device_type, deployed_on, location in zip(
+        sheet.rows, *map(sheet.column, DEVICE_FIELDS), strict=True
+    ):
+        if customer_id is not None and serial is not None and device_type is not None:
+            devices.append(Device(row, customer_id, serial, device_type, deployed_on, location))
+        elif customer_id is not None:
+            broken.add(customer_id)
+    return devices, broken
+
+
+def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
+    """The sheet's complete order lines, and the customers of rows that had problems."""
+    lines: list[OrderLine] = []
+    broken: set[str] = set()
+    for row, *cells in zip(sheet.rows, *map(sheet.column, ORDER_COLUMNS), strict=True):
+        v = dict(zip(ORDER_COLUMNS, cells, strict=True))
+        if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
+            if v["customer_id"]:
+                broken.add(v["customer_id"])
+            continue
+        given = content(v)
+        lines.append(OrderLine(
+            row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
+            subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
+            term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
+            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(given),
+            content=given,
+        ))
+    return lines, broken
+
+
+def _sheet_order(name: str) -> int:
+    order = {"": 0, "Customers": 1, "Devices": 2, "Orders": 3}
+    return order.get(name, 4)
