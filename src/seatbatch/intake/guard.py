@@ -30,11 +30,11 @@ from defusedxml import ElementTree as SafeElementTree
 
 from seatbatch.core.config import Limits
 from seatbatch.core.problems import Code, Problem, problem
+from seatbatch.core.sheets import Unreadable
 from seatbatch.intake.package import INDEX_PART, Package, PackageProblem, resolve
 from seatbatch.intake.xmlscan import (
     Reach,
     SharedStrings,
-    Unreadable,
     Worksheet,
     XmlPart,
     XmlProblem,

@@ -1,6 +1,6 @@
 """Which partner a workbook was made for (SPEC §2): `template --partner P` writes P's id as a
-custom document property, which Excel and LibreOffice keep when the partner saves the file; a
-workbook that carries one is accepted only for that partner.
+custom document property (`seatbatch.output.template.stamp`), which Excel and LibreOffice keep
+when the partner saves the file; a workbook that carries one is accepted only for that partner.
 
 It is read from the package after the guard has passed it (`safety.inspect_file`): the part is
 found through the package's relationships, as Office finds it, and parsed with defusedxml only
@@ -13,23 +13,16 @@ from typing import Any
 
 from defusedxml import ElementTree as SafeElementTree
 
+from seatbatch.core.sheets import PARTNER_PROPERTY
 from seatbatch.intake.guard import MAX_PARTS
 from seatbatch.intake.zipdir import Member, ZipProblem, inflate, read_directory
 
-PROPERTY = "seatbatch partner"
 CUSTOM_PROPERTIES = (
     "http://schemas.openxmlformats.org/officeDocument/2006/relationships/custom-properties",
     "http://purl.oclc.org/ooxml/officeDocument/relationships/customProperties",
 )
 DEFAULT_PART = "docProps/custom.xml"
 SMALL_PART = 1 << 16
-
-
-def stamp(book: Any, partner_id: str) -> None:
-    """Mark an openpyxl workbook as made for the partner."""
-    from openpyxl.packaging.custom import StringProperty
-
-    book.custom_doc_props.append(StringProperty(name=PROPERTY, value=partner_id))
 
 
 def made_for(path: Path) -> str | None:
@@ -46,7 +39,7 @@ def made_for(path: Path) -> str | None:
     if properties is None:
         return None
     for item in properties:
-        if _local(item.tag) == "property" and item.get("name", "").strip() == PROPERTY:
+        if _local(item.tag) == "property" and item.get("name", "").strip() == PARTNER_PROPERTY:
             return "".join(item.itertext()).strip() or None
     return None
 

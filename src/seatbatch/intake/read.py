@@ -5,8 +5,6 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -16,47 +14,15 @@ from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.config import Limits
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Code, Problem, problem
+from seatbatch.core.sheets import (
+    RawSheet,
+    RawWorkbook,
+    Unreadable,
+    UnreadableCell,
+    column_letter,
+)
 from seatbatch.intake.guard import inspect_file
 from seatbatch.intake.origin import made_for
-from seatbatch.intake.xmlscan import Unreadable
-from seatbatch.validation.cells import UnreadableCell
-
-
-@dataclass
-class RawSheet:
-    """A sheet as given, by column: `rows` are the Excel rows that hold anything, and
-    `cells[name][i]` is the value of column `name` in row `rows[i]` (None when empty)."""
-
-    spec: SheetSpec
-    title: str  # the sheet's name as written in the workbook
-    columns: dict[str, int] = field(default_factory=dict)  # column name -> 0-based position
-    rows: list[int] = field(default_factory=list)
-    cells: dict[str, list[Any]] = field(default_factory=dict)
-
-
-@dataclass
-class RawWorkbook:
-    sheets: dict[str, RawSheet]  # by spec name; a missing sheet is absent
-    problems: list[Problem]
-    warnings: list[Problem]
-    made_for: str | None = None  # the partner `template --partner` made it for
-    # each sheet's (by name) cells the reader takes for empty though they are not
-    unreadable: Mapping[str, list[Unreadable]] = field(default_factory=dict)
-
-    def error_cells(self) -> dict[str, dict[tuple[int, int], str]]:
-        """Each sheet's error values (#N/A...) by (row, column), for the copy in
-        rejected.xlsx."""
-        return {sheet: {(c.row, c.column): c.text for c in cells if c.kind == "error"}
-                for sheet, cells in self.unreadable.items()}
-
-
-def column_letter(position: int) -> str:
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(65 + rest) + letters
-    return letters
 
 
 def _sheet_label(title: str, hidden: bool) -> str:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import DefusedXMLParser, ParseError
 
+from seatbatch.core.sheets import Unreadable
+
 EXCEL_ROWS = 1_048_576
 EXCEL_COLUMNS = 16_384
 OVERLAP = 256  # bytes of one chunk seen again with the next, so no pattern is split
@@ -90,18 +92,6 @@ class Reach:
     @property
     def cells(self) -> int:
         return self.rows * self.columns
-
-
-@dataclass(frozen=True)
-class Unreadable:
-    """A cell python-calamine reads as empty though it holds something: Excel's error value
-    `text` (kind "error"), or a formula without its saved result (kind "formula", `text` the
-    formula). Row and column are 1-based."""
-
-    row: int
-    column: int
-    kind: str
-    text: str
 
 
 class XmlProblem(Exception):

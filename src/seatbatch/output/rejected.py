@@ -37,10 +37,9 @@ from python_calamine import (
 from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Problem
-from seatbatch.intake.origin import stamp
-from seatbatch.intake.read import column_letter
+from seatbatch.core.sheets import column_letter
 from seatbatch.output.order_workbook import cell_text, formula_like
-from seatbatch.output.template import list_items
+from seatbatch.output.template import list_items, stamp
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"

@@ -8,18 +8,24 @@ from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
+from openpyxl.packaging.custom import StringProperty
 from openpyxl.styles import Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from seatbatch.core.columns import ColumnSpec, SheetSpec, sheet_specs
-from seatbatch.intake.origin import stamp
-from seatbatch.intake.read import column_letter
+from seatbatch.core.sheets import PARTNER_PROPERTY, column_letter
 from seatbatch.output.order_workbook import DATE_FORMAT, build_order_workbook, put
 
 ROWS = 10_000  # rows prepared with drop-downs and formats
 HEADER_FONT = Font(bold=True)
 HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
 LISTS = "Lists"
+
+
+def stamp(book: Any, partner_id: str) -> None:
+    """Mark an openpyxl workbook as made for the partner (intake's `origin.made_for` reads
+    it)."""
+    book.custom_doc_props.append(StringProperty(name=PARTNER_PROPERTY, value=partner_id))
 
 
 def list_items(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | None:
@@ -142,7 +148,7 @@ def build_template(
     made_for: tuple[str, str] | None = None,
 ) -> Any:
     """The workbook, pre-filled with what the ledger knows of one partner when given; a
-    workbook made for a partner (id, name) says so, and carries its id (`origin.stamp`)."""
+    workbook made for a partner (id, name) says so, and carries its id (`stamp`)."""
     book = build_order_workbook({"Customers": customers, "Devices": devices})
     ranges = _lists_sheet(book, device_types)
     for spec in sheet_specs():

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
-from seatbatch.intake.read import column_letter
+from seatbatch.core.sheets import column_letter
 from seatbatch.output.order_workbook import cell_text, formula_like
 
 LINE_HEADERS = (

@@ -8,12 +8,12 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Code, shown
+from seatbatch.core.sheets import UnreadableCell
 
 TRUE_WORDS = {"true", "yes", "y", "1", "x"}
 FALSE_WORDS = {"false", "no", "n", "0"}
@@ -38,22 +38,6 @@ ERROR_MEANINGS = {
     "#CALC!": "a formula could not be calculated",
     "#GETTING_DATA": "a value still being fetched",
 }
-
-
-@dataclass(frozen=True)
-class UnreadableCell:
-    """A cell the reader takes for empty though it is not (see xmlscan.Unreadable): Excel's
-    error value, or a formula saved without its result. Its text is the error or the formula."""
-
-    code: Code
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-    def error(self) -> CellError:
-        meaning = ERROR_MEANINGS.get(self.text.upper(), "the result of a formula that failed")
-        return CellError(self.code, meaning=meaning)
 
 
 class CellError(ValueError):
@@ -145,6 +129,12 @@ def canonical(choices: Mapping[str, str]) -> Callable[[Any], str]:
     return parse
 
 
+def refused(cell: UnreadableCell) -> CellError:
+    """Why a cell the reader took for empty is refused: its error value's meaning."""
+    meaning = ERROR_MEANINGS.get(cell.text.upper(), "the result of a formula that failed")
+    return CellError(cell.code, meaning=meaning)
+
+
 def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...]) -> Any:
     """The parser of a column type; a cell that only reads as empty is refused whatever the
     column (it is not a missing value)."""
@@ -152,7 +142,7 @@ def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str
 
     def checked(value: Any) -> Any:
         if isinstance(value, UnreadableCell):
-            raise value.error()
+            raise refused(value)
         return parse(value)
 
     return checked

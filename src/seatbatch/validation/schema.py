@@ -17,7 +17,7 @@ from pandera.errors import SchemaErrors
 
 from seatbatch.core.columns import ColumnSpec, SheetSpec
 from seatbatch.core.problems import Code, Problem, problem
-from seatbatch.intake.read import RawSheet
+from seatbatch.core.sheets import RawSheet
 from seatbatch.validation.cells import CellError, parser_for
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"

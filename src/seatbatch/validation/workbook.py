@@ -20,7 +20,7 @@ from seatbatch.core.model import (
     ReadSet,
 )
 from seatbatch.core.problems import Code, Problem, problem, shown
-from seatbatch.intake.read import RawWorkbook
+from seatbatch.core.sheets import RawWorkbook
 from seatbatch.validation.rules import Context, Coverage, resolve, run_rules
 from seatbatch.validation.schema import CheckedSheet, check_sheet
 
