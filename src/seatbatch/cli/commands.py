@@ -1,5 +1,6 @@
-"""The command line: options, one pipeline call per command, and the one place where failures
-become exit codes (0 done, 1 input rejected, 2 usage or configuration, 75 ledger busy)."""
+"""The command line: options, one pipeline call per command, and what its Outcome says printed
+(0 done, 1 input rejected, 2 usage or configuration, 75 ledger busy): what stopped a command is
+mapped to its exit code and lines in one place, `seatbatch.jobs.base.failure`."""
 
 from __future__ import annotations
 
@@ -7,9 +8,8 @@ import gc
 import re
 import signal
 import sys
-import traceback
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -17,19 +17,16 @@ import click
 
 from seatbatch import __version__
 from seatbatch.cli.console import echo, show_click_error
-from seatbatch.cli.entry import Terminated, stopped_code, terminate
-from seatbatch.core.config import ConfigError, find_config, load_config, resolve_ledger
+from seatbatch.cli.progress import TerminalProgress
+from seatbatch.core.config import find_config, load_config, resolve_ledger
+from seatbatch.core.exits import terminate
 from seatbatch.core.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
 from seatbatch.jobs import (
-    EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_USAGE,
-    InternalError,
-    Interrupted,
-    NoSpace,
     Outcome,
     Settings,
-    UsageError,
+    failure,
     month_report,
     no_space,
     process,
@@ -37,17 +34,10 @@ from seatbatch.jobs import (
     render_invoice,
     renew,
     template,
-    where_full,
+    unforeseen,
 )
 from seatbatch.jobs.inbox import inbox
-from seatbatch.ledger import (
-    InvoiceDateBackwards,
-    Ledger,
-    LedgerBusy,
-    LedgerError,
-    display_url,
-    without_password,
-)
+from seatbatch.ledger import Ledger, display_url
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -106,13 +96,16 @@ def _settings(ctx: click.Context) -> Settings:
     config = load_config(find_config(meta.get("seatbatch.config")))
     as_of = meta.get("seatbatch.as_of") or date.today()
     out = Path(meta.get("seatbatch.out") or "seatbatch-out")
-    settings = Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out)
+    settings = Settings(config, resolve_ledger(config, meta.get("seatbatch.ledger")), as_of, out,
+                        TerminalProgress())
     meta["seatbatch.settings"] = settings
     return settings
 
 
 def _report(outcome: Outcome) -> int:
-    echo(str(outcome.folder))
+    """Show what the command ended with; its exit code."""
+    if outcome.folder is not None:
+        echo(str(outcome.folder))
     if outcome.messages:
         echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
              "nothing was committed:", err=True)
@@ -120,6 +113,8 @@ def _report(outcome: Outcome) -> int:
             echo(f"  {message}", err=True)
     for warning in outcome.warnings:
         echo(f"seatbatch: warning: {warning}", err=True)
+    for line in outcome.lines:
+        echo(line, err=True)
     return outcome.exit_code
 
 
@@ -164,8 +159,7 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @click.pass_context
 def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
     """Write FILE: a blank order workbook with drop-downs and instructions."""
-    echo(str(template(_settings(ctx), file, partner_id)))
-    return 0
+    return _report(template(_settings(ctx), file, partner_id))
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
@@ -214,7 +208,7 @@ def render_command(ctx: click.Context, number: str) -> int:
 @click.pass_context
 def inbox_command(ctx: click.Context, directory: Path) -> int:
     """Process every workbook waiting in DIR/<partner-id>/; file each in done/ or rejected/."""
-    return inbox(_settings(ctx), directory)
+    return _report(inbox(_settings(ctx), directory, echo))
 
 
 @cli.group("ledger")
@@ -260,26 +254,6 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     return 0
 
 
-def _log_unexpected(meta: dict[str, Any]) -> Path:
-    """Keep the traceback of a failure outside any run folder in the ledger's folder (a SQLite
-    ledger), else in the current folder."""
-    settings = meta.get("seatbatch.settings")
-    ledger = Path(settings.ledger_url) if settings and "://" not in settings.ledger_url else None
-    folder = ledger.parent if ledger and ledger.parent.is_dir() else Path.cwd()
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    log = folder / f"seatbatch-error-{stamp}.log"
-    log.write_text(_hidden(traceback.format_exc(), meta), encoding="utf-8")
-    return log.absolute()
-
-
-def _hidden(text: str, meta: dict[str, Any]) -> str:
-    """Text without the password of any ledger URL the command was given."""
-    settings = meta.get("seatbatch.settings")
-    for url in [settings.ledger_url if settings else "", *meta.get("seatbatch.urls", ())]:
-        text = without_password(text, url)
-    return text
-
-
 def run(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code; never lets a traceback out."""
     meta: dict[str, Any] = {}
@@ -293,40 +267,18 @@ def run(argv: list[str] | None = None) -> int:
     except click.ClickException as error:
         show_click_error(error)
         return EXIT_USAGE
-    except Interrupted as stopped:
-        echo(f"seatbatch: {stopped}", err=True)
-        return stopped_code(stopped)
-    except (KeyboardInterrupt, click.exceptions.Abort) as stopped:
-        # stopped outside any run's folder: before a run began, or in a command that commits
-        # nothing (a ledger copy commits all or nothing, as a run does)
-        how = "terminated" if isinstance(stopped, Terminated) else "interrupted"
-        echo(f"seatbatch: {how}; nothing was committed", err=True)
-        return stopped_code(stopped)
-    except NoSpace as error:
-        echo(f"seatbatch: {error}", err=True)
-        return EXIT_BUSY
-    except ConfigError as error:
-        for line in error.lines():
-            echo(f"seatbatch: configuration error: {line}", err=True)
-        return EXIT_USAGE
-    except (UsageError, InvoiceDateBackwards, LedgerError) as error:
-        echo(f"seatbatch: {error}", err=True)
-        return EXIT_USAGE
-    except LedgerBusy as error:
-        echo(f"seatbatch: {error}", err=True)
-        return EXIT_BUSY
-    except InternalError as error:
-        echo(f"seatbatch: internal error: {error} (details: {error.log})", err=True)
-        return EXIT_INTERNAL
-    except Exception as error:
-        if no_space(error):  # outside any run: template, ledger copy, before a run's folder
-            full = NoSpace(where_full(error, "an output file"), [], Path())
-            echo(f"seatbatch: {full}", err=True)
-            return EXIT_BUSY
-        log = _log_unexpected(meta)
-        summary = _hidden(f"{type(error).__name__}: {error}".splitlines()[0][:300], meta)
-        echo(f"seatbatch: internal error: {summary} (details: {log})", err=True)
-        return EXIT_INTERNAL
+    except click.exceptions.Abort:  # Click's own Ctrl-C, at a prompt
+        return _report(_failed(KeyboardInterrupt(), meta))
+    except (KeyboardInterrupt, Exception) as error:
+        return _report(_failed(error, meta))
+
+
+def _failed(error: BaseException, meta: dict[str, Any]) -> Outcome:
+    """What stopped the command, as jobs map it; a bug's traceback kept in a log."""
+    settings = meta.get("seatbatch.settings")
+    known = failure(error) or unforeseen(error, settings.ledger_url if settings else None,
+                                         meta.get("seatbatch.urls", ()))
+    return known.outcome()
 
 
 def _unraisable(hook: Any) -> None:

@@ -7,22 +7,7 @@ from __future__ import annotations
 import signal
 import sys
 
-EXIT_INTERRUPTED = 130  # 128 + SIGINT
-EXIT_TERMINATED = 143  # 128 + SIGTERM
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (cron's or systemd's stop), raised where the run stands, as Ctrl-C is: the run
-    cleans up as it would for Ctrl-C and ends with one line, exit 143."""
-
-
-def terminate(_signal: int, _frame: object) -> None:
-    raise Terminated
-
-
-def stopped_code(stopped: BaseException) -> int:
-    return EXIT_TERMINATED if isinstance(stopped, Terminated) or getattr(
-        stopped, "terminated", False) else EXIT_INTERRUPTED
+from seatbatch.core.exits import Terminated, stopped_code, terminate
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Progress on a terminal, silence under cron: a null object when stderr is not a TTY."""
+"""Progress on a terminal, silence under cron: the null object when stderr is not a TTY."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ from typing import TypeVar
 import click
 
 from seatbatch.cli.console import echo
+from seatbatch.core.progress import Progress
 
 T = TypeVar("T")
 
 
-class Progress:
+class TerminalProgress(Progress):
     def __init__(self, enabled: bool | None = None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
 
@@ -28,6 +29,5 @@ class Progress:
             yield from bar
 
     def note(self, text: str) -> None:
-        """A line for a person at a terminal; nothing under cron."""
         if self.enabled:
             echo(text, err=True)

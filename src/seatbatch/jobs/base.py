@@ -1,5 +1,6 @@
-"""What every command shares: settings, outcomes and exit codes, run folders and their
-summaries, and the files of a committed run written again from the ledger (SPEC §7, §8)."""
+"""What every command shares: settings, outcomes, the one map from what stopped a command to
+its exit code and lines, run folders and their summaries, and the files of a committed run
+written again from the ledger (SPEC §7, §8)."""
 
 from __future__ import annotations
 
@@ -8,21 +9,24 @@ import errno
 import functools
 import json
 import shutil
-import signal
-import threading
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
-from seatbatch.cli.entry import Terminated
-from seatbatch.cli.progress import Progress
 from seatbatch.core.config import Config, ConfigError
 from seatbatch.core.documents import manifest_entry
+from seatbatch.core.exits import EXIT_BUSY as EXIT_BUSY
+from seatbatch.core.exits import EXIT_INTERNAL as EXIT_INTERNAL
+from seatbatch.core.exits import EXIT_OK as EXIT_OK
+from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
+from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
+from seatbatch.core.exits import Terminated, ignore_stops, stopped_code
 from seatbatch.core.problems import Code, problem
+from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
     InvoiceDateBackwards,
     Ledger,
@@ -37,11 +41,6 @@ from seatbatch.output.manifest import ManifestWriter, build_manifest, write_mani
 from seatbatch.output.runs import LOCK, RunFolder, abandoned, staged_for
 from seatbatch.validation.rules import Coverage
 
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_USAGE = 2
-EXIT_INTERNAL = 70  # EX_SOFTWARE: neither "input rejected" (1) nor "usage" (2)
-EXIT_BUSY = 75
 STALE_RETRIES = 5
 
 
@@ -138,21 +137,87 @@ class InternalError(Exception):
         self.log = log
 
 
+def summary(error: BaseException) -> str:
+    """The one line an unforeseen error is shown as (its traceback goes to a log)."""
+    return f"{type(error).__name__}: {error}".splitlines()[0][:300]
+
+
 @dataclass(frozen=True)
 class Settings:
     config: Config
     ledger_url: str
     as_of: date
     out: Path
-    progress: Progress = field(default_factory=Progress)
+    progress: Progress = field(default_factory=Progress)  # the command line's, on a terminal
 
 
 @dataclass(frozen=True)
 class Outcome:
+    """What a command ended with, for the command line to show: its status (the exit code),
+    its run folder (stdout), and for stderr every reason its input was rejected, its warnings,
+    and lines that stand as they are (what stopped it; the inbox's tally)."""
+
     exit_code: int
-    folder: Path
+    folder: Path | None  # None: the command made no run folder
     messages: list[str]  # for stderr: every rejection reason
     warnings: list[str] = field(default_factory=list)  # for stderr too
+    lines: list[str] = field(default_factory=list)  # for stderr, as they are
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What stopped a command: its exit code and what it says (each line after
+    "seatbatch: ")."""
+
+    exit_code: int
+    lines: list[str]
+
+    def outcome(self) -> Outcome:
+        return Outcome(self.exit_code, None, [], lines=[f"seatbatch: {line}"
+                                                        for line in self.lines])
+
+
+def failure(error: BaseException) -> Failure | None:
+    """The one map from what stopped a command to its exit code (SPEC §8: 2 usage or
+    configuration, 75 busy or a full disk, 70 a bug, 130/143 Ctrl-C or SIGTERM); None for an
+    unforeseen error (`unforeseen` keeps its traceback)."""
+    if isinstance(error, Interrupted):
+        return Failure(stopped_code(error), [str(error)])
+    if isinstance(error, KeyboardInterrupt):
+        # stopped outside any run's folder: before a run began, or in a command that commits
+        # nothing (a ledger copy commits all or nothing, as a run does)
+        how = "terminated" if isinstance(error, Terminated) else "interrupted"
+        return Failure(stopped_code(error), [f"{how}; nothing was committed"])
+    if isinstance(error, NoSpace | LedgerBusy):
+        return Failure(EXIT_BUSY, [str(error)])
+    if isinstance(error, ConfigError):
+        return Failure(EXIT_USAGE, [f"configuration error: {line}" for line in error.lines()])
+    if isinstance(error, UsageError | InvoiceDateBackwards | LedgerError):
+        return Failure(EXIT_USAGE, [str(error)])
+    if isinstance(error, InternalError):
+        return Failure(EXIT_INTERNAL, [f"internal error: {error} (details: {error.log})"])
+    if no_space(error):  # outside any run: template, ledger copy, before a run's folder
+        return Failure(EXIT_BUSY, [str(NoSpace(where_full(error, "an output file"), [], Path()))])
+    return None
+
+
+def unforeseen(error: BaseException, ledger_url: str | None, urls: Sequence[str] = ()) -> Failure:
+    """A bug met outside any run folder: its traceback kept in a log in the ledger's folder (a
+    SQLite ledger), else in the current folder, without the password of any ledger URL the
+    command was given (`ledger_url`, `urls`)."""
+
+    def hidden(text: str) -> str:
+        for url in [ledger_url or "", *urls]:
+            text = without_password(text, url)
+        return text
+
+    ledger = Path(ledger_url) if ledger_url and "://" not in ledger_url else None
+    folder = ledger.parent if ledger and ledger.parent.is_dir() else Path.cwd()
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    log = folder / f"seatbatch-error-{stamp}.log"
+    log.write_text(hidden("".join(traceback.format_exception(error))), encoding="utf-8")
+    return Failure(EXIT_INTERNAL, [f"internal error: {hidden(summary(error))} "
+                                   f"(details: {log.absolute()})"])
 
 
 @contextmanager
@@ -174,7 +239,7 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     try:
         yield run
     except KeyboardInterrupt as error:
-        _hold_signals()
+        ignore_stops()
         committed = _committed(settings, run)
         _stopped(run, committed)
         raise Interrupted(isinstance(error, Terminated), committed,
@@ -190,19 +255,10 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
                               unknown=True) from None
             raise NoSpace(where_full(error, settings.out), committed or [],
                           settings.out.absolute()) from None
-        if isinstance(error, UsageError | ConfigError | LedgerBusy | LedgerError
-                      | InvoiceDateBackwards):
+        if failure(error) is not None:  # a known failure: nothing of the run is kept
             run.discard()
             raise
         _internal(settings, run, error)
-
-
-def _hold_signals() -> None:
-    """A run being stopped finishes stopping: a second Ctrl-C cannot cut short the look in
-    the ledger that its one line reports (the process ends right after)."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
 
 
 def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
@@ -244,9 +300,8 @@ def _internal(settings: Settings, run: RunFolder, error: Exception) -> NoReturn:
     log = run.out / f"{run.name}.error.log"
     log.write_text(without_password(traceback.format_exc(), settings.ledger_url),
                    encoding="utf-8")
-    summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
     run.release()  # for the recovery of the next run, in this process too (the inbox's worker)
-    raise InternalError(summary, log) from error
+    raise InternalError(summary(error), log) from error
 
 
 def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
@@ -359,8 +414,7 @@ def recover_runs(settings: Settings) -> list[Path]:
                 warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
             )
             try:
-                with InvoiceWriter(folder.staging / "invoices",
-                                   Progress(enabled=False)) as writer:
+                with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
                     writer.prepare(len(run.numbers))
                     files_from_ledger(ledger, folder, writer, run.numbers, manifest,
                                       f"{len(run.numbers)} invoice(s) issued (written again "

@@ -19,7 +19,11 @@ the inbox cannot claim and file in (a link, a file where `done/` belongs) is fou
 its workbooks is claimed, reported once, and left with its workbooks waiting, while the other
 partners go on. Each workbook is processed in a forked child (`seatbatch.jobs.isolated`): one whose
 processing dies (a native library's abort, the OOM killer) is filed as failed, and the run goes
-on with the others."""
+on with the others.
+
+What became of each workbook is told as it happens (a cron log keeps what a run said before it
+was killed) through `tell`, which the command line gives (it prints); the run ends with its
+Outcome: the exit code and the tally."""
 
 from __future__ import annotations
 
@@ -38,28 +42,23 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
-from seatbatch.cli.console import echo
-from seatbatch.cli.entry import EXIT_TERMINATED, Terminated, stopped_code
-from seatbatch.cli.progress import Progress
-from seatbatch.core.config import ConfigError
-from seatbatch.intake.guard import MB
-from seatbatch.jobs import (
+from seatbatch.core.exits import (
     EXIT_BUSY,
     EXIT_INTERNAL,
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_TERMINATED,
     EXIT_USAGE,
-    InternalError,
-    NoSpace,
-    Settings,
-    UsageError,
-    no_space,
-    process,
+    Terminated,
+    stopped_code,
 )
+from seatbatch.core.progress import Progress
+from seatbatch.intake.guard import MB
+from seatbatch.jobs.base import InternalError, Outcome, Settings, failure, summary
 from seatbatch.jobs.inbox_folders import (
     CLAIMS,
     DONE,
@@ -79,28 +78,22 @@ from seatbatch.jobs.inbox_folders import (
     write_new,
 )
 from seatbatch.jobs.isolated import Died, Worker
-from seatbatch.ledger import (
-    InvoiceDateBackwards,
-    Ledger,
-    LedgerBusy,
-    LedgerError,
-    claims,
-    without_password,
-)
+from seatbatch.jobs.orders import process
+from seatbatch.ledger import Ledger, LedgerBusy, claims, without_password
 
 STALE_CLAIM_SECONDS = 3600
 NOTE_MESSAGES = 20
 SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
 
 
-def _problem(text: str) -> None:
-    """A line that shows on a terminal and under cron alike."""
-    echo(f"seatbatch inbox: {text}", err=True)
+class Tell(Protocol):
+    """Where the run's lines go as they happen (the command line prints them, escaped)."""
+
+    def __call__(self, text: str, *, err: bool = False) -> None: ...
 
 
-def _line(text: str) -> None:
-    """What became of one workbook, when that is a problem: on a terminal and under cron."""
-    echo(text, err=True)
+def _silent(text: str, *, err: bool = False) -> None:
+    """A run that tells nothing (a test's)."""
 
 
 @dataclass(frozen=True)
@@ -148,17 +141,15 @@ class _Tally:
 
 
 def _verdict_of(error: Exception) -> dict[str, Any]:
-    """What stopped a workbook, as JSON can carry it."""
-    if isinstance(error, LedgerBusy | NoSpace) or no_space(error):  # it waits for the next run
-        return {"kind": "busy", "text": str(error)}
-    if isinstance(error, ConfigError):
-        return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
-    if isinstance(error, UsageError | InvoiceDateBackwards | LedgerError):
-        return {"kind": "usage", "text": str(error)}
+    """What stopped a workbook (as `failure` maps it), as JSON can carry it: busy (it waits
+    for the next run), usage (so does it, and the run ends), internal, or a bug."""
+    known = failure(error)
+    if known is None:
+        return {"kind": "bug", "summary": summary(error), "details": traceback.format_exc()}
     if isinstance(error, InternalError):
         return {"kind": "internal", "summary": str(error), "log": str(error.log)}
-    return {"kind": "bug", "summary": f"{type(error).__name__}: {error}".splitlines()[0][:300],
-            "details": traceback.format_exc()}
+    kind = "busy" if known.exit_code == EXIT_BUSY else "usage"
+    return {"kind": kind, "text": "; ".join(known.lines)}
 
 
 def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> dict[str, Any]:
@@ -170,6 +161,7 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
         return {"kind": "interrupted", "terminated": stopped_code(stopped) == EXIT_TERMINATED}
     except Exception as error:
         return _verdict_of(error)
+    assert outcome.folder is not None
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
     return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
             "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
@@ -204,6 +196,7 @@ class _Claimed:
 class Inbox:
     settings: Settings
     directory: Path
+    tell: Tell = _silent
     tally: _Tally = field(default_factory=_Tally)
     quiet: Settings = field(init=False)  # what each workbook's run is given
     host: str = field(default_factory=claims.this_host)
@@ -216,7 +209,7 @@ class Inbox:
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
         # one line per workbook from here, not the single-workbook commands' progress
-        self.quiet = dataclasses.replace(self.settings, progress=Progress(enabled=False))
+        self.quiet = dataclasses.replace(self.settings, progress=Progress())
         self.worker = Worker(lambda request: _process_in_child(
             self.quiet, Path(request["workbook"]), request["partner_id"]))
 
@@ -224,7 +217,16 @@ class Inbox:
     def progress(self) -> Progress:
         return self.settings.progress
 
-    def run(self) -> int:
+    def problem(self, text: str) -> None:
+        """A line that shows on a terminal and under cron alike."""
+        self.tell(f"seatbatch inbox: {text}", err=True)
+
+    def line(self, text: str) -> None:
+        """What became of one workbook, when that is a problem: on a terminal and under
+        cron."""
+        self.tell(text, err=True)
+
+    def run(self) -> Outcome:
         try:
             return self._run()
         finally:
@@ -236,20 +238,18 @@ class Inbox:
             if self.private is not None:
                 shutil.rmtree(self.private, ignore_errors=True)
 
-    def _run(self) -> int:
+    def _run(self) -> Outcome:
         try:
             self.lease = claims.lease_seconds()
         except ValueError as error:
-            _problem(str(error))
-            return EXIT_USAGE
+            return _ended(EXIT_USAGE, str(error))
         try:  # DIR itself is the operator's: it may be a link
             self.root = os.open(self.directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
             listing = self.scan()
             self.private = Path(tempfile.mkdtemp(prefix="seatbatch-inbox-"))
         except OSError as error:
-            _problem(f"cannot read {shown(str(error.filename or self.directory))}: "
-                     f"{error.strerror}")
-            return EXIT_USAGE
+            return _ended(EXIT_USAGE, f"cannot read {shown(str(error.filename or self.directory))}"
+                                      f": {error.strerror}")
         for partner_id in listing.partners:
             self.warn_stale_claims(partner_id)
         for partner_id, name in listing.in_turn():
@@ -259,15 +259,14 @@ class Inbox:
                 self.one(partner_id, name)
         waiting = sum(len(self.waiting(p)) for p in listing.partners)
         tally = self.tally
-        summary = f"{tally.done} done, {tally.rejected} rejected, {waiting} waiting"
+        said = f"{tally.done} done, {tally.rejected} rejected, {waiting} waiting"
         if tally.failed:
-            summary += f", {tally.failed} failed"
+            said += f", {tally.failed} failed"
         if tally.unfiled:
-            summary += f", {tally.unfiled} not filed"
+            said += f", {tally.unfiled} not filed"
         if tally.unusable:
-            summary += f", {len(tally.unusable)} partner folder(s) left alone"
-        _problem(summary)
-        return tally.exit_code()
+            said += f", {len(tally.unusable)} partner folder(s) left alone"
+        return _ended(tally.exit_code(), said)
 
     def scan(self) -> _Listing:
         partners = []
@@ -279,13 +278,13 @@ class Inbox:
                 if name in self.settings.config.partners:
                     partners.append(name)
                 else:
-                    _problem(f"{shown(name)}: not a configured partner; left alone")
+                    self.problem(f"{shown(name)}: not a configured partner; left alone")
             elif name in self.settings.config.partners:
                 self.unusable(name, Unusable(f"{shown(name)} is "
                                              f"{'a link' if entry.is_symlink() else 'a file'}, "
                                              "not a folder"))
             else:
-                _problem(f"{shown(name)}: a file outside any partner folder; left alone")
+                self.problem(f"{shown(name)}: a file outside any partner folder; left alone")
         workbooks = {}
         for partner_id in partners:
             workbooks[partner_id] = self.waiting(partner_id, warn=True)
@@ -305,7 +304,7 @@ class Inbox:
                 self.unusable(partner_id, error)
             return []
         try:
-            return waiting_workbooks(folder, _problem if warn else None, partner_id)
+            return waiting_workbooks(folder, self.problem if warn else None, partner_id)
         except OSError as error:
             if warn:
                 self.unusable(partner_id, Unusable(f"cannot read {shown(partner_id)}: "
@@ -319,7 +318,7 @@ class Inbox:
         if partner_id in self.tally.unusable:
             return
         self.tally.unusable.add(partner_id)
-        _problem(f"{error.problem}: {shown(partner_id)}'s workbooks are left waiting; "
+        self.problem(f"{error.problem}: {shown(partner_id)}'s workbooks are left waiting; "
                  f"{error.remedy}")
 
     def warn_stale_claims(self, partner_id: str) -> None:
@@ -360,7 +359,7 @@ class Inbox:
             hours = age / 3600
             path = self.directory / partner_id / CLAIMS / entry.name
             for name in held:
-                _problem(f"warning: {shown(partner_id)}/{shown(name)} has been claimed for "
+                self.problem(f"warning: {shown(partner_id)}/{shown(name)} has been claimed for "
                          f"{hours:.0f} hour(s) by a run that did not finish; it is not processed "
                          f"again automatically: {shown(str(path / name))}")
 
@@ -470,7 +469,7 @@ class Inbox:
 
     def processed(self, claimed: _Claimed, ticket: claims.Claim, run: dict[str, Any]) -> None:
         where, folder, status = claimed.where, run["folder"], run["status"]
-        echo(folder)
+        self.tell(folder)
         # the ledger first: from now on no host processes these bytes again
         self.settle(ticket, where, status, folder)
         shelf = DONE if run["exit_code"] == EXIT_OK else REJECTED
@@ -478,12 +477,12 @@ class Inbox:
             "status": status, "exit_code": run["exit_code"], "run_folder": folder,
             "host": self.host, "problems": run["problems"], "messages": run["messages"]})
         for warning in run["warnings"]:
-            _problem(f"warning: {where}: {warning}")
+            self.problem(f"warning: {where}: {warning}")
         if filed is None:
             return
         if run["exit_code"] == EXIT_REJECTED:
             self.tally.rejected += 1
-            _line(f"{where}: rejected, {run['problems']} problem(s); filed as "
+            self.line(f"{where}: rejected, {run['problems']} problem(s); filed as "
                   f"{shown(str(filed))}")
         else:
             self.tally.done += 1
@@ -545,19 +544,18 @@ class Inbox:
         for attempt in range(SETTLE_ATTEMPTS):
             try:
                 if not end(self.ledger.engine, ticket):
-                    _problem(f"warning: {where}: its claim outlived the lease "
+                    self.problem(f"warning: {where}: its claim outlived the lease "
                              f"({self.lease:g} s) and was taken over by another run")
                 return
             except LedgerBusy as error:
                 if attempt + 1 == SETTLE_ATTEMPTS:
-                    _problem(f"warning: {where}: its claim could not be updated: {error}; "
+                    self.problem(f"warning: {where}: its claim could not be updated: {error}; "
                              "it ends with its lease")
                     return
                 time.sleep(1)
             except Exception as error:  # it was processed: say so, and go on
-                summary = f"{type(error).__name__}: {error}".splitlines()[0][:300]
-                _problem(f"warning: {where}: its claim could not be updated: "
-                         f"{without_password(summary, self.settings.ledger_url)}")
+                self.problem(f"warning: {where}: its claim could not be updated: "
+                             f"{without_password(summary(error), self.settings.ledger_url)}")
                 return
 
     def failed(self, claimed: _Claimed, summary: str, log: str | None, details: str) -> None:
@@ -569,14 +567,14 @@ class Inbox:
                 if not write_new(name, claimed.folder.rejected, text.encode("utf-8")):
                     raise FileExistsError(0, "something of that name is there already")
             except OSError as error:
-                _problem(f"warning: {claimed.where}: cannot write its error log "
+                self.problem(f"warning: {claimed.where}: cannot write its error log "
                          f"{shown(claimed.partner_id)}/{REJECTED}/{name}: {error.strerror}")
             log = str(claimed.folder.path / REJECTED / name)
         filed = self.file(claimed, REJECTED, {
             "status": "failed", "exit_code": EXIT_INTERNAL, "run_folder": None,
             "problems": 0, "messages": [], "error": summary, "error_log": log})
         self.tally.failed += 1
-        _line(f"{claimed.where}: internal error: {summary} (details: {shown(log)})" + (
+        self.line(f"{claimed.where}: internal error: {summary} (details: {shown(log)})" + (
             f"; filed as {shown(str(filed))}" if filed is not None else ""))
 
     def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any]) -> Path | None:
@@ -616,23 +614,29 @@ class Inbox:
                 "a person puts it back by hand"))
             return
         again = "" if candidate == name else f" as {shown(candidate)}"
-        _line(f"{problem}; left waiting{again}")
+        self.line(f"{problem}; left waiting{again}")
 
 
 def _note_text(note: dict[str, Any]) -> str:
     return json.dumps(note, indent=2) + "\n"
 
 
-def inbox(settings: Settings, directory: Path) -> int:
-    """Process every waiting workbook of every configured partner folder in `directory`; the
-    exit code: 0 all filed, 2 usage or configuration (or a processed workbook its folder would
-    not take), 70 a bug met a workbook, 75 ledger busy."""
-    run = Inbox(settings, directory)
+def _ended(exit_code: int, text: str) -> Outcome:
+    """How an inbox run ends: its exit code and its last line."""
+    return Outcome(exit_code, None, [], lines=[f"seatbatch inbox: {text}"])
+
+
+def inbox(settings: Settings, directory: Path, tell: Tell = _silent) -> Outcome:
+    """Process every waiting workbook of every configured partner folder in `directory`,
+    telling what became of each as it happens; the exit code: 0 all filed, 2 usage or
+    configuration (or a processed workbook its folder would not take), 70 a bug met a workbook,
+    75 ledger busy."""
+    run = Inbox(settings, directory, tell)
     try:
         return run.run()
     except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: what was filed stays filed
         how = "terminated" if stopped_code(stopped) == EXIT_TERMINATED else "interrupted"
         tally = run.tally
-        _problem(f"{how} after {tally.done} done, {tally.rejected} rejected, {tally.failed} "
-                 "failed; the workbook in progress was put back to wait")
-        return stopped_code(stopped)
+        return _ended(stopped_code(stopped), f"{how} after {tally.done} done, {tally.rejected} "
+                      f"rejected, {tally.failed} failed; the workbook in progress was put back "
+                      "to wait")

@@ -20,15 +20,16 @@ import struct
 import sys
 import tempfile
 import traceback
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO, Any
+
+from seatbatch.core.exits import stops_held
 
 EXIT_NO_VALUE = 70
 OUTPUT_KEPT = 64 * 1024  # the end of what a dead worker printed, for its log
 _LENGTH = struct.Struct(">Q")
-STOPS = {signal.SIGINT, signal.SIGTERM}
 
 
 @dataclass(frozen=True)
@@ -53,21 +54,6 @@ def _how(status: int) -> str:
             return f"killed by signal {number}"
         return f"killed by signal {number}, {name}"
     return f"exited with status {os.waitstatus_to_exitcode(status)} without finishing"
-
-
-@contextmanager
-def _held_interrupts(interrupted: list[int]) -> Iterator[None]:
-    """Ctrl-C and SIGTERM blocked meanwhile, so that no stop can land between a read's return
-    and its result being kept (bytes read from a pipe and lost would leave it out of step); one
-    that came is taken off as it ends, and noted in `interrupted`."""
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
-    try:
-        yield
-    finally:
-        for number in sorted(STOPS & signal.sigpending()):
-            signal.sigtimedwait({number}, 0)
-            interrupted.append(number)
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def _read_exactly(stream: IO[bytes], size: int) -> bytes | None:
@@ -111,12 +97,12 @@ def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
                 os.fdopen(replies, "wb") as outgoing:
             idle: list[int] = []  # a Ctrl-C (or SIGTERM) between requests ends the worker
             while not idle:
-                with _held_interrupts(idle):
+                with stops_held(idle):
                     request = _receive(incoming)
                 if request is None or idle:
                     break
                 reply = serve(json.loads(request))  # it takes a Ctrl-C as it sees fit
-                with _held_interrupts(idle):
+                with stops_held(idle):
                     _send(outgoing, reply)
         code = 0
     except BaseException:  # a worker ends here, whatever happened: said in its output
@@ -206,7 +192,7 @@ class Worker:
         self.output.truncate()
         interrupted: list[int] = []
         reply = None
-        with suppress(BrokenPipeError), _held_interrupts(interrupted):
+        with suppress(BrokenPipeError), stops_held(interrupted):
             _send(self.requests, request)
             reply = _receive(self.replies)
         if reply is not None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from seatbatch.jobs.base import Settings, UsageError
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, UsageError
 from seatbatch.ledger import Ledger
 from seatbatch.output.template import build_template
 
 
-def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
+def template(settings: Settings, target: Path, partner_id: str | None) -> Outcome:
     """A blank order workbook; with a partner, pre-filled with what the ledger knows of it."""
     config = settings.config
     if target.exists():
@@ -57,4 +57,4 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
         staging.rename(target)
     finally:
         staging.unlink(missing_ok=True)
-    return target.absolute()
+    return Outcome(EXIT_OK, target.absolute(), [])

@@ -15,18 +15,18 @@ import multiprocessing
 import os
 import signal
 import sys
-import threading
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from types import TracebackType
 
-from seatbatch.cli.progress import Progress
 from seatbatch.core.documents import invoice_from_document
+from seatbatch.core.exits import STOPS, stops_held
 from seatbatch.core.model import Invoice
+from seatbatch.core.progress import Progress
 from seatbatch.output.html import render
 from seatbatch.output.xlsx import write_invoice_xlsx
 
@@ -62,29 +62,13 @@ def _write_documents(documents: Sequence[str], folder: Path) -> int:
     return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
 
 
-STOPPING = {signal.SIGINT, signal.SIGTERM}
-
-
-@contextmanager
-def _signals_held() -> Iterator[None]:
-    """Ctrl-C and SIGTERM held back (in the main thread) until the block ends."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPPING)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-
-
 def _leave_signals_to_the_run(parent: int) -> None:
     """In each worker: Ctrl-C (sent to the whole process group) and SIGTERM are the run's to
     handle; the worker finishes its chunk and is stopped by the run, never printing a
     traceback of its own. Should the run itself die (SIGKILL), the worker dies with it."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPPING)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, STOPS)
     if sys.platform == "linux":
         with suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
@@ -126,7 +110,7 @@ class InvoiceWriter:
         context = multiprocessing.get_context(method)
         # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run
         # ends): landing amid the forks, it would leave workers no one stops
-        with _signals_held():
+        with stops_held():
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                             initializer=_leave_signals_to_the_run,
                                             initargs=(os.getpid(),))
