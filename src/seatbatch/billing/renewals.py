@@ -12,7 +12,7 @@ from seatbatch.billing.invoicing import issuer_party
 from seatbatch.billing.pricing import line_amounts, shown_price
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Party, Subscription
-from seatbatch.core.terms import Term, term_of
+from seatbatch.core.terms import Term, month_term, term_of
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,7 @@ class Renewal:
 
 def ends_in(subscription: Subscription, year: int, month: int) -> bool:
     """Its last issued term's last day falls in the month."""
-    last_day = subscription.terms[-1].last_day
-    return (last_day.year, last_day.month) == (year, month)
+    return month_term(year, month).contains(subscription.terms[-1].last_day)
 
 
 def is_due(subscription: Subscription, year: int, month: int) -> bool:

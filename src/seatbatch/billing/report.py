@@ -6,7 +6,6 @@ Pure: built from what the ledger holds (`LedgerMonth`) and the configuration."""
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date
@@ -17,17 +16,10 @@ from seatbatch.billing.renewals import is_due, renewal_invoice
 from seatbatch.core.config import Config, ConfigError
 from seatbatch.core.model import Invoice, InvoiceLine
 from seatbatch.core.money import format_amount
+from seatbatch.core.terms import next_month
 from seatbatch.ledger.month import LedgerMonth, SeriesCount
 
 ZERO = Decimal(0)
-
-
-def month_bounds(year: int, month: int) -> tuple[date, date]:
-    return date(year, month, 1), date(year, month, calendar.monthrange(year, month)[1])
-
-
-def next_month(year: int, month: int) -> tuple[int, int]:
-    return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
 @dataclass

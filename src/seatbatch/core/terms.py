@@ -1,4 +1,5 @@
-"""Dates of terms: adding years (29 Feb -> 28 Feb), the term containing a day, proration days."""
+"""Dates of terms: adding years (29 Feb -> 28 Feb), the term containing a day, proration days,
+and months (the next one, a month as a term, its first and last day)."""
 
 from __future__ import annotations
 
@@ -48,3 +49,19 @@ class Term:
 def term_of(start: date, years: int) -> Term:
     return Term(start, add_years(start, years))
 
+
+
+def next_month(year: int, month: int) -> tuple[int, int]:
+    """The month after (year, month)."""
+    return (year + 1, 1) if month == 12 else (year, month + 1)
+
+
+def month_term(year: int, month: int) -> Term:
+    """The month as a period: from its first day to the next month's first day (exclusive)."""
+    return Term(date(year, month, 1), date(*next_month(year, month), 1))
+
+
+def month_bounds(year: int, month: int) -> tuple[date, date]:
+    """The month's first and last day."""
+    whole = month_term(year, month)
+    return whole.start, whole.last_day

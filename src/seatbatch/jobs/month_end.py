@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from seatbatch.billing.renewals import Renewal, due_renewals
-from seatbatch.billing.report import build_report, manifest_part, month_bounds, next_month
+from seatbatch.billing.report import build_report, manifest_part
 from seatbatch.core.model import LedgerView
 from seatbatch.core.money import format_amount
+from seatbatch.core.terms import month_bounds, next_month
 from seatbatch.jobs.base import (
     EXIT_OK,
     STALE_RETRIES,

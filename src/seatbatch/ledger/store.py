@@ -29,7 +29,7 @@ from seatbatch.core.model import (
     Subscription,
     parse_subscription_number,
 )
-from seatbatch.core.terms import Term
+from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import migrations
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
@@ -464,8 +464,8 @@ def _take_ids(connection: Connection, name: str, count: int) -> range:
 def _due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
     """Ids of the partner's subscriptions whose last term ends in the month, in order: the
     term's exclusive end falls after the month's first day and at most on the next month's."""
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
+    whole = month_term(year, month)
+    first, after = whole.start, whole.end
     s, tc = t.subscriptions.c, t.subscription_terms.c
     later = t.subscription_terms.alias("later")
     return (
