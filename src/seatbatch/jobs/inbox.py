@@ -319,7 +319,7 @@ class Inbox:
             return
         self.tally.unusable.add(partner_id)
         self.problem(f"{error.problem}: {shown(partner_id)}'s workbooks are left waiting; "
-                 f"{error.remedy}")
+                     f"{error.remedy}")
 
     def warn_stale_claims(self, partner_id: str) -> None:
         """A claim older than an hour was left by a run that did not finish: say so, and leave
@@ -360,8 +360,8 @@ class Inbox:
             path = self.directory / partner_id / CLAIMS / entry.name
             for name in held:
                 self.problem(f"warning: {shown(partner_id)}/{shown(name)} has been claimed for "
-                         f"{hours:.0f} hour(s) by a run that did not finish; it is not processed "
-                         f"again automatically: {shown(str(path / name))}")
+                             f"{hours:.0f} hour(s) by a run that did not finish; it is not "
+                             f"processed again automatically: {shown(str(path / name))}")
 
     def one(self, partner_id: str, name: str) -> None:
         try:
@@ -483,7 +483,7 @@ class Inbox:
         if run["exit_code"] == EXIT_REJECTED:
             self.tally.rejected += 1
             self.line(f"{where}: rejected, {run['problems']} problem(s); filed as "
-                  f"{shown(str(filed))}")
+                      f"{shown(str(filed))}")
         else:
             self.tally.done += 1
             invoices = run["invoices"]
@@ -545,12 +545,12 @@ class Inbox:
             try:
                 if not end(self.ledger.engine, ticket):
                     self.problem(f"warning: {where}: its claim outlived the lease "
-                             f"({self.lease:g} s) and was taken over by another run")
+                                 f"({self.lease:g} s) and was taken over by another run")
                 return
             except LedgerBusy as error:
                 if attempt + 1 == SETTLE_ATTEMPTS:
                     self.problem(f"warning: {where}: its claim could not be updated: {error}; "
-                             "it ends with its lease")
+                                 "it ends with its lease")
                     return
                 time.sleep(1)
             except Exception as error:  # it was processed: say so, and go on
@@ -568,7 +568,7 @@ class Inbox:
                     raise FileExistsError(0, "something of that name is there already")
             except OSError as error:
                 self.problem(f"warning: {claimed.where}: cannot write its error log "
-                         f"{shown(claimed.partner_id)}/{REJECTED}/{name}: {error.strerror}")
+                             f"{shown(claimed.partner_id)}/{REJECTED}/{name}: {error.strerror}")
             log = str(claimed.folder.path / REJECTED / name)
         filed = self.file(claimed, REJECTED, {
             "status": "failed", "exit_code": EXIT_INTERNAL, "run_folder": None,
