@@ -30,25 +30,19 @@ from seatbatch.jobs import (
     Outcome,
     Settings,
     UsageError,
-    month_report,
     no_space,
-    process,
-    quote,
-    render_invoice,
-    renew,
-    template,
     where_full,
 )
-from seatbatch.jobs.inbox import inbox
 from seatbatch.ledger import (
     InvoiceDateBackwards,
-    Ledger,
     LedgerBusy,
     LedgerError,
     display_url,
     without_password,
 )
-from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+
+# Each command imports its job when it runs, so that it loads only what it uses (`--help`
+# loads none of pandas, pandera, openpyxl, SQLAlchemy or jinja2).
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -147,12 +141,16 @@ def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]
 @workbook_command("quote")
 def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
+    from seatbatch.jobs.orders import quote
+
     return _report(quote(_settings(ctx), workbook, partner_id))
 
 
 @workbook_command("process")
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
+    from seatbatch.jobs.orders import process
+
     return _report(process(_settings(ctx), workbook, partner_id))
 
 
@@ -164,6 +162,8 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @click.pass_context
 def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
     """Write FILE: a blank order workbook with drop-downs and instructions."""
+    from seatbatch.jobs.template import template
+
     echo(str(template(_settings(ctx), file, partner_id)))
     return 0
 
@@ -185,6 +185,8 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 @click.pass_context
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Renewal invoices for the subscription terms that end in --month (all partners)."""
+    from seatbatch.jobs.month_end import renew
+
     return _report(renew(_settings(ctx), *month))
 
 
@@ -195,6 +197,8 @@ def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
 @click.pass_context
 def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Finance's month-end workbook and HTML (all partners; read-only)."""
+    from seatbatch.jobs.month_end import month_report
+
     return _report(month_report(_settings(ctx), *month))
 
 
@@ -204,6 +208,8 @@ def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
 @click.pass_context
 def render_command(ctx: click.Context, number: str) -> int:
     """Write issued invoice NUMBER again from the ledger alone (xlsx and HTML)."""
+    from seatbatch.jobs.render import render_invoice
+
     return _report(render_invoice(_settings(ctx), number))
 
 
@@ -214,6 +220,8 @@ def render_command(ctx: click.Context, number: str) -> int:
 @click.pass_context
 def inbox_command(ctx: click.Context, directory: Path) -> int:
     """Process every workbook waiting in DIR/<partner-id>/; file each in done/ or rejected/."""
+    from seatbatch.jobs.inbox import inbox
+
     return inbox(_settings(ctx), directory)
 
 
@@ -232,6 +240,8 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     """Copy the ledger FROM into TO, an empty database, and check the copy. Each is a SQLite
     file or a postgresql:// URL (TO: a file that does not exist yet, or a database without
     tables)."""
+    from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+
     ctx.find_root().meta["seatbatch.urls"] = [source, target]
     try:
         report = copy_ledger(source, target)
@@ -250,6 +260,8 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     """Bring the ledger (--ledger, else the configuration's) to this seatbatch's schema
     version; a ledger already there is left as it is. Commands that only read (quote, report,
     render, template) never upgrade it."""
+    from seatbatch.ledger import Ledger
+
     url = _settings(ctx).ledger_url
     before, after = Ledger.upgrade(url)
     shown = display_url(url)
