@@ -24,11 +24,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, create_engine, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 
@@ -40,6 +39,9 @@ from seatbatch.ledger.errors import (
     scrub_url,
     without_password,
 )
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
 CONNECT_SECONDS = 10
@@ -280,10 +282,23 @@ def unreachable(url: str, error: DBAPIError) -> LedgerError | LedgerBusy:
     return LedgerError(f"cannot reach the ledger {where}: {reason}")
 
 
+def _dialect_insert(connection: Connection, table: Table
+                    ) -> postgresql.Insert | sqlite.Insert:
+    """The engine's own INSERT, which has ON CONFLICT. Its dialect is imported here: SQLAlchemy
+    loads the one a ledger uses as it connects, and the PostgreSQL one is its largest module."""
+    if is_postgres(connection):
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
     """Insert the row unless one with its key is there already; whether it was inserted."""
-    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
-    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(),
+    result = connection.execute(_dialect_insert(connection, table).values(**values)
+                                .on_conflict_do_nothing(),
                                 execution_options={"preserve_rowcount": True})  # else -1 on psycopg
     return result.rowcount == 1
 
@@ -291,11 +306,10 @@ def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
 def locked_row(connection: Connection, table: Table, **values: Any) -> Row[Any]:
     """The row with the key in `values` (made from `values` when there is none), locked until
     the transaction ends: one statement, an upsert that changes nothing."""
-    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
     key = [column.name for column in table.primary_key.columns]
     kept = next(column for column in table.columns if column.name not in key)
     return connection.execute(
-        dialect_insert(table).values(**values)
+        _dialect_insert(connection, table).values(**values)
         .on_conflict_do_update(index_elements=key, set_={kept.name: kept})
         .returning(*table.columns)
     ).one()
