@@ -56,7 +56,9 @@ LARGE_RATIO = 0.5
 LARGE_PEAK_MB = 400.0
 SMALL = (10, 200, 50)  # customers, devices, lines
 LARGE = (5000, 100_000, 20_000)
-LIBRARIES = ("pandas", "pandera", "openpyxl", "sqlalchemy", "jinja2")
+# hypothesis: pandera's checks import it whenever it is installed (this .venv's test extra,
+# not a production install), at a cost of 50 to 90 ms of every validating command here
+LIBRARIES = ("pandas", "pandera", "openpyxl", "sqlalchemy", "jinja2", "hypothesis")
 LOADED_CODE = (
     "import sys, pathlib; from seatbatch.cli.commands import run; run(sys.argv[2:]); "
     f"loaded = ' '.join(m for m in {LIBRARIES!r} if m in sys.modules) or '-'; "
