@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-month bench-pg crash stateful samples clean
+.PHONY: demo test lint bench bench-startup bench-month bench-pg crash stateful samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,6 +30,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)  ## speed and memory figures on generated workbooks
 	$(BIN)/python benchmarks/bench.py
+
+bench-startup: $(STAMP)  ## --help, a 50-line process and the large one against read_excel (issue 12)
+	$(BIN)/python benchmarks/startup.py
 
 bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
 	$(BIN)/python benchmarks/month_end.py

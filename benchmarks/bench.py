@@ -84,6 +84,7 @@ class Measurement:
     tree_pss_mb: float | None = None
     tree_rss_mb: float | None = None
     processes: int | None = None
+    cpu_s: float | None = None
 
 
 @dataclass
@@ -162,19 +163,20 @@ def measure(command: list[str], workdir: Path, meter: str = "sample") -> Measure
             # GNU time writes "Command exited with non-zero status N" first when it fails.
             _, peak_kb, exit_code = text.strip().splitlines()[-1].split()
             wall, peak_mb, code = outer_wall, int(peak_kb) / 1024, int(exit_code)
-            tree_pss_mb = tree_rss_mb = processes = None
+            tree_pss_mb = tree_rss_mb = processes = cpu_s = None
         else:
             report = json.loads(text)
             wall, peak_mb, code = report["wall_s"], report["peak_mb"], report["exit_code"]
             tree_pss_mb, tree_rss_mb = report["tree_pss_mb"], report["tree_rss_mb"]
             processes = report["max_processes"]
+            cpu_s = report.get("cpu_s")
     except (OSError, ValueError, KeyError) as error:
         raise SystemExit(
             f"the {meter} meter failed (exit {completed.returncode}): {error}\n{stderr[-2000:]}"
         ) from None
     return Measurement(wall_s=wall, peak_mb=peak_mb, exit_code=code, stdout=stdout,
                        stderr=stderr, tree_pss_mb=tree_pss_mb, tree_rss_mb=tree_rss_mb,
-                       processes=processes)
+                       processes=processes, cpu_s=cpu_s)
 
 
 def seatbatch_command() -> list[str]:

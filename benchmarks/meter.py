@@ -5,6 +5,8 @@
 The command's stdin, stdout and stderr are this process's. REPORT.json gets:
 
 * ``wall_s``: ``time.perf_counter`` from starting the command to its exit;
+* ``cpu_s``: the user and system CPU time of the command and the descendants it waited for
+  (from the same rusage): on a loaded machine, a steadier figure of the work done than wall;
 * ``peak_mb``: the command's peak resident set size, from the rusage ``os.wait4`` returns for
   exactly that child. On Linux this is the largest of the process and the descendants it
   waited for (a pool of worker processes included), each one's own peak, not their sum;
@@ -120,6 +122,7 @@ def main(argv: list[str]) -> int:
     scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS
     report = {
         "wall_s": wall,
+        "cpu_s": usage.ru_utime + usage.ru_stime,
         "peak_mb": usage.ru_maxrss / scale,
         "tree_rss_mb": sampler.peak_rss_kb / 1024 if sampler else None,
         "tree_pss_mb": sampler.peak_pss_kb / 1024 if sampler else None,

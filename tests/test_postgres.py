@@ -13,7 +13,8 @@ from sqlalchemy import Engine, text
 from conftest import Env, customer, order
 from pgserver import PASSWORD, PostgresServer
 from seatbatch.cli import commands as cli
-from seatbatch.ledger.engine import LedgerBusy, atomic, busy_guard, display_url, make_engine
+from seatbatch.ledger.engine import atomic, busy_guard, make_engine
+from seatbatch.ledger.errors import LedgerBusy, display_url
 
 pytestmark = pytest.mark.sqlite_only  # the env here is only for its folder and configuration
 

@@ -27,18 +27,13 @@ from seatbatch.jobs import (
     Outcome,
     Settings,
     failure,
-    month_report,
     no_space,
-    process,
-    quote,
-    render_invoice,
-    renew,
-    template,
     unforeseen,
 )
-from seatbatch.jobs.inbox import inbox
-from seatbatch.ledger import Ledger, display_url
-from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+from seatbatch.ledger import display_url
+
+# Each command imports its job when it runs, so that it loads only what it uses (`--help`
+# loads none of pandas, pandera, openpyxl, SQLAlchemy or jinja2).
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -142,12 +137,16 @@ def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]
 @workbook_command("quote")
 def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
+    from seatbatch.jobs.orders import quote
+
     return _report(quote(_settings(ctx), workbook, partner_id))
 
 
 @workbook_command("process")
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
+    from seatbatch.jobs.orders import process
+
     return _report(process(_settings(ctx), workbook, partner_id))
 
 
@@ -159,6 +158,8 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @click.pass_context
 def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
     """Write FILE: a blank order workbook with drop-downs and instructions."""
+    from seatbatch.jobs.template import template
+
     return _report(template(_settings(ctx), file, partner_id))
 
 
@@ -179,6 +180,8 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 @click.pass_context
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Renewal invoices for the subscription terms that end in --month (all partners)."""
+    from seatbatch.jobs.month_end import renew
+
     return _report(renew(_settings(ctx), *month))
 
 
@@ -189,6 +192,8 @@ def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
 @click.pass_context
 def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Finance's month-end workbook and HTML (all partners; read-only)."""
+    from seatbatch.jobs.month_end import month_report
+
     return _report(month_report(_settings(ctx), *month))
 
 
@@ -198,6 +203,8 @@ def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
 @click.pass_context
 def render_command(ctx: click.Context, number: str) -> int:
     """Write issued invoice NUMBER again from the ledger alone (xlsx and HTML)."""
+    from seatbatch.jobs.render import render_invoice
+
     return _report(render_invoice(_settings(ctx), number))
 
 
@@ -208,6 +215,8 @@ def render_command(ctx: click.Context, number: str) -> int:
 @click.pass_context
 def inbox_command(ctx: click.Context, directory: Path) -> int:
     """Process every workbook waiting in DIR/<partner-id>/; file each in done/ or rejected/."""
+    from seatbatch.jobs.inbox import inbox
+
     return _report(inbox(_settings(ctx), directory, echo))
 
 
@@ -226,6 +235,8 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     """Copy the ledger FROM into TO, an empty database, and check the copy. Each is a SQLite
     file or a postgresql:// URL (TO: a file that does not exist yet, or a database without
     tables)."""
+    from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+
     ctx.find_root().meta["seatbatch.urls"] = [source, target]
     try:
         report = copy_ledger(source, target)
@@ -244,6 +255,8 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     """Bring the ledger (--ledger, else the configuration's) to this seatbatch's schema
     version; a ledger already there is left as it is. Commands that only read (quote, report,
     render, template) never upgrade it."""
+    from seatbatch.ledger import Ledger
+
     url = _settings(ctx).ledger_url
     before, after = Ledger.upgrade(url)
     shown = display_url(url)

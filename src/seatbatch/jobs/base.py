@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from seatbatch.core.config import Config, ConfigError
 from seatbatch.core.documents import manifest_entry
@@ -29,7 +29,6 @@ from seatbatch.core.problems import Code, problem
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
     InvoiceDateBackwards,
-    Ledger,
     LedgerBusy,
     LedgerError,
     display_url,
@@ -40,6 +39,9 @@ from seatbatch.output.html import render, write_rendered
 from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
 from seatbatch.output.runs import LOCK, RunFolder, abandoned, staged_for
 from seatbatch.validation.rules import Coverage
+
+if TYPE_CHECKING:
+    from seatbatch.ledger import Ledger
 
 STALE_RETRIES = 5
 
@@ -264,6 +266,8 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
 def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     """The invoices a stopped run committed, asked of the ledger (a commit is all or nothing,
     and a stop may fall on either side of it); None when the ledger cannot say now."""
+    from seatbatch.ledger import Ledger
+
     try:
         ledger = Ledger.open(settings.ledger_url, write=False)
         try:
@@ -387,6 +391,8 @@ def recover_runs(settings: Settings) -> list[Path]:
     """Runs killed before their folders were published (SPEC §8): a committed one's folder is
     written again from the ledger under its own name; any other staging folder is removed.
     Returns the folders written again."""
+    from seatbatch.ledger import Ledger
+
     # another ledger's runs may share --out: what they left is theirs to finish
     names = [name for name in abandoned(settings.out)
              if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]

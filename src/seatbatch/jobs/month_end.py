@@ -23,7 +23,6 @@ from seatbatch.output.chart import bar_chart
 from seatbatch.output.files import InvoiceWriter
 from seatbatch.output.html import write_rendered
 from seatbatch.output.manifest import build_manifest
-from seatbatch.output.report_xlsx import write_report_xlsx
 from seatbatch.output.runs import RunFolder
 
 
@@ -99,6 +98,8 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
 
 def month_report(settings: Settings, year: int, month: int) -> Outcome:
     """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
+    from seatbatch.output.report_xlsx import write_report_xlsx  # openpyxl: not for renew
+
     first, last = month_bounds(year, month)
     with run_folder(settings, "report", None) as folder:
         settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")

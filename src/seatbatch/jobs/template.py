@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, UsageError
-from seatbatch.ledger import Ledger
 from seatbatch.output.template import build_template
 
 
@@ -23,6 +22,8 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
     else:
         partner = config.partner(partner_id)
         device_types = config.device_types(partner.currency)
+        from seatbatch.ledger import Ledger  # SQLAlchemy: only with a ledger to read
+
         ledger = Ledger.open(settings.ledger_url, write=False)
         try:
             view = ledger.view(partner.id)

@@ -22,17 +22,16 @@ from sqlalchemy.exc import DBAPIError
 
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
-    LedgerError,
     atomic,
     bulk_insert,
     close_engine,
     continue_ids,
-    display_url,
     hold_still,
     make_engine,
     sqlite_path,
     unreachable,
 )
+from seatbatch.ledger.errors import LedgerError, display_url
 from seatbatch.ledger.migrations import migrate_in
 from seatbatch.ledger.store import Ledger
 

@@ -24,14 +24,24 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Any
-from urllib.parse import quote
+from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import Table, create_engine, event, func, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+
+from seatbatch.ledger.errors import (
+    LedgerBusy,
+    LedgerDamaged,
+    LedgerError,
+    display_url,
+    scrub_url,
+    without_password,
+)
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
 CONNECT_SECONDS = 10
@@ -39,24 +49,6 @@ CONNECT_SECONDS = 10
 # connections; the server shutting down or starting up
 POSTGRES_BUSY = {"55P03", "40001", "40P01", "53300", "57P01", "57P02", "57P03"}
 POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
-
-
-class LedgerBusy(Exception):
-    """Another run holds the ledger: try again later (exit 75)."""
-
-    def __init__(self, detail: str = ""):
-        super().__init__(
-            "the ledger is busy with another run; try again later" + (f" ({detail})" if detail
-                                                                     else "")
-        )
-
-
-class LedgerError(Exception):
-    """The ledger cannot be used as configured (exit 2)."""
-
-
-class LedgerDamaged(LedgerError):
-    """SQLite found the ledger file damaged (exit 2)."""
 
 
 def is_busy(error: BaseException) -> bool:
@@ -81,50 +73,12 @@ def _postgres_url(url: str) -> URL | None:
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
-        raise LedgerError(f"ledger {_scrub(url)!r} is not a database URL") from None
+        raise LedgerError(f"ledger {scrub_url(url)!r} is not a database URL") from None
     if parsed.drivername not in POSTGRES_SCHEMES:
         raise LedgerError(
             f"ledger {display_url(url)}: a ledger is a SQLite file path or a postgresql:// URL"
         )
     return parsed.set(drivername="postgresql+psycopg")
-
-
-def _scrub(url: str) -> str:
-    """A URL that may not parse, with whatever stands between ':' and '@' hidden."""
-    return re.sub(r"(//[^:/@]*:)[^@/]*@", r"\1***@", url)
-
-
-SECRET_QUERY_KEYS = ("password", "sslpassword")
-
-
-def display_url(url: str) -> str:
-    """The ledger as it may be printed: a SQLite path, or a URL without its password (in the
-    user part or in the query)."""
-    if "://" not in url:
-        return url
-    try:
-        parsed = make_url(url)
-        hidden = {key: "***" for key in SECRET_QUERY_KEYS if key in parsed.query}
-        return parsed.update_query_dict(hidden).render_as_string(
-            hide_password=True).replace("%2A%2A%2A", "***")
-    except (ArgumentError, ValueError):
-        return _scrub(url)
-
-
-def without_password(text: str, url: str) -> str:
-    """Text (a traceback, say) with the ledger URL's password, should it appear, hidden."""
-    secrets: list[str] = []
-    if "://" in url:
-        try:
-            parsed = make_url(url)
-        except (ArgumentError, ValueError):
-            return text.replace(url, _scrub(url))
-        for given in (parsed.password, *(parsed.query.get(key) for key in SECRET_QUERY_KEYS)):
-            if isinstance(given, str) and given:
-                secrets += [given, quote(given, safe="")]
-    for secret in sorted(set(secrets), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -328,10 +282,23 @@ def unreachable(url: str, error: DBAPIError) -> LedgerError | LedgerBusy:
     return LedgerError(f"cannot reach the ledger {where}: {reason}")
 
 
+def _dialect_insert(connection: Connection, table: Table
+                    ) -> postgresql.Insert | sqlite.Insert:
+    """The engine's own INSERT, which has ON CONFLICT. Its dialect is imported here: SQLAlchemy
+    loads the one a ledger uses as it connects, and the PostgreSQL one is its largest module."""
+    if is_postgres(connection):
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert(table)
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table)
+
+
 def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
     """Insert the row unless one with its key is there already; whether it was inserted."""
-    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
-    result = connection.execute(dialect_insert(table).values(**values).on_conflict_do_nothing(),
+    result = connection.execute(_dialect_insert(connection, table).values(**values)
+                                .on_conflict_do_nothing(),
                                 execution_options={"preserve_rowcount": True})  # else -1 on psycopg
     return result.rowcount == 1
 
@@ -339,11 +306,10 @@ def insert_new(connection: Connection, table: Table, **values: Any) -> bool:
 def locked_row(connection: Connection, table: Table, **values: Any) -> Row[Any]:
     """The row with the key in `values` (made from `values` when there is none), locked until
     the transaction ends: one statement, an upsert that changes nothing."""
-    dialect_insert = postgresql.insert if is_postgres(connection) else sqlite.insert
     key = [column.name for column in table.primary_key.columns]
     kept = next(column for column in table.columns if column.name not in key)
     return connection.execute(
-        dialect_insert(table).values(**values)
+        _dialect_insert(connection, table).values(**values)
         .on_conflict_do_update(index_elements=key, set_={kept.name: kept})
         .returning(*table.columns)
     ).one()

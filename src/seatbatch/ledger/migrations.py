@@ -12,7 +12,8 @@ from weakref import WeakSet
 from sqlalchemy import MetaData, Table, func, inspect, literal, select
 from sqlalchemy.engine import Connection, Engine
 
-from seatbatch.ledger.engine import LedgerError, atomic, continue_ids, lock_for_migration
+from seatbatch.ledger.engine import atomic, continue_ids, lock_for_migration
+from seatbatch.ledger.errors import LedgerError
 from seatbatch.ledger.schema import (
     customers,
     id_counters,

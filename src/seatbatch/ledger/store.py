@@ -33,14 +33,10 @@ from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import migrations
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
-    LedgerBusy,
-    LedgerDamaged,
-    LedgerError,
     SqliteFile,
     atomic,
     bulk_insert,
     close_engine,
-    display_url,
     is_busy,
     locked_row,
     make_engine,
@@ -48,23 +44,16 @@ from seatbatch.ledger.engine import (
     sqlite_path,
     unreachable,
 )
+from seatbatch.ledger.errors import (
+    InvoiceDateBackwards,
+    LedgerBusy,
+    LedgerDamaged,
+    LedgerError,
+    StaleView,
+    display_url,
+)
 from seatbatch.ledger.migrations import Kind
 from seatbatch.ledger.month import LedgerMonth, read_month
-
-
-class StaleView(Exception):
-    """The partner's part of the ledger changed since the run read it: validate again."""
-
-
-class InvoiceDateBackwards(Exception):
-    """Issuing would put an invoice dated before the last one of its series and year."""
-
-    def __init__(self, number: str, last_date: date, invoice_date: date):
-        super().__init__(
-            f"invoice {number} of this series is already dated {last_date.isoformat()}; "
-            f"a run dated {invoice_date.isoformat()} would number invoices backwards in time "
-            f"(use --as-of {last_date.isoformat()} or later)"
-        )
 
 
 @dataclass(frozen=True)

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import ctypes
 import json
-import multiprocessing
 import os
 import signal
 import sys
 from collections import deque
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.exits import STOPS, stops_held
@@ -29,6 +28,9 @@ from seatbatch.core.model import Invoice
 from seatbatch.core.progress import Progress
 from seatbatch.output.html import render
 from seatbatch.output.xlsx import write_invoice_xlsx
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
 BYTES_PER_INVOICE = 1000  # a workbook this many bytes per expected invoice, at the least
@@ -106,6 +108,9 @@ class InvoiceWriter:
         workers = min(os.cpu_count() or 1, 8)
         if expected < PARALLEL_FROM or workers < 2 or self.pool is not None:
             return
+        import multiprocessing  # here: a run that writes few invoices starts no workers
+        from concurrent.futures import ProcessPoolExecutor
+
         method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
         context = multiprocessing.get_context(method)
         # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run

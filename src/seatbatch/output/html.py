@@ -5,12 +5,13 @@ from __future__ import annotations
 from decimal import Decimal
 from functools import cache
 from pathlib import Path
-from typing import Any
-
-from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.money import round_money
 from seatbatch.core.resources import resource_dir
+
+if TYPE_CHECKING:
+    from jinja2 import Environment
 
 
 def money(amount: Decimal | str, currency: str) -> str:
@@ -24,6 +25,9 @@ def percent(rate: Decimal) -> str:
 
 @cache
 def environment() -> Environment:
+    # jinja2 is imported here, not at start-up: only a command that writes HTML needs it
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
     env = Environment(
         loader=FileSystemLoader(str(resource_dir("templates"))),
         autoescape=True,

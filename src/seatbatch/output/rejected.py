@@ -38,8 +38,7 @@ from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Problem
 from seatbatch.core.sheets import column_letter
-from seatbatch.output.order_workbook import cell_text, formula_like
-from seatbatch.output.template import list_items, stamp
+from seatbatch.output.text_cells import ERROR_TEXTS, as_text, cell_text, text_value
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"
@@ -52,7 +51,6 @@ INVALID_TITLE = str.maketrans(dict.fromkeys("[]:*?/\\", "_"))
 # Each comment costs openpyxl about a millisecond and a few kilobytes until the file is saved:
 # past this many, a bad cell is filled only (its message is in the errors column all the same).
 MAX_COMMENTS = 1000
-ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 
 
 ErrorCells = Mapping[str, Mapping[tuple[int, int], str]]
@@ -75,6 +73,8 @@ def write_rejected(source: Path, problems: list[Problem], target: Path,
         return False
     # openpyxl is imported here, not at start-up: only a rejected run needs it.
     from openpyxl import Workbook
+
+    from seatbatch.output.template import stamp  # it imports openpyxl
 
     book = Workbook(write_only=True)
     if made_for is not None:
@@ -232,6 +232,8 @@ class _Copy:
         formula (an item with a comma or a quote cannot be written there)."""
         from openpyxl.worksheet.datavalidation import DataValidation
 
+        from seatbatch.output.template import list_items  # it imports openpyxl
+
         for column in spec.columns:
             position = headers.get(normalize_header(column.name))
             items = list_items(column, self.device_types)
@@ -312,10 +314,7 @@ def _value(ws: Any, value: Any) -> Any:
     if value.__class__ is _Error:
         return _error(ws, value)
     if value.__class__ is str:
-        if not value:
-            return None
-        text = cell_text(value)
-        return _text(ws, value) if formula_like(value) or text in ERROR_TEXTS else text
+        return text_value(ws, value) if value else None
     if value is None or isinstance(value, bool | int | time | timedelta):
         return value
     if isinstance(value, float):
@@ -342,10 +341,7 @@ def _text(ws: Any, text: str) -> Any:
     """A cell of text that stays text, whatever its first character."""
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(ws, cell_text(text))
-    cell.data_type = "s"
-    cell.quotePrefix = formula_like(text)
-    return cell
+    return as_text(WriteOnlyCell(ws), text)
 
 
 def _cell(ws: Any, kept: Any) -> Any:

@@ -13,7 +13,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -21,7 +20,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.billing.report import Amounts, MonthReport
 from seatbatch.core.money import minor_unit
-from seatbatch.output.order_workbook import cell_text, formula_like
+from seatbatch.output.text_cells import as_text, text_value
 
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amount")
@@ -57,16 +56,11 @@ class _Sheet:
     def _cell(self, value: Any, kind: str, currency: str | None, bold: bool = False) -> Any:
         if value is None or value == "":
             return None
-        if kind == "text":
-            text = cell_text(str(value))
-            quoted = formula_like(str(value))
-            if not bold and not quoted and text not in ERROR_CODES:
-                return text
-            cell = WriteOnlyCell(self.ws, text)
-            cell.data_type = "s"  # text from input stays text, whatever its first character
-            cell.quotePrefix = quoted
-            if bold:
-                cell.font = BOLD
+        if kind == "text":  # text from input stays text, whatever its first character
+            if not bold:
+                return text_value(self.ws, str(value))
+            cell = as_text(WriteOnlyCell(self.ws), str(value))
+            cell.font = BOLD
             return cell
         if kind != "money":
             return value  # openpyxl gives a date its yyyy-mm-dd format itself

@@ -22,7 +22,7 @@ from pathlib import Path
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
-from seatbatch.output.order_workbook import cell_text, formula_like
+from seatbatch.output.text_cells import formula_like, xml_text
 
 LINE_HEADERS = (
     "Order", "Subscription", "Device type", "Seats", "Term (years)", "Service from",
@@ -114,13 +114,6 @@ COLS = "".join(
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
-def _escape(text: str) -> str:
-    """XML-escaped text; characters XML cannot carry use SpreadsheetML's _xHHHH_ escape, and a
-    literal _xHHHH_ in the input is itself escaped so that it reads back unchanged."""
-    text = cell_text(text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
@@ -139,7 +132,7 @@ class _Sheet:
             space = ' xml:space="preserve"' if value != value.strip() else ""
             self.cells.append(
                 f'<c r="{LETTERS[column]}{self.row}" t="inlineStr" s="{style}"><is>'
-                f"<t{space}>{_escape(value)}</t></is></c>"
+                f"<t{space}>{xml_text(value)}</t></is></c>"
             )
 
     def number(self, column: int, value: Decimal | int, style: int = PLAIN) -> None:

@@ -23,6 +23,7 @@ _FRACTION = re.compile(r"^[+-]?[0-9]*\.[0-9]+$", re.ASCII)
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$", re.ASCII)
 _DAY_FIRST_OR_MONTH_FIRST = re.compile(r"^([0-9]{1,2})[./-]([0-9]{1,2})[./-]([0-9]{2}|[0-9]{4})$")
 _HUGE = 10**18  # a whole number beyond any range a column allows; its cell is shown as given
+KNOWN_TEXTS = 1000  # texts a choice column remembers the spelling of
 
 
 # What Excel's error values mean, for the message of a cell that holds one.
@@ -122,9 +123,17 @@ def canonical(choices: Mapping[str, str]) -> Callable[[Any], str]:
     unique (`space  pro` -> `Space Pro`); anything else passes through for the schema to
     reject with a suggestion. `choices` maps each key to its spelling."""
 
+    # a column repeats a few texts (device types, actions) many times: each is keyed once
+    known: dict[str, str] = {}
+
     def parse(value: Any) -> str:
         text = as_text(value)
-        return choices.get(name_key(text), text)
+        spelling = known.get(text)
+        if spelling is None:
+            spelling = choices.get(name_key(text), text)
+            if len(known) < KNOWN_TEXTS:
+                known[text] = spelling
+        return spelling
 
     return parse
 
