@@ -113,10 +113,10 @@ def mutated_workbooks(draw: st.DrawFn) -> bytes:
 def mutate(workbook: bytes, kind: str, rng: random.Random, draw: st.DrawFn) -> bytes:
     members = members_of(workbook)
     if kind == "flip":  # bytes of the file itself: headers, directory, compressed data
-        data = bytearray(workbook)
+        flipped = bytearray(workbook)
         for _ in range(draw(st.integers(1, 8))):
-            data[rng.randrange(len(data))] ^= rng.randrange(1, 256)
-        return bytes(data)
+            flipped[rng.randrange(len(flipped))] ^= rng.randrange(1, 256)
+        return bytes(flipped)
     if kind == "truncate":
         return workbook[:rng.randrange(len(workbook))]
     if kind == "swap":
@@ -297,6 +297,7 @@ def read_within_limits(members: dict[str, bytes], context: object) -> None:
             event("calamine refuses it")
             return
     if grid.height:
+        assert grid.end is not None, (context, grid.start)
         assert grid.end[0] + 1 <= SMALL.max_rows + 1, (context, grid.start, grid.end)
         assert grid.height * grid.width <= max_cells(SMALL), (context, grid.start, grid.end)
 

@@ -154,8 +154,8 @@ def test_two_hosts_over_one_inbox_process_each_of_200_workbooks_once(pg_env: Env
     for partner, names in expected.items():
         assert filed(shared, partner) == sorted(names)  # each filed once, never "w1 (2).xlsx"
         assert filed(shared, partner, "rejected") == []
-        claims = shared / partner / ".claimed"
-        assert not claims.exists() or not any(claims.iterdir())
+        claimed = shared / partner / ".claimed"
+        assert not claimed.exists() or not any(claimed.iterdir())
     assert waiting(shared) == []
 
     order_ids = [r[0] for r in env.query("SELECT order_id FROM order_lines")]
@@ -330,9 +330,9 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: another host's claim transaction holds the row (FOR UPDATE SKIP LOCKED
     passes it by at once). SQLite: that transaction holds the write lock: busy, as any write."""
-    from seatbatch.ledger import LedgerBusy, claims, engine
+    from seatbatch.ledger import LedgerBusy, claims
 
-    monkeypatch.setattr(engine, "BUSY_SECONDS", 0.5)
+    monkeypatch.setenv("SEATBATCH_BUSY_TIMEOUT", "0.5")
     ledger = Ledger.open(env.ledger_url, write=True)
     assert ledger.engine is not None
     try:
@@ -343,8 +343,9 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
         time.sleep(0.01)  # now older than that lease
         with atomic(ledger.engine, write=True) as other:  # host-b, taking it over right now
             other.execute(inbox_claims.select().with_for_update())
-            start = time.monotonic()
             if env.engine == "postgresql":
+                # skipped, not waited for: a wait would end in the lock timeout (busy), the
+                # row being locked until this block ends, whatever the machine's speed
                 held = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                                     lease=0.001)
                 assert (held.state, held.host) == (claims.HELD, None)
@@ -352,10 +353,7 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
                 with pytest.raises(LedgerBusy):
                     claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                                  lease=0.001)
-            elapsed = time.monotonic() - start
         assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                             lease=0.001).previous == "stale"
     finally:
         ledger.close()
-    if env.engine == "postgresql":
-        assert elapsed < 1  # skipped, not waited for

@@ -49,6 +49,7 @@ from seatbatch.ledger import (
     without_password,
 )
 from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+from seatbatch.ledger.engine import close_engines
 
 F = TypeVar("F", bound=Callable[..., Any])
 COMMON = ("config", "ledger", "as_of", "out")
@@ -128,6 +129,8 @@ def _report(outcome: Outcome) -> int:
 @common_options
 def cli() -> None:
     """Partner order workbooks in; priced, numbered invoices out."""
+    # the ledger connections kept for the command close with it, even run in-process (tests)
+    click.get_current_context().call_on_close(close_engines)
 
 
 def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]:
