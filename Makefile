@@ -17,8 +17,7 @@ demo: $(STAMP)  ## process the sample workbooks into ./seatbatch-out (SQLite led
 
 test: $(STAMP)  ## the whole test suite, on SQLite and on a PostgreSQL server it starts itself
 	sh tests/ensure_postgresql.sh
-	$(BIN)/python -m pytest -q -n 2 -m "not serial"
-	$(BIN)/python -m pytest -q -m serial
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 fuzz: $(STAMP)  ## the fuzz tests with a large budget (5000 cases, a new seed each run)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics

@@ -352,9 +352,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: the module's subject is not the ledger; run its `env` on "
                    "SQLite alone")
-    config.addinivalue_line(
-        "markers", "serial: measures time or puts the machine under load itself; `make test` "
-                   "runs these alone, after the rest has run two at a time")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:

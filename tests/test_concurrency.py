@@ -18,8 +18,6 @@ import pytest
 
 from conftest import Env, Result, customer, device, order
 
-pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
-
 
 def test_parallel_runs_of_one_partner_number_without_gaps(env: Env) -> None:
     books = [

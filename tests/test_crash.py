@@ -22,12 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from conftest import SEATBATCH, Env, customer, device, order
 from seatbatch.output.runs import UNBORN_GRACE_SECONDS
-
-pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
 
 KILLS = int(os.environ.get("SEATBATCH_KILLS", "80"))
 BIG_EVERY = 5  # every fifth workbook issues enough invoices to be written by worker processes

@@ -15,7 +15,7 @@ import pytest
 
 from conftest import Env, customer, order
 
-pytestmark = [pytest.mark.sqlite_only, pytest.mark.serial]
+pytestmark = pytest.mark.sqlite_only
 
 
 @pytest.fixture

@@ -26,8 +26,6 @@ from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
 from seatbatch.output.order_workbook import write_order_workbook
 
-pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
-
 PARTNERS = ("P-ACME", "P-OTHER", "P-TOKYO")
 
 
@@ -73,6 +71,11 @@ def environment(host: str, **extra: str) -> dict[str, str]:
     return {**clean, "SEATBATCH_HOST": host, **extra}
 
 
+# A host's runs until its inbox is empty: each run takes what it can; one that exits 75 met
+# the other host's lock (held while that one commits, so never for long), and tries again.
+RUNS_AT_MOST = 1000
+
+
 @dataclass
 class Host:
     """One simulated host: its own name and --out, running `seatbatch inbox` over `inbox`
@@ -100,8 +103,8 @@ class Host:
         self.folders += [Path(line) for line in done.stdout.splitlines()]
         return done
 
-    def until_empty(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
+    def until_empty(self, most: int = RUNS_AT_MOST) -> None:
+        for _ in range(most):
             done = self.once()
             if done.returncode not in (0, 75):
                 self.errors.append(f"exit {done.returncode}: {done.stderr}")
@@ -109,17 +112,17 @@ class Host:
             if done.returncode == 0 and not waiting(self.inbox):
                 return
             time.sleep(0.1)
-        self.errors.append("still waiting at the deadline")
+        self.errors.append(f"still waiting after {most} runs")
 
 
-def side_by_side(hosts: list[Host], seconds: float = 240) -> float:
-    """Every host's loop at once, started together; how long they took."""
-    deadline = time.monotonic() + seconds
+def side_by_side(hosts: list[Host]) -> float:
+    """Every host's loop at once, started together; how long they took (printed only: it
+    depends on the machine's speed)."""
     barrier = threading.Barrier(len(hosts))
 
     def loop(host: Host) -> None:
         barrier.wait()
-        host.until_empty(deadline)
+        host.until_empty()
 
     threads = [threading.Thread(target=loop, args=(h,)) for h in hosts]
     start = time.monotonic()
@@ -170,7 +173,6 @@ def test_two_hosts_over_one_inbox_process_each_of_200_workbooks_once(pg_env: Env
     print(f"\ntwo hosts, 200 workbooks: {seconds:.1f} s; "
           + "; ".join(f"{h.name}: {len(h.folders)} workbooks in {len(h.runs)} run(s), exits "
                       f"{dict(Counter(h.runs))}" for h in hosts))
-    assert seconds < 120
 
 
 def test_replicated_inbox_folders_process_each_workbook_once_in_total(env: Env) -> None:
