@@ -43,7 +43,7 @@ stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 ex
 	SEATBATCH_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SEATBATCH_STATEFUL_STEPS=$(STATEFUL_STEPS) \
 		$(BIN)/python -m pytest -q tests/test_stateful.py --hypothesis-show-statistics
 
-crash: $(STAMP)  ## 2,000 runs killed at random moments on each engine (make test kills 80 on each)
+crash: $(STAMP)  ## 2,000 runs killed at random moments on each engine (make test: 40 on each)
 	sh tests/ensure_postgresql.sh
 	SEATBATCH_KILLS=2000 $(BIN)/python -m pytest -q -s tests/test_crash.py
 

@@ -12,6 +12,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
@@ -149,6 +150,8 @@ def run_in_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] = {
     `cwd`, with `env` and no other `SEATBATCH_` variable, no terminal and an empty standard
     input. The process is as it was afterwards (its environment, working folder and signal
     handlers: a stopped run ignores a second Ctrl-C)."""
+    assert threading.current_thread() is threading.main_thread(), \
+        "a command in-process holds the process's streams: runs side by side need cron=True"
     saved_environ = dict(os.environ)
     saved_cwd = Path.cwd()
     saved_handlers = {stop: signal.getsignal(stop) for stop in STOPS}

@@ -3,7 +3,7 @@ none of it, no number consumed by what did not commit, no incomplete folder visi
 run writes a committed run's lost folder again and removes what uncommitted runs left.
 
 Runs on SQLite and on PostgreSQL; `SEATBATCH_KILLS` sets how many runs are started, each to be
-killed at a random moment, per engine (default 80; `make crash` runs more). How many of them
+killed at a random moment, per engine (default 40; `make crash` runs more). How many of them
 finish before their kill depends on the machine's speed and is not asserted: each run is
 checked, killed or not. The runs are the installed command, as cron starts it: a kill is
 what the test is about."""
@@ -25,7 +25,7 @@ from pathlib import Path
 from conftest import SEATBATCH, Env, customer, device, order
 from seatbatch.output.runs import UNBORN_GRACE_SECONDS
 
-KILLS = int(os.environ.get("SEATBATCH_KILLS", "80"))
+KILLS = int(os.environ.get("SEATBATCH_KILLS", "40"))
 BIG_EVERY = 5  # every fifth workbook issues enough invoices to be written by worker processes
 AS_OF = date(2026, 11, 24)
 

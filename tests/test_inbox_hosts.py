@@ -1,6 +1,7 @@
 """`seatbatch inbox` on several hosts at once: claims in the ledger keep one workbook from being
 processed twice, whatever the inbox folder's rename semantics. Hosts are simulated on this
-machine with SEATBATCH_HOST; every run is the installed command as cron runs it."""
+machine with SEATBATCH_HOST. Hosts side by side are the installed command as cron runs it, each
+run a process of its own; one host's runs one after another run in this process."""
 
 from __future__ import annotations
 
@@ -20,7 +21,18 @@ from typing import Any
 
 import pytest
 
-from conftest import AS_OF, CONFIG, SEATBATCH, Env, customer, ledger_url, order, read_manifest
+from conftest import (
+    AS_OF,
+    CONFIG,
+    Env,
+    Result,
+    customer,
+    ledger_url,
+    order,
+    read_manifest,
+    run_in_process,
+    run_installed,
+)
 from seatbatch.ledger import Ledger
 from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
@@ -66,11 +78,6 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def environment(host: str, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
-    return {**clean, "SEATBATCH_HOST": host, **extra}
-
-
 # A host's runs until its inbox is empty: each run takes what it can; one that exits 75 met
 # the other host's lock (held while that one commits, so never for long), and tries again.
 RUNS_AT_MOST = 1000
@@ -90,26 +97,26 @@ class Host:
     errors: list[str] = field(default_factory=list)
 
     def argv(self) -> list[str]:
-        return [str(SEATBATCH), "inbox", str(self.inbox), "--config", str(self.env.config),
+        return ["inbox", str(self.inbox), "--config", str(self.env.config),
                 "--ledger", self.env.ledger_url, "--out", str(self.out),
                 "--as-of", AS_OF.isoformat()]
 
-    def once(self, **extra: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(self.argv(), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, env=environment(self.name, **extra),
-                              timeout=300, check=False)
-        assert "Traceback" not in done.stderr, done.stderr
-        self.runs.append(done.returncode)
+    def once(self, cron: bool = False, **extra: str) -> Result:
+        """One run of this host's; `cron`: the installed command, a process of its own (for
+        hosts side by side), else in this process."""
+        run = run_installed if cron else run_in_process
+        done = run(self.argv(), cwd=self.env.root, env={"SEATBATCH_HOST": self.name, **extra})
+        self.runs.append(done.code)
         self.folders += [Path(line) for line in done.stdout.splitlines()]
         return done
 
     def until_empty(self, most: int = RUNS_AT_MOST) -> None:
         for _ in range(most):
-            done = self.once()
-            if done.returncode not in (0, 75):
-                self.errors.append(f"exit {done.returncode}: {done.stderr}")
+            done = self.once(cron=True)  # hosts side by side: processes of their own
+            if done.code not in (0, 75):
+                self.errors.append(f"exit {done.code}: {done.stderr}")
                 return
-            if done.returncode == 0 and not waiting(self.inbox):
+            if done.code == 0 and not waiting(self.inbox):
                 return
             time.sleep(0.1)
         self.errors.append(f"still waiting after {most} runs")
@@ -240,13 +247,13 @@ def test_a_claim_whose_process_is_gone_on_the_same_host_is_taken_over(
     put_claim(env, book, "host-a", dead_pid())  # a run on host-a killed while processing
 
     elsewhere = one("host-b").once()  # host-b cannot know that: it waits, and says why
-    assert elsewhere.returncode == 0 and elsewhere.stdout == ""
+    assert elsewhere.code == 0 and elsewhere.stdout == ""
     assert elsewhere.stderr.splitlines() == [
         "P-ACME/w001.xlsx: being processed on host host-a; left waiting",
         "seatbatch inbox: 0 done, 0 rejected, 1 waiting"]
 
     host = one("host-a")
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     [folder] = host.folders
     assert read_manifest(folder)["status"] == "committed"
     assert env.query("SELECT host, pid != 0, outcome, run_folder FROM inbox_claims") == [
@@ -263,12 +270,12 @@ def test_a_claim_older_than_the_lease_is_taken_over_by_another_host(
     host = one("host-a")
     held = host.once()  # the default lease (900 s) has not run out
     assert "being processed on host host-b" in held.stderr and host.folders == []
-    assert host.once(SEATBATCH_CLAIM_LEASE="10").returncode == 0
+    assert host.once(SEATBATCH_CLAIM_LEASE="10").code == 0
     assert [read_manifest(f)["status"] for f in host.folders] == ["committed"]
     assert env.query("SELECT host, outcome FROM inbox_claims") == [("host-a", "committed")]
 
     bad = host.once(SEATBATCH_CLAIM_LEASE="soon")
-    assert bad.returncode == 2 and "SEATBATCH_CLAIM_LEASE='soon'" in bad.stderr
+    assert bad.code == 2 and "SEATBATCH_CLAIM_LEASE='soon'" in bad.stderr
 
 
 def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
@@ -280,7 +287,7 @@ def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
         "Orders": [order("L1", device_type="Space Ultra")]})  # not on the price list yet
     content = book.read_bytes()
     host = one("host-a")
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     assert filed(env.root / "inbox", "P-ACME", "rejected") == ["orders.xlsx"]
     assert env.query("SELECT outcome FROM inbox_claims") == [("rejected",)]
 
@@ -290,7 +297,7 @@ def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
                           .replace('"Space Plus" = "19000"',
                                    '"Space Plus" = "19000"\n"Space Ultra" = "32000"'))
     book.write_bytes(content)
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     assert [read_manifest(f)["status"] for f in host.folders] == ["rejected", "committed"]
     assert filed(env.root / "inbox", "P-ACME") == ["orders.xlsx"]
     assert env.query("SELECT outcome, run_folder FROM inbox_claims") == [
@@ -302,15 +309,15 @@ def test_a_busy_ledger_releases_the_claim_and_the_workbook_waits(
         env: Env, one: Callable[[str], Host]) -> None:
     host = one("host-a")
     workbook(env.root / "inbox", "P-ACME", 1)
-    assert host.once().returncode == 0  # the tables exist
+    assert host.once().code == 0  # the tables exist
     workbook(env.root / "inbox", "P-ACME", 2)
     with env.hold_write_lock():
         busy = host.once(SEATBATCH_BUSY_TIMEOUT="1")
-    assert busy.returncode == 75, busy.stderr
+    assert busy.code == 75, busy.stderr
     assert "the ledger is busy" in busy.stderr and "left waiting" in busy.stderr
     assert [p.name for p in waiting(env.root / "inbox")] == ["w002.xlsx"]
     assert env.query("SELECT name, outcome FROM inbox_claims") == [("w001.xlsx", "committed")]
-    assert one("host-b").once().returncode == 0  # free for any host
+    assert one("host-b").once().code == 0  # free for any host
     assert env.query("SELECT name, host, outcome FROM inbox_claims ORDER BY name") == [
         ("w001.xlsx", "host-a", "committed"), ("w002.xlsx", "host-b", "committed")]
 
