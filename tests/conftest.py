@@ -158,7 +158,8 @@ def run_in_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] = {
     stdout, stderr = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
-        os.environ.update(environment(**env))
+        # the width a process whose output is a pipe finds, whatever this process's output is
+        os.environ.update(environment(**{"COLUMNS": saved_environ.get("COLUMNS", "80"), **env}))
         os.chdir(cwd)
         with Path(os.devnull).open(encoding="utf-8") as nothing, redirect_stdout(stdout), \
                 redirect_stderr(stderr), _stdin(nothing):
