@@ -53,7 +53,7 @@ def _environment() -> dict[str, str]:
 def _timed_run(env: Env, book: Path) -> float:
     started = time.perf_counter()
     done = subprocess.run(_command(env, book), capture_output=True, text=True,
-                          env=_environment(), stdin=subprocess.DEVNULL, timeout=120)
+                          env=_environment(), stdin=subprocess.DEVNULL, timeout=600)
     assert done.returncode == 0, done.stderr
     return time.perf_counter() - started
 

@@ -96,7 +96,7 @@ def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
     """The stopped run's output, once it and every process it started have ended: a worker
     left behind would hold its output open."""
     try:
-        out, err = child.communicate(timeout=300)
+        out, err = child.communicate(timeout=600)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         pytest.fail("a process of the stopped run outlived it")

@@ -35,7 +35,7 @@ def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
             break
         shown += chunk
     os.close(leader)
-    return process.wait(timeout=10), shown.decode(errors="replace")
+    return process.wait(timeout=120), shown.decode(errors="replace")
 
 
 def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
