@@ -24,6 +24,7 @@ from typing import Any, TextIO
 import jsonschema
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
@@ -32,6 +33,14 @@ from pgserver import PostgresServer, running_over
 from seatbatch.cli import commands
 from seatbatch.ledger.engine import close_engines
 from seatbatch.output.order_workbook import write_order_workbook
+
+# Hypothesis, the same on every machine: the same examples each run (derandomize; no example
+# database replaying an earlier run's), and nothing that depends on speed (no deadline per
+# example, no health check of slowness). `HYPOTHESIS_PROFILE` (make fuzz) chooses another.
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+if "HYPOTHESIS_PROFILE" not in os.environ:
+    settings.load_profile("deterministic")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
