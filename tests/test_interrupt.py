@@ -168,6 +168,12 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
     out, err = finish(child)
     if child.returncode == 0:  # it finished first
         return
+    assert child.returncode == 130, err
+    if invoice_count(env) == CUSTOMERS:
+        # the stop landed after the workbook's commit (watching for the moment is not instant,
+        # and how late depends on the machine's speed): what was done stays done
+        assert err.splitlines()[-1].startswith("seatbatch inbox: interrupted after "), err
+        return
     assert (child.returncode, out) == (130, "")
     assert err.splitlines() == ["P-ACME/big.xlsx: stopped; left waiting",
                                 "seatbatch inbox: interrupted after 0 done, 0 rejected, 0 "
