@@ -17,8 +17,7 @@ demo: $(STAMP)  ## process the sample workbooks into ./seatbatch-out (SQLite led
 
 test: $(STAMP)  ## the whole test suite, on SQLite and on a PostgreSQL server it starts itself
 	sh tests/ensure_postgresql.sh
-	$(BIN)/python -m pytest -q -n 2 -m "not serial"
-	$(BIN)/python -m pytest -q -m serial
+	$(BIN)/python -m pytest -q -n 2 --dist worksteal
 
 fuzz: $(STAMP)  ## the fuzz tests with a large budget (5000 cases, a new seed each run)
 	HYPOTHESIS_PROFILE=fuzz $(BIN)/python -m pytest -q tests/test_fuzz.py --hypothesis-show-statistics
@@ -47,7 +46,7 @@ stateful: $(STAMP)  ## the ledger state machine at length (make test runs 100 ex
 	SEATBATCH_STATEFUL_EXAMPLES=$(STATEFUL_EXAMPLES) SEATBATCH_STATEFUL_STEPS=$(STATEFUL_STEPS) \
 		$(BIN)/python -m pytest -q tests/test_stateful.py --hypothesis-show-statistics
 
-crash: $(STAMP)  ## 2,000 runs killed at random moments on each engine (make test kills 80 on each)
+crash: $(STAMP)  ## 2,000 runs killed at random moments on each engine (make test: 40 on each)
 	sh tests/ensure_postgresql.sh
 	SEATBATCH_KILLS=2000 $(BIN)/python -m pytest -q -s tests/test_crash.py
 

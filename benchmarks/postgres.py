@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
                          f"{time.strftime('%Y-%m-%d %H:%M')}"]
     steps: list[Callable[[Server, Path], list[str]]] = []
     if not args.skip_large:
-        steps.append(lambda server, work: large_process(server, work, size,  # type: ignore[arg-type]
+        steps.append(lambda server, work: large_process(server, work, size,
                                                         args.repeat))
     engines = ("sqlite", "postgresql") if args.inbox_sqlite else ("postgresql",)
     steps.append(lambda server, work: inbox_throughput(server, work, args.workbooks,

@@ -1,31 +1,46 @@
-"""Shared test helpers: a configuration on disk, workbook builders, and the installed `seatbatch`
-command run as cron would run it (no terminal, no standard input)."""
+"""Shared test helpers: a configuration on disk, workbook builders, and the `seatbatch` command
+run as cron would run it (no terminal, no standard input): in this process, or where a test is
+about the process itself, the installed command in a process of its own."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stderr, redirect_stdout
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import jsonschema
 import psycopg
 import pytest
+from hypothesis import HealthCheck, settings
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.pool import NullPool
 
 from pgserver import PostgresServer, running_over
+from seatbatch.cli import commands
+from seatbatch.ledger.engine import close_engines
 from seatbatch.output.order_workbook import write_order_workbook
+
+# Hypothesis, the same on every machine: the same examples each run (derandomize; no example
+# database replaying an earlier run's), and nothing that depends on speed (no deadline per
+# example, no health check of slowness). `HYPOTHESIS_PROFILE` (make fuzz) chooses another.
+settings.register_profile("deterministic", derandomize=True, database=None, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow], print_blob=True)
+if "HYPOTHESIS_PROFILE" not in os.environ:
+    settings.load_profile("deterministic")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
@@ -120,6 +135,63 @@ class Result:
         return read_manifest(self.folder)
 
 
+def environment(**extra: str) -> dict[str, str]:
+    """This process's environment without any `SEATBATCH_` variable the caller may have set,
+    plus `extra`."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    return {**clean, **extra}
+
+
+def run_installed(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] = {}) -> Result:
+    """The installed `seatbatch` as cron runs it: no terminal, no standard input."""
+    done = subprocess.run([str(SEATBATCH), *argv], capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, cwd=cwd, env=environment(**env),
+                          timeout=600)
+    assert "Traceback" not in done.stderr, done.stderr
+    return Result(done.returncode, done.stdout, done.stderr)
+
+
+STOPS = (signal.SIGINT, signal.SIGTERM)
+
+
+def run_in_process(argv: Sequence[str], *, cwd: Path, env: Mapping[str, str] = {}) -> Result:
+    """`seatbatch.cli.commands.run(argv)` here, as the installed command would run it: in
+    `cwd`, with `env` and no other `SEATBATCH_` variable, no terminal and an empty standard
+    input. The process is as it was afterwards (its environment, working folder and signal
+    handlers: a stopped run ignores a second Ctrl-C)."""
+    assert threading.current_thread() is threading.main_thread(), \
+        "a command in-process holds the process's streams: runs side by side need cron=True"
+    saved_environ = dict(os.environ)
+    saved_cwd = Path.cwd()
+    saved_handlers = {stop: signal.getsignal(stop) for stop in STOPS}
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        # the width a process whose output is a pipe finds, whatever this process's output is
+        os.environ.update(environment(**{"COLUMNS": saved_environ.get("COLUMNS", "80"), **env}))
+        os.chdir(cwd)
+        with Path(os.devnull).open(encoding="utf-8") as nothing, redirect_stdout(stdout), \
+                redirect_stderr(stderr), _stdin(nothing):
+            code = commands.run(list(argv))
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        for stop, handler in saved_handlers.items():
+            signal.signal(stop, handler)
+    assert "Traceback" not in stderr.getvalue(), stderr.getvalue()
+    return Result(code, stdout.getvalue(), stderr.getvalue())
+
+
+@contextmanager
+def _stdin(stream: TextIO) -> Iterator[None]:
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
+
+
 @cache
 def manifest_schema() -> dict[str, Any]:
     return json.loads((ROOT / "schemas" / "manifest.schema.json").read_text())  # type: ignore[no-any-return]
@@ -176,19 +248,18 @@ class Env:
         )
 
     def run(self, *args: str | Path, as_of: date | None = AS_OF, env: Mapping[str, str] = {},
-            common: bool = True) -> Result:
-        argv = [str(SEATBATCH), *map(str, args)]
+            common: bool = True, cron: bool = False) -> Result:
+        """The command, in this process (the default: fast), or with `cron=True` the installed
+        `seatbatch` as cron starts it, a process of its own: for what only a process shows
+        (its exit status, signals, its standard streams, several side by side)."""
+        argv = [*map(str, args)]
         if common:
             argv += ["--config", str(self.config), "--ledger", self.ledger_url,
                      "--out", str(self.out)]
             if as_of is not None:
                 argv += ["--as-of", as_of.isoformat()]
-        environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
-        environment.update(env)
-        done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                              cwd=self.root, env=environment, timeout=300)
-        assert "Traceback" not in done.stderr, done.stderr
-        return Result(done.returncode, done.stdout, done.stderr)
+        run = run_installed if cron else run_in_process
+        return run(argv, cwd=self.root, env=env)
 
     def process(self, workbook: Path, partner: str = "P-ACME", **kwargs: Any) -> Result:
         return self.run("process", workbook, "--partner", partner, **kwargs)
@@ -294,9 +365,6 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "sqlite_only: the module's subject is not the ledger; run its `env` on "
                    "SQLite alone")
-    config.addinivalue_line(
-        "markers", "serial: measures time or puts the machine under load itself; `make test` "
-                   "runs these alone, after the rest has run two at a time")
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -306,6 +374,14 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         engines = ["sqlite"] if metafunc.definition.get_closest_marker("sqlite_only") \
             else list(ENGINES)
         metafunc.parametrize("engine", engines, ids=engines, scope="module")
+
+
+@pytest.fixture(autouse=True)
+def _no_ledger_connections_left() -> Iterator[None]:
+    """A test that opens a PostgreSQL ledger itself (not through a command) leaves no
+    connection to it open after it: the engines a process keeps are closed."""
+    yield
+    close_engines()
 
 
 @pytest.fixture(scope="session")

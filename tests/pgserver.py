@@ -105,7 +105,7 @@ class PostgresServer:
 
     # --- running the server's own tools -----------------------------------------------------
 
-    def _tool(self, name: str, *args: str, timeout: float = 120) -> None:
+    def _tool(self, name: str, *args: str, timeout: float = 600) -> None:
         argv = [str(self.bindir / name), *args]
         if self.as_root:
             argv = ["runuser", "-u", RUN_AS, "--", *argv]
@@ -145,7 +145,7 @@ class PostgresServer:
                 conf.writelines(f"{key} = {value}\n" for key, value in settings.items())
             try:
                 self._tool("pg_ctl", "-D", str(self.datadir), "-l", str(self.logfile), "-w",
-                           "-t", "60", "start")
+                           "-t", "300", "start")
                 break
             except RuntimeError:
                 if attempt == 4:

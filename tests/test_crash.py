@@ -2,8 +2,11 @@
 none of it, no number consumed by what did not commit, no incomplete folder visible; the next
 run writes a committed run's lost folder again and removes what uncommitted runs left.
 
-Runs on SQLite and on PostgreSQL; `SEATBATCH_KILLS` sets how many runs are killed per engine
-(default 80, so that make test kills 160 and stays within its time; `make crash` runs more)."""
+Runs on SQLite and on PostgreSQL; `SEATBATCH_KILLS` sets how many runs are started, each to be
+killed at a random moment, per engine (default 40; `make crash` runs more). How many of them
+finish before their kill depends on the machine's speed and is not asserted: each run is
+checked, killed or not. The runs are the installed command, as cron starts it: a kill is
+what the test is about."""
 
 from __future__ import annotations
 
@@ -19,27 +22,22 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-import pytest
-
 from conftest import SEATBATCH, Env, customer, device, order
 from seatbatch.output.runs import UNBORN_GRACE_SECONDS
 
-pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
-
-KILLS = int(os.environ.get("SEATBATCH_KILLS", "80"))
+KILLS = int(os.environ.get("SEATBATCH_KILLS", "40"))
 BIG_EVERY = 5  # every fifth workbook issues enough invoices to be written by worker processes
 AS_OF = date(2026, 11, 24)
 
 
 def _workbook(env: Env, index: int) -> Path:
     """A fresh workbook: new order ids, so that each run has something to commit."""
-    lines = 210 if index % BIG_EVERY == 0 else 12
     return env.workbook(
         f"w{index}.xlsx", customers=[customer("C-001"), customer("C-002")],
         devices=[device("SN-1")],
         orders=[order(f"K{index}-{j}", customer_id=("C-001", "C-002")[j % 2],
                       subscription=f"S{index}-{j}", po_number=f"PO-{index}-{j}")
-                for j in range(lines)])
+                for j in range(_lines(index))])
 
 
 def _command(env: Env, book: Path) -> list[str]:
@@ -55,7 +53,7 @@ def _environment() -> dict[str, str]:
 def _timed_run(env: Env, book: Path) -> float:
     started = time.perf_counter()
     done = subprocess.run(_command(env, book), capture_output=True, text=True,
-                          env=_environment(), stdin=subprocess.DEVNULL, timeout=120)
+                          env=_environment(), stdin=subprocess.DEVNULL, timeout=600)
     assert done.returncode == 0, done.stderr
     return time.perf_counter() - started
 
@@ -113,9 +111,22 @@ def _check_visible_folders(env: Env) -> None:
         assert (folder / "summary.html").is_file()
 
 
-def _stream(env: Env, kills: int, seed: int) -> tuple[int, int, int]:
-    """Kill `kills` runs against one ledger, checking after each; (killed, finished, folders
-    written again)."""
+def _lines(index: int) -> int:
+    return 210 if index % BIG_EVERY == 0 else 12
+
+
+def _committed_lines(env: Env, index: int) -> int:
+    if not env.ledger_exists():
+        return 0
+    [(count,)] = env.query(f"SELECT count(*) FROM order_lines WHERE order_id LIKE 'K{index}-%'")
+    return int(count)
+
+
+def _stream(env: Env, attempts: int, seed: int) -> tuple[int, int, int]:
+    """Start `attempts` runs against one ledger and SIGKILL each at a random moment, checking
+    after each: the run committed all of its workbook or none of it, and no number went
+    missing. Then the next run writes again what the killed ones lost. (killed, finished
+    before their kill, folders written again)."""
     rng = random.Random(seed)
     _timed_run(env, _workbook(env, 1))  # makes the ledger: longer than the runs to kill
     small = _timed_run(env, _workbook(env, 2))
@@ -123,28 +134,33 @@ def _stream(env: Env, kills: int, seed: int) -> tuple[int, int, int]:
     killed = completed = 0
     # Runs timed on a quiet moment may finish sooner or later on a busy machine: a run that
     # finished before its kill makes the next aims earlier, one killed makes them later, so the
-    # kills keep landing through the run however loaded the machine is (never a count of kills
-    # that depends on its speed).
+    # kills keep landing through the run however loaded the machine is. How many land is not
+    # asserted (it depends on the machine's speed); each one that did is checked.
     scale = 1.0
     index = 3
-    while killed < kills and index < 3 * kills + 3:
+    for index in range(3, attempts + 3):
         duration = big if index % BIG_EVERY == 0 else small
         # start-up (imports) takes the first third of a run: aim past it, and past the end
         code = _kill_during(env, _workbook(env, index),
                             rng.uniform(0.25, 1.05) * duration * scale)
-        killed += code < 0
-        completed += code == 0
         assert code in (0, -signal.SIGKILL)
-        scale = max(0.2, scale * 0.85) if code == 0 else min(2.0, scale * 1.02)
+        committed = _committed_lines(env, index)
+        if code == 0:
+            completed += 1
+            assert committed == _lines(index), "a run that finished committed its workbook"
+        else:
+            killed += 1
+            assert committed in (0, _lines(index)), f"run {index} committed part of its lines"
+        scale = max(0.05, scale * 0.85) if code == 0 else min(2.0, scale * 1.02)
         _check_ledger(env)
         _check_visible_folders(env)
-        index += 1
 
     # the next run finishes what the killed ones left; the folder of a run killed while it
     # was being made is only removed after a grace period
     if [p for p in env.out.iterdir() if p.name.endswith(".making")]:
         time.sleep(UNBORN_GRACE_SECONDS + 1)
-    final = env.process(_workbook(env, index))
+    # a process of its own: the two streams run side by side, in threads of this process
+    final = env.process(_workbook(env, index + 1), cron=True)
     assert final.code == 0, final.stderr
     _check_ledger(env)
     _check_visible_folders(env)
@@ -152,7 +168,7 @@ def _stream(env: Env, kills: int, seed: int) -> tuple[int, int, int]:
     issued: dict[str, set[str]] = {}
     for run_id, number in env.query("SELECT run_id, number FROM invoices"):
         issued.setdefault(run_id, set()).add(number)
-    for run_id, numbers in issued.items():
+    for run_id, numbers in issued.items():  # every committed run's folder, written again
         manifest = json.loads((env.out / run_id / "manifest.json").read_text())
         assert {i["number"] for i in manifest["invoices"]} == numbers, run_id
     return killed, completed, final.stderr.count("was written again")
@@ -172,4 +188,4 @@ def test_runs_killed_at_any_moment(env: Env, new_ledger: Callable[[Path], str]) 
     killed, completed, recovered = (sum(column) for column in zip(*results, strict=True))
     print(f"\n{killed} runs killed, {completed} finished before the kill; {recovered} "
           "committed run(s) lost their folder and had it written again")
-    assert killed == KILLS
+    assert killed + completed == KILLS  # every run started was checked, killed or not

@@ -246,7 +246,7 @@ def test_two_inbox_runs_at_once_never_process_a_workbook_twice(env: Env) -> None
     runs = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                              stderr=subprocess.PIPE, text=True, env=environment)
             for _ in range(2)]
-    outputs = [run.communicate(timeout=120) for run in runs]
+    outputs = [run.communicate(timeout=600) for run in runs]
     codes = [run.returncode for run in runs]
     assert set(codes) <= {0, 75}, outputs
     processed = [Path(line) for out, _ in outputs for line in out.splitlines()]
@@ -652,7 +652,7 @@ def run_bounded(env: Env, *args: str | Path) -> Result:
         resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          cwd=env.root, env=environment, timeout=300, preexec_fn=bound)
+                          cwd=env.root, env=environment, timeout=600, preexec_fn=bound)
     assert "Traceback" not in done.stderr, done.stderr
     return Result(done.returncode, done.stdout, done.stderr)
 

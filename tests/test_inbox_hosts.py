@@ -1,6 +1,7 @@
 """`seatbatch inbox` on several hosts at once: claims in the ledger keep one workbook from being
 processed twice, whatever the inbox folder's rename semantics. Hosts are simulated on this
-machine with SEATBATCH_HOST; every run is the installed command as cron runs it."""
+machine with SEATBATCH_HOST. Hosts side by side are the installed command as cron runs it, each
+run a process of its own; one host's runs one after another run in this process."""
 
 from __future__ import annotations
 
@@ -20,13 +21,22 @@ from typing import Any
 
 import pytest
 
-from conftest import AS_OF, CONFIG, SEATBATCH, Env, customer, ledger_url, order, read_manifest
+from conftest import (
+    AS_OF,
+    CONFIG,
+    Env,
+    Result,
+    customer,
+    ledger_url,
+    order,
+    read_manifest,
+    run_in_process,
+    run_installed,
+)
 from seatbatch.ledger import Ledger
 from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
 from seatbatch.output.order_workbook import write_order_workbook
-
-pytestmark = pytest.mark.serial  # measures time or load: runs alone (Makefile)
 
 PARTNERS = ("P-ACME", "P-OTHER", "P-TOKYO")
 
@@ -68,9 +78,9 @@ def sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def environment(host: str, **extra: str) -> dict[str, str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
-    return {**clean, "SEATBATCH_HOST": host, **extra}
+# A host's runs until its inbox is empty: each run takes what it can; one that exits 75 met
+# the other host's lock (held while that one commits, so never for long), and tries again.
+RUNS_AT_MOST = 1000
 
 
 @dataclass
@@ -87,39 +97,39 @@ class Host:
     errors: list[str] = field(default_factory=list)
 
     def argv(self) -> list[str]:
-        return [str(SEATBATCH), "inbox", str(self.inbox), "--config", str(self.env.config),
+        return ["inbox", str(self.inbox), "--config", str(self.env.config),
                 "--ledger", self.env.ledger_url, "--out", str(self.out),
                 "--as-of", AS_OF.isoformat()]
 
-    def once(self, **extra: str) -> subprocess.CompletedProcess[str]:
-        done = subprocess.run(self.argv(), capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, env=environment(self.name, **extra),
-                              timeout=300, check=False)
-        assert "Traceback" not in done.stderr, done.stderr
-        self.runs.append(done.returncode)
+    def once(self, cron: bool = False, **extra: str) -> Result:
+        """One run of this host's; `cron`: the installed command, a process of its own (for
+        hosts side by side), else in this process."""
+        run = run_installed if cron else run_in_process
+        done = run(self.argv(), cwd=self.env.root, env={"SEATBATCH_HOST": self.name, **extra})
+        self.runs.append(done.code)
         self.folders += [Path(line) for line in done.stdout.splitlines()]
         return done
 
-    def until_empty(self, deadline: float) -> None:
-        while time.monotonic() < deadline:
-            done = self.once()
-            if done.returncode not in (0, 75):
-                self.errors.append(f"exit {done.returncode}: {done.stderr}")
+    def until_empty(self, most: int = RUNS_AT_MOST) -> None:
+        for _ in range(most):
+            done = self.once(cron=True)  # hosts side by side: processes of their own
+            if done.code not in (0, 75):
+                self.errors.append(f"exit {done.code}: {done.stderr}")
                 return
-            if done.returncode == 0 and not waiting(self.inbox):
+            if done.code == 0 and not waiting(self.inbox):
                 return
             time.sleep(0.1)
-        self.errors.append("still waiting at the deadline")
+        self.errors.append(f"still waiting after {most} runs")
 
 
-def side_by_side(hosts: list[Host], seconds: float = 240) -> float:
-    """Every host's loop at once, started together; how long they took."""
-    deadline = time.monotonic() + seconds
+def side_by_side(hosts: list[Host]) -> float:
+    """Every host's loop at once, started together; how long they took (printed only: it
+    depends on the machine's speed)."""
     barrier = threading.Barrier(len(hosts))
 
     def loop(host: Host) -> None:
         barrier.wait()
-        host.until_empty(deadline)
+        host.until_empty()
 
     threads = [threading.Thread(target=loop, args=(h,)) for h in hosts]
     start = time.monotonic()
@@ -154,8 +164,8 @@ def test_two_hosts_over_one_inbox_process_each_of_200_workbooks_once(pg_env: Env
     for partner, names in expected.items():
         assert filed(shared, partner) == sorted(names)  # each filed once, never "w1 (2).xlsx"
         assert filed(shared, partner, "rejected") == []
-        claims = shared / partner / ".claimed"
-        assert not claims.exists() or not any(claims.iterdir())
+        claimed = shared / partner / ".claimed"
+        assert not claimed.exists() or not any(claimed.iterdir())
     assert waiting(shared) == []
 
     order_ids = [r[0] for r in env.query("SELECT order_id FROM order_lines")]
@@ -170,7 +180,6 @@ def test_two_hosts_over_one_inbox_process_each_of_200_workbooks_once(pg_env: Env
     print(f"\ntwo hosts, 200 workbooks: {seconds:.1f} s; "
           + "; ".join(f"{h.name}: {len(h.folders)} workbooks in {len(h.runs)} run(s), exits "
                       f"{dict(Counter(h.runs))}" for h in hosts))
-    assert seconds < 120
 
 
 def test_replicated_inbox_folders_process_each_workbook_once_in_total(env: Env) -> None:
@@ -238,13 +247,13 @@ def test_a_claim_whose_process_is_gone_on_the_same_host_is_taken_over(
     put_claim(env, book, "host-a", dead_pid())  # a run on host-a killed while processing
 
     elsewhere = one("host-b").once()  # host-b cannot know that: it waits, and says why
-    assert elsewhere.returncode == 0 and elsewhere.stdout == ""
+    assert elsewhere.code == 0 and elsewhere.stdout == ""
     assert elsewhere.stderr.splitlines() == [
         "P-ACME/w001.xlsx: being processed on host host-a; left waiting",
         "seatbatch inbox: 0 done, 0 rejected, 1 waiting"]
 
     host = one("host-a")
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     [folder] = host.folders
     assert read_manifest(folder)["status"] == "committed"
     assert env.query("SELECT host, pid != 0, outcome, run_folder FROM inbox_claims") == [
@@ -261,12 +270,12 @@ def test_a_claim_older_than_the_lease_is_taken_over_by_another_host(
     host = one("host-a")
     held = host.once()  # the default lease (900 s) has not run out
     assert "being processed on host host-b" in held.stderr and host.folders == []
-    assert host.once(SEATBATCH_CLAIM_LEASE="10").returncode == 0
+    assert host.once(SEATBATCH_CLAIM_LEASE="10").code == 0
     assert [read_manifest(f)["status"] for f in host.folders] == ["committed"]
     assert env.query("SELECT host, outcome FROM inbox_claims") == [("host-a", "committed")]
 
     bad = host.once(SEATBATCH_CLAIM_LEASE="soon")
-    assert bad.returncode == 2 and "SEATBATCH_CLAIM_LEASE='soon'" in bad.stderr
+    assert bad.code == 2 and "SEATBATCH_CLAIM_LEASE='soon'" in bad.stderr
 
 
 def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
@@ -278,7 +287,7 @@ def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
         "Orders": [order("L1", device_type="Space Ultra")]})  # not on the price list yet
     content = book.read_bytes()
     host = one("host-a")
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     assert filed(env.root / "inbox", "P-ACME", "rejected") == ["orders.xlsx"]
     assert env.query("SELECT outcome FROM inbox_claims") == [("rejected",)]
 
@@ -288,7 +297,7 @@ def test_a_rejected_workbook_sent_again_is_processed_again(env: Env,
                           .replace('"Space Plus" = "19000"',
                                    '"Space Plus" = "19000"\n"Space Ultra" = "32000"'))
     book.write_bytes(content)
-    assert host.once().returncode == 0
+    assert host.once().code == 0
     assert [read_manifest(f)["status"] for f in host.folders] == ["rejected", "committed"]
     assert filed(env.root / "inbox", "P-ACME") == ["orders.xlsx"]
     assert env.query("SELECT outcome, run_folder FROM inbox_claims") == [
@@ -300,15 +309,15 @@ def test_a_busy_ledger_releases_the_claim_and_the_workbook_waits(
         env: Env, one: Callable[[str], Host]) -> None:
     host = one("host-a")
     workbook(env.root / "inbox", "P-ACME", 1)
-    assert host.once().returncode == 0  # the tables exist
+    assert host.once().code == 0  # the tables exist
     workbook(env.root / "inbox", "P-ACME", 2)
     with env.hold_write_lock():
         busy = host.once(SEATBATCH_BUSY_TIMEOUT="1")
-    assert busy.returncode == 75, busy.stderr
+    assert busy.code == 75, busy.stderr
     assert "the ledger is busy" in busy.stderr and "left waiting" in busy.stderr
     assert [p.name for p in waiting(env.root / "inbox")] == ["w002.xlsx"]
     assert env.query("SELECT name, outcome FROM inbox_claims") == [("w001.xlsx", "committed")]
-    assert one("host-b").once().returncode == 0  # free for any host
+    assert one("host-b").once().code == 0  # free for any host
     assert env.query("SELECT name, host, outcome FROM inbox_claims ORDER BY name") == [
         ("w001.xlsx", "host-a", "committed"), ("w002.xlsx", "host-b", "committed")]
 
@@ -330,9 +339,9 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
         env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
     """PostgreSQL: another host's claim transaction holds the row (FOR UPDATE SKIP LOCKED
     passes it by at once). SQLite: that transaction holds the write lock: busy, as any write."""
-    from seatbatch.ledger import LedgerBusy, claims, engine
+    from seatbatch.ledger import LedgerBusy, claims
 
-    monkeypatch.setattr(engine, "BUSY_SECONDS", 0.5)
+    monkeypatch.setenv("SEATBATCH_BUSY_TIMEOUT", "0.5")
     ledger = Ledger.open(env.ledger_url, write=True)
     assert ledger.engine is not None
     try:
@@ -343,8 +352,9 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
         time.sleep(0.01)  # now older than that lease
         with atomic(ledger.engine, write=True) as other:  # host-b, taking it over right now
             other.execute(inbox_claims.select().with_for_update())
-            start = time.monotonic()
             if env.engine == "postgresql":
+                # skipped, not waited for: a wait would end in the lock timeout (busy), the
+                # row being locked until this block ends, whatever the machine's speed
                 held = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                                     lease=0.001)
                 assert (held.state, held.host) == (claims.HELD, None)
@@ -352,10 +362,7 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
                 with pytest.raises(LedgerBusy):
                     claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                                  lease=0.001)
-            elapsed = time.monotonic() - start
         assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
                             lease=0.001).previous == "stale"
     finally:
         ledger.close()
-    if env.engine == "postgresql":
-        assert elapsed < 1  # skipped, not waited for

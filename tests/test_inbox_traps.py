@@ -157,8 +157,8 @@ def test_one_partners_traps_never_stop_the_others_nor_write_outside_dir(env: Env
     (trapped / "done").mkdir()
     (trapped / "done" / "filed-as-link.xlsx").symlink_to(outside / "filed-workbook")
     (trapped / "done" / "filed-as-link.xlsx.json").symlink_to(outside / "filed-note")
-    for trap in WORKBOOK_TRAPS:
-        trap.make(trapped / trap.name, outside)
+    for workbook_trap in WORKBOOK_TRAPS:
+        workbook_trap.make(trapped / workbook_trap.name, outside)
     for case in CASES:
         (trapped / case.name).write_bytes(case.build())
     outside_before = _tree(outside)
@@ -215,11 +215,11 @@ def test_one_partners_traps_never_stop_the_others_nor_write_outside_dir(env: Env
     codes = {m["input"]["file"]: [r["code"] for r in m["rejections"]] for m in manifests
              if m["status"] == "rejected"}
     assert codes == {c.name: [c.code] for c in CASES}
-    for trap in dying:
-        assert note(env, TRAPPED, "rejected", trap.name)["status"] == "failed"
-    for trap in WORKBOOK_TRAPS:
-        if trap.left_alone:
-            assert os.path.lexists(trapped / trap.name)
+    for dead in dying:
+        assert note(env, TRAPPED, "rejected", dead.name)["status"] == "failed"
+    for workbook_trap in WORKBOOK_TRAPS:
+        if workbook_trap.left_alone:
+            assert os.path.lexists(trapped / workbook_trap.name)
     assert not (trapped / ".claimed").exists() or list((trapped / ".claimed").iterdir()) == []
 
     # the unusable folders: their workbooks wait, nothing of theirs was committed

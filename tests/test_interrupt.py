@@ -19,7 +19,7 @@ import pytest
 
 from conftest import ROOT, SEATBATCH, Env
 
-pytestmark = [pytest.mark.sqlite_only, pytest.mark.serial]
+pytestmark = pytest.mark.sqlite_only
 
 CUSTOMERS = 1500  # one invoice each
 NOT_COMMITTED = "seatbatch: {how}; nothing was committed\n"
@@ -96,11 +96,11 @@ def finish(child: subprocess.Popen[str]) -> tuple[str, str]:
     """The stopped run's output, once it and every process it started have ended: a worker
     left behind would hold its output open."""
     try:
-        out, err = child.communicate(timeout=300)
+        out, err = child.communicate(timeout=600)
     except subprocess.TimeoutExpired:
         os.killpg(child.pid, signal.SIGKILL)
         pytest.fail("a process of the stopped run outlived it")
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 300  # (only a worker left running comes near it)
     while True:
         try:
             os.killpg(child.pid, 0)
@@ -167,6 +167,12 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
         os.killpg(child.pid, signal.SIGINT)
     out, err = finish(child)
     if child.returncode == 0:  # it finished first
+        return
+    assert child.returncode == 130, err
+    if invoice_count(env) == CUSTOMERS:
+        # the stop landed after the workbook's commit (watching for the moment is not instant,
+        # and how late depends on the machine's speed): what was done stays done
+        assert err.splitlines()[-1].startswith("seatbatch inbox: interrupted after "), err
         return
     assert (child.returncode, out) == (130, "")
     assert err.splitlines() == ["P-ACME/big.xlsx: stopped; left waiting",

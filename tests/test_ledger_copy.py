@@ -20,6 +20,7 @@ from conftest import CONFIG, ROOT, Env, Result, customer, device, order
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch.cli import commands as cli
 from seatbatch.ledger import copy as ledger_copy
+from seatbatch.ledger.engine import bulk_insert as engine_bulk_insert
 from seatbatch.ledger.migrations import MIGRATIONS
 
 NEWEST = MIGRATIONS[-1][0]
@@ -293,7 +294,7 @@ def test_a_source_held_by_another_run_is_busy(source: Env, tmp_path: Path,
 @pytest.fixture
 def tampered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The copy writes one invoice total a cent off: the check must catch it."""
-    real = ledger_copy.bulk_insert
+    real = engine_bulk_insert
 
     def off_by_a_cent(connection: Any, table: Any, rows: Any) -> None:
         if table.name == "invoices":

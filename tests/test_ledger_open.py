@@ -302,7 +302,7 @@ def _without_privileges(env: Env, *args: Any) -> Result:
         argv = [setpriv, "--bounding-set=-dac_override,-dac_read_search", "--", *argv]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          cwd=env.root, env=environment, timeout=300)
+                          cwd=env.root, env=environment, timeout=600)
     assert "Traceback" not in done.stderr, done.stderr
     return Result(done.returncode, done.stdout, done.stderr)
 

@@ -80,7 +80,7 @@ def test_a_commit_that_touched_this_runs_customer_makes_it_validate_again(
     mine = env.workbook("mine.xlsx", customers=[customer("C-1")],
                         devices=TWO_DEVICES,
                         orders=[order("M1", customer_id="C-1", seats=2)])
-    theirs = env.workbook("theirs.xlsx", **{
+    sheets: dict[str, Any] = {
         "seats for the same customer": {"orders": [order("T1", customer_id="C-1")]},
         "its devices": {"customers": [customer("C-5")],
                         "devices": [device("D-9", customer_id="C-1")],
@@ -88,7 +88,8 @@ def test_a_commit_that_touched_this_runs_customer_makes_it_validate_again(
         "the same order line": {"customers": [customer("C-1")],
                                 "devices": TWO_DEVICES,
                                 "orders": [order("M1", customer_id="C-1", seats=2)]},
-    }[theirs_do])
+    }[theirs_do]
+    theirs = env.workbook("theirs.xlsx", **sheets)
     code, manifest, held = overtake(mine, theirs)
     assert code == 0, manifest["rejections"]
     assert held == 1  # its first validation was stale: validated again under the lock

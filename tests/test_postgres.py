@@ -13,6 +13,7 @@ from sqlalchemy import Engine, text
 from conftest import Env, customer, order
 from pgserver import PASSWORD, PostgresServer
 from seatbatch.cli import commands as cli
+from seatbatch.ledger import Ledger
 from seatbatch.ledger.engine import atomic, busy_guard, make_engine
 from seatbatch.ledger.errors import LedgerBusy, display_url
 
@@ -179,9 +180,12 @@ def test_connections_the_server_dropped_are_replaced(env: Env, pg_server: Postgr
     first = env.workbook("a.xlsx", customers=[customer()], orders=[order("A1")])
     second = env.workbook("b.xlsx", customers=[customer()], orders=[order("B1")])
     assert cli.run(["process", str(first), "--partner", "P-ACME", *common]) == 0
+    # a command closes its connections as it ends; an inbox run keeps them between workbooks,
+    # as the ledger opened here keeps its own for the next command in this process
+    Ledger.open(database, write=False).close()
     name = database.rsplit("/", 1)[1]
     with pg_server.admin() as admin:
         ended = admin.execute("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
                               "WHERE datname = %s AND pid <> pg_backend_pid()", (name,)).fetchone()
-    assert ended is not None and ended[0] >= 1
+    assert ended is not None and isinstance(ended[0], int) and ended[0] >= 1
     assert cli.run(["process", str(second), "--partner", "P-ACME", *common]) == 0

@@ -51,7 +51,7 @@ def process_limited(env: Env, workbook: Path) -> Result:
             "--as-of", AS_OF.isoformat()]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     done = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          cwd=env.root, env=environment, timeout=300,
+                          cwd=env.root, env=environment, timeout=600,
                           preexec_fn=_limit_memory)
     assert "Traceback" not in done.stderr, done.stderr
     return Result(done.returncode, done.stdout, done.stderr)

@@ -6,6 +6,7 @@ import json
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_tex
                 _invoice("INV-2027-000002", "EUR", ["99.99"])]
     if currency is None:
         invoices.append(_invoice("INV-2027-000003", "JPY", ["63000", "1"]))
-    parts = {"command": "renew", "as_of": date(2027, 11, 1), "partner_id": None,
+    parts: dict[str, Any] = {"command": "renew", "as_of": date(2027, 11, 1), "partner_id": None,
              "currency": currency, "input_file": None, "input_sha256": None}
     write_manifest(build_manifest(status="committed", **parts,
                                   invoices=[(i, invoice_file(i)) for i in invoices]),

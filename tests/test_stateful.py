@@ -376,7 +376,7 @@ class Ledger(RuleBasedStateMachine):
         lines = self.new_lines(data, customer_id)
         bad = order(self.fresh("O"), customer_id=customer_id, subscription=self.fresh("S"),
                     start_date=self.as_of)
-        flaw = data.draw(st.sampled_from((
+        flaw: dict[str, Any] = data.draw(st.sampled_from((
             {"seats": 0}, {"device_type": "Space Pr"}, {"term_years": 2},
             {"accept_terms": False}, {"customer_id": NEVER_LISTED},
             {"start_date": self.as_of + timedelta(AHEAD + 1)},

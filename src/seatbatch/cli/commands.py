@@ -118,6 +118,8 @@ def _report(outcome: Outcome) -> int:
 @common_options
 def cli() -> None:
     """Partner order workbooks in; priced, numbered invoices out."""
+    # the ledger connections kept for the command close with it, even run in-process (tests)
+    click.get_current_context().call_on_close(_close_engines)
 
 
 def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]:
@@ -265,6 +267,14 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     else:
         echo(f"upgraded the ledger {shown} from schema version {before} to {after}")
     return 0
+
+
+def _close_engines() -> None:
+    """The ledger engines a command opened, closed as it ends (a command that opened none
+    never imports SQLAlchemy for it)."""
+    engine = sys.modules.get("seatbatch.ledger.engine")
+    if engine is not None:
+        engine.close_engines()
 
 
 def run(argv: list[str] | None = None) -> int:

@@ -43,7 +43,13 @@ from seatbatch.ledger.errors import (
 if TYPE_CHECKING:
     from sqlalchemy.dialects import postgresql, sqlite
 
-BUSY_SECONDS = float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
+
+def busy_seconds() -> float:
+    """How long to wait for another run's lock: `$SEATBATCH_BUSY_TIMEOUT`, read when a ledger
+    is opened (not once at import, so that each command run in one process sees its own)."""
+    return float(os.environ.get("SEATBATCH_BUSY_TIMEOUT", "5"))
+
+
 CONNECT_SECONDS = 10
 # lock_not_available (lock_timeout), serialization_failure, deadlock_detected; too many
 # connections; the server shutting down or starting up
@@ -169,7 +175,7 @@ def is_postgres(connection: Connection) -> bool:
 def _wal(cursor: Any) -> None:
     """Switch a new ledger file to WAL. SQLite answers 'locked' at once, without waiting, when
     two runs make the same new file at the same moment, so the switch is retried here."""
-    deadline = time.monotonic() + BUSY_SECONDS
+    deadline = time.monotonic() + busy_seconds()
     while True:
         try:
             if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
@@ -199,18 +205,26 @@ def _forget_connections() -> None:
 os.register_at_fork(after_in_child=_forget_connections)
 
 
+def close_engines() -> None:
+    """The command is done: the PostgreSQL engines kept for it close their connections, so
+    that a command run in-process (as the tests run it) leaves none open behind it."""
+    while _POSTGRES_ENGINES:
+        _POSTGRES_ENGINES.popitem()[1].dispose()
+
+
 def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -> Engine:
     """The engine of a ledger. `read_only`: a SQLite file opened read-only (`mode=ro`): it can
     neither be written nor switched to WAL, and no schema can be made in it; `immutable` also
     takes no locks and makes no files beside it (for a file no run can be writing). A
     PostgreSQL ledger is read in READ ONLY transactions by `atomic` instead."""
     postgres = _postgres_url(url)
+    busy = busy_seconds()
     if postgres is not None:
         if url not in _POSTGRES_ENGINES:
             _POSTGRES_ENGINES[url] = create_engine(postgres, pool_pre_ping=True, connect_args={
                 "connect_timeout": CONNECT_SECONDS,
                 "application_name": "seatbatch",
-                "options": f"-c lock_timeout={int(BUSY_SECONDS * 1000)}",
+                "options": f"-c lock_timeout={int(busy * 1000)}",
                 # a server host that vanishes mid-statement is given up on, not waited for
                 "keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10,
                 "keepalives_count": 3, "tcp_user_timeout": 60_000,
@@ -220,11 +234,11 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
     if read_only:
         uri = Path(url).absolute().as_uri() + "?mode=ro" + ("&immutable=1" if immutable else "")
         engine = create_engine(f"sqlite:///{url}", creator=lambda: sqlite3.connect(
-            uri, uri=True, timeout=BUSY_SECONDS, check_same_thread=False))
+            uri, uri=True, timeout=busy, check_same_thread=False))
     else:
         engine = create_engine(
             f"sqlite:///{url}",
-            connect_args={"timeout": BUSY_SECONDS},
+            connect_args={"timeout": busy},
         )
 
     _NAMES[engine] = url
@@ -233,7 +247,7 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
     def _pragmas(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # transactions are begun below, not by pysqlite
         cursor = dbapi_connection.cursor()
-        cursor.execute(f"PRAGMA busy_timeout = {int(BUSY_SECONDS * 1000)}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy * 1000)}")
         if read_only:
             cursor.execute("PRAGMA query_only = ON")
         else:
