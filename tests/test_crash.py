@@ -189,3 +189,6 @@ def test_runs_killed_at_any_moment(env: Env, new_ledger: Callable[[Path], str]) 
     print(f"\n{killed} runs killed, {completed} finished before the kill; {recovered} "
           "committed run(s) lost their folder and had it written again")
     assert killed + completed == KILLS  # every run started was checked, killed or not
+    # Not a share that depends on speed: each run that finishes makes the next kill come
+    # sooner, down to the first 5% of a run (its imports), which no machine finishes in time.
+    assert killed > 0, "no run was killed: the test checked nothing"
