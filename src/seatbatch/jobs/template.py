@@ -23,12 +23,9 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Path:
     else:
         partner = config.partner(partner_id)
         device_types = config.device_types(partner.currency)
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
             view = ledger.view(partner.id)
             known_devices = ledger.devices(partner.id)
-        finally:
-            ledger.close()
         customers = [
             {"customer_id": c.customer_id, "organization": c.organization,
              "country": c.country, "contact_email": c.contact_email}

@@ -19,8 +19,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from seatbatch.billing.report import Amounts, MonthReport
 from seatbatch.core.money import minor_unit
+from seatbatch.core.month_end import Amounts, MonthReport
 from seatbatch.output.order_workbook import cell_text, formula_like
 
 DATE_FORMAT = "yyyy-mm-dd"
