@@ -12,8 +12,8 @@ from seatbatch.core.money import format_amount
 
 LINE_KEYS = (  # line_document's keys, in its order
     "order_id", "action", "subscription_id", "device_type", "seats", "term_years",
-    "period_start", "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
-    "term_discount", "partner_discount", "net_amount",
+    "period_start", "period_end", "unit_price", "prorate_days", "term_days",
+    *LineAmounts._fields,
 )
 
 

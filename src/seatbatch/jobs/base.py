@@ -209,11 +209,8 @@ def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     """The invoices a stopped run committed, asked of the ledger (a commit is all or nothing,
     and a stop may fall on either side of it); None when the ledger cannot say now."""
     try:
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
             found = ledger.committed_runs([run.name]).get(run.name)
-        finally:
-            ledger.close()
     except Exception:
         return None
     return found.numbers if found else []

@@ -19,6 +19,7 @@ from seatbatch.core.model import (
     Device,
     Invoice,
     InvoiceDraft,
+    LineAmounts,
     Renewal,
     parse_subscription_number,
 )
@@ -139,8 +140,7 @@ def rows_of_invoice(
             "subscription_id": parse_subscription_number(line.subscription_id or ""),
             "device_type": line.device_type, "seats": line.seats,
             "period_start": line.period_start, "period_end": line.period_end,
-            **{k: shown[k] for k in ("unit_price", "list_amount", "term_discount",
-                                     "partner_discount", "net_amount")},
+            **{k: shown[k] for k in ("unit_price", *LineAmounts._fields)},
         }
         for position, (line, shown) in enumerate(zip(invoice.lines, document["lines"],
                                                      strict=True), start=1)
