@@ -12,8 +12,6 @@ from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Renewal, Subscription
 from seatbatch.core.terms import Term, term_of
 
-__all__ = ["Renewal", "due_renewals", "ends_in", "is_due", "renewal_invoice"]
-
 
 def ends_in(subscription: Subscription, year: int, month: int) -> bool:
     """Its last issued term's last day falls in the month."""

@@ -140,7 +140,9 @@ class Ledger:
         `Commit.check`)."""
         assert self.engine is not None
         with self._transaction(write=True) as connection:
-            yield Commit.begin(connection, view, read_set, run)
+            commit = Commit.begin(connection, view, read_set, run)
+            yield commit
+            commit.finish()
 
     @contextmanager
     def renewing(self, versions: Mapping[str, int], run: RunRecord) -> Iterator[Renewing]:

@@ -61,6 +61,8 @@ class Commit:
         self._currency = ""
         self._created: Mapping[tuple[str, str], int] = {}
         self._saved = False
+        self._numbers: list[str] = []
+        self._stored = False
 
     @classmethod
     def begin(cls, connection: Connection, view: LedgerView, read_set: ReadSet,
@@ -99,7 +101,7 @@ class Commit:
         subscriptions of their lines, in the order the lines come."""
         assert self._saved, "save the run before numbering: the counters are taken last"
         numbers = take_numbers(self._connection, series, self._run.as_of, len(drafts))
-        self._series, self._currency = series, currency
+        self._series, self._currency, self._numbers = series, currency, numbers
         self._created = saving.create_subscriptions(self._connection, self._view.partner_id,
                                                     currency, drafts)
         return Numbered(numbers, self._created)
@@ -108,8 +110,16 @@ class Commit:
         """The numbered invoices (one per draft, in order) with their order lines, seats and
         new subscriptions' first terms."""
         assert self._series, "number before saving"
+        assert [i.number for i in invoices] == self._numbers, "the invoices of the numbers taken"
         saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
                              invoices, self._created, self._series)
+        self._stored = True
+
+    def finish(self) -> None:
+        """Numbers taken are numbers issued: a unit that took numbers and saved no invoices
+        for them must not commit (it would leave a gap)."""
+        if self._numbers and not self._stored:
+            raise AssertionError("invoice numbers taken but no invoices saved for them")
 
 
 @dataclass
