@@ -164,6 +164,7 @@ class LineAmounts(NamedTuple):
 class Amounted:
     """The four amounts of a line with `amounts`, each by its own name."""
 
+    __slots__ = ()
     amounts: LineAmounts
 
     @property
@@ -183,7 +184,7 @@ class Amounted:
         return self.amounts.net_amount
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: a large workbook holds many
 class PricedLine(Amounted):
     request: LineRequest
     unit_price: Decimal
@@ -206,7 +207,7 @@ class InvoiceDraft:
     total: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class InvoiceLine(Amounted):
     order_id: str | None  # None on a renewal
     action: str
