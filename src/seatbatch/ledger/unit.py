@@ -58,7 +58,6 @@ class Commit:
         self._read_set = read_set
         self._run = run
         self._series = ""
-        self._currency = ""
         self._created: Mapping[tuple[str, str], int] = {}
         self._saved = False
         self._numbers: list[str] = []
@@ -101,7 +100,7 @@ class Commit:
         subscriptions of their lines, in the order the lines come."""
         assert self._saved, "save the run before numbering: the counters are taken last"
         numbers = take_numbers(self._connection, series, self._run.as_of, len(drafts))
-        self._series, self._currency, self._numbers = series, currency, numbers
+        self._series, self._numbers = series, numbers
         self._created = saving.create_subscriptions(self._connection, self._view.partner_id,
                                                     currency, drafts)
         return Numbered(numbers, self._created)
@@ -109,8 +108,8 @@ class Commit:
     def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]) -> None:
         """The numbered invoices (one per draft, in order) with their order lines, seats and
         new subscriptions' first terms."""
-        assert self._series, "number before saving"
-        assert [i.number for i in invoices] == self._numbers, "the invoices of the numbers taken"
+        if [i.number for i in invoices] != self._numbers or not self._series:
+            raise AssertionError("the invoices saved are not those of the numbers taken")
         saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
                              invoices, self._created, self._series)
         self._stored = True
