@@ -22,7 +22,9 @@ from seatbatch.ledger.versions import partner_version
 
 
 def read_view(connection: Connection, partner_id: str, *, with_committed: bool = True
-               ) -> LedgerView:
+              ) -> LedgerView:
+    """What one partner's run needs of the ledger; without `with_committed`, only its
+    customers and subscriptions (the month-end report's renewals due)."""
     version = partner_version(connection, partner_id)
     customers, subscriptions = customers_and_subscriptions(connection, partner_id)
     if not with_committed:
