@@ -56,7 +56,7 @@ class LedgerMonth:
     views: dict[str, LedgerView]  # per partner with subscriptions: for the renewals due
 
 
-@dataclass
+@dataclass(slots=True)  # slots: a report holds one per customer and currency
 class Amounts(Amounted):
     """Sums over invoice lines, in one currency."""
 
