@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from seatbatch.billing.invoicing import group_invoices
 from seatbatch.billing.pricing import line_amounts
-from seatbatch.core.model import LineRequest, OrderLine, PricedLine
+from seatbatch.core.model import LineAmounts, LineRequest, OrderLine, PricedLine
 from seatbatch.core.money import D, MoneyError, minor_unit, round_money
 from seatbatch.core.terms import add_years, term_of
 
@@ -104,7 +104,7 @@ def _priced(row: int, net: Decimal, customer: str, po: str | None) -> PricedLine
                      po, False, "f")
     term = term_of(date(2026, 1, 1), 3)
     request = LineRequest(line, None, (customer, "S"), 3, term, term.start, po, False)
-    return PricedLine(request, D("1"), 1, 1, net, D(0), D(0), net)
+    return PricedLine(request, D("1"), 1, 1, LineAmounts(net, D(0), D(0), net))
 
 
 @given(st.lists(st.tuples(st.sampled_from(["C1", "C2", "C3"]),
@@ -126,11 +126,11 @@ def test_invoice_total_is_the_sum_of_its_lines(specs: list[tuple[str, str | None
 
 def test_an_invoice_document_reads_back_whole() -> None:
     from seatbatch.core.documents import invoice_document, invoice_from_document
-    from seatbatch.core.model import Invoice, InvoiceLine, Party
+    from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
 
     line = InvoiceLine("L1", "add", "SUB-000001", "Space Pro", 4, 3, date(2026, 11, 24),
-                       date(2029, 3, 1), D("150.00"), 829, 1096, D("1361.50"), D("136.15"),
-                       D("245.07"), D("980.28"))
+                       date(2029, 3, 1), D("150.00"), 829, 1096,
+                       LineAmounts(D("1361.50"), D("136.15"), D("245.07"), D("980.28")))
     invoice = Invoice("INV-2026-000003", date(2026, 11, 24), date(2026, 12, 24),
                       Party("Issuer", ("Street 1",), "NO1"), "P-ACME", Party("Acme", ()),
                       "C-001", "Harbour", "PO-1", "EUR", D("0.20"), (line,), D("980.28"))

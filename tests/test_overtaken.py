@@ -24,27 +24,27 @@ def overtake(env: Env, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFi
     code and manifest of `mine`, and how often it had to hold the partner's lock."""
     common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(env.out),
               "--as-of", "2026-11-24"]
-    real_commit = store.Ledger.commit
+    real_committing = store.Ledger.committing
     real_holding = store.Ledger.holding
 
     def run(mine: Path, theirs: Path) -> tuple[int, dict[str, Any], int]:
         pending = [theirs]
         held = []
 
-        def commit(self: store.Ledger, *args: Any, **kwargs: Any) -> Any:
+        def committing(self: store.Ledger, *args: Any, **kwargs: Any) -> Any:
             while pending:
                 other = pending.pop()
                 assert cli.run(["process", str(other), "--partner", "P-ACME", *common]) == 0
-            return real_commit(self, *args, **kwargs)
+            return real_committing(self, *args, **kwargs)
 
         def holding(self: store.Ledger, partner_id: str) -> Any:
             held.append(partner_id)
             return real_holding(self, partner_id)
 
-        monkeypatch.setattr(store.Ledger, "commit", commit)
+        monkeypatch.setattr(store.Ledger, "committing", committing)
         monkeypatch.setattr(store.Ledger, "holding", holding)
         code = cli.run(["process", str(mine), "--partner", "P-ACME", *common])
-        monkeypatch.setattr(store.Ledger, "commit", real_commit)
+        monkeypatch.setattr(store.Ledger, "committing", real_committing)
         monkeypatch.setattr(store.Ledger, "holding", real_holding)
         folder = Path(capsys.readouterr().out.strip().splitlines()[-1])
         return code, json.loads((folder / "manifest.json").read_text()), len(held)

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import CONFIG, Env, customer, order
 from seatbatch.core.documents import invoice_document, manifest_entry
-from seatbatch.core.model import Invoice, InvoiceLine, Party
+from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
 from seatbatch.output.files import invoice_file
 from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
 
@@ -108,8 +108,8 @@ def _invoice(number: str, currency: str, amounts: list[str]) -> Invoice:
                     device_type="Space Pro", seats=n, term_years=1,
                     period_start=date(2027, 12, 1), period_end=date(2028, 11, 30),
                     unit_price=Decimal("150.00"), prorate_days=366, term_days=366,
-                    list_amount=Decimal(amount), term_discount=Decimal(0),
-                    partner_discount=Decimal(0), net_amount=Decimal(amount))
+                    amounts=LineAmounts(Decimal(amount), Decimal(0), Decimal(0),
+                                        Decimal(amount)))
         for n, amount in enumerate(amounts, start=1)
     )
     return Invoice(number=number, invoice_date=date(2027, 11, 1), due_date=date(2027, 12, 1),

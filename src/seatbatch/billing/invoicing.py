@@ -1,8 +1,9 @@
-"""Grouping priced lines into invoices (SPEC §5), and turning a draft into an invoice."""
+"""Grouping priced lines into invoices (SPEC §5), and the one assembly of an invoice from its
+lines, for orders and renewals alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -58,10 +59,39 @@ def invoice_line(line: PricedLine, subscription_id: int | None) -> InvoiceLine:
         unit_price=line.unit_price,
         prorate_days=line.prorate_days,
         term_days=line.term_days,
-        list_amount=line.list_amount,
-        term_discount=line.term_discount,
-        partner_discount=line.partner_discount,
-        net_amount=line.net_amount,
+        amounts=line.amounts,
+    )
+
+
+def assemble_invoice(
+    lines: Sequence[InvoiceLine],
+    *,
+    kind: str,
+    number: str | None,
+    invoice_date: date,
+    config: Config,
+    partner: Partner,
+    customer_id: str,
+    customer_name: str,
+    po_number: str | None,
+) -> Invoice:
+    """An invoice of these lines (SPEC §5): billed to the partner, due after the payment
+    terms, its total the sum of the lines' net amounts."""
+    return Invoice(
+        number=number,
+        invoice_date=invoice_date,
+        due_date=invoice_date + timedelta(days=config.issuer.payment_terms_days),
+        issuer=issuer_party(config),
+        partner_id=partner.id,
+        bill_to=Party(partner.name, partner.address),
+        customer_id=customer_id,
+        customer_name=customer_name,
+        po_number=po_number,
+        currency=partner.currency,
+        partner_discount_rate=partner.discount,
+        lines=tuple(lines),
+        total=sum((line.net_amount for line in lines), Decimal(0)),
+        kind=kind,
     )
 
 
@@ -83,18 +113,6 @@ def make_invoice(
         if sid is None and request.group is not None:
             sid = subscription_ids.get(request.group)
         lines.append(invoice_line(line, sid))
-    return Invoice(
-        number=number,
-        invoice_date=invoice_date,
-        due_date=invoice_date + timedelta(days=config.issuer.payment_terms_days),
-        issuer=issuer_party(config),
-        partner_id=partner.id,
-        bill_to=Party(partner.name, partner.address),
-        customer_id=customer.customer_id,
-        customer_name=customer.organization,
-        po_number=draft.po_number,
-        currency=partner.currency,
-        partner_discount_rate=partner.discount,
-        lines=tuple(lines),
-        total=draft.total,
-    )
+    return assemble_invoice(lines, kind="order", number=number, invoice_date=invoice_date,
+                            config=config, partner=partner, customer_id=customer.customer_id,
+                            customer_name=customer.organization, po_number=draft.po_number)

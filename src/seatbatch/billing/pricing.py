@@ -6,7 +6,7 @@ from decimal import Context as DecimalContext
 from decimal import Decimal
 
 from seatbatch.core.config import Config, Partner
-from seatbatch.core.model import LineRequest, PricedLine
+from seatbatch.core.model import LineAmounts, LineRequest, PricedLine
 from seatbatch.core.money import minor_unit, round_money
 
 # Wide enough that seats x price x years x days is exact before the one division by term days.
@@ -22,8 +22,9 @@ def line_amounts(
     term_rate: Decimal,
     partner_rate: Decimal,
     currency: str,
-) -> tuple[Decimal, Decimal, Decimal, Decimal]:
-    """(list, term discount, partner discount, net) of one line, each rounded as shown."""
+) -> LineAmounts:
+    """List amount, term discount, partner discount and net of one line, each rounded as
+    shown."""
     full = _EXACT.multiply(_EXACT.multiply(Decimal(seats), unit_price), Decimal(term_years))
     prorated = full if prorate_days == term_days else _EXACT.divide(
         _EXACT.multiply(full, Decimal(prorate_days)), Decimal(term_days)
@@ -32,7 +33,7 @@ def line_amounts(
     term_discount = round_money(list_amount * term_rate, currency)
     partner_discount = round_money((list_amount - term_discount) * partner_rate, currency)
     net_amount = list_amount - term_discount - partner_discount
-    return list_amount, term_discount, partner_discount, net_amount
+    return LineAmounts(list_amount, term_discount, partner_discount, net_amount)
 
 
 def shown_price(price: Decimal, currency: str) -> Decimal:
@@ -52,7 +53,7 @@ def price_line(request: LineRequest, config: Config, partner: Partner) -> Priced
     )
     term_days = request.term.days
     prorate_days = request.term.days_from(request.effective)
-    list_amount, term_discount, partner_discount, net_amount = line_amounts(
+    amounts = line_amounts(
         order.seats,
         unit_price,
         request.term_years,
@@ -67,10 +68,7 @@ def price_line(request: LineRequest, config: Config, partner: Partner) -> Priced
         unit_price=shown_price(unit_price, currency),
         prorate_days=prorate_days,
         term_days=term_days,
-        list_amount=list_amount,
-        term_discount=term_discount,
-        partner_discount=partner_discount,
-        net_amount=net_amount,
+        amounts=amounts,
     )
 
 

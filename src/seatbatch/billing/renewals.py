@@ -4,24 +4,13 @@ day it starts, billed on an invoice of its own with the subscription's PO."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, timedelta
-from decimal import Decimal
+from datetime import date
 
-from seatbatch.billing.invoicing import issuer_party
+from seatbatch.billing.invoicing import assemble_invoice
 from seatbatch.billing.pricing import line_amounts, shown_price
 from seatbatch.core.config import Config, Partner
-from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Party, Subscription
+from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Renewal, Subscription
 from seatbatch.core.terms import Term, month_term, term_of
-
-
-@dataclass(frozen=True)
-class Renewal:
-    partner_id: str
-    subscription_id: int
-    term_index: int
-    term: Term
-    invoice: Invoice  # number None until the renewal commits
 
 
 def ends_in(subscription: Subscription, year: int, month: int) -> bool:
@@ -44,7 +33,7 @@ def renewal_invoice(subscription: Subscription, customer_name: str, config: Conf
             continue
         price = config.seat_price(currency, device_type, term.start,
                                   needed_by=f"the renewal of {subscription.number}")
-        list_amount, term_discount, partner_discount, net = line_amounts(
+        amounts = line_amounts(
             seats, price, subscription.term_years, term.days, term.days,
             config.term_discounts[subscription.term_years], partner.discount, currency,
         )
@@ -53,19 +42,12 @@ def renewal_invoice(subscription: Subscription, customer_name: str, config: Conf
             device_type=device_type, seats=seats, term_years=subscription.term_years,
             period_start=term.start, period_end=term.last_day,
             unit_price=shown_price(price, currency), prorate_days=term.days,
-            term_days=term.days, list_amount=list_amount, term_discount=term_discount,
-            partner_discount=partner_discount, net_amount=net,
+            term_days=term.days, amounts=amounts,
         ))
-    invoice = Invoice(
-        number=None, invoice_date=invoice_date,
-        due_date=invoice_date + timedelta(days=config.issuer.payment_terms_days),
-        issuer=issuer_party(config), partner_id=partner.id,
-        bill_to=Party(partner.name, partner.address), customer_id=subscription.customer_id,
-        customer_name=customer_name, po_number=subscription.po_number, currency=currency,
-        partner_discount_rate=partner.discount, lines=tuple(lines),
-        total=sum((line.net_amount for line in lines), Decimal(0)),
-        kind="renewal",
-    )
+    invoice = assemble_invoice(
+        lines, kind="renewal", number=None, invoice_date=invoice_date, config=config,
+        partner=partner, customer_id=subscription.customer_id, customer_name=customer_name,
+        po_number=subscription.po_number)
     return term, invoice
 
 

@@ -7,121 +7,22 @@ Pure: built from what the ledger holds (`LedgerMonth`) and the configuration."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from seatbatch.billing.renewals import is_due, renewal_invoice
 from seatbatch.core.config import Config, ConfigError
-from seatbatch.core.model import Invoice, InvoiceLine
+from seatbatch.core.model import InvoiceLine
 from seatbatch.core.money import format_amount
+from seatbatch.core.month_end import (
+    Amounts,
+    LedgerMonth,
+    MonthReport,
+    RenewalDue,
+    SeatsRow,
+)
 from seatbatch.core.terms import next_month
-from seatbatch.ledger.month import LedgerMonth, SeriesCount
-
-ZERO = Decimal(0)
-
-
-@dataclass
-class Amounts:
-    """Sums over invoice lines, in one currency."""
-
-    currency: str
-    invoice_numbers: set[str] = field(default_factory=set)
-    lines: int = 0
-    seats: int = 0
-    list_amount: Decimal = ZERO
-    term_discount: Decimal = ZERO
-    partner_discount: Decimal = ZERO
-    net_amount: Decimal = ZERO
-
-    @property
-    def invoices(self) -> int:
-        return len(self.invoice_numbers)
-
-    def add(self, number: str, line: InvoiceLine) -> None:
-        self.invoice_numbers.add(number)
-        self.lines += 1
-        self.seats += line.seats
-        self.list_amount += line.list_amount
-        self.term_discount += line.term_discount
-        self.partner_discount += line.partner_discount
-        self.net_amount += line.net_amount
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "invoices": self.invoices, "lines": self.lines, "seats": self.seats,
-            **{name: format_amount(getattr(self, name), self.currency)
-               for name in ("list_amount", "term_discount", "partner_discount", "net_amount")},
-        }
-
-
-@dataclass(frozen=True)
-class SeatsRow:
-    partner_id: str
-    customer_id: str
-    organization: str
-    device_type: str
-    seats: int
-    devices: int
-
-    @property
-    def gap(self) -> int:
-        """Devices without a seat (negative: seats to spare)."""
-        return self.devices - self.seats
-
-
-@dataclass(frozen=True)
-class RenewalDue:
-    partner_id: str
-    partner_name: str
-    customer_id: str
-    organization: str
-    subscription: str
-    po_number: str | None
-    term_years: int
-    starts: date
-    seats: str  # "Space Pro: 3, Space Plus: 1"
-    currency: str
-    expected: Decimal | None  # None: no price in effect for it (see `problem`)
-    problem: str = ""
-
-
-@dataclass
-class MonthReport:
-    year: int
-    month: int
-    as_of: date
-    invoices: list[Invoice]  # as issued, in number order
-    by_currency: dict[str, Amounts]
-    by_partner: dict[tuple[str, str], Amounts]  # (partner, currency)
-    by_customer: dict[tuple[str, str, str], Amounts]  # (partner, customer, currency)
-    by_device_type: dict[tuple[str, str], Amounts]  # (device type, currency)
-    partner_names: dict[str, str]
-    customer_names: dict[tuple[str, str], str]
-    seats: list[SeatsRow]
-    renewals_due: list[RenewalDue]
-    numbering: list[SeriesCount]
-    warnings: list[str]
-
-    @property
-    def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
-
-    @property
-    def gaps(self) -> list[SeatsRow]:
-        return [row for row in self.seats if row.gap > 0]
-
-    @property
-    def lines(self) -> int:
-        return sum(a.lines for a in self.by_currency.values())
-
-    def renewals_expected(self) -> dict[str, Decimal]:
-        expected: dict[str, Decimal] = {}
-        for due in self.renewals_due:
-            if due.expected is not None:
-                expected[due.currency] = expected.get(due.currency, ZERO) + due.expected
-        return expected
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,

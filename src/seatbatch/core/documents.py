@@ -7,13 +7,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seatbatch.core.model import Invoice, InvoiceLine, Party
+from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
 from seatbatch.core.money import format_amount
 
 LINE_KEYS = (  # line_document's keys, in its order
     "order_id", "action", "subscription_id", "device_type", "seats", "term_years",
-    "period_start", "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
-    "term_discount", "partner_discount", "net_amount",
+    "period_start", "period_end", "unit_price", "prorate_days", "term_days",
+    *LineAmounts._fields,
 )
 
 
@@ -30,10 +30,7 @@ def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
         "unit_price": str(line.unit_price),
         "prorate_days": line.prorate_days,
         "term_days": line.term_days,
-        "list_amount": format_amount(line.list_amount, currency),
-        "term_discount": format_amount(line.term_discount, currency),
-        "partner_discount": format_amount(line.partner_discount, currency),
-        "net_amount": format_amount(line.net_amount, currency),
+        **line.amounts.shown(currency),
     }
 
 
@@ -87,10 +84,7 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
                 unit_price=Decimal(line["unit_price"]),
                 prorate_days=line["prorate_days"],
                 term_days=line["term_days"],
-                list_amount=Decimal(line["list_amount"]),
-                term_discount=Decimal(line["term_discount"]),
-                partner_discount=Decimal(line["partner_discount"]),
-                net_amount=Decimal(line["net_amount"]),
+                amounts=LineAmounts(*(Decimal(line[name]) for name in LineAmounts._fields)),
             )
             for line in doc["lines"]
         ),

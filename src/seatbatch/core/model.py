@@ -6,8 +6,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
+from seatbatch.core.money import format_amount
 from seatbatch.core.terms import Term
 
 
@@ -138,16 +139,58 @@ class LineRequest:
     continues: bool = False
 
 
-@dataclass(frozen=True)
-class PricedLine:
-    request: LineRequest
-    unit_price: Decimal
-    prorate_days: int
-    term_days: int
+class LineAmounts(NamedTuple):
+    """The four amounts of an invoice line (SPEC §4), or their sums over several lines: the one
+    record that carries them from pricing to the invoice, the ledger and the reports."""
+
     list_amount: Decimal
     term_discount: Decimal
     partner_discount: Decimal
     net_amount: Decimal
+
+    @classmethod
+    def zero(cls) -> LineAmounts:
+        return cls(Decimal(0), Decimal(0), Decimal(0), Decimal(0))
+
+    def plus(self, other: LineAmounts) -> LineAmounts:
+        return LineAmounts(*(a + b for a, b in zip(self, other, strict=True)))
+
+    def shown(self, currency: str) -> dict[str, str]:
+        """Each amount by its name, as a decimal string with the currency's minor unit."""
+        return {name: format_amount(amount, currency)
+                for name, amount in zip(self._fields, self, strict=True)}
+
+
+class Amounted:
+    """The four amounts of a line with `amounts`, each by its own name."""
+
+    __slots__ = ()
+    amounts: LineAmounts
+
+    @property
+    def list_amount(self) -> Decimal:
+        return self.amounts.list_amount
+
+    @property
+    def term_discount(self) -> Decimal:
+        return self.amounts.term_discount
+
+    @property
+    def partner_discount(self) -> Decimal:
+        return self.amounts.partner_discount
+
+    @property
+    def net_amount(self) -> Decimal:
+        return self.amounts.net_amount
+
+
+@dataclass(frozen=True, slots=True)  # slots: a large workbook holds many
+class PricedLine(Amounted):
+    request: LineRequest
+    unit_price: Decimal
+    prorate_days: int
+    term_days: int
+    amounts: LineAmounts
 
     @property
     def order(self) -> OrderLine:
@@ -164,8 +207,8 @@ class InvoiceDraft:
     total: Decimal
 
 
-@dataclass(frozen=True)
-class InvoiceLine:
+@dataclass(frozen=True, slots=True)
+class InvoiceLine(Amounted):
     order_id: str | None  # None on a renewal
     action: str
     subscription_id: str | None
@@ -177,10 +220,7 @@ class InvoiceLine:
     unit_price: Decimal
     prorate_days: int
     term_days: int
-    list_amount: Decimal
-    term_discount: Decimal
-    partner_discount: Decimal
-    net_amount: Decimal
+    amounts: LineAmounts
 
 
 @dataclass(frozen=True)
@@ -209,3 +249,14 @@ class Invoice:
     lines: tuple[InvoiceLine, ...]
     total: Decimal
     kind: str = "order"  # order | renewal
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """The next term of a subscription, and its invoice (number None until it commits)."""
+
+    partner_id: str
+    subscription_id: int
+    term_index: int
+    term: Term
+    invoice: Invoice

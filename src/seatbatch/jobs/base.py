@@ -42,6 +42,7 @@ from seatbatch.validation.rules import Coverage
 
 if TYPE_CHECKING:
     from seatbatch.ledger import Ledger
+    from seatbatch.ledger.records import CommittedRun
 
 STALE_RETRIES = 5
 
@@ -269,11 +270,8 @@ def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     from seatbatch.ledger import Ledger
 
     try:
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
             found = ledger.committed_runs([run.name]).get(run.name)
-        finally:
-            ledger.close()
     except Exception:
         return None
     return found.numbers if found else []
@@ -398,9 +396,8 @@ def recover_runs(settings: Settings) -> list[Path]:
              if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
     if not names:
         return []
-    ledger = Ledger.open(settings.ledger_url, write=True, create=False)
     recovered = []
-    try:
+    with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
         committed = ledger.committed_runs(names)
         for name in names:
             try:
@@ -410,29 +407,33 @@ def recover_runs(settings: Settings) -> list[Path]:
             run = committed.get(name)
             if run is None:
                 folder.discard()
-                continue
-            partner = settings.config.partners.get(run.partner_id or "")
-            manifest = build_manifest(
-                command=run.command, status="committed", as_of=run.as_of,
-                partner_id=run.partner_id,
-                currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
-                input_file=run.input_name, input_sha256=run.input_sha256,
-                warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
-            )
-            try:
-                with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
-                    writer.prepare(len(run.numbers))
-                    files_from_ledger(ledger, folder, writer, run.numbers, manifest,
-                                      f"{len(run.numbers)} invoice(s) issued (written again "
-                                      "after the run was stopped)",
-                                      partner.name if partner else None)
-                recovered.append(folder.publish())
-            except BaseException as error:
-                _stopped(folder, run.numbers, free=True)  # for the next run to try again
-                if isinstance(error, Exception) and no_space(error):
-                    raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
-                                  pending=name) from None
-                raise
-    finally:
-        ledger.close()
+            else:
+                recovered.append(_write_again(settings, ledger, folder, run))
     return recovered
+
+
+def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: CommittedRun
+                 ) -> Path:
+    """A committed run's folder, written again from the ledger and published."""
+    partner = settings.config.partners.get(run.partner_id or "")
+    manifest = build_manifest(
+        command=run.command, status="committed", as_of=run.as_of,
+        partner_id=run.partner_id,
+        currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
+        input_file=run.input_name, input_sha256=run.input_sha256,
+        warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
+    )
+    try:
+        with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
+            writer.prepare(len(run.numbers))
+            files_from_ledger(ledger, folder, writer, run.numbers, manifest,
+                              f"{len(run.numbers)} invoice(s) issued (written again "
+                              "after the run was stopped)",
+                              partner.name if partner else None)
+        return folder.publish()
+    except BaseException as error:
+        _stopped(folder, run.numbers, free=True)  # for the next run to try again
+        if isinstance(error, Exception) and no_space(error):
+            raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
+                          pending=folder.name) from None
+        raise

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from seatbatch.billing.renewals import Renewal, due_renewals
+from seatbatch.billing.renewals import due_renewals
 from seatbatch.billing.report import build_report, manifest_part
-from seatbatch.core.model import LedgerView
 from seatbatch.core.money import format_amount
 from seatbatch.core.terms import month_bounds, next_month
 from seatbatch.jobs.base import (
@@ -29,7 +28,6 @@ from seatbatch.output.runs import RunFolder
 @recovering
 def renew(settings: Settings, year: int, month: int) -> Outcome:
     """Renewal terms and invoices for every subscription whose term ends in the month."""
-    config = settings.config
     latest = next_month(settings.as_of.year, settings.as_of.month)
     if (year, month) > latest:
         # issued numbers cannot be withdrawn: a mistyped year must not bill a year early
@@ -38,44 +36,57 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
             f"{settings.as_of.isoformat()}: renew takes at most the next month "
             f"({latest[0]:04d}-{latest[1]:02d}); check the month, or give --as-of")
 
-    def price(view: LedgerView) -> list[Renewal]:
-        return due_renewals(view, config, config.partners[view.partner_id], year, month,
-                            settings.as_of)
-
     with (run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
-        ledger = Ledger.open(settings.ledger_url, write=True, create=False)
-        try:
-            for _attempt in range(STALE_RETRIES):
-                versions: dict[str, int] = {}
-                expected = 0
-                warnings: list[str] = []
-                for partner_id in ledger.partners_with_subscriptions():
-                    if partner_id not in config.partners:
-                        warnings.append(f"partner {partner_id} has subscriptions in the ledger "
-                                        "but is not configured; its renewals were skipped")
-                        continue
-                    versions[partner_id], due = ledger.due(partner_id, year, month)
-                    expected += due
-                writer.prepare(expected)
-                if not expected:
-                    issued: dict[str, list[str]] = {}
-                    break
-                record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
-                try:
-                    issued = ledger.commit_renewals(versions, record,
-                                                    config.issuer.invoice_prefix, year, month,
-                                                    price)
-                    break
-                except StaleView:
-                    continue
-            else:
-                raise LedgerBusy("subscriptions kept changing under this renewal run")
+        with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
+            issued, warnings = _renew(settings, ledger, folder, writer, year, month)
             headline = _renewal_files(ledger, folder, writer, issued, settings, year, month)
-        finally:
-            ledger.close()
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
+
+
+def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+           year: int, month: int) -> tuple[dict[str, list[str]], list[str]]:
+    """Count what is due per configured partner, then renew it; again when a partner's
+    subscriptions changed in between. What was issued (per partner, the invoice numbers in
+    issue order), and the warnings."""
+    config = settings.config
+    for _attempt in range(STALE_RETRIES):
+        versions: dict[str, int] = {}
+        expected = 0
+        warnings: list[str] = []
+        for partner_id in ledger.partners_with_subscriptions():
+            if partner_id not in config.partners:
+                warnings.append(f"partner {partner_id} has subscriptions in the ledger "
+                                "but is not configured; its renewals were skipped")
+                continue
+            versions[partner_id], due = ledger.due(partner_id, year, month)
+            expected += due
+        writer.prepare(expected)
+        if not expected:
+            return {}, warnings
+        try:
+            return _renew_due(settings, ledger, folder, versions, year, month), warnings
+        except StaleView:
+            continue
+    raise LedgerBusy("subscriptions kept changing under this renewal run")
+
+
+def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
+               versions: dict[str, int], year: int, month: int) -> dict[str, list[str]]:
+    """In one unit of work, for each partner counted: its subscriptions due, a chunk at a
+    time, priced as renewals and issued at once. What was issued: per partner, the invoice
+    numbers in issue order. StaleView when a partner's subscriptions changed since they were
+    counted."""
+    config = settings.config
+    record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
+    with ledger.renewing(versions, record) as tx:
+        for partner_id in versions:
+            partner = config.partners[partner_id]
+            for view in tx.due(partner_id, year, month):
+                tx.issue(config.issuer.invoice_prefix,
+                         due_renewals(view, config, partner, year, month, settings.as_of))
+        return tx.issued
 
 
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
@@ -103,11 +114,8 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
     first, last = month_bounds(year, month)
     with run_folder(settings, "report", None) as folder:
         settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
             month_data = ledger.month(first, last)
-        finally:
-            ledger.close()
         report = build_report(month_data, settings.config, year, month, settings.as_of)
         settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
         write_report_xlsx(report, folder.path("report.xlsx"))

@@ -4,7 +4,7 @@ render (SPEC §6, the review and confirm steps)."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -14,7 +14,8 @@ from typing import Any
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.core.config import Partner
-from seatbatch.core.model import Customer, Invoice, InvoiceDraft, LedgerView
+from seatbatch.core.model import Customer, Invoice, LedgerView
+from seatbatch.core.sheets import RawWorkbook
 from seatbatch.intake.read import read_workbook
 from seatbatch.jobs.base import (
     EXIT_OK,
@@ -87,18 +88,14 @@ class _WorkbookRun:
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")
         return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
 
-    def read(self) -> Callable[[Ledger], tuple[LedgerView, Validation]]:
-        """Read the workbook once; validate it against a fresh view of the ledger each time
-        the result is called."""
+    def read(self) -> RawWorkbook:
         self.settings.progress.note(f"Reading {self.source.name}")
-        raw = read_workbook(self.source, self.settings.config.limits)
+        return read_workbook(self.source, self.settings.config.limits)
 
-        def against_ledger(ledger: Ledger) -> tuple[LedgerView, Validation]:
-            view = ledger.view(self.partner.id)
-            return view, validate(raw, self.settings.config, self.partner, view,
-                                  self.settings.as_of)
-
-        return against_ledger
+    def record(self) -> RunRecord:
+        """What the ledger records of this run when it commits."""
+        return RunRecord(self.folder.name, self.command, self.partner.id, self.settings.as_of,
+                         self.source.name, self.sha256)
 
 
 @contextmanager
@@ -119,11 +116,10 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     config = settings.config
     with _workbook_run(settings, "quote", workbook, partner_id) as run:
         partner = run.partner
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
-            view, validation = run.read()(ledger)
-        finally:
-            ledger.close()
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
+            raw = run.read()
+            view = ledger.view(partner.id)
+        validation = validate(raw, config, partner, view, settings.as_of)
         if validation.rejected:
             return run.reject(validation)
         drafts = group_invoices(price_lines(validation.requests, config, partner))
@@ -151,36 +147,21 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
 
 @recovering
 def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
-    """Validate, price, commit to the ledger, write invoices and the summary."""
-    config = settings.config
+    """Validate, price, commit to the ledger, write invoices and the summary: read the
+    workbook (SPEC §2), then against the ledger validate (§8), price (§4), assemble invoices
+    (§5), commit them with their numbers and write their files (§7)."""
     with (_workbook_run(settings, "process", workbook, partner_id) as run,
           InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
-        partner = run.partner
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
-        ledger = Ledger.open(settings.ledger_url, write=True)
-        try:
-            check = run.read()
-
-            def attempt(ledger: Ledger) -> tuple[Validation, list[Invoice]]:
-                view, validation = check(ledger)
-                if validation.rejected:
-                    return validation, []
-                drafts = group_invoices(price_lines(validation.requests, config, partner))
-                writer.prepare(len(drafts))
-                if not drafts:
-                    return validation, []
-                return validation, _commit(run, ledger, view, validation, drafts,
-                                           writer.submit)
-
+        with Ledger.open(settings.ledger_url, write=True) as ledger:
+            raw = run.read()
             try:  # the first try validates outside any lock, as most runs meet no other
-                validation, invoices = attempt(ledger)
+                validation, invoices = _issue(run, raw, ledger, writer)
             except StaleView:  # another run committed for the partner meanwhile: wait for it
-                with ledger.holding(partner.id) as held:
-                    validation, invoices = attempt(held)
-            if validation.rejected:
-                return run.reject(validation)
-        finally:
-            ledger.close()
+                with ledger.holding(run.partner.id) as held:
+                    validation, invoices = _issue(run, raw, held, writer)
+        if validation.rejected:
+            return run.reject(validation)
         manifest = run.manifest(
             "committed" if invoices else "duplicate",
             invoices=[(i, invoice_file(i)) for i in invoices],
@@ -193,18 +174,30 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         return Outcome(EXIT_OK, run.folder.publish(), [])
 
 
-def _commit(run: _WorkbookRun, ledger: Ledger, view: LedgerView, validation: Validation,
-            drafts: list[InvoiceDraft], on_numbered: Callable[[list[Invoice]], None],
-            ) -> list[Invoice]:
-    settings, partner = run.settings, run.partner
-
-    def build(draft: InvoiceDraft, number: str, created: Any) -> Invoice:
-        customer = _customer_of(validation, view, draft.customer_id)
-        return make_invoice(draft, number, settings.as_of, settings.config, partner, customer,
-                            created)
-
-    record = RunRecord(run.folder.name, run.command, partner.id, settings.as_of,
-                       run.source.name, run.sha256)
-    return ledger.commit(view, record, settings.config.issuer.invoice_prefix, partner.currency,
-                         validation.customers, validation.devices, drafts, build, on_numbered,
-                         validation.read_set)
+def _issue(run: _WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter
+           ) -> tuple[Validation, list[Invoice]]:
+    """Validate the workbook against the ledger as it is now, price and assemble its invoices,
+    and commit them in one unit of work: numbered, written (invisibly until the commit holds)
+    and saved. StaleView when another run's commit since the ledger was read touched what the
+    validation read."""
+    settings, config, partner = run.settings, run.settings.config, run.partner
+    view = ledger.view(partner.id)
+    validation = validate(raw, config, partner, view, settings.as_of)
+    if validation.rejected:
+        return validation, []
+    drafts = group_invoices(price_lines(validation.requests, config, partner))
+    writer.prepare(len(drafts))
+    if not drafts:
+        return validation, []
+    with ledger.committing(view, validation.read_set, run.record()) as tx:
+        tx.save_run(validation.customers, validation.devices)
+        numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
+        invoices = [
+            make_invoice(draft, number, settings.as_of, config, partner,
+                         _customer_of(validation, view, draft.customer_id),
+                         numbered.subscription_ids)
+            for draft, number in zip(drafts, numbered.numbers, strict=True)
+        ]
+        writer.submit(invoices)
+        tx.save_invoices(drafts, invoices)
+    return validation, invoices

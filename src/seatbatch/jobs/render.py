@@ -17,11 +17,8 @@ from seatbatch.output.manifest import build_manifest
 
 def render_invoice(settings: Settings, number: str) -> Outcome:
     """Write an issued invoice again, from the ledger alone, into a new run folder."""
-    ledger = Ledger.open(settings.ledger_url, write=False)
-    try:
+    with Ledger.open(settings.ledger_url, write=False) as ledger:
         invoice = ledger.invoice(number.strip())
-    finally:
-        ledger.close()
     if invoice is None:
         raise UsageError(f"no invoice {number!r} in the ledger {display_url(settings.ledger_url)}")
     assert invoice.number is not None

@@ -24,12 +24,9 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
         device_types = config.device_types(partner.currency)
         from seatbatch.ledger import Ledger  # SQLAlchemy: only with a ledger to read
 
-        ledger = Ledger.open(settings.ledger_url, write=False)
-        try:
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
             view = ledger.view(partner.id)
             known_devices = ledger.devices(partner.id)
-        finally:
-            ledger.close()
         customers = [
             {"customer_id": c.customer_id, "organization": c.organization,
              "country": c.country, "contact_email": c.contact_email}

@@ -1,9 +1,11 @@
 """The durable record: customers, subscriptions, order lines, invoices and their numbers.
 
 Its errors and the ledger's name in messages (`seatbatch.ledger.errors`) are imported with the
-package; `Ledger` and `RunRecord`, and SQLAlchemy with them, only when first used, so that a
-command that never opens a ledger (`--help`, a blank template) does not load it."""
+package; `Ledger`, `RunRecord` and the units of work, and SQLAlchemy with them, only when first
+used, so that a command that never opens a ledger (`--help`, a blank template) does not load
+it."""
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.ledger.errors import (
@@ -16,13 +18,19 @@ from seatbatch.ledger.errors import (
 )
 
 if TYPE_CHECKING:
-    from seatbatch.ledger.store import Ledger, RunRecord
+    from seatbatch.ledger.records import RunRecord
+    from seatbatch.ledger.store import Ledger
+    from seatbatch.ledger.unit import Commit, Renewing
+
+_LAZY = {"Ledger": "store", "RunRecord": "records", "Commit": "unit", "Renewing": "unit"}
 
 __all__ = [
+    "Commit",
     "InvoiceDateBackwards",
     "Ledger",
     "LedgerBusy",
     "LedgerError",
+    "Renewing",
     "RunRecord",
     "StaleView",
     "display_url",
@@ -31,9 +39,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name in ("Ledger", "RunRecord"):
-        from seatbatch.ledger import store
-
-        value = globals()[name] = getattr(store, name)
+    module = _LAZY.get(name)
+    if module is not None:
+        value = globals()[name] = getattr(import_module(f"{__name__}.{module}"), name)
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -117,15 +117,12 @@ def copy_ledger(source_url: str, target_url: str) -> CopyReport:
     source_path = sqlite_path(source_url)
     if source_path is not None and not source_path.is_file():
         raise LedgerError(f"no ledger at {source_url}: FROM must be an existing ledger")
-    source = Ledger.open(source_url, write=True, create=False)
-    try:
+    with Ledger.open(source_url, write=True, create=False) as source:
         if source.engine is None:
             raise LedgerError(f"{display_url(source_url)} holds no seatbatch ledger: "
                               "FROM must be an existing ledger")
         with _target(target_url) as target:
             check = _copy(source.engine, target, target_url)
-    finally:
-        source.close()
     return CopyReport(display_url(source_url), display_url(target_url), check)
 
 

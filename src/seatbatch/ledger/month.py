@@ -4,63 +4,19 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_from_document
-from seatbatch.core.model import Invoice, LedgerView
+from seatbatch.core.model import Invoice
+from seatbatch.core.month_end import LedgerMonth, SeatCount, SeriesCount
 from seatbatch.ledger import schema as t
+from seatbatch.ledger.reads import read_view
 
 
-@dataclass(frozen=True)
-class SeatCount:
-    partner_id: str
-    customer_id: str
-    device_type: str
-    count: int
-
-
-@dataclass(frozen=True)
-class SeriesCount:
-    """What the invoices table holds of one series and year, and what its counter says."""
-
-    series: str
-    year: int
-    first: int
-    last: int
-    count: int
-    counter: int | None
-
-    @property
-    def gapless(self) -> bool:
-        return (self.count == 0 or (self.first == 1 and self.last == self.count)) and (
-            self.counter == self.last)
-
-    @property
-    def finding(self) -> str:
-        if self.gapless:
-            return "gapless"
-        if self.count and (self.first != 1 or self.last != self.count):
-            return f"{self.last - self.count} number(s) missing between 1 and {self.last}"
-        return f"the counter says {self.counter}, the last invoice is {self.last}"
-
-
-@dataclass(frozen=True)
-class LedgerMonth:
-    invoices: list[Invoice]  # the month's invoices as issued, in number order
-    organizations: dict[tuple[str, str], str]  # (partner, customer) -> organization
-    seats: list[SeatCount]  # seats in force at month end
-    devices: list[SeatCount]  # devices listed
-    numbering: list[SeriesCount]
-    views: dict[str, LedgerView]  # per partner with subscriptions: for the renewals due
-
-
-def read_month(connection: Connection, first: date, last: date,
-               read_view: Any) -> LedgerMonth:
+def read_month(connection: Connection, first: date, last: date) -> LedgerMonth:
     return LedgerMonth(
         invoices=list(_invoices(connection, first, last)),
         organizations={

@@ -18,8 +18,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
-from seatbatch.billing.report import Amounts, MonthReport
 from seatbatch.core.money import minor_unit
+from seatbatch.core.month_end import Amounts, MonthReport
 from seatbatch.output.text_cells import as_text, text_value
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -101,8 +101,7 @@ def _amount_columns() -> list[Column]:
 
 def _amount_values(amounts: Amounts) -> list[Any]:
     return [amounts.currency, amounts.invoices, amounts.lines, amounts.seats,
-            amounts.list_amount, amounts.term_discount, amounts.partner_discount,
-            amounts.net_amount]
+            *amounts.amounts]
 
 
 def _sheet(book: Workbook, title: str, columns: Sequence[Column],
@@ -153,8 +152,7 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         ([i.number, i.partner_id, i.customer_id, line.order_id, line.action,
           line.subscription_id, line.device_type, line.seats, line.term_years,
           line.period_start, line.period_end, line.unit_price, line.prorate_days,
-          line.term_days, i.currency, line.list_amount, line.term_discount,
-          line.partner_discount, line.net_amount], i.currency)
+          line.term_days, i.currency, *line.amounts], i.currency)
         for i in report.invoices for line in i.lines
     ))
     by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))

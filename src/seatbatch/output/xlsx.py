@@ -201,10 +201,7 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
         sheet.number(7, line.unit_price, sheet.money)
         if line.prorate_days != line.term_days:
             sheet.text(8, f"{line.prorate_days} of {line.term_days}")
-        for column, amount in enumerate(
-            (line.list_amount, line.term_discount, line.partner_discount, line.net_amount),
-            start=9,
-        ):
+        for column, amount in enumerate(line.amounts, start=9):
             sheet.number(column, amount, sheet.money)
         sheet.next_row()
     sheet.text(11, f"Total {invoice.currency}", BOLD)

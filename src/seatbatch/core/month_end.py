@@ -1,0 +1,151 @@
+"""Finance's month end as records: what the ledger holds of a month (`LedgerMonth`, read in
+one snapshot) and the report built from it (`MonthReport`), for the report's writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from seatbatch.core.model import Amounted, Invoice, InvoiceLine, LedgerView, LineAmounts
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True)
+class SeatCount:
+    partner_id: str
+    customer_id: str
+    device_type: str
+    count: int
+
+
+@dataclass(frozen=True)
+class SeriesCount:
+    """What the invoices table holds of one series and year, and what its counter says."""
+
+    series: str
+    year: int
+    first: int
+    last: int
+    count: int
+    counter: int | None
+
+    @property
+    def gapless(self) -> bool:
+        return (self.count == 0 or (self.first == 1 and self.last == self.count)) and (
+            self.counter == self.last)
+
+    @property
+    def finding(self) -> str:
+        if self.gapless:
+            return "gapless"
+        if self.count and (self.first != 1 or self.last != self.count):
+            return f"{self.last - self.count} number(s) missing between 1 and {self.last}"
+        return f"the counter says {self.counter}, the last invoice is {self.last}"
+
+
+@dataclass(frozen=True)
+class LedgerMonth:
+    invoices: list[Invoice]  # the month's invoices as issued, in number order
+    organizations: dict[tuple[str, str], str]  # (partner, customer) -> organization
+    seats: list[SeatCount]  # seats in force at month end
+    devices: list[SeatCount]  # devices listed
+    numbering: list[SeriesCount]
+    views: dict[str, LedgerView]  # per partner with subscriptions: for the renewals due
+
+
+@dataclass(slots=True)  # slots: a report holds one per customer and currency
+class Amounts(Amounted):
+    """Sums over invoice lines, in one currency."""
+
+    currency: str
+    invoice_numbers: set[str] = field(default_factory=set)
+    lines: int = 0
+    seats: int = 0
+    amounts: LineAmounts = field(default_factory=LineAmounts.zero)
+
+    @property
+    def invoices(self) -> int:
+        return len(self.invoice_numbers)
+
+    def add(self, number: str, line: InvoiceLine) -> None:
+        self.invoice_numbers.add(number)
+        self.lines += 1
+        self.seats += line.seats
+        self.amounts = self.amounts.plus(line.amounts)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "invoices": self.invoices, "lines": self.lines, "seats": self.seats,
+            **self.amounts.shown(self.currency),
+        }
+
+
+@dataclass(frozen=True)
+class SeatsRow:
+    partner_id: str
+    customer_id: str
+    organization: str
+    device_type: str
+    seats: int
+    devices: int
+
+    @property
+    def gap(self) -> int:
+        """Devices without a seat (negative: seats to spare)."""
+        return self.devices - self.seats
+
+
+@dataclass(frozen=True)
+class RenewalDue:
+    partner_id: str
+    partner_name: str
+    customer_id: str
+    organization: str
+    subscription: str
+    po_number: str | None
+    term_years: int
+    starts: date
+    seats: str  # "Space Pro: 3, Space Plus: 1"
+    currency: str
+    expected: Decimal | None  # None: no price in effect for it (see `problem`)
+    problem: str = ""
+
+
+@dataclass
+class MonthReport:
+    year: int
+    month: int
+    as_of: date
+    invoices: list[Invoice]  # as issued, in number order
+    by_currency: dict[str, Amounts]
+    by_partner: dict[tuple[str, str], Amounts]  # (partner, currency)
+    by_customer: dict[tuple[str, str, str], Amounts]  # (partner, customer, currency)
+    by_device_type: dict[tuple[str, str], Amounts]  # (device type, currency)
+    partner_names: dict[str, str]
+    customer_names: dict[tuple[str, str], str]
+    seats: list[SeatsRow]
+    renewals_due: list[RenewalDue]
+    numbering: list[SeriesCount]
+    warnings: list[str]
+
+    @property
+    def label(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    @property
+    def gaps(self) -> list[SeatsRow]:
+        return [row for row in self.seats if row.gap > 0]
+
+    @property
+    def lines(self) -> int:
+        return sum(a.lines for a in self.by_currency.values())
+
+    def renewals_expected(self) -> dict[str, Decimal]:
+        expected: dict[str, Decimal] = {}
+        for due in self.renewals_due:
+            if due.expected is not None:
+                expected[due.currency] = expected.get(due.currency, ZERO) + due.expected
+        return expected

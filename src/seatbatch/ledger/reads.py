@@ -1,0 +1,165 @@
+"""Partner-scoped reads: a partner's view of the ledger (customers, subscriptions with their
+terms and seats in force, committed order lines and versions), the subscriptions due for
+renewal, and what the ledger keeps of issued invoices and committed runs."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Select, exists, func, select
+from sqlalchemy.engine import Connection
+
+from seatbatch.core.documents import invoice_from_document
+from seatbatch.core.model import Committed, Customer, Device, Invoice, LedgerView, Subscription
+from seatbatch.core.terms import Term
+from seatbatch.ledger import schema as t
+from seatbatch.ledger.records import CommittedRun
+from seatbatch.ledger.versions import partner_version
+
+
+def read_view(connection: Connection, partner_id: str, *, with_committed: bool = True
+              ) -> LedgerView:
+    """What one partner's run needs of the ledger; without `with_committed`, only its
+    customers and subscriptions (the month-end report's renewals due)."""
+    version = partner_version(connection, partner_id)
+    customers, subscriptions = customers_and_subscriptions(connection, partner_id)
+    if not with_committed:
+        return LedgerView(partner_id, version, customers, subscriptions)
+    c, o = t.customers.c, t.order_lines.c
+    stamps = {row.customer_id: row.version for row in connection.execute(
+        select(c.customer_id, c.version).where(c.partner_id == partner_id))}
+    committed = {
+        row.order_id: Committed(row.order_id, row.fingerprint, row.invoice_number,
+                                row.subscription_id, row.customer_id, row.label,
+                                json.loads(row.content))
+        for row in connection.execute(select(t.order_lines).where(o.partner_id == partner_id))
+    }
+    return LedgerView(partner_id, version, customers, subscriptions, committed, stamps)
+
+
+def customers_and_subscriptions(connection: Connection, partner_id: str,
+                                ids: list[int] | None = None
+                                ) -> tuple[dict[str, Customer], dict[int, Subscription]]:
+    """The partner's subscriptions (every term, seats in force) and customers; with `ids`, only
+    those subscriptions and the customers they belong to."""
+    s, tc, sc, c = t.subscriptions.c, t.subscription_terms.c, t.seats.c, t.customers.c
+    mine: Any = ids if ids is not None else select(s.id).where(s.partner_id == partner_id)
+    terms: dict[int, list[Term]] = defaultdict(list)
+    for row in connection.execute(
+        select(tc.subscription_id, tc.start_date, tc.end_date)
+        .where(tc.subscription_id.in_(mine)).order_by(tc.subscription_id, tc.term_index)
+    ):
+        terms[row.subscription_id].append(Term(row.start_date, row.end_date))
+    seats: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in connection.execute(
+        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
+        .where(sc.subscription_id.in_(mine)).group_by(sc.subscription_id, sc.device_type)
+    ):
+        seats[row.subscription_id][row.device_type] = int(row.seats)
+    subscription_rows = select(t.subscriptions).where(s.partner_id == partner_id)
+    customer_rows = select(t.customers).where(c.partner_id == partner_id)
+    if ids is not None:
+        subscription_rows = subscription_rows.where(s.id.in_(ids))
+        customer_rows = customer_rows.where(c.customer_id.in_(
+            select(s.customer_id).where(s.partner_id == partner_id, s.id.in_(ids))))
+    subscriptions = {
+        row.id: Subscription(
+            id=row.id, customer_id=row.customer_id, term_years=row.term_years,
+            start_date=row.start_date, po_number=row.po_number,
+            terms=tuple(terms[row.id]), seats=seats[row.id],
+        )
+        for row in connection.execute(subscription_rows)
+    }
+    customers = {
+        row.customer_id: Customer(row.customer_id, row.organization, row.country,
+                                  row.contact_email)
+        for row in connection.execute(customer_rows)
+    }
+    return customers, subscriptions
+
+
+def devices(connection: Connection, partner_id: str) -> list[Device]:
+    """The partner's devices as last listed, by customer and serial number."""
+    d = t.devices.c
+    rows = connection.execute(
+        select(t.devices).where(d.partner_id == partner_id)
+        .order_by(d.customer_id, d.serial_number)
+    )
+    return [Device(0, r.customer_id, r.serial_number, r.device_type, r.deployed_on,
+                   r.location) for r in rows]
+
+
+def partners_with_subscriptions(connection: Connection) -> list[str]:
+    s = t.subscriptions.c
+    return list(connection.scalars(select(s.partner_id).distinct().order_by(s.partner_id)))
+
+
+def due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
+    """Ids of the partner's subscriptions whose last term ends in the month, in order: the
+    term's exclusive end falls after the month's first day and at most on the next month's."""
+    first = date(year, month, 1)
+    after = date(year + month // 12, month % 12 + 1, 1)
+    s, tc = t.subscriptions.c, t.subscription_terms.c
+    later = t.subscription_terms.alias("later")
+    return (
+        select(tc.subscription_id)
+        .join(t.subscriptions, s.id == tc.subscription_id)
+        .where(s.partner_id == partner_id, tc.end_date > first, tc.end_date <= after,
+               ~exists().where(later.c.subscription_id == tc.subscription_id,
+                               later.c.term_index > tc.term_index))
+        .order_by(tc.subscription_id)
+    )
+
+
+def due_count(connection: Connection, partner_id: str, year: int, month: int) -> int:
+    """How many of the partner's subscriptions have a last term whose last day falls in the
+    month."""
+    due = due_ids(partner_id, year, month).subquery()
+    return int(connection.scalar(select(func.count()).select_from(due)) or 0)
+
+
+def due_view(connection: Connection, partner_id: str, version: int, ids: list[int]
+              ) -> LedgerView:
+    """A view of the partner holding only these subscriptions and their customers."""
+    customers, subscriptions = customers_and_subscriptions(connection, partner_id, ids)
+    return LedgerView(partner_id, version, customers, subscriptions)
+
+
+def committed_runs(connection: Connection, run_ids: Sequence[str]) -> dict[str, CommittedRun]:
+    """Which of these runs committed, with what they issued (numbers in issue order)."""
+    r, i = t.runs.c, t.invoices.c
+    found = {
+        row.run_id: CommittedRun(row.run_id, row.command, row.partner_id, row.as_of,
+                                 row.input_name, row.input_sha256, [], set())
+        for row in connection.execute(select(t.runs).where(r.run_id.in_(run_ids)))
+    }
+    for row in connection.execute(
+        select(i.run_id, i.number, i.currency).where(i.run_id.in_(list(found)))
+        .order_by(i.series, i.year, i.seq)
+    ):
+        found[row.run_id].numbers.append(row.number)
+        found[row.run_id].currencies.add(row.currency)
+    return found
+
+
+def documents(connection: Connection, numbers: Sequence[str]) -> list[str]:
+    """Issued invoices as the ledger keeps them (JSON text), in the order asked for."""
+    i = t.invoices.c
+    found: dict[str, str] = {}
+    for start in range(0, len(numbers), 500):
+        rows = connection.execute(
+            select(i.number, i.document).where(i.number.in_(numbers[start:start + 500])))
+        found.update((number, document) for number, document in rows)
+    return [found[number] for number in numbers]
+
+
+def invoice(connection: Connection, number: str) -> Invoice | None:
+    """An issued invoice, whole, as it was when issued."""
+    document = connection.scalar(
+        select(t.invoices.c.document).where(t.invoices.c.number == number)
+    )
+    return invoice_from_document(json.loads(document)) if document else None

@@ -1,0 +1,23 @@
+"""What the ledger records of a run: the run that commits, and a committed run as found again."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    run_id: str  # the run folder's name
+    command: str
+    partner_id: str | None
+    as_of: date
+    input_name: str | None
+    input_sha256: str | None
+
+
+@dataclass(frozen=True)
+class CommittedRun(RunRecord):
+    numbers: list[str]  # its invoices, in issue order
+    currencies: set[str]
+

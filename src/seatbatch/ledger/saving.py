@@ -1,0 +1,224 @@
+"""Saving what a run commits: the partner's customers and devices as its workbook gives them,
+new subscriptions, invoices (each kept whole, as its JSON document), their lines, order lines,
+seats and subscription terms, and the run's own row."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.engine import Connection
+
+from seatbatch.core.documents import invoice_document
+from seatbatch.core.model import (
+    Customer,
+    Device,
+    Invoice,
+    InvoiceDraft,
+    LineAmounts,
+    Renewal,
+    parse_subscription_number,
+)
+from seatbatch.ledger import schema as t
+from seatbatch.ledger.engine import bulk_insert
+from seatbatch.ledger.numbering import take_ids
+from seatbatch.ledger.records import RunRecord
+
+
+def save_run(connection: Connection, run: RunRecord) -> None:
+    """The run's row: it committed (what `recover_runs` asks of the ledger)."""
+    connection.execute(t.runs.insert().values(
+        run_id=run.run_id, command=run.command, partner_id=run.partner_id, as_of=run.as_of,
+        input_name=run.input_name, input_sha256=run.input_sha256, folder=run.run_id,
+        committed_at=datetime.now(UTC).replace(tzinfo=None),
+    ))
+
+
+def save_customers(
+    connection: Connection, partner_id: str, customers: Mapping[str, Customer]
+) -> None:
+    """New customers are added; a known one takes the values given, and keeps what it had
+    where the sheet leaves a cell empty."""
+    if not customers:
+        return
+    c = t.customers.c
+    stored = {
+        row.customer_id: row
+        for row in connection.execute(
+            select(c.customer_id, c.organization, c.country, c.contact_email)
+            .where(c.partner_id == partner_id)
+        )
+    }
+    fresh = []
+    for x in customers.values():
+        given = {"organization": x.organization, "country": x.country,
+                 "contact_email": x.contact_email}
+        before = stored.get(x.customer_id)
+        if before is None:
+            fresh.append({"partner_id": partner_id, "customer_id": x.customer_id, **given})
+            continue
+        changes = {k: v for k, v in given.items() if v is not None and v != getattr(before, k)}
+        if changes:
+            connection.execute(
+                update(t.customers)
+                .where(c.partner_id == partner_id, c.customer_id == x.customer_id)
+                .values(**changes)
+            )
+    bulk_insert(connection, t.customers, fresh)
+
+
+def save_devices(connection: Connection, partner_id: str, devices: list[Device]) -> set[str]:
+    """The Devices sheet is the partner's current list for the customers it names; a device
+    it lists under another customer than before has moved there. The customers whose lists
+    lost a device are returned."""
+    d = t.devices.c
+    named = {x.customer_id for x in devices}
+    listed = {x.serial_number for x in devices}
+    stored = connection.execute(
+        select(d.serial_number, d.customer_id).where(d.partner_id == partner_id)).all()
+    replaced = sorted(serial for serial, customer_id in stored
+                      if customer_id in named or serial in listed)
+    moved_away = {customer_id for serial, customer_id in stored
+                  if serial in listed and customer_id not in named}
+    for start in range(0, len(replaced), 500):
+        connection.execute(t.devices.delete().where(
+            d.partner_id == partner_id, d.serial_number.in_(replaced[start:start + 500])
+        ))
+    if devices:
+        bulk_insert(connection, t.devices, [
+            {"partner_id": partner_id, "serial_number": x.serial_number,
+             "customer_id": x.customer_id, "device_type": x.device_type,
+             "deployed_on": x.deployed_on, "location": x.location}
+            for x in devices
+        ])
+    return moved_away
+
+
+def create_subscriptions(
+    connection: Connection, partner_id: str, currency: str, drafts: list[InvoiceDraft]
+) -> dict[tuple[str, str], int]:
+    """Ids for the new subscriptions of this run, in the order their lines come."""
+    requests = {line.request.group: line.request for draft in drafts for line in draft.lines
+                if line.request.group is not None}
+    if not requests:
+        return {}
+    created = dict(zip(requests, take_ids(connection, "subscriptions", len(requests)),
+                       strict=True))
+    bulk_insert(connection, t.subscriptions, [
+        {"id": created[group], "partner_id": partner_id, "customer_id": group[0],
+         "label": group[1], "term_years": request.term_years,
+         "start_date": request.term.start, "po_number": request.po_number,
+         "currency": currency}
+        for group, request in requests.items()
+    ])
+    return created
+
+
+def rows_of_invoice(
+    invoice: Invoice, partner_id: str, run_id: str, series: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """An issued invoice as its `invoices` row (with the whole document) and its lines."""
+    assert invoice.number is not None
+    document = invoice_document(invoice)
+    row = {
+        "number": invoice.number, "series": series, "year": invoice.invoice_date.year,
+        "seq": int(invoice.number.rsplit("-", 1)[1]), "partner_id": partner_id,
+        "customer_id": invoice.customer_id, "kind": invoice.kind,
+        "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
+        "currency": invoice.currency, "po_number": invoice.po_number,
+        "total": document["total"], "run_id": run_id,
+        "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
+    }
+    lines = [
+        {
+            "partner_id": partner_id, "invoice_number": invoice.number, "position": position,
+            "order_id": line.order_id,
+            "subscription_id": parse_subscription_number(line.subscription_id or ""),
+            "device_type": line.device_type, "seats": line.seats,
+            "period_start": line.period_start, "period_end": line.period_end,
+            **{k: shown[k] for k in ("unit_price", *LineAmounts._fields)},
+        }
+        for position, (line, shown) in enumerate(zip(invoice.lines, document["lines"],
+                                                     strict=True), start=1)
+    ]
+    return row, lines
+
+
+def save_invoices(
+    connection: Connection,
+    partner_id: str,
+    run: RunRecord,
+    drafts: list[InvoiceDraft],
+    invoices: list[Invoice],
+    created: Mapping[tuple[str, str], int],
+    series: str,
+) -> None:
+    invoice_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    order_rows: list[dict[str, Any]] = []
+    seat_rows: list[dict[str, Any]] = []
+    term_rows: list[dict[str, Any]] = []
+    first_terms: set[int] = set()
+    for draft, invoice in zip(drafts, invoices, strict=True):
+        row, lines = rows_of_invoice(invoice, partner_id, run.run_id, series)
+        invoice_rows.append(row)
+        line_rows.extend(lines)
+        for priced in draft.lines:
+            request = priced.request
+            sid = request.subscription_id
+            if sid is None:
+                assert request.group is not None
+                sid = created[request.group]
+                if sid not in first_terms:
+                    first_terms.add(sid)
+                    term_rows.append({
+                        "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
+                        "start_date": request.term.start, "end_date": request.term.end,
+                        "invoice_number": invoice.number,
+                    })
+            if request.continues:  # the same order line and seats, billed for a later term
+                continue
+            order_rows.append({
+                "partner_id": partner_id, "order_id": priced.order.order_id,
+                "fingerprint": priced.order.fingerprint,
+                "content": json.dumps(priced.order.content, ensure_ascii=False),
+                "customer_id": priced.order.customer_id,
+                "label": request.group[1] if request.group else None, "subscription_id": sid,
+                "invoice_number": invoice.number, "run_id": run.run_id,
+            })
+            seat_rows.append({
+                "partner_id": partner_id, "subscription_id": sid,
+                "device_type": priced.order.device_type,
+                "seats": priced.order.seats, "effective_date": request.effective,
+                "order_id": priced.order.order_id,
+            })
+    bulk_insert(connection, t.invoices, invoice_rows)
+    bulk_insert(connection, t.invoice_lines, line_rows)
+    bulk_insert(connection, t.subscription_terms, term_rows)
+    bulk_insert(connection, t.seats, seat_rows)
+    bulk_insert(connection, t.order_lines, order_rows)
+
+
+
+def save_renewals(connection: Connection, run: RunRecord, series: str,
+                  renewals: list[Renewal], numbers: list[str]) -> None:
+    """Numbered renewals: their invoices and their new terms."""
+    invoice_rows: list[dict[str, Any]] = []
+    line_rows: list[dict[str, Any]] = []
+    term_rows: list[dict[str, Any]] = []
+    for renewal, number in zip(renewals, numbers, strict=True):
+        row, lines = rows_of_invoice(replace(renewal.invoice, number=number),
+                                     renewal.partner_id, run.run_id, series)
+        invoice_rows.append(row)
+        line_rows.extend(lines)
+        term_rows.append({"partner_id": renewal.partner_id,
+                          "subscription_id": renewal.subscription_id,
+                          "term_index": renewal.term_index, "start_date": renewal.term.start,
+                          "end_date": renewal.term.end, "invoice_number": number})
+    bulk_insert(connection, t.invoices, invoice_rows)
+    bulk_insert(connection, t.invoice_lines, line_rows)
+    bulk_insert(connection, t.subscription_terms, term_rows)

@@ -1,0 +1,174 @@
+"""Units of work: one run's write transaction, driven step by step by its orchestrator (the
+ledger never calls back into another stage). Entered through `Ledger.committing` (one
+partner's workbook) or `Ledger.renewing` (a renewal run); all of it commits when the `with`
+block ends, and none of it when the block raises.
+
+Locks are taken in one order everywhere: the partners' rows (by id) on entering, then the
+series' counter for the year, then the subscription id counter, both in `number`; so two
+runs never wait for each other in a circle, and the series' counter, through which every run
+commits, is held for as short a time as can be."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+from sqlalchemy.engine import Connection
+
+from seatbatch.core.model import (
+    Customer,
+    Device,
+    Invoice,
+    InvoiceDraft,
+    LedgerView,
+    ReadSet,
+    Renewal,
+)
+from seatbatch.ledger import reads, saving
+from seatbatch.ledger.errors import StaleView
+from seatbatch.ledger.numbering import take_numbers
+from seatbatch.ledger.records import RunRecord
+from seatbatch.ledger.versions import (
+    bump_version,
+    lock_partner,
+    overtaken,
+    touch_customers,
+)
+
+RENEWAL_CHUNK = 500  # subscriptions read, priced and stored at a time by a renewal run
+
+
+@dataclass(frozen=True)
+class Numbered:
+    """What `Commit.number` took: the invoices' numbers, in the drafts' order, and the ids of
+    the run's new subscriptions by (customer, label)."""
+
+    numbers: list[str]
+    subscription_ids: Mapping[tuple[str, str], int]
+
+
+class Commit:
+    """Everything of one run over a partner's workbook, in one short write transaction:
+    `save_run`, then `number` the drafts, then `save_invoices` built with those numbers."""
+
+    def __init__(self, connection: Connection, view: LedgerView, read_set: ReadSet,
+                 run: RunRecord):
+        self._connection = connection
+        self._view = view
+        self._read_set = read_set
+        self._run = run
+        self._series = ""
+        self._created: Mapping[tuple[str, str], int] = {}
+        self._saved = False
+        self._numbers: list[str] = []
+        self._stored = False
+
+    @classmethod
+    def begin(cls, connection: Connection, view: LedgerView, read_set: ReadSet,
+              run: RunRecord) -> Commit:
+        """Hold the partner's row until the transaction ends, and make the optimistic
+        check."""
+        commit = cls(connection, view, read_set, run)
+        commit.check()
+        return commit
+
+    def check(self) -> None:
+        """The optimistic check, under the partner's lock: when another run committed for the
+        partner since the view was read, this one goes ahead only if that touched nothing of
+        the read set, the customers and order lines its validation read; else StaleView
+        (validate again)."""
+        view = self._view
+        if (lock_partner(self._connection, view.partner_id) != view.version
+                and overtaken(self._connection, view, self._read_set)):
+            raise StaleView()
+
+    def save_run(self, customers: Mapping[str, Customer], devices: list[Device]) -> None:
+        """The workbook's customers and devices; the versions counted up (the partner's, and
+        each customer's the run wrote something of); the run's own row."""
+        connection, partner_id = self._connection, self._view.partner_id
+        saving.save_customers(connection, partner_id, customers)
+        moved_away = saving.save_devices(connection, partner_id, devices)
+        # the read set names every customer this commit writes to, but for those a device of
+        # theirs moved away from
+        touch_customers(connection, partner_id, self._read_set.customers | moved_away)
+        bump_version(connection, partner_id)
+        saving.save_run(connection, self._run)
+        self._saved = True
+
+    def number(self, series: str, currency: str, drafts: list[InvoiceDraft]) -> Numbered:
+        """The drafts' invoice numbers (gapless, in their order), then ids for the new
+        subscriptions of their lines, in the order the lines come."""
+        assert self._saved, "save the run before numbering: the counters are taken last"
+        numbers = take_numbers(self._connection, series, self._run.as_of, len(drafts))
+        self._series, self._numbers = series, numbers
+        self._created = saving.create_subscriptions(self._connection, self._view.partner_id,
+                                                    currency, drafts)
+        return Numbered(numbers, self._created)
+
+    def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]) -> None:
+        """The numbered invoices (one per draft, in order) with their order lines, seats and
+        new subscriptions' first terms."""
+        if [i.number for i in invoices] != self._numbers or not self._series:
+            raise AssertionError("the invoices saved are not those of the numbers taken")
+        saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
+                             invoices, self._created, self._series)
+        self._stored = True
+
+    def finish(self) -> None:
+        """Numbers taken are numbers issued: a unit that took numbers and saved no invoices
+        for them must not commit (it would leave a gap)."""
+        if self._numbers and not self._stored:
+            raise AssertionError("invoice numbers taken but no invoices saved for them")
+
+
+@dataclass
+class Renewing:
+    """A renewal run's one write transaction: for each partner counted, the views `due` a few
+    hundred subscriptions at a time, and the renewals priced from each `issue`d at once."""
+
+    connection: Connection
+    versions: Mapping[str, int]
+    run: RunRecord
+    issued: dict[str, list[str]] = field(default_factory=dict)  # per partner, in issue order
+
+    @classmethod
+    def begin(cls, connection: Connection, versions: Mapping[str, int], run: RunRecord
+              ) -> Renewing:
+        """Hold every partner's row (by id); StaleView when one's version is no longer the
+        one the run counted its work against."""
+        for partner_id in sorted(versions):
+            if lock_partner(connection, partner_id) != versions[partner_id]:
+                raise StaleView()
+        return cls(connection, versions, run)
+
+    def due(self, partner_id: str, year: int, month: int) -> Iterator[LedgerView]:
+        """Views of the partner holding only subscriptions whose last term ends in the month
+        (and their customers), a chunk at a time."""
+        ids: list[int] = list(self.connection.scalars(reads.due_ids(partner_id, year, month)))
+        for start in range(0, len(ids), RENEWAL_CHUNK):
+            yield reads.due_view(self.connection, partner_id, self.versions[partner_id],
+                                 ids[start:start + RENEWAL_CHUNK])
+
+    def issue(self, series: str, renewals: list[Renewal]) -> list[str]:
+        """Number the renewals in their order, store their invoices and terms; their
+        numbers."""
+        if not renewals:
+            return []
+        numbers = take_numbers(self.connection, series, self.run.as_of, len(renewals))
+        saving.save_renewals(self.connection, self.run, series, renewals, numbers)
+        by_partner: dict[str, list[str]] = {}
+        for renewal, number in zip(renewals, numbers, strict=True):
+            by_partner.setdefault(renewal.partner_id, []).append(number)
+        for partner_id, issued in by_partner.items():
+            self.issued.setdefault(partner_id, []).extend(issued)
+            touch_customers(self.connection, partner_id, {
+                r.invoice.customer_id for r in renewals if r.partner_id == partner_id})
+        return numbers
+
+    def finish(self) -> None:
+        """Count up the version of every partner renewed for; record the run if it issued
+        anything."""
+        for partner_id in sorted(self.issued):
+            bump_version(self.connection, partner_id)
+        if self.issued:
+            saving.save_run(self.connection, self.run)
