@@ -139,7 +139,7 @@ def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]
 @workbook_command("quote")
 def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
-    from seatbatch.jobs.orders import quote
+    from seatbatch.jobs.quote import quote
 
     return _report(quote(_settings(ctx), workbook, partner_id))
 
@@ -147,7 +147,7 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
 @workbook_command("process")
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
-    from seatbatch.jobs.orders import process
+    from seatbatch.jobs.process import process
 
     return _report(process(_settings(ctx), workbook, partner_id))
 
@@ -182,7 +182,7 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 @click.pass_context
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Renewal invoices for the subscription terms that end in --month (all partners)."""
-    from seatbatch.jobs.month_end import renew
+    from seatbatch.jobs.renew import renew
 
     return _report(renew(_settings(ctx), *month))
 
@@ -194,7 +194,7 @@ def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
 @click.pass_context
 def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Finance's month-end workbook and HTML (all partners; read-only)."""
-    from seatbatch.jobs.month_end import month_report
+    from seatbatch.jobs.report import month_report
 
     return _report(month_report(_settings(ctx), *month))
 

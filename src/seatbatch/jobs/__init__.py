@@ -31,12 +31,14 @@ from seatbatch.jobs.base import (
 )
 
 if TYPE_CHECKING:
-    from seatbatch.jobs.month_end import month_report, renew
-    from seatbatch.jobs.orders import process, quote
+    from seatbatch.jobs.process import process
+    from seatbatch.jobs.quote import quote
     from seatbatch.jobs.render import render_invoice
+    from seatbatch.jobs.renew import renew
+    from seatbatch.jobs.report import month_report
 
 _COMMANDS = {
-    "month_report": "month_end", "renew": "month_end", "process": "orders", "quote": "orders",
+    "month_report": "report", "renew": "renew", "process": "process", "quote": "quote",
     "render_invoice": "render",
 }
 

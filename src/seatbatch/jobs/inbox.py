@@ -78,7 +78,7 @@ from seatbatch.jobs.inbox_folders import (
     write_new,
 )
 from seatbatch.jobs.isolated import Died, Worker
-from seatbatch.jobs.orders import process
+from seatbatch.jobs.process import process
 from seatbatch.ledger import Ledger, LedgerBusy, claims, without_password
 
 STALE_CLAIM_SECONDS = 3600

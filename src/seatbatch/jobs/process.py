@@ -1,0 +1,74 @@
+"""`seatbatch process`: a partner's order workbook read, validated, priced, committed to the
+ledger and written as invoices (SPEC §2 to §7)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seatbatch.billing.invoicing import group_invoices, make_invoice
+from seatbatch.billing.pricing import price_lines
+from seatbatch.core.model import Invoice
+from seatbatch.core.sheets import RawWorkbook
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, recovering
+from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
+from seatbatch.ledger import Ledger, StaleView
+from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
+from seatbatch.validation.workbook import Validation, validate
+
+
+@recovering
+def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
+    """Validate, price, commit to the ledger, write invoices and the summary: read the
+    workbook (SPEC §2), then against the ledger validate (§8), price (§4), assemble invoices
+    (§5), commit them with their numbers and write their files (§7)."""
+    with (workbook_run(settings, "process", workbook, partner_id) as run,
+          InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
+        writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
+        with Ledger.open(settings.ledger_url, write=True) as ledger:
+            raw = run.read()
+            try:  # the first try validates outside any lock, as most runs meet no other
+                validation, invoices = _issue(run, raw, ledger, writer)
+            except StaleView:  # another run committed for the partner meanwhile: wait for it
+                with ledger.holding(run.partner.id) as held:
+                    validation, invoices = _issue(run, raw, held, writer)
+        if validation.rejected:
+            return run.reject(validation)
+        manifest = run.manifest(
+            "committed" if invoices else "duplicate",
+            invoices=[(i, invoice_file(i)) for i in invoices],
+            already_processed=validation.already_processed, warnings=validation.warnings,
+        )
+        run.report(manifest, validation,
+                   f"{len(invoices)} invoice(s) issued" if invoices
+                   else "nothing new: every line was already processed")
+        writer.finish()
+        return Outcome(EXIT_OK, run.folder.publish(), [])
+
+
+def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter
+           ) -> tuple[Validation, list[Invoice]]:
+    """Validate the workbook against the ledger as it is now, price and assemble its invoices,
+    and commit them in one unit of work: numbered, written (invisibly until the commit holds)
+    and saved. StaleView when another run's commit since the ledger was read touched what the
+    validation read."""
+    settings, config, partner = run.settings, run.settings.config, run.partner
+    view = ledger.view(partner.id)
+    validation = validate(raw, config, partner, view, settings.as_of)
+    if validation.rejected:
+        return validation, []
+    drafts = group_invoices(price_lines(validation.requests, config, partner))
+    writer.prepare(len(drafts))
+    if not drafts:
+        return validation, []
+    with ledger.committing(view, validation.read_set, run.record()) as tx:
+        tx.save_run(validation.customers, validation.devices)
+        numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
+        invoices = [
+            make_invoice(draft, number, settings.as_of, config, partner,
+                         customer_of(validation, view, draft.customer_id),
+                         numbered.subscription_ids)
+            for draft, number in zip(drafts, numbered.numbers, strict=True)
+        ]
+        writer.submit(invoices)
+        tx.save_invoices(drafts, invoices)
+    return validation, invoices

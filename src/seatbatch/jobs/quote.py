@@ -1,0 +1,50 @@
+"""`seatbatch quote`: a workbook validated and priced as `process` would, written as an
+estimate; nothing recorded, no number taken."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from seatbatch.billing.invoicing import group_invoices, make_invoice
+from seatbatch.billing.pricing import price_lines
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
+from seatbatch.jobs.workbook_run import customer_of, workbook_run
+from seatbatch.ledger import Ledger
+from seatbatch.output.html import render
+from seatbatch.output.xlsx import write_quote_xlsx
+from seatbatch.validation.workbook import validate
+
+
+def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
+    """Validate and price; write the estimate. No ledger change, no numbers."""
+    config = settings.config
+    with workbook_run(settings, "quote", workbook, partner_id) as run:
+        partner = run.partner
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
+            raw = run.read()
+            view = ledger.view(partner.id)
+        validation = validate(raw, config, partner, view, settings.as_of)
+        if validation.rejected:
+            return run.reject(validation)
+        drafts = group_invoices(price_lines(validation.requests, config, partner))
+        invoices = [
+            make_invoice(d, None, settings.as_of, config, partner,
+                         customer_of(validation, view, d.customer_id), {})
+            for d in drafts
+        ]
+        total = sum((i.total for i in invoices), Decimal(0))
+        write_quote_xlsx(invoices, run.folder.path("invoices/quote.xlsx"), partner.currency)
+        run.folder.path("invoices/quote.html").write_text(
+            render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
+                   total=total),
+            encoding="utf-8",
+        )
+        manifest = run.manifest(
+            "quoted" if invoices else "duplicate",
+            invoices=[(i, "invoices/quote.xlsx") for i in invoices],
+            already_processed=validation.already_processed, warnings=validation.warnings,
+        )
+        run.report(manifest, validation,
+                   f"{len(invoices)} estimated invoice(s), nothing recorded")
+        return Outcome(EXIT_OK, run.folder.publish(), [])

@@ -1,0 +1,65 @@
+"""`seatbatch report`: finance's month end, read-only (SPEC §6, §7)."""
+
+from __future__ import annotations
+
+from seatbatch.billing.report import build_report, manifest_part
+from seatbatch.core.money import format_amount
+from seatbatch.core.terms import month_bounds, next_month
+from seatbatch.jobs.base import (
+    EXIT_OK,
+    Outcome,
+    Settings,
+    run_folder,
+    write_summary,
+)
+from seatbatch.ledger import Ledger
+from seatbatch.output.chart import bar_chart
+from seatbatch.output.html import write_rendered
+from seatbatch.output.manifest import build_manifest
+from seatbatch.output.report_xlsx import write_report_xlsx
+
+
+def month_report(settings: Settings, year: int, month: int) -> Outcome:
+    """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
+    first, last = month_bounds(year, month)
+    with run_folder(settings, "report", None) as folder:
+        settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
+        with Ledger.open(settings.ledger_url, write=False) as ledger:
+            month_data = ledger.month(first, last)
+        report = build_report(month_data, settings.config, year, month, settings.as_of)
+        settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
+        write_report_xlsx(report, folder.path("report.xlsx"))
+        next_label = "{:04d}-{:02d}".format(*next_month(year, month))
+        charts = [
+            bar_chart(f"Net amount by partner, {currency}", currency,
+                      [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
+                        amounts.net_amount)
+                       for (partner, code), amounts in report.by_partner.items()
+                       if code == currency])
+            for currency in report.by_currency
+        ]
+        write_rendered(
+            folder.path("report.html"), "report.html", report=report, charts=charts,
+            month_end=last, next_label=next_label,
+            renewals_expected=dict(sorted(report.renewals_expected().items())),
+            numbering_ok=all(c.gapless for c in report.numbering),
+        )
+        currencies = list(report.by_currency)
+        manifest = build_manifest(
+            command="report", status="reported", as_of=settings.as_of, partner_id=None,
+            currency=currencies[0] if len(currencies) == 1 else None, input_file=None,
+            input_sha256=None,
+        )
+        manifest["totals"] = {
+            "net_amount": (format_amount(report.by_currency[currencies[0]].net_amount,
+                                         currencies[0]) if len(currencies) == 1 else None),
+            "net_amount_by_currency": {code: format_amount(a.net_amount, code)
+                                       for code, a in report.by_currency.items()},
+            "invoices": len(report.invoices),
+            "lines": report.lines,
+        }
+        manifest["report"] = manifest_part(report)
+        headline = f"month end {report.label}: {len(report.invoices)} invoice(s)"
+        write_summary(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})
+        settings.progress.note(headline)
+        return Outcome(EXIT_OK, folder.publish(), [], report.warnings)

@@ -1,0 +1,103 @@
+"""What `quote` and `process` share: one run over a partner's order workbook, from the file
+given to its run folder, its manifest, its rejection and its summary."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seatbatch.core.config import Partner
+from seatbatch.core.model import Customer, LedgerView
+from seatbatch.core.sheets import RawWorkbook
+from seatbatch.intake.read import read_workbook
+from seatbatch.jobs.base import (
+    EXIT_REJECTED,
+    Outcome,
+    Settings,
+    UsageError,
+    run_folder,
+    write_summary,
+)
+from seatbatch.ledger import RunRecord
+from seatbatch.output.manifest import build_manifest
+from seatbatch.output.rejected import write_rejected
+from seatbatch.output.runs import RunFolder
+from seatbatch.validation.workbook import Validation
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _workbook(path: Path) -> Path:
+    if not path.is_file():
+        raise UsageError(f"no such workbook: {path}")
+    return path
+
+
+@dataclass(frozen=True)
+class WorkbookRun:
+    """What every step of one run over a partner's workbook shares."""
+
+    settings: Settings
+    command: str
+    partner: Partner
+    source: Path
+    sha256: str
+    folder: RunFolder
+
+    def manifest(self, status: str, **parts: Any) -> dict[str, Any]:
+        return build_manifest(
+            command=self.command, status=status, as_of=self.settings.as_of,
+            partner_id=self.partner.id, currency=self.partner.currency,
+            input_file=self.source.name, input_sha256=self.sha256, **parts,
+        )
+
+    def report(self, manifest: dict[str, Any], validation: Validation, headline: str) -> None:
+        """manifest.json and summary.html."""
+        write_summary(self.folder, manifest, headline, partner_name=self.partner.name,
+                      coverage=validation.coverage, customer_names=validation.organizations)
+        totals = manifest["totals"]
+        amount = f", {totals['net_amount']} {self.partner.currency}" if totals["invoices"] else ""
+        self.settings.progress.note(f"{self.source.name}: {headline}{amount}")
+
+    def reject(self, validation: Validation) -> Outcome:
+        problems = validation.problems
+        given = validation.given
+        write_rejected(self.source, problems, self.folder.path("rejected.xlsx"),
+                       self.settings.config.device_types(self.partner.currency),
+                       given.error_cells(), given.made_for)
+        manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
+        count = len(problems)
+        self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")
+        return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
+
+    def read(self) -> RawWorkbook:
+        self.settings.progress.note(f"Reading {self.source.name}")
+        return read_workbook(self.source, self.settings.config.limits)
+
+    def record(self) -> RunRecord:
+        """What the ledger records of this run when it commits."""
+        return RunRecord(self.folder.name, self.command, self.partner.id, self.settings.as_of,
+                         self.source.name, self.sha256)
+
+
+@contextmanager
+def workbook_run(settings: Settings, command: str, workbook: Path,
+                  partner_id: str) -> Iterator[WorkbookRun]:
+    partner = settings.config.partner(partner_id)
+    source = _workbook(workbook)
+    with run_folder(settings, command, partner.id) as folder:
+        yield WorkbookRun(settings, command, partner, source, _sha256(source), folder)
+
+
+def customer_of(validation: Validation, view: LedgerView, customer_id: str) -> Customer:
+    return validation.customers.get(customer_id) or view.customers[customer_id]
