@@ -787,3 +787,29 @@ def test_a_name_whose_bytes_grow_as_text_past_the_limit_is_left_waiting(env: Env
     assert result.code == 0, result.stderr
     assert "longer than 200 bytes; rename it shorter" in result.stderr
     assert waiting(env) == [name] and not env.ledger_exists()
+
+
+def test_a_ledger_that_cannot_be_opened_for_a_full_disk_leaves_the_workbook_waiting() -> None:
+    """Caught in review of the one exit-code map: the inbox took a LedgerError raised from
+    SQLite's "database or disk is full" for a usage error (the run ends with exit 2) where it
+    had called it busy (the workbook waits for the next run, which may find room)."""
+    import sqlite3
+
+    from sqlalchemy.exc import OperationalError
+
+    from seatbatch.core.config import ConfigError
+    from seatbatch.jobs.inbox import _verdict_of
+    from seatbatch.ledger import LedgerError
+
+    try:
+        try:
+            raise OperationalError("BEGIN", {}, sqlite3.OperationalError(
+                "database or disk is full"))
+        except OperationalError as full:
+            raise LedgerError("cannot use the ledger x.db: database or disk is full") from full
+    except LedgerError as error:
+        assert _verdict_of(error) == {"kind": "busy", "text": str(error)}
+    two = ConfigError("seatbatch.toml", [("a", "wrong"), ("b", "wrong too")])
+    assert _verdict_of(two) == {
+        "kind": "usage",
+        "text": "configuration error: seatbatch.toml: a: wrong; seatbatch.toml: b: wrong too"}

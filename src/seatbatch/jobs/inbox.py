@@ -46,6 +46,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
+from seatbatch.core.config import ConfigError
 from seatbatch.core.exits import (
     EXIT_BUSY,
     EXIT_INTERNAL,
@@ -58,7 +59,7 @@ from seatbatch.core.exits import (
 )
 from seatbatch.core.progress import Progress
 from seatbatch.intake.guard import MB
-from seatbatch.jobs.base import InternalError, Outcome, Settings, failure, summary
+from seatbatch.jobs.base import InternalError, Outcome, Settings, failure, no_space, summary
 from seatbatch.jobs.inbox_folders import (
     CLAIMS,
     DONE,
@@ -142,12 +143,18 @@ class _Tally:
 
 def _verdict_of(error: Exception) -> dict[str, Any]:
     """What stopped a workbook (as `failure` maps it), as JSON can carry it: busy (it waits
-    for the next run), usage (so does it, and the run ends), internal, or a bug."""
+    for the next run), usage (so does it, and the run ends), internal, or a bug. A full disk
+    is busy here whatever reported it, a ledger that could not be opened too: the workbook
+    waits for the next run, which may find room."""
+    if no_space(error):
+        return {"kind": "busy", "text": str(error)}
     known = failure(error)
     if known is None:
         return {"kind": "bug", "summary": summary(error), "details": traceback.format_exc()}
     if isinstance(error, InternalError):
         return {"kind": "internal", "summary": str(error), "log": str(error.log)}
+    if isinstance(error, ConfigError):  # one line in the workbook's note
+        return {"kind": "usage", "text": f"configuration error: {'; '.join(error.lines())}"}
     kind = "busy" if known.exit_code == EXIT_BUSY else "usage"
     return {"kind": kind, "text": "; ".join(known.lines)}
 
