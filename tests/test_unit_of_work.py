@@ -39,3 +39,21 @@ def test_a_unit_that_raises_commits_nothing(env: Env) -> None:
             raise OSError("disk full while writing the invoices")
     assert env.count("counters") == 0 and env.count("runs") == 0
     assert env.count("partner_versions") == 0
+
+
+def test_a_unit_numbers_once_and_only_after_saving_its_run(env: Env) -> None:
+    """Caught in review: a second `number` advanced the counter past numbers whose invoices
+    the first call's caller would never save (a gap), and numbering before `save_run` was
+    guarded by an assert that python -O strips."""
+    draft = InvoiceDraft("C-1", None, (), Decimal(0))
+    with Ledger.open(env.ledger_url, write=True) as ledger:
+        view = ledger.view("P-ACME")
+        with pytest.raises(AssertionError, match="numbered once"), \
+                ledger.committing(view, ReadSet(), _record("r1")) as tx:
+            tx.save_run({}, [])
+            tx.number("INV", "EUR", [draft])
+            tx.number("INV", "EUR", [draft])
+        with pytest.raises(AssertionError, match="save the run before numbering"), \
+                ledger.committing(view, ReadSet(), _record("r2")) as tx:
+            tx.number("INV", "EUR", [draft])
+    assert env.count("counters") == 0 and env.count("runs") == 0

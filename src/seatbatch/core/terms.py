@@ -50,7 +50,6 @@ def term_of(start: date, years: int) -> Term:
     return Term(start, add_years(start, years))
 
 
-
 def next_month(year: int, month: int) -> tuple[int, int]:
     """The month after (year, month)."""
     return (year + 1, 1) if month == 12 else (year, month + 1)

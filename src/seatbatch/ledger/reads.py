@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -15,7 +14,7 @@ from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.model import Committed, Customer, Device, Invoice, LedgerView, Subscription
-from seatbatch.core.terms import Term
+from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.records import CommittedRun
 from seatbatch.ledger.versions import partner_version
@@ -101,8 +100,8 @@ def partners_with_subscriptions(connection: Connection) -> list[str]:
 def due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
     """Ids of the partner's subscriptions whose last term ends in the month, in order: the
     term's exclusive end falls after the month's first day and at most on the next month's."""
-    first = date(year, month, 1)
-    after = date(year + month // 12, month % 12 + 1, 1)
+    whole = month_term(year, month)
+    first, after = whole.start, whole.end
     s, tc = t.subscriptions.c, t.subscription_terms.c
     later = t.subscription_terms.alias("later")
     return (

@@ -203,7 +203,6 @@ def save_invoices(
     bulk_insert(connection, t.order_lines, order_rows)
 
 
-
 def save_renewals(connection: Connection, run: RunRecord, series: str,
                   renewals: list[Renewal], numbers: list[str]) -> None:
     """Numbered renewals: their invoices and their new terms."""

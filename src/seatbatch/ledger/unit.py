@@ -60,6 +60,7 @@ class Commit:
         self._series = ""
         self._created: Mapping[tuple[str, str], int] = {}
         self._saved = False
+        self._numbered = False
         self._numbers: list[str] = []
         self._stored = False
 
@@ -69,10 +70,10 @@ class Commit:
         """Hold the partner's row until the transaction ends, and make the optimistic
         check."""
         commit = cls(connection, view, read_set, run)
-        commit.check()
+        commit._check()
         return commit
 
-    def check(self) -> None:
+    def _check(self) -> None:
         """The optimistic check, under the partner's lock: when another run committed for the
         partner since the view was read, this one goes ahead only if that touched nothing of
         the read set, the customers and order lines its validation read; else StaleView
@@ -98,9 +99,12 @@ class Commit:
     def number(self, series: str, currency: str, drafts: list[InvoiceDraft]) -> Numbered:
         """The drafts' invoice numbers (gapless, in their order), then ids for the new
         subscriptions of their lines, in the order the lines come."""
-        assert self._saved, "save the run before numbering: the counters are taken last"
+        if not self._saved:  # an error, not an assert: kept under python -O
+            raise AssertionError("save the run before numbering: the counters are taken last")
+        if self._numbered:  # a second call would take numbers the first call's invoices skip
+            raise AssertionError("a run's invoices are numbered once")
         numbers = take_numbers(self._connection, series, self._run.as_of, len(drafts))
-        self._series, self._numbers = series, numbers
+        self._series, self._numbers, self._numbered = series, numbers, True
         self._created = saving.create_subscriptions(self._connection, self._view.partner_id,
                                                     currency, drafts)
         return Numbered(numbers, self._created)
@@ -108,7 +112,7 @@ class Commit:
     def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]) -> None:
         """The numbered invoices (one per draft, in order) with their order lines, seats and
         new subscriptions' first terms."""
-        if [i.number for i in invoices] != self._numbers or not self._series:
+        if [i.number for i in invoices] != self._numbers or not self._numbered:
             raise AssertionError("the invoices saved are not those of the numbers taken")
         saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
                              invoices, self._created, self._series)
