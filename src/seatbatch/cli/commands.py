@@ -22,7 +22,6 @@ from seatbatch.core.config import find_config, load_config, resolve_ledger
 from seatbatch.core.exits import terminate
 from seatbatch.core.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
 from seatbatch.jobs import (
-    EXIT_INTERNAL,
     EXIT_USAGE,
     Outcome,
     Settings,
@@ -30,7 +29,6 @@ from seatbatch.jobs import (
     no_space,
     unforeseen,
 )
-from seatbatch.ledger import display_url
 
 # Each command imports its job when it runs, so that it loads only what it uses (`--help`
 # loads none of pandas, pandera, openpyxl, SQLAlchemy or jinja2).
@@ -101,6 +99,8 @@ def _report(outcome: Outcome) -> int:
     """Show what the command ended with; its exit code."""
     if outcome.folder is not None:
         echo(str(outcome.folder))
+    for line in outcome.said:
+        echo(line)
     if outcome.messages:
         echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
              "nothing was committed:", err=True)
@@ -237,17 +237,10 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     """Copy the ledger FROM into TO, an empty database, and check the copy. Each is a SQLite
     file or a postgresql:// URL (TO: a file that does not exist yet, or a database without
     tables)."""
-    from seatbatch.ledger.copy import CopyMismatch, copy_ledger
+    from seatbatch.jobs.ledger_copy import copy
 
     ctx.find_root().meta["seatbatch.urls"] = [source, target]
-    try:
-        report = copy_ledger(source, target)
-    except CopyMismatch as error:
-        echo(f"seatbatch: ledger copy: {error}", err=True)
-        return EXIT_INTERNAL
-    for line in report.lines():
-        echo(line)
-    return 0
+    return _report(copy(source, target))
 
 
 @ledger_group.command("upgrade")
@@ -257,16 +250,9 @@ def ledger_upgrade_command(ctx: click.Context) -> int:
     """Bring the ledger (--ledger, else the configuration's) to this seatbatch's schema
     version; a ledger already there is left as it is. Commands that only read (quote, report,
     render, template) never upgrade it."""
-    from seatbatch.ledger import Ledger
+    from seatbatch.jobs.ledger_upgrade import upgrade
 
-    url = _settings(ctx).ledger_url
-    before, after = Ledger.upgrade(url)
-    shown = display_url(url)
-    if before == after:
-        echo(f"the ledger {shown} is at schema version {after} already: nothing to do")
-    else:
-        echo(f"upgraded the ledger {shown} from schema version {before} to {after}")
-    return 0
+    return _report(upgrade(_settings(ctx)))
 
 
 def _close_engines() -> None:

@@ -28,6 +28,7 @@ from seatbatch.core.exits import Terminated, ignore_stops, stopped_code
 from seatbatch.core.problems import Code, problem
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
+    CopyMismatch,
     InvoiceDateBackwards,
     LedgerBusy,
     LedgerError,
@@ -157,14 +158,16 @@ class Settings:
 @dataclass(frozen=True)
 class Outcome:
     """What a command ended with, for the command line to show: its status (the exit code),
-    its run folder (stdout), and for stderr every reason its input was rejected, its warnings,
-    and lines that stand as they are (what stopped it; the inbox's tally)."""
+    its run folder and what it reports (stdout), and for stderr every reason its input was
+    rejected, its warnings, and lines that stand as they are (what stopped it; the inbox's
+    tally)."""
 
     exit_code: int
     folder: Path | None  # None: the command made no run folder
     messages: list[str]  # for stderr: every rejection reason
     warnings: list[str] = field(default_factory=list)  # for stderr too
     lines: list[str] = field(default_factory=list)  # for stderr, as they are
+    said: list[str] = field(default_factory=list)  # for stdout, as they are (a command's report)
 
 
 @dataclass(frozen=True)
@@ -199,6 +202,8 @@ def failure(error: BaseException) -> Failure | None:
         return Failure(EXIT_USAGE, [str(error)])
     if isinstance(error, InternalError):
         return Failure(EXIT_INTERNAL, [f"internal error: {error} (details: {error.log})"])
+    if isinstance(error, CopyMismatch):
+        return Failure(EXIT_INTERNAL, [f"ledger copy: {error}"])
     if no_space(error):  # outside any run: template, ledger copy, before a run's folder
         return Failure(EXIT_BUSY, [str(NoSpace(where_full(error, "an output file"), [], Path()))])
     return None

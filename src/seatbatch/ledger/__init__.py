@@ -9,6 +9,7 @@ from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.ledger.errors import (
+    CopyMismatch,
     InvoiceDateBackwards,
     LedgerBusy,
     LedgerError,
@@ -26,6 +27,7 @@ _LAZY = {"Ledger": "store", "RunRecord": "records", "Commit": "unit", "Renewing"
 
 __all__ = [
     "Commit",
+    "CopyMismatch",
     "InvoiceDateBackwards",
     "Ledger",
     "LedgerBusy",

@@ -31,16 +31,12 @@ from seatbatch.ledger.engine import (
     sqlite_path,
     unreachable,
 )
-from seatbatch.ledger.errors import LedgerError, display_url
+from seatbatch.ledger.errors import CopyMismatch, LedgerError, display_url
 from seatbatch.ledger.migrations import migrate_in
 from seatbatch.ledger.store import Ledger
 
 CHUNK = 2000  # rows read from FROM and written to TO at a time
 TABLES = [table for table in t.metadata.sorted_tables if table is not t.schema_migrations]
-
-
-class CopyMismatch(Exception):
-    """TO does not hold what FROM holds; nothing was committed to TO (exit 70)."""
 
 
 @dataclass(frozen=True)

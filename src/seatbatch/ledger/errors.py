@@ -32,6 +32,10 @@ class StaleView(Exception):
     """The partner's part of the ledger changed since the run read it: validate again."""
 
 
+class CopyMismatch(Exception):
+    """`ledger copy`: TO does not hold what FROM holds; nothing was committed to TO (exit 70)."""
+
+
 class InvoiceDateBackwards(Exception):
     """Issuing would put an invoice dated before the last one of its series and year."""
 
