@@ -44,8 +44,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from sqlalchemy.engine import Engine
-
 from seatbatch.core.config import ConfigError
 from seatbatch.core.exits import (
     EXIT_BUSY,
@@ -509,11 +507,10 @@ class Inbox:
         """Claim the workbook's content in the ledger. None when this run is not to process
         it: another host is on it (put back to wait), or the same bytes were processed
         already (filed in done/ beside a note naming that run; no new run)."""
-        ledger = self.claims_ledger()
-        assert ledger.engine is not None
         where = claimed.where
-        ticket = claims.claim(ledger.engine, claimed.partner_id, claimed.copy.sha256,
-                              as_text(claimed.name), self.host, os.getpid(), lease=self.lease)
+        ticket = self.claims_ledger().claim(claimed.partner_id, claimed.copy.sha256,
+                                            as_text(claimed.name), self.host, os.getpid(),
+                                            lease=self.lease)
         if ticket.state == claims.TAKEN:
             return ticket
         if ticket.state == claims.HELD:
@@ -538,19 +535,19 @@ class Inbox:
                run_folder: str | None) -> None:
         """Record the run's outcome on its claim (retried on a busy ledger: a claim left open
         holds the workbook's copies elsewhere until its lease ends)."""
-        self._end_claim(ticket, where, lambda engine, taken: claims.finish(
-            engine, taken, outcome, run_folder))
+        self._end_claim(ticket, where, lambda ledger, taken: ledger.finish_claim(
+            taken, outcome, run_folder))
 
     def release(self, ticket: claims.Claim | None, where: str) -> None:
-        self._end_claim(ticket, where, claims.release)
+        self._end_claim(ticket, where, Ledger.release_claim)
 
     def _end_claim(self, ticket: claims.Claim | None, where: str,
-                   end: Callable[[Engine, claims.Claim], bool]) -> None:
-        if ticket is None or self.ledger is None or self.ledger.engine is None:
+                   end: Callable[[Ledger, claims.Claim], bool]) -> None:
+        if ticket is None or self.ledger is None:
             return
         for attempt in range(SETTLE_ATTEMPTS):
             try:
-                if not end(self.ledger.engine, ticket):
+                if not end(self.ledger, ticket):
                     self.problem(f"warning: {where}: its claim outlived the lease "
                                  f"({self.lease:g} s) and was taken over by another run")
                 return

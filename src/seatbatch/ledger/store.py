@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from seatbatch.core.model import Device, Invoice, LedgerView, ReadSet
 from seatbatch.core.month_end import LedgerMonth
-from seatbatch.ledger import opening, reads
+from seatbatch.ledger import claims, opening, reads
+from seatbatch.ledger.claims import Claim
 from seatbatch.ledger.engine import atomic, close_engine
 from seatbatch.ledger.month import read_month
 from seatbatch.ledger.records import CommittedRun, RunRecord
@@ -137,7 +138,7 @@ class Ledger:
         """The unit of work of one run over the partner's workbook, `view` the ledger as its
         validation read it and `read_set` what of it the validation depended on. StaleView
         on entering when another run's commit since touched any of that (see
-        `Commit.check`)."""
+        `Commit.begin`)."""
         assert self.engine is not None
         with self._transaction(write=True) as connection:
             commit = Commit.begin(connection, view, read_set, run)
@@ -153,6 +154,21 @@ class Ledger:
             renewing = Renewing.begin(connection, versions, run)
             yield renewing
             renewing.finish()
+
+    # the inbox's claims on workbooks' bytes (see `claims`), each its own short transaction
+
+    def claim(self, partner_id: str, sha256: str, name: str, host: str, pid: int, *,
+              lease: float) -> Claim:
+        assert self.engine is not None
+        return claims.claim(self.engine, partner_id, sha256, name, host, pid, lease=lease)
+
+    def finish_claim(self, taken: Claim, outcome: str, run_folder: str | None) -> bool:
+        assert self.engine is not None
+        return claims.finish(self.engine, taken, outcome, run_folder)
+
+    def release_claim(self, taken: Claim) -> bool:
+        assert self.engine is not None
+        return claims.release(self.engine, taken)
 
 
 __all__ = ["Ledger"]
