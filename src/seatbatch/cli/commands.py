@@ -1,6 +1,7 @@
-"""The command line: options, one pipeline call per command, and what its Outcome says printed
-(0 done, 1 input rejected, 2 usage or configuration, 75 ledger busy): what stopped a command is
-mapped to its exit code and lines in one place, `seatbatch.jobs.base.failure`."""
+"""The command line: options, one orchestrator call per command, and what its Outcome says
+printed; its exit code is the command's (SPEC §6: 0 done, 1 input rejected, 2 usage or
+configuration, 70 a bug, 75 busy or a full disk, 130/143 interrupted). What stopped a command
+is mapped to its exit code and lines in one place, `seatbatch.jobs.base.failure`."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 custom document property (`seatbatch.output.template.stamp`), which Excel and LibreOffice keep
 when the partner saves the file; a workbook that carries one is accepted only for that partner.
 
-It is read from the package after the guard has passed it (`safety.inspect_file`): the part is
+It is read from the package after the guard has passed it (`guard.inspect_file`): the part is
 found through the package's relationships, as Office finds it, and parsed with defusedxml only
 when small."""
 

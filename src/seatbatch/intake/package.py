@@ -1,6 +1,6 @@
 """Which parts of a workbook's package the reader will read, found the way it finds them.
 
-The guard (`safety`) must bound every part python-calamine reads, and calamine does not find
+The guard (`guard`) must bound every part python-calamine reads, and calamine does not find
 them by folder: it follows the package's relationships. This module does the same, step by
 step as calamine 0.37 does it (src/xlsx/mod.rs: `read_package_relationships`,
 `read_relationships`, `read_workbook`, `xml_reader`; src/utils.rs: `build_zip_path_cache`):

@@ -562,7 +562,7 @@ class Inbox:
                              f"{without_password(summary(error), self.settings.ledger_url)}")
                 return
 
-    def failed(self, claimed: _Claimed, summary: str, log: str | None, details: str) -> None:
+    def failed(self, claimed: _Claimed, what: str, log: str | None, details: str) -> None:
         """A bug met this workbook: it is filed as rejected, with a note naming the log."""
         if log is None:  # it failed outside any run folder: the details go beside it
             name = f"{claimed.token}.error.log"
@@ -576,9 +576,9 @@ class Inbox:
             log = str(claimed.folder.path / REJECTED / name)
         filed = self.file(claimed, REJECTED, {
             "status": "failed", "exit_code": EXIT_INTERNAL, "run_folder": None,
-            "problems": 0, "messages": [], "error": summary, "error_log": log})
+            "problems": 0, "messages": [], "error": what, "error_log": log})
         self.tally.failed += 1
-        self.line(f"{claimed.where}: internal error: {summary} (details: {shown(log)})" + (
+        self.line(f"{claimed.where}: internal error: {what} (details: {shown(log)})" + (
             f"; filed as {shown(str(filed))}" if filed is not None else ""))
 
     def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any]) -> Path | None:

@@ -25,9 +25,8 @@ from contextlib import suppress
 from dataclasses import dataclass
 from typing import IO, Any
 
-from seatbatch.core.exits import stops_held
+from seatbatch.core.exits import EXIT_INTERNAL, stops_held
 
-EXIT_NO_VALUE = 70
 OUTPUT_KEPT = 64 * 1024  # the end of what a dead worker printed, for its log
 _LENGTH = struct.Struct(">Q")
 
@@ -84,7 +83,7 @@ def _send(stream: IO[bytes], value: Any) -> None:
 def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
                    output: int) -> None:
     """In the worker: never returns."""
-    code = EXIT_NO_VALUE
+    code = EXIT_INTERNAL  # 0 only when it ends as asked (its requests closed, or a Ctrl-C)
     try:
         os.dup2(output, 1)
         os.dup2(output, 2)

@@ -1,7 +1,7 @@
 """What can go wrong with a ledger, and the ledger as a message may name it (its URL without a
-password). The command line maps these to exit codes before any ledger is opened, so this
-module stays free of SQLAlchemy at import: a PostgreSQL URL is parsed by SQLAlchemy only when
-one is shown."""
+password). The one exit-code map (`seatbatch.jobs.base.failure`) imports these before any
+ledger is opened, so this module stays free of SQLAlchemy at import: a PostgreSQL URL is
+parsed by SQLAlchemy only when one is shown."""
 
 from __future__ import annotations
 

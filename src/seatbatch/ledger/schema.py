@@ -1,4 +1,4 @@
-"""The ledger's tables (SQLAlchemy Core) and its ordered, recorded migrations.
+"""The ledger's tables (SQLAlchemy Core); `migrations` brings a ledger to them, in order.
 
 Amounts are stored as decimal text: exact, and the same on SQLite and PostgreSQL."""
 

@@ -1,4 +1,4 @@
-"""The ledger: opened once per command (a context manager that closes it), read through
+"""The ledger: opened with `with` (a context manager that closes it), read through
 partner-scoped snapshots, written through one unit of work per run (`committing`,
 `renewing`) that the run's orchestrator drives."""
 
