@@ -11,7 +11,7 @@ commits, is held for as short a time as can be."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy.engine import Connection
 
@@ -125,15 +125,15 @@ class Commit:
             raise AssertionError("invoice numbers taken but no invoices saved for them")
 
 
-@dataclass
 class Renewing:
     """A renewal run's one write transaction: for each partner counted, the views `due` a few
     hundred subscriptions at a time, and the renewals priced from each `issue`d at once."""
 
-    connection: Connection
-    versions: Mapping[str, int]
-    run: RunRecord
-    issued: dict[str, list[str]] = field(default_factory=dict)  # per partner, in issue order
+    def __init__(self, connection: Connection, versions: Mapping[str, int], run: RunRecord):
+        self._connection = connection
+        self._versions = versions
+        self._run = run
+        self.issued: dict[str, list[str]] = {}  # per partner, its numbers in issue order
 
     @classmethod
     def begin(cls, connection: Connection, versions: Mapping[str, int], run: RunRecord
@@ -148,9 +148,9 @@ class Renewing:
     def due(self, partner_id: str, year: int, month: int) -> Iterator[LedgerView]:
         """Views of the partner holding only subscriptions whose last term ends in the month
         (and their customers), a chunk at a time."""
-        ids: list[int] = list(self.connection.scalars(reads.due_ids(partner_id, year, month)))
+        ids: list[int] = list(self._connection.scalars(reads.due_ids(partner_id, year, month)))
         for start in range(0, len(ids), RENEWAL_CHUNK):
-            yield reads.due_view(self.connection, partner_id, self.versions[partner_id],
+            yield reads.due_view(self._connection, partner_id, self._versions[partner_id],
                                  ids[start:start + RENEWAL_CHUNK])
 
     def issue(self, series: str, renewals: list[Renewal]) -> list[str]:
@@ -158,14 +158,14 @@ class Renewing:
         numbers."""
         if not renewals:
             return []
-        numbers = take_numbers(self.connection, series, self.run.as_of, len(renewals))
-        saving.save_renewals(self.connection, self.run, series, renewals, numbers)
+        numbers = take_numbers(self._connection, series, self._run.as_of, len(renewals))
+        saving.save_renewals(self._connection, self._run, series, renewals, numbers)
         by_partner: dict[str, list[str]] = {}
         for renewal, number in zip(renewals, numbers, strict=True):
             by_partner.setdefault(renewal.partner_id, []).append(number)
         for partner_id, issued in by_partner.items():
             self.issued.setdefault(partner_id, []).extend(issued)
-            touch_customers(self.connection, partner_id, {
+            touch_customers(self._connection, partner_id, {
                 r.invoice.customer_id for r in renewals if r.partner_id == partner_id})
         return numbers
 
@@ -173,6 +173,6 @@ class Renewing:
         """Count up the version of every partner renewed for; record the run if it issued
         anything."""
         for partner_id in sorted(self.issued):
-            bump_version(self.connection, partner_id)
+            bump_version(self._connection, partner_id)
         if self.issued:
-            saving.save_run(self.connection, self.run)
+            saving.save_run(self._connection, self._run)
