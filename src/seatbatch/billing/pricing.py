@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
 from decimal import Context as DecimalContext
 from decimal import Decimal
 
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import LineAmounts, LineRequest, PricedLine
 from seatbatch.core.money import minor_unit, round_money
+from seatbatch.core.terms import Term
 
 # Wide enough that seats x price x years x days is exact before the one division by term days.
 _EXACT = DecimalContext(prec=60)
@@ -45,31 +48,40 @@ def shown_price(price: Decimal, currency: str) -> Decimal:
     return round_money(price, currency)
 
 
-def price_line(request: LineRequest, config: Config, partner: Partner) -> PricedLine:
+@dataclass(frozen=True, slots=True)
+class PeriodPrice:
+    """Seats of a device type priced for a period: the unit price as shown, the days billed of
+    the term's days, and the four amounts."""
+
+    unit_price: Decimal
+    prorate_days: int
+    term_days: int
+    amounts: LineAmounts
+
+
+def price_period(config: Config, partner: Partner, *, device_type: str, seats: int,
+                 term_years: int, term: Term, start: date, needed_by: str) -> PeriodPrice:
+    """Seats from `start` to the end of `term` (an order line: from its effective day; a
+    renewal: the whole next term), at the price list in effect on `start` (SPEC §4)."""
     currency = partner.currency
-    order = request.order
-    unit_price = config.seat_price(
-        currency, order.device_type, request.effective, needed_by=f"Orders row {order.row}"
-    )
-    term_days = request.term.days
-    prorate_days = request.term.days_from(request.effective)
+    unit_price = config.seat_price(currency, device_type, start, needed_by=needed_by)
+    prorate_days = term.days_from(start)
     amounts = line_amounts(
-        order.seats,
-        unit_price,
-        request.term_years,
-        prorate_days,
-        term_days,
-        config.term_discounts[request.term_years],
-        partner.discount,
-        currency,
+        seats, unit_price, term_years, prorate_days=prorate_days, term_days=term.days,
+        term_rate=config.term_discounts[term_years], partner_rate=partner.discount,
+        currency=currency,
     )
-    return PricedLine(
-        request=request,
-        unit_price=shown_price(unit_price, currency),
-        prorate_days=prorate_days,
-        term_days=term_days,
-        amounts=amounts,
-    )
+    return PeriodPrice(shown_price(unit_price, currency), prorate_days, term.days, amounts)
+
+
+def price_line(request: LineRequest, config: Config, partner: Partner) -> PricedLine:
+    order = request.order
+    priced = price_period(config, partner, device_type=order.device_type, seats=order.seats,
+                          term_years=request.term_years, term=request.term,
+                          start=request.effective, needed_by=f"Orders row {order.row}")
+    return PricedLine(request=request, unit_price=priced.unit_price,
+                      prorate_days=priced.prorate_days, term_days=priced.term_days,
+                      amounts=priced.amounts)
 
 
 def price_lines(

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 from seatbatch.billing.invoicing import assemble_invoice
-from seatbatch.billing.pricing import line_amounts, shown_price
+from seatbatch.billing.pricing import price_period
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import Invoice, InvoiceLine, LedgerView, Renewal, Subscription
 from seatbatch.core.terms import Term, month_term, term_of
@@ -26,23 +26,19 @@ def is_due(subscription: Subscription, year: int, month: int) -> bool:
 def renewal_invoice(subscription: Subscription, customer_name: str, config: Config,
                     partner: Partner, invoice_date: date) -> tuple[Term, Invoice]:
     term = term_of(subscription.ends, subscription.term_years)
-    currency = partner.currency
     lines = []
     for device_type, seats in sorted(subscription.seats.items()):
         if seats <= 0:
             continue
-        price = config.seat_price(currency, device_type, term.start,
-                                  needed_by=f"the renewal of {subscription.number}")
-        amounts = line_amounts(
-            seats, price, subscription.term_years, term.days, term.days,
-            config.term_discounts[subscription.term_years], partner.discount, currency,
-        )
+        priced = price_period(config, partner, device_type=device_type, seats=seats,
+                              term_years=subscription.term_years, term=term, start=term.start,
+                              needed_by=f"the renewal of {subscription.number}")
         lines.append(InvoiceLine(
             order_id=None, action="renewal", subscription_id=subscription.number,
             device_type=device_type, seats=seats, term_years=subscription.term_years,
-            period_start=term.start, period_end=term.last_day,
-            unit_price=shown_price(price, currency), prorate_days=term.days,
-            term_days=term.days, amounts=amounts,
+            period_start=term.start, period_end=term.last_day, unit_price=priced.unit_price,
+            prorate_days=priced.prorate_days, term_days=priced.term_days,
+            amounts=priced.amounts,
         ))
     invoice = assemble_invoice(
         lines, kind="renewal", number=None, invoice_date=invoice_date, config=config,
