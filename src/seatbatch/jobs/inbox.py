@@ -66,13 +66,13 @@ from seatbatch.jobs.inbox_folders import (
     NotAWorkbookFile,
     PartnerFolder,
     Unusable,
-    as_text,
     file_beside_note,
     open_folder,
     private_copy,
     put_back,
     scan_folder,
     shown,
+    unicode_name,
     waiting_workbooks,
     write_new,
 )
@@ -509,7 +509,7 @@ class Inbox:
         already (filed in done/ beside a note naming that run; no new run)."""
         where = claimed.where
         ticket = self.claims_ledger().claim(claimed.partner_id, claimed.copy.sha256,
-                                            as_text(claimed.name), self.host, os.getpid(),
+                                            unicode_name(claimed.name), self.host, os.getpid(),
                                             lease=self.lease)
         if ticket.state == claims.TAKEN:
             return ticket
@@ -591,7 +591,7 @@ class Inbox:
 
         def content(candidate: str) -> bytes:
             return _note_text({
-                "workbook": as_text(claimed.name), "filed_as": as_text(candidate),
+                "workbook": unicode_name(claimed.name), "filed_as": unicode_name(candidate),
                 "partner_id": claimed.partner_id, **note,
                 "filed_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode("utf-8")
 

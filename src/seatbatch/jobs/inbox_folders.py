@@ -44,7 +44,7 @@ def shown(name: str) -> str:
     return name if name.isprintable() else repr(name)
 
 
-def as_text(name: str) -> str:
+def unicode_name(name: str) -> str:
     """A name from the file system as text that is valid Unicode (JSON, HTML, a workbook):
     bytes that are not UTF-8 become U+FFFD."""
     return os.fsencode(name).decode("utf-8", "replace")
@@ -122,7 +122,7 @@ def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
             continue  # done/ and rejected/ not being folders is said before claiming
         where = f"{shown(partner_id)}/{shown(name)}"
         # (as text, a byte that is not UTF-8 takes three: the private copy's name)
-        longest = max(len(os.fsencode(name)), len(as_text(name).encode("utf-8")))
+        longest = max(len(os.fsencode(name)), len(unicode_name(name).encode("utf-8")))
         if longest > MAX_NAME_BYTES and is_workbook_name(name):
             if warn:  # its note, or a " (2)" beside it, would not fit in a file name
                 warn(f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} bytes; "
@@ -289,7 +289,7 @@ def private_copy(name: str, claim: int, into: Path, limit_bytes: int) -> Copy:
             raise NotAWorkbookFile("a file with other hard links, not a workbook file of its "
                                    "own")
         os.set_blocking(source, True)
-        target = into / as_text(name).replace("/", "_")
+        target = into / unicode_name(name).replace("/", "_")
         digest = hashlib.sha256()
         read = written = 0
         with target.open("xb") as copy:
@@ -306,7 +306,23 @@ def private_copy(name: str, claim: int, into: Path, limit_bytes: int) -> Copy:
         os.close(source)
 
 
-__all__ = ["CLAIMS", "DONE", "REJECTED", "Copy", "NotAWorkbookFile", "PartnerFolder",
-           "Unusable", "as_text", "file_beside_note", "is_workbook_name", "move_no_clobber",
-           "open_folder", "private_copy", "put_back", "scan_folder", "shown", "waiting_workbooks",
-           "write_new"]
+__all__ = [
+    "CLAIMS",
+    "DONE",
+    "REJECTED",
+    "Copy",
+    "NotAWorkbookFile",
+    "PartnerFolder",
+    "Unusable",
+    "file_beside_note",
+    "is_workbook_name",
+    "move_no_clobber",
+    "open_folder",
+    "private_copy",
+    "put_back",
+    "scan_folder",
+    "shown",
+    "unicode_name",
+    "waiting_workbooks",
+    "write_new",
+]
