@@ -215,7 +215,7 @@ class _Guard:
         data = b"".join(chunks)
         try:
             SafeElementTree.fromstring(data)
-        except Exception as error:  # expat's and defusedxml's own errors: not well-formed
+        except Exception as error:  # noqa: BLE001  expat's and defusedxml's errors share no base: not well-formed
             raise _Rejected(_corrupt(f"part {name} is not well-formed XML "
                                      f"({str(error)[:120] or type(error).__name__})")) from None
         return data

@@ -89,7 +89,7 @@ def where_full(error: BaseException, fallback: Path | str) -> str:
 def committed_line(numbers: Sequence[str], out: Path) -> str:
     """What a run stopped after its commit says: the invoices are issued, and how their files
     are written again."""
-    shown = (", ".join(numbers) if len(numbers) <= 3
+    shown = (", ".join(numbers) if len(numbers) <= 3  # noqa: PLR2004  a short list, in full
              else f"{numbers[0]} to {numbers[-1]}")
     return (f"{len(numbers)} invoice(s) ({shown}) are committed, but their files are not all "
             f"written: the next process or renew run with --out {out} writes them again (or "
@@ -272,7 +272,7 @@ def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     try:
         with Ledger.open(settings.ledger_url, write=False) as ledger:
             found = ledger.committed_runs([run.name]).get(run.name)
-    except Exception:
+    except Exception:  # noqa: BLE001  already stopping: whatever the ledger does, it cannot say
         return None
     return found.numbers if found else []
 

@@ -159,7 +159,7 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
         outcome = process(settings, workbook, partner_id)
     except KeyboardInterrupt as stopped:
         return {"kind": "interrupted", "terminated": stopped_code(stopped) == EXIT_TERMINATED}
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001  a worker reports whatever ended its workbook
         return _verdict_of(error)
     assert outcome.folder is not None
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
@@ -423,7 +423,7 @@ class Inbox:
         where = claimed.where
         try:
             ticket = self.take(claimed)
-        except Exception as error:  # before its run: nothing of it was processed
+        except Exception as error:  # noqa: BLE001  before its run: nothing of it was processed
             self.outcome(claimed, None, _verdict_of(error))
             return
         if ticket is None:
@@ -553,7 +553,7 @@ class Inbox:
                                  "it ends with its lease")
                     return
                 time.sleep(1)
-            except Exception as error:  # it was processed: say so, and go on
+            except Exception as error:  # noqa: BLE001  it was processed: say so, and go on
                 self.problem(f"warning: {where}: its claim could not be updated: "
                              f"{without_password(summary(error), self.settings.ledger_url)}")
                 return
