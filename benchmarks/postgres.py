@@ -206,8 +206,8 @@ def work_off(inbox: Path, config: Path, ledger: str, out: Path, workers: int) ->
     return time.perf_counter() - started
 
 
-def inbox_throughput(server: Server, work: Path, count: int, workers: int, partner_count: int,
-                     engines: tuple[str, ...]) -> list[str]:
+def inbox_throughput(server: Server, work: Path, *, count: int, workers: int,
+                     partner_count: int, engines: tuple[str, ...]) -> list[str]:
     config, partners = partners_config(work, partner_count)
     lines = [f"inbox, {count} workbooks of 5 lines over {len(partners)} partners:"]
     for engine in engines:
@@ -259,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(lambda server, work: large_process(server, work, size,
                                                         args.repeat))
     engines = ("sqlite", "postgresql") if args.inbox_sqlite else ("postgresql",)
-    steps.append(lambda server, work: inbox_throughput(server, work, args.workbooks,
-                                                       args.workers, max(1, args.partners),
-                                                       engines))
+    steps.append(lambda server, work: inbox_throughput(
+        server, work, count=args.workbooks, workers=args.workers,
+        partner_count=max(1, args.partners), engines=engines))
     with work_folder(args.workdir, "seatbatch-bench-pg-") as work, Server(args.pg_url) as server:
         for step in steps:
             lines = step(server, work)

@@ -63,7 +63,7 @@ def invoice_line(line: PricedLine, subscription_id: int | None) -> InvoiceLine:
     )
 
 
-def assemble_invoice(
+def assemble_invoice(  # noqa: PLR0913  keyword-only: each field of the invoice named at the call
     lines: Sequence[InvoiceLine],
     *,
     kind: str,
@@ -95,7 +95,7 @@ def assemble_invoice(
     )
 
 
-def make_invoice(
+def make_invoice(  # noqa: PLR0917  called positionally from jobs/orders.py, left as it is while that file is split
     draft: InvoiceDraft,
     number: str | None,
     invoice_date: date,

@@ -82,8 +82,8 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
                 continue
             # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
             grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, problems, warnings,
-                                inspection.unreadable.get(title, []))
+            sheet = _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
+                                unreadable=inspection.unreadable.get(title, []))
         except Exception as error:  # noqa: BLE001  a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
@@ -96,6 +96,7 @@ def _read_sheet(
     spec: SheetSpec,
     title: str,
     grid: list[list[Any]],
+    *,
     problems: list[Problem],
     warnings: list[Problem],
     unreadable: list[Unreadable],

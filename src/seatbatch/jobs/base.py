@@ -355,9 +355,10 @@ def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
         yield ledger.documents(numbers[start:start + CHUNK])
 
 
-def files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                      numbers: list[str], manifest: dict[str, Any], headline: str,
-                      partner_name: str | None) -> None:
+def files_from_ledger(  # noqa: PLR0917  called positionally from jobs/month_end.py, left as it is while that file is split
+    ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, numbers: list[str],
+    manifest: dict[str, Any], headline: str, partner_name: str | None,
+) -> None:
     """A committed run's invoice files, manifest and summary, written from the ledger a batch
     at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
     currency = manifest["currency"]

@@ -506,7 +506,8 @@ class Inbox:
         assert ledger.engine is not None
         where = claimed.where
         ticket = claims.claim(ledger.engine, claimed.partner_id, claimed.copy.sha256,
-                              as_text(claimed.name), self.host, os.getpid(), lease=self.lease)
+                              as_text(claimed.name), host=self.host, pid=os.getpid(),
+                              lease=self.lease)
         if ticket.state == claims.TAKEN:
             return ticket
         if ticket.state == claims.HELD:
