@@ -199,15 +199,25 @@ def inflate(data: memoryview, member: Member) -> Iterator[bytes]:
     """The member's bytes, unpacked a chunk at a time. Never produces more than the member
     declares: one byte more raises ZipProblem "bomb"; fewer, or a damaged stream, "corrupt"."""
     compressed = data[member.data_offset:member.data_end]
-    produced = 0
     if member.method == STORED:
-        if member.compressed > member.size:
-            raise ZipProblem("bomb", part=member.name, declared=member.size)
-        if member.compressed < member.size:
-            raise corrupt(f"part {member.name} is shorter than declared")
-        for start in range(0, len(compressed), OUT_CHUNK):
-            yield bytes(compressed[start:start + OUT_CHUNK])
-        return
+        yield from _unstored(compressed, member)
+    else:
+        yield from _inflated(compressed, member)
+
+
+def _unstored(compressed: memoryview, member: Member) -> Iterator[bytes]:
+    """A stored member's bytes, as they are."""
+    if member.compressed > member.size:
+        raise ZipProblem("bomb", part=member.name, declared=member.size)
+    if member.compressed < member.size:
+        raise corrupt(f"part {member.name} is shorter than declared")
+    for start in range(0, len(compressed), OUT_CHUNK):
+        yield bytes(compressed[start:start + OUT_CHUNK])
+
+
+def _inflated(compressed: memoryview, member: Member) -> Iterator[bytes]:
+    """A deflated member's bytes, unpacked; never more than it declares, plus one."""
+    produced = 0
     stream = zlib.decompressobj(-zlib.MAX_WBITS)
     allowed = member.size + 1
     try:
