@@ -216,7 +216,7 @@ def read_manifest(result: StepResult, measurement: Measurement) -> None:
         )
 
 
-def run_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
+def run_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: int,
              meter: str, verbose: bool) -> tuple[list[StepResult], str]:
     case_dir = workdir / case.name
     if case_dir.exists():
@@ -416,8 +416,9 @@ def main(argv: list[str] | None = None) -> int:
         generated: list[str] = []
         for name in chosen:
             repeat = args.small_repeat if name == "small" else args.repeat
-            case_results, line = run_case(cases[name], workdir, config, repeat, args.seed,
-                                          args.meter, args.verbose)
+            case_results, line = run_case(cases[name], workdir, config, repeat=repeat,
+                                          seed=args.seed, meter=args.meter,
+                                          verbose=args.verbose)
             results.extend(case_results)
             generated.append(line)
         print("\n".join(report(results, generated, args.meter, version, load)))

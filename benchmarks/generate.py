@@ -111,7 +111,7 @@ def plan(
             f"{lines} lines cannot cover {customers} customers: every customer needs at least "
             "one order line (give --lines >= --customers)"
         )
-    if not 0 <= backdate_days <= 365:
+    if not 0 <= backdate_days <= 365:  # noqa: PLR2004  a year, as the message says
         raise ValueError("backdate_days must be within the 365-day window")
     if terms is not None and (not terms or not set(terms) <= set(TERMS)):
         raise ValueError(f"terms must be some of {TERMS}")

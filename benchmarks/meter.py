@@ -104,7 +104,7 @@ def main(argv: list[str]) -> int:
     sampling = (PROC / "self" / "smaps_rollup").exists()
     if argv[:1] == ["--no-sample"]:
         sampling, argv = False, argv[1:]
-    if len(argv) < 2:
+    if len(argv) < 2:  # noqa: PLR2004  a report and a command
         print("usage: meter.py [--no-sample] REPORT.json COMMAND [ARG...]", file=sys.stderr)
         return 2
     report_path, command = Path(argv[0]), argv[1:]

@@ -79,7 +79,7 @@ def has_report(seatbatch: list[str]) -> bool:
     return completed.returncode == 0
 
 
-def build(case: Case, folder: Path, as_of: date, backdate_days: int, terms: list[int] | None,
+def build(case: Case, folder: Path, as_of: date, *, backdate_days: int, terms: list[int] | None,
           seed: int) -> tuple[Path, str]:
     """A generated workbook in `folder`, and a line saying what it holds."""
     workbook = folder / f"{case.name}-{case.customers}c-{case.devices}d-{case.lines}l.xlsx"
@@ -124,12 +124,13 @@ def copy_ledger(source: Path, target: Path) -> None:
             shutil.copyfile(f"{source}{suffix}", f"{target}{suffix}")
 
 
-def renew_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
+def renew_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: int,
                verbose: bool) -> tuple[list[StepResult], str]:
     folder = workdir / case.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    workbook, generated = build(case, folder, BUILD_AS_OF, BACKDATE_DAYS, [1], seed)
+    workbook, generated = build(case, folder, BUILD_AS_OF, backdate_days=BACKDATE_DAYS, terms=[1],
+                                    seed=seed)
     seatbatch = seatbatch_command()
     built = folder / "built" / "ledger.db"
     common = ["--config", str(config), "--out", str(folder / "out")]
@@ -152,7 +153,7 @@ def renew_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
     return [process, renew, again], generated
 
 
-def report_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
+def report_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: int,
                 verbose: bool) -> tuple[list[StepResult], str, str]:
     folder = workdir / case.name
     shutil.rmtree(folder, ignore_errors=True)
@@ -163,7 +164,8 @@ def report_case(case: Case, workdir: Path, config: Path, repeat: int, seed: int,
                    "this seatbatch has no report command yet")
         print(message, file=sys.stderr)
         return [], "", message
-    workbook, generated = build(case, folder, REPORT_AS_OF, 60, None, seed)
+    workbook, generated = build(case, folder, REPORT_AS_OF, backdate_days=60, terms=None,
+                                    seed=seed)
     ledger = folder / "ledger.db"
     common = ["--config", str(config), "--out", str(folder / "out"), "--ledger", str(ledger)]
     process = StepResult(case, "process", [])
@@ -262,15 +264,15 @@ def main(argv: list[str] | None = None) -> int:
         if "renew" in chosen:
             n = args.subscriptions
             case = Case("renew", n, round(n * args.devices_per_line), n)
-            found, line = renew_case(case, workdir, config, args.repeat, args.seed,
-                                     args.verbose)
+            found, line = renew_case(case, workdir, config, repeat=args.repeat,
+                                     seed=args.seed, verbose=args.verbose)
             results += found
             generated.append(line)
         if "report" in chosen:
             n = args.invoices
             case = Case("report", n, round(n * args.devices_per_line), n)
-            found, line, skip = report_case(case, workdir, config, args.repeat, args.seed,
-                                            args.verbose)
+            found, line, skip = report_case(case, workdir, config, repeat=args.repeat,
+                                            seed=args.seed, verbose=args.verbose)
             results += found
             generated += [line] if line else []
             skipped += [skip] if skip else []

@@ -40,6 +40,7 @@ sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 from bench import measure, seatbatch_command, source_version, verdict, work_folder  # noqa: E402
 from generate import generate  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
+from seatbatch.core.exits import EXIT_BUSY, EXIT_OK  # noqa: E402
 from seatbatch.output.order_workbook import write_order_workbook  # noqa: E402
 
 CONFIG = ROOT / "samples" / "seatbatch.toml"
@@ -163,8 +164,9 @@ def fill_inbox(inbox: Path, count: int, partners: tuple[str, ...]) -> None:
         customer = f"W{n:04d}"
         orders = [
             {"order_id": f"W{n:04d}-L{k}", "customer_id": customer, "action": "new",
-             "subscription": "S1" if k < 3 else "S2", "device_type": device_type,
-             "seats": 1 + k, "term_years": 3 if k < 3 else 1,
+             # the first three lines one subscription for three years, the others another
+             "subscription": "S1" if k < 3 else "S2", "device_type": device_type,  # noqa: PLR2004
+             "seats": 1 + k, "term_years": 3 if k < 3 else 1,  # noqa: PLR2004
              "start_date": date.fromisoformat(AS_OF), "po_number": f"PO-{n}",
              "accept_terms": True}
             for k, device_type in enumerate(("Space Pro", "Space Plus", "Space CO2 Mini",
@@ -195,17 +197,17 @@ def work_off(inbox: Path, config: Path, ledger: str, out: Path, workers: int) ->
         still: list[subprocess.Popen[bytes]] = []
         for worker in running:
             code = worker.wait()
-            if code == 75 and waiting(inbox):
+            if code == EXIT_BUSY and waiting(inbox):
                 still.append(start())
-            elif code not in (0, 75):
+            elif code not in (EXIT_OK, EXIT_BUSY):
                 stderr = worker.stderr.read().decode() if worker.stderr else ""
                 raise SystemExit(f"inbox exited {code}:\n{stderr[-2000:]}")
         running = still
     return time.perf_counter() - started
 
 
-def inbox_throughput(server: Server, work: Path, count: int, workers: int, partner_count: int,
-                     engines: tuple[str, ...]) -> list[str]:
+def inbox_throughput(server: Server, work: Path, *, count: int, workers: int,
+                     partner_count: int, engines: tuple[str, ...]) -> list[str]:
     config, partners = partners_config(work, partner_count)
     lines = [f"inbox, {count} workbooks of 5 lines over {len(partners)} partners:"]
     for engine in engines:
@@ -248,7 +250,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workdir", type=Path, help="keep the files here")
     args = parser.parse_args(argv)
     size = tuple(int(part) for part in args.large.split(","))
-    if len(size) != 3:
+    if len(size) != 3:  # noqa: PLR2004  customers, devices, lines
         parser.error("--large: CUSTOMERS,DEVICES,LINES")
     report: list[str] = [f"seatbatch {source_version()}, {sys.platform}, "
                          f"{time.strftime('%Y-%m-%d %H:%M')}"]
@@ -257,9 +259,9 @@ def main(argv: list[str] | None = None) -> int:
         steps.append(lambda server, work: large_process(server, work, size,
                                                         args.repeat))
     engines = ("sqlite", "postgresql") if args.inbox_sqlite else ("postgresql",)
-    steps.append(lambda server, work: inbox_throughput(server, work, args.workbooks,
-                                                       args.workers, max(1, args.partners),
-                                                       engines))
+    steps.append(lambda server, work: inbox_throughput(
+        server, work, count=args.workbooks, workers=args.workers,
+        partner_count=max(1, args.partners), engines=engines))
     with work_folder(args.workdir, "seatbatch-bench-pg-") as work, Server(args.pg_url) as server:
         for step in steps:
             lines = step(server, work)

@@ -107,8 +107,9 @@ def _price_everything(config: Any) -> None:
         for price in price_list.seat_price_per_year.values():
             for years, rate in config.term_discounts.items():
                 for partner in config.partners.values():
-                    line_amounts(100_000, price, years, 1, 1827, rate, partner.discount,
-                                 price_list.currency)
+                    line_amounts(100_000, price, years, prorate_days=1, term_days=1827,
+                                 term_rate=rate, partner_rate=partner.discount,
+                                 currency=price_list.currency)
 
 
 @settings(max_examples=600, deadline=None,

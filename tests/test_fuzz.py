@@ -140,30 +140,37 @@ def mutate(workbook: bytes, kind: str, rng: random.Random, draw: st.DrawFn) -> b
     xml = [i for i, (name, _) in enumerate(members) if name.endswith((".xml", ".rels"))]
     at = rng.choice(xml)
     name, data = members[at]
-    if kind == "numbers":  # every number of the part is a place, a count, an index or a value
-        data = re.sub(rb"\d+", lambda m: str(rng.choice(
-            [0, 1, int(m.group()) + 1, 2**31, 2**32 + 5, 10**9, 1048577, 16385])).encode()
-            if rng.random() < 0.2 else m.group(), data)
-    else:
-        start = rng.randrange(len(data) + 1)
-        end = min(len(data), start + rng.randrange(64))
-        edit = draw(st.sampled_from(["insert", "delete", "replace", "duplicate", "flip"]))
-        if edit == "insert":
-            data = data[:start] + rng.choice(SNIPPETS) + data[start:]
-        elif edit == "delete":
-            data = data[:start] + data[end:]
-        elif edit == "replace":
-            data = data[:start] + rng.choice(SNIPPETS) + data[end:]
-        elif edit == "duplicate":
-            data = data[:end] + data[start:end] * rng.randrange(1, 50) + data[end:]
-        else:
-            flipped = bytearray(data)
-            for _ in range(rng.randrange(1, 6)):
-                if flipped:
-                    flipped[rng.randrange(len(flipped))] = rng.randrange(256)
-            data = bytes(flipped)
+    data = renumbered(data, rng) if kind == "numbers" else edited(data, rng, draw)
     members[at] = (name, data)
     return zipped(members)
+
+
+def renumbered(data: bytes, rng: random.Random) -> bytes:
+    """Some numbers of the part changed: each is a place, a count, an index or a value."""
+    return re.sub(rb"\d+", lambda m: str(rng.choice(
+        [0, 1, int(m.group()) + 1, 2**31, 2**32 + 5, 10**9, 1048577, 16385])).encode()
+        if rng.random() < 0.2 else m.group(), data)
+
+
+def edited(data: bytes, rng: random.Random, draw: st.DrawFn) -> bytes:
+    """The part with one stretch of it inserted into, deleted, replaced, repeated or
+    scrambled."""
+    start = rng.randrange(len(data) + 1)
+    end = min(len(data), start + rng.randrange(64))
+    edit = draw(st.sampled_from(["insert", "delete", "replace", "duplicate", "flip"]))
+    if edit == "insert":
+        return data[:start] + rng.choice(SNIPPETS) + data[start:]
+    if edit == "delete":
+        return data[:start] + data[end:]
+    if edit == "replace":
+        return data[:start] + rng.choice(SNIPPETS) + data[end:]
+    if edit == "duplicate":
+        return data[:end] + data[start:end] * rng.randrange(1, 50) + data[end:]
+    flipped = bytearray(data)
+    for _ in range(rng.randrange(1, 6)):
+        if flipped:
+            flipped[rng.randrange(len(flipped))] = rng.randrange(256)
+    return bytes(flipped)
 
 
 def in_process(workbook: bytes) -> tuple[int, str]:

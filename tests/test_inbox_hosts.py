@@ -345,9 +345,9 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
     ledger = Ledger.open(env.ledger_url, write=True)
     assert ledger.engine is not None
     try:
-        first = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-b", 1)
+        first = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", host="host-b", pid=1)
         assert claims.release(ledger.engine, first) is True
-        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-b", 1,
+        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", host="host-b", pid=1,
                             lease=0.001).state == claims.TAKEN
         time.sleep(0.01)  # now older than that lease
         with atomic(ledger.engine, write=True) as other:  # host-b, taking it over right now
@@ -355,14 +355,14 @@ def test_a_claim_row_locked_this_instant_is_held_elsewhere_never_waited_for(
             if env.engine == "postgresql":
                 # skipped, not waited for: a wait would end in the lock timeout (busy), the
                 # row being locked until this block ends, whatever the machine's speed
-                held = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
-                                    lease=0.001)
+                held = claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", host="host-a",
+                                    pid=2, lease=0.001)
                 assert (held.state, held.host) == (claims.HELD, None)
             else:
                 with pytest.raises(LedgerBusy):
-                    claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
+                    claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", host="host-a", pid=2,
                                  lease=0.001)
-        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", "host-a", 2,
+        assert claims.claim(ledger.engine, "P-ACME", "1" * 64, "a.xlsx", host="host-a", pid=2,
                             lease=0.001).previous == "stale"
     finally:
         ledger.close()

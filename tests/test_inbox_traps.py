@@ -129,13 +129,9 @@ def _tree(folder: Path) -> dict[str, bytes | str]:
             for p in folder.rglob("*")}
 
 
-def test_one_partners_traps_never_stop_the_others_nor_write_outside_dir(env: Env) -> None:
-    _config(env)
-    root = inbox(env)
-    outside = env.root / "outside"
-    outside.mkdir()
-    _secret(outside).write_bytes(b"root:$6$secret")
-
+def _lay_traps(env: Env, root: Path, outside: Path) -> dict[str, list[str]]:
+    """The good partners' workbooks, each folder trap, P-TRAP's workbooks among its traps
+    and the hostile corpus; the workbooks expected done, by partner."""
     expected_done: dict[str, list[str]] = {}
     number = 0
     for partner in GOOD_PARTNERS:
@@ -161,6 +157,17 @@ def test_one_partners_traps_never_stop_the_others_nor_write_outside_dir(env: Env
         workbook_trap.make(trapped / workbook_trap.name, outside)
     for case in CASES:
         (trapped / case.name).write_bytes(case.build())
+    return expected_done
+
+
+def test_one_partners_traps_never_stop_the_others_nor_write_outside_dir(env: Env) -> None:
+    _config(env)
+    root = inbox(env)
+    outside = env.root / "outside"
+    outside.mkdir()
+    _secret(outside).write_bytes(b"root:$6$secret")
+    expected_done = _lay_traps(env, root, outside)
+    trapped = root / TRAPPED
     outside_before = _tree(outside)
 
     result = run_bounded(env, "inbox", root)

@@ -53,7 +53,8 @@ def test_term_days_count_leap_days() -> None:
 
 def test_spec_worked_example() -> None:
     """SPEC §4: 1 Space Pro, 3 years, 150.00, partner discount 20% -> 450 / 45 / 81 / 324."""
-    amounts = line_amounts(1, D("150.00"), 3, 1096, 1096, D("0.10"), D("0.20"), "EUR")
+    amounts = line_amounts(1, D("150.00"), 3, prorate_days=1096, term_days=1096,
+                           term_rate=D("0.10"), partner_rate=D("0.20"), currency="EUR")
     assert amounts == (D("450.00"), D("45.00"), D("81.00"), D("324.00"))
 
 
@@ -62,7 +63,8 @@ def test_proration_seed_story() -> None:
     term = term_of(date(2026, 3, 2), 3)
     prorate = term.days_from(date(2026, 11, 24))
     assert (prorate, term.days) == (829, 1096)
-    amounts = line_amounts(4, D("150.00"), 3, prorate, term.days, D("0.10"), D("0.20"), "EUR")
+    amounts = line_amounts(4, D("150.00"), 3, prorate_days=prorate, term_days=term.days,
+                           term_rate=D("0.10"), partner_rate=D("0.20"), currency="EUR")
     assert amounts == (D("1361.50"), D("136.15"), D("245.07"), D("980.28"))
 
 
@@ -80,13 +82,14 @@ prices = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("100000"), pla
     partner_rate=rates,
     currency=st.sampled_from(["EUR", "JPY", "NOK"]),
 )
-def test_line_amounts_add_up(seats: int, price: Decimal, years: int, start: date, offset: int,
+def test_line_amounts_add_up(*, seats: int, price: Decimal, years: int, start: date, offset: int,
                              term_rate: Decimal, partner_rate: Decimal, currency: str) -> None:
     term = term_of(start, years)
     effective = min(start + timedelta(days=offset), term.last_day)
     prorate = term.days_from(effective)
     list_amount, term_discount, partner_discount, net = line_amounts(
-        seats, price, years, prorate, term.days, term_rate, partner_rate, currency
+        seats, price, years, prorate_days=prorate, term_days=term.days, term_rate=term_rate,
+        partner_rate=partner_rate, currency=currency,
     )
     places = minor_unit(currency)
     for amount in (list_amount, term_discount, partner_discount, net):

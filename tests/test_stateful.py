@@ -206,6 +206,38 @@ class Ledger(RuleBasedStateMachine):
         """What SPEC §2 and §8 say processing `book` as `partner` does today."""
         codes: set[str] = set()
         known = {c["customer_id"] for c in book.customers} | self.customers[partner]
+        fresh, already, broken = self.sort_lines(book, partner, codes)
+        done_groups = {(x["customer_id"], x["subscription"]) for x in already
+                       if x["action"] == "new"}
+        in_workbook: Counter[tuple[str, str]] = Counter()
+        leaders: dict[tuple[str, str], dict[str, Any]] = {}
+        for line in fresh:
+            key = (line["customer_id"], line["device_type"])
+            if line["customer_id"] not in known:
+                codes.add("unknown_customer")
+            if line.get("start_date") and not self.in_window(line["start_date"]):
+                codes.add("start_outside_window")  # seatbatch holds add dates to it too
+            if line["action"] == "new":
+                counted = self.check_new(line, done_groups, leaders, codes)
+            else:
+                counted = self.check_change(line, partner, known, codes)
+            if counted:
+                in_workbook[key] += line["seats"]
+        listed = Counter((d["customer_id"], d["device_type"]) for d in book.devices)
+        for (customer_id, kind), devices in listed.items():
+            if customer_id in broken or customer_id not in known:
+                continue
+            seats = in_workbook[(customer_id, kind)] + sum(
+                s.seats[kind] for s in self.subs[partner].values()
+                if s.customer == customer_id and s.end > self.as_of)
+            if seats < devices:
+                codes.add("seats_short_of_devices")
+        return Prediction(frozenset(codes), tuple(fresh), tuple(already))
+
+    def sort_lines(self, book: Book, partner: str, codes: set[str],
+                   ) -> tuple[list[dict[str, Any]], list[dict[str, Any]], set[str]]:
+        """The order lines to issue, those committed before as they are, and the customers
+        with a line whose cells are wrong."""
         fresh, already, broken = [], [], set()
         for line in book.orders:
             if (code := cell_problem(line)) is not None:
@@ -219,49 +251,34 @@ class Ledger(RuleBasedStateMachine):
                 already.append(line)
             else:
                 codes.add("order_id_conflict")
-        done_groups = {(x["customer_id"], x["subscription"]) for x in already
-                       if x["action"] == "new"}
-        in_workbook: Counter[tuple[str, str]] = Counter()
-        leaders: dict[tuple[str, str], dict[str, Any]] = {}
-        for line in fresh:
-            key = (line["customer_id"], line["device_type"])
-            if line["customer_id"] not in known:
-                codes.add("unknown_customer")
-            if line.get("start_date") and not self.in_window(line["start_date"]):
-                codes.add("start_outside_window")  # seatbatch holds add dates to it too
-            if line["action"] == "new":
-                start = line["start_date"]
-                group = (line["customer_id"], line["subscription"])
-                if group in done_groups:
-                    codes.add("label_already_committed")
-                leader = leaders.setdefault(group, line)
-                if any(line.get(name) != leader.get(name) for name in GROUP_FIELDS):
-                    codes.add("inconsistent_group")
-                if term_of(start, line["term_years"]).end > self.as_of:
-                    in_workbook[key] += line["seats"]
-                continue
-            if line["customer_id"] not in known:
-                continue
-            sub = self.subs[partner].get(line["subscription"])
-            if sub is None or sub.customer != line["customer_id"]:
-                codes.add("unknown_subscription")
-                continue
-            if line.get("term_years") not in (None, sub.term_years):
-                codes.add("term_mismatch")
-            if max(line.get("start_date") or self.as_of, sub.start) >= sub.end:
-                codes.add("subscription_ended")
-            if sub.end > self.as_of:
-                in_workbook[key] += line["seats"]
-        listed = Counter((d["customer_id"], d["device_type"]) for d in book.devices)
-        for (customer_id, kind), devices in listed.items():
-            if customer_id in broken or customer_id not in known:
-                continue
-            seats = in_workbook[(customer_id, kind)] + sum(
-                s.seats[kind] for s in self.subs[partner].values()
-                if s.customer == customer_id and s.end > self.as_of)
-            if seats < devices:
-                codes.add("seats_short_of_devices")
-        return Prediction(frozenset(codes), tuple(fresh), tuple(already))
+        return fresh, already, broken
+
+    def check_new(self, line: dict[str, Any], done_groups: set[tuple[str, str]],
+                  leaders: dict[tuple[str, str], dict[str, Any]], codes: set[str]) -> bool:
+        """A new subscription's line checked; whether its seats count today."""
+        start = line["start_date"]
+        group = (line["customer_id"], line["subscription"])
+        if group in done_groups:
+            codes.add("label_already_committed")
+        leader = leaders.setdefault(group, line)
+        if any(line.get(name) != leader.get(name) for name in GROUP_FIELDS):
+            codes.add("inconsistent_group")
+        return term_of(start, line["term_years"]).end > self.as_of
+
+    def check_change(self, line: dict[str, Any], partner: str, known: set[str],
+                     codes: set[str]) -> bool:
+        """A line changing a subscription checked; whether its seats count today."""
+        if line["customer_id"] not in known:
+            return False
+        sub = self.subs[partner].get(line["subscription"])
+        if sub is None or sub.customer != line["customer_id"]:
+            codes.add("unknown_subscription")
+            return False
+        if line.get("term_years") not in (None, sub.term_years):
+            codes.add("term_mismatch")
+        if max(line.get("start_date") or self.as_of, sub.start) >= sub.end:
+            codes.add("subscription_ended")
+        return sub.end > self.as_of
 
     def in_window(self, day: date) -> bool:
         return self.as_of - timedelta(BACKDATE) <= day <= self.as_of + timedelta(AHEAD)

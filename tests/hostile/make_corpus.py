@@ -195,16 +195,17 @@ def ole2(streams: dict[str, bytes]) -> bytes:
     assert len(fat) <= sector // 4, "one FAT sector only"
     fat += [free] * (sector // 4 - len(fat))
 
-    def entry(name: str, kind: int, child: int, right: int, start: int, size: int) -> bytes:
+    def entry(name: str, kind: int, *, child: int, right: int, start: int, size: int) -> bytes:
         encoded = name.encode("utf-16-le") + b"\0\0"
         return struct.pack("<64sHBBIII16sIQQIQ", encoded, len(encoded), kind, 1, free, right,
                            child, bytes(16), 0, 0, 0, start, size)
 
     names = list(streams)
-    directory = entry("Root Entry", 5, 1, free, end, 0)
+    directory = entry("Root Entry", 5, child=1, right=free, start=end, size=0)
     for index, name in enumerate(names, start=1):
         sibling = index + 1 if index < len(names) else free
-        directory += entry(name, 2, free, sibling, starts[name], len(streams[name]))
+        directory += entry(name, 2, child=free, right=sibling, start=starts[name],
+                           size=len(streams[name]))
     directory += bytes(-len(directory) % sector)
     assert len(directory) == sector, "one directory sector only"
     header = struct.pack("<8s16sHHHHH6sIIIIIIIII", bytes.fromhex("D0CF11E0A1B11AE1"), bytes(16),

@@ -63,7 +63,7 @@ def invoice_line(line: PricedLine, subscription_id: int | None) -> InvoiceLine:
     )
 
 
-def assemble_invoice(
+def assemble_invoice(  # noqa: PLR0913  keyword-only: each field of the invoice named at the call
     lines: Sequence[InvoiceLine],
     *,
     kind: str,
@@ -98,6 +98,7 @@ def assemble_invoice(
 def make_invoice(
     draft: InvoiceDraft,
     number: str | None,
+    *,
     invoice_date: date,
     config: Config,
     partner: Partner,

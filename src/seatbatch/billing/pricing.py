@@ -20,6 +20,7 @@ def line_amounts(
     seats: int,
     unit_price: Decimal,
     term_years: int,
+    *,
     prorate_days: int,
     term_days: int,
     term_rate: Decimal,

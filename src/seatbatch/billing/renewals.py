@@ -47,7 +47,7 @@ def renewal_invoice(subscription: Subscription, customer_name: str, config: Conf
     return term, invoice
 
 
-def due_renewals(view: LedgerView, config: Config, partner: Partner, year: int, month: int,
+def due_renewals(view: LedgerView, config: Config, partner: Partner, *, year: int, month: int,
                  invoice_date: date) -> list[Renewal]:
     renewals = []
     for subscription in sorted(view.subscriptions.values(), key=lambda s: s.id):

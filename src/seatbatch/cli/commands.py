@@ -279,7 +279,7 @@ def run(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     except click.exceptions.Abort:  # Click's own Ctrl-C, at a prompt
         return _report(_failed(KeyboardInterrupt(), meta))
-    except (KeyboardInterrupt, Exception) as error:
+    except (KeyboardInterrupt, Exception) as error:  # noqa: BLE001  each failure to its exit code, a bug logged
         return _report(_failed(error, meta))
 
 

@@ -39,14 +39,17 @@ def toml_type(value: Any) -> str:
     return type(value).__name__
 
 
+_GIVEN_WIDTH = 60  # the most of a value a message shows, "..." included
+
+
 def _given(value: Any) -> str:
     """A value as a message shows it: short, with its TOML type."""
     if isinstance(value, dict | list):
         return toml_type(value)
     text = repr(value) if isinstance(value, str) else str(value).lower() \
         if isinstance(value, bool) else str(value)
-    if len(text) > 60:
-        text = text[:57] + "..."
+    if len(text) > _GIVEN_WIDTH:
+        text = text[:_GIVEN_WIDTH - 3] + "..."
     return f"{text} ({toml_type(value)})"
 
 

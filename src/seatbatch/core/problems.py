@@ -221,6 +221,9 @@ class Problem:
         }
 
 
+_SHOWN_WIDTH = 80  # the most of a value a message shows, "..." included
+
+
 def shown(value: object) -> str:
     """The value as given, as text for a message (long values shortened)."""
     if value is None:
@@ -230,7 +233,7 @@ def shown(value: object) -> str:
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
     if isinstance(value, float) and value.is_integer():
         text = str(int(value))
-    return text if len(text) <= 80 else text[:77] + "..."
+    return text if len(text) <= _SHOWN_WIDTH else text[:_SHOWN_WIDTH - 3] + "..."
 
 
 def problem(

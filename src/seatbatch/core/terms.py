@@ -52,7 +52,7 @@ def term_of(start: date, years: int) -> Term:
 
 def next_month(year: int, month: int) -> tuple[int, int]:
     """The month after (year, month)."""
-    return (year + 1, 1) if month == 12 else (year, month + 1)
+    return (year + 1, 1) if month == 12 else (year, month + 1)  # noqa: PLR2004  December
 
 
 def month_term(year: int, month: int) -> Term:

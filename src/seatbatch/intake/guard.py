@@ -172,11 +172,18 @@ class _Guard:
                                      detail=f"it is a ZIP file without a workbook ({error.detail})")
             return _corrupt(error.detail)
         sheets = self.package.sheet_names()
+        odd = self._check_parts(set(sheets))
+        self._find_unreadable(odd, sheets)
+        return None
+
+    def _check_parts(self, sheets: set[str]) -> list[Member]:
+        """Every member scanned as what the reader takes it for and checked against the
+        limits; the sheets holding cells the reader may take as empty."""
         strings: list[SharedStrings] = []
         odd: list[Member] = []
         sheet_bytes = 0
         for member in self.members:
-            scanner = self._scan(member, set(sheets))
+            scanner = self._scan(member, sheets)
             if isinstance(scanner, SharedStrings):
                 strings.append(scanner)
             elif isinstance(scanner, Worksheet):
@@ -187,6 +194,11 @@ class _Guard:
         self._check_workbook()
         for table in strings:
             self._check_strings(table, sheet_bytes)
+        return odd
+
+    def _find_unreadable(self, odd: list[Member], sheets: dict[str, str]) -> None:
+        """The cells of these sheets that calamine reads as empty (an error value, a formula
+        without its result), kept by sheet name."""
         for member in odd:  # within the limits: walked exactly for what calamine takes as empty
             try:
                 found = unreadable_cells(inflate(self.data, member), self.max_row, self.max_cells)
@@ -194,7 +206,6 @@ class _Guard:
                 raise _Rejected(self._xml_problem(member, error)) from None
             if found:
                 self.unreadable.setdefault(sheets[member.name], found)
-        return None
 
     def _index_part(self, name: str) -> bytes:
         """An index part (workbook.xml, a relationships part), for `package.resolve`: small,
@@ -215,7 +226,7 @@ class _Guard:
         data = b"".join(chunks)
         try:
             SafeElementTree.fromstring(data)
-        except Exception as error:  # expat's and defusedxml's own errors: not well-formed
+        except Exception as error:  # noqa: BLE001  expat's and defusedxml's errors share no base: not well-formed
             raise _Rejected(_corrupt(f"part {name} is not well-formed XML "
                                      f"({str(error)[:120] or type(error).__name__})")) from None
         return data

@@ -128,6 +128,9 @@ def _plain(path: str, what: str) -> None:
                              "reader would resolve differently")
 
 
+Lookup = Callable[[str], str | None]  # a part's path -> its member, as calamine finds it
+
+
 def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
     """The package's parts as calamine finds them. `read(member)` returns an index part's bytes
     (checked: small, well-formed, no DTD). Raises PackageProblem."""
@@ -141,6 +144,29 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
     package_rels = lookup("_rels/.rels")
     if package_rels is None:
         raise PackageProblem("no_workbook", "it has no _rels/.rels naming a workbook")
+    folder = _workbook_folder(package_rels, read)
+    _plain(folder + "workbook.xml", "the workbook")
+    workbook = lookup(f"{folder}workbook.xml")
+    if workbook is None:
+        raise PackageProblem("no_workbook", f"it has no {folder}workbook.xml")
+    rels_name = f"{folder}_rels/workbook.xml.rels"
+    workbook_rels = lookup(rels_name)
+    if workbook_rels is None:
+        raise PackageProblem("corrupt", f"the workbook's relationships ({rels_name}) are "
+                             "missing")
+    relationships, by_type = _workbook_relationships(workbook_rels, read)
+    package = Package(workbook, [package_rels, workbook, workbook_rels],
+                      shared_strings=lookup(f"{folder}sharedStrings.xml"),
+                      styles=lookup(f"{folder}styles.xml"))
+    _check_fixed_names(package, by_type, folder, lookup)
+    package.sheets.extend(_sheets(workbook, read, relationships, workbook_rels=workbook_rels,
+                                  folder=folder, lookup=lookup))
+    _check_one_role_each(package)
+    return package
+
+
+def _workbook_folder(package_rels: str, read: Callable[[str], bytes]) -> str:
+    """The folder of the one workbook that _rels/.rels names."""
     documents = []
     for attributes in tags(read(package_rels), b"Relationship"):
         values = dict(attributes)
@@ -151,16 +177,13 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
     if len(documents) > 1:  # calamine takes the last, Excel may take another
         raise PackageProblem("corrupt", f"its {package_rels} names {len(documents)} workbooks")
     target = documents[0]
-    folder = target[:target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
-    _plain(folder + "workbook.xml", "the workbook")
-    workbook = lookup(f"{folder}workbook.xml")
-    if workbook is None:
-        raise PackageProblem("no_workbook", f"it has no {folder}workbook.xml")
-    rels_name = f"{folder}_rels/workbook.xml.rels"
-    workbook_rels = lookup(rels_name)
-    if workbook_rels is None:
-        raise PackageProblem("corrupt", f"the workbook's relationships ({rels_name}) are "
-                             "missing")
+    return target[:target.rfind("/") + 1].removeprefix("/") if "/" in target else ""
+
+
+def _workbook_relationships(workbook_rels: str, read: Callable[[str], bytes],
+                            ) -> tuple[dict[bytes, str], dict[str, list[str]]]:
+    """The workbook's relationships: Id -> target, and the targets of the sharedStrings and
+    styles types."""
     relationships: dict[bytes, str] = {}
     by_type: dict[str, list[str]] = {"sharedStrings": [], "styles": []}
     for attributes in tags(read(workbook_rels), b"Relationship"):
@@ -174,10 +197,13 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
         kind = values.get(b"Type", b"").decode("utf-8", "replace").rsplit("/", 1)[-1]
         if kind in by_type:
             by_type[kind].append(target)
-    package = Package(workbook, [package_rels, workbook, workbook_rels],
-                      shared_strings=lookup(f"{folder}sharedStrings.xml"),
-                      styles=lookup(f"{folder}styles.xml"))
-    # calamine reads these by their fixed names; Excel follows the relationships
+    return relationships, by_type
+
+
+def _check_fixed_names(package: Package, by_type: dict[str, list[str]], folder: str,
+                       lookup: Lookup) -> None:
+    """calamine reads the shared strings and styles by their fixed names; Excel follows the
+    relationships: both must find the same part."""
     for kind, read_part in (("sharedStrings", package.shared_strings),
                             ("styles", package.styles)):
         paths = [t[1:] if t.startswith("/") else folder + t for t in by_type[kind]]
@@ -187,6 +213,12 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
             raise PackageProblem("corrupt", f"the workbook's {kind} part is "
                                  f"{read_part or 'missing'} but its relationships name "
                                  f"{', '.join(by_type[kind]) or 'none'}")
+
+
+def _sheets(workbook: str, read: Callable[[str], bytes], relationships: dict[bytes, str], *,
+            workbook_rels: str, folder: str, lookup: Lookup) -> list[tuple[str, str]]:
+    """(sheet name, member) of each sheet workbook.xml lists, in its order."""
+    sheets = []
     for attributes in tags(read(workbook), b"sheet"):
         name, rel_id = "", b""
         for key, value in attributes:
@@ -205,7 +237,12 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
         if member is None:
             raise PackageProblem("corrupt", f"sheet '{name}' is to be part {path}, which the "
                                  "file does not hold")
-        package.sheets.append((name, member))
+        sheets.append((name, member))
+    return sheets
+
+
+def _check_one_role_each(package: Package) -> None:
+    """No part is read as two things (a sheet and the styles, two sheets...)."""
     roles: dict[str, str] = {}
     for role, member in [*((f"sheet '{n}'", m) for n, m in package.sheets),
                          *(("the shared strings", package.shared_strings),
@@ -217,4 +254,3 @@ def resolve(names: list[str], read: Callable[[str], bytes]) -> Package:
             raise PackageProblem("corrupt", f"part {member} is read both as {roles[member]} "
                                  f"and as {role}")
         roles[member] = role
-    return package

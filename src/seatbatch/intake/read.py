@@ -48,7 +48,7 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
         return RawWorkbook({}, [inspection.problem], [])
     try:
         book = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # calamine raises its own error types for every damaged file
+    except Exception as error:  # noqa: BLE001  calamine raises its own error types for every damaged file
         detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         return RawWorkbook({}, [problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail)], [])
     # (name, hidden) of every sheet, in the workbook's order (two may even share one name)
@@ -82,9 +82,9 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
                 continue
             # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
             grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, problems, warnings,
-                                inspection.unreadable.get(title, []))
-        except Exception as error:  # a damaged part of the file surfaces only while reading it
+            sheet = _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
+                                unreadable=inspection.unreadable.get(title, []))
+        except Exception as error:  # noqa: BLE001  a damaged part of the file surfaces only while reading it
             detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
             problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
             continue
@@ -96,6 +96,7 @@ def _read_sheet(
     spec: SheetSpec,
     title: str,
     grid: list[list[Any]],
+    *,
     problems: list[Problem],
     warnings: list[Problem],
     unreadable: list[Unreadable],
@@ -126,7 +127,7 @@ def _read_sheet(
     # for it (an error value, a formula without its result), never as missing
     held = {(cell.row, cell.column - 1): UnreadableCell(
         Code.ERROR_VALUE if cell.kind == "error" else Code.FORMULA_WITHOUT_VALUE, cell.text)
-        for cell in unreadable if cell.row >= 2}
+        for cell in unreadable if cell.row > 1}  # below the header row
     height = max([len(body)] + [row - 1 for row, _ in held])
     columns = []
     for at in sheet.columns.values():

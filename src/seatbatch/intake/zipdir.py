@@ -28,6 +28,9 @@ LOCAL_SIG = b"PK\x03\x04"
 ZIP64_EXTRA = 0x0001
 UNICODE_PATH_EXTRA = 0x7075  # Info-ZIP's second name for an entry, which some readers prefer
 STORED, DEFLATED = 0, 8
+# a 16- or 32-bit field holding all ones says "the real value is in the Zip64 record"
+ZIP64_MARK_16 = 0xFFFF
+ZIP64_MARK_32 = 0xFFFFFFFF
 FLAG_ENCRYPTED, FLAG_UTF8 = 0x1, 0x800
 IN_CHUNK = 1 << 16  # compressed bytes handed to zlib at a time
 OUT_CHUNK = 1 << 18  # the most zlib may produce per call
@@ -72,10 +75,10 @@ def _end_record(data: memoryview, max_members: int) -> tuple[int, int, int]:
     at += tail_start
     _, disk, disk_cd, _, entries, cd_size, cd_offset, _ = EOCD.unpack_from(data, at)
     end = at
-    if entries == 0xFFFF or cd_size == 0xFFFFFFFF or cd_offset == 0xFFFFFFFF:
+    if entries == ZIP64_MARK_16 or ZIP64_MARK_32 in (cd_size, cd_offset):
         locator = at - ZIP64_LOCATOR.size
         if locator < 0 or bytes(data[locator:locator + 4]) != ZIP64_LOCATOR_SIG:
-            if entries == 0xFFFF and entries > max_members:
+            if entries == ZIP64_MARK_16 and entries > max_members:
                 raise ZipProblem("too_many_members", count=f"at least {entries}",
                                  limit=max_members)
             raise corrupt("the ZIP container's Zip64 end record is missing")
@@ -103,7 +106,7 @@ def _zip64_sizes(extra: bytes, size: int, compressed: int, offset: int) -> tuple
         if tag != ZIP64_EXTRA:
             continue
         values = [v[0] for v in struct.iter_unpack("<Q", body[:len(body) // 8 * 8])]
-        wanted = [size == 0xFFFFFFFF, compressed == 0xFFFFFFFF, offset == 0xFFFFFFFF]
+        wanted = [value == ZIP64_MARK_32 for value in (size, compressed, offset)]
         if sum(wanted) > len(values):
             raise corrupt("a ZIP entry's Zip64 sizes are missing")
         it = iter(values)
@@ -111,7 +114,7 @@ def _zip64_sizes(extra: bytes, size: int, compressed: int, offset: int) -> tuple
         compressed = next(it) if wanted[1] else compressed
         offset = next(it) if wanted[2] else offset
         return size, compressed, offset
-    if 0xFFFFFFFF in (size, compressed, offset):
+    if ZIP64_MARK_32 in (size, compressed, offset):
         raise corrupt("a ZIP entry's Zip64 sizes are missing")
     return size, compressed, offset
 
@@ -196,15 +199,25 @@ def inflate(data: memoryview, member: Member) -> Iterator[bytes]:
     """The member's bytes, unpacked a chunk at a time. Never produces more than the member
     declares: one byte more raises ZipProblem "bomb"; fewer, or a damaged stream, "corrupt"."""
     compressed = data[member.data_offset:member.data_end]
-    produced = 0
     if member.method == STORED:
-        if member.compressed > member.size:
-            raise ZipProblem("bomb", part=member.name, declared=member.size)
-        if member.compressed < member.size:
-            raise corrupt(f"part {member.name} is shorter than declared")
-        for start in range(0, len(compressed), OUT_CHUNK):
-            yield bytes(compressed[start:start + OUT_CHUNK])
-        return
+        yield from _unstored(compressed, member)
+    else:
+        yield from _inflated(compressed, member)
+
+
+def _unstored(compressed: memoryview, member: Member) -> Iterator[bytes]:
+    """A stored member's bytes, as they are."""
+    if member.compressed > member.size:
+        raise ZipProblem("bomb", part=member.name, declared=member.size)
+    if member.compressed < member.size:
+        raise corrupt(f"part {member.name} is shorter than declared")
+    for start in range(0, len(compressed), OUT_CHUNK):
+        yield bytes(compressed[start:start + OUT_CHUNK])
+
+
+def _inflated(compressed: memoryview, member: Member) -> Iterator[bytes]:
+    """A deflated member's bytes, unpacked; never more than it declares, plus one."""
+    produced = 0
     stream = zlib.decompressobj(-zlib.MAX_WBITS)
     allowed = member.size + 1
     try:

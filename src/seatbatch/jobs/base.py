@@ -90,7 +90,7 @@ def where_full(error: BaseException, fallback: Path | str) -> str:
 def committed_line(numbers: Sequence[str], out: Path) -> str:
     """What a run stopped after its commit says: the invoices are issued, and how their files
     are written again."""
-    shown = (", ".join(numbers) if len(numbers) <= 3
+    shown = (", ".join(numbers) if len(numbers) <= 3  # noqa: PLR2004  a short list, in full
              else f"{numbers[0]} to {numbers[-1]}")
     return (f"{len(numbers)} invoice(s) ({shown}) are committed, but their files are not all "
             f"written: the next process or renew run with --out {out} writes them again (or "
@@ -183,7 +183,7 @@ class Failure:
                                                         for line in self.lines])
 
 
-def failure(error: BaseException) -> Failure | None:
+def failure(error: BaseException) -> Failure | None:  # noqa: PLR0911  a table: a return per kind
     """The one map from what stopped a command to its exit code (SPEC §8: 2 usage or
     configuration, 75 busy or a full disk, 70 a bug, 130/143 Ctrl-C or SIGTERM); None for an
     unforeseen error (`unforeseen` keeps its traceback)."""
@@ -277,7 +277,7 @@ def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     try:
         with Ledger.open(settings.ledger_url, write=False) as ledger:
             found = ledger.committed_runs([run.name]).get(run.name)
-    except Exception:
+    except Exception:  # noqa: BLE001  already stopping: whatever the ledger does, it cannot say
         return None
     return found.numbers if found else []
 
@@ -360,9 +360,10 @@ def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
         yield ledger.documents(numbers[start:start + CHUNK])
 
 
-def files_from_ledger(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                      numbers: list[str], manifest: dict[str, Any], headline: str,
-                      partner_name: str | None) -> None:
+def files_from_ledger(
+    ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, numbers: list[str],
+    manifest: dict[str, Any], *, headline: str, partner_name: str | None,
+) -> None:
     """A committed run's invoice files, manifest and summary, written from the ledger a batch
     at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
     currency = manifest["currency"]
@@ -432,9 +433,9 @@ def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: Com
         with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
             writer.prepare(len(run.numbers))
             files_from_ledger(ledger, folder, writer, run.numbers, manifest,
-                              f"{len(run.numbers)} invoice(s) issued (written again "
+                              headline=f"{len(run.numbers)} invoice(s) issued (written again "
                               "after the run was stopped)",
-                              partner.name if partner else None)
+                              partner_name=partner.name if partner else None)
         return folder.publish()
     except BaseException as error:
         _stopped(folder, run.numbers, free=True)  # for the next run to try again

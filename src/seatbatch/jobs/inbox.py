@@ -164,7 +164,7 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
         outcome = process(settings, workbook, partner_id)
     except KeyboardInterrupt as stopped:
         return {"kind": "interrupted", "terminated": stopped_code(stopped) == EXIT_TERMINATED}
-    except Exception as error:
+    except Exception as error:  # noqa: BLE001  a worker reports whatever ended its workbook
         return _verdict_of(error)
     assert outcome.folder is not None
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
@@ -428,7 +428,7 @@ class Inbox:
         where = claimed.where
         try:
             ticket = self.take(claimed)
-        except Exception as error:  # before its run: nothing of it was processed
+        except Exception as error:  # noqa: BLE001  before its run: nothing of it was processed
             self.outcome(claimed, None, _verdict_of(error))
             return
         if ticket is None:
@@ -509,8 +509,8 @@ class Inbox:
         already (filed in done/ beside a note naming that run; no new run)."""
         where = claimed.where
         ticket = self.claims_ledger().claim(claimed.partner_id, claimed.copy.sha256,
-                                            unicode_name(claimed.name), self.host, os.getpid(),
-                                            lease=self.lease)
+                                            unicode_name(claimed.name), host=self.host,
+                                            pid=os.getpid(), lease=self.lease)
         if ticket.state == claims.TAKEN:
             return ticket
         if ticket.state == claims.HELD:
@@ -557,7 +557,7 @@ class Inbox:
                                  "it ends with its lease")
                     return
                 time.sleep(1)
-            except Exception as error:  # it was processed: say so, and go on
+            except Exception as error:  # noqa: BLE001  it was processed: say so, and go on
                 self.problem(f"warning: {where}: its claim could not be updated: "
                              f"{without_password(summary(error), self.settings.ledger_url)}")
                 return

@@ -104,7 +104,7 @@ def _serve_forever(serve: Callable[[Any], Any], requests: int, replies: int,
                 with stops_held(idle):
                     _send(outgoing, reply)
         code = 0
-    except BaseException:  # a worker ends here, whatever happened: said in its output
+    except BaseException:  # noqa: BLE001  a worker ends here, whatever happened: said in its output
         traceback.print_exc()
     finally:
         for stream in (sys.stdout, sys.stderr):

@@ -64,9 +64,10 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
         tx.save_run(validation.customers, validation.devices)
         numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
         invoices = [
-            make_invoice(draft, number, settings.as_of, config, partner,
-                         customer_of(validation, view, draft.customer_id),
-                         numbered.subscription_ids)
+            make_invoice(draft, number, invoice_date=settings.as_of, config=config,
+                         partner=partner,
+                         customer=customer_of(validation, view, draft.customer_id),
+                         subscription_ids=numbered.subscription_ids)
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
         writer.submit(invoices)

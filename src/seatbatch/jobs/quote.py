@@ -29,8 +29,9 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             return run.reject(validation)
         drafts = group_invoices(price_lines(validation.requests, config, partner))
         invoices = [
-            make_invoice(d, None, settings.as_of, config, partner,
-                         customer_of(validation, view, d.customer_id), {})
+            make_invoice(d, None, invoice_date=settings.as_of, config=config, partner=partner,
+                         customer=customer_of(validation, view, d.customer_id),
+                         subscription_ids={})
             for d in drafts
         ]
         total = sum((i.total for i in invoices), Decimal(0))

@@ -35,13 +35,14 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
     with (run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
         with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
-            issued, warnings = _renew(settings, ledger, folder, writer, year, month)
-            headline = _renewal_files(ledger, folder, writer, issued, settings, year, month)
+            issued, warnings = _renew(settings, ledger, folder, writer, year=year, month=month)
+            headline = _renewal_files(ledger, folder, writer, issued, settings,
+                                      year=year, month=month)
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
 
 
-def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
+def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, *,
            year: int, month: int) -> tuple[dict[str, list[str]], list[str]]:
     """Count what is due per configured partner, then renew it; again when a partner's
     subscriptions changed in between. What was issued (per partner, the invoice numbers in
@@ -62,14 +63,14 @@ def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: Invoic
         if not expected:
             return {}, warnings
         try:
-            return _renew_due(settings, ledger, folder, versions, year, month), warnings
+            return _renew_due(settings, ledger, folder, versions, year=year, month=month), warnings
         except StaleView:
             continue
     raise LedgerBusy("subscriptions kept changing under this renewal run")
 
 
 def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
-               versions: dict[str, int], year: int, month: int) -> dict[str, list[str]]:
+               versions: dict[str, int], *, year: int, month: int) -> dict[str, list[str]]:
     """In one unit of work, for each partner counted: its subscriptions due, a chunk at a
     time, priced as renewals and issued at once. What was issued: per partner, the invoice
     numbers in issue order. StaleView when a partner's subscriptions changed since they were
@@ -81,12 +82,13 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
             partner = config.partners[partner_id]
             for view in tx.due(partner_id, year, month):
                 tx.issue(config.issuer.invoice_prefix,
-                         due_renewals(view, config, partner, year, month, settings.as_of))
+                         due_renewals(view, config, partner, year=year, month=month,
+                                      invoice_date=settings.as_of))
         return tx.issued
 
 
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                   issued: dict[str, list[str]], settings: Settings, year: int, month: int,
+                   issued: dict[str, list[str]], settings: Settings, *, year: int, month: int,
                    ) -> str:
     """A committed renewal run's files. Returns the headline."""
     numbers = [number for each in issued.values() for number in each]
@@ -99,5 +101,6 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
     )
     headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
                 if numbers else f"nothing due for {year:04d}-{month:02d}")
-    files_from_ledger(ledger, folder, writer, numbers, manifest, headline, None)
+    files_from_ledger(ledger, folder, writer, numbers, manifest, headline=headline,
+                      partner_name=None)
     return headline

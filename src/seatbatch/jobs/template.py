@@ -46,7 +46,8 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
             for s in sorted(view.subscriptions.values(), key=lambda s: s.id)
         ]
     made_for = None if partner_id is None else config.partner(partner_id)
-    book = build_template(device_types, settings.as_of, customers, devices, subscriptions,
+    book = build_template(device_types, settings.as_of, customers=customers, devices=devices,
+                          subscriptions=subscriptions,
                           made_for=(made_for.id, made_for.name) if made_for else None)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.part")

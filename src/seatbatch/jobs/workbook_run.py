@@ -73,8 +73,8 @@ class WorkbookRun:
         problems = validation.problems
         given = validation.given
         write_rejected(self.source, problems, self.folder.path("rejected.xlsx"),
-                       self.settings.config.device_types(self.partner.currency),
-                       given.error_cells(), given.made_for)
+                       device_types=self.settings.config.device_types(self.partner.currency),
+                       error_cells=given.error_cells(), made_for=given.made_for)
         manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
         count = len(problems)
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")

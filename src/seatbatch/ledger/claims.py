@@ -106,7 +106,7 @@ def _ours(claim: Claim) -> ColumnElement[bool]:
                 c.pid == claim.pid, c.claimed_at == claim.claimed_at)
 
 
-def claim(engine: Engine, partner_id: str, sha256: str, name: str, host: str, pid: int, *,
+def claim(engine: Engine, partner_id: str, sha256: str, name: str, *, host: str, pid: int,
           lease: float = LEASE_SECONDS) -> Claim:
     """Take the claim on these bytes of the partner's, or say who holds it, or that they were
     processed already."""

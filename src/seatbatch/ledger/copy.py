@@ -157,13 +157,17 @@ def _target(url: str) -> Iterator[Engine]:
                 leftover.unlink(missing_ok=True)
 
 
+_TABLES_SHOWN = 8  # the most table names a message lists
+
+
 def _copy(source: Engine, target: Engine, target_url: str) -> CopyCheck:
     with atomic(source, write=True) as reading:
         hold_still(reading, t.partner_versions, [*TABLES, t.schema_migrations])
         with atomic(target, write=True) as writing:
             there = sorted(inspect(writing).get_table_names())
             if there:
-                shown = ", ".join(there[:8]) + (", …" if len(there) > 8 else "")
+                shown = ", ".join(there[:_TABLES_SHOWN]) + (
+                    ", …" if len(there) > _TABLES_SHOWN else "")
                 raise LedgerError(
                     f"{display_url(target_url)} is not empty: it holds {len(there)} "
                     f"table(s) ({shown}); TO must be an empty database: nothing was changed")

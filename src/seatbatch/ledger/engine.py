@@ -92,6 +92,7 @@ def sqlite_path(url: str) -> Path | None:
 
 
 SQLITE_HEADER = b"SQLite format 3\x00"
+SQLITE_HEADER_SIZE = 100  # the database header that begins every SQLite file
 
 
 @dataclass(frozen=True)
@@ -139,14 +140,14 @@ def sqlite_file(path: Path, *, write: bool, create: bool = True) -> SqliteFile:
         return SqliteFile(path, False, True, False, False, folder_writable)
     try:
         with path.open("rb") as file:
-            header = file.read(100)
+            header = file.read(SQLITE_HEADER_SIZE)
         size = path.stat().st_size
     except OSError as error:
         raise LedgerError(f"cannot read the ledger {path}: {error.strerror}") from None
     in_use = Path(f"{path}-wal").exists()
     found = SqliteFile(path, True, size == 0, header[18:19] == b"\x02", in_use,
                        folder_writable)
-    if size and (len(header) < 100 or not header.startswith(SQLITE_HEADER)):
+    if size and (len(header) < SQLITE_HEADER_SIZE or not header.startswith(SQLITE_HEADER)):
         raise LedgerError(f"the ledger {path} is not a SQLite database (nor a seatbatch "
                           "ledger): nothing was changed in it; give --ledger the ledger's path")
     if size and not in_use:

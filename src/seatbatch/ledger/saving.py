@@ -154,6 +154,7 @@ def save_invoices(
     run: RunRecord,
     drafts: list[InvoiceDraft],
     invoices: list[Invoice],
+    *,
     created: Mapping[tuple[str, str], int],
     series: str,
 ) -> None:

@@ -157,10 +157,11 @@ class Ledger:
 
     # the inbox's claims on workbooks' bytes (see `claims`), each its own short transaction
 
-    def claim(self, partner_id: str, sha256: str, name: str, host: str, pid: int, *,
+    def claim(self, partner_id: str, sha256: str, name: str, *, host: str, pid: int,
               lease: float) -> Claim:
         assert self.engine is not None
-        return claims.claim(self.engine, partner_id, sha256, name, host, pid, lease=lease)
+        return claims.claim(self.engine, partner_id, sha256, name, host=host, pid=pid,
+                            lease=lease)
 
     def finish_claim(self, taken: Claim, outcome: str, run_folder: str | None) -> bool:
         assert self.engine is not None

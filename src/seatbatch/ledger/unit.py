@@ -115,7 +115,7 @@ class Commit:
         if [i.number for i in invoices] != self._numbers or not self._numbered:
             raise AssertionError("the invoices saved are not those of the numbers taken")
         saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
-                             invoices, self._created, self._series)
+                             invoices, created=self._created, series=self._series)
         self._stored = True
 
     def finish(self) -> None:

@@ -106,7 +106,7 @@ class InvoiceWriter:
         """Start the workers if about `expected` invoices are worth them. Starting them before
         the workbook is read keeps them small: a forked worker shares what its parent held."""
         workers = min(os.cpu_count() or 1, 8)
-        if expected < PARALLEL_FROM or workers < 2 or self.pool is not None:
+        if expected < PARALLEL_FROM or workers == 1 or self.pool is not None:
             return
         import multiprocessing  # here: a run that writes few invoices starts no workers
         from concurrent.futures import ProcessPoolExecutor

@@ -16,7 +16,7 @@ from seatbatch.core.money import format_amount
 from seatbatch.core.problems import Problem
 
 
-def build_manifest(
+def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest named at the call
     *,
     command: str,
     status: str,

@@ -56,9 +56,10 @@ MAX_COMMENTS = 1000
 ErrorCells = Mapping[str, Mapping[tuple[int, int], str]]
 
 
-def write_rejected(source: Path, problems: list[Problem], target: Path,
-                   device_types: Sequence[str] = (), error_cells: ErrorCells | None = None,
-                   made_for: str | None = None) -> bool:
+def write_rejected(
+    source: Path, problems: list[Problem], target: Path, *, device_types: Sequence[str] = (),
+    error_cells: ErrorCells | None = None, made_for: str | None = None,
+) -> bool:
     """False when no rejected.xlsx is made: no problem is tied to a sheet (the file itself was
     the problem), or a sheet cannot be read to copy it.
 
@@ -159,8 +160,6 @@ class _Copy:
 
     def _order_sheet(self, ws: Any, spec: SheetSpec, rows: Iterator[list[Any]],
                      found: list[Problem]) -> None:
-        from openpyxl.comments import Comment
-
         header = next(rows, [])
         headers: dict[str, int] = {}  # normalized header -> 1-based column
         for column, value in enumerate(header, start=1):
@@ -174,45 +173,17 @@ class _Copy:
             by_row[p.row or 1].append(p)
 
         ws.freeze_panes = "A2"
-        for column, value in enumerate(header, start=1):
-            width = len(value.strip()) + 4 if isinstance(value, str) else 0
-            ws.column_dimensions[column_letter(column - 1)].width = min(max(14, width), 60)
-        if errors_column is not None:
-            ws.column_dimensions[column_letter(errors_column - 1)].width = 60
+        _widths(ws, header, errors_column)
 
         def mark(number: int, cells: list[Any]) -> list[Any]:
             """The row's cells with its errors cell, and its bad cells filled and commented
             (the header row: bold, its comment listing the problems of the whole sheet)."""
             row_problems = by_row.get(number, [])
             if errors_column is not None:
-                cells += [None] * (errors_column - len(cells))
-                cells[errors_column - 1] = None
-                if number == 1:
-                    cells[errors_column - 1] = ERRORS
-                elif row_problems:
-                    cells[errors_column - 1] = _text(ws, _listing(row_problems))
+                _errors_cell(ws, cells, errors_column, number, row_problems)
             if number == 1:
-                cells = [_cell(ws, c) for c in cells]
-                for cell in cells:
-                    cell.font = self.bold
-                if errors_column is not None:
-                    head = cells[errors_column - 1]
-                    head.font = self.errors_font
-                    if row_problems:
-                        head.comment = Comment(cell_text(_listing(row_problems)), AUTHOR,
-                                               width=400, height=150)
-                return cells
-            for p in row_problems:
-                position = headers.get(normalize_header(p.column)) if p.column else None
-                if position is None:
-                    continue
-                cells += [None] * (position - len(cells))
-                cell = cells[position - 1] = _cell(ws, cells[position - 1])
-                cell.fill = self.bad
-                if self.comments_left > 0:
-                    self.comments_left -= 1
-                    cell.comment = Comment(cell_text(p.message), AUTHOR, width=300,
-                                           height=100)
+                return self._mark_header(ws, cells, errors_column, row_problems)
+            self._mark_cells(ws, cells, headers, row_problems)
             return cells
 
         written = _write_rows(ws, _chain([header], rows), mark)
@@ -225,6 +196,40 @@ class _Copy:
         self._drop_downs(ws, spec, headers, written)
         if found:
             self.marked_sheets.append(ws)
+
+    def _mark_header(self, ws: Any, cells: list[Any], errors_column: int | None,
+                     found: list[Problem]) -> list[Any]:
+        """The header row in bold, its errors cell commented with the problems of the whole
+        sheet."""
+        from openpyxl.comments import Comment
+
+        cells = [_cell(ws, c) for c in cells]
+        for cell in cells:
+            cell.font = self.bold
+        if errors_column is not None:
+            head = cells[errors_column - 1]
+            head.font = self.errors_font
+            if found:
+                head.comment = Comment(cell_text(_listing(found)), AUTHOR,
+                                       width=400, height=150)
+        return cells
+
+    def _mark_cells(self, ws: Any, cells: list[Any], headers: Mapping[str, int],
+                    found: list[Problem]) -> None:
+        """A row's bad cells filled, and commented while comments are left (in place)."""
+        from openpyxl.comments import Comment
+
+        for p in found:
+            position = headers.get(normalize_header(p.column)) if p.column else None
+            if position is None:
+                continue
+            cells += [None] * (position - len(cells))
+            cell = cells[position - 1] = _cell(ws, cells[position - 1])
+            cell.fill = self.bad
+            if self.comments_left > 0:
+                self.comments_left -= 1
+                cell.comment = Comment(cell_text(p.message), AUTHOR, width=300,
+                                       height=100)
 
     def _drop_downs(self, ws: Any, spec: SheetSpec, headers: Mapping[str, int],
                     last_row: int) -> None:
@@ -261,6 +266,27 @@ def _state(visible: SheetVisibleEnum) -> str:
 def _title(name: str) -> str:
     """A sheet name as openpyxl accepts it: Excel's own names always are."""
     return name.translate(INVALID_TITLE)[:31] or "Sheet"
+
+
+def _widths(ws: Any, header: list[Any], errors_column: int | None) -> None:
+    """Each column as wide as its header (within bounds), the errors column wide."""
+    for column, value in enumerate(header, start=1):
+        width = len(value.strip()) + 4 if isinstance(value, str) else 0
+        ws.column_dimensions[column_letter(column - 1)].width = min(max(14, width), 60)
+    if errors_column is not None:
+        ws.column_dimensions[column_letter(errors_column - 1)].width = 60
+
+
+def _errors_cell(ws: Any, cells: list[Any], errors_column: int, number: int,
+                 found: list[Problem]) -> None:
+    """The row's cells (in place) with its errors cell: the header's title, or the row's
+    problems listed."""
+    cells += [None] * (errors_column - len(cells))
+    cells[errors_column - 1] = None
+    if number == 1:
+        cells[errors_column - 1] = ERRORS
+    elif found:
+        cells[errors_column - 1] = _text(ws, _listing(found))
 
 
 def _listing(found: Iterable[Problem]) -> str:

@@ -48,20 +48,21 @@ def _lock(path: Path, *, wait: bool) -> int | None:
     return descriptor
 
 
+def _new_name(command: str, partner_id: str | None) -> str:
+    """A new run's name: when, what, for whom, and a few random characters."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
+    parts = [stamp, command] + ([safe_name(partner_id)] if partner_id else [])
+    return "-".join([*parts, secrets.token_hex(3)])
+
+
 class RunFolder:
     def __init__(self, out: Path, command: str, partner_id: str | None = None, *,
                  name: str | None = None, ledger: str = ""):
         """A new run's folder; with `name`, the abandoned staging folder of that run, taken
         over (its lock must be free) and emptied, to be written again. `ledger` is written
         into the lock: only a run on that ledger can tell whether this one committed."""
-        if name is None:
-            stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-            parts = [stamp, command] + ([safe_name(partner_id)] if partner_id else [])
-            name = "-".join([*parts, secrets.token_hex(3)])
-            taking_over = False
-        else:
-            taking_over = True
-        self.name = name
+        taking_over = name is not None
+        self.name = name if name is not None else _new_name(command, partner_id)
         self.out = out.absolute()
         self.staging = self.out / f".{self.name}"
         self.final = self.out / self.name
@@ -94,7 +95,12 @@ class RunFolder:
                 shutil.rmtree(making, ignore_errors=True)
                 self.discard()
             raise
-        for entry in self.staging.iterdir():  # only a taken-over folder has anything in it
+        self._empty()
+
+    def _empty(self) -> None:
+        """Everything in the staging folder but its lock removed (only a taken-over folder
+        has anything in it)."""
+        for entry in self.staging.iterdir():
             if entry.is_dir():
                 shutil.rmtree(entry)
             elif entry.name != LOCK:

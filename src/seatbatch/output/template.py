@@ -142,6 +142,7 @@ def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
 def build_template(
     device_types: Sequence[str],
     today: date,
+    *,
     customers: Sequence[Mapping[str, Any]] = (),
     devices: Sequence[Mapping[str, Any]] = (),
     subscriptions: Sequence[Mapping[str, Any]] = (),

@@ -71,7 +71,7 @@ def as_int(value: Any) -> int:
     whole = _WHOLE.match(text)
     if whole:
         digits = whole.group(1).lstrip("0")
-        number = int(digits or "0") if len(digits) < 19 else _HUGE
+        number = int(digits or "0") if len(digits) < len(str(_HUGE)) else _HUGE
         return -number if text.startswith("-") else number
     if _FRACTION.match(text):
         raise CellError(Code.NOT_A_WHOLE_NUMBER)
@@ -97,8 +97,8 @@ def as_date(value: Any) -> date:
 
 def _example(first: int, second: int, year: int) -> str:
     """The ISO form a partner most likely meant, to show in the message."""
-    year = year + 2000 if year < 100 else year
-    day, month = (second, first) if second > 12 else (first, second)
+    year = year + 2000 if year < 100 else year  # noqa: PLR2004  a two-digit year
+    day, month = (second, first) if second > 12 else (first, second)  # noqa: PLR2004  not a month
     try:
         return date(year, month, day).isoformat()
     except ValueError:
