@@ -159,3 +159,23 @@ def test_a_run_killed_while_its_folder_was_made_leaves_nothing_after_the_grace(
     old = unborn.stat().st_mtime - runs.UNBORN_GRACE_SECONDS - 1
     os.utime(unborn, (old, old))
     assert list(runs.abandoned(out)) == [] and not unborn.exists()
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, OSError])
+def test_a_run_stopped_while_its_folder_is_made_leaves_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stop: type[BaseException]) -> None:
+    """Caught by test_interrupt on a loaded machine: a Ctrl-C that landed between making a
+    new run's folder and renaming it to its staging name left the `.making` folder behind."""
+    out = tmp_path / "out"
+    real_lock = runs._lock
+
+    def stopped(path: Path, *, wait: bool) -> int | None:
+        descriptor = real_lock(path, wait=wait)
+        assert descriptor is not None
+        os.close(descriptor)
+        raise stop()
+
+    monkeypatch.setattr(runs, "_lock", stopped)
+    with pytest.raises(stop):
+        runs.RunFolder(out, "process", "P-ACME", ledger="sqlite:///x")
+    assert list(out.iterdir()) == []

@@ -24,7 +24,6 @@ from seatbatch.jobs.base import (
     UsageError,
     failure,
     no_space,
-    recover_runs,
     summary,
     unforeseen,
     where_full,
@@ -45,7 +44,7 @@ _COMMANDS = {
 __all__ = [
     "EXIT_BUSY", "EXIT_INTERNAL", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "Failure",
     "InternalError", "Interrupted", "NoSpace", "Outcome", "Settings", "UsageError", "failure",
-    "month_report", "no_space", "process", "quote", "recover_runs", "render_invoice", "renew",
+    "month_report", "no_space", "process", "quote", "render_invoice", "renew",
     "summary", "unforeseen", "where_full",
 ]
 

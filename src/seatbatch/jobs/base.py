@@ -4,13 +4,10 @@ written again from the ledger (SPEC §7, §8)."""
 
 from __future__ import annotations
 
-import dataclasses
 import errno
-import functools
-import json
 import shutil
 import traceback
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -18,14 +15,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from seatbatch.core.config import Config, ConfigError
-from seatbatch.core.documents import manifest_entry
 from seatbatch.core.exits import EXIT_BUSY as EXIT_BUSY
 from seatbatch.core.exits import EXIT_INTERNAL as EXIT_INTERNAL
 from seatbatch.core.exits import EXIT_OK as EXIT_OK
 from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
 from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
 from seatbatch.core.exits import Terminated, ignore_stops, stopped_code
-from seatbatch.core.problems import Code, problem
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
     CopyMismatch,
@@ -35,15 +30,13 @@ from seatbatch.ledger import (
     display_url,
     without_password,
 )
-from seatbatch.output.files import CHUNK, InvoiceWriter, invoice_file_of
-from seatbatch.output.html import render, write_rendered
-from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
-from seatbatch.output.runs import LOCK, RunFolder, abandoned, staged_for
+from seatbatch.output.html import render
+from seatbatch.output.manifest import write_manifest
+from seatbatch.output.runs import LOCK, RunFolder
 from seatbatch.validation.rules import Coverage
 
 if TYPE_CHECKING:
-    from seatbatch.ledger import Ledger
-    from seatbatch.ledger.records import CommittedRun
+    pass
 
 STALE_RETRIES = 5
 
@@ -249,7 +242,7 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     except KeyboardInterrupt as error:
         ignore_stops()
         committed = _committed(settings, run)
-        _stopped(run, committed)
+        set_aside(run, committed)
         raise Interrupted(isinstance(error, Terminated), committed,
                           settings.out.absolute()) from None
     except Exception as error:
@@ -257,7 +250,7 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
             # asked of the ledger even when the full disk is its own: a run may read it
             # after its commit (renew writes its files from the ledger)
             committed = _committed(settings, run)
-            _stopped(run, committed, free=True)
+            set_aside(run, committed, free=True)
             if committed is None:
                 raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
                               unknown=True) from None
@@ -282,7 +275,7 @@ def _committed(settings: Settings, run: RunFolder) -> list[str] | None:
     return found.numbers if found else []
 
 
-def _stopped(run: RunFolder, committed: list[str] | None, *, free: bool = False) -> None:
+def set_aside(run: RunFolder, committed: list[str] | None, *, free: bool = False) -> None:
     """A run stopped by a signal or a full disk: its folder is removed when nothing was
     committed; else its staging folder stays, lock released, for the next run's recovery to
     write again from the ledger (with `free`, its files are removed now to make room)."""
@@ -320,126 +313,3 @@ def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
                   partner_name=partner_name, coverage=coverage, customer_names=customer_names,
                   rejected_workbook=folder.path("rejected.xlsx").is_file())
     folder.path("summary.html").write_text(html, encoding="utf-8")
-
-
-def recovering(command: Callable[..., Outcome]) -> Callable[..., Outcome]:
-    """A committing command first finishes what killed runs left in its --out (SPEC §8)."""
-
-    @functools.wraps(command)
-    def run(settings: Settings, *args: Any) -> Outcome:
-        recovered = recover_runs(settings)
-        outcome = command(settings, *args)
-        notes = [f"the folder of a run stopped before it finished was written again from the "
-                 f"ledger: {folder}" for folder in recovered]
-        return dataclasses.replace(outcome, warnings=notes + outcome.warnings)
-
-    return run
-
-
-class _Issued:
-    """A renewal run's invoices as its manifest lists them, read again from the ledger each
-    time they are iterated: the summary page asks for them once, as it writes their rows."""
-
-    def __init__(self, ledger: Ledger, numbers: list[str], with_currency: bool):
-        self.ledger, self.numbers, self.with_currency = ledger, numbers, with_currency
-
-    def __bool__(self) -> bool:
-        return bool(self.numbers)
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        for texts in _documents(self.ledger, self.numbers):
-            for text in texts:
-                document = json.loads(text)
-                yield manifest_entry(document, invoice_file_of(document["number"]),
-                                     with_currency=self.with_currency)
-
-
-def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
-    """Issued invoices as the ledger keeps them, CHUNK at a time, in the order given."""
-    for start in range(0, len(numbers), CHUNK):
-        yield ledger.documents(numbers[start:start + CHUNK])
-
-
-def files_from_ledger(
-    ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, numbers: list[str],
-    manifest: dict[str, Any], *, headline: str, partner_name: str | None,
-) -> None:
-    """A committed run's invoice files, manifest and summary, written from the ledger a batch
-    at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
-    currency = manifest["currency"]
-    # customer ids are each partner's own: name only those that mean one customer here
-    names: dict[str, str | None] = {}
-    with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
-
-        def batches() -> Iterator[list[str]]:
-            for texts in _documents(ledger, numbers):
-                for text in texts:
-                    document = json.loads(text)
-                    listed.add(manifest_entry(document, invoice_file_of(document["number"]),
-                                              with_currency=currency is None),
-                               document["currency"])
-                    name = names.setdefault(document["customer_id"], document["customer_name"])
-                    if name != document["customer_name"]:
-                        names[document["customer_id"]] = None
-                yield texts
-
-        writer.write_documents(batches(), len(numbers))
-        manifest = listed.close()
-    write_rendered(folder.path("summary.html"), "summary.html",
-                   manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
-                   headline=headline, partner_name=partner_name, coverage=[],
-                   customer_names={k: v for k, v in names.items() if v is not None})
-
-
-def recover_runs(settings: Settings) -> list[Path]:
-    """Runs killed before their folders were published (SPEC §8): a committed one's folder is
-    written again from the ledger under its own name; any other staging folder is removed.
-    Returns the folders written again."""
-    from seatbatch.ledger import Ledger
-
-    # another ledger's runs may share --out: what they left is theirs to finish
-    names = [name for name in abandoned(settings.out)
-             if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
-    if not names:
-        return []
-    recovered = []
-    with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
-        committed = ledger.committed_runs(names)
-        for name in names:
-            try:
-                folder = RunFolder(settings.out, "", name=name)
-            except OSError:  # another run is recovering it
-                continue
-            run = committed.get(name)
-            if run is None:
-                folder.discard()
-            else:
-                recovered.append(_write_again(settings, ledger, folder, run))
-    return recovered
-
-
-def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: CommittedRun
-                 ) -> Path:
-    """A committed run's folder, written again from the ledger and published."""
-    partner = settings.config.partners.get(run.partner_id or "")
-    manifest = build_manifest(
-        command=run.command, status="committed", as_of=run.as_of,
-        partner_id=run.partner_id,
-        currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
-        input_file=run.input_name, input_sha256=run.input_sha256,
-        warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
-    )
-    try:
-        with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
-            writer.prepare(len(run.numbers))
-            files_from_ledger(ledger, folder, writer, run.numbers, manifest,
-                              headline=f"{len(run.numbers)} invoice(s) issued (written again "
-                              "after the run was stopped)",
-                              partner_name=partner.name if partner else None)
-        return folder.publish()
-    except BaseException as error:
-        _stopped(folder, run.numbers, free=True)  # for the next run to try again
-        if isinstance(error, Exception) and no_space(error):
-            raise NoSpace(where_full(error, settings.out), [], settings.out.absolute(),
-                          pending=folder.name) from None
-        raise

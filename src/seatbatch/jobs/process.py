@@ -9,7 +9,8 @@ from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, recovering
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
+from seatbatch.jobs.recovery import recovering
 from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
 from seatbatch.ledger import Ledger, StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file

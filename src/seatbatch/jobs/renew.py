@@ -11,10 +11,10 @@ from seatbatch.jobs.base import (
     Outcome,
     Settings,
     UsageError,
-    files_from_ledger,
-    recovering,
     run_folder,
 )
+from seatbatch.jobs.from_ledger import files_from_ledger
+from seatbatch.jobs.recovery import recovering
 from seatbatch.ledger import Ledger, LedgerBusy, RunRecord, StaleView
 from seatbatch.output.files import InvoiceWriter
 from seatbatch.output.manifest import build_manifest

@@ -55,6 +55,12 @@ def _new_name(command: str, partner_id: str | None) -> str:
     return "-".join([*parts, secrets.token_hex(3)])
 
 
+def _say_ledger(descriptor: int, ledger: str) -> None:
+    """The lock file names the ledger its run writes to."""
+    os.ftruncate(descriptor, 0)
+    os.write(descriptor, ledger.encode("utf-8"))
+
+
 class RunFolder:
     def __init__(self, out: Path, command: str, partner_id: str | None = None, *,
                  name: str | None = None, ledger: str = ""):
@@ -66,36 +72,42 @@ class RunFolder:
         self.out = out.absolute()
         self.staging = self.out / f".{self.name}"
         self.final = self.out / self.name
-        # A new folder is made and locked under a name recovery never looks at, then renamed
-        # to its staging name: made in place, another run's recovery could find it between
-        # the lock file's creation and its flock, take it for abandoned and remove it.
-        making = self.out / f".{self.name}{_MAKING}"
-        if not taking_over:
-            making.mkdir(parents=True)
-        elif not self.staging.is_dir():  # another run recovered it first
-            raise FileNotFoundError(f"{self.staging} is gone")
-        where = self.staging if taking_over else making
-        try:
-            descriptor = _lock(where / LOCK, wait=False)
-        except OSError:
-            if not taking_over:  # no room for the lock, say: leave nothing behind
-                shutil.rmtree(making, ignore_errors=True)
-            raise
-        if descriptor is None:
-            raise FileExistsError(f"{self.staging} is in use by another run")
-        self._lock: int | None = descriptor
-        try:
+        if taking_over:
+            if not self.staging.is_dir():  # another run recovered it first
+                raise FileNotFoundError(f"{self.staging} is gone")
+            descriptor = _lock(self.staging / LOCK, wait=False)
+            if descriptor is None:
+                raise FileExistsError(f"{self.staging} is in use by another run")
+            self._lock: int | None = descriptor
             if ledger:
-                os.ftruncate(descriptor, 0)
-                os.write(descriptor, ledger.encode("utf-8"))
-            if not taking_over:
-                making.rename(self.staging)  # the lock, held, moves with it
-        except OSError:
-            if not taking_over:
-                shutil.rmtree(making, ignore_errors=True)
-                self.discard()
-            raise
+                _say_ledger(descriptor, ledger)
+        else:
+            self._lock = self._make(ledger)
         self._empty()
+
+    def _make(self, ledger: str) -> int:
+        """A new run's staging folder, locked; its lock's descriptor. It is made and locked
+        under a name recovery never looks at, then renamed to its staging name: made in place,
+        another run's recovery could find it between the lock file's creation and its flock,
+        take it for abandoned and remove it. Whatever stops it half way (an error, Ctrl-C)
+        leaves nothing behind."""
+        making = self.out / f".{self.name}{_MAKING}"
+        making.mkdir(parents=True)
+        descriptor = None
+        try:
+            descriptor = _lock(making / LOCK, wait=False)
+            if descriptor is None:  # nobody else knows the name: it cannot be held
+                raise FileExistsError(f"{making} is in use")
+            if ledger:
+                _say_ledger(descriptor, ledger)
+            making.rename(self.staging)  # the lock, held, moves with it
+        except BaseException:
+            for left in (making, self.staging):
+                shutil.rmtree(left, ignore_errors=True)
+            if descriptor is not None:
+                os.close(descriptor)
+            raise
+        return descriptor
 
     def _empty(self) -> None:
         """Everything in the staging folder but its lock removed (only a taken-over folder
