@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from seatbatch.core.columns import sheet_specs
-from seatbatch.output.text_cells import as_text
+from seatbatch.output.text_cells import hold_text
 
 Rows = Sequence[Mapping[str, Any]]
 DATE_FORMAT = "yyyy-mm-dd"
@@ -19,7 +19,7 @@ def put(ws: Any, row: int, column: int, value: Any) -> Any:
     """One cell: text always as text (never a formula, whatever its first character), dates
     with a date format, everything else as given."""
     if isinstance(value, str):
-        return as_text(ws.cell(row, column), value)
+        return hold_text(ws.cell(row, column), value)
     cell = ws.cell(row, column, value)
     if isinstance(value, date):
         cell.number_format = DATE_FORMAT

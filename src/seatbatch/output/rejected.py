@@ -38,7 +38,7 @@ from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Problem
 from seatbatch.core.sheets import column_letter
-from seatbatch.output.text_cells import ERROR_TEXTS, as_text, cell_text, text_value
+from seatbatch.output.text_cells import ERROR_TEXTS, cell_text, text_cell, text_value
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"
@@ -286,7 +286,7 @@ def _errors_cell(ws: Any, cells: list[Any], errors_column: int, number: int,
     if number == 1:
         cells[errors_column - 1] = ERRORS
     elif found:
-        cells[errors_column - 1] = _text(ws, _listing(found))
+        cells[errors_column - 1] = text_cell(ws, _listing(found))
 
 
 def _listing(found: Iterable[Problem]) -> str:
@@ -349,25 +349,18 @@ def _value(ws: Any, value: Any) -> Any:
         day = value.date() if isinstance(value, datetime) else value
         # Before 1 March 1900 Excel has no true serial: the date as ISO text, read back alike.
         return value if day >= EXCEL_DATES_FROM else value.isoformat()
-    return _text(ws, str(value))
+    return text_cell(ws, str(value))
 
 
 def _error(ws: Any, text: str) -> Any:
     """An error cell, when the text is one of Excel's errors; else the text, as text."""
     if text not in ERROR_TEXTS:
-        return _text(ws, text)
+        return text_cell(ws, text)
     from openpyxl.cell import WriteOnlyCell
 
     cell = WriteOnlyCell(ws, str(text))
     cell.data_type = "e"
     return cell
-
-
-def _text(ws: Any, text: str) -> Any:
-    """A cell of text that stays text, whatever its first character."""
-    from openpyxl.cell import WriteOnlyCell
-
-    return as_text(WriteOnlyCell(ws), text)
 
 
 def _cell(ws: Any, kept: Any) -> Any:

@@ -20,7 +20,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.core.money import minor_unit
 from seatbatch.core.month_end import Amounts, MonthReport
-from seatbatch.output.text_cells import as_text, text_value
+from seatbatch.output.text_cells import text_cell, text_value
 
 DATE_FORMAT = "yyyy-mm-dd"
 AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amount")
@@ -59,7 +59,7 @@ class _Sheet:
         if kind == "text":  # text from input stays text, whatever its first character
             if not bold:
                 return text_value(self.ws, str(value))
-            cell = as_text(WriteOnlyCell(self.ws), str(value))
+            cell = text_cell(self.ws, str(value))
             cell.font = BOLD
             return cell
         if kind != "money":

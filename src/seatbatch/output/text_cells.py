@@ -7,10 +7,10 @@ date. Characters XML cannot carry are written as SpreadsheetML's _xHHHH_ escape,
 _xHHHH_ in the text is escaped itself, so that the text reads back unchanged.
 
 Every workbook writer takes its text cells from here: openpyxl's (order workbooks and the
-template, rejected.xlsx, the month's report) through `as_text` and `text_value`, and the
-invoices' own SpreadsheetML (output.xlsx) through `formula_like` and `xml_text`. openpyxl is
-imported only when a cell of its is made, so that a command that writes no such workbook
-never loads it."""
+template, rejected.xlsx, the month's report) through `hold_text`, `text_cell` and
+`text_value`, and the invoices' own SpreadsheetML (output.xlsx) through `formula_like` and
+`xml_text`. openpyxl is imported only when a cell of its is made, so that a command that
+writes no such workbook never loads it."""
 
 from __future__ import annotations
 
@@ -42,8 +42,8 @@ def xml_text(text: str) -> str:
     return cell_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def as_text(cell: Any, text: str) -> Any:
-    """An openpyxl cell (of a worksheet, or a WriteOnlyCell) holding `text` as text."""
+def hold_text(cell: Any, text: str) -> Any:
+    """An openpyxl cell (of a worksheet, or a WriteOnlyCell) made to hold `text` as text."""
     cell.value = cell_text(text)
     cell.data_type = "s"
     cell.quotePrefix = formula_like(text)
@@ -56,6 +56,12 @@ def text_value(ws: Any, text: str) -> Any:
     written = cell_text(text)
     if not formula_like(text) and written not in ERROR_TEXTS:
         return written
+    return text_cell(ws, text)
+
+
+def text_cell(ws: Any, text: str) -> Any:
+    """A write-only sheet's cell of its own (to be styled or commented) holding `text` as
+    text."""
     from openpyxl.cell import WriteOnlyCell
 
-    return as_text(WriteOnlyCell(ws), text)
+    return hold_text(WriteOnlyCell(ws), text)
