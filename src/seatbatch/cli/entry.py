@@ -7,7 +7,7 @@ from __future__ import annotations
 import signal
 import sys
 
-from seatbatch.core.exits import Terminated, stopped_code, terminate
+from seatbatch.core.exits import stopped_code, stopped_how, terminate
 
 
 def main() -> None:
@@ -15,7 +15,6 @@ def main() -> None:
     try:
         from seatbatch.cli.commands import main as run_command
     except KeyboardInterrupt as stopped:
-        how = "terminated" if isinstance(stopped, Terminated) else "interrupted"
-        sys.stderr.write(f"seatbatch: {how}; nothing was committed\n")
+        sys.stderr.write(f"seatbatch: {stopped_how(stopped)}; nothing was committed\n")
         sys.exit(stopped_code(stopped))
     run_command()

@@ -35,6 +35,11 @@ def stopped_code(stopped: BaseException) -> int:
         stopped, "terminated", False) else EXIT_INTERRUPTED
 
 
+def stopped_how(stopped: BaseException) -> str:
+    """How a stopped run says it was stopped: "terminated" (SIGTERM) or "interrupted"."""
+    return "terminated" if stopped_code(stopped) == EXIT_TERMINATED else "interrupted"
+
+
 @contextmanager
 def stops_held(taken: list[int] | None = None) -> Iterator[None]:
     """Ctrl-C and SIGTERM held back (in the main thread) until the block ends, so that none

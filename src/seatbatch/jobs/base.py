@@ -1,6 +1,5 @@
 """What every command shares: settings, outcomes, the one map from what stopped a command to
-its exit code and lines, run folders and their summaries, and the files of a committed run
-written again from the ledger (SPEC §7, §8)."""
+its exit code and lines, run folders and their summaries (SPEC §7, §8)."""
 
 from __future__ import annotations
 
@@ -12,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 from seatbatch.core.config import Config, ConfigError
 from seatbatch.core.exits import EXIT_BUSY as EXIT_BUSY
@@ -20,7 +19,7 @@ from seatbatch.core.exits import EXIT_INTERNAL as EXIT_INTERNAL
 from seatbatch.core.exits import EXIT_OK as EXIT_OK
 from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
 from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
-from seatbatch.core.exits import Terminated, ignore_stops, stopped_code
+from seatbatch.core.exits import Terminated, ignore_stops, stopped_code, stopped_how
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
     CopyMismatch,
@@ -34,9 +33,6 @@ from seatbatch.output.html import render
 from seatbatch.output.manifest import write_manifest
 from seatbatch.output.runs import LOCK, RunFolder
 from seatbatch.validation.rules import Coverage
-
-if TYPE_CHECKING:
-    pass
 
 STALE_RETRIES = 5
 
@@ -115,7 +111,7 @@ class Interrupted(KeyboardInterrupt):
 
     def __init__(self, terminated: bool, committed: Sequence[str] | None, out: Path):
         self.terminated = terminated
-        how = "terminated" if terminated else "interrupted"
+        how = stopped_how(self)
         if committed is None:
             line = (f"{how}; whether the run committed could not be checked: the next process "
                     f"or renew run with --out {out} finishes its files if it did")
@@ -185,8 +181,7 @@ def failure(error: BaseException) -> Failure | None:  # noqa: PLR0911  a table: 
     if isinstance(error, KeyboardInterrupt):
         # stopped outside any run's folder: before a run began, or in a command that commits
         # nothing (a ledger copy commits all or nothing, as a run does)
-        how = "terminated" if isinstance(error, Terminated) else "interrupted"
-        return Failure(stopped_code(error), [f"{how}; nothing was committed"])
+        return Failure(stopped_code(error), [f"{stopped_how(error)}; nothing was committed"])
     if isinstance(error, NoSpace | LedgerBusy):
         return Failure(EXIT_BUSY, [str(error)])
     if isinstance(error, ConfigError):

@@ -54,6 +54,7 @@ from seatbatch.core.exits import (
     EXIT_USAGE,
     Terminated,
     stopped_code,
+    stopped_how,
 )
 from seatbatch.core.progress import Progress
 from seatbatch.intake.guard import MB
@@ -639,8 +640,8 @@ def inbox(settings: Settings, directory: Path, tell: Tell = _silent) -> Outcome:
     try:
         return run.run()
     except KeyboardInterrupt as stopped:  # Ctrl-C or SIGTERM: what was filed stays filed
-        how = "terminated" if stopped_code(stopped) == EXIT_TERMINATED else "interrupted"
         tally = run.tally
-        return _ended(stopped_code(stopped), f"{how} after {tally.done} done, {tally.rejected} "
+        return _ended(stopped_code(stopped),
+                      f"{stopped_how(stopped)} after {tally.done} done, {tally.rejected} "
                       f"rejected, {tally.failed} failed; the workbook in progress was put back "
                       "to wait")
