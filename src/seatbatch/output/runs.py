@@ -14,7 +14,6 @@ import secrets
 import shutil
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -189,9 +188,8 @@ def abandoned(out: Path) -> Iterator[str]:
         name = entry.name[1:]
         if not entry.name.startswith(".") or not _RUN_NAME.match(name) or not entry.is_dir():
             continue
-        with _probe(entry / LOCK) as free:
-            if free:
-                yield name
+        if _free(entry / LOCK):
+            yield name
 
 
 def _remove_unborn(folder: Path) -> None:
@@ -202,19 +200,17 @@ def _remove_unborn(folder: Path) -> None:
             return
     except OSError:
         return
-    with _probe(folder / LOCK) as free:
-        if free:
-            shutil.rmtree(folder, ignore_errors=True)
+    if _free(folder / LOCK):
+        shutil.rmtree(folder, ignore_errors=True)
 
 
-@contextmanager
-def _probe(lock: Path) -> Iterator[bool]:
+def _free(lock: Path) -> bool:
     """Whether nobody holds the lock (tried without waiting, released at once)."""
     try:
         descriptor = _lock(lock, wait=False)
     except OSError:  # the folder went away meanwhile: its run has just published it
-        yield False
-        return
-    if descriptor is not None:
-        os.close(descriptor)
-    yield descriptor is not None
+        return False
+    if descriptor is None:
+        return False
+    os.close(descriptor)
+    return True
