@@ -22,7 +22,7 @@ from seatbatch.core.month_end import (
     RenewalDue,
     SeatsRow,
 )
-from seatbatch.core.terms import next_month
+from seatbatch.core.terms import month_label, next_month
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
@@ -128,7 +128,7 @@ def manifest_part(report: MonthReport) -> dict[str, Any]:
         "seats_in_force": sum(row.seats for row in report.seats),
         "coverage_gaps": sum(row.gap for row in report.gaps),
         "renewals_due": {
-            "month": "{:04d}-{:02d}".format(*next_month(report.year, report.month)),
+            "month": month_label(*next_month(report.year, report.month)),
             "subscriptions": len(report.renewals_due),
             "expected_net_amount_by_currency": {
                 code: format_amount(amount, code)

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from seatbatch.core.model import Amounted, Invoice, InvoiceLine, LedgerView, LineAmounts
+from seatbatch.core.terms import month_label
 
 ZERO = Decimal(0)
 
@@ -133,7 +134,7 @@ class MonthReport:
 
     @property
     def label(self) -> str:
-        return f"{self.year:04d}-{self.month:02d}"
+        return month_label(self.year, self.month)
 
     @property
     def gaps(self) -> list[SeatsRow]:

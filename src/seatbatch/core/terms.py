@@ -55,6 +55,11 @@ def next_month(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)  # noqa: PLR2004  December
 
 
+def month_label(year: int, month: int) -> str:
+    """A month as the command line takes and shows it: 2026-11."""
+    return f"{year:04d}-{month:02d}"
+
+
 def month_term(year: int, month: int) -> Term:
     """The month as a period: from its first day to the next month's first day (exclusive)."""
     return Term(date(year, month, 1), date(*next_month(year, month), 1))

@@ -4,7 +4,7 @@ invoiced in one unit of work (SPEC §4 to §7)."""
 from __future__ import annotations
 
 from seatbatch.billing.renewals import due_renewals
-from seatbatch.core.terms import next_month
+from seatbatch.core.terms import month_label, next_month
 from seatbatch.jobs.base import (
     EXIT_OK,
     STALE_RETRIES,
@@ -28,9 +28,9 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
     if (year, month) > latest:
         # issued numbers cannot be withdrawn: a mistyped year must not bill a year early
         raise UsageError(
-            f"--month {year:04d}-{month:02d} is too far ahead of the run date "
+            f"--month {month_label(year, month)} is too far ahead of the run date "
             f"{settings.as_of.isoformat()}: renew takes at most the next month "
-            f"({latest[0]:04d}-{latest[1]:02d}); check the month, or give --as-of")
+            f"({month_label(*latest)}); check the month, or give --as-of")
 
     with (run_folder(settings, "renew", None) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
@@ -99,8 +99,9 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
         currency=next(iter(currencies)) if len(currencies) == 1 else None, input_file=None,
         input_sha256=None,
     )
-    headline = (f"{len(numbers)} renewal invoice(s) for {year:04d}-{month:02d}"
-                if numbers else f"nothing due for {year:04d}-{month:02d}")
+    label = month_label(year, month)
+    headline = (f"{len(numbers)} renewal invoice(s) for {label}" if numbers
+                else f"nothing due for {label}")
     files_from_ledger(ledger, folder, writer, numbers, manifest, headline=headline,
                       partner_name=None)
     return headline

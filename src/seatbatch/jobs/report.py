@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from seatbatch.billing.report import build_report, manifest_part
 from seatbatch.core.money import format_amount
-from seatbatch.core.terms import month_bounds, next_month
+from seatbatch.core.terms import month_bounds, month_label, next_month
 from seatbatch.jobs.base import (
     EXIT_OK,
     Outcome,
@@ -23,13 +23,13 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
     """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
     first, last = month_bounds(year, month)
     with run_folder(settings, "report", None) as folder:
-        settings.progress.note(f"Reading the ledger for {year:04d}-{month:02d}")
+        settings.progress.note(f"Reading the ledger for {month_label(year, month)}")
         with Ledger.open(settings.ledger_url, write=False) as ledger:
             month_data = ledger.month(first, last)
         report = build_report(month_data, settings.config, year, month, settings.as_of)
         settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
         write_report_xlsx(report, folder.path("report.xlsx"))
-        next_label = "{:04d}-{:02d}".format(*next_month(year, month))
+        next_label = month_label(*next_month(year, month))
         charts = [
             bar_chart(f"Net amount by partner, {currency}", currency,
                       [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
