@@ -35,7 +35,6 @@ from seatbatch.jobs import (
 # loads none of pandas, pandera, openpyxl, SQLAlchemy or jinja2).
 
 F = TypeVar("F", bound=Callable[..., Any])
-COMMON = ("config", "ledger", "as_of", "out")
 
 
 def _remember(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
