@@ -4,6 +4,7 @@ ledger and written as invoices (SPEC §2 to §7)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
@@ -14,7 +15,9 @@ from seatbatch.jobs.recovery import recovering
 from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
 from seatbatch.ledger import Ledger, StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
-from seatbatch.validation.workbook import Validation, validate
+
+if TYPE_CHECKING:
+    from seatbatch.validation.workbook import Validation
 
 
 @recovering
@@ -25,8 +28,13 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     with (workbook_run(settings, "process", workbook, partner_id) as run,
           InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
+        # A large workbook is read by a worker (its workers start small, before pandas and the
+        # rest load here, and wait for invoices anyway) while this process imports pandas and
+        # pandera, which validating needs, and opens the ledger.
+        reading = run.reading(writer)
+        import seatbatch.validation.workbook  # noqa: F401  loaded while the workbook is read
         with Ledger.open(settings.ledger_url, write=True) as ledger:
-            raw = run.read()
+            raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
                 validation, invoices = _issue(run, raw, ledger, writer)
             except StaleView:  # another run committed for the partner meanwhile: wait for it
@@ -52,6 +60,8 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
     and commit them in one unit of work: numbered, written (invisibly until the commit holds)
     and saved. StaleView when another run's commit since the ledger was read touched what the
     validation read."""
+    from seatbatch.validation.workbook import validate  # imported by `process` already
+
     settings, config, partner = run.settings, run.settings.config, run.partner
     view = ledger.view(partner.id)
     validation = validate(raw, config, partner, view, settings.as_of)

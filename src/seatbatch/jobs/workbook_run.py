@@ -4,11 +4,11 @@ given to its run folder, its manifest, its rejection and its summary."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.config import Partner
 from seatbatch.core.model import Customer, LedgerView
@@ -23,10 +23,13 @@ from seatbatch.jobs.base import (
     write_summary,
 )
 from seatbatch.ledger import RunRecord
+from seatbatch.output.files import InvoiceWriter
 from seatbatch.output.manifest import build_manifest
 from seatbatch.output.rejected import write_rejected
 from seatbatch.output.runs import RunFolder
-from seatbatch.validation.workbook import Validation
+
+if TYPE_CHECKING:  # validating imports pandas and pandera: `process` loads them while it reads
+    from seatbatch.validation.workbook import Validation
 
 
 def _sha256(path: Path) -> str:
@@ -81,8 +84,17 @@ class WorkbookRun:
         return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
 
     def read(self) -> RawWorkbook:
+        return self.reading()()
+
+    def reading(self, writer: InvoiceWriter | None = None) -> Callable[[], RawWorkbook]:
+        """Start reading the workbook: in one of the writer's workers when it has any, while
+        this process goes on (calling what this returns waits for the workbook), else here."""
         self.settings.progress.note(f"Reading {self.source.name}")
-        return read_workbook(self.source, self.settings.config.limits)
+        limits = self.settings.config.limits
+        if writer is None:
+            raw = read_workbook(self.source, limits)
+            return lambda: raw
+        return writer.meanwhile(read_workbook, self.source, limits)
 
     def record(self) -> RunRecord:
         """What the ledger records of this run when it commits."""

@@ -15,12 +15,12 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar, TypeVarTuple
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.exits import STOPS, stops_held
@@ -31,6 +31,9 @@ from seatbatch.output.xlsx import write_invoice_xlsx
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
+
+T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
 BYTES_PER_INVOICE = 1000  # a workbook this many bytes per expected invoice, at the least
@@ -122,6 +125,15 @@ class InvoiceWriter:
             self.workers = workers
             for _ in range(workers):
                 self.pool.submit(_ready)
+
+    def meanwhile(self, work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], T]:
+        """`work(*args)` in a worker, which has nothing else to do until invoices are numbered,
+        while this process goes on: calling what this returns waits for the result (or raises
+        what `work` raised). Without workers, it is done here and now."""
+        if self.pool is None:
+            result = work(*args)
+            return lambda: result
+        return self.pool.submit(work, *args).result
 
     def submit(self, invoices: Sequence[Invoice]) -> None:
         """Workers start on them at once; without workers they wait for `finish`, so that a
