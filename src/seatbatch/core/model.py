@@ -224,10 +224,50 @@ class InvoiceLine(Amounted):
 
 
 @dataclass(frozen=True)
+class PostalAddress:
+    """A party's address as an e-invoice needs it (SPEC §10)."""
+
+    street: str
+    postal_code: str
+    city: str
+    country: str  # ISO 3166-1 alpha-2
+
+
+@dataclass(frozen=True)
 class Party:
+    """A party as an invoice printed it: Part I's name, address lines and VAT id, and what
+    Part II adds when it is configured (empty otherwise)."""
+
     name: str
-    address: tuple[str, ...] = ()
+    address: tuple[str, ...] = ()  # the lines printed
     vat_id: str = ""
+    postal: PostalAddress | None = None
+    registration_id: str = ""  # BT-30: an organisation number, say
+    legal_form: str = ""  # printed beside the registration id ("Foretaksregisteret")
+    electronic_address: str = ""  # Peppol participant id, "scheme:id"
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Payment:
+    """How an invoice is to be paid, as it printed it (SPEC §10 [payment])."""
+
+    iban: str
+    bic: str
+    bank: str  # "" when not configured
+    reference: str  # this invoice's payment reference: its number, or an ISO 11649 RF reference
+
+
+@dataclass(frozen=True)
+class Vat:
+    """The VAT of an invoice under its one treatment (SPEC §10)."""
+
+    treatment: str  # the treatment's name in [tax.treatments]
+    category: str  # EN 16931 VAT category code (UNCL5305): S, Z, E, AE, G, O
+    rate: Decimal  # 0.25 for 25 %
+    base: Decimal  # the invoice's net total
+    amount: Decimal  # base x rate, half-up to the currency's minor unit
+    note: str  # the exemption reason ("" for S)
 
 
 @dataclass(frozen=True)
@@ -247,8 +287,15 @@ class Invoice:
     currency: str
     partner_discount_rate: Decimal
     lines: tuple[InvoiceLine, ...]
-    total: Decimal
+    total: Decimal  # the net total: the sum of the lines' net amounts
     kind: str = "order"  # order | renewal
+    vat: Vat | None = None  # None: issued without [tax] (Part I), no VAT block
+    payment: Payment | None = None  # None: issued without [payment]
+
+    @property
+    def payable(self) -> Decimal:
+        """The amount to pay: the net total and its VAT."""
+        return self.total + (self.vat.amount if self.vat else 0)
 
 
 @dataclass(frozen=True)
