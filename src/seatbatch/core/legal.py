@@ -4,10 +4,9 @@ VAT treatments, the documents it is written as; the checks of the identifiers th
 across tables (each partner's treatment, what a treatment needs of the parties, what `ubl`
 needs), for config.py to report at their keys.
 
-The checks of check digits are python-stdnum's; each returns what is wrong as text (None when
-nothing is, or when no module knows the value's country), for config.py to report at its key.
-The libraries are imported when a value is checked, so that a command that checks none (or
-`--help`) does not load them."""
+The checks of check digits are python-stdnum's; each returns what is wrong as text, or None
+when nothing is or no module knows the value's country. The libraries are imported when a
+value is first checked, so that a command that checks none (or `--help`) does not load them."""
 
 from __future__ import annotations
 
