@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from stdnum import iso11649
 
 from conftest import CONFIG, ROOT, SAMPLES, Env, customer, order
+from seatbatch.cli.commands import run
 from seatbatch.core.config import (
     Config,
     ConfigError,
@@ -509,3 +510,22 @@ def test_every_value_at_every_part2_key_is_named_or_accepted(
         assert any(key == expected or key.startswith((expected + ".", expected + "[", table))
                    or expected in what for key, what in error.problems), (expected,
                                                                           error.problems)
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(PATHS), value=values)
+def test_the_command_line_never_fails_on_a_part2_value(
+        tmp_path: Path, path: tuple[str | int, ...], value: Any, capsys: Any) -> None:
+    """Through `seatbatch.cli.commands.run`: exit 2 with a configuration error, never 70."""
+    config_file = tmp_path / "seatbatch.toml"
+    config_file.write_text(document(replaced(VALID, path, value)), encoding="utf-8")
+    code = run(["renew", "--month", "2026-12", "--as-of", "2026-11-30", "--config",
+                str(config_file), "--ledger", str(tmp_path / "ledger.db"),
+                "--out", str(tmp_path / "out")])
+    captured = capsys.readouterr()
+    assert "Traceback" not in captured.err and "internal error" not in captured.err
+    if code == 2:
+        assert captured.err.startswith(f"seatbatch: configuration error: {config_file}: ")
+    else:
+        assert code == 0, captured.err
