@@ -1,23 +1,46 @@
-"""`seatbatch.toml` -> a frozen, validated `Config`. Every problem names the file and the key."""
+"""`seatbatch.toml` -> a frozen, validated `Config`. Every problem names the file and the key.
+
+Part II's keys (SPEC §9, §10: the parties' structured data, `[payment]`, `[tax]`,
+`[documents]`) are read here too; their types and the checks of identifiers are core.legal's."""
 
 from __future__ import annotations
 
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from decimal import Decimal
+from functools import cached_property
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from seatbatch.core.legal import (
+    CATEGORIES,
+    DEFAULT_CREDIT_NOTE_PREFIX,
+    FORMATS,
+    NEEDS_NOTE,
+    REFERENCES,
+    ZERO_RATED,
+    Documents,
+    Payment,
+    Tax,
+    Treatment,
+    country_problem,
+    email_problem,
+    identifier_problems,
+    legal_problems,
+    treatment_name,
+    ubl_problems,
+)
 from seatbatch.core.money import D, is_currency
 from seatbatch.core.names import name_key
 
 TERMS = (1, 3, 5)
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+TREATMENT_NAME = PARTNER_ID  # printed in the manifest's "vat" as the partner id is elsewhere
 INVOICE_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
 # money and rates: plain decimals, no sign, exponent, separators or other digits than 0-9
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
@@ -67,12 +90,32 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
-class Issuer:
+class ConfigWarning:
+    """A problem of the configuration that does not stop a run (SPEC §10): a stable code,
+    the key (or "" for the file) and what is wrong."""
+
+    key: str
+    code: str  # no_tax_configured, invalid_vat_id, invalid_registration_id, invalid_iban,
+    # invalid_bic, invalid_electronic_address
+    message: str
+
+
+@dataclass(frozen=True)
+class Issuer:  # Part II's keys (§10) are "" where the file has none
     name: str
     address: tuple[str, ...]
     vat_id: str
     invoice_prefix: str
     payment_terms_days: int
+    street: str = ""
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2: the issuer's VAT country
+    registration_id: str = ""
+    legal_form: str = ""
+    electronic_address: str = ""  # Peppol participant id "scheme:id"
+    email: str = ""
+    credit_note_prefix: str = DEFAULT_CREDIT_NOTE_PREFIX
 
 
 @dataclass(frozen=True)
@@ -103,6 +146,14 @@ class Partner:
     currency: str
     discount: Decimal
     address: tuple[str, ...] = ()
+    street: str = ""  # Part II's keys (§10) are "" where the file has none
+    postal_code: str = ""
+    city: str = ""
+    country: str = ""
+    vat_id: str = ""
+    registration_id: str = ""
+    electronic_address: str = ""
+    tax: str = ""  # a treatment name; "" for [tax] default
 
 
 @dataclass(frozen=True)
@@ -115,6 +166,34 @@ class Config:
     term_discounts: Mapping[int, Decimal]
     price_lists: tuple[PriceList, ...]
     partners: Mapping[str, Partner] = field(default_factory=dict)
+    payment: Payment | None = None
+    tax: Tax | None = None
+    documents: Documents = field(default_factory=Documents)
+
+    @cached_property
+    def warnings(self) -> tuple[ConfigWarning, ...]:
+        """Without `[tax]`, `no_tax_configured` and the failed checks of identifiers (with it,
+        these are errors at load). Checked when first asked for: python-stdnum takes longer to
+        import than the whole rest of a Part I configuration takes to load."""
+        if self.tax is not None:
+            return ()
+        found = identifier_problems(self.issuer, self.partners, self.payment)
+        return (ConfigWarning("tax", "no_tax_configured", "the file has no [tax]: invoices are "
+                              "issued without VAT, as in Part I (SPEC §10)"),
+                *(ConfigWarning(key, code, what) for key, code, what in found))
+
+    def treatment_of(self, partner_id: str) -> Treatment | None:
+        """The partner's VAT treatment (§10 "Which treatment"): its `tax`, else `[tax] default`
+        when its country is the issuer's; None without `[tax]`. `load_config` has made sure
+        every partner has one."""
+        if self.tax is None:
+            return None
+        name = treatment_name(self.tax, self.issuer, self.partner(partner_id))
+        try:
+            return self.tax.treatments[name]
+        except KeyError:
+            raise ConfigError(self.path, [(f"partners.{partner_id}.tax",
+                                           "names no treatment of [tax.treatments]")]) from None
 
     def partner(self, partner_id: str) -> Partner:
         try:
@@ -216,6 +295,9 @@ class _Reader:
     def fail(self, key: str, what: str) -> None:
         self.problems.append((key, what))
 
+    def named(self, key: str) -> bool:
+        return any(named == key for named, _ in self.problems)
+
     def table(self, raw: Any, key: str, allowed: set[str], required: set[str]) -> dict[str, Any]:
         if not isinstance(raw, dict):
             self.fail(key, "must be a table")
@@ -308,7 +390,8 @@ class _Reader:
         top = self.table(
             raw,
             "",
-            {"ledger", "issuer", "window", "limits", "term_discounts", "price_lists", "partners"},
+            {"ledger", "issuer", "window", "limits", "term_discounts", "price_lists", "partners",
+             "payment", "tax", "documents"},
             {"issuer", "term_discounts", "price_lists", "partners"},
         )
         ledger = top.get("ledger")
@@ -322,6 +405,17 @@ class _Reader:
         term_discounts = self.term_discounts(top.get("term_discounts", {}))
         price_lists = tuple(self.price_lists(top.get("price_lists", [])))
         partners = dict(self.partners(top.get("partners", {}), price_lists))
+        payment = self.payment(top.get("payment"))
+        tax = self.tax(top.get("tax"))
+        documents = self.documents(top.get("documents"))
+        if tax is not None:  # with [tax], a failed check of an identifier is an error (§10)
+            for key, _, what in identifier_problems(issuer, partners, payment):
+                self.fail(key, what)
+        for key, what in legal_problems(issuer, partners, payment, tax, self.named):
+            self.fail(key, what)
+        if "ubl" in documents.formats:
+            for key, what in ubl_problems(issuer, partners, payment, tax, self.named):
+                self.fail(key, what)
         if self.problems:
             return None
         return Config(
@@ -333,21 +427,59 @@ class _Reader:
             term_discounts=MappingProxyType(term_discounts),
             price_lists=price_lists,
             partners=MappingProxyType(partners),
+            payment=payment,
+            tax=tax,
+            documents=documents,
         )
 
+    def checked(self, raw: Any, key: str, problem: Callable[[str], str | None]) -> str:
+        """Optional text that `problem` checks. (Identifiers are checked apart, after the
+        file is read: see `identifier_problems`.)"""
+        value = self.optional_text(raw, key)
+        what = problem(value) if value else None
+        if what:
+            self.fail(key, what)
+        return value
+
+    def country(self, raw: Any, key: str) -> str:
+        """An ISO 3166-1 alpha-2 code, upper-cased as a customer's is; "" if it is none (the
+        rules that compare countries then say nothing more)."""
+        before = len(self.problems)
+        code = self.checked(raw.upper() if isinstance(raw, str) else raw, key, country_problem)
+        return code if len(self.problems) == before else ""
+
     def issuer(self, raw: Any) -> Issuer:
-        keys = {"name", "address", "vat_id", "invoice_prefix", "payment_terms_days"}
+        keys = {"name", "address", "vat_id", "invoice_prefix", "payment_terms_days", "street",
+                "postal_code", "city", "country", "registration_id", "legal_form",
+                "electronic_address", "email", "credit_note_prefix"}
         t = self.table(raw, "issuer", keys, {"name", "invoice_prefix"})
+        country = self.country(t.get("country"), "issuer.country")
+        prefixes = (self.text(t.get("invoice_prefix", "INV"), "issuer.invoice_prefix",
+                              INVOICE_PREFIX),
+                    self.text(t.get("credit_note_prefix", DEFAULT_CREDIT_NOTE_PREFIX),
+                              "issuer.credit_note_prefix", INVOICE_PREFIX))
+        if prefixes[0] and prefixes[0] == prefixes[1]:
+            self.fail("issuer.credit_note_prefix", f"{prefixes[1]!r} is the invoice_prefix too; "
+                      "credit notes are numbered in a series of their own")
         return Issuer(
             name=self.text(t.get("name", "?"), "issuer.name"),
             address=self.lines(t.get("address"), "issuer.address"),
             vat_id=self.optional_text(t.get("vat_id"), "issuer.vat_id"),
-            invoice_prefix=self.text(
-                t.get("invoice_prefix", "INV"), "issuer.invoice_prefix", INVOICE_PREFIX
-            ),
+            invoice_prefix=prefixes[0],
             payment_terms_days=self.whole(
                 t.get("payment_terms_days", 30), "issuer.payment_terms_days", 0, 365
             ),
+            street=self.optional_text(t.get("street"), "issuer.street"),
+            postal_code=self.optional_text(t.get("postal_code"), "issuer.postal_code"),
+            city=self.optional_text(t.get("city"), "issuer.city"),
+            country=country,
+            registration_id=self.optional_text(t.get("registration_id"),
+                                               "issuer.registration_id"),
+            legal_form=self.optional_text(t.get("legal_form"), "issuer.legal_form"),
+            electronic_address=self.optional_text(t.get("electronic_address"),
+                                                  "issuer.electronic_address"),
+            email=self.checked(t.get("email"), "issuer.email", email_problem),
+            credit_note_prefix=prefixes[1],
         )
 
     def window(self, raw: Any) -> Window:
@@ -424,15 +556,113 @@ class _Reader:
             key = f"partners.{partner_id}"
             if not PARTNER_ID.fullmatch(partner_id):
                 self.fail(key, "a partner id is 1 to 64 letters, digits, '.', '_' or '-'")
-            keys = {"name", "currency", "discount", "address"}
+            keys = {"name", "currency", "discount", "address", "street", "postal_code", "city",
+                    "country", "vat_id", "registration_id", "electronic_address", "tax"}
             t = self.table(item, key, keys, {"name", "currency"})
             currency = self.currency(t.get("currency"), f"{key}.currency")
             if currency and currency not in currencies:
                 self.fail(f"{key}.currency", f"no price list is in {currency}")
+            country = self.country(t.get("country"), f"{key}.country")
             yield partner_id, Partner(
                 id=partner_id,
                 name=self.text(t.get("name", "?"), f"{key}.name"),
                 currency=currency,
                 discount=self.decimal(t.get("discount", "0"), f"{key}.discount", rate=True),
                 address=self.lines(t.get("address"), f"{key}.address"),
+                street=self.optional_text(t.get("street"), f"{key}.street"),
+                postal_code=self.optional_text(t.get("postal_code"), f"{key}.postal_code"),
+                city=self.optional_text(t.get("city"), f"{key}.city"),
+                country=country,
+                vat_id=self.optional_text(t.get("vat_id"), f"{key}.vat_id"),
+                registration_id=self.optional_text(t.get("registration_id"),
+                                                   f"{key}.registration_id"),
+                electronic_address=self.optional_text(t.get("electronic_address"),
+                                                      f"{key}.electronic_address"),
+                tax=self.optional_text(t.get("tax"), f"{key}.tax"),
             )
+
+    def payment(self, raw: Any) -> Payment | None:
+        if raw is None:
+            return None
+        keys = {"iban", "bic", "bank", "reference"}
+        t = self.table(raw, "payment", keys, {"iban", "bic"})
+        reference = t.get("reference", "invoice_number")
+        if reference not in REFERENCES:
+            self.fail("payment.reference", 'must be "invoice_number" or "rf" (an ISO 11649 '
+                      f"creditor reference made from the number), got {_given(reference)}")
+        return Payment(
+            iban=self.optional_text(t.get("iban"), "payment.iban"),
+            bic=self.optional_text(t.get("bic"), "payment.bic"),
+            bank=self.optional_text(t.get("bank"), "payment.bank"),
+            reference=reference if reference in REFERENCES else "invoice_number",
+        )
+
+    def tax(self, raw: Any) -> Tax | None:
+        if raw is None:
+            return None
+        t = self.table(raw, "tax", {"default", "treatments"}, {"default", "treatments"})
+        treatments_raw = t.get("treatments", {})
+        treatments: dict[str, Treatment] = {}
+        if not isinstance(treatments_raw, dict) or not treatments_raw:
+            if "treatments" in t:
+                self.fail("tax.treatments", "must name at least one [tax.treatments.NAME] table")
+        else:
+            for name, item in treatments_raw.items():
+                treatments[name] = self.treatment(name, item)
+        default = self.text(t.get("default", "?"), "tax.default")
+        if "default" in t and default and treatments and default not in treatments:
+            self.fail("tax.default", f"{default!r} is not one of [tax.treatments]: "
+                      + ", ".join(treatments))
+        return Tax(default, MappingProxyType(treatments))
+
+    def treatment(self, name: str, raw: Any) -> Treatment:
+        key = f"tax.treatments.{name}"
+        if not TREATMENT_NAME.fullmatch(name):
+            self.fail(key, "a treatment name is 1 to 64 letters, digits, '.', '_' or '-'")
+        t = self.table(raw, key, {"category", "rate", "note"}, {"category", "rate"})
+        category = t.get("category")
+        if "category" not in t:
+            category = ""  # named as required above
+        elif not isinstance(category, str) or category not in CATEGORIES:
+            self.fail(f"{key}.category", "must be one of " + ", ".join(CATEGORIES)
+                      + f" (EN 16931 VAT category codes), got {_given(category)}")
+            category = ""
+        before = len(self.problems)
+        rate = self.decimal(t.get("rate", "0"), f"{key}.rate", rate=True)
+        shown = repr(t.get("rate"))
+        if len(self.problems) == before and "rate" in t and category:
+            if category == "S" and not rate:
+                self.fail(f"{key}.rate", f"category S ({CATEGORIES['S']}) needs a rate above "
+                          f"0, got {shown}")
+            if category in ZERO_RATED and rate:
+                self.fail(f"{key}.rate", f"category {category} ({CATEGORIES[category]}) has a "
+                          f"rate of 0, got {shown}")
+        note = self.optional_text(t.get("note"), f"{key}.note")
+        if category in NEEDS_NOTE and not note:
+            self.fail(f"{key}.note", f"is required for category {category} "
+                      f"({CATEGORIES[category]}): the reason the invoice carries no VAT")
+        if category == "S" and note:
+            self.fail(f"{key}.note", "category S (standard rate) takes no note: the invoice "
+                      "shows its rate and VAT (EN 16931 BR-S-10: no exemption reason)")
+        return Treatment(name, category, rate, note)
+
+    def documents(self, raw: Any) -> Documents:
+        if raw is None:
+            return Documents()
+        t = self.table(raw, "documents", {"formats"}, set())
+        formats = t.get("formats")
+        if formats is None:
+            return Documents()
+        allowed = ", ".join(f'"{f}"' for f in FORMATS)
+        if not (isinstance(formats, list) and formats
+                and all(isinstance(f, str) for f in formats)):
+            self.fail("documents.formats", f"must be a list of one or more of {allowed}, "
+                      f"got {_given(formats)}")
+            return Documents()
+        for name in formats:
+            if name not in FORMATS:
+                self.fail("documents.formats", f"{name!r} is not a format; the formats are "
+                          f"{allowed}")
+        for name in sorted({f for f in formats if formats.count(f) > 1}):
+            self.fail("documents.formats", f"{name!r} is listed more than once")
+        return Documents(tuple(formats))
