@@ -1,0 +1,116 @@
+"""SPEC §10 on an invoice: the VAT of its net total under one treatment, the parties as
+printed, how it is paid (billing.legal), and the amount payable (core.model.Invoice)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from hypothesis import given
+from hypothesis import strategies as st
+from stdnum import iso11649
+
+from conftest import ROOT
+from seatbatch.billing.legal import (
+    address_lines,
+    invoice_vat,
+    issuer_party,
+    partner_party,
+    payment_of,
+    vat_of,
+)
+from seatbatch.core.config import load_config
+from seatbatch.core.legal import Payment as PaymentKeys
+from seatbatch.core.legal import Treatment
+from seatbatch.core.model import Invoice, Party, PostalAddress, Vat
+from seatbatch.core.money import minor_unit
+
+PART2 = ROOT / "tests" / "data" / "part2.toml"
+DOMESTIC = Treatment("domestic", "S", Decimal("0.25"))
+
+
+def test_vat_is_the_rate_of_the_net_total_half_up_to_the_minor_unit() -> None:
+    vat = invoice_vat(Decimal("1036.80"), "NOK", DOMESTIC)
+    assert vat == Vat("domestic", "S", Decimal("0.25"), Decimal("1036.80"), Decimal("259.20"), "")
+    assert invoice_vat(Decimal("0.02"), "EUR", DOMESTIC).amount == Decimal("0.01")  # 0.005 up
+    assert invoice_vat(Decimal("0.06"), "EUR", DOMESTIC).amount == Decimal("0.02")  # 0.015 up
+    assert invoice_vat(Decimal("2"), "JPY", DOMESTIC).amount == Decimal("1")  # 0.5 up, no cents
+
+
+def test_a_zero_rated_invoice_carries_its_treatments_note_and_no_vat() -> None:
+    export = Treatment("export", "G", Decimal(0), "Export of services outside the VAT area")
+    vat = invoice_vat(Decimal("1036.80"), "EUR", export)
+    assert (vat.amount, vat.note, vat.category) == (Decimal("0.00"), export.note, "G")
+
+
+amounts = st.decimals(min_value=Decimal(0), max_value=Decimal("10000000"), places=2)
+rates = st.decimals(min_value=Decimal(0), max_value=Decimal("0.99"), places=4)
+
+
+@given(total=amounts, rate=rates, currency=st.sampled_from(["EUR", "NOK", "JPY", "BHD"]))
+def test_vat_rounds_once_and_payable_is_base_plus_vat(total: Decimal, rate: Decimal,
+                                                     currency: str) -> None:
+    total = total.quantize(Decimal(1).scaleb(-minor_unit(currency)))
+    vat = invoice_vat(total, currency, Treatment("t", "S", rate))
+    exact = total * rate
+    assert vat.base == total
+    assert abs(vat.amount - exact) <= Decimal(1).scaleb(-minor_unit(currency)) / 2
+    assert vat.amount.as_tuple().exponent == -minor_unit(currency)
+    invoice = Invoice(number="INV-2026-000001", invoice_date=date(2026, 11, 24),
+                      due_date=date(2026, 12, 24), issuer=Party("I"), partner_id="P",
+                      bill_to=Party("P"), customer_id="C", customer_name="C", po_number=None,
+                      currency=currency, partner_discount_rate=Decimal(0), lines=(),
+                      total=total, vat=vat)
+    assert invoice.payable == total + vat.amount
+
+
+def test_without_tax_an_invoice_is_payable_at_its_net_total() -> None:
+    invoice = Invoice(number=None, invoice_date=date(2026, 11, 24), due_date=date(2026, 12, 24),
+                      issuer=Party("I"), partner_id="P", bill_to=Party("P"), customer_id="C",
+                      customer_name="C", po_number=None, currency="EUR",
+                      partner_discount_rate=Decimal(0), lines=(), total=Decimal("10.00"))
+    assert invoice.payable == Decimal("10.00")
+
+
+def test_each_partner_gets_its_treatment() -> None:
+    config = load_config(PART2)
+    vats = {pid: vat_of(config, partner, Decimal("100.00"))
+            for pid, partner in config.partners.items()}
+    by_category = {pid: (v.category, v.amount) for pid, v in vats.items() if v is not None}
+    assert len(by_category) == len(config.partners)
+    assert ("S", Decimal("25.00")) in by_category.values()
+    assert {c for c, _ in by_category.values()} >= {"S", "G"}
+
+
+def test_without_tax_no_vat_and_without_payment_no_payment_block() -> None:
+    config = load_config(ROOT / "samples" / "seatbatch.toml")
+    partner = next(iter(config.partners.values()))
+    assert vat_of(config, partner, Decimal("100.00")) is None
+    assert payment_of(config, "INV-2026-000001") is None
+
+
+def test_the_payment_reference_is_the_number_or_its_rf_creditor_reference() -> None:
+    config = load_config(PART2)
+    payment = payment_of(config, "INV-2026-000042")
+    assert payment is not None and payment.reference == "INV-2026-000042"
+    assert payment_of(config, None) is None  # an estimate is not paid
+    rf = PaymentKeys("NO9386011117947", "DNBANOKKXXX", "", "rf").reference_for("INV-2026-000042")
+    assert rf.startswith("RF") and iso11649.is_valid(rf)
+
+
+def test_the_parties_print_their_structured_data() -> None:
+    config = load_config(PART2)
+    issuer = issuer_party(config.issuer)
+    assert issuer.postal == PostalAddress("Wergelandsveien 1", "0167", "Oslo", "NO")
+    assert (issuer.registration_id, issuer.legal_form) == ("999999999", "Foretaksregisteret")
+    assert issuer.electronic_address == "0192:999999999"
+    assert issuer.email == "billing@example-sensors.no"
+    acme = partner_party(config.partners["P-ACME"])
+    assert acme.vat_id and acme.postal is not None and acme.electronic_address
+
+
+def test_address_lines_come_from_the_structure_when_part_one_gave_none() -> None:
+    postal = PostalAddress("2 Dock Road", "E16 1AA", "London", "GB")
+    assert address_lines((), postal) == ("2 Dock Road", "E16 1AA London", "United Kingdom")
+    assert address_lines(("Given line",), postal) == ("Given line",)
+    assert address_lines((), None) == ()
