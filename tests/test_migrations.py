@@ -143,3 +143,30 @@ def test_the_database_refuses_rows_that_reach_across_partners(sample_env: Env,
                 connection.execute(text("PRAGMA foreign_keys = ON"))
             connection.execute(text(statement))
         assert env.dump() == before, what
+
+
+def test_a_version_3_ledger_gains_the_vat_columns_and_its_invoices_render_as_issued(
+        sample_env: Env) -> None:
+    """Version 4 adds each invoice's VAT (SPEC §10): invoices issued before have none, and
+    render exactly as they were issued."""
+    env = sample_env
+    first = env.process(env.workbook(customers=[customer("C-900")],
+                                     orders=[order("N1", customer_id="C-900")]))
+    assert first.code == 0, first.stderr
+    [issued] = first.manifest["invoices"]
+    number = issued["number"]
+    html = (first.folder / "invoices" / f"{number}.html").read_text(encoding="utf-8")
+    with env.database().begin() as connection:  # the ledger as version 3 left it
+        for column in ("vat_category", "vat_rate", "vat_amount"):
+            connection.execute(text(f"ALTER TABLE invoices DROP COLUMN {column}"))
+        connection.execute(text("DELETE FROM schema_migrations WHERE version = 4"))
+
+    assert env.run("ledger", "upgrade").code == 0
+
+    assert env.query("SELECT max(version) FROM schema_migrations") == [(4,)]
+    assert env.query("SELECT vat_category, vat_rate, vat_amount FROM invoices") == [
+        (None, None, None)]
+    rendered = env.run("render", number)
+    assert rendered.code == 0, rendered.stderr
+    again = rendered.folder / "invoices" / f"{number}.html"
+    assert again.read_text(encoding="utf-8") == html

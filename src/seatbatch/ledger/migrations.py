@@ -85,6 +85,17 @@ def _customer_versions(connection: Connection) -> None:
                                "DEFAULT 0")
 
 
+def _invoice_vat(connection: Connection) -> None:
+    """Version 3 to 4: each invoice's VAT (SPEC §10), none on those issued before. A ledger
+    upgraded from version 1 has the columns already: step 2 built its invoices table anew as
+    the newest version has it."""
+    present = {column["name"] for column in inspect(connection).get_columns("invoices")}
+    for name, kind in (("vat_category", "VARCHAR(2)"), ("vat_rate", "VARCHAR(12)"),
+                       ("vat_amount", "VARCHAR(40)")):
+        if name not in present:
+            connection.exec_driver_sql(f"ALTER TABLE invoices ADD COLUMN {name} {kind}")
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -93,6 +104,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (1, "initial tables", _create),
     (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
     (3, "customer versions", _customer_versions),
+    (4, "the VAT of each invoice", _invoice_vat),
 )
 
 

@@ -104,6 +104,10 @@ def partner_keyed(metadata: MetaData, suffix: str = "") -> tuple[Table, ...]:
         Column("total", String(40), nullable=False),
         Column("run_id", String(255), nullable=False),
         Column("document", Text, nullable=False),  # the invoice whole, to render it again
+        # its VAT (SPEC §10), for month end to add up; none on an invoice issued without [tax]
+        Column("vat_category", String(2)),
+        Column("vat_rate", String(12)),
+        Column("vat_amount", String(40)),
         UniqueConstraint("series", "year", "seq"),  # the numbering's backstop
         Index(f"uq_invoices{suffix}_partner_id", "partner_id", "number", unique=True),
         own("customers", "customer_id"),
