@@ -114,3 +114,38 @@ def test_address_lines_come_from_the_structure_when_part_one_gave_none() -> None
     assert address_lines((), postal) == ("2 Dock Road", "E16 1AA London", "United Kingdom")
     assert address_lines(("Given line",), postal) == ("Given line",)
     assert address_lines((), None) == ()
+
+
+def _part2_invoice(treatment: Treatment, total: str = "1036.80") -> Invoice:
+    config = load_config(PART2)
+    partner = config.partners["P-ACME"]
+    vat = invoice_vat(Decimal(total), "NOK", treatment)
+    return Invoice(number="INV-2026-000007", invoice_date=date(2026, 11, 24),
+                   due_date=date(2026, 12, 24), issuer=issuer_party(config.issuer),
+                   partner_id=partner.id, bill_to=partner_party(partner), customer_id="C-001",
+                   customer_name="Fjord Fisk AS", po_number="PO-1", currency="NOK",
+                   partner_discount_rate=Decimal("0.05"), lines=(), total=Decimal(total),
+                   vat=vat, payment=payment_of(config, "INV-2026-000007"))
+
+
+def test_the_invoice_html_shows_the_legal_lines_vat_payable_and_how_to_pay() -> None:
+    from seatbatch.output.html import render
+
+    text = " ".join(render("invoice.html", invoice=_part2_invoice(DOMESTIC)).split())
+    for shown in ("Reg. no. 999999999 Foretaksregisteret", "VAT NO999999999MVA",
+                  "billing@example-sensors.no", "VAT GB980780684",
+                  "Net total NOK</td><td class=\"num\">1,036.80",
+                  "VAT 25% on 1,036.80</td><td class=\"num\">259.20",
+                  "Amount payable NOK</td><td class=\"num\">1,296.00",
+                  "Payable within 30 days, by 2026-12-24", "NO9386011117947", "DNBANOKKXXX",
+                  "DNB Bank ASA", "Payment reference</td><td>INV-2026-000007"):
+        assert shown in text, shown
+
+
+def test_a_zero_rated_invoice_html_states_the_treatments_note() -> None:
+    from seatbatch.output.html import render
+
+    export = Treatment("export", "G", Decimal(0), "Export of services outside the VAT area")
+    text = " ".join(render("invoice.html", invoice=_part2_invoice(export)).split())
+    assert "VAT: Export of services outside the VAT area</td><td class=\"num\">0.00" in text
+    assert "Amount payable NOK</td><td class=\"num\">1,036.80" in text
