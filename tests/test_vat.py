@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -149,3 +150,25 @@ def test_a_zero_rated_invoice_html_states_the_treatments_note() -> None:
     text = " ".join(render("invoice.html", invoice=_part2_invoice(export)).split())
     assert "VAT: Export of services outside the VAT area</td><td class=\"num\">0.00" in text
     assert "Amount payable NOK</td><td class=\"num\">1,036.80" in text
+
+
+def test_the_invoice_workbook_shows_the_legal_lines_vat_payable_and_how_to_pay(
+        tmp_path: Path) -> None:
+    import openpyxl
+
+    from seatbatch.output.xlsx import write_invoice_xlsx
+
+    write_invoice_xlsx(_part2_invoice(DOMESTIC), tmp_path / "invoice.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "invoice.xlsx", data_only=True).active
+    assert sheet is not None
+    rows = [tuple(Decimal(str(c)) if isinstance(c, float | int) else c for c in row
+                  if c is not None) for row in sheet.iter_rows(values_only=True)]
+    for expected in (("Registration", "999999999 Foretaksregisteret"),
+                     ("VAT id", "NO999999999MVA"), ("E-mail", "billing@example-sensors.no"),
+                     ("VAT id", "GB980780684"), ("Net total NOK", Decimal("1036.8")),
+                     ("VAT 25% on 1036.80", Decimal("259.2")),
+                     ("Amount payable NOK", Decimal("1296")),
+                     ("Payment terms", "Payable within 30 days, by 2026-12-24"),
+                     ("IBAN", "NO9386011117947"), ("BIC", "DNBANOKKXXX"),
+                     ("Bank", "DNB Bank ASA"), ("Payment reference", "INV-2026-000007")):
+        assert expected in rows, expected

@@ -22,6 +22,7 @@ from pathlib import Path
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
+from seatbatch.output.html import percent
 from seatbatch.output.text_cells import formula_like, xml_text
 
 LINE_HEADERS = (
@@ -169,16 +170,7 @@ class _Sheet:
 def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     sheet.text(0, heading, TITLE)
     sheet.next_row(3)
-    sheet.field("From", invoice.issuer.name)
-    sheet.lines("", invoice.issuer.address)
-    if invoice.issuer.vat_id:
-        sheet.field("VAT id", invoice.issuer.vat_id)
-    sheet.next_row()
-    sheet.field("Bill to", invoice.bill_to.name)
-    sheet.lines("", invoice.bill_to.address)
-    sheet.field("Partner id", invoice.partner_id)
-    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
-    sheet.next_row()
+    _parties(sheet, invoice)
     sheet.field("Invoice number", invoice.number or "(estimate: numbered when processed)")
     sheet.field("Invoice date", invoice.invoice_date)
     sheet.field("Due date", invoice.due_date)
@@ -187,6 +179,33 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     sheet.text(0, "Partner discount", BOLD)
     sheet.number(2, invoice.partner_discount_rate, PERCENT)
     sheet.next_row(2)
+    _lines(sheet, invoice)
+    _totals(sheet, invoice)
+    _payment(sheet, invoice)
+
+
+def _parties(sheet: _Sheet, invoice: Invoice) -> None:
+    issuer = invoice.issuer
+    sheet.field("From", issuer.name)
+    sheet.lines("", issuer.address)
+    if issuer.registration_id:
+        sheet.field("Registration", " ".join(filter(None, (issuer.registration_id,
+                                                           issuer.legal_form))))
+    if issuer.vat_id:
+        sheet.field("VAT id", issuer.vat_id)
+    if issuer.email:
+        sheet.field("E-mail", issuer.email)
+    sheet.next_row()
+    sheet.field("Bill to", invoice.bill_to.name)
+    sheet.lines("", invoice.bill_to.address)
+    if invoice.bill_to.vat_id:
+        sheet.field("VAT id", invoice.bill_to.vat_id)
+    sheet.field("Partner id", invoice.partner_id)
+    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
+    sheet.next_row()
+
+
+def _lines(sheet: _Sheet, invoice: Invoice) -> None:
     for column, header in enumerate(LINE_HEADERS):
         sheet.text(column, header, HEADER)
     sheet.next_row(height=32)
@@ -204,9 +223,39 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
         for column, amount in enumerate(line.amounts, start=9):
             sheet.number(column, amount, sheet.money)
         sheet.next_row()
-    sheet.text(11, f"Total {invoice.currency}", BOLD)
+
+
+def _totals(sheet: _Sheet, invoice: Invoice) -> None:
+    """The total; with VAT (SPEC §10), the net total, the VAT line and the amount payable."""
+    vat = invoice.vat
+    if vat is None:
+        sheet.text(11, f"Total {invoice.currency}", BOLD)
+        sheet.number(12, invoice.total, sheet.total)
+        sheet.next_row(3)
+        return
+    sheet.text(11, f"Net total {invoice.currency}", BOLD)
     sheet.number(12, invoice.total, sheet.total)
-    sheet.next_row(3)
+    sheet.next_row()
+    sheet.text(11, f"VAT {percent(vat.rate)} on {vat.base}" if vat.rate else f"VAT: {vat.note}")
+    sheet.number(12, vat.amount, sheet.money)
+    sheet.next_row()
+    sheet.text(11, f"Amount payable {invoice.currency}", BOLD)
+    sheet.number(12, invoice.payable, sheet.total)
+    sheet.next_row(2)
+
+
+def _payment(sheet: _Sheet, invoice: Invoice) -> None:
+    payment = invoice.payment
+    if payment is None:
+        return
+    days = (invoice.due_date - invoice.invoice_date).days
+    sheet.field("Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}")
+    sheet.field("IBAN", payment.iban)
+    sheet.field("BIC", payment.bic)
+    if payment.bank:
+        sheet.field("Bank", payment.bank)
+    sheet.field("Payment reference", payment.reference)
+    sheet.next_row(2)
 
 
 @dataclass(frozen=True)
