@@ -211,6 +211,34 @@ def test_each_currency_with_and_without_po_passes(currency: str, po_number: str 
     checked(full_invoice("export", currency, po_number=po_number))
 
 
+def enterprise_number(first8: str) -> str:
+    """A Belgian enterprise number: eight digits and 97 less their remainder by 97."""
+    return f"{first8}{97 - int(first8) % 97:02d}"
+
+
+@needs_rules
+def test_a_belgian_issuer_passes() -> None:
+    """Not only Norway: a Belgian issuer to a Belgian partner, 21 %, EUR, SEPA."""
+    seller, buyer = enterprise_number("04035781"), enterprise_number("08765432")
+    issuer = Party(name="Zonnewijzer NV", vat_id=f"BE{seller}",
+                   postal=PostalAddress("Wetstraat 16", "1000", "Brussel", "BE"),
+                   registration_id=seller, electronic_address=f"0208:{seller}",
+                   email="facturen@zonnewijzer.be")
+    partner = Party(name="Brugse Bouw BV", vat_id=f"BE{buyer}",
+                    postal=PostalAddress("Markt 1", "8000", "Brugge", "BE"),
+                    registration_id=buyer, electronic_address=f"0208:{buyer}")
+    invoice = full_invoice("domestic", "EUR", issuer=issuer, bill_to=partner)
+    assert invoice.vat is not None
+    vat = dataclasses.replace(invoice.vat, rate=D("0.21"),
+                              amount=round_money(invoice.total * D("0.21"), "EUR"))
+    invoice = dataclasses.replace(invoice, vat=vat, payment=Payment(
+        iban="BE68539007547034", bic="GEBABEBB", bank="", reference="+++090/9337/55493+++"))
+    assert rules(checked(invoice)) == []
+    root = xml(invoice)
+    assert value(root, "cac:PaymentMeans/cbc:PaymentMeansCode/text()") == "58"
+    assert values(root, "//cac:PartyTaxScheme/cac:TaxScheme/cbc:ID/text()") == ["VAT", "VAT"]
+
+
 @needs_rules
 def test_the_typical_domestic_invoice_raises_no_warning() -> None:
     assert rules(checked(full_invoice("domestic"))) == []
