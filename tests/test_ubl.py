@@ -501,3 +501,7 @@ def test_amounts_that_do_not_add_up_are_refused() -> None:
     invoice = full_invoice()
     with pytest.raises(NotAnEInvoice, match="total equal to the sum of its lines' net amounts"):
         ubl_invoice(dataclasses.replace(invoice, total=invoice.total + 1))
+    assert invoice.vat is not None
+    wrong_vat = dataclasses.replace(invoice.vat, amount=invoice.vat.amount + D("0.01"))
+    with pytest.raises(NotAnEInvoice, match="VAT amount equal to its base times its rate"):
+        ubl_invoice(dataclasses.replace(invoice, vat=wrong_vat))

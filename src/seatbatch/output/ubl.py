@@ -35,7 +35,7 @@ from decimal import Decimal
 from lxml import etree
 
 from seatbatch.core.model import Invoice, InvoiceLine, Party
-from seatbatch.core.money import format_amount
+from seatbatch.core.money import format_amount, round_money
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
@@ -146,6 +146,8 @@ def _check_sums(invoice: Invoice) -> None:
         problems.append("total equal to the sum of its lines' net amounts")
     if vat.base != invoice.total:
         problems.append("VAT base equal to its net total")
+    if vat.amount != round_money(vat.base * vat.rate, invoice.currency):
+        problems.append("VAT amount equal to its base times its rate")
     for line in invoice.lines:
         amounts = line.amounts
         if amounts.list_amount - amounts.term_discount - amounts.partner_discount \
