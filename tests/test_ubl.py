@@ -24,7 +24,14 @@ from seatbatch.core.model import (
     Vat,
 )
 from seatbatch.core.money import round_money
-from seatbatch.output.ubl import NAMESPACES, NotAnEInvoice, line_ids, text, ubl_invoice
+from seatbatch.output.ubl import (
+    NAMESPACES,
+    NotAnEInvoice,
+    lacking,
+    line_ids,
+    text,
+    ubl_invoice,
+)
 
 D = Decimal
 ISSUED = date(2026, 11, 24)
@@ -490,6 +497,10 @@ def test_what_is_missing_is_named_and_nothing_is_written() -> None:
         "e-invoice); no VAT treatment ([tax]); no payment account ([payment] iban); "
         "no partner's postal address; "
         "no partner's electronic address (\"scheme:id\", the Peppol EndpointID)")
+    assert lacking(invoice) == [  # before it is numbered: what a run checks before it commits
+        "VAT treatment ([tax])", "payment account ([payment] iban)", "partner's postal address",
+        "partner's electronic address (\"scheme:id\", the Peppol EndpointID)"]
+    assert lacking(full_invoice(number=None)) == []
     with pytest.raises(NotAnEInvoice, match=r"no partner's VAT id \(treatment AE\)"):
         ubl_invoice(full_invoice("reverse_charge",
                                  bill_to=dataclasses.replace(BERLIN, vat_id="")))

@@ -82,10 +82,9 @@ def text(value: str) -> str:
 
 
 def lacking(invoice: Invoice) -> list[str]:
-    """What `invoice` lacks to be a valid e-invoice, each in words; empty when nothing."""
+    """What `invoice` lacks to be a valid e-invoice, each in words; empty when nothing. Its
+    number aside: an invoice not yet numbered can be checked before its run commits."""
     found = []
-    if not invoice.number:
-        found.append("number (a quote is never an e-invoice)")
     if invoice.vat is None:
         found.append("VAT treatment ([tax])")
     if invoice.payment is None or not text(invoice.payment.iban):
@@ -130,7 +129,8 @@ def ubl_invoice(invoice: Invoice) -> bytes:
 
     Raises NotAnEInvoice when the invoice lacks what it must carry, or when its amounts do not
     add up (a bug upstream: an e-invoice is never written from them)."""
-    lacks = lacking(invoice)
+    lacks = ([] if invoice.number else ["number (a quote is never an e-invoice)"]) \
+        + lacking(invoice)
     if lacks:
         raise NotAnEInvoice(invoice.number, lacks)
     _check_sums(invoice)
