@@ -281,6 +281,7 @@ def test_a_month_without_invoices_and_a_missing_ledger(env: Env) -> None:
     result = env.run("report", "--month", "2026-11")
     manifest = _ok(result)
     assert manifest["totals"] == {"net_amount": None, "net_amount_by_currency": {},
+                                  "vat_amount_by_currency": {}, "payable_by_currency": {},
                                   "invoices": 0, "lines": 0}
     assert not env.ledger_exists()  # a report never creates a ledger
     assert "No invoices were issued in 2026-11" in (result.folder / "report.html").read_text()

@@ -51,6 +51,10 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
             _tally(by_partner, (partner, currency), currency, number, line)
             _tally(by_customer, (*customer, currency), currency, number, line)
             _tally(by_device_type, (line.device_type, currency), currency, number, line)
+        if invoice.lines:  # VAT is the whole invoice's, not its lines'
+            by_currency[currency].add_vat(invoice.vat)
+            by_partner[partner, currency].add_vat(invoice.vat)
+            by_customer[(*customer, currency)].add_vat(invoice.vat)
     report = MonthReport(
         year=year, month=month, as_of=as_of, invoices=ledger.invoices,
         by_currency=dict(sorted(by_currency.items())),

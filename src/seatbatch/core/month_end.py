@@ -8,7 +8,8 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seatbatch.core.model import Amounted, Invoice, InvoiceLine, LedgerView, LineAmounts
+from seatbatch.core.model import Amounted, Invoice, InvoiceLine, LedgerView, LineAmounts, Vat
+from seatbatch.core.money import format_amount
 from seatbatch.core.terms import month_label
 
 ZERO = Decimal(0)
@@ -66,10 +67,20 @@ class Amounts(Amounted):
     lines: int = 0
     seats: int = 0
     amounts: LineAmounts = field(default_factory=LineAmounts.zero)
+    # the invoices' VAT (SPEC §10), where whole invoices are summed (not by device type)
+    vat_amount: Decimal | None = None
 
     @property
     def invoices(self) -> int:
         return len(self.invoice_numbers)
+
+    @property
+    def vat(self) -> Decimal:
+        return Decimal(0) if self.vat_amount is None else self.vat_amount
+
+    @property
+    def payable(self) -> Decimal:
+        return self.net_amount + self.vat
 
     def add(self, number: str, line: InvoiceLine) -> None:
         self.invoice_numbers.add(number)
@@ -77,11 +88,19 @@ class Amounts(Amounted):
         self.seats += line.seats
         self.amounts = self.amounts.plus(line.amounts)
 
+    def add_vat(self, vat: Vat | None) -> None:
+        """An invoice's VAT, once per invoice (none: issued without [tax])."""
+        self.vat_amount = (self.vat_amount or Decimal(0)) + (vat.amount if vat else 0)
+
     def as_json(self) -> dict[str, Any]:
-        return {
+        shown = {
             "invoices": self.invoices, "lines": self.lines, "seats": self.seats,
             **self.amounts.shown(self.currency),
         }
+        if self.vat_amount is not None:
+            shown["vat_amount"] = format_amount(self.vat_amount, self.currency)
+            shown["payable"] = format_amount(self.payable, self.currency)
+        return shown
 
 
 @dataclass(frozen=True)

@@ -55,6 +55,10 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
                                          currencies[0]) if len(currencies) == 1 else None),
             "net_amount_by_currency": {code: format_amount(a.net_amount, code)
                                        for code, a in report.by_currency.items()},
+            "vat_amount_by_currency": {code: format_amount(a.vat, code)
+                                       for code, a in report.by_currency.items()},
+            "payable_by_currency": {code: format_amount(a.payable, code)
+                                    for code, a in report.by_currency.items()},
             "invoices": len(report.invoices),
             "lines": report.lines,
         }

@@ -94,14 +94,19 @@ def _letter(index: int) -> str:
     return str(get_column_letter(index))
 
 
-def _amount_columns() -> list[Column]:
+def _amount_columns(vat: bool = True) -> list[Column]:
+    """The columns of `_amount_values`; VAT and the amount payable where whole invoices are
+    summed (`vat`)."""
     return [Column("Currency", 9), Column("Invoices", 9, "int"), Column("Lines", 8, "int"),
-            Column("Seats", 8, "int"), *(Column(t, 15, "money") for t in AMOUNT_COLUMNS)]
+            Column("Seats", 8, "int"), *(Column(t, 15, "money") for t in AMOUNT_COLUMNS),
+            *((Column("VAT", 15, "money"), Column("Payable", 15, "money")) if vat else ())]
 
 
-def _amount_values(amounts: Amounts) -> list[Any]:
+def _amount_values(amounts: Amounts, vat: bool = True) -> list[Any]:
     return [amounts.currency, amounts.invoices, amounts.lines, amounts.seats,
-            *amounts.amounts]
+            *amounts.amounts,
+            *((amounts.vat, amounts.payable)
+              if vat else ())]
 
 
 def _sheet(book: Workbook, title: str, columns: Sequence[Column],
@@ -134,10 +139,11 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         Column("Due date", 12, "date"), Column("Partner", 12), Column("Partner name", 24),
         Column("Customer", 12), Column("Organization", 24), Column("PO", 14),
         Column("Lines", 7, "int"), Column("Currency", 9), Column("Total", 15, "money"),
+        Column("VAT", 15, "money"), Column("Payable", 15, "money"),
     ], (
         ([i.number, i.kind, i.invoice_date, i.due_date, i.partner_id, i.bill_to.name,
-          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total],
-         i.currency)
+          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total,
+          i.vat.amount if i.vat else Decimal(0), i.payable], i.currency)
         for i in report.invoices
     ))
     _sheet(book, "Invoice lines", [
@@ -167,8 +173,9 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
           *_amount_values(a)], a.currency)
         for (partner, customer, _), a in report.by_customer.items()
     ))
-    _sheet(book, "By device type", [Column("Device type", 18), *_amount_columns()], (
-        ([kind, *_amount_values(a)], a.currency) for (kind, _), a in report.by_device_type.items()
+    _sheet(book, "By device type", [Column("Device type", 18), *_amount_columns(vat=False)], (
+        ([kind, *_amount_values(a, vat=False)], a.currency)
+        for (kind, _), a in report.by_device_type.items()
     ))
     seat_columns = [Column("Partner", 12), Column("Customer", 12), Column("Organization", 24),
                     Column("Device type", 18), Column("Seats in force", 10, "int"),
