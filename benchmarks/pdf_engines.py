@@ -238,7 +238,7 @@ class Workers:
             if process.is_alive():
                 process.kill()
                 process.join()
-        return " / ".join(results)
+        return " / ".join(dict.fromkeys(results))  # each different result once
 
 
 def child(engine: str, size: str, runs: int, out: Path) -> dict[str, Any]:

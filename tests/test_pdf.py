@@ -5,6 +5,7 @@ pypdf, as a reader of the PDF would find its text."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import textwrap
@@ -56,8 +57,9 @@ def pages(pdf: bytes) -> list[str]:
 
 
 def squeezed(text: str) -> str:
-    """Text without its white space: where a line breaks is the layout's business."""
-    return "".join(text.split())
+    """Text without its white space: where a line breaks is the layout's business (and so is
+    the zero-width space that lets a very long word break)."""
+    return "".join(text.replace("\N{ZERO WIDTH SPACE}", "").split())
 
 
 def test_a_one_line_invoice_is_one_a4_portrait_page(tmp_path: Path) -> None:
@@ -125,6 +127,19 @@ def test_text_from_input_prints_as_typed(where: str) -> None:
     assert squeezed(HOSTILE) in shown
     if where == "issuer":  # the legal footer too
         assert shown.count(squeezed(HOSTILE)) == 2 * 3  # name, address, VAT: From and footer
+
+
+def test_a_very_long_word_breaks_and_stays_whole() -> None:
+    """A name typed without spaces or a long device type wraps inside its column (an invisible
+    break every few characters) rather than running over the amounts; its text is whole."""
+    name, device = "x" * 400, "Y" * 120
+    text = pages(invoice_pdf(invoice(customer_name=name,
+                                     lines=(replace(line(), device_type=device),))))
+    assert len(text) == 1
+    assert name in squeezed(text[0]) and device in squeezed(text[0])
+    assert max(map(len, re.findall("x+", text[0]))) < 100  # wrapped within its column
+    assert max(map(len, re.findall("Y+", text[0]))) <= 16
+    assert "1,361.50 136.15 245.07 980.28" in text[0]
 
 
 def test_a_quote_is_marked_as_an_estimate_on_every_page() -> None:
