@@ -10,8 +10,9 @@ on Debian). An engine that is not installed is reported as failed.
 Each engine runs in a fresh process of its own, which reports:
 
 * ``first ms``: import and the first PDF (fonts loaded, template parsed);
-* ``wall ms`` / ``CPU ms``: the median over ``--runs`` PDFs after the first (CPU time of the
-  process, all its threads: the steadier figure on a loaded machine);
+* ``wall ms`` / ``CPU ms``: the median over ``--runs`` PDFs after the first, each of another
+  invoice (number and customer), as in a run (CPU time of the process, all its threads: the
+  steadier figure on a loaded machine);
 * ``peak MB``: the process's peak resident memory (ru_maxrss) after all of it; ``baseline`` is a
   process that imports seatbatch's model and nothing else, for comparison;
 * ``KB``: the size of the PDF;
@@ -30,8 +31,9 @@ The engines:
 * ``weasyprint``: templates/invoice.html through jinja2 and WeasyPrint (Pango from the system),
   with an @page rule for "Page N of M".
 
-It ends with what 5,000 one-page invoices would cost on two cores, against the budget of
-issue 13 (all four formats within 4.0x pandas.read_excel's ~6.5 s here; one PDF <= 15 ms).
+It ends with what the large benchmark's 5,000 invoices of 4 lines would cost on two cores,
+against the budget of issue 13 (the whole run, all four formats, within 4.0x
+pandas.read_excel's ~6.5 s here; a one-page PDF <= 15 ms).
 It prints figures and exits 0 (it is not a test: they depend on the machine and its load).
 """
 
@@ -58,7 +60,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 ENGINES = ("typst-fresh", "typst-kept", "fpdf2", "weasyprint")
-SIZES = {"one": 1, "150": 150}
+SIZES = {"one": 1, "four": 4, "150": 150}  # the large benchmark's invoices have 4 lines each
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 READ_EXCEL_S = 6.5  # pandas.read_excel of the large benchmark workbook here (make bench)
 BUDGET_RATIO = 4.0
@@ -70,7 +72,10 @@ CUSTOMER = "Harbour <View> *bold* #set"
 Render = Callable[[Any], bytes]
 
 
-def sample_invoice(lines: int) -> Any:
+def sample_invoice(lines: int, number: int = 2) -> Any:
+    """An invoice of `lines` lines; `number` changes its number and customer, as from one
+    invoice to the next of a run (typst remembers what it laid out: the same invoice again
+    would cost next to nothing)."""
     from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
 
     line = InvoiceLine("L1", "add", "SUB-000001", "Space Pro", 4, 3, date(2026, 11, 24),
@@ -78,9 +83,10 @@ def sample_invoice(lines: int) -> Any:
                        LineAmounts(Decimal("1361.50"), Decimal("136.15"), Decimal("245.07"),
                                    Decimal("980.28")))
     return Invoice(
-        "INV-2026-000002", date(2026, 11, 24), date(2026, 12, 24),
+        f"INV-2026-{number:06d}", date(2026, 11, 24), date(2026, 12, 24),
         Party("Example Sensors AS", ("Street 1", "0150 Oslo", "Norway"), "NO999999999MVA"),
-        "P-ACME", Party("Acme Facilities Ltd", ("Road 2", "London", "UK")), "C-001", CUSTOMER,
+        "P-ACME", Party("Acme Facilities Ltd", ("Road 2", "London", "UK")), "C-001",
+        f"{CUSTOMER} {number}",
         "PO-77", "EUR", Decimal("0.20"),
         tuple(replace(line, order_id=f"L{n}") for n in range(1, lines + 1)),
         Decimal("980.28") * lines)
@@ -252,9 +258,9 @@ def child(engine: str, size: str, runs: int, out: Path) -> dict[str, Any]:
     pdf = render(invoice)
     first = (time.perf_counter() - start) * 1000
     walls, cpus = [], []
-    for _ in range(runs):
+    for other in [sample_invoice(SIZES[size], n) for n in range(3, runs + 3)]:
         wall, cpu = time.perf_counter(), time.process_time()
-        render(invoice)
+        render(other)
         walls.append((time.perf_counter() - wall) * 1000)
         cpus.append((time.process_time() - cpu) * 1000)
     out.write_bytes(pdf)
@@ -322,10 +328,11 @@ def main(argv: list[str] | None = None) -> int:
                   f"{'CPU ms':>7} {'peak MB':>8} {'KB':>6}  fonts / text")
         print(header)
         one_cpu: dict[str, float] = {}
+        four_cpu: dict[str, float] = {}
         forks: dict[str, str] = {}
         for engine in args.engines.split(","):
             for size in SIZES:
-                runs = args.runs if size == "one" else max(3, args.runs // 10)
+                runs = args.runs if size != "150" else max(3, args.runs // 10)
                 f = run_child(engine, size, runs, Path(tmp))
                 if "error" in f:
                     print(f"{engine:<12} {size:>5}  FAILED: {f['error']}")
@@ -333,6 +340,8 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{engine:<12} {SIZES[size]:>5} {f.get('pages', '?'):>5} "
                       f"{f['first_ms']:>9.0f} {f['wall_ms']:>8.1f} {f['cpu_ms']:>7.1f} "
                       f"{f['peak_mb']:>8.0f} {f['kb']:>6.1f}  {f['fonts']} / {f['text']}")
+                if size == "four":
+                    four_cpu[engine] = f["cpu_ms"]
                 if size == "one":
                     one_cpu[engine] = f["cpu_ms"]
                     forks[engine] = (f"forked before the first PDF: {f['forked_early']}; "
@@ -341,12 +350,12 @@ def main(argv: list[str] | None = None) -> int:
         for engine, verdict in forks.items():
             print(f"  {engine:<12} {verdict}")
         budget = READ_EXCEL_S * BUDGET_RATIO
-        print(f"\n{INVOICES:,} one-page PDFs on {CORES} cores (budget for all four formats "
-              f"{budget:.0f} s; one PDF <= {ONE_PDF_MS:.0f} ms):")
+        print(f"\n{INVOICES:,} PDFs of 4 lines on {CORES} cores (budget for all four formats "
+              f"{budget:.0f} s; a one-page PDF <= {ONE_PDF_MS:.0f} ms):")
         for engine, cpu in one_cpu.items():
-            total = cpu * INVOICES / CORES / 1000
+            total = four_cpu.get(engine, cpu) * INVOICES / CORES / 1000
             print(f"  {engine:<12} {total:6.1f} s of the run "
-                  f"({total / budget:.0%} of the budget); one PDF {cpu:.1f} ms CPU: "
+                  f"({total / budget:.0%} of the budget); one page {cpu:.1f} ms CPU: "
                   f"{'MET' if cpu <= ONE_PDF_MS else 'MISSED'}")
     return 0
 

@@ -1,8 +1,10 @@
 """Invoice PDFs, laid out by typst from templates/invoice.typ.
 
-typst was chosen by measuring (benchmarks/pdf_engines.py): a one-page invoice in a few
-milliseconds with one compiler kept per process, real text, fonts embedded (its own Libertinus
-Serif, shipped in the wheel: the same on every machine), and no system library to install.
+typst was chosen by measuring (benchmarks/pdf_engines.py): a one-page invoice in about 7 ms of
+CPU with one compiler kept per process (fpdf2 about 70 ms with an embedded Unicode font,
+WeasyPrint about 250 ms), real text, fonts embedded, and no system library to install. Its text
+is set in typst's own Libertinus Serif, shipped in its wheel: the same on every machine. Only
+characters that font lacks (Arabic, emoji) are taken from the machine's fonts where it has them.
 
 Everything the template shows goes to it as one JSON text, amounts formatted here exactly as the
 HTML formats them (Decimal, never float). The template only ever places these values as strings,
