@@ -172,3 +172,29 @@ def test_the_invoice_workbook_shows_the_legal_lines_vat_payable_and_how_to_pay(
                      ("IBAN", "NO9386011117947"), ("BIC", "DNBANOKKXXX"),
                      ("Bank", "DNB Bank ASA"), ("Payment reference", "INV-2026-000007")):
         assert expected in rows, expected
+
+
+def test_the_ledger_document_keeps_everything_the_invoice_printed() -> None:
+    import json
+
+    from seatbatch.core.documents import invoice_document, invoice_from_document
+
+    for treatment in (DOMESTIC, Treatment("export", "G", Decimal(0), "Export of services")):
+        invoice = _part2_invoice(treatment)
+        kept = json.loads(json.dumps(invoice_document(invoice), sort_keys=True))
+        assert kept["vat"]["amount"] == str(invoice.vat.amount if invoice.vat else "")
+        assert kept["payable"] == str(invoice.payable)
+        assert invoice_from_document(kept) == invoice
+
+
+def test_a_part_one_document_has_no_part_two_keys() -> None:
+    from seatbatch.core.documents import invoice_document
+
+    invoice = Invoice(number="INV-2026-000001", invoice_date=date(2026, 11, 24),
+                      due_date=date(2026, 12, 24), issuer=Party("I", ("a",), "V"),
+                      partner_id="P", bill_to=Party("P"), customer_id="C", customer_name="C",
+                      po_number=None, currency="EUR", partner_discount_rate=Decimal(0),
+                      lines=(), total=Decimal("10.00"))
+    document = invoice_document(invoice)
+    assert not {"vat", "payable", "payment"} & document.keys()
+    assert document["issuer"] == {"name": "I", "address": ["a"], "vat_id": "V"}

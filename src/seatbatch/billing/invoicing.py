@@ -7,13 +7,13 @@ from collections.abc import Mapping, Sequence
 from datetime import date, timedelta
 from decimal import Decimal
 
+from seatbatch.billing.legal import issuer_party, partner_party, payment_of, vat_of
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import (
     Customer,
     Invoice,
     InvoiceDraft,
     InvoiceLine,
-    Party,
     PricedLine,
     subscription_number,
 )
@@ -38,11 +38,6 @@ def group_invoices(lines: list[PricedLine]) -> list[InvoiceDraft]:
         )
         for members in groups.values()
     ]
-
-
-def issuer_party(config: Config) -> Party:
-    issuer = config.issuer
-    return Party(issuer.name, issuer.address, issuer.vat_id)
 
 
 def invoice_line(line: PricedLine, subscription_id: int | None) -> InvoiceLine:
@@ -76,22 +71,26 @@ def assemble_invoice(  # noqa: PLR0913  keyword-only: each field of the invoice 
     po_number: str | None,
 ) -> Invoice:
     """An invoice of these lines (SPEC §5): billed to the partner, due after the payment
-    terms, its total the sum of the lines' net amounts."""
+    terms, its total the sum of the lines' net amounts; with SPEC §10 configured, the parties'
+    legal data, its VAT under the partner's treatment and how to pay it, as issued."""
+    total = sum((line.net_amount for line in lines), Decimal(0))
     return Invoice(
         number=number,
         invoice_date=invoice_date,
         due_date=invoice_date + timedelta(days=config.issuer.payment_terms_days),
-        issuer=issuer_party(config),
+        issuer=issuer_party(config.issuer),
         partner_id=partner.id,
-        bill_to=Party(partner.name, partner.address),
+        bill_to=partner_party(partner),
         customer_id=customer_id,
         customer_name=customer_name,
         po_number=po_number,
         currency=partner.currency,
         partner_discount_rate=partner.discount,
         lines=tuple(lines),
-        total=sum((line.net_amount for line in lines), Decimal(0)),
+        total=total,
         kind=kind,
+        vat=vat_of(config, partner, total),
+        payment=payment_of(config, number),
     )
 
 

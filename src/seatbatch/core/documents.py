@@ -7,7 +7,15 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
+from seatbatch.core.model import (
+    Invoice,
+    InvoiceLine,
+    LineAmounts,
+    Party,
+    Payment,
+    PostalAddress,
+    Vat,
+)
 from seatbatch.core.money import format_amount
 
 LINE_KEYS = (  # line_document's keys, in its order
@@ -15,6 +23,8 @@ LINE_KEYS = (  # line_document's keys, in its order
     "period_start", "period_end", "unit_price", "prorate_days", "term_days",
     *LineAmounts._fields,
 )
+# a party's keys of SPEC Part II besides its postal address, kept where they are not empty
+PARTY_EXTRAS = ("registration_id", "legal_form", "electronic_address", "email")
 
 
 def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
@@ -35,8 +45,10 @@ def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
 
 
 def invoice_document(invoice: Invoice) -> dict[str, Any]:
-    """The full invoice, as the ledger keeps it."""
-    return {
+    """The full invoice, as the ledger keeps it: everything it printed (SPEC §10), so that
+    it renders as issued whatever the configuration says later. Part II's keys only where the
+    invoice has them: one issued without them is kept exactly as before."""
+    document = {
         "number": invoice.number,
         "kind": invoice.kind,
         "invoice_date": invoice.invoice_date.isoformat(),
@@ -52,6 +64,12 @@ def invoice_document(invoice: Invoice) -> dict[str, Any]:
         "total": format_amount(invoice.total, invoice.currency),
         "lines": [line_document(line, invoice.currency) for line in invoice.lines],
     }
+    if invoice.vat is not None:
+        document["vat"] = _vat(invoice.vat, invoice.currency)
+        document["payable"] = format_amount(invoice.payable, invoice.currency)
+    if invoice.payment is not None:
+        document["payment"] = _payment(invoice.payment)
+    return document
 
 
 def invoice_from_document(doc: dict[str, Any]) -> Invoice:
@@ -60,11 +78,9 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
         kind=doc["kind"],
         invoice_date=date.fromisoformat(doc["invoice_date"]),
         due_date=date.fromisoformat(doc["due_date"]),
-        issuer=Party(doc["issuer"]["name"], tuple(doc["issuer"]["address"]),
-                     doc["issuer"]["vat_id"]),
+        issuer=_party_from(doc["issuer"]),
         partner_id=doc["partner_id"],
-        bill_to=Party(doc["bill_to"]["name"], tuple(doc["bill_to"]["address"]),
-                      doc["bill_to"]["vat_id"]),
+        bill_to=_party_from(doc["bill_to"]),
         customer_id=doc["customer_id"],
         customer_name=doc["customer_name"],
         po_number=doc["po_number"],
@@ -88,6 +104,8 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
             )
             for line in doc["lines"]
         ),
+        vat=_vat_from(doc.get("vat")),
+        payment=_payment_from(doc.get("payment")),
     )
 
 
@@ -123,4 +141,41 @@ def manifest_entry(document: dict[str, Any], file: str, *, with_currency: bool =
 
 
 def _party(party: Party) -> dict[str, Any]:
-    return {"name": party.name, "address": list(party.address), "vat_id": party.vat_id}
+    """A party as the document keeps it; Part II's fields only where it has them, so that an
+    invoice issued without them is kept exactly as before."""
+    kept: dict[str, Any] = {"name": party.name, "address": list(party.address),
+                            "vat_id": party.vat_id}
+    if party.postal is not None:
+        kept["postal"] = {"street": party.postal.street, "postal_code": party.postal.postal_code,
+                          "city": party.postal.city, "country": party.postal.country}
+    kept.update((key, getattr(party, key)) for key in PARTY_EXTRAS if getattr(party, key))
+    return kept
+
+
+def _party_from(kept: dict[str, Any]) -> Party:
+    postal = kept.get("postal")
+    return Party(kept["name"], tuple(kept["address"]), kept["vat_id"],
+                 PostalAddress(**postal) if postal else None,
+                 **{key: kept.get(key, "") for key in PARTY_EXTRAS})
+
+
+def _vat(vat: Vat, currency: str) -> dict[str, str]:
+    return {"treatment": vat.treatment, "category": vat.category, "rate": str(vat.rate),
+            "base": format_amount(vat.base, currency),
+            "amount": format_amount(vat.amount, currency), "note": vat.note}
+
+
+def _vat_from(kept: dict[str, str] | None) -> Vat | None:
+    if kept is None:
+        return None
+    return Vat(kept["treatment"], kept["category"], Decimal(kept["rate"]), Decimal(kept["base"]),
+               Decimal(kept["amount"]), kept["note"])
+
+
+def _payment(payment: Payment) -> dict[str, str]:
+    return {"iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
+            "reference": payment.reference}
+
+
+def _payment_from(kept: dict[str, str] | None) -> Payment | None:
+    return None if kept is None else Payment(**kept)
