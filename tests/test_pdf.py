@@ -201,3 +201,16 @@ def test_a_worker_forked_after_its_parent_made_a_pdf_is_refused_not_hung() -> No
                           capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == ["0", "3"]
+
+
+def test_a_part_two_invoice_shows_its_legal_lines_vat_payable_and_payment() -> None:
+    from test_vat import DOMESTIC, _part2_invoice
+
+    part2 = replace(_part2_invoice(DOMESTIC), lines=(line(net="1036.80"),))
+    [text] = [squeezed(page) for page in pages(invoice_pdf(part2))]
+    for shown in ("Reg. no. 999999999 Foretaksregisteret", "VAT NO999999999MVA",
+                  "billing@example-sensors.no", "VAT GB980780684", "Net total NOK 1,036.80",
+                  "VAT 25% on 1,036.80 259.20", "Amount payable NOK 1,296.00",
+                  "Payable within 30 days, by 2026-12-24", "NO9386011117947", "DNBANOKKXXX",
+                  "DNB Bank ASA", "Payment reference INV-2026-000007"):
+        assert squeezed(shown) in text, shown

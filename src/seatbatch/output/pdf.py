@@ -60,9 +60,45 @@ def _compiler_here() -> typst.Compiler:
 
 def _party(party: Party) -> dict[str, Any]:
     lines = list(party.address)
+    if party.registration_id:
+        lines.append(" ".join(filter(None, ("Reg. no.", party.registration_id,
+                                            party.legal_form))))
     if party.vat_id:
         lines.append(f"VAT {party.vat_id}")
+    if party.email:
+        lines.append(party.email)
     return {"name": party.name, "lines": lines}
+
+
+def _totals(invoice: Invoice) -> list[dict[str, Any]]:
+    """The total; with VAT (SPEC §10), the net total, the VAT line and the amount payable."""
+    currency, vat = invoice.currency, invoice.vat
+    if vat is None:
+        return [{"label": f"Total {currency}", "amount": money(invoice.total, currency),
+                 "due": True}]
+    vat_label = (f"VAT {percent(vat.rate)} on {money(vat.base, currency)}" if vat.rate
+                 else f"VAT: {vat.note}")
+    return [
+        {"label": f"Net total {currency}", "amount": money(invoice.total, currency),
+         "due": False},
+        {"label": vat_label, "amount": money(vat.amount, currency), "due": False},
+        {"label": f"Amount payable {currency}", "amount": money(invoice.payable, currency),
+         "due": True},
+    ]
+
+
+def _payment(invoice: Invoice) -> list[list[str]]:
+    """The payment block as label and value rows; none without payment means."""
+    payment = invoice.payment
+    if payment is None:
+        return []
+    days = (invoice.due_date - invoice.invoice_date).days
+    rows = [["Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}"],
+            ["IBAN", payment.iban], ["BIC", payment.bic]]
+    if payment.bank:
+        rows.append(["Bank", payment.bank])
+    rows.append(["Payment reference", payment.reference])
+    return rows
 
 
 def _line(line: InvoiceLine, currency: str) -> dict[str, str]:
@@ -90,8 +126,13 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     estimate = invoice.number is None
     issuer = invoice.issuer
     footer = [issuer.name, ", ".join(issuer.address)]
+    if issuer.registration_id:
+        footer.append(" ".join(filter(None, ("Reg. no.", issuer.registration_id,
+                                             issuer.legal_form))))
     if issuer.vat_id:
         footer.append(f"VAT {issuer.vat_id}")
+    if issuer.email:
+        footer.append(issuer.email)
     bill_to = _party(invoice.bill_to)
     bill_to["lines"].append(f"Partner {invoice.partner_id}")
     return {
@@ -109,9 +150,9 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "currency": currency,
         "partner_discount": percent(invoice.partner_discount_rate),
         "lines": [_line(line, currency) for line in invoice.lines],
-        "totals": [
-            {"label": f"Total {currency}", "amount": money(invoice.total, currency), "due": True},
-        ],
+        "totals": _totals(invoice),
+        "note": invoice.vat.note if invoice.vat and invoice.vat.rate else "",
+        "payment": _payment(invoice),
     }
 
 
