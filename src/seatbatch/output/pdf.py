@@ -58,8 +58,10 @@ def _compiler_here() -> typst.Compiler:
     return _compiler[1]
 
 
-def _party(party: Party) -> dict[str, Any]:
-    lines = list(party.address)
+def _legal(party: Party) -> list[str]:
+    """What identifies a party legally (SPEC §10), where it has it: its registration with its
+    legal form, its VAT id, its e-mail."""
+    lines = []
     if party.registration_id:
         lines.append(" ".join(filter(None, ("Reg. no.", party.registration_id,
                                             party.legal_form))))
@@ -67,7 +69,11 @@ def _party(party: Party) -> dict[str, Any]:
         lines.append(f"VAT {party.vat_id}")
     if party.email:
         lines.append(party.email)
-    return {"name": party.name, "lines": lines}
+    return lines
+
+
+def _party(party: Party) -> dict[str, Any]:
+    return {"name": party.name, "lines": [*party.address, *_legal(party)]}
 
 
 def _totals(invoice: Invoice) -> list[dict[str, Any]]:
@@ -125,14 +131,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     currency = invoice.currency
     estimate = invoice.number is None
     issuer = invoice.issuer
-    footer = [issuer.name, ", ".join(issuer.address)]
-    if issuer.registration_id:
-        footer.append(" ".join(filter(None, ("Reg. no.", issuer.registration_id,
-                                             issuer.legal_form))))
-    if issuer.vat_id:
-        footer.append(f"VAT {issuer.vat_id}")
-    if issuer.email:
-        footer.append(issuer.email)
+    footer = [issuer.name, ", ".join(issuer.address), *_legal(issuer)]
     bill_to = _party(invoice.bill_to)
     bill_to["lines"].append(f"Partner {invoice.partner_id}")
     return {
