@@ -102,8 +102,7 @@ class InvoiceWriter:
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
                  trace: TracebackType | None) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        self._discard_pool()
 
     def prepare(self, expected: int) -> None:
         """Start the workers if about `expected` invoices are worth them. Starting them before
@@ -131,9 +130,28 @@ class InvoiceWriter:
         while this process goes on: calling what this returns waits for the result (or raises
         what `work` raised). Without workers, it is done here and now."""
         if self.pool is None:
-            result = work(*args)
-            return lambda: result
-        return self.pool.submit(work, *args).result
+            done = work(*args)
+            return lambda: done
+        future = self.pool.submit(work, *args)
+
+        def result() -> T:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                return future.result()
+            except BrokenProcessPool:
+                # The worker died at it (killed, or aborted at its memory limit by a reader in
+                # Rust): do it here, where it succeeds or fails as it would without workers.
+                # The pool is gone with the worker; invoices are then written here.
+                self._discard_pool()
+                return work(*args)
+
+        return result
+
+    def _discard_pool(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool, self.workers = None, 0
 
     def submit(self, invoices: Sequence[Invoice]) -> None:
         """Workers start on them at once; without workers they wait for `finish`, so that a
