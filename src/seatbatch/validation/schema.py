@@ -51,16 +51,33 @@ def _email_problem(value: str) -> str | None:
     return None
 
 
+def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """A test of each cell on its own, run on each distinct value of the column once and its
+    outcome spread back to the cells (pandera hands a check the column's cells that are not
+    empty). An outcome that is not known (NaN) passes, as pandera takes it."""
+
+    def run(cells: pd.Series) -> pd.Series:
+        codes, values = pd.factorize(cells, use_na_sentinel=False)
+        passed = test(pd.Series(values, dtype=object)).to_numpy(dtype=bool, na_value=True)
+        return pd.Series(passed[codes], index=cells.index)
+
+    return run
+
+
 def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
         return pa.Check(test, name=str(code))
 
+    def each(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
+        """A test of each cell: once per value, unless the values must all differ anyway."""
+        return vector(code, test if column.unique else _once_per_value(test))
+
     checks = []
     if column.type == "id":
-        checks.append(vector(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
+        checks.append(each(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
     if column.max_length:
         limit = column.max_length
-        checks.append(vector(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
+        checks.append(each(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
     if column.min is not None and column.max is not None and column.range_code:
         low, high = column.min, column.max
         checks.append(vector(column.range_code, lambda s: s.between(low, high)))
