@@ -173,23 +173,26 @@ def parse_cells(
     its own value; any other value is parsed once per column (a column repeats a few device
     types, dates or seat counts many times)."""
     parse = parser_for(type_name, choices, device_types)
+    classes = set(map(type, cells)) - {type(None)}
     if type_name in TEXT_TYPES:
         typed = list(cells)
-        odd = [p for p, value in enumerate(cells)
-               if value.__class__ is not str and value is not None]
+        odd = [] if classes <= {str} else [
+            p for p, value in enumerate(cells) if value.__class__ is not str and value is not None]
+    elif len(classes) == 1 and classes <= _BY_VALUE:  # of one class: a value is its own key
+        results = {value: _outcome(parse, value) for value in dict.fromkeys(cells)
+                   if value is not None}
+        results[None] = None
+        typed = list(map(results.__getitem__, cells))
+        odd = [p for p, result in enumerate(typed) if isinstance(result, CellError)] \
+            if any(isinstance(result, CellError) for result in results.values()) else []
     else:
         keys = list(zip(map(type, cells), cells, strict=True))
-        results: dict[tuple[type, Any], Any] = {(type(None), None): None}
-        settled = True  # every value parsed, none refused
-        for key in dict.fromkeys(keys):
-            if key[0] in _BY_VALUE:
-                results[key] = _outcome(parse, key[1])
-                settled = settled and not isinstance(results[key], CellError)
-            elif key[1] is not None:
-                settled = False
+        results = {key: _outcome(parse, key[1]) for key in dict.fromkeys(keys)
+                   if key[0] in _BY_VALUE}
+        results[type(None), None] = None
         typed = list(map(results.get, keys, repeat(_EACH)))
-        odd = [] if settled else [p for p, result in enumerate(typed)
-                                  if result is _EACH or isinstance(result, CellError)]
+        odd = [p for p, result in enumerate(typed)
+               if result is _EACH or isinstance(result, CellError)]
     refused: list[tuple[int, CellError]] = []
     for position in odd:
         result = typed[position]
