@@ -6,10 +6,13 @@ from datetime import date, datetime
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from seatbatch.core.columns import normalize_header, sheet_specs
+from seatbatch.core.columns import TYPES, normalize_header, sheet_specs
 from seatbatch.core.problems import MESSAGES, Code
-from seatbatch.validation.cells import CellError, as_bool, as_date, as_int
+from seatbatch.core.sheets import UnreadableCell
+from seatbatch.validation.cells import CellError, as_bool, as_date, as_int, parse_cells, parser_for
 
 
 def test_every_code_has_one_message_and_codes_are_snake_case() -> None:
@@ -97,3 +100,38 @@ def test_huge_whole_numbers_stay_cheap() -> None:
 def test_only_plain_iso_dates_as_text(given: str) -> None:
     with pytest.raises(CellError):
         as_date(given)
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(["3", " 1 000 ", "2.5", "yes", "no", "x", "2026-01-02", "01/02/2026",
+                     "13/02/26", "laptop", "LAPTOP", "new", "Add", "uk", "gb", "1e3", "-0"]),
+    st.text(max_size=6),
+    st.integers(-2, 100_001),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(),
+    st.dates(),
+    st.datetimes(),
+    st.sampled_from([UnreadableCell(Code.ERROR_VALUE, "#N/A"),
+                     UnreadableCell(Code.FORMULA_WITHOUT_VALUE, "=A1")]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(type_name=st.sampled_from(sorted(TYPES)), cells=st.lists(_CELLS, max_size=30))
+def test_a_column_parses_as_its_cells_one_by_one(type_name: str, cells: list[Any]) -> None:
+    """parse_cells (each value once per column) gives what parsing every cell gives."""
+    choices: tuple[Any, ...] = {"choice": ("new", "add"), "int": (1, 3, 5)}.get(type_name, ())
+    device_types = ("Laptop", "Desktop")
+    parse = parser_for(type_name, choices, device_types)
+    expected: list[Any] = []
+    expected_refused = []
+    for position, value in enumerate(cells):
+        try:
+            expected.append(None if value is None else parse(value))
+        except CellError as error:
+            expected.append(None)
+            expected_refused.append((position, error.code, error.params))
+    typed, refused = parse_cells(type_name, choices, device_types, cells)
+    assert [(p, e.code, e.params) for p, e in refused] == expected_refused
+    assert [(type(v), v) for v in typed] == [(type(v), v) for v in expected]

@@ -64,22 +64,44 @@ def price_period(config: Config, partner: Partner, *, device_type: str, seats: i
                  term_years: int, term: Term, start: date, needed_by: str) -> PeriodPrice:
     """Seats from `start` to the end of `term` (an order line: from its effective day; a
     renewal: the whole next term), at the price list in effect on `start` (SPEC §4)."""
-    currency = partner.currency
-    unit_price = config.seat_price(currency, device_type, start, needed_by=needed_by)
+    price = config.seat_price(partner.currency, device_type, start, needed_by=needed_by)
+    return _period_at(config, partner, (price, shown_price(price, partner.currency)),
+                      seats=seats, term_years=term_years, term=term, start=start)
+
+
+# The unit prices a run has looked up: (device type, day) -> the price and the price as shown,
+# in the partner's currency (a workbook's lines share a few device types and a few hundred days).
+UnitPrices = dict[tuple[str, date], tuple[Decimal, Decimal]]
+
+
+def _period_at(config: Config, partner: Partner, price: tuple[Decimal, Decimal], *, seats: int,
+               term_years: int, term: Term, start: date) -> PeriodPrice:
+    """As `price_period`, at a unit price already looked up (and as shown)."""
+    unit_price, shown = price
     prorate_days = term.days_from(start)
     amounts = line_amounts(
         seats, unit_price, term_years, prorate_days=prorate_days, term_days=term.days,
         term_rate=config.term_discounts[term_years], partner_rate=partner.discount,
-        currency=currency,
+        currency=partner.currency,
     )
-    return PeriodPrice(shown_price(unit_price, currency), prorate_days, term.days, amounts)
+    return PeriodPrice(shown, prorate_days, term.days, amounts)
 
 
-def price_line(request: LineRequest, config: Config, partner: Partner) -> PricedLine:
+def price_line(request: LineRequest, config: Config, partner: Partner,
+               prices: UnitPrices | None = None) -> PricedLine:
+    """One resolved line priced; `prices` keeps the unit prices looked up for the next lines."""
     order = request.order
-    priced = price_period(config, partner, device_type=order.device_type, seats=order.seats,
-                          term_years=request.term_years, term=request.term,
-                          start=request.effective, needed_by=f"Orders row {order.row}")
+    key = (order.device_type, request.effective)
+    price = prices.get(key) if prices is not None else None
+    if price is None:
+        unit_price = config.seat_price(partner.currency, order.device_type, request.effective,
+                                       needed_by=f"Orders row {order.row}")
+        price = unit_price, shown_price(unit_price, partner.currency)
+        if prices is not None:
+            prices[key] = price
+    priced = _period_at(config, partner, price, seats=order.seats,
+                        term_years=request.term_years, term=request.term,
+                        start=request.effective)
     return PricedLine(request=request, unit_price=priced.unit_price,
                       prorate_days=priced.prorate_days, term_days=priced.term_days,
                       amounts=priced.amounts)
@@ -88,4 +110,5 @@ def price_line(request: LineRequest, config: Config, partner: Partner) -> Priced
 def price_lines(
     requests: list[LineRequest], config: Config, partner: Partner
 ) -> list[PricedLine]:
-    return [price_line(r, config, partner) for r in requests]
+    prices: UnitPrices = {}
+    return [price_line(r, config, partner, prices) for r in requests]

@@ -308,10 +308,13 @@ class Worksheet(XmlPart):
             self._head(window, limit)
         if not self.hidden_text and _first(HIDDEN_TEXT, window, limit):
             self.hidden_text = True
+        # Every FORMULA match holds an "f" (its f element) and every ERROR_TYPE match an "e":
+        # a window without that byte (memchr, not a regex tried at every "<" or "t") has none.
         if not self.odd_cells and (
-                _first(FORMULA, window, limit)
-                or any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
-                       for m in _before(ERROR_TYPE, window, limit))):
+                (b"f" in window and _first(FORMULA, window, limit))
+                or (b"e" in window
+                    and any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
+                            for m in _before(ERROR_TYPE, window, limit)))):
             self.odd_cells = True
         if not self.plain:
             return

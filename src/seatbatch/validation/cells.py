@@ -9,6 +9,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
+from itertools import repeat
 from typing import Any
 
 from seatbatch.core.names import name_key
@@ -155,6 +156,62 @@ def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str
         return parse(value)
 
     return checked
+
+
+# Values whose parse depends only on the value and its class (two equal floats, 0.0 and -0.0,
+# parse and show alike): such a value is parsed once however often a column repeats it.
+_BY_VALUE = frozenset({str, int, float, bool, date})
+TEXT_TYPES = frozenset({"text", "id", "email"})  # parsed by as_text: a text cell is its value
+_EACH = object()  # the result of a value parsed at each cell that holds it
+
+
+def parse_cells(
+    type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...], cells: list[Any]
+) -> tuple[list[Any], list[tuple[int, CellError]]]:
+    """A column's cells parsed as `parser_for` parses each: the typed values (None where empty
+    or refused) and the refused cells by position, in order. A text cell of a text column is
+    its own value; any other value is parsed once per column (a column repeats a few device
+    types, dates or seat counts many times)."""
+    parse = parser_for(type_name, choices, device_types)
+    classes = set(map(type, cells)) - {type(None)}
+    if type_name in TEXT_TYPES:
+        typed = list(cells)
+        odd = [] if classes <= {str} else [
+            p for p, value in enumerate(cells) if value.__class__ is not str and value is not None]
+    elif len(classes) == 1 and classes <= _BY_VALUE:  # of one class: a value is its own key
+        results = {value: _outcome(parse, value) for value in dict.fromkeys(cells)
+                   if value is not None}
+        results[None] = None
+        typed = list(map(results.__getitem__, cells))
+        odd = [p for p, result in enumerate(typed) if isinstance(result, CellError)] \
+            if any(isinstance(result, CellError) for result in results.values()) else []
+    else:
+        keys = list(zip(map(type, cells), cells, strict=True))
+        results = {key: _outcome(parse, key[1]) for key in dict.fromkeys(keys)
+                   if key[0] in _BY_VALUE}
+        results[type(None), None] = None
+        typed = list(map(results.get, keys, repeat(_EACH)))
+        odd = [p for p, result in enumerate(typed)
+               if result is _EACH or isinstance(result, CellError)]
+    refused: list[tuple[int, CellError]] = []
+    for position in odd:
+        result = typed[position]
+        if not isinstance(result, CellError):
+            result = _outcome(parse, cells[position])
+        if isinstance(result, CellError):
+            typed[position] = None
+            refused.append((position, result))
+        else:
+            typed[position] = result
+    return typed, refused
+
+
+def _outcome(parse: Callable[[Any], Any], value: Any) -> Any:
+    """What `parse` makes of the value: its result, or the CellError it raised."""
+    try:
+        return parse(value)
+    except CellError as error:
+        return error
 
 
 def _parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...]) -> Any:

@@ -6,7 +6,8 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
+from operator import attrgetter
 
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import (
@@ -20,10 +21,19 @@ from seatbatch.core.model import (
     subscription_number,
 )
 from seatbatch.core.problems import Code, Problem, problem
-from seatbatch.core.terms import term_of
+from seatbatch.core.terms import Term, term_of
 
 ORDERS = "Orders"
 GROUP_FIELDS = ("term_years", "start_date", "po_number", "separate_invoice")
+_group_fields = attrgetter(*GROUP_FIELDS)
+_customer_id = attrgetter("customer_id")
+_device_key = attrgetter("customer_id", "device_type")
+
+
+@lru_cache(maxsize=4096)
+def _term_of(start: date, years: int) -> Term:
+    """`term_of`, once per start and length (order lines share a few hundred start days)."""
+    return term_of(start, years)
 
 
 @dataclass(frozen=True)
@@ -52,11 +62,11 @@ class Context:
         """The cell was given but did not pass its own checks (already reported)."""
         return (ORDERS, line.row, column) in self.failed_cells
 
-    @property
+    @cached_property
     def earliest(self) -> date:
         return self.as_of - timedelta(days=self.config.window.max_backdate_days)
 
-    @property
+    @cached_property
     def latest(self) -> date:
         return self.as_of + timedelta(days=self.config.window.max_future_days)
 
@@ -72,6 +82,9 @@ Rule = Callable[[Context], Iterable[Problem]]
 
 def customers_known(ctx: Context) -> Iterator[Problem]:
     partner = ctx.partner.id
+    named = set(map(_customer_id, ctx.devices)) | set(map(_customer_id, ctx.orders))
+    if all(map(ctx.knows_customer, named)):
+        return  # the rows need not be gone through one by one
     for device in ctx.devices:
         if not ctx.knows_customer(device.customer_id):
             yield problem(Code.UNKNOWN_CUSTOMER, "Devices", device.row, "customer_id",
@@ -109,6 +122,8 @@ def new_groups_agree(ctx: Context) -> Iterator[Problem]:
             continue
         key = (line.customer_id, line.subscription)
         leader = first.setdefault(key, line)
+        if _group_fields(line) == _group_fields(leader):
+            continue
         for name in GROUP_FIELDS:
             mine, theirs = getattr(line, name), getattr(leader, name)
             if mine != theirs and not (ctx.failed(line, name) or ctx.failed(leader, name)):
@@ -208,15 +223,16 @@ class Coverage:
 def coverage(ctx: Context) -> list[Coverage]:
     """For every customer and device type of the Devices sheet and of the new order lines:
     seats of subscriptions not ended on the run date (ledger plus this workbook) and devices."""
-    listed = Counter((d.customer_id, d.device_type) for d in ctx.devices)
-    first_row: dict[tuple[str, str], int] = {}
-    for device in ctx.devices:
-        first_row.setdefault((device.customer_id, device.device_type), device.row)
+    device_keys = list(map(_device_key, ctx.devices))
+    listed = Counter(device_keys)
+    # the first row of each key: of all its rows, the one the reversed list gives last
+    first_row = dict(zip(reversed(device_keys), reversed([d.row for d in ctx.devices]),
+                         strict=True))
     workbook_seats: Counter[tuple[str, str]] = Counter()
     for line in ctx.orders:
         key = (line.customer_id, line.device_type)
         if line.action == "new" and line.start_date and line.term_years:
-            if term_of(line.start_date, line.term_years).end > ctx.as_of:
+            if _term_of(line.start_date, line.term_years).end > ctx.as_of:
                 workbook_seats[key] += line.seats
         elif line.action == "add" and (target := ctx.target(line)) and target.ends > ctx.as_of:
             workbook_seats[key] += line.seats
@@ -277,7 +293,7 @@ def resolve(ctx: Context) -> list[LineRequest]:
                 subscription_id=None,
                 group=(line.customer_id, line.subscription),
                 term_years=line.term_years,
-                term=term_of(line.start_date, line.term_years),
+                term=_term_of(line.start_date, line.term_years),
                 effective=line.start_date,
                 po_number=line.po_number,
                 separate_invoice=line.separate_invoice,

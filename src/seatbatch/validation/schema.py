@@ -6,7 +6,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
@@ -18,7 +18,7 @@ from pandera.errors import SchemaErrors
 from seatbatch.core.columns import ColumnSpec, SheetSpec
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
-from seatbatch.validation.cells import CellError, parser_for
+from seatbatch.validation.cells import parse_cells
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
@@ -42,6 +42,7 @@ def _countries() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
+@lru_cache(maxsize=1 << 14)  # the check and then the message ask again of each bad address
 def _email_problem(value: str) -> str | None:
     try:
         validate_email(value, check_deliverability=False)
@@ -50,16 +51,33 @@ def _email_problem(value: str) -> str | None:
     return None
 
 
+def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
+    """A test of each cell on its own, run on each distinct value of the column once and its
+    outcome spread back to the cells (pandera hands a check the column's cells that are not
+    empty). An outcome that is not known (NaN) passes, as pandera takes it."""
+
+    def run(cells: pd.Series) -> pd.Series:
+        codes, values = pd.factorize(cells, use_na_sentinel=False)
+        passed = test(pd.Series(values, dtype=object)).to_numpy(dtype=bool, na_value=True)
+        return pd.Series(passed[codes], index=cells.index)
+
+    return run
+
+
 def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
         return pa.Check(test, name=str(code))
 
+    def each(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
+        """A test of each cell: once per value, unless the values must all differ anyway."""
+        return vector(code, test if column.unique else _once_per_value(test))
+
     checks = []
     if column.type == "id":
-        checks.append(vector(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
+        checks.append(each(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
     if column.max_length:
         limit = column.max_length
-        checks.append(vector(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
+        checks.append(each(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
     if column.min is not None and column.max is not None and column.range_code:
         low, high = column.min, column.max
         checks.append(vector(column.range_code, lambda s: s.between(low, high)))
@@ -126,19 +144,13 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
     failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
     typed: dict[str, list[Any]] = {}
     for column in columns:
-        parse = parser_for(column.type, column.choices, device_types)
         given = raw.cells[column.name]
-        out: list[Any] = [None] * len(given)
-        for position, value in enumerate(given):
-            if value is None:
-                continue
-            try:
-                out[position] = parse(value)
-            except CellError as error:
-                failed[column.name].add(position)
-                problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
-                                        value, **error.params))
-        typed[column.name] = out
+        typed[column.name], refused = parse_cells(column.type, column.choices, device_types,
+                                                  given)
+        for position, error in refused:
+            failed[column.name].add(position)
+            problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
+                                    given[position], **error.params))
     frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.rows)), dtype=object)
     try:
         build_schema(spec, device_types, set(typed)).validate(frame, lazy=True)

@@ -162,35 +162,39 @@ def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
 
 def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
     """The sheet's devices, and the customers of rows that had problems."""
-    devices: list[Device] = []
-    broken: set[str] = set()
-    for row, customer_id, serial, device_type, deployed_on, location in zip(
-        sheet.rows, *map(sheet.column, DEVICE_FIELDS), strict=True
-    ):
-        if customer_id is not None and serial is not None and device_type is not None:
-            devices.append(Device(row, customer_id, serial, device_type, deployed_on, location))
-        elif customer_id is not None:
-            broken.add(customer_id)
+    fields = list(zip(sheet.rows, *map(sheet.column, DEVICE_FIELDS), strict=True))
+    devices = [Device(*device) for device in fields
+               if device[1] is not None and device[2] is not None and device[3] is not None]
+    broken = {device[1] for device in fields
+              if device[1] is not None and (device[2] is None or device[3] is None)}
     return devices, broken
 
 
 def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
-    """The sheet's complete order lines, and the customers of rows that had problems."""
+    """The sheet's complete order lines, and the customers of rows that had problems. Each
+    line's content and fingerprint are those of `content` and `fingerprint`, made a column at a
+    time."""
     lines: list[OrderLine] = []
     broken: set[str] = set()
-    for row, *cells in zip(sheet.rows, *map(sheet.column, ORDER_COLUMNS), strict=True):
+    columns = [sheet.column(name) for name in ORDER_COLUMNS]
+    plain = [[v.isoformat() if isinstance(v, date) else v for v in column] for column in columns]
+    shown = [[f"{name}={v!r}" for v in column]
+             for name, column in zip(ORDER_COLUMNS, plain, strict=True)]
+    for row, cells, as_given, parts in zip(sheet.rows, zip(*columns, strict=True),
+                                           zip(*plain, strict=True), zip(*shown, strict=True),
+                                           strict=True):
         v = dict(zip(ORDER_COLUMNS, cells, strict=True))
         if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
             if v["customer_id"]:
                 broken.add(v["customer_id"])
             continue
-        given = content(v)
         lines.append(OrderLine(
             row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
             subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
             term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
-            separate_invoice=bool(v["separate_invoice"]), fingerprint=fingerprint(given),
-            content=given,
+            separate_invoice=bool(v["separate_invoice"]),
+            fingerprint=hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
+            content=dict(zip(ORDER_COLUMNS, as_given, strict=True)),
         ))
     return lines, broken
 
