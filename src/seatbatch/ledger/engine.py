@@ -348,15 +348,17 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or names)
-    values = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
-    params: list[Any] = list(map(values, rows))
-    binders = [(position, binder) for position, name in enumerate(order)
-               if (binder := _binder(table.c[name].type, dialect))]
-    if binders:
-        columns: list[Sequence[Any]] = list(zip(*params, strict=True))
-        for position, binder in binders:
-            columns[position] = binder(columns[position])
-        params = list(zip(*columns, strict=True))
+    binders = [_binder(table.c[name].type, dialect) for name in order]
+    params: list[Any]
+    if any(binders):  # column by column
+        params = list(zip(*(
+            binder(values) if binder else values
+            for binder, values in zip(binders, (list(map(itemgetter(name), rows))
+                                                for name in order), strict=True)
+        ), strict=True))
+    else:
+        values = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+        params = list(map(values, rows))
     if not compiled.positional:
         params = [dict(zip(order, given, strict=True)) for given in params]
     connection.exec_driver_sql(compiled.string, params)
