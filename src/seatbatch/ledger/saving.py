@@ -193,19 +193,18 @@ def save_invoices(
                     })
             if request.continues:  # the same order line and seats, billed for a later term
                 continue
+            order = request.order
             order_rows.append({
-                "partner_id": partner_id, "order_id": priced.order.order_id,
-                "fingerprint": priced.order.fingerprint,
-                "content": CONTENT_JSON.encode(priced.order.content),
-                "customer_id": priced.order.customer_id,
+                "partner_id": partner_id, "order_id": order.order_id,
+                "fingerprint": order.fingerprint, "content": CONTENT_JSON.encode(order.content),
+                "customer_id": order.customer_id,
                 "label": request.group[1] if request.group else None, "subscription_id": sid,
                 "invoice_number": invoice.number, "run_id": run.run_id,
             })
             seat_rows.append({
                 "partner_id": partner_id, "subscription_id": sid,
-                "device_type": priced.order.device_type,
-                "seats": priced.order.seats, "effective_date": request.effective,
-                "order_id": priced.order.order_id,
+                "device_type": order.device_type, "seats": order.seats,
+                "effective_date": request.effective, "order_id": order.order_id,
             })
     bulk_insert(connection, t.invoices, invoice_rows)
     bulk_insert(connection, t.invoice_lines, line_rows)
