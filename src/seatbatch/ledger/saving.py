@@ -154,6 +154,9 @@ def rows_of_invoice(
     return row, lines, document
 
 
+SAVE_CHUNK = 1_000  # invoices whose rows are made and stored at a time
+
+
 def save_invoices(
     connection: Connection,
     partner_id: str,
@@ -165,52 +168,57 @@ def save_invoices(
     series: str,
 ) -> list[dict[str, Any]]:
     """The invoices' rows and those of their lines, order lines, seats and new subscriptions'
-    first terms; the invoices' documents, as saved."""
+    first terms; the invoices' documents, as saved. The rows are made and stored a chunk of
+    invoices at a time, each table's in their order: a large run never holds them all."""
     documents: list[dict[str, Any]] = []
-    invoice_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
-    order_rows: list[dict[str, Any]] = []
-    seat_rows: list[dict[str, Any]] = []
-    term_rows: list[dict[str, Any]] = []
     first_terms: set[int] = set()
-    for draft, invoice in zip(drafts, invoices, strict=True):
-        row, lines, document = rows_of_invoice(invoice, partner_id, run.run_id, series)
-        invoice_rows.append(row)
-        line_rows.extend(lines)
-        documents.append(document)
-        for priced in draft.lines:
-            request = priced.request
-            sid = request.subscription_id
-            if sid is None:
-                assert request.group is not None
-                sid = created[request.group]
-                if sid not in first_terms:
-                    first_terms.add(sid)
-                    term_rows.append({
-                        "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
-                        "start_date": request.term.start, "end_date": request.term.end,
-                        "invoice_number": invoice.number,
-                    })
-            if request.continues:  # the same order line and seats, billed for a later term
-                continue
-            order = request.order
-            order_rows.append({
-                "partner_id": partner_id, "order_id": order.order_id,
-                "fingerprint": order.fingerprint, "content": CONTENT_JSON.encode(order.content),
-                "customer_id": order.customer_id,
-                "label": request.group[1] if request.group else None, "subscription_id": sid,
-                "invoice_number": invoice.number, "run_id": run.run_id,
-            })
-            seat_rows.append({
-                "partner_id": partner_id, "subscription_id": sid,
-                "device_type": order.device_type, "seats": order.seats,
-                "effective_date": request.effective, "order_id": order.order_id,
-            })
-    bulk_insert(connection, t.invoices, invoice_rows)
-    bulk_insert(connection, t.invoice_lines, line_rows)
-    bulk_insert(connection, t.subscription_terms, term_rows)
-    bulk_insert(connection, t.seats, seat_rows)
-    bulk_insert(connection, t.order_lines, order_rows)
+    for start in range(0, len(invoices), SAVE_CHUNK):
+        chunk = slice(start, start + SAVE_CHUNK)
+        invoice_rows: list[dict[str, Any]] = []
+        line_rows: list[dict[str, Any]] = []
+        order_rows: list[dict[str, Any]] = []
+        seat_rows: list[dict[str, Any]] = []
+        term_rows: list[dict[str, Any]] = []
+        for draft, invoice in zip(drafts[chunk], invoices[chunk], strict=True):
+            row, lines, document = rows_of_invoice(invoice, partner_id, run.run_id, series)
+            invoice_rows.append(row)
+            line_rows.extend(lines)
+            documents.append(document)
+            for priced in draft.lines:
+                request = priced.request
+                sid = request.subscription_id
+                if sid is None:
+                    assert request.group is not None
+                    sid = created[request.group]
+                    if sid not in first_terms:
+                        first_terms.add(sid)
+                        term_rows.append({
+                            "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
+                            "start_date": request.term.start, "end_date": request.term.end,
+                            "invoice_number": invoice.number,
+                        })
+                if request.continues:  # the same order line and seats, billed for a later term
+                    continue
+                order = request.order
+                order_rows.append({
+                    "partner_id": partner_id, "order_id": order.order_id,
+                    "fingerprint": order.fingerprint,
+                    "content": CONTENT_JSON.encode(order.content),
+                    "customer_id": order.customer_id,
+                    "label": request.group[1] if request.group else None,
+                    "subscription_id": sid, "invoice_number": invoice.number,
+                    "run_id": run.run_id,
+                })
+                seat_rows.append({
+                    "partner_id": partner_id, "subscription_id": sid,
+                    "device_type": order.device_type, "seats": order.seats,
+                    "effective_date": request.effective, "order_id": order.order_id,
+                })
+        bulk_insert(connection, t.invoices, invoice_rows)
+        bulk_insert(connection, t.invoice_lines, line_rows)
+        bulk_insert(connection, t.subscription_terms, term_rows)
+        bulk_insert(connection, t.seats, seat_rows)
+        bulk_insert(connection, t.order_lines, order_rows)
     return documents
 
 
