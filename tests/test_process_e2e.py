@@ -8,10 +8,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import openpyxl
+import pytest
 import xlsxwriter
 
 from conftest import Env, customer, device, order
-from seatbatch.ledger import Ledger
+from seatbatch.ledger import Ledger, saving
 
 ACME = [customer("C-001"), customer("C-002")]
 
@@ -335,3 +336,30 @@ def test_many_invoices_are_written_by_workers(env: Env) -> None:
     assert written == sorted([f"{n}.xlsx" for n in numbers] + [f"{n}.html" for n in numbers])
     last = cell_values(result.folder / "invoices" / f"{numbers[-1]}.xlsx")
     assert float(result.manifest["invoices"][-1]["total"]) in [v for r in last for v in r]
+
+
+def test_invoices_saved_a_chunk_at_a_time_are_saved_whole(
+        env: Env, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The ledger's rows of a run are stored a chunk of invoices at a time: with a chunk of
+    one invoice, every row is there still, and each new subscription's first term names the
+    invoice of its first line."""
+    monkeypatch.setattr(saving, "SAVE_CHUNK", 1)
+    orders = [
+        order("A1", subscription="a", po_number="PO-1"),
+        order("A2", subscription="b", po_number="PO-2"),
+        order("A3", subscription="c", po_number="PO-3", device_type="Space Plus"),
+        order("B1", customer_id="C-002", subscription="a", po_number="PO-1"),
+    ]
+    result = env.process(env.workbook(customers=ACME, orders=orders))
+    assert result.code == 0, result.stderr
+    first: dict[str, str] = {}
+    for invoice in result.manifest["invoices"]:
+        for line in invoice["lines"]:
+            first.setdefault(line["subscription_id"], invoice["number"])
+    assert len(result.manifest["invoices"]) == 4 and len(first) == 4
+    assert env.count("invoices") == 4
+    assert env.count("invoice_lines") == env.count("order_lines") == env.count("seats") == 4
+    terms = env.query("SELECT subscription_id, term_index, invoice_number "
+                      "FROM subscription_terms ORDER BY subscription_id")
+    assert [(f"SUB-{sid:06d}", index, number) for sid, index, number in terms] == sorted(
+        (sid, 0, number) for sid, number in first.items())

@@ -7,10 +7,13 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import insert
 
 from conftest import Env
 from seatbatch.core.model import InvoiceDraft, ReadSet
 from seatbatch.ledger import Ledger, RunRecord
+from seatbatch.ledger import schema as t
+from seatbatch.ledger.engine import atomic, bulk_insert, close_engine, make_engine
 
 
 def _record(run_id: str) -> RunRecord:
@@ -57,3 +60,30 @@ def test_a_unit_numbers_once_and_only_after_saving_its_run(env: Env) -> None:
                 ledger.committing(view, ReadSet(), _record("r2")) as tx:
             tx.number("INV", "EUR", [draft])
     assert env.count("counters") == 0 and env.count("runs") == 0
+
+
+@pytest.mark.parametrize("count", [3, 600])  # on PostgreSQL: an executemany, then a COPY
+def test_bulk_insert_stores_what_insert_stores(env: Env, count: int) -> None:
+    """Rows given to bulk_insert (dates converted once per distinct day) are stored as
+    SQLAlchemy's insert() stores them, None and early years included."""
+    days = [None, date(1, 2, 3), date(2026, 2, 28), date(2026, 2, 28), date(999, 12, 31)]
+    with Ledger.open(env.ledger_url, write=True):
+        pass
+    engine = make_engine(env.ledger_url)
+    try:
+        with atomic(engine, write=True) as connection:
+            for partner in ("P-A", "P-B"):
+                connection.execute(insert(t.customers).values(
+                    partner_id=partner, customer_id="C-1", organization="Org"))
+            rows = [{"partner_id": "P-A", "serial_number": f"S-{n:04d}", "customer_id": "C-1",
+                     "device_type": "Space Pro", "deployed_on": days[n % len(days)],
+                     "location": None if n % 2 else "Hall"} for n in range(count)]
+            bulk_insert(connection, t.devices, rows)
+            connection.execute(insert(t.devices), [{**row, "partner_id": "P-B"} for row in rows])
+    finally:
+        close_engine(engine)
+    stored = {partner: env.query(
+        "SELECT serial_number, customer_id, device_type, CAST(deployed_on AS TEXT), location "
+        f"FROM devices WHERE partner_id = '{partner}' ORDER BY serial_number")
+        for partner in ("P-A", "P-B")}
+    assert len(stored["P-A"]) == count and stored["P-A"] == stored["P-B"]

@@ -3,6 +3,7 @@ issued invoice again, identical in content."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -109,10 +110,15 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
     )
 
 
-def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False
-                     ) -> dict[str, Any]:
-    """An invoice as §7's manifest lists it (with its currency in a run over several)."""
+def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False,
+                     document: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """An invoice as §7's manifest lists it (with its currency in a run over several).
+    `document`: its invoice_document, when the run made one already: its total and lines are
+    taken from there, not made a second time."""
     extra = {"currency": invoice.currency} if with_currency else {}
+    if document is None:
+        document = {"total": format_amount(invoice.total, invoice.currency),
+                    "lines": [line_document(line, invoice.currency) for line in invoice.lines]}
     return {
         **extra,
         "number": invoice.number,
@@ -120,9 +126,9 @@ def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False
         "po_number": invoice.po_number,
         "invoice_date": invoice.invoice_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
-        "total": format_amount(invoice.total, invoice.currency),
+        "total": document["total"],
         "file": file,
-        "lines": [line_document(line, invoice.currency) for line in invoice.lines],
+        "lines": document["lines"],
     }
 
 

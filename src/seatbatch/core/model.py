@@ -8,7 +8,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from seatbatch.core.money import format_amount
+from seatbatch.core.money import format_amounts
 from seatbatch.core.terms import Term
 
 
@@ -157,8 +157,7 @@ class LineAmounts(NamedTuple):
 
     def shown(self, currency: str) -> dict[str, str]:
         """Each amount by its name, as a decimal string with the currency's minor unit."""
-        return {name: format_amount(amount, currency)
-                for name, amount in zip(self._fields, self, strict=True)}
+        return dict(zip(self._fields, format_amounts(self, currency), strict=True))
 
 
 class Amounted:

@@ -5,6 +5,7 @@ Floats never become money here: `D()` refuses them, so a stray float is a bug ca
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 
@@ -62,3 +63,8 @@ def format_amount(amount: Decimal, currency: str) -> str:
     """The plain decimal string of a rounded amount, as the manifest carries it."""
     return str(round_money(amount, currency))
 
+
+def format_amounts(amounts: Iterable[Decimal], currency: str) -> list[str]:
+    """format_amount of each amount, the currency's minor unit looked up once."""
+    quantum = _quantum(currency)
+    return [str(amount.quantize(quantum, rounding=ROUND_HALF_UP)) for amount in amounts]

@@ -4,7 +4,7 @@ ledger and written as invoices (SPEC §2 to §7)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
@@ -36,15 +36,15 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         with Ledger.open(settings.ledger_url, write=True) as ledger:
             raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
-                validation, invoices = _issue(run, raw, ledger, writer)
+                validation, invoices, documents = _issue(run, raw, ledger, writer)
             except StaleView:  # another run committed for the partner meanwhile: wait for it
                 with ledger.holding(run.partner.id) as held:
-                    validation, invoices = _issue(run, raw, held, writer)
+                    validation, invoices, documents = _issue(run, raw, held, writer)
         if validation.rejected:
             return run.reject(validation)
         manifest = run.manifest(
             "committed" if invoices else "duplicate",
-            invoices=[(i, invoice_file(i)) for i in invoices],
+            invoices=[(i, invoice_file(i)) for i in invoices], documents=documents,
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
         run.report(manifest, validation,
@@ -55,7 +55,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
 
 
 def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter
-           ) -> tuple[Validation, list[Invoice]]:
+           ) -> tuple[Validation, list[Invoice], list[dict[str, Any]]]:
     """Validate the workbook against the ledger as it is now, price and assemble its invoices,
     and commit them in one unit of work: numbered, written (invisibly until the commit holds)
     and saved. StaleView when another run's commit since the ledger was read touched what the
@@ -66,11 +66,11 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
     view = ledger.view(partner.id)
     validation = validate(raw, config, partner, view, settings.as_of)
     if validation.rejected:
-        return validation, []
+        return validation, [], []
     drafts = group_invoices(price_lines(validation.requests, config, partner))
     writer.prepare(len(drafts))
     if not drafts:
-        return validation, []
+        return validation, [], []
     with ledger.committing(view, validation.read_set, run.record()) as tx:
         tx.save_run(validation.customers, validation.devices)
         numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
@@ -82,5 +82,5 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
         writer.submit(invoices)
-        tx.save_invoices(drafts, invoices)
-    return validation, invoices
+        documents = tx.save_invoices(drafts, invoices)
+    return validation, invoices, documents

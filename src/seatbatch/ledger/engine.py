@@ -19,17 +19,19 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import date
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Table, create_engine, event, func, select
-from sqlalchemy.engine import URL, Connection, Engine, Row, make_url
+from sqlalchemy import Date, Table, create_engine, event, func, select
+from sqlalchemy.engine import URL, Connection, Dialect, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
+from sqlalchemy.types import TypeEngine
 
 from seatbatch.ledger.errors import (
     LedgerBusy,
@@ -334,9 +336,9 @@ COPY_FROM_ROWS = 500  # fewer rows go to PostgreSQL as one pipelined executemany
 
 
 def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Many rows into one table: the statement compiled once, each value converted by its
-    column type's own bind processor, then one executemany. Same rows as `insert()` with a list
-    of dicts, at a third of the cost on 100,000 rows."""
+    """Many rows into one table: the statement compiled once, each column's values converted
+    at once (`_binder`), then one executemany. Same rows as `insert()` with a list of dicts,
+    at a fraction of the cost on 100,000 rows."""
     if not rows:
         return
     names = list(rows[0])
@@ -346,22 +348,40 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     dialect = connection.dialect
     compiled = table.insert().compile(dialect=dialect, column_keys=names)
     order = list(compiled.positiontup or names)
-    processors = [
-        (position, processor)
-        for position, name in enumerate(order)
-        if (processor := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
-    ]
-    values = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
-    params: list[Any] = []
-    for row in rows:
-        given = values(row)
-        if processors:
-            given = list(given)
-            for position, processor in processors:
-                given[position] = processor(given[position])
-        params.append(tuple(given) if compiled.positional else dict(zip(order, given,
-                                                                        strict=True)))
+    binders = [_binder(table.c[name].type, dialect) for name in order]
+    params: list[Any]
+    if any(binders):  # column by column
+        params = list(zip(*(
+            binder(values) if binder else values
+            for binder, values in zip(binders, (list(map(itemgetter(name), rows))
+                                                for name in order), strict=True)
+        ), strict=True))
+    else:
+        values = itemgetter(*order) if len(order) > 1 else (lambda row: (row[order[0]],))
+        params = list(map(values, rows))
+    if not compiled.positional:
+        params = [dict(zip(order, given, strict=True)) for given in params]
     connection.exec_driver_sql(compiled.string, params)
+
+
+def _binder(column_type: TypeEngine[Any], dialect: Dialect
+            ) -> Callable[[Sequence[Any]], list[Any]] | None:
+    """What binds a column's values: its type's bind processor applied to each (None when the
+    type has none). Dates (SQLite's text for them) are converted once per distinct day: a
+    column of 100,000 holds a few hundred."""
+    processor = column_type.dialect_impl(dialect).bind_processor(dialect)
+    if processor is None:
+        return None
+    if not isinstance(column_type, Date):
+        return lambda given: list(map(processor, given))
+
+    def dates(given: Sequence[Any]) -> list[Any]:
+        if not set(map(type, given)) <= {date, type(None)}:  # equal is then the same day
+            return list(map(processor, given))
+        bound = {value: processor(value) for value in set(given)}
+        return list(map(bound.__getitem__, given))
+
+    return dates
 
 
 def _copy_in(connection: Connection, table: Table, names: list[str],

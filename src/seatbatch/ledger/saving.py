@@ -118,10 +118,16 @@ def create_subscriptions(
     return created
 
 
+# json.dumps(..., ensure_ascii=False[, sort_keys=True]), its encoder made once
+DOCUMENT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+CONTENT_JSON = json.JSONEncoder(ensure_ascii=False)
+
+
 def rows_of_invoice(
     invoice: Invoice, partner_id: str, run_id: str, series: str
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """An issued invoice as its `invoices` row (with the whole document) and its lines."""
+) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
+    """An issued invoice as its `invoices` row (with the whole document) and its lines; and
+    the document."""
     assert invoice.number is not None
     document = invoice_document(invoice)
     row = {
@@ -131,7 +137,7 @@ def rows_of_invoice(
         "invoice_date": invoice.invoice_date, "due_date": invoice.due_date,
         "currency": invoice.currency, "po_number": invoice.po_number,
         "total": document["total"], "run_id": run_id,
-        "document": json.dumps(document, ensure_ascii=False, sort_keys=True),
+        "document": DOCUMENT_JSON.encode(document),
     }
     lines = [
         {
@@ -145,7 +151,10 @@ def rows_of_invoice(
         for position, (line, shown) in enumerate(zip(invoice.lines, document["lines"],
                                                      strict=True), start=1)
     ]
-    return row, lines
+    return row, lines, document
+
+
+SAVE_CHUNK = 1_000  # invoices whose rows are made and stored at a time
 
 
 def save_invoices(
@@ -157,51 +166,60 @@ def save_invoices(
     *,
     created: Mapping[tuple[str, str], int],
     series: str,
-) -> None:
-    invoice_rows: list[dict[str, Any]] = []
-    line_rows: list[dict[str, Any]] = []
-    order_rows: list[dict[str, Any]] = []
-    seat_rows: list[dict[str, Any]] = []
-    term_rows: list[dict[str, Any]] = []
+) -> list[dict[str, Any]]:
+    """The invoices' rows and those of their lines, order lines, seats and new subscriptions'
+    first terms; the invoices' documents, as saved. The rows are made and stored a chunk of
+    invoices at a time, each table's in their order: a large run never holds them all."""
+    documents: list[dict[str, Any]] = []
     first_terms: set[int] = set()
-    for draft, invoice in zip(drafts, invoices, strict=True):
-        row, lines = rows_of_invoice(invoice, partner_id, run.run_id, series)
-        invoice_rows.append(row)
-        line_rows.extend(lines)
-        for priced in draft.lines:
-            request = priced.request
-            sid = request.subscription_id
-            if sid is None:
-                assert request.group is not None
-                sid = created[request.group]
-                if sid not in first_terms:
-                    first_terms.add(sid)
-                    term_rows.append({
-                        "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
-                        "start_date": request.term.start, "end_date": request.term.end,
-                        "invoice_number": invoice.number,
-                    })
-            if request.continues:  # the same order line and seats, billed for a later term
-                continue
-            order_rows.append({
-                "partner_id": partner_id, "order_id": priced.order.order_id,
-                "fingerprint": priced.order.fingerprint,
-                "content": json.dumps(priced.order.content, ensure_ascii=False),
-                "customer_id": priced.order.customer_id,
-                "label": request.group[1] if request.group else None, "subscription_id": sid,
-                "invoice_number": invoice.number, "run_id": run.run_id,
-            })
-            seat_rows.append({
-                "partner_id": partner_id, "subscription_id": sid,
-                "device_type": priced.order.device_type,
-                "seats": priced.order.seats, "effective_date": request.effective,
-                "order_id": priced.order.order_id,
-            })
-    bulk_insert(connection, t.invoices, invoice_rows)
-    bulk_insert(connection, t.invoice_lines, line_rows)
-    bulk_insert(connection, t.subscription_terms, term_rows)
-    bulk_insert(connection, t.seats, seat_rows)
-    bulk_insert(connection, t.order_lines, order_rows)
+    for start in range(0, len(invoices), SAVE_CHUNK):
+        chunk = slice(start, start + SAVE_CHUNK)
+        invoice_rows: list[dict[str, Any]] = []
+        line_rows: list[dict[str, Any]] = []
+        order_rows: list[dict[str, Any]] = []
+        seat_rows: list[dict[str, Any]] = []
+        term_rows: list[dict[str, Any]] = []
+        for draft, invoice in zip(drafts[chunk], invoices[chunk], strict=True):
+            row, lines, document = rows_of_invoice(invoice, partner_id, run.run_id, series)
+            invoice_rows.append(row)
+            line_rows.extend(lines)
+            documents.append(document)
+            for priced in draft.lines:
+                request = priced.request
+                sid = request.subscription_id
+                if sid is None:
+                    assert request.group is not None
+                    sid = created[request.group]
+                    if sid not in first_terms:
+                        first_terms.add(sid)
+                        term_rows.append({
+                            "partner_id": partner_id, "subscription_id": sid, "term_index": 0,
+                            "start_date": request.term.start, "end_date": request.term.end,
+                            "invoice_number": invoice.number,
+                        })
+                if request.continues:  # the same order line and seats, billed for a later term
+                    continue
+                order = request.order
+                order_rows.append({
+                    "partner_id": partner_id, "order_id": order.order_id,
+                    "fingerprint": order.fingerprint,
+                    "content": CONTENT_JSON.encode(order.content),
+                    "customer_id": order.customer_id,
+                    "label": request.group[1] if request.group else None,
+                    "subscription_id": sid, "invoice_number": invoice.number,
+                    "run_id": run.run_id,
+                })
+                seat_rows.append({
+                    "partner_id": partner_id, "subscription_id": sid,
+                    "device_type": order.device_type, "seats": order.seats,
+                    "effective_date": request.effective, "order_id": order.order_id,
+                })
+        bulk_insert(connection, t.invoices, invoice_rows)
+        bulk_insert(connection, t.invoice_lines, line_rows)
+        bulk_insert(connection, t.subscription_terms, term_rows)
+        bulk_insert(connection, t.seats, seat_rows)
+        bulk_insert(connection, t.order_lines, order_rows)
+    return documents
 
 
 def save_renewals(connection: Connection, run: RunRecord, series: str,
@@ -211,7 +229,7 @@ def save_renewals(connection: Connection, run: RunRecord, series: str,
     line_rows: list[dict[str, Any]] = []
     term_rows: list[dict[str, Any]] = []
     for renewal, number in zip(renewals, numbers, strict=True):
-        row, lines = rows_of_invoice(replace(renewal.invoice, number=number),
+        row, lines, _ = rows_of_invoice(replace(renewal.invoice, number=number),
                                      renewal.partner_id, run.run_id, series)
         invoice_rows.append(row)
         line_rows.extend(lines)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.engine import Connection
 
@@ -109,14 +110,18 @@ class Commit:
                                                     currency, drafts)
         return Numbered(numbers, self._created)
 
-    def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]) -> None:
+    def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]
+                      ) -> list[dict[str, Any]]:
         """The numbered invoices (one per draft, in order) with their order lines, seats and
-        new subscriptions' first terms."""
+        new subscriptions' first terms; the invoices' documents (`invoice_document`) as
+        saved, for the manifest to list (not to be changed)."""
         if [i.number for i in invoices] != self._numbers or not self._numbered:
             raise AssertionError("the invoices saved are not those of the numbers taken")
-        saving.save_invoices(self._connection, self._view.partner_id, self._run, drafts,
-                             invoices, created=self._created, series=self._series)
+        documents = saving.save_invoices(self._connection, self._view.partner_id, self._run,
+                                         drafts, invoices, created=self._created,
+                                         series=self._series)
         self._stored = True
+        return documents
 
     def finish(self) -> None:
         """Numbers taken are numbers issued: a unit that took numbers and saved no invoices

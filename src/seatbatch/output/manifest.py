@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,10 +26,12 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
     input_file: str | None,
     input_sha256: str | None,
     invoices: Sequence[tuple[Invoice, str]] = (),
+    documents: Sequence[Mapping[str, Any]] = (),  # the invoices' own, when the run made them
     already_processed: Sequence[Committed] = (),
     rejections: Sequence[Problem] = (),
     warnings: Sequence[Problem] = (),
 ) -> dict[str, Any]:
+    assert not documents or len(documents) == len(invoices)
     by_currency: dict[str, Decimal] = {}
     for invoice, _ in invoices:
         by_currency[invoice.currency] = by_currency.get(invoice.currency, Decimal(0)) + (
@@ -43,8 +45,9 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
         "partner_id": partner_id,
         "currency": currency,
         "input": {"file": input_file, "sha256": input_sha256},
-        "invoices": [manifest_invoice(invoice, file, with_currency=currency is None)
-                     for invoice, file in invoices],
+        "invoices": [manifest_invoice(invoice, file, with_currency=currency is None,
+                                      document=documents[at] if documents else None)
+                     for at, (invoice, file) in enumerate(invoices)],
         "already_processed": [
             {"order_id": c.order_id, "invoice_number": c.invoice_number}
             for c in already_processed
