@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import iso11649
 
-from conftest import ROOT
+from conftest import ROOT, Env, customer, order
 from seatbatch.billing.legal import (
     address_lines,
     invoice_vat,
@@ -198,3 +198,32 @@ def test_a_part_one_document_has_no_part_two_keys() -> None:
     document = invoice_document(invoice)
     assert not {"vat", "payable", "payment"} & document.keys()
     assert document["issuer"] == {"name": "I", "address": ["a"], "vat_id": "V"}
+
+
+def test_a_run_under_part_two_issues_vat_keeps_it_in_the_ledger_and_renders_it_as_issued(
+        env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    workbook = env.workbook(customers=[customer("C-001")],
+                            orders=[order("N1", seats=7, term_years=3)])
+    result = env.process(workbook, partner="P-NORD")
+    assert result.code == 0, result.stderr
+    [issued] = result.manifest["invoices"]
+    number = issued["number"]
+    net = Decimal(issued["total"])  # 7 seats x 1750 x 3 years, less 10 % and 15 %
+    assert net == Decimal("28113.75")
+    vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
+    assert env.query("SELECT vat_category, vat_rate, vat_amount FROM invoices") == [
+        ("S", "0.25", str(vat))]
+    html = " ".join((result.folder / "invoices" / f"{number}.html").read_text().split())
+    assert f"VAT 25% on 28,113.75</td><td class=\"num\">{vat:,}" in html
+    assert f"Amount payable NOK</td><td class=\"num\">{net + vat:,}" in html
+    # a later change of the configuration never changes the issued invoice
+    changed = PART2.read_text().replace('rate = "0.25"', 'rate = "0.15"').replace(
+        "NO9386011117947", "NO8330001234567")
+    env.config.write_text(changed, encoding="utf-8")
+    again = env.run("render", number)
+    assert again.code == 0, again.stderr
+    assert (again.folder / "invoices" / f"{number}.html").read_text() == (
+        result.folder / "invoices" / f"{number}.html").read_text()

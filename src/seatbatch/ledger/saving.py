@@ -123,6 +123,13 @@ DOCUMENT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
 CONTENT_JSON = json.JSONEncoder(ensure_ascii=False)
 
 
+def _vat_columns(document: dict[str, Any]) -> dict[str, str | None]:
+    """An invoice's VAT as its row keeps it beside the document (none: issued without [tax])."""
+    vat = document.get("vat")
+    return {"vat_category": vat and vat["category"], "vat_rate": vat and vat["rate"],
+            "vat_amount": vat and vat["amount"]}
+
+
 def rows_of_invoice(
     invoice: Invoice, partner_id: str, run_id: str, series: str
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
@@ -138,6 +145,7 @@ def rows_of_invoice(
         "currency": invoice.currency, "po_number": invoice.po_number,
         "total": document["total"], "run_id": run_id,
         "document": DOCUMENT_JSON.encode(document),
+        **_vat_columns(document),
     }
     lines = [
         {
