@@ -69,9 +69,11 @@ def test_spec_worked_example_end_to_end(env: Env) -> None:
     assert result.code == 0, result.stderr
     [invoice] = result.manifest["invoices"]
     assert invoice == {
-        "number": "INV-2026-000001", "customer_id": "C-001", "po_number": "PO-77",
-        "invoice_date": "2026-11-24", "due_date": "2026-12-24", "total": "324.00",
-        "file": "invoices/INV-2026-000001.xlsx",
+        "number": "INV-2026-000001", "kind": "invoice", "customer_id": "C-001",
+        "po_number": "PO-77", "invoice_date": "2026-11-24", "due_date": "2026-12-24",
+        "total": "324.00", "file": "invoices/INV-2026-000001.xlsx",
+        "files": {"xlsx": "invoices/INV-2026-000001.xlsx",
+                  "html": "invoices/INV-2026-000001.html"},
         "lines": [{
             "order_id": "L1", "action": "new", "subscription_id": "SUB-000001",
             "device_type": "Space Pro", "seats": 1, "term_years": 3,
@@ -80,7 +82,8 @@ def test_spec_worked_example_end_to_end(env: Env) -> None:
             "list_amount": "450.00", "term_discount": "45.00",
             "partner_discount": "81.00", "net_amount": "324.00"}],
     }
-    assert result.manifest["totals"] == {"net_amount": "324.00", "invoices": 1, "lines": 1}
+    assert result.manifest["totals"] == {"net_amount": "324.00", "vat_amount": "0.00",
+                                         "payable": "324.00", "invoices": 1, "lines": 1}
     assert (result.folder / "invoices" / "INV-2026-000001.html").exists()
     assert (result.folder / "summary.html").exists()
 

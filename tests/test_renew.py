@@ -13,7 +13,7 @@ import pytest
 from conftest import CONFIG, Env, customer, order
 from seatbatch.core.documents import invoice_document, manifest_entry
 from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
-from seatbatch.output.files import invoice_file
+from seatbatch.output.files import invoice_files
 from seatbatch.output.manifest import ManifestWriter, build_manifest, write_manifest
 
 PRICES = """
@@ -132,13 +132,13 @@ def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_tex
     parts: dict[str, Any] = {"command": "renew", "as_of": date(2027, 11, 1), "partner_id": None,
              "currency": currency, "input_file": None, "input_sha256": None}
     write_manifest(build_manifest(status="committed", **parts,
-                                  invoices=[(i, invoice_file(i)) for i in invoices]),
+                                  invoices=[(i, invoice_files(i)) for i in invoices]),
                    tmp_path / "whole.json")
     with ManifestWriter(build_manifest(status="committed", **parts),
                         tmp_path / "streamed.json") as streamed:
         for invoice in invoices:  # as the ledger keeps them: JSON text, keys sorted
             document = json.loads(json.dumps(invoice_document(invoice), sort_keys=True))
-            streamed.add(manifest_entry(document, invoice_file(invoice),
+            streamed.add(manifest_entry(document, invoice_files(invoice),
                                         with_currency=currency is None), invoice.currency)
         totals = streamed.close()["totals"]
     whole = (tmp_path / "whole.json").read_text(encoding="utf-8")

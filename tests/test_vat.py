@@ -216,6 +216,15 @@ def test_a_run_under_part_two_issues_vat_keeps_it_in_the_ledger_and_renders_it_a
     vat = (net * Decimal("0.25")).quantize(Decimal("0.01"))
     assert env.query("SELECT vat_category, vat_rate, vat_amount FROM invoices") == [
         ("S", "0.25", str(vat))]
+    assert issued["vat"] == {"treatment": "domestic", "category": "S", "rate": "0.25",
+                             "base": "28113.75", "amount": str(vat), "note": ""}
+    assert issued["payable"] == str(net + vat)
+    assert issued["kind"] == "invoice"
+    assert issued["files"] == {"xlsx": f"invoices/{number}.xlsx",
+                               "html": f"invoices/{number}.html"}
+    totals = result.manifest["totals"]
+    assert (totals["net_amount"], totals["vat_amount"], totals["payable"]) == (
+        "28113.75", str(vat), str(net + vat))
     html = " ".join((result.folder / "invoices" / f"{number}.html").read_text().split())
     assert f"VAT 25% on 28,113.75</td><td class=\"num\">{vat:,}" in html
     assert f"Amount payable NOK</td><td class=\"num\">{net + vat:,}" in html
@@ -227,3 +236,26 @@ def test_a_run_under_part_two_issues_vat_keeps_it_in_the_ledger_and_renders_it_a
     assert again.code == 0, again.stderr
     assert (again.folder / "invoices" / f"{number}.html").read_text() == (
         result.folder / "invoices" / f"{number}.html").read_text()
+
+
+def test_the_summary_shows_vat_and_payable_per_invoice_and_in_all(env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    result = env.process(env.workbook(customers=[customer("C-001")], orders=[order("N1")]),
+                         partner="P-NORD")
+    assert result.code == 0, result.stderr
+    [issued] = result.manifest["invoices"]
+    text = " ".join((result.folder / "summary.html").read_text().split())
+    vat, payable = Decimal(issued["vat"]["amount"]), Decimal(issued["payable"])
+    assert f"<tr><td>VAT</td><td>{vat:,} NOK</td></tr>" in text
+    assert f"<tr><td>Amount payable</td><td>{payable:,} NOK</td></tr>" in text
+    assert f'<td class="num">{vat:,}</td><td class="num">{payable:,}</td>' in text
+
+
+def test_a_part_one_summary_has_no_vat_columns(env: Env) -> None:
+    result = env.process(env.workbook(customers=[customer("C-001")], orders=[order("N1")]))
+    assert result.code == 0, result.stderr
+    text = (result.folder / "summary.html").read_text()
+    assert '<th class="num">VAT</th>' not in text and "<td>VAT</td>" not in text
+    assert "Amount payable" not in text

@@ -110,40 +110,36 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
     )
 
 
-def manifest_invoice(invoice: Invoice, file: str, *, with_currency: bool = False,
+def manifest_invoice(invoice: Invoice, files: Mapping[str, str], *,
+                     with_currency: bool = False,
                      document: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """An invoice as §7's manifest lists it (with its currency in a run over several).
-    `document`: its invoice_document, when the run made one already: its total and lines are
-    taken from there, not made a second time."""
-    extra = {"currency": invoice.currency} if with_currency else {}
-    if document is None:
-        document = {"total": format_amount(invoice.total, invoice.currency),
-                    "lines": [line_document(line, invoice.currency) for line in invoice.lines]}
-    return {
-        **extra,
-        "number": invoice.number,
-        "customer_id": invoice.customer_id,
-        "po_number": invoice.po_number,
-        "invoice_date": invoice.invoice_date.isoformat(),
-        "due_date": invoice.due_date.isoformat(),
-        "total": document["total"],
-        "file": file,
-        "lines": document["lines"],
-    }
+    """An invoice as the manifest lists it (SPEC §7, §10), with its currency in a run over
+    several. `document`: its invoice_document, when the run made one already (it is not made a
+    second time)."""
+    return manifest_entry(invoice_document(invoice) if document is None else document, files,
+                          with_currency=with_currency)
 
 
-def manifest_entry(document: dict[str, Any], file: str, *, with_currency: bool = False
-                   ) -> dict[str, Any]:
-    """manifest_invoice of the invoice a ledger document holds, read off the document: its
-    total and lines are kept there as the manifest shows them (the ledger sorts their keys)."""
+def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
+                   with_currency: bool = False) -> dict[str, Any]:
+    """An invoice as the manifest lists it, read off its document (as the ledger keeps it or
+    the run made it): its total and lines are kept there as the manifest shows them. `files`:
+    its file of each format written (Part I's `file` is the workbook's)."""
     extra = {"currency": document["currency"]} if with_currency else {}
-    return {
+    entry = {
         **extra,
-        **{key: document[key] for key in ("number", "customer_id", "po_number", "invoice_date",
+        "number": document["number"],
+        "kind": "invoice",
+        **{key: document[key] for key in ("customer_id", "po_number", "invoice_date",
                                           "due_date", "total")},
-        "file": file,
+        "file": files.get("xlsx") or next(iter(files.values())),
+        "files": dict(files),
         "lines": [{key: line[key] for key in LINE_KEYS} for line in document["lines"]],
     }
+    if "vat" in document:  # issued with [tax] (SPEC §10)
+        entry["vat"] = dict(document["vat"])
+        entry["payable"] = document["payable"]
+    return entry
 
 
 def _party(party: Party) -> dict[str, Any]:

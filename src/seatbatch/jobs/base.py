@@ -306,5 +306,6 @@ def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
     write_manifest(manifest, folder.path("manifest.json"))
     html = render("summary.html", manifest=manifest, headline=headline,
                   partner_name=partner_name, coverage=coverage, customer_names=customer_names,
-                  rejected_workbook=folder.path("rejected.xlsx").is_file())
+                  rejected_workbook=folder.path("rejected.xlsx").is_file(),
+                  with_vat=any("vat" in invoice for invoice in manifest["invoices"]))
     folder.path("summary.html").write_text(html, encoding="utf-8")

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.documents import manifest_entry
-from seatbatch.output.files import CHUNK, InvoiceWriter, invoice_file_of
+from seatbatch.output.files import CHUNK, InvoiceWriter, invoice_files_of
 from seatbatch.output.html import write_rendered
 from seatbatch.output.manifest import ManifestWriter
 from seatbatch.output.runs import RunFolder
@@ -31,7 +31,7 @@ class _Issued:
         for texts in _documents(self.ledger, self.numbers):
             for text in texts:
                 document = json.loads(text)
-                yield manifest_entry(document, invoice_file_of(document["number"]),
+                yield manifest_entry(document, invoice_files_of(document["number"]),
                                      with_currency=self.with_currency)
 
 
@@ -50,15 +50,17 @@ def files_from_ledger(
     currency = manifest["currency"]
     # customer ids are each partner's own: name only those that mean one customer here
     names: dict[str, str | None] = {}
+    with_vat = [False]  # whether an invoice listed was issued with VAT (SPEC §10)
     with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
 
         def batches() -> Iterator[list[str]]:
             for texts in _documents(ledger, numbers):
                 for text in texts:
                     document = json.loads(text)
-                    listed.add(manifest_entry(document, invoice_file_of(document["number"]),
+                    listed.add(manifest_entry(document, invoice_files_of(document["number"]),
                                               with_currency=currency is None),
                                document["currency"])
+                    with_vat[0] = with_vat[0] or "vat" in document
                     name = names.setdefault(document["customer_id"], document["customer_name"])
                     if name != document["customer_name"]:
                         names[document["customer_id"]] = None
@@ -69,4 +71,5 @@ def files_from_ledger(
     write_rendered(folder.path("summary.html"), "summary.html",
                    manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
                    headline=headline, partner_name=partner_name, coverage=[],
-                   customer_names={k: v for k, v in names.items() if v is not None})
+                   customer_names={k: v for k, v in names.items() if v is not None},
+                   with_vat=with_vat[0])

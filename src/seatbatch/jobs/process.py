@@ -14,7 +14,7 @@ from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
 from seatbatch.jobs.recovery import recovering
 from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
 from seatbatch.ledger import Ledger, StaleView
-from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_file
+from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_files
 
 if TYPE_CHECKING:
     from seatbatch.validation.workbook import Validation
@@ -44,7 +44,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             return run.reject(validation)
         manifest = run.manifest(
             "committed" if invoices else "duplicate",
-            invoices=[(i, invoice_file(i)) for i in invoices], documents=documents,
+            invoices=[(i, invoice_files(i)) for i in invoices], documents=documents,
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
         run.report(manifest, validation,

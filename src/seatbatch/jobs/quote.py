@@ -15,6 +15,9 @@ from seatbatch.output.html import render
 from seatbatch.output.xlsx import write_quote_xlsx
 from seatbatch.validation.workbook import validate
 
+# every estimate of a quote is in its one workbook and page
+QUOTE_FILES = {"xlsx": "invoices/quote.xlsx", "html": "invoices/quote.html"}
+
 
 def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     """Validate and price; write the estimate. No ledger change, no numbers."""
@@ -35,15 +38,15 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             for d in drafts
         ]
         total = sum((i.total for i in invoices), Decimal(0))
-        write_quote_xlsx(invoices, run.folder.path("invoices/quote.xlsx"), partner.currency)
-        run.folder.path("invoices/quote.html").write_text(
+        write_quote_xlsx(invoices, run.folder.path(QUOTE_FILES["xlsx"]), partner.currency)
+        run.folder.path(QUOTE_FILES["html"]).write_text(
             render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
                    total=total),
             encoding="utf-8",
         )
         manifest = run.manifest(
             "quoted" if invoices else "duplicate",
-            invoices=[(i, "invoices/quote.xlsx") for i in invoices],
+            invoices=[(i, QUOTE_FILES) for i in invoices],
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
         run.report(manifest, validation,

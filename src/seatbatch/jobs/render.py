@@ -11,7 +11,7 @@ from seatbatch.jobs.base import (
     write_summary,
 )
 from seatbatch.ledger import Ledger, display_url
-from seatbatch.output.files import InvoiceWriter, invoice_file
+from seatbatch.output.files import InvoiceWriter, invoice_files
 from seatbatch.output.manifest import build_manifest
 
 
@@ -29,7 +29,7 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
         manifest = build_manifest(
             command="render", status="rendered", as_of=settings.as_of,
             partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
-            input_sha256=None, invoices=[(invoice, invoice_file(invoice))],
+            input_sha256=None, invoices=[(invoice, invoice_files(invoice))],
         )
         write_summary(folder, manifest, f"{invoice.number} again",
                       partner_name=invoice.bill_to.name, coverage=[],

@@ -41,12 +41,18 @@ CHUNK = 100
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-def invoice_file(invoice: Invoice) -> str:
-    return invoice_file_of(str(invoice.number))
+# What each invoice is written as today; SPEC §9's [documents] formats (pdf, ubl) come next.
+WRITTEN = ("xlsx", "html")
+EXTENSIONS = {"xlsx": "xlsx", "html": "html", "pdf": "pdf", "ubl": "xml"}
 
 
-def invoice_file_of(number: str) -> str:
-    return f"invoices/{number}.xlsx"
+def invoice_files(invoice: Invoice) -> dict[str, str]:
+    """Its file of each format written, by format, as the manifest lists them."""
+    return invoice_files_of(str(invoice.number))
+
+
+def invoice_files_of(number: str) -> dict[str, str]:
+    return {kind: f"invoices/{number}.{EXTENSIONS[kind]}" for kind in WRITTEN}
 
 
 def write_invoice_files(invoice: Invoice, folder: Path) -> None:

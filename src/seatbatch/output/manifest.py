@@ -25,19 +25,18 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
     currency: str | None,
     input_file: str | None,
     input_sha256: str | None,
-    invoices: Sequence[tuple[Invoice, str]] = (),
+    invoices: Sequence[tuple[Invoice, Mapping[str, str]]] = (),  # with its files by format
     documents: Sequence[Mapping[str, Any]] = (),  # the invoices' own, when the run made them
     already_processed: Sequence[Committed] = (),
     rejections: Sequence[Problem] = (),
     warnings: Sequence[Problem] = (),
 ) -> dict[str, Any]:
     assert not documents or len(documents) == len(invoices)
-    by_currency: dict[str, Decimal] = {}
+    sums = _Sums()
     for invoice, _ in invoices:
-        by_currency[invoice.currency] = by_currency.get(invoice.currency, Decimal(0)) + (
-            invoice.total)
-    totals = _totals(by_currency, currency, len(invoices),
-                     sum(len(invoice.lines) for invoice, _ in invoices))
+        sums.add(invoice.currency, invoice.total, invoice.vat.amount if invoice.vat else None)
+    totals = sums.totals(currency, len(invoices),
+                         sum(len(invoice.lines) for invoice, _ in invoices))
     return {
         "command": command,
         "status": status,
@@ -45,9 +44,9 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
         "partner_id": partner_id,
         "currency": currency,
         "input": {"file": input_file, "sha256": input_sha256},
-        "invoices": [manifest_invoice(invoice, file, with_currency=currency is None,
+        "invoices": [manifest_invoice(invoice, files, with_currency=currency is None,
                                       document=documents[at] if documents else None)
-                     for at, (invoice, file) in enumerate(invoices)],
+                     for at, (invoice, files) in enumerate(invoices)],
         "already_processed": [
             {"order_id": c.order_id, "invoice_number": c.invoice_number}
             for c in already_processed
@@ -58,21 +57,37 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
     }
 
 
-def _totals(by_currency: dict[str, Decimal], currency: str | None, invoices: int, lines: int
-            ) -> dict[str, Any]:
-    totals: dict[str, Any] = {
-        "net_amount": _net(by_currency, currency),
-        "invoices": invoices,
-        "lines": lines,
-    }
-    if currency is None:  # a run over several partners: never one sum over currencies
-        totals["net_amount_by_currency"] = {
-            code: format_amount(amount, code) for code, amount in sorted(by_currency.items())
+class _Sums:
+    """A run's amounts by currency, as its totals show them: net, VAT and payable (SPEC §7,
+    §10), one amount when the run is in one currency, never one sum over several."""
+
+    def __init__(self) -> None:
+        self.net: dict[str, Decimal] = {}
+        self.vat: dict[str, Decimal] = {}
+
+    def add(self, currency: str, net: Decimal, vat: Decimal | None) -> None:
+        self.net[currency] = self.net.get(currency, Decimal(0)) + net
+        self.vat[currency] = self.vat.get(currency, Decimal(0)) + (vat or 0)
+
+    def totals(self, currency: str | None, invoices: int, lines: int) -> dict[str, Any]:
+        payable = {code: amount + self.vat[code] for code, amount in self.net.items()}
+        totals: dict[str, Any] = {
+            "net_amount": _one(self.net, currency),
+            "vat_amount": _one(self.vat, currency),
+            "payable": _one(payable, currency),
+            "invoices": invoices,
+            "lines": lines,
         }
-    return totals
+        if currency is None:  # a run over several partners: never one sum over currencies
+            for key, sums in (("net_amount", self.net), ("vat_amount", self.vat),
+                              ("payable", payable)):
+                totals[f"{key}_by_currency"] = {
+                    code: format_amount(amount, code) for code, amount in sorted(sums.items())}
+        return totals
 
 
-def _net(by_currency: dict[str, Decimal], currency: str | None) -> str | None:
+def _one(by_currency: dict[str, Decimal], currency: str | None) -> str | None:
+    """The run's one amount: in its currency, or in the only one its invoices have."""
     if currency is not None:
         return format_amount(by_currency.get(currency, Decimal(0)), currency)
     if len(by_currency) == 1:
@@ -98,7 +113,7 @@ class ManifestWriter:
         assert 0 < at < len(keys) - 1 and not manifest["invoices"]
         self.manifest = manifest
         self.after = keys[at + 1:]
-        self.by_currency: dict[str, Decimal] = {}
+        self.sums = _Sums()
         self.invoices = self.lines = 0
         self.file = path.open("w", encoding="utf-8")
         head = json.dumps({key: manifest[key] for key in keys[:at]}, ensure_ascii=False)
@@ -116,12 +131,12 @@ class ManifestWriter:
         self.file.write((", " if self.invoices else "") + json.dumps(entry, ensure_ascii=False))
         self.invoices += 1
         self.lines += len(entry["lines"])
-        self.by_currency[currency] = self.by_currency.get(currency, Decimal(0)) + Decimal(
-            entry["total"])
+        vat = entry.get("vat")
+        self.sums.add(currency, Decimal(entry["total"]), Decimal(vat["amount"]) if vat else None)
 
     def close(self) -> dict[str, Any]:
-        manifest = {**self.manifest, "totals": _totals(
-            self.by_currency, self.manifest["currency"], self.invoices, self.lines)}
+        manifest = {**self.manifest, "totals": self.sums.totals(
+            self.manifest["currency"], self.invoices, self.lines)}
         tail = json.dumps({key: manifest[key] for key in self.after}, ensure_ascii=False)
         self.file.write("], " + tail[1:] + "\n")
         self.file.close()
