@@ -36,8 +36,9 @@ from seatbatch.core.legal import (
 from test_config_types import document, key_name, key_paths, replaced, values
 
 PART2 = (ROOT / "tests" / "data" / "part2.toml").read_text(encoding="utf-8")
-NO_TAX = ConfigWarning("tax", "no_tax_configured", "the file has no [tax]: invoices are issued "
-                       "without VAT, as in Part I (SPEC §10)")
+NO_TAX = ConfigWarning("tax", "no_tax_configured", "no [tax] table: invoices are issued without "
+                       "VAT; configure [tax] (and [payment]) to issue them with VAT and payment "
+                       "details")
 TREATMENTS = """
 [tax.treatments.domestic]
 category = "S"

@@ -227,7 +227,7 @@ def test_other_producers_and_spellings(env: Env) -> None:
     assert result.manifest["invoices"][0]["po_number"] == "12345"
     assert len(result.manifest["invoices"]) == 2  # L2 asked for an invoice of its own
     assert [(w["sheet"], w["code"], w["value"]) for w in result.manifest["warnings"]] == [
-        ("Customers", "unknown_column", "Notes")]
+        ("", "no_tax_configured", ""), ("Customers", "unknown_column", "Notes")]
 
 
 def test_devices_are_the_current_list(env: Env) -> None:

@@ -43,7 +43,7 @@ def test_a_committed_runs_lost_folder_is_written_again(env: Env) -> None:
     assert after["invoices"] == before["invoices"]
     assert (after["status"], after["input"], after["totals"]) == (
         before["status"], before["input"], before["totals"])
-    assert [w["code"] for w in after["warnings"]] == ["run_recovered"]
+    assert [w["code"] for w in after["warnings"]] == ["run_recovered", "no_tax_configured"]
     again = openpyxl.load_workbook(folder / "invoices" / "INV-2026-000001.xlsx", data_only=True)
     assert [[c.value for c in row] for row in again.active.iter_rows()] == cells
     assert (folder / "invoices" / "INV-2026-000001.html").read_text() == html

@@ -259,3 +259,22 @@ def test_a_part_one_summary_has_no_vat_columns(env: Env) -> None:
     text = (result.folder / "summary.html").read_text()
     assert '<th class="num">VAT</th>' not in text and "<td>VAT</td>" not in text
     assert "Amount payable" not in text
+
+
+def test_every_run_without_tax_warns_so_and_a_run_with_tax_does_not(env: Env) -> None:
+    import shutil
+
+    workbook = env.workbook(customers=[customer("C-001")], orders=[order("N1")])
+    for result in (env.process(workbook), env.run("report", "--month", "2026-11"),
+                   env.run("render", "INV-2026-000001")):
+        assert result.code == 0, result.stderr
+        [warning] = [w for w in result.manifest["warnings"] if w["code"] == "no_tax_configured"]
+        assert warning["message"].startswith("seatbatch.toml: tax: no [tax] table: invoices are "
+                                             "issued without VAT")
+        assert "no [tax] table" in (result.folder / "summary.html").read_text()
+    shutil.copy(PART2, env.config)
+    taxed = env.process(env.workbook("b.xlsx", customers=[customer("C-002")],
+                                     orders=[order("N2", customer_id="C-002")]),
+                        partner="P-NORD")
+    assert taxed.code == 0, taxed.stderr
+    assert not [w for w in taxed.manifest["warnings"] if w["code"] == "no_tax_configured"]

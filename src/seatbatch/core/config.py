@@ -178,8 +178,9 @@ class Config:
         if self.tax is not None:
             return ()
         found = identifier_problems(self.issuer, self.partners, self.payment)
-        return (ConfigWarning("tax", "no_tax_configured", "the file has no [tax]: invoices are "
-                              "issued without VAT, as in Part I (SPEC §10)"),
+        return (ConfigWarning("tax", "no_tax_configured", "no [tax] table: invoices are issued "
+                              "without VAT; configure [tax] (and [payment]) to issue them with "
+                              "VAT and payment details"),
                 *(ConfigWarning(key, code, what) for key, code, what in found))
 
     def treatment_of(self, partner_id: str) -> Treatment | None:

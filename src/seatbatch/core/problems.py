@@ -70,6 +70,13 @@ class Code(StrEnum):
     NO_PRICE_ON_DATE = "no_price_on_date"
     # about the run, not the input
     RUN_RECOVERED = "run_recovered"
+    # about the configuration, listed by every run (SPEC §10)
+    NO_TAX_CONFIGURED = "no_tax_configured"
+    INVALID_VAT_ID = "invalid_vat_id"
+    INVALID_REGISTRATION_ID = "invalid_registration_id"
+    INVALID_IBAN = "invalid_iban"
+    INVALID_BIC = "invalid_bic"
+    INVALID_ELECTRONIC_ADDRESS = "invalid_electronic_address"
 
 
 MESSAGES: dict[Code, str] = {
@@ -187,6 +194,10 @@ MESSAGES: dict[Code, str] = {
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
     "complete; the folder was written again from the ledger, so it lists what the run issued "
     "but not the lines it found already processed nor the workbook's warnings",
+    # the configuration's own message (core.config.ConfigWarning), with its file and key
+    **dict.fromkeys((Code.NO_TAX_CONFIGURED, Code.INVALID_VAT_ID, Code.INVALID_REGISTRATION_ID,
+                     Code.INVALID_IBAN, Code.INVALID_BIC, Code.INVALID_ELECTRONIC_ADDRESS),
+                    "{detail}"),
 }
 
 

@@ -20,6 +20,7 @@ from seatbatch.core.exits import EXIT_OK as EXIT_OK
 from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
 from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
 from seatbatch.core.exits import Terminated, ignore_stops, stopped_code, stopped_how
+from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
     CopyMismatch,
@@ -297,6 +298,14 @@ def _internal(settings: Settings, run: RunFolder, error: Exception) -> NoReturn:
                    encoding="utf-8")
     run.release()  # for the recovery of the next run, in this process too (the inbox's worker)
     raise InternalError(summary(error), log) from error
+
+
+def config_warnings(config: Config) -> list[Problem]:
+    """What is wrong with the configuration without stopping a run (SPEC §10: no [tax], an
+    identifier that fails its check), as every run's manifest lists it."""
+    return [problem(Code(w.code), "", None, None, None,
+                    detail=f"{config.path.name}: {w.key}: {w.message}")
+            for w in config.warnings]
 
 
 def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,

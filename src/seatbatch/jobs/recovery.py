@@ -12,7 +12,15 @@ from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.problems import Code, problem
 from seatbatch.core.progress import Progress
-from seatbatch.jobs.base import NoSpace, Outcome, Settings, no_space, set_aside, where_full
+from seatbatch.jobs.base import (
+    NoSpace,
+    Outcome,
+    Settings,
+    config_warnings,
+    no_space,
+    set_aside,
+    where_full,
+)
 from seatbatch.jobs.from_ledger import files_from_ledger
 from seatbatch.ledger import display_url
 from seatbatch.output.files import InvoiceWriter
@@ -74,7 +82,8 @@ def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: Com
         partner_id=run.partner_id,
         currency=next(iter(run.currencies)) if len(run.currencies) == 1 else None,
         input_file=run.input_name, input_sha256=run.input_sha256,
-        warnings=[problem(Code.RUN_RECOVERED, "", None, None, None)],
+        warnings=[problem(Code.RUN_RECOVERED, "", None, None, None),
+                  *config_warnings(settings.config)],
     )
     try:
         with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:

@@ -7,6 +7,7 @@ from seatbatch.jobs.base import (
     Outcome,
     Settings,
     UsageError,
+    config_warnings,
     run_folder,
     write_summary,
 )
@@ -30,6 +31,7 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
             command="render", status="rendered", as_of=settings.as_of,
             partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
             input_sha256=None, invoices=[(invoice, invoice_files(invoice))],
+            warnings=config_warnings(settings.config),
         )
         write_summary(folder, manifest, f"{invoice.number} again",
                       partner_name=invoice.bill_to.name, coverage=[],

@@ -11,6 +11,7 @@ from seatbatch.jobs.base import (
     Outcome,
     Settings,
     UsageError,
+    config_warnings,
     run_folder,
 )
 from seatbatch.jobs.from_ledger import files_from_ledger
@@ -97,7 +98,7 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
         command="renew", status="committed" if numbers else "nothing_due",
         as_of=settings.as_of, partner_id=None,
         currency=next(iter(currencies)) if len(currencies) == 1 else None, input_file=None,
-        input_sha256=None,
+        input_sha256=None, warnings=config_warnings(settings.config),
     )
     label = month_label(year, month)
     headline = (f"{len(numbers)} renewal invoice(s) for {label}" if numbers

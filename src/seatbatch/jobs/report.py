@@ -9,6 +9,7 @@ from seatbatch.jobs.base import (
     EXIT_OK,
     Outcome,
     Settings,
+    config_warnings,
     run_folder,
     write_summary,
 )
@@ -48,7 +49,7 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         manifest = build_manifest(
             command="report", status="reported", as_of=settings.as_of, partner_id=None,
             currency=currencies[0] if len(currencies) == 1 else None, input_file=None,
-            input_sha256=None,
+            input_sha256=None, warnings=config_warnings(settings.config),
         )
         manifest["totals"] = {
             "net_amount": (format_amount(report.by_currency[currencies[0]].net_amount,

@@ -19,6 +19,7 @@ from seatbatch.jobs.base import (
     Outcome,
     Settings,
     UsageError,
+    config_warnings,
     run_folder,
     write_summary,
 )
@@ -58,6 +59,7 @@ class WorkbookRun:
     folder: RunFolder
 
     def manifest(self, status: str, **parts: Any) -> dict[str, Any]:
+        parts["warnings"] = [*config_warnings(self.settings.config), *parts.get("warnings", ())]
         return build_manifest(
             command=self.command, status=status, as_of=self.settings.as_of,
             partner_id=self.partner.id, currency=self.partner.currency,
