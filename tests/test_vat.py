@@ -94,7 +94,9 @@ def test_the_payment_reference_is_the_number_or_its_rf_creditor_reference() -> N
     config = load_config(PART2)
     payment = payment_of(config, "INV-2026-000042")
     assert payment is not None and payment.reference == "INV-2026-000042"
-    assert payment_of(config, None) is None  # an estimate is not paid
+    unnumbered = payment_of(config, None)  # a renewal before it commits, or an estimate
+    assert unnumbered is not None and unnumbered.reference == ""
+    assert unnumbered.for_number("INV-2026-000042") == payment
     rf = PaymentKeys("NO9386011117947", "DNBANOKKXXX", "", "rf").reference_for("INV-2026-000042")
     assert rf.startswith("RF") and iso11649.is_valid(rf)
 
@@ -278,3 +280,30 @@ def test_every_run_without_tax_warns_so_and_a_run_with_tax_does_not(env: Env) ->
                         partner="P-NORD")
     assert taxed.code == 0, taxed.stderr
     assert not [w for w in taxed.manifest["warnings"] if w["code"] == "no_tax_configured"]
+
+
+def test_a_renewal_under_part_two_is_paid_by_its_own_number(env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    first = env.process(env.workbook(customers=[customer("C-001")],
+                                     orders=[order("N1", term_years=1)]), partner="P-NORD")
+    assert first.code == 0, first.stderr
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0, renewed.stderr
+    [invoice] = renewed.manifest["invoices"]
+    assert invoice["vat"]["category"] == "S" and invoice["payable"] != invoice["total"]
+    html = " ".join((renewed.folder / "invoices" / f"{invoice['number']}.html").read_text()
+                    .split())
+    assert f"Payment reference</td><td>{invoice['number']}</td>" in html
+
+
+def test_an_estimate_shows_no_payment_block(env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    quoted = env.run("quote", env.workbook(customers=[customer("C-001")], orders=[order("N1")]),
+                     "--partner", "P-NORD")
+    assert quoted.code == 0, quoted.stderr
+    html = (quoted.folder / "invoices" / "quote.html").read_text()
+    assert "Amount payable" in html and "Payment reference" not in html

@@ -61,12 +61,14 @@ def invoice_vat(total: Decimal, currency: str, treatment: Treatment) -> Vat:
 
 
 def payment_of(config: Config, number: str | None) -> Payment | None:
-    """How the invoice with this number is to be paid; None without `[payment]`, and for an
-    estimate, which is not to be paid."""
+    """How the invoice with this number is to be paid (None without `[payment]`): its
+    reference is made of its number, and is "" until it has one (a renewal before its run
+    commits; an estimate, which is not to be paid)."""
     payment = config.payment
-    if payment is None or number is None:
+    if payment is None:
         return None
-    return Payment(payment.iban, payment.bic, payment.bank, payment.reference_for(number))
+    means = Payment(payment.iban, payment.bic, payment.bank, "", payment.reference)
+    return means if number is None else means.for_number(number)
 
 
 def vat_of(config: Config, partner: Partner, total: Decimal) -> Vat | None:

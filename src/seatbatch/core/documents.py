@@ -176,7 +176,7 @@ def _vat_from(kept: dict[str, str] | None) -> Vat | None:
 
 def _payment(payment: Payment) -> dict[str, str]:
     return {"iban": payment.iban, "bic": payment.bic, "bank": payment.bank,
-            "reference": payment.reference}
+            "reference": payment.reference, "reference_kind": payment.reference_kind}
 
 
 def _payment_from(kept: dict[str, str] | None) -> Payment | None:

@@ -121,9 +121,12 @@ class Payment:
         """The payment reference of an invoice (or credit note) number: the number itself, or
         the ISO 11649 creditor reference made from its letters and digits ("RF" + two check
         digits + them), in its electronic form, without spaces."""
-        if self.reference == "invoice_number":
-            return number
-        return rf_reference(number)
+        return payment_reference(self.reference, number)
+
+
+def payment_reference(kind: str, number: str) -> str:
+    """`Payment.reference_for` by the kind of reference ("invoice_number" or "rf")."""
+    return number if kind == "invoice_number" else rf_reference(number)
 
 
 @dataclass(frozen=True)

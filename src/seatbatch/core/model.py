@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -254,7 +254,14 @@ class Payment:
     iban: str
     bic: str
     bank: str  # "" when not configured
-    reference: str  # this invoice's payment reference: its number, or an ISO 11649 RF reference
+    reference: str  # this invoice's payment reference; "" until it has a number
+    reference_kind: str = "invoice_number"  # or "rf": an ISO 11649 creditor reference
+
+    def for_number(self, number: str) -> Payment:
+        """The payment means of the invoice once it has `number`: its reference made of it."""
+        from seatbatch.core.legal import payment_reference  # here: python-stdnum loads late
+
+        return replace(self, reference=payment_reference(self.reference_kind, number))
 
 
 @dataclass(frozen=True)

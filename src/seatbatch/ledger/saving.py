@@ -237,8 +237,10 @@ def save_renewals(connection: Connection, run: RunRecord, series: str,
     line_rows: list[dict[str, Any]] = []
     term_rows: list[dict[str, Any]] = []
     for renewal, number in zip(renewals, numbers, strict=True):
-        row, lines, _ = rows_of_invoice(replace(renewal.invoice, number=number),
-                                     renewal.partner_id, run.run_id, series)
+        invoice = renewal.invoice
+        numbered = replace(invoice, number=number,
+                           payment=invoice.payment and invoice.payment.for_number(number))
+        row, lines, _ = rows_of_invoice(numbered, renewal.partner_id, run.run_id, series)
         invoice_rows.append(row)
         line_rows.extend(lines)
         term_rows.append({"partner_id": renewal.partner_id,

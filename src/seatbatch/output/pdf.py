@@ -96,7 +96,7 @@ def _totals(invoice: Invoice) -> list[dict[str, Any]]:
 def _payment(invoice: Invoice) -> list[list[str]]:
     """The payment block as label and value rows; none without payment means."""
     payment = invoice.payment
-    if payment is None:
+    if payment is None or invoice.number is None:  # an estimate is not to be paid
         return []
     days = (invoice.due_date - invoice.invoice_date).days
     rows = [["Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}"],

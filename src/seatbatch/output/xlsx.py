@@ -246,7 +246,7 @@ def _totals(sheet: _Sheet, invoice: Invoice) -> None:
 
 def _payment(sheet: _Sheet, invoice: Invoice) -> None:
     payment = invoice.payment
-    if payment is None:
+    if payment is None or invoice.number is None:  # an estimate is not to be paid
         return
     days = (invoice.due_date - invoice.invoice_date).days
     sheet.field("Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}")
