@@ -73,7 +73,8 @@ def test_spec_worked_example_end_to_end(env: Env) -> None:
         "po_number": "PO-77", "invoice_date": "2026-11-24", "due_date": "2026-12-24",
         "total": "324.00", "file": "invoices/INV-2026-000001.xlsx",
         "files": {"xlsx": "invoices/INV-2026-000001.xlsx",
-                  "html": "invoices/INV-2026-000001.html"},
+                  "html": "invoices/INV-2026-000001.html",
+                  "pdf": "invoices/INV-2026-000001.pdf"},  # SPEC §9's default formats
         "lines": [{
             "order_id": "L1", "action": "new", "subscription_id": "SUB-000001",
             "device_type": "Space Pro", "seats": 1, "term_years": 3,
@@ -336,7 +337,7 @@ def test_many_invoices_are_written_by_workers(env: Env) -> None:
     numbers = [i["number"] for i in result.manifest["invoices"]]
     assert numbers == [f"INV-2026-{n:06d}" for n in range(1, count + 1)]
     written = sorted(p.name for p in (result.folder / "invoices").iterdir())
-    assert written == sorted([f"{n}.xlsx" for n in numbers] + [f"{n}.html" for n in numbers])
+    assert written == sorted(f"{n}.{kind}" for n in numbers for kind in ("xlsx", "html", "pdf"))
     last = cell_values(result.folder / "invoices" / f"{numbers[-1]}.xlsx")
     assert float(result.manifest["invoices"][-1]["total"]) in [v for r in last for v in r]
 

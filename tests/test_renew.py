@@ -120,6 +120,9 @@ def _invoice(number: str, currency: str, amounts: list[str]) -> Invoice:
                    total=sum((Decimal(a) for a in amounts), Decimal(0)), kind="renewal")
 
 
+FORMATS = ("xlsx", "html", "pdf", "ubl")
+
+
 @pytest.mark.parametrize("currency", ["EUR", None])
 def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_text(
         tmp_path: Path, currency: str | None) -> None:
@@ -132,13 +135,13 @@ def test_the_manifest_written_invoice_by_invoice_from_the_ledger_is_the_same_tex
     parts: dict[str, Any] = {"command": "renew", "as_of": date(2027, 11, 1), "partner_id": None,
              "currency": currency, "input_file": None, "input_sha256": None}
     write_manifest(build_manifest(status="committed", **parts,
-                                  invoices=[(i, invoice_files(i)) for i in invoices]),
+                                  invoices=[(i, invoice_files(i, FORMATS)) for i in invoices]),
                    tmp_path / "whole.json")
     with ManifestWriter(build_manifest(status="committed", **parts),
                         tmp_path / "streamed.json") as streamed:
         for invoice in invoices:  # as the ledger keeps them: JSON text, keys sorted
             document = json.loads(json.dumps(invoice_document(invoice), sort_keys=True))
-            streamed.add(manifest_entry(document, invoice_files(invoice),
+            streamed.add(manifest_entry(document, invoice_files(invoice, FORMATS),
                                         with_currency=currency is None), invoice.currency)
         totals = streamed.close()["totals"]
     whole = (tmp_path / "whole.json").read_text(encoding="utf-8")

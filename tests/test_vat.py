@@ -3,6 +3,7 @@ printed, how it is paid (billing.legal), and the amount payable (core.model.Invo
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +13,7 @@ from hypothesis import strategies as st
 from stdnum import iso11649
 
 from conftest import ROOT, Env, customer, order
+from einvoice_rules import needs_rules, official_rules
 from seatbatch.billing.legal import (
     address_lines,
     invoice_vat,
@@ -23,7 +25,14 @@ from seatbatch.billing.legal import (
 from seatbatch.core.config import load_config
 from seatbatch.core.legal import Payment as PaymentKeys
 from seatbatch.core.legal import Treatment
-from seatbatch.core.model import Invoice, Party, PostalAddress, Vat
+from seatbatch.core.model import (
+    Invoice,
+    InvoiceLine,
+    LineAmounts,
+    Party,
+    PostalAddress,
+    Vat,
+)
 from seatbatch.core.money import minor_unit
 
 PART2 = ROOT / "tests" / "data" / "part2.toml"
@@ -222,8 +231,10 @@ def test_a_run_under_part_two_issues_vat_keeps_it_in_the_ledger_and_renders_it_a
                              "base": "28113.75", "amount": str(vat), "note": ""}
     assert issued["payable"] == str(net + vat)
     assert issued["kind"] == "invoice"
-    assert issued["files"] == {"xlsx": f"invoices/{number}.xlsx",
-                               "html": f"invoices/{number}.html"}
+    assert issued["files"] == {kind: f"invoices/{number}.{ext}" for kind, ext in (
+        ("xlsx", "xlsx"), ("html", "html"), ("pdf", "pdf"), ("ubl", "xml"))}
+    for path in issued["files"].values():
+        assert (result.folder / path).is_file()
     totals = result.manifest["totals"]
     assert (totals["net_amount"], totals["vat_amount"], totals["payable"]) == (
         "28113.75", str(vat), str(net + vat))
@@ -236,8 +247,8 @@ def test_a_run_under_part_two_issues_vat_keeps_it_in_the_ledger_and_renders_it_a
     env.config.write_text(changed, encoding="utf-8")
     again = env.run("render", number)
     assert again.code == 0, again.stderr
-    assert (again.folder / "invoices" / f"{number}.html").read_text() == (
-        result.folder / "invoices" / f"{number}.html").read_text()
+    for path in issued["files"].values():  # every format, identical (SPEC §9)
+        assert (again.folder / path).read_bytes() == (result.folder / path).read_bytes(), path
 
 
 def test_the_summary_shows_vat_and_payable_per_invoice_and_in_all(env: Env) -> None:
@@ -307,3 +318,47 @@ def test_an_estimate_shows_no_payment_block(env: Env) -> None:
     assert quoted.code == 0, quoted.stderr
     html = (quoted.folder / "invoices" / "quote.html").read_text()
     assert "Amount payable" in html and "Payment reference" not in html
+
+
+@needs_rules
+def test_the_e_invoices_a_run_writes_pass_the_official_rules(env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    customers = [customer("C-001"), customer("C-002", organization="Ærø & <Søn> \"AS\"")]
+    orders = [order("N1", seats=7), order("N2", customer_id="C-002", po_number=None),
+              order("N3", customer_id="C-002", subscription="S2", term_years=1,
+                    device_type="Space Plus", po_number=None)]
+    rules = official_rules()
+    for partner in ("P-NORD", "P-ACME", "P-RHEIN"):  # S 25 %, G export, AE reverse charge
+        result = env.process(env.workbook(f"{partner}.xlsx", customers=customers,
+                                          orders=orders), partner=partner)
+        assert result.code == 0, result.stderr
+        for issued in result.manifest["invoices"]:
+            report = rules.check(result.folder / issued["files"]["ubl"])
+            assert not report.fatal, (partner, issued["number"], report.fatal)
+
+
+def test_an_invoice_that_cannot_be_a_valid_e_invoice_refuses_the_run_before_it_commits(
+) -> None:
+    """The configuration's checks make this unreachable from a file; the run checks again
+    before it commits, so that no e-invoice is ever written half-valid."""
+    import pytest
+
+    from seatbatch.core.config import ConfigError
+    from seatbatch.jobs.base import refuse_half_valid
+
+    config = load_config(PART2)
+    a_line = InvoiceLine("N1", "new", "SUB-000001", "Space Pro", 1, 1, date(2026, 11, 24),
+                         date(2027, 11, 23), Decimal("1036.80"), 365, 365,
+                         LineAmounts(Decimal("1036.80"), Decimal(0), Decimal(0),
+                                     Decimal("1036.80")))
+    fine = replace(_part2_invoice(DOMESTIC), lines=(a_line,))
+    without_vat = replace(fine, vat=None, number="INV-2026-000008")
+    refuse_half_valid([fine, without_vat], config, ("xlsx", "html"))  # no ubl: nothing to lack
+    with pytest.raises(ConfigError) as refused:
+        refuse_half_valid([fine, without_vat], config, ("xlsx", "ubl"))
+    [(key, what)] = refused.value.problems
+    assert key == "documents.formats"
+    assert what == ("ubl is listed, but 1 invoice(s) could not be valid e-invoices: "
+                    "INV-2026-000008: lacks VAT treatment ([tax])")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import errno
 import shutil
 import traceback
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -20,6 +20,7 @@ from seatbatch.core.exits import EXIT_OK as EXIT_OK
 from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
 from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
 from seatbatch.core.exits import Terminated, ignore_stops, stopped_code, stopped_how
+from seatbatch.core.model import Invoice
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.progress import Progress
 from seatbatch.ledger import (
@@ -30,6 +31,7 @@ from seatbatch.ledger import (
     display_url,
     without_password,
 )
+from seatbatch.output.files import einvoice_lacks
 from seatbatch.output.html import render
 from seatbatch.output.manifest import write_manifest
 from seatbatch.output.runs import LOCK, RunFolder
@@ -298,6 +300,21 @@ def _internal(settings: Settings, run: RunFolder, error: Exception) -> NoReturn:
                    encoding="utf-8")
     run.release()  # for the recovery of the next run, in this process too (the inbox's worker)
     raise InternalError(summary(error), log) from error
+
+
+NAMED = 5  # invoices a refusal names, of many alike
+
+
+def refuse_half_valid(invoices: Iterable[Invoice], config: Config,
+                      formats: Sequence[str]) -> None:
+    """Before a run commits: every invoice it issues can be written as each format, or the
+    run is refused as misconfigured (exit 2), never left with a half-valid e-invoice."""
+    lacks = einvoice_lacks(invoices, formats)
+    if lacks:
+        raise ConfigError(config.path, [(
+            "documents.formats",
+            f"ubl is listed, but {len(lacks)} invoice(s) could not be valid e-invoices: "
+            + "; ".join(lacks[:NAMED]) + ("; …" if len(lacks) > NAMED else ""))])
 
 
 def config_warnings(config: Config) -> list[Problem]:

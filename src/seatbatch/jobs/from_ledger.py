@@ -21,8 +21,10 @@ class _Issued:
     """A renewal run's invoices as its manifest lists them, read again from the ledger each
     time they are iterated: the summary page asks for them once, as it writes their rows."""
 
-    def __init__(self, ledger: Ledger, numbers: list[str], with_currency: bool):
+    def __init__(self, ledger: Ledger, numbers: list[str], with_currency: bool,
+                 formats: tuple[str, ...]):
         self.ledger, self.numbers, self.with_currency = ledger, numbers, with_currency
+        self.formats = formats
 
     def __bool__(self) -> bool:
         return bool(self.numbers)
@@ -31,7 +33,7 @@ class _Issued:
         for texts in _documents(self.ledger, self.numbers):
             for text in texts:
                 document = json.loads(text)
-                yield manifest_entry(document, invoice_files_of(document["number"]),
+                yield manifest_entry(document, invoice_files_of(document["number"], self.formats),
                                      with_currency=self.with_currency)
 
 
@@ -57,8 +59,8 @@ def files_from_ledger(
             for texts in _documents(ledger, numbers):
                 for text in texts:
                     document = json.loads(text)
-                    listed.add(manifest_entry(document, invoice_files_of(document["number"]),
-                                              with_currency=currency is None),
+                    files = invoice_files_of(document["number"], writer.formats)
+                    listed.add(manifest_entry(document, files, with_currency=currency is None),
                                document["currency"])
                     with_vat[0] = with_vat[0] or "vat" in document
                     name = names.setdefault(document["customer_id"], document["customer_name"])
@@ -69,7 +71,8 @@ def files_from_ledger(
         writer.write_documents(batches(), len(numbers))
         manifest = listed.close()
     write_rendered(folder.path("summary.html"), "summary.html",
-                   manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None)},
+                   manifest={**manifest, "invoices": _Issued(ledger, numbers, currency is None,
+                                                          writer.formats)},
                    headline=headline, partner_name=partner_name, coverage=[],
                    customer_names={k: v for k, v in names.items() if v is not None},
                    with_vat=with_vat[0])

@@ -10,7 +10,7 @@ from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, refuse_half_valid
 from seatbatch.jobs.recovery import recovering
 from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
 from seatbatch.ledger import Ledger, StaleView
@@ -26,7 +26,8 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     workbook (SPEC §2), then against the ledger validate (§8), price (§4), assemble invoices
     (§5), commit them with their numbers and write their files (§7)."""
     with (workbook_run(settings, "process", workbook, partner_id) as run,
-          InvoiceWriter(run.folder.staging / "invoices", settings.progress) as writer):
+          InvoiceWriter(run.folder.staging / "invoices", settings.progress,
+                        settings.config.documents.formats) as writer):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
         # A large workbook is read by a worker (its workers start small, before pandas and the
         # rest load here, and wait for invoices anyway) while this process imports pandas and
@@ -44,7 +45,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             return run.reject(validation)
         manifest = run.manifest(
             "committed" if invoices else "duplicate",
-            invoices=[(i, invoice_files(i)) for i in invoices], documents=documents,
+            invoices=[(i, invoice_files(i, writer.formats)) for i in invoices], documents=documents,
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
         run.report(manifest, validation,
@@ -81,6 +82,7 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
                          subscription_ids=numbered.subscription_ids)
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
+        refuse_half_valid(invoices, config, writer.formats)
         writer.submit(invoices)
         documents = tx.save_invoices(drafts, invoices)
     return validation, invoices, documents

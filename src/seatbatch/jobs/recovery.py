@@ -86,7 +86,8 @@ def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: Com
                   *config_warnings(settings.config)],
     )
     try:
-        with InvoiceWriter(folder.staging / "invoices", Progress()) as writer:
+        with InvoiceWriter(folder.staging / "invoices", Progress(),
+                           settings.config.documents.formats) as writer:
             writer.prepare(len(run.numbers))
             files_from_ledger(ledger, folder, writer, run.numbers, manifest,
                               headline=f"{len(run.numbers)} invoice(s) issued (written again "

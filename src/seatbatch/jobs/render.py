@@ -24,13 +24,14 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
         raise UsageError(f"no invoice {number!r} in the ledger {display_url(settings.ledger_url)}")
     assert invoice.number is not None
     with (run_folder(settings, "render", invoice.partner_id) as folder,
-          InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
+          InvoiceWriter(folder.staging / "invoices", settings.progress,
+                        settings.config.documents.formats) as writer):
         writer.submit([invoice])
         writer.finish()
         manifest = build_manifest(
             command="render", status="rendered", as_of=settings.as_of,
             partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
-            input_sha256=None, invoices=[(invoice, invoice_files(invoice))],
+            input_sha256=None, invoices=[(invoice, invoice_files(invoice, writer.formats))],
             warnings=config_warnings(settings.config),
         )
         write_summary(folder, manifest, f"{invoice.number} again",

@@ -12,6 +12,7 @@ from seatbatch.jobs.base import (
     Settings,
     UsageError,
     config_warnings,
+    refuse_half_valid,
     run_folder,
 )
 from seatbatch.jobs.from_ledger import files_from_ledger
@@ -34,7 +35,8 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
             f"({month_label(*latest)}); check the month, or give --as-of")
 
     with (run_folder(settings, "renew", None) as folder,
-          InvoiceWriter(folder.staging / "invoices", settings.progress) as writer):
+          InvoiceWriter(folder.staging / "invoices", settings.progress,
+                        settings.config.documents.formats) as writer):
         with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
             issued, warnings = _renew(settings, ledger, folder, writer, year=year, month=month)
             headline = _renewal_files(ledger, folder, writer, issued, settings,
@@ -82,9 +84,11 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
         for partner_id in versions:
             partner = config.partners[partner_id]
             for view in tx.due(partner_id, year, month):
-                tx.issue(config.issuer.invoice_prefix,
-                         due_renewals(view, config, partner, year=year, month=month,
-                                      invoice_date=settings.as_of))
+                renewals = due_renewals(view, config, partner, year=year, month=month,
+                                        invoice_date=settings.as_of)
+                refuse_half_valid((r.invoice for r in renewals), config,
+                                  config.documents.formats)
+                tx.issue(config.issuer.invoice_prefix, renewals)
         return tx.issued
 
 

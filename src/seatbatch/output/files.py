@@ -41,36 +41,58 @@ CHUNK = 100
 PR_SET_PDEATHSIG = 1  # prctl(2)
 
 
-# What each invoice is written as today; SPEC §9's [documents] formats (pdf, ubl) come next.
-WRITTEN = ("xlsx", "html")
-EXTENSIONS = {"xlsx": "xlsx", "html": "html", "pdf": "pdf", "ubl": "xml"}
+EXTENSIONS = {"xlsx": "xlsx", "html": "html", "pdf": "pdf", "ubl": "xml"}  # SPEC §9
 
 
-def invoice_files(invoice: Invoice) -> dict[str, str]:
+def invoice_files(invoice: Invoice, formats: Sequence[str]) -> dict[str, str]:
     """Its file of each format written, by format, as the manifest lists them."""
-    return invoice_files_of(str(invoice.number))
+    return invoice_files_of(str(invoice.number), formats)
 
 
-def invoice_files_of(number: str) -> dict[str, str]:
-    return {kind: f"invoices/{number}.{EXTENSIONS[kind]}" for kind in WRITTEN}
+def invoice_files_of(number: str, formats: Sequence[str]) -> dict[str, str]:
+    return {kind: f"invoices/{number}.{EXTENSIONS[kind]}" for kind in formats}
 
 
-def write_invoice_files(invoice: Invoice, folder: Path) -> None:
-    write_invoice_xlsx(invoice, folder / f"{invoice.number}.xlsx")
-    html = render("invoice.html", invoice=invoice)
-    (folder / f"{invoice.number}.html").write_text(html, encoding="utf-8")
+def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[str]:
+    """What keeps an invoice from being a valid e-invoice when `ubl` is a format, each naming
+    its invoice: checked before a run commits, so that none is ever written half-valid."""
+    if "ubl" not in formats:
+        return []
+    from seatbatch.output.ubl import lacking  # here: lxml only where e-invoices are written
+
+    return [f"{invoice.number or invoice.customer_id}: lacks {', '.join(found)}"
+            for invoice in invoices if (found := lacking(invoice))]
 
 
-def _write_chunk(invoices: Sequence[Invoice], folder: Path) -> int:
+def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str]) -> None:
+    """The invoice as each format (SPEC §9), named after its number."""
+    stem = folder / str(invoice.number)
+    if "xlsx" in formats:
+        write_invoice_xlsx(invoice, stem.with_suffix(".xlsx"))
+    if "html" in formats:
+        stem.with_suffix(".html").write_text(render("invoice.html", invoice=invoice),
+                                             encoding="utf-8")
+    if "pdf" in formats:
+        from seatbatch.output.pdf import write_invoice_pdf  # here: typst where PDFs are made
+
+        write_invoice_pdf(invoice, stem.with_suffix(".pdf"))
+    if "ubl" in formats:
+        from seatbatch.output.ubl import ubl_invoice
+
+        stem.with_suffix(".xml").write_bytes(ubl_invoice(invoice))
+
+
+def _write_chunk(invoices: Sequence[Invoice], folder: Path, formats: Sequence[str]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
     for invoice in invoices:
-        write_invoice_files(invoice, folder)
+        write_invoice_files(invoice, folder, formats)
     return len(invoices)
 
 
-def _write_documents(documents: Sequence[str], folder: Path) -> int:
+def _write_documents(documents: Sequence[str], folder: Path, formats: Sequence[str]) -> int:
     """Issued invoices written from the ledger's documents of them (JSON text)."""
-    return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder)
+    return _write_chunk([invoice_from_document(json.loads(d)) for d in documents], folder,
+                        formats)
 
 
 def _leave_signals_to_the_run(parent: int) -> None:
@@ -83,7 +105,7 @@ def _leave_signals_to_the_run(parent: int) -> None:
     if sys.platform == "linux":
         with suppress(OSError, AttributeError):
             ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the run died before the line above
+    if parent and os.getppid() != parent:  # the run died before the line above
         os._exit(0)
 
 
@@ -95,9 +117,14 @@ class InvoiceWriter:
     """`prepare(n)` when about n invoices are expected, `submit(invoices)` once they are
     numbered, `finish()` to wait for every file. Leaving the `with` block stops the workers."""
 
-    def __init__(self, folder: Path, progress: Progress):
+    def __init__(self, folder: Path, progress: Progress,
+                 formats: Sequence[str] = ("xlsx", "html")):
         self.folder = folder
         self.progress = progress
+        self.formats = tuple(formats)
+        # typst cannot make a PDF in a process forked from one that made one: PDFs are made
+        # only in workers, however few the invoices (see output/pdf.py)
+        self.pdf_in_workers = "pdf" in self.formats
         self.pool: ProcessPoolExecutor | None = None
         self.workers = 0
         self.futures: list[Future[int]] = []
@@ -111,22 +138,39 @@ class InvoiceWriter:
         self._discard_pool()
 
     def prepare(self, expected: int) -> None:
-        """Start the workers if about `expected` invoices are worth them. Starting them before
-        the workbook is read keeps them small: a forked worker shares what its parent held."""
+        """Start the workers if about `expected` invoices are worth them (one at least when
+        PDFs are made). Starting them before the workbook is read keeps them small: a forked
+        worker shares what its parent held."""
         workers = min(os.cpu_count() or 1, 8)
-        if expected < PARALLEL_FROM or workers == 1 or self.pool is not None:
+        if self.pool is not None:
             return
+        if expected < PARALLEL_FROM or workers == 1:
+            if not self.pdf_in_workers:
+                return
+            workers = 1
+        self._start(workers)
+
+    def _start(self, workers: int) -> None:
         import multiprocessing  # here: a run that writes few invoices starts no workers
         from concurrent.futures import ProcessPoolExecutor
 
-        method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+        from seatbatch.output.pdf import compiled_here
+
+        methods = multiprocessing.get_all_start_methods()
+        method = "fork" if "fork" in methods else "spawn"
+        if self.pdf_in_workers and compiled_here() and "forkserver" in methods:
+            # this process made a PDF already (a library caller, a test): its forks could not
+            method = "forkserver"
         context = multiprocessing.get_context(method)
         # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run
         # ends): landing amid the forks, it would leave workers no one stops
         with stops_held():
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                            initializer=_leave_signals_to_the_run,
-                                            initargs=(os.getpid(),))
+            self.pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context,
+                initializer=_leave_signals_to_the_run,
+                # a fork server's worker is its child, not the run's: it dies with the server,
+                # which ends with the run
+                initargs=(os.getpid() if method == "fork" else 0,))
             self.workers = workers
             for _ in range(workers):
                 self.pool.submit(_ready)
@@ -162,11 +206,14 @@ class InvoiceWriter:
     def submit(self, invoices: Sequence[Invoice]) -> None:
         """Workers start on them at once; without workers they wait for `finish`, so that a
         small run does not hold the ledger's write lock while its files are written."""
+        if self.pool is None and self.pdf_in_workers and invoices:
+            self._start(1)
         if self.pool is None:
             self.waiting = list(invoices)
             return
         chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
-        self.futures = [self.pool.submit(_write_chunk, chunk, self.folder) for chunk in chunks]
+        self.futures = [self.pool.submit(_write_chunk, chunk, self.folder, self.formats)
+                        for chunk in chunks]
 
     def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
         """Write issued invoices from their ledger documents as `batches` yields them (about
@@ -174,13 +221,15 @@ class InvoiceWriter:
         many there are, neither this process nor the workers hold more than a few batches."""
         if not count:
             return
+        if self.pool is None and self.pdf_in_workers:
+            self._start(1)
         pending: deque[Future[int]] = deque()
         for batch in self.progress.iterate(batches, "Writing invoices",
                                            length=-(-count // CHUNK)):
             if self.pool is None:
-                _write_documents(batch, self.folder)
+                _write_documents(batch, self.folder, self.formats)
                 continue
-            pending.append(self.pool.submit(_write_documents, batch, self.folder))
+            pending.append(self.pool.submit(_write_documents, batch, self.folder, self.formats))
             while len(pending) > 2 * self.workers:
                 pending.popleft().result()
         for future in pending:
@@ -188,7 +237,7 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
-        steps = [partial(_write_chunk, chunk, self.folder) for chunk in chunks] + [
+        steps = [partial(_write_chunk, chunk, self.folder, self.formats) for chunk in chunks] + [
             future.result for future in self.futures
         ]
         if steps:

@@ -155,6 +155,11 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     }
 
 
+def compiled_here() -> bool:
+    """Whether this process has made a PDF: a process forked from it could not make one."""
+    return _compiled_in == os.getpid()
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     """The invoice's PDF. Its creation date is the invoice date, so that rendering an invoice
     again gives the same bytes."""
