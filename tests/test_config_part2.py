@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from stdnum import iso11649
 
-from conftest import CONFIG, ROOT, SAMPLES, Env, customer, order
+from conftest import PART1_CONFIG, ROOT, SAMPLES, Env, customer, order
 from seatbatch.cli.commands import run
 from seatbatch.core.config import (
     Config,
@@ -117,13 +117,13 @@ def test_which_treatment_a_partner_has(tmp_path: Path) -> None:
         "export", "G", Decimal(0), "Export of services outside the issuer's VAT area")
     rhein = config.treatment_of("P-RHEIN")
     assert rhein is not None and (rhein.name, rhein.category) == ("reverse_charge", "AE")
-    assert load(tmp_path, CONFIG).treatment_of("P-ACME") is None  # without [tax]
+    assert load(tmp_path, PART1_CONFIG).treatment_of("P-ACME") is None  # without [tax]
 
 
 def test_a_part1_configuration_loads_as_before(tmp_path: Path) -> None:
     """The Part I keys as they were; every new key at its default (absent: "" or None);
     the one warning `no_tax_configured` (§10)."""
-    config = load(tmp_path, CONFIG)
+    config = load(tmp_path, PART1_CONFIG)
     assert config.issuer == Issuer("Example Sensors AS", ("Street 1", "0150 Oslo", "Norway"),
                                    "NO999999999MVA", "INV", 30)
     assert config.partner("P-ACME") == Partner("P-ACME", "Acme Facilities Ltd", "EUR",
@@ -293,18 +293,18 @@ def test_unknown_treatments_are_named(tmp_path: Path) -> None:
 
 
 def test_a_treatment_named_without_tax(tmp_path: Path) -> None:
-    text = CONFIG.replace('discount = "0.20"', 'discount = "0.20"\ntax = "export"')
+    text = PART1_CONFIG.replace('discount = "0.20"', 'discount = "0.20"\ntax = "export"')
     assert problems(tmp_path, text) == [(
         "partners.P-ACME.tax", "names a treatment, but the file has no [tax] table")]
 
 
 def test_tax_needs_treatments_and_a_default(tmp_path: Path) -> None:
-    found = problems(tmp_path, CONFIG + "\n[tax]\n")
+    found = problems(tmp_path, PART1_CONFIG + "\n[tax]\n")
     assert [p for p in found if p[0].startswith("tax")] == [
         ("tax.default", "is required"), ("tax.treatments", "is required")]
     assert ("issuer.country", "is required with [tax]: it is the issuer's VAT country, to "
             "whose partners [tax] default applies") in found
-    empty = problems(tmp_path, CONFIG + '\n[tax]\ndefault = "x"\ntreatments = {}\n')
+    empty = problems(tmp_path, PART1_CONFIG + '\n[tax]\ndefault = "x"\ntreatments = {}\n')
     assert ("tax.treatments", "must name at least one [tax.treatments.NAME] table") in empty
 
 
@@ -336,14 +336,14 @@ def test_formats_are_a_list_of_known_formats_once_each(tmp_path: Path, formats: 
 def test_formats_in_their_order(tmp_path: Path) -> None:
     text = part2(('formats = ["xlsx", "html", "pdf", "ubl"]', 'formats = ["ubl", "xlsx"]'))
     assert load(tmp_path, text).documents.formats == ("ubl", "xlsx")
-    assert load(tmp_path, CONFIG + '\n[documents]\n').documents.formats == (
+    assert load(tmp_path, PART1_CONFIG + '\n[documents]\n').documents.formats == (
         "xlsx", "html", "pdf")
 
 
 def test_ubl_names_every_missing_key(tmp_path: Path) -> None:
     """A Part I configuration with `ubl` listed: [tax], [payment] and each party's structured
     data, every key named."""
-    found = problems(tmp_path, CONFIG + '\n[documents]\nformats = ["ubl"]\n')
+    found = problems(tmp_path, PART1_CONFIG + '\n[documents]\nformats = ["ubl"]\n')
     why = 'is required when [documents] formats lists "ubl": the e-invoice carries it'
     parties = [f"issuer.{k}" for k in ("street", "postal_code", "city", "country",
                                        "registration_id", "electronic_address")]
