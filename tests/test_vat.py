@@ -12,7 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from stdnum import iso11649
 
-from conftest import ROOT, Env, customer, order
+from conftest import PART1_CONFIG, ROOT, Env, customer, order
 from einvoice_rules import needs_rules, official_rules
 from seatbatch.billing.legal import (
     address_lines,
@@ -92,8 +92,9 @@ def test_each_partner_gets_its_treatment() -> None:
     assert {c for c, _ in by_category.values()} >= {"S", "G"}
 
 
-def test_without_tax_no_vat_and_without_payment_no_payment_block() -> None:
-    config = load_config(ROOT / "samples" / "seatbatch.toml")
+def test_without_tax_no_vat_and_without_payment_no_payment_block(tmp_path: Path) -> None:
+    (tmp_path / "seatbatch.toml").write_text(PART1_CONFIG, encoding="utf-8")
+    config = load_config(tmp_path / "seatbatch.toml")
     partner = next(iter(config.partners.values()))
     assert vat_of(config, partner, Decimal("100.00")) is None
     assert payment_of(config, "INV-2026-000001") is None
@@ -362,3 +363,21 @@ def test_an_invoice_that_cannot_be_a_valid_e_invoice_refuses_the_run_before_it_c
     assert key == "documents.formats"
     assert what == ("ubl is listed, but 1 invoice(s) could not be valid e-invoices: "
                     "INV-2026-000008: lacks VAT treatment ([tax])")
+
+
+def test_an_invoice_issued_without_vat_is_rendered_without_an_e_invoice(env: Env) -> None:
+    """Issued before [tax] was configured, it renders as it was issued: no VAT, and no
+    e-invoice, which it could not be; the other formats are written."""
+    import shutil
+
+    first = env.process(env.workbook(customers=[customer("C-001")], orders=[order("N1")]))
+    assert first.code == 0, first.stderr
+    shutil.copy(PART2, env.config)
+    again = env.run("render", "INV-2026-000001")
+    assert again.code == 0, again.stderr
+    [rendered] = again.manifest["invoices"]
+    assert sorted(rendered["files"]) == ["html", "pdf", "xlsx"] and "vat" not in rendered
+    assert sorted(p.suffix for p in (again.folder / "invoices").iterdir()) == [
+        ".html", ".pdf", ".xlsx"]
+    assert (again.folder / "invoices" / "INV-2026-000001.html").read_text() == (
+        first.folder / "invoices" / "INV-2026-000001.html").read_text()

@@ -33,8 +33,15 @@ class _Issued:
         for texts in _documents(self.ledger, self.numbers):
             for text in texts:
                 document = json.loads(text)
-                yield manifest_entry(document, invoice_files_of(document["number"], self.formats),
+                files = invoice_files_of(document["number"], self.formats,
+                                         einvoice=_taxed(document))
+                yield manifest_entry(document, files,
                                      with_currency=self.with_currency)
+
+
+def _taxed(document: dict[str, Any]) -> bool:
+    """Whether the invoice was issued with VAT and payment means: an e-invoice can be made."""
+    return "vat" in document and "payment" in document
 
 
 def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
@@ -59,7 +66,8 @@ def files_from_ledger(
             for texts in _documents(ledger, numbers):
                 for text in texts:
                     document = json.loads(text)
-                    files = invoice_files_of(document["number"], writer.formats)
+                    files = invoice_files_of(document["number"], writer.formats,
+                                             einvoice=_taxed(document))
                     listed.add(manifest_entry(document, files, with_currency=currency is None),
                                document["currency"])
                     with_vat[0] = with_vat[0] or "vat" in document

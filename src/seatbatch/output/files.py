@@ -46,11 +46,24 @@ EXTENSIONS = {"xlsx": "xlsx", "html": "html", "pdf": "pdf", "ubl": "xml"}  # SPE
 
 def invoice_files(invoice: Invoice, formats: Sequence[str]) -> dict[str, str]:
     """Its file of each format written, by format, as the manifest lists them."""
-    return invoice_files_of(str(invoice.number), formats)
+    return invoice_files_of(str(invoice.number), formats, einvoice=_taxed(invoice))
 
 
-def invoice_files_of(number: str, formats: Sequence[str]) -> dict[str, str]:
-    return {kind: f"invoices/{number}.{EXTENSIONS[kind]}" for kind in formats}
+def invoice_files_of(number: str, formats: Sequence[str], *, einvoice: bool
+                     ) -> dict[str, str]:
+    return {kind: f"invoices/{number}.{EXTENSIONS[kind]}"
+            for kind in written(formats, einvoice=einvoice)}
+
+
+def written(formats: Sequence[str], *, einvoice: bool) -> tuple[str, ...]:
+    """The formats an invoice is written as: all those configured, but the e-invoice for one
+    issued without VAT and payment means (before SPEC Part II was configured: `render` and
+    the recovery of a run write it again as it can be)."""
+    return tuple(kind for kind in formats if einvoice or kind != "ubl")
+
+
+def _taxed(invoice: Invoice) -> bool:
+    return invoice.vat is not None and invoice.payment is not None
 
 
 def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[str]:
@@ -67,6 +80,7 @@ def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[
 def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str]) -> None:
     """The invoice as each format (SPEC §9), named after its number."""
     stem = folder / str(invoice.number)
+    formats = written(formats, einvoice=_taxed(invoice))
     if "xlsx" in formats:
         write_invoice_xlsx(invoice, stem.with_suffix(".xlsx"))
     if "html" in formats:

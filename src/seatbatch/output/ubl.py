@@ -74,6 +74,9 @@ class NotAnEInvoice(ValueError):
         super().__init__(f"invoice {number or '(not numbered)'} cannot be an e-invoice: "
                          f"it has no {'; no '.join(lacking)}")
 
+    def __reduce__(self) -> tuple[type[NotAnEInvoice], tuple[str | None, list[str]]]:
+        return NotAnEInvoice, (self.number, self.lacking)  # raised in a worker, read in the run
+
 
 def text(value: str) -> str:
     """Input text as XML 1.0 can hold it: each forbidden character replaced by U+FFFD, then
