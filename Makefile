@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-startup bench-month bench-pg crash stateful samples clean
+.PHONY: demo test lint bench bench-startup bench-month bench-documents bench-pg crash stateful samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ bench-startup: $(STAMP)  ## --help, a 50-line process and the large one against 
 
 bench-month: $(STAMP)  ## renew and report at month end against process (issue 4 targets)
 	$(BIN)/python benchmarks/month_end.py
+
+bench-documents: $(STAMP)  ## process with PDFs and e-invoices against read_excel; one PDF (issue 13)
+	$(BIN)/python benchmarks/documents.py
 
 bench-pg: $(STAMP)  ## process on PostgreSQL against SQLite; inbox workers side by side (issue 6)
 	sh tests/ensure_postgresql.sh

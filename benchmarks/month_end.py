@@ -49,9 +49,11 @@ sys.path.insert(0, str(HERE))
 
 from bench import (  # noqa: E402
     DEFAULT_CONFIG,
+    PART1_FORMATS,
     PARTNER,
     Case,
     StepResult,
+    config_with_formats,
     measure,
     read_manifest,
     seatbatch_command,
@@ -250,9 +252,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat, --subscriptions and --invoices must be at least 1")
     if not args.config.is_file():
         parser.error(f"--config: no such file {args.config}")
-    config = args.config.resolve()
-
     with work_folder(args.workdir, "seatbatch-month-") as workdir:
+        config = config_with_formats(args.config.resolve(), PART1_FORMATS, workdir)
         kept = "" if args.workdir else " (removed afterwards; keep it with --workdir)"
         print(f"generated data in {workdir}{kept}", file=sys.stderr)
 

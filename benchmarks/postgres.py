@@ -37,7 +37,15 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path[:0] = [str(HERE), str(ROOT / "tests")]
 
-from bench import measure, seatbatch_command, source_version, verdict, work_folder  # noqa: E402
+from bench import (  # noqa: E402
+    PART1_FORMATS,
+    config_with_formats,
+    measure,
+    seatbatch_command,
+    source_version,
+    verdict,
+    work_folder,
+)
 from generate import generate  # noqa: E402
 from pgserver import PostgresServer  # noqa: E402
 from seatbatch.core.exits import EXIT_BUSY, EXIT_OK  # noqa: E402
@@ -103,8 +111,9 @@ class Server:
 
 
 def process_command(workbook: Path, ledger: str, out: Path) -> list[str]:
+    config = config_with_formats(CONFIG, PART1_FORMATS, out.parent)
     return [*seatbatch_command(), "process", str(workbook), "--partner", "P-ACME", "--config",
-            str(CONFIG), "--ledger", ledger, "--out", str(out), "--as-of", AS_OF]
+            str(config), "--ledger", ledger, "--out", str(out), "--as-of", AS_OF]
 
 
 def large_process(server: Server, work: Path, size: tuple[int, int, int], repeat: int
@@ -148,9 +157,10 @@ def partners_config(work: Path, count: int) -> tuple[Path, tuple[str, ...]]:
     """The sample configuration with partners P-B03, P-B04, … added up to `count` in all."""
     extra = [f"P-B{n:02d}" for n in range(len(SAMPLE_PARTNERS) + 1, count + 1)]
     config = work / "seatbatch.toml"
-    config.write_text(CONFIG.read_text(encoding="utf-8") + "".join(
+    part1 = config_with_formats(CONFIG, PART1_FORMATS, work).read_text(encoding="utf-8")
+    config.write_text(part1 + "".join(
         f'\n[partners.{partner}]\nname = "Bench Partner {partner}"\ncurrency = "EUR"\n'
-        f'discount = "0.10"\n' for partner in extra), encoding="utf-8")
+        f'discount = "0.10"\ncountry = "NO"\n' for partner in extra), encoding="utf-8")
     return config, (*SAMPLE_PARTNERS, *extra)[:count]
 
 

@@ -41,8 +41,10 @@ from bench import (  # noqa: E402
     AS_OF,
     DEFAULT_CONFIG,
     PANDAS_CODE,
+    PART1_FORMATS,
     PARTNER,
     Measurement,
+    config_with_formats,
     measure,
     seatbatch_command,
     source_version,
@@ -144,7 +146,6 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if min(args.help_runs, args.small_runs, args.large_runs) < 1:
         parser.error("each --*-runs must be at least 1")
-    config = args.config.resolve()
     as_of = date.fromisoformat(AS_OF)
 
     lines = [f"seatbatch start-up and speed  {source_version()}  python "
@@ -152,6 +153,7 @@ def main(argv: list[str] | None = None) -> int:
              f"{os.getloadavg()[0]:.2f}"]
     goals = []
     with work_folder(args.workdir, "seatbatch-startup-") as workdir:
+        config = config_with_formats(args.config.resolve(), PART1_FORMATS, workdir)
         helps = [checked(measure([*seatbatch_command(), "--help"], workdir, "wait4"), "--help")
                  for _ in range(args.help_runs)]
         lines.append(f"--help          {spread(helps)}, peak "
