@@ -34,7 +34,8 @@ WIDTHS = (14, 14, 18, 8, 8, 12, 12, 14, 14, 14, 14, 14, 14)
 LETTERS = [column_letter(i) for i in range(len(WIDTHS))]
 
 # Cell styles: positions in <cellXfs> of STYLES below.
-PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED = range(11)
+PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED, LABEL, \
+    BOLD_LABEL = range(13)
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -48,7 +49,7 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <border><left/><right/><top/><bottom style="thin"/><diagonal/></border>\
 <border><left/><right/><top style="thin"/><bottom/><diagonal/></border></borders>\
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-<cellXfs count="11">\
+<cellXfs count="13">\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
 <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
@@ -65,6 +66,10 @@ applyFont="1" applyBorder="1"/>\
 <xf numFmtId="10" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" \
 applyAlignment="1"><alignment horizontal="left"/></xf>\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/>\
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyAlignment="1">\
+<alignment horizontal="right"/></xf>\
+<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" \
+applyAlignment="1"><alignment horizontal="right"/></xf>\
 </cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>"""
 
@@ -229,17 +234,18 @@ def _totals(sheet: _Sheet, invoice: Invoice) -> None:
     """The total; with VAT (SPEC §10), the net total, the VAT line and the amount payable."""
     vat = invoice.vat
     if vat is None:
-        sheet.text(11, f"Total {invoice.currency}", BOLD)
+        sheet.text(11, f"Total {invoice.currency}", BOLD_LABEL)
         sheet.number(12, invoice.total, sheet.total)
         sheet.next_row(3)
         return
-    sheet.text(11, f"Net total {invoice.currency}", BOLD)
+    sheet.text(11, f"Net total {invoice.currency}", BOLD_LABEL)
     sheet.number(12, invoice.total, sheet.total)
     sheet.next_row()
-    sheet.text(11, f"VAT {percent(vat.rate)} on {vat.base}" if vat.rate else f"VAT: {vat.note}")
+    sheet.text(11, f"VAT {percent(vat.rate)} on {vat.base}" if vat.rate else f"VAT: {vat.note}",
+               LABEL)
     sheet.number(12, vat.amount, sheet.money)
     sheet.next_row()
-    sheet.text(11, f"Amount payable {invoice.currency}", BOLD)
+    sheet.text(11, f"Amount payable {invoice.currency}", BOLD_LABEL)
     sheet.number(12, invoice.payable, sheet.total)
     sheet.next_row(2)
 
@@ -326,6 +332,6 @@ def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> 
     for position, invoice in enumerate(invoices, start=1):
         _write_invoice(sheet, invoice, f"Estimate {position} of {len(invoices)}")
     if len(invoices) > 1:
-        sheet.text(11, f"Quote total {currency}", BOLD)
+        sheet.text(11, f"Quote total {currency}", BOLD_LABEL)
         sheet.number(12, sum((i.total for i in invoices), Decimal(0)), sheet.total)
     _save(path, "Quote", sheet)
