@@ -214,3 +214,18 @@ def test_a_part_two_invoice_shows_its_legal_lines_vat_payable_and_payment() -> N
                   "Payable within 30 days, by 2026-12-24", "NO9386011117947", "DNBANOKKXXX",
                   "DNB Bank ASA", "Payment reference INV-2026-000007"):
         assert squeezed(shown) in text, shown
+
+
+def test_what_a_reader_copies_is_set_whole() -> None:
+    """The IBAN, the payment reference, the e-mail and the legal form are copied from the PDF
+    or searched for: no invisible break inside them, whatever their length."""
+    from seatbatch.core.model import Payment
+    from test_vat import DOMESTIC, _part2_invoice
+
+    part2 = replace(_part2_invoice(DOMESTIC), lines=(line(net="1036.80"),),
+                    payment=Payment("DE89370400440532013000", "COBADEFFXXX", "Commerzbank",
+                                    "RF18INV2026000004", "rf"))
+    [text] = pages(invoice_pdf(part2))
+    for whole in ("DE89370400440532013000", "RF18INV2026000004", "billing@example-sensors.no",
+                  "Foretaksregisteret", "NO999999999MVA", "INV-2026-000007"):
+        assert whole in text, whole

@@ -178,7 +178,7 @@ def test_the_invoice_workbook_shows_the_legal_lines_vat_payable_and_how_to_pay(
     for expected in (("Registration", "999999999 Foretaksregisteret"),
                      ("VAT id", "NO999999999MVA"), ("E-mail", "billing@example-sensors.no"),
                      ("VAT id", "GB980780684"), ("Net total NOK", Decimal("1036.8")),
-                     ("VAT 25% on 1036.80", Decimal("259.2")),
+                     ("VAT 25% on 1,036.80", Decimal("259.2")),
                      ("Amount payable NOK", Decimal("1296")),
                      ("Payment terms", "Payable within 30 days, by 2026-12-24"),
                      ("IBAN", "NO9386011117947"), ("BIC", "DNBANOKKXXX"),
@@ -381,3 +381,39 @@ def test_an_invoice_issued_without_vat_is_rendered_without_an_e_invoice(env: Env
         ".html", ".pdf", ".xlsx"]
     assert (again.folder / "invoices" / "INV-2026-000001.html").read_text() == (
         first.folder / "invoices" / "INV-2026-000001.html").read_text()
+    [said] = [w for w in again.manifest["warnings"] if w["code"] == "no_einvoice"]
+    assert said["message"].startswith("INV-2026-000001 was issued without VAT")
+    # with the e-invoice the only format, there is nothing it can be written as: a usage error
+    env.config.write_text(PART2.read_text().replace(
+        'formats = ["xlsx", "html", "pdf", "ubl"]', 'formats = ["ubl"]'), encoding="utf-8")
+    refused = env.run("render", "INV-2026-000001")
+    assert refused.code == 2, refused.stderr
+    assert "INV-2026-000001 was issued without VAT: it cannot be an e-invoice" in refused.stderr
+
+
+def test_a_printed_invoice_shows_its_totals_once() -> None:
+    """Browsers repeat a table's footer on every printed page (a 60-line invoice printed from
+    Chromium showed the amount payable on each of its 5 pages); the totals are laid out as an
+    ordinary row group, so they print once, after the last line (checked by printing with
+    headless Chromium: 4 pages, the amount payable once)."""
+    from seatbatch.output.html import render
+
+    page = render("invoice.html", invoice=_part2_invoice(DOMESTIC))
+    assert "table.lines tfoot { display: table-row-group; }" in page
+
+
+def test_a_quote_totals_its_estimates_net_vat_and_payable(env: Env) -> None:
+    import shutil
+
+    shutil.copy(PART2, env.config)
+    quoted = env.run("quote", env.workbook(
+        customers=[customer("C-001"), customer("C-002")],
+        orders=[order("N1"), order("N2", customer_id="C-002")]), "--partner", "P-NORD")
+    assert quoted.code == 0, quoted.stderr
+    estimates = quoted.manifest["invoices"]
+    assert len(estimates) == 2
+    vat = sum(Decimal(e["vat"]["amount"]) for e in estimates)
+    payable = sum(Decimal(e["payable"]) for e in estimates)
+    text = " ".join((quoted.folder / "invoices" / "quote.html").read_text().split())
+    assert f"<td>VAT</td><td>{vat:,} NOK</td>" in text
+    assert f"<td><strong>Amount payable</strong></td><td><strong>{payable:,} NOK" in text

@@ -299,6 +299,12 @@ class Invoice:
     payment: Payment | None = None  # None: issued without [payment]
 
     @property
+    def payment_terms(self) -> str:
+        """The payment terms as every document prints them (SPEC §10)."""
+        days = (self.due_date - self.invoice_date).days
+        return f"Payable within {days} days, by {self.due_date.isoformat()}"
+
+    @property
     def payable(self) -> Decimal:
         """The amount to pay: the net total and its VAT."""
         return self.total + (self.vat.amount if self.vat else 0)

@@ -77,6 +77,7 @@ class Code(StrEnum):
     INVALID_IBAN = "invalid_iban"
     INVALID_BIC = "invalid_bic"
     INVALID_ELECTRONIC_ADDRESS = "invalid_electronic_address"
+    NO_EINVOICE = "no_einvoice"  # render: an invoice issued without VAT
 
 
 MESSAGES: dict[Code, str] = {
@@ -196,7 +197,8 @@ MESSAGES: dict[Code, str] = {
     "but not the lines it found already processed nor the workbook's warnings",
     # the configuration's own message (core.config.ConfigWarning), with its file and key
     **dict.fromkeys((Code.NO_TAX_CONFIGURED, Code.INVALID_VAT_ID, Code.INVALID_REGISTRATION_ID,
-                     Code.INVALID_IBAN, Code.INVALID_BIC, Code.INVALID_ELECTRONIC_ADDRESS),
+                     Code.INVALID_IBAN, Code.INVALID_BIC, Code.INVALID_ELECTRONIC_ADDRESS,
+                     Code.NO_EINVOICE),
                     "{detail}"),
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from seatbatch.core.problems import Code, problem
 from seatbatch.jobs.base import (
     EXIT_OK,
     Outcome,
@@ -23,16 +24,26 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
     if invoice is None:
         raise UsageError(f"no invoice {number!r} in the ledger {display_url(settings.ledger_url)}")
     assert invoice.number is not None
+    formats = settings.config.documents.formats
+    files = invoice_files(invoice, formats)
+    if not files:
+        raise UsageError(f"{invoice.number} was issued without VAT: it cannot be an e-invoice, "
+                         "the only format configured ([documents] formats); add another "
+                         "format to write it again")
+    warnings = config_warnings(settings.config)
+    if len(files) < len(formats):
+        warnings.append(problem(Code.NO_EINVOICE, "", None, None, None, detail=(
+            f"{invoice.number} was issued without VAT (before [tax] was configured): it is "
+            "written again as it was issued, and without an e-invoice, which it cannot be")))
     with (run_folder(settings, "render", invoice.partner_id) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress,
-                        settings.config.documents.formats) as writer):
+                        formats) as writer):
         writer.submit([invoice])
         writer.finish()
         manifest = build_manifest(
             command="render", status="rendered", as_of=settings.as_of,
             partner_id=invoice.partner_id, currency=invoice.currency, input_file=None,
-            input_sha256=None, invoices=[(invoice, invoice_files(invoice, writer.formats))],
-            warnings=config_warnings(settings.config),
+            input_sha256=None, invoices=[(invoice, files)], warnings=warnings,
         )
         write_summary(folder, manifest, f"{invoice.number} again",
                       partner_name=invoice.bill_to.name, coverage=[],

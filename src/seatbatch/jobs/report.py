@@ -54,6 +54,10 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         manifest["totals"] = {
             "net_amount": (format_amount(report.by_currency[currencies[0]].net_amount,
                                          currencies[0]) if len(currencies) == 1 else None),
+            **({"vat_amount": format_amount(report.by_currency[currencies[0]].vat,
+                                            currencies[0]),
+                "payable": format_amount(report.by_currency[currencies[0]].payable,
+                                         currencies[0])} if len(currencies) == 1 else {}),
             "net_amount_by_currency": {code: format_amount(a.net_amount, code)
                                        for code, a in report.by_currency.items()},
             "vat_amount_by_currency": {code: format_amount(a.vat, code)

@@ -98,8 +98,7 @@ def _payment(invoice: Invoice) -> list[list[str]]:
     payment = invoice.payment
     if payment is None or invoice.number is None:  # an estimate is not to be paid
         return []
-    days = (invoice.due_date - invoice.invoice_date).days
-    rows = [["Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}"],
+    rows = [["Payment terms", invoice.payment_terms],
             ["IBAN", payment.iban], ["BIC", payment.bic]]
     if payment.bank:
         rows.append(["Bank", payment.bank])
@@ -156,8 +155,9 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
 
 
 def compiled_here() -> bool:
-    """Whether this process has made a PDF: a process forked from it could not make one."""
-    return _compiled_in == os.getpid()
+    """Whether this process, or one it was forked from, has made a PDF: a process forked from
+    it could not make one."""
+    return _compiled_in is not None
 
 
 def invoice_pdf(invoice: Invoice) -> bytes:

@@ -193,9 +193,7 @@ class _Builder:
         delivery_party = _cac(_cac(root, "Delivery"), "DeliveryParty")
         _cbc(_cac(delivery_party, "PartyName"), "Name", invoice.customer_name)
         self.payment_means(root)
-        days = (invoice.due_date - invoice.invoice_date).days
-        _cbc(_cac(root, "PaymentTerms"), "Note",
-             f"Payable within {days} days, by {invoice.due_date.isoformat()}")
+        _cbc(_cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
         self.tax_total(root)
         totals = _cac(root, "LegalMonetaryTotal")
         self.amount(totals, "LineExtensionAmount", invoice.total)

@@ -22,7 +22,7 @@ from pathlib import Path
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
-from seatbatch.output.html import percent
+from seatbatch.output.html import money, percent
 from seatbatch.output.text_cells import formula_like, xml_text
 
 LINE_HEADERS = (
@@ -241,8 +241,8 @@ def _totals(sheet: _Sheet, invoice: Invoice) -> None:
     sheet.text(11, f"Net total {invoice.currency}", BOLD_LABEL)
     sheet.number(12, invoice.total, sheet.total)
     sheet.next_row()
-    sheet.text(11, f"VAT {percent(vat.rate)} on {vat.base}" if vat.rate else f"VAT: {vat.note}",
-               LABEL)
+    sheet.text(11, f"VAT {percent(vat.rate)} on {money(vat.base, invoice.currency)}" if vat.rate
+               else f"VAT: {vat.note}", LABEL)
     sheet.number(12, vat.amount, sheet.money)
     sheet.next_row()
     sheet.text(11, f"Amount payable {invoice.currency}", BOLD_LABEL)
@@ -254,8 +254,7 @@ def _payment(sheet: _Sheet, invoice: Invoice) -> None:
     payment = invoice.payment
     if payment is None or invoice.number is None:  # an estimate is not to be paid
         return
-    days = (invoice.due_date - invoice.invoice_date).days
-    sheet.field("Payment terms", f"Payable within {days} days, by {invoice.due_date.isoformat()}")
+    sheet.field("Payment terms", invoice.payment_terms)
     sheet.field("IBAN", payment.iban)
     sheet.field("BIC", payment.bic)
     if payment.bank:
@@ -334,4 +333,12 @@ def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> 
     if len(invoices) > 1:
         sheet.text(11, f"Quote total {currency}", BOLD_LABEL)
         sheet.number(12, sum((i.total for i in invoices), Decimal(0)), sheet.total)
+        if invoices[0].vat is not None:  # one treatment: all or none have VAT
+            sheet.next_row()
+            sheet.text(11, f"Quote VAT {currency}", LABEL)
+            sheet.number(12, sum((i.vat.amount for i in invoices if i.vat), Decimal(0)),
+                         sheet.money)
+            sheet.next_row()
+            sheet.text(11, f"Quote payable {currency}", BOLD_LABEL)
+            sheet.number(12, sum((i.payable for i in invoices), Decimal(0)), sheet.total)
     _save(path, "Quote", sheet)
