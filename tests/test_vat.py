@@ -417,3 +417,14 @@ def test_a_quote_totals_its_estimates_net_vat_and_payable(env: Env) -> None:
     text = " ".join((quoted.folder / "invoices" / "quote.html").read_text().split())
     assert f"<td>VAT</td><td>{vat:,} NOK</td>" in text
     assert f"<td><strong>Amount payable</strong></td><td><strong>{payable:,} NOK" in text
+    # each estimate is a PDF of its own, marked as one; never an e-invoice (SPEC §9)
+    assert [e["files"] for e in estimates] == [
+        {"xlsx": "invoices/quote.xlsx", "html": "invoices/quote.html",
+         "pdf": f"invoices/quote-{n}.pdf"} for n in (1, 2)]
+    assert sorted(p.name for p in (quoted.folder / "invoices").iterdir()) == [
+        "quote-1.pdf", "quote-2.pdf", "quote.html", "quote.xlsx"]
+    from pypdf import PdfReader
+
+    first = PdfReader(quoted.folder / "invoices" / "quote-1.pdf").pages[0].extract_text()
+    assert first.startswith("Estimate — not an invoice. Do not pay.")
+    assert "Payment reference" not in first

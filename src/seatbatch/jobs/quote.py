@@ -11,12 +11,10 @@ from seatbatch.billing.pricing import price_lines
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
 from seatbatch.jobs.workbook_run import customer_of, workbook_run
 from seatbatch.ledger import Ledger
+from seatbatch.output.files import QUOTE_PAGE, QUOTE_WORKBOOK, InvoiceWriter, estimate_files
 from seatbatch.output.html import render
 from seatbatch.output.xlsx import write_quote_xlsx
 from seatbatch.validation.workbook import validate
-
-# every estimate of a quote is in its one workbook and page
-QUOTE_FILES = {"xlsx": "invoices/quote.xlsx", "html": "invoices/quote.html"}
 
 
 def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
@@ -38,15 +36,20 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             for d in drafts
         ]
         total = sum((i.total for i in invoices), Decimal(0))
-        write_quote_xlsx(invoices, run.folder.path(QUOTE_FILES["xlsx"]), partner.currency)
-        run.folder.path(QUOTE_FILES["html"]).write_text(
-            render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
-                   total=total),
-            encoding="utf-8",
-        )
+        formats = config.documents.formats
+        files = [estimate_files(position, formats) for position in range(1, len(invoices) + 1)]
+        with InvoiceWriter(run.folder.path("invoices"), settings.progress, formats) as writer:
+            writer.submit_estimates(invoices)  # PDFs in a worker, while the rest is written
+            write_quote_xlsx(invoices, run.folder.path(QUOTE_WORKBOOK), partner.currency)
+            run.folder.path(QUOTE_PAGE).write_text(
+                render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
+                       total=total),
+                encoding="utf-8",
+            )
+            writer.finish()
         manifest = run.manifest(
             "quoted" if invoices else "duplicate",
-            invoices=[(i, QUOTE_FILES) for i in invoices],
+            invoices=list(zip(invoices, files, strict=True)),
             already_processed=validation.already_processed, warnings=validation.warnings,
         )
         run.report(manifest, validation,

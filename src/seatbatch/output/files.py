@@ -66,6 +66,31 @@ def _taxed(invoice: Invoice) -> bool:
     return invoice.vat is not None and invoice.payment is not None
 
 
+QUOTE_WORKBOOK, QUOTE_PAGE = "invoices/quote.xlsx", "invoices/quote.html"  # every estimate
+
+
+def estimate_pdf(position: int) -> str:
+    return f"quote-{position}.pdf"
+
+
+def estimate_files(position: int, formats: Sequence[str]) -> dict[str, str]:
+    """An estimate's files in a quote: the quote's one workbook and page, and its own PDF
+    when PDFs are written (never an e-invoice: SPEC §9)."""
+    files = {"xlsx": QUOTE_WORKBOOK, "html": QUOTE_PAGE}
+    if "pdf" in formats:
+        files["pdf"] = f"invoices/{estimate_pdf(position)}"
+    return files
+
+
+def _write_estimate_pdfs(invoices: Sequence[Invoice], folder: Path) -> int:
+    from seatbatch.output.pdf import write_invoice_pdf
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for position, invoice in enumerate(invoices, start=1):
+        write_invoice_pdf(invoice, folder / estimate_pdf(position))
+    return len(invoices)
+
+
 def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[str]:
     """What keeps an invoice from being a valid e-invoice when `ubl` is a format, each naming
     its invoice: checked before a run commits, so that none is ever written half-valid."""
@@ -228,6 +253,16 @@ class InvoiceWriter:
         chunks = [invoices[i:i + CHUNK] for i in range(0, len(invoices), CHUNK)]
         self.futures = [self.pool.submit(_write_chunk, chunk, self.folder, self.formats)
                         for chunk in chunks]
+
+    def submit_estimates(self, invoices: Sequence[Invoice]) -> None:
+        """A quote's estimates, each as a PDF marked as one, when PDFs are written; a worker
+        starts on them at once (`finish` waits for them)."""
+        if not self.pdf_in_workers or not invoices:
+            return
+        if self.pool is None:
+            self._start(1)
+        assert self.pool is not None
+        self.futures.append(self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder))
 
     def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
         """Write issued invoices from their ledger documents as `batches` yields them (about
