@@ -522,3 +522,13 @@ def test_the_command_line_never_fails_on_a_part2_value(
         tmp_path: Path, path: tuple[str | int, ...], value: Any, capsys: Any) -> None:
     """Through `seatbatch.cli.commands.run`: exit 2 with a configuration error, never 70."""
     renew_with(tmp_path, document(replaced(VALID, path, value)), capsys)
+
+
+def test_a_treatment_name_refused_as_given_is_the_only_message(tmp_path: Path) -> None:
+    """A `tax.default` or a partner's `tax` of the wrong type leaves no treatment to choose:
+    the one message says what is wrong with it, with no second one about countries."""
+    sample = (SAMPLES / "seatbatch.toml").read_text(encoding="utf-8")
+    assert problems(tmp_path, sample.replace('default = "domestic"', "default = 3")) == [
+        ("tax.default", "must be non-empty text, got 3 (an integer)")]
+    assert problems(tmp_path, sample.replace('tax = "export"', 'tax = ["export"]')) == [
+        ("partners.P-ACME.tax", "must be text, got an array")]

@@ -337,7 +337,8 @@ def _partner_treatment(partner_id: str, partner: Partner, issuer: Issuer, tax: T
         if not named(f"{key}.country"):
             yield (f"{key}.country", "is required with [tax], to choose the partner's "
                    "treatment (or name it in tax)")
-    elif not name and issuer.country:
+    elif not name and issuer.country and not named(f"{key}.tax") and not named("tax.default"):
+        # (a name already refused as given leaves no treatment: that message says why)
         yield (f"{key}.tax", f"is required: the partner's country {partner.country!r} is not "
                f"the issuer's ({issuer.country!r}, issuer.country), and [tax] default is for "
                "partners in the issuer's country")
