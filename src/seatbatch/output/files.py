@@ -104,21 +104,20 @@ def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[
 
 def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str]) -> None:
     """The invoice as each format (SPEC §9), named after its number."""
-    stem = folder / str(invoice.number)
     formats = written(formats, einvoice=_taxed(invoice))
-    if "xlsx" in formats:
-        write_invoice_xlsx(invoice, stem.with_suffix(".xlsx"))
-    if "html" in formats:
-        stem.with_suffix(".html").write_text(render("invoice.html", invoice=invoice),
-                                             encoding="utf-8")
-    if "pdf" in formats:
+    path = {kind: folder / f"{invoice.number}.{EXTENSIONS[kind]}" for kind in formats}
+    if "xlsx" in path:
+        write_invoice_xlsx(invoice, path["xlsx"])
+    if "html" in path:
+        path["html"].write_text(render("invoice.html", invoice=invoice), encoding="utf-8")
+    if "pdf" in path:
         from seatbatch.output.pdf import write_invoice_pdf  # here: typst where PDFs are made
 
-        write_invoice_pdf(invoice, stem.with_suffix(".pdf"))
-    if "ubl" in formats:
+        write_invoice_pdf(invoice, path["pdf"])
+    if "ubl" in path:
         from seatbatch.output.ubl import ubl_invoice
 
-        stem.with_suffix(".xml").write_bytes(ubl_invoice(invoice))
+        path["ubl"].write_bytes(ubl_invoice(invoice))
 
 
 def _write_chunk(invoices: Sequence[Invoice], folder: Path, formats: Sequence[str]) -> int:
