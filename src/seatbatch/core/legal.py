@@ -15,7 +15,7 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -38,7 +38,7 @@ FORMATS = ("xlsx", "html", "pdf", "ubl")
 DEFAULT_FORMATS = ("xlsx", "html", "pdf")
 REFERENCES = ("invoice_number", "rf")
 DEFAULT_CREDIT_NOTE_PREFIX = "CN"
-COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}  # as validation.schema hints at a customer's country
+COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}  # codes given for a country's, and what they mean
 
 # The Electronic Address Scheme codes Peppol BIS Billing 3.0 accepts (PEPPOL-EN16931-CL008),
 # as its rules/sch/PEPPOL-EN16931-UBL.sch lists them (release of 2025-05).
@@ -148,7 +148,7 @@ def rf_reference(text: str) -> str:
 
 @cache
 def countries() -> frozenset[str]:
-    """ISO 3166-1 alpha-2 codes, from pycountry as validation checks a customer's country."""
+    """ISO 3166-1 alpha-2 codes, from pycountry: the configuration's and the workbook's."""
     import pycountry
 
     return frozenset(c.alpha_2 for c in pycountry.countries)
@@ -163,14 +163,21 @@ def country_problem(code: str) -> str | None:
     return f"{code!r} is not an ISO 3166-1 two-letter country code{hint}"
 
 
-def email_problem(value: str) -> str | None:
+@lru_cache(maxsize=1 << 14)  # a workbook's check and then its message ask again of each address
+def email_error(value: str) -> str | None:
+    """What is wrong with an e-mail address's form (its domain is not looked up), or None."""
     from email_validator import EmailNotValidError, validate_email
 
     try:
         validate_email(value, check_deliverability=False)
     except EmailNotValidError as error:
-        return f"{value!r} is not an e-mail address: {error}"
+        return str(error)
     return None
+
+
+def email_problem(value: str) -> str | None:
+    error = email_error(value)
+    return None if error is None else f"{value!r} is not an e-mail address: {error}"
 
 
 def _module(name: str) -> ModuleType:

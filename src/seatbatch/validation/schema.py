@@ -6,22 +6,19 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache, lru_cache
 from typing import Any
 
 import pandas as pd
 import pandera.pandas as pa
-import pycountry
-from email_validator import EmailNotValidError, validate_email
 from pandera.errors import SchemaErrors
 
 from seatbatch.core.columns import ColumnSpec, SheetSpec
+from seatbatch.core.legal import COUNTRY_HINTS, countries, email_error
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
 from seatbatch.validation.cells import parse_cells
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
-COUNTRY_HINTS = {"UK": "GB", "EL": "GR"}
 
 
 @dataclass
@@ -35,20 +32,6 @@ class CheckedSheet:
 
     def column(self, name: str) -> list[Any]:
         return self.values.get(name) or [None] * len(self.rows)
-
-
-@cache
-def _countries() -> frozenset[str]:
-    return frozenset(c.alpha_2 for c in pycountry.countries)
-
-
-@lru_cache(maxsize=1 << 14)  # the check and then the message ask again of each bad address
-def _email_problem(value: str) -> str | None:
-    try:
-        validate_email(value, check_deliverability=False)
-    except EmailNotValidError as error:
-        return str(error)
-    return None
 
 
 def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
@@ -87,11 +70,11 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
     if column.type == "device_type":
         checks.append(vector(Code.UNKNOWN_DEVICE_TYPE, lambda s: s.isin(device_types)))
     if column.type == "country":
-        checks.append(vector(Code.UNKNOWN_COUNTRY, lambda s: s.isin(_countries())))
+        checks.append(vector(Code.UNKNOWN_COUNTRY, lambda s: s.isin(countries())))
     if column.type == "email":
         checks.append(
             pa.Check(
-                lambda v: _email_problem(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL)
+                lambda v: email_error(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL)
             )
         )
     if column.must_be_true:
@@ -133,7 +116,7 @@ def _params(
         better = COUNTRY_HINTS.get(str(value).upper())
         return {"hint": f" (did you mean '{better}'?)" if better else ""}
     if code is Code.INVALID_EMAIL:
-        return {"detail": _email_problem(str(value)) or ""}
+        return {"detail": email_error(str(value)) or ""}
     return {}
 
 
