@@ -246,6 +246,13 @@ class Party:
     electronic_address: str = ""  # Peppol participant id, "scheme:id"
     email: str = ""
 
+    @property
+    def registration(self) -> str:
+        """The registration id with its legal form, as the documents print it ("" if none)."""
+        if not self.registration_id:
+            return ""
+        return " ".join(filter(None, (self.registration_id, self.legal_form)))
+
 
 @dataclass(frozen=True)
 class Payment:

@@ -62,9 +62,8 @@ def _legal(party: Party) -> list[str]:
     """What identifies a party legally (SPEC §10), where it has it: its registration with its
     legal form, its VAT id, its e-mail."""
     lines = []
-    if party.registration_id:
-        lines.append(" ".join(filter(None, ("Reg. no.", party.registration_id,
-                                            party.legal_form))))
+    if party.registration:
+        lines.append(f"Reg. no. {party.registration}")
     if party.vat_id:
         lines.append(f"VAT {party.vat_id}")
     if party.email:

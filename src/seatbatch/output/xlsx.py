@@ -193,9 +193,8 @@ def _parties(sheet: _Sheet, invoice: Invoice) -> None:
     issuer = invoice.issuer
     sheet.field("From", issuer.name)
     sheet.lines("", issuer.address)
-    if issuer.registration_id:
-        sheet.field("Registration", " ".join(filter(None, (issuer.registration_id,
-                                                           issuer.legal_form))))
+    if issuer.registration:
+        sheet.field("Registration", issuer.registration)
     if issuer.vat_id:
         sheet.field("VAT id", issuer.vat_id)
     if issuer.email:
