@@ -31,7 +31,6 @@ from seatbatch.ledger import (
     display_url,
     without_password,
 )
-from seatbatch.output.files import einvoice_lacks
 from seatbatch.output.html import render
 from seatbatch.output.manifest import write_manifest
 from seatbatch.output.runs import LOCK, RunFolder
@@ -309,6 +308,8 @@ def refuse_half_valid(invoices: Iterable[Invoice], config: Config,
                       formats: Sequence[str]) -> None:
     """Before a run commits: every invoice it issues can be written as each format, or the
     run is refused as misconfigured (exit 2), never left with a half-valid e-invoice."""
+    from seatbatch.output.files import einvoice_lacks  # here: not at every command's start
+
     lacks = einvoice_lacks(invoices, formats)
     if lacks:
         raise ConfigError(config.path, [(
