@@ -1,11 +1,14 @@
-"""Writing a run's invoice files: thousands of small workbooks, spread over the machine's cores.
+"""Writing a run's invoice files, in each format of SPEC §9: thousands of small documents,
+spread over the machine's cores.
 
-Worker processes come from a fork server started early, while the workbook is still being
-validated: they are small (they never hold the workbook) and ready by the time numbers are
-assigned. Files go into the run's staging folder, so writing may start inside the committing
-transaction; a run that does not commit discards them with the folder. A run that issues more
-invoices than it should hold at once (renew) writes them after its commit instead, from the
-ledger's documents of them, a few batches in flight at a time."""
+Worker processes are forked early, before the run imports pandas: they are small, one of
+them reads a large workbook meanwhile, and they are ready by the time numbers are assigned.
+PDFs are made only in workers, however few the invoices (typst cannot make a PDF in a
+process forked from one that made one); a process that has made one starts its workers from
+a fork server instead. Files go into the run's staging folder, so writing may start inside
+the committing transaction; a run that does not commit discards them with the folder. A run
+that issues more invoices than it should hold at once (renew) writes them after its commit
+instead, from the ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
