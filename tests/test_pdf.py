@@ -21,7 +21,7 @@ from pypdf import PdfReader
 
 from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
 from seatbatch.output.html import render
-from seatbatch.output.pdf import invoice_pdf, write_invoice_pdf
+from seatbatch.output.pdf import invoice_data, invoice_pdf, write_invoice_pdf
 
 ISSUER = Party("Example Sensors AS", ("Street 1", "0150 Oslo", "Norway"), "NO999999999MVA")
 FOOTER = "Example Sensors AS · Street 1, 0150 Oslo, Norway · VAT NO999999999MVA"
@@ -140,6 +140,17 @@ def test_a_very_long_word_breaks_and_stays_whole() -> None:
     assert max(map(len, re.findall("x+", text[0]))) < 100  # wrapped within its column
     assert max(map(len, re.findall("Y+", text[0]))) <= 16
     assert "1,361.50 136.15 245.07 980.28" in text[0]
+
+
+def test_only_an_invoice_with_a_long_word_has_its_words_broken() -> None:
+    """The template breaks words only when Python found one longer than it allows (most
+    invoices have none): a 49-character PO is found, wherever the long word stands."""
+    assert not invoice_data(invoice(2))["long_words"]
+    assert not invoice_data(invoice(po_number="P" * 48))["long_words"]
+    assert invoice_data(invoice(po_number="PO " + "P" * 49))["long_words"]
+    assert invoice_data(invoice(lines=(replace(line(), subscription_id="S" * 17),)))["long_words"]
+    text = pages(invoice_pdf(invoice(po_number="P" * 200)))[0]
+    assert "P" * 200 in squeezed(text) and max(map(len, re.findall("P+", text))) < 100
 
 
 def test_a_quote_is_marked_as_an_estimate_on_every_page() -> None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Iterable
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -124,6 +125,15 @@ def _line(line: InvoiceLine, currency: str) -> dict[str, str]:
     }
 
 
+LONGEST_IN_LINES, LONGEST_IN_NAMES = 16, 48  # as templates/invoice.typ breaks them
+
+
+def _has_long_word(values: Iterable[str], longest: int) -> bool:
+    """Whether a word of any value is longer than `longest` characters: counted in code points,
+    never fewer than the template's clusters, so that no word it would break is missed."""
+    return any(len(word) > longest for value in values for word in value.split(" "))
+
+
 def invoice_data(invoice: Invoice) -> dict[str, Any]:
     """What the template shows, every value a string as it is printed."""
     currency = invoice.currency
@@ -132,7 +142,15 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     footer = [issuer.name, ", ".join(issuer.address), *_legal(issuer)]
     bill_to = _party(invoice.bill_to)
     bill_to["lines"].append(f"Partner {invoice.partner_id}")
+    lines = [_line(line, currency) for line in invoice.lines]
+    customer = f"{invoice.customer_id} — {invoice.customer_name}"
+    po_number = invoice.po_number or ""
+    long_words = (
+        _has_long_word((value for line in lines for value in line.values()), LONGEST_IN_LINES)
+        or _has_long_word((customer, po_number, issuer.name, invoice.bill_to.name),
+                          LONGEST_IN_NAMES))
     return {
+        "long_words": long_words,
         "estimate": estimate,
         "title": "Estimate" if estimate else f"Invoice {invoice.number}",
         "label": ESTIMATE if estimate else f"Invoice {invoice.number}",
@@ -142,11 +160,11 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "number": invoice.number or "estimate: numbered when processed",
         "invoice_date": invoice.invoice_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
-        "customer": f"{invoice.customer_id} — {invoice.customer_name}",
-        "po_number": invoice.po_number or "",
+        "customer": customer,
+        "po_number": po_number,
         "currency": currency,
         "partner_discount": percent(invoice.partner_discount_rate),
-        "lines": [_line(line, currency) for line in invoice.lines],
+        "lines": lines,
         "totals": _totals(invoice),
         "note": invoice.vat.note if invoice.vat and invoice.vat.rate else "",
         "payment": _payment(invoice),
