@@ -15,6 +15,7 @@ import pytest
 
 from conftest import CONFIG, Env, customer, device, ledger_url, order
 from pgserver import PostgresServer
+from sheet_checks import narrow_columns, print_faults
 
 NORD = """
 [[price_lists]]
@@ -144,7 +145,8 @@ def test_totals_per_currency_match_the_invoices_to_the_cent(env: Env, month: dic
     for code, amount in expected.items():
         assert Decimal(str(summary[code][8])) == amount
     formats = {row[1].value: row[8].number_format for row in book["Summary"].iter_rows(min_row=2)}
-    assert formats == {"EUR": "#,##0.00", "JPY": "#,##0", "NOK": "#,##0.00"}
+    # a digit's width of air at the right ("_0"): an amount never runs into the next column
+    assert formats == {"EUR": "#,##0.00_0", "JPY": "#,##0_0", "NOK": "#,##0.00_0"}
 
     lines = list(book["Invoice lines"].iter_rows(min_row=2, values_only=True))
     assert len(lines) == 7
@@ -179,6 +181,18 @@ def test_every_sheet_is_a_filtered_table_under_a_frozen_header_without_formulas(
         titles = b"".join(archive.read(n) for n in charts)
     for code in ("EUR", "NOK", "JPY"):
         assert f"Net amount by partner, {code}".encode() in titles
+
+
+@pytest.mark.usefixtures("month")
+def test_every_report_sheet_shows_its_headers_and_values_whole_and_prints_landscape(
+        env: Env) -> None:
+    """Issue 15, finding 10: headers were cut off ("Unit price pe", "Renewals due n") and a
+    two-invoice month printed as 29 portrait pages."""
+    folder, _ = _report(env)
+    book = openpyxl.load_workbook(folder / "report.xlsx")
+    narrow = [found for ws in book for found in narrow_columns(ws, header_extra=2)]
+    assert narrow == []
+    assert [fault for ws in book for fault in print_faults(ws)] == []
 
 
 @pytest.mark.usefixtures("month")

@@ -14,12 +14,13 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.core.money import minor_unit
 from seatbatch.core.month_end import Amounts, MonthReport
+from seatbatch.output.sheet_layout import FILTER_BUTTON, fitted, print_setup, shown
 from seatbatch.output.text_cells import text_cell, text_value
 
 DATE_FORMAT = "yyyy-mm-dd"
@@ -27,29 +28,60 @@ AMOUNT_COLUMNS = ("List amount", "Term discount", "Partner discount", "Net amoun
 BOLD = Font(bold=True)
 
 
+def _decimals(currency: str | None) -> int:
+    return minor_unit(currency) if currency else 2
+
+
+# A number keeps a digit's width of air at its column's right edge ("_0"), and a date stands in
+# the middle of its column, so that neither runs into the text of the next column
+# ("2026-12-24P-ACME"). (LibreOffice ignores the indent of a right-aligned cell.)
+AIR = "_0"
+FORMATS = {"int": "0" + AIR, "date": DATE_FORMAT}
+CENTRED = Alignment(horizontal="center")
+
+
 def money_format(currency: str) -> str:
-    decimals = minor_unit(currency) if currency else 2
-    return "#,##0" + ("." + "0" * decimals if decimals else "")
+    decimals = _decimals(currency)
+    return "#,##0" + ("." + "0" * decimals if decimals else "") + AIR
 
 
 @dataclass(frozen=True)
 class Column:
     title: str
-    width: int
     kind: str = "text"  # text | int | date | money (formatted by the row's currency)
 
 
-class _Sheet:
-    """One write-only sheet holding one filterable table under a frozen header row."""
+Row = tuple[Sequence[Any], str | None]  # the values, and the currency of its amounts
 
-    def __init__(self, book: Workbook, title: str, columns: Sequence[Column]):
+
+def _widths(columns: Sequence[Column], rows: Sequence[Row]) -> list[float]:
+    """Each column as wide as its header (beside its filter button) or its widest value as
+    shown, amounts in their currency's decimals."""
+    widths = []
+    for index, column in enumerate(columns):
+        if column.kind == "money":
+            widest = max((shown(values[index], _decimals(currency))
+                          for values, currency in rows), default=0)
+        else:
+            widest = max((shown(values[index]) for values, _ in rows), default=0)
+        widths.append(fitted(widest, column.title, header_extra=FILTER_BUTTON))
+    return widths
+
+
+class _Sheet:
+    """One write-only sheet holding one filterable table under a frozen header row, its
+    columns sized to `rows` (all of them known before the first is written)."""
+
+    def __init__(self, book: Workbook, title: str, columns: Sequence[Column],
+                 rows: Sequence[Row]):
         self.ws = book.create_sheet(title)
         self.title = title
         self.columns = columns
-        for index, column in enumerate(columns):
-            self.ws.column_dimensions[_letter(index + 1)].width = column.width
+        for index, width in enumerate(_widths(columns, rows)):
+            self.ws.column_dimensions[_letter(index + 1)].width = width
         self.ws.freeze_panes = "A2"
-        self.money_styles: dict[str, Any] = {}
+        print_setup(self.ws)
+        self.styles: dict[tuple[str, str], Any] = {}
         self.ws.append([self._cell(c.title, "text", None, bold=True) for c in columns])
         self.rows = 1
 
@@ -62,13 +94,15 @@ class _Sheet:
             cell = text_cell(self.ws, str(value))
             cell.font = BOLD
             return cell
-        if kind != "money":
-            return value  # openpyxl gives a date its yyyy-mm-dd format itself
         cell = WriteOnlyCell(self.ws, value)
-        style = self.money_styles.get(currency or "")
+        key = (kind, currency or "")
+        style = self.styles.get(key)
         if style is None:
-            cell.number_format = money_format(currency or "")
-            self.money_styles[currency or ""] = cell._style
+            cell.number_format = (money_format(currency or "") if kind == "money"
+                                  else FORMATS[kind])
+            if kind == "date":
+                cell.alignment = CENTRED
+            self.styles[key] = cell._style
         else:
             cell._style = style  # shared: a style lookup per cell costs a tenth of the run
         return cell
@@ -97,9 +131,9 @@ def _letter(index: int) -> str:
 def _amount_columns(vat: bool = True) -> list[Column]:
     """The columns of `_amount_values`; VAT and the amount payable where whole invoices are
     summed (`vat`)."""
-    return [Column("Currency", 9), Column("Invoices", 9, "int"), Column("Lines", 8, "int"),
-            Column("Seats", 8, "int"), *(Column(t, 15, "money") for t in AMOUNT_COLUMNS),
-            *((Column("VAT", 15, "money"), Column("Payable", 15, "money")) if vat else ())]
+    return [Column("Currency"), Column("Invoices", "int"), Column("Lines", "int"),
+            Column("Seats", "int"), *(Column(t, "money") for t in AMOUNT_COLUMNS),
+            *((Column("VAT", "money"), Column("Payable", "money")) if vat else ())]
 
 
 def _amount_values(amounts: Amounts, vat: bool = True) -> list[Any]:
@@ -109,10 +143,10 @@ def _amount_values(amounts: Amounts, vat: bool = True) -> list[Any]:
               if vat else ())]
 
 
-def _sheet(book: Workbook, title: str, columns: Sequence[Column],
-           rows: Iterable[tuple[Sequence[Any], str | None]],
+def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Iterable[Row],
            after: Callable[[_Sheet], None] | None = None) -> None:
-    sheet = _Sheet(book, title, columns)
+    rows = list(rows)
+    sheet = _Sheet(book, title, columns, rows)
     for values, currency in rows:
         sheet.append(values, currency)
     if after is not None:
@@ -127,19 +161,19 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
     for due in report.renewals_due:
         due_count[due.currency] = due_count.get(due.currency, 0) + 1
     currencies = sorted((report.by_currency.keys() | expected.keys() | due_count.keys()) - {""})
-    _sheet(book, "Summary", [Column("Month", 9), *_amount_columns(),
-                             Column("Renewals due next month", 14, "int"),
-                             Column("Expected renewal net", 18, "money")], (
+    _sheet(book, "Summary", [Column("Month"), *_amount_columns(),
+                             Column("Renewals due next month", "int"),
+                             Column("Expected renewal net", "money")], (
         ([report.label, *_amount_values(report.by_currency.get(code, Amounts(code))),
           due_count.get(code, 0), expected.get(code, Decimal(0))], code)
         for code in currencies
     ))
     _sheet(book, "Invoices", [
-        Column("Number", 18), Column("Kind", 9), Column("Invoice date", 12, "date"),
-        Column("Due date", 12, "date"), Column("Partner", 12), Column("Partner name", 24),
-        Column("Customer", 12), Column("Organization", 24), Column("PO", 14),
-        Column("Lines", 7, "int"), Column("Currency", 9), Column("Total", 15, "money"),
-        Column("VAT", 15, "money"), Column("Payable", 15, "money"),
+        Column("Number"), Column("Kind"), Column("Invoice date", "date"),
+        Column("Due date", "date"), Column("Partner"), Column("Partner name"),
+        Column("Customer"), Column("Organization"), Column("PO"),
+        Column("Lines", "int"), Column("Currency"), Column("Total", "money"),
+        Column("VAT", "money"), Column("Payable", "money"),
     ], (
         ([i.number, i.kind, i.invoice_date, i.due_date, i.partner_id, i.bill_to.name,
           i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total,
@@ -147,13 +181,13 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         for i in report.invoices
     ))
     _sheet(book, "Invoice lines", [
-        Column("Number", 18), Column("Partner", 12), Column("Customer", 12),
-        Column("Order id", 12), Column("Action", 8), Column("Subscription", 13),
-        Column("Device type", 16), Column("Seats", 7, "int"), Column("Term years", 6, "int"),
-        Column("Period start", 12, "date"), Column("Period end", 12, "date"),
-        Column("Unit price per year", 12, "money"), Column("Prorate days", 8, "int"),
-        Column("Term days", 8, "int"), Column("Currency", 9),
-        *(Column(t, 15, "money") for t in AMOUNT_COLUMNS),
+        Column("Number"), Column("Partner"), Column("Customer"),
+        Column("Order id"), Column("Action"), Column("Subscription"),
+        Column("Device type"), Column("Seats", "int"), Column("Term years", "int"),
+        Column("Period start", "date"), Column("Period end", "date"),
+        Column("Unit price per year", "money"), Column("Prorate days", "int"),
+        Column("Term days", "int"), Column("Currency"),
+        *(Column(t, "money") for t in AMOUNT_COLUMNS),
     ], (
         ([i.number, i.partner_id, i.customer_id, line.order_id, line.action,
           line.subscription_id, line.device_type, line.seats, line.term_years,
@@ -162,36 +196,35 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         for i in report.invoices for line in i.lines
     ))
     by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))
-    _sheet(book, "By partner", [Column("Partner", 12), Column("Partner name", 24),
+    _sheet(book, "By partner", [Column("Partner"), Column("Partner name"),
                                 *_amount_columns()], (
         ([partner, report.partner_names.get(partner, ""), *_amount_values(a)], a.currency)
         for (partner, _), a in by_partner
     ), after=lambda sheet: _charts(sheet, [a.currency for _, a in by_partner]))
-    _sheet(book, "By customer", [Column("Partner", 12), Column("Customer", 12),
-                                 Column("Organization", 24), *_amount_columns()], (
+    _sheet(book, "By customer", [Column("Partner"), Column("Customer"),
+                                 Column("Organization"), *_amount_columns()], (
         ([partner, customer, report.customer_names.get((partner, customer), ""),
           *_amount_values(a)], a.currency)
         for (partner, customer, _), a in report.by_customer.items()
     ))
-    _sheet(book, "By device type", [Column("Device type", 18), *_amount_columns(vat=False)], (
+    _sheet(book, "By device type", [Column("Device type"), *_amount_columns(vat=False)], (
         ([kind, *_amount_values(a, vat=False)], a.currency)
         for (kind, _), a in report.by_device_type.items()
     ))
-    seat_columns = [Column("Partner", 12), Column("Customer", 12), Column("Organization", 24),
-                    Column("Device type", 18), Column("Seats in force", 10, "int"),
-                    Column("Devices listed", 10, "int"), Column("Devices without a seat", 12,
-                                                                  "int")]
+    seat_columns = [Column("Partner"), Column("Customer"), Column("Organization"),
+                    Column("Device type"), Column("Seats in force", "int"),
+                    Column("Devices listed", "int"), Column("Devices without a seat", "int")]
     for title, rows in (("Seats in force", report.seats), ("Coverage gaps", report.gaps)):
         _sheet(book, title, seat_columns, (
             ([r.partner_id, r.customer_id, r.organization, r.device_type, r.seats, r.devices,
               max(r.gap, 0)], None) for r in rows
         ))
     _sheet(book, "Renewals due", [
-        Column("Partner", 12), Column("Partner name", 24), Column("Customer", 12),
-        Column("Organization", 24), Column("Subscription", 13), Column("PO", 14),
-        Column("Term years", 6, "int"), Column("Renewal starts", 12, "date"),
-        Column("Seats", 28), Column("Currency", 9), Column("Expected net amount", 15, "money"),
-        Column("Note", 30),
+        Column("Partner"), Column("Partner name"), Column("Customer"),
+        Column("Organization"), Column("Subscription"), Column("PO"),
+        Column("Term years", "int"), Column("Renewal starts", "date"),
+        Column("Seats"), Column("Currency"), Column("Expected net amount", "money"),
+        Column("Note"),
     ], (
         ([d.partner_id, d.partner_name, d.customer_id, d.organization, d.subscription,
           d.po_number, d.term_years, d.starts, d.seats, d.currency, d.expected, d.problem],
@@ -199,9 +232,9 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         for d in report.renewals_due
     ))
     _sheet(book, "Numbering", [
-        Column("Series", 10), Column("Year", 7, "int"), Column("First", 9, "int"),
-        Column("Last", 9, "int"), Column("Count", 9, "int"), Column("Counter", 9, "int"),
-        Column("Check", 40),
+        Column("Series"), Column("Year", "int"), Column("First", "int"),
+        Column("Last", "int"), Column("Count", "int"), Column("Counter", "int"),
+        Column("Check"),
     ], (
         ([c.series, c.year, c.first, c.last, c.count, c.counter, c.finding], None)
         for c in report.numbering

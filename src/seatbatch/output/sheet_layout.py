@@ -1,0 +1,77 @@
+"""How every sheet seatbatch writes reads and prints.
+
+Columns as wide as what they show: an id, a date, an amount and a header read whole at the
+width a spreadsheet opens them with, not `SUB-0000(`, `###` or `Unit price pe`. Printed in
+landscape, as wide as the page, the header row on every page.
+
+A width is in Excel's unit, about one character of its default font. Amounts are measured as
+their number format shows them (thousands separators, the currency's decimals), dates as
+yyyy-mm-dd, text by its longest line. A column never grows past MOST: longer text wraps or
+is cut, as it would be anyway in a column that wide."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from openpyxl.utils import get_column_letter
+
+PADDING = 2  # characters of air either side of the text
+FILTER_BUTTON = 3  # a table's header holds its filter button beside the title
+LEAST, MOST = 6, 60
+DATE_WIDTH = len("2026-12-31")
+
+
+def shown(value: Any, decimals: int | None = None) -> int:
+    """How many characters `value` takes as a sheet shows it (an amount with `decimals`
+    decimals and thousands separators)."""
+    if value is None:
+        return 0
+    if isinstance(value, bool):
+        return 5
+    if isinstance(value, date):
+        return DATE_WIDTH
+    if isinstance(value, Decimal | int | float):
+        if decimals is None:
+            return len(f"{value:,}")
+        return len(f"{Decimal(value):,.{decimals}f}")
+    return max((len(part) for part in str(value).splitlines()), default=0)
+
+
+def fitted(widest: int, header: str, *, header_extra: int = 0, least: int = LEAST,
+           most: int = MOST) -> float:
+    """A column's width: its widest value (`widest` characters) or its header, whichever is
+    wider, within bounds."""
+    return min(max(widest, len(header) + header_extra, least - PADDING) + PADDING, most)
+
+
+def width(header: str, values: Iterable[Any], *, decimals: int | None = None,
+          header_extra: int = 0, least: int = LEAST, most: int = MOST) -> float:
+    widest = max((shown(value, decimals) for value in values), default=0)
+    return fitted(widest, header, header_extra=header_extra, least=least, most=most)
+
+
+def fit_columns(ws: Any, *, header_row: int = 1, header_extra: int = 0, least: int = LEAST,
+                most: int = MOST, skip: Sequence[int] = ()) -> None:
+    """Size every column of an openpyxl sheet (not write-only) to its header (in `header_row`)
+    and the values under it; columns in `skip` (1-based) keep their width."""
+    for index, cells in enumerate(ws.iter_cols(min_row=header_row, values_only=True), start=1):
+        if index in skip or not cells:
+            continue
+        header = cells[0] if isinstance(cells[0], str) else ""
+        ws.column_dimensions[get_column_letter(index)].width = width(
+            header, cells[1:], header_extra=header_extra, least=least, most=most)
+
+
+def print_setup(ws: Any, title_rows: str | None = "1:1") -> None:
+    """A4 landscape, every column on the page's width (as many pages down as it takes), and
+    `title_rows` (e.g. "1:1") repeated at the top of each page."""
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    if title_rows:
+        ws.print_title_rows = title_rows
