@@ -23,9 +23,10 @@ def shown_as(cell: Any) -> str:
 
 
 def narrow_columns(ws: Any, header_row: int = 1, header_extra: int = 0,
-                   columns: range | None = None) -> list[str]:
+                   columns: range | None = None, headers: bool = True) -> list[str]:
     """Each column whose width cuts off its header (with `header_extra` characters beside it:
-    a filter button) or one of its values, as 'column: text'."""
+    a filter button; unless `headers` is false: headers that wrap) or one of its values, as
+    'column: text'."""
     found = []
     last = ws.max_column
     for index in columns or range(1, last + 1):
@@ -34,7 +35,7 @@ def narrow_columns(ws: Any, header_row: int = 1, header_extra: int = 0,
         header = ws.cell(header_row, index).value
         texts = [shown_as(row[0]) for row in
                  ws.iter_rows(min_row=header_row + 1, min_col=index, max_col=index)]
-        needed = [(len(str(header)) + header_extra, str(header))] if header else []
+        needed = [(len(str(header)) + header_extra, str(header))] if header and headers else []
         needed += [(max(map(len, text.splitlines()), default=0), text) for text in texts]
         for length, text in needed:
             if width is None or width < length:

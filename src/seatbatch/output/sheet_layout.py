@@ -11,6 +11,7 @@ is cut, as it would be anyway in a column that wide."""
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -45,6 +46,20 @@ def fitted(widest: int, header: str, *, header_extra: int = 0, least: int = LEAS
     """A column's width: its widest value (`widest` characters) or its header, whichever is
     wider, within bounds."""
     return min(max(widest, len(header) + header_extra, least - PADDING) + PADDING, most)
+
+
+def wrapped_width(header: str, widest: int, *, lines: int = 2) -> float:
+    """The width of a column whose header wraps: its widest value's, widened until the header
+    takes at most `lines` lines, each with air beside it (a right-aligned header never runs
+    into the next column's)."""
+    chosen = max(widest, LEAST - PADDING)
+    if len(header) <= chosen + PADDING:  # it would stand on one line, filling the column
+        return max(chosen, len(header)) + PADDING
+    while True:
+        wrapped = textwrap.wrap(header, chosen, break_long_words=False)
+        if len(wrapped) <= lines and max(map(len, wrapped), default=0) <= chosen:
+            return chosen + PADDING
+        chosen += 1
 
 
 def width(header: str, values: Iterable[Any], *, decimals: int | None = None,

@@ -23,19 +23,22 @@ from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
 from seatbatch.output.html import money, percent
+from seatbatch.output.sheet_layout import shown, wrapped_width
 from seatbatch.output.text_cells import formula_like, xml_text
+
+# Cell styles: positions in <cellXfs> of STYLES below.
+PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED, LABEL, \
+    BOLD_LABEL, HEADER_RIGHT, HEADER_CENTRE, FIELD_DATE = range(16)
 
 LINE_HEADERS = (
     "Order", "Subscription", "Device type", "Seats", "Term (years)", "Service from",
     "Service to", "Unit price / year", "Proration (days)", "List amount", "Less term discount",
     "Less partner discount", "Net amount",
 )
-WIDTHS = (14, 14, 18, 8, 8, 12, 12, 14, 14, 14, 14, 14, 14)
-LETTERS = [column_letter(i) for i in range(len(WIDTHS))]
-
-# Cell styles: positions in <cellXfs> of STYLES below.
-PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED, LABEL, \
-    BOLD_LABEL = range(13)
+# Each header aligned as the values under it: text left, numbers right, dates centred.
+HEADER_STYLES = (HEADER, HEADER, HEADER, HEADER_RIGHT, HEADER_RIGHT, HEADER_CENTRE,
+                 HEADER_CENTRE, *(HEADER_RIGHT,) * 6)
+LETTERS = [column_letter(i) for i in range(len(LINE_HEADERS))]
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -49,14 +52,14 @@ STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <border><left/><right/><top/><bottom style="thin"/><diagonal/></border>\
 <border><left/><right/><top style="thin"/><bottom/><diagonal/></border></borders>\
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>\
-<cellXfs count="13">\
+<cellXfs count="16">\
 <xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>\
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
 <xf numFmtId="0" fontId="2" fillId="0" borderId="0" xfId="0" applyFont="1"/>\
 <xf numFmtId="0" fontId="1" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" \
 applyAlignment="1"><alignment wrapText="1"/></xf>\
 <xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" \
-applyAlignment="1"><alignment horizontal="left"/></xf>\
+applyAlignment="1"><alignment horizontal="center"/></xf>\
 <xf numFmtId="4" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
 <xf numFmtId="3" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>\
 <xf numFmtId="4" fontId="1" fillId="0" borderId="2" xfId="0" applyNumberFormat="1" \
@@ -70,6 +73,12 @@ applyAlignment="1"><alignment horizontal="left"/></xf>\
 <alignment horizontal="right"/></xf>\
 <xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1" \
 applyAlignment="1"><alignment horizontal="right"/></xf>\
+<xf numFmtId="0" fontId="1" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" \
+applyAlignment="1"><alignment horizontal="right" wrapText="1"/></xf>\
+<xf numFmtId="0" fontId="1" fillId="0" borderId="1" xfId="0" applyFont="1" applyBorder="1" \
+applyAlignment="1"><alignment horizontal="center" wrapText="1"/></xf>\
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1" \
+applyAlignment="1"><alignment horizontal="left"/></xf>\
 </cellXfs><cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>\
 </styleSheet>"""
 
@@ -103,7 +112,10 @@ Target="styles.xml"/></Relationships>"""
 WORKBOOK = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
 xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
-<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets></workbook>"""
+<sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>{names}</workbook>"""
+# the line table's header row printed at the top of every page
+PRINT_TITLES = """<definedNames><definedName name="_xlnm.Print_Titles" localSheetId="0">\
+'{title}'!${row}:${row}</definedName></definedNames>"""
 
 SHEET = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" \
@@ -114,9 +126,6 @@ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
 <pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>\
 </worksheet>"""
 
-COLS = "".join(
-    f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>' for i, w in enumerate(WIDTHS, 1)
-)
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
@@ -127,9 +136,12 @@ class _Sheet:
         whole = minor_unit(currency) == 0
         self.money = MONEY0 if whole else MONEY2
         self.total = TOTAL0 if whole else TOTAL2
+        self.decimals = minor_unit(currency)
         self.rows: list[str] = []
         self.cells: list[str] = []
         self.row = 1
+        self.widest = [0] * len(LINE_HEADERS)  # characters, in the line table
+        self.header_row: int | None = None
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
         if value:
@@ -144,8 +156,8 @@ class _Sheet:
     def number(self, column: int, value: Decimal | int, style: int = PLAIN) -> None:
         self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value}</v></c>')
 
-    def day(self, column: int, value: date) -> None:
-        self.number(column, (value - _EXCEL_EPOCH).days, DATE)
+    def day(self, column: int, value: date, style: int = DATE) -> None:
+        self.number(column, (value - _EXCEL_EPOCH).days, style)
 
     def next_row(self, skip: int = 1, height: int | None = None) -> None:
         """Close the current row (`height` in points for a row of wrapped headers)."""
@@ -158,7 +170,7 @@ class _Sheet:
     def field(self, label: str, value: str | date | None) -> None:
         self.text(0, label, BOLD)
         if isinstance(value, date):
-            self.day(2, value)
+            self.day(2, value, FIELD_DATE)
         else:
             self.text(2, value)
         self.next_row()
@@ -167,9 +179,22 @@ class _Sheet:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
 
+    def measure(self, column: int, value: object) -> None:
+        """Widen a column of the line table to `value` as the sheet shows it."""
+        decimals = self.decimals if isinstance(value, Decimal) else None
+        self.widest[column] = max(self.widest[column], shown(value, decimals))
+
     def xml(self) -> str:
         self.next_row(0)
-        return SHEET.format(cols=COLS, rows="".join(self.rows))
+        cols = "".join(f'<col min="{i}" max="{i}" width="{wrapped_width(header, widest)}" '
+                       'customWidth="1"/>'
+                       for i, (header, widest) in enumerate(zip(LINE_HEADERS, self.widest,
+                                                                strict=True), 1))
+        return SHEET.format(cols=cols, rows="".join(self.rows))
+
+    def names(self, title: str) -> str:
+        return "" if self.header_row is None else PRINT_TITLES.format(title=title,
+                                                                      row=self.header_row)
 
 
 def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
@@ -211,21 +236,28 @@ def _parties(sheet: _Sheet, invoice: Invoice) -> None:
 
 def _lines(sheet: _Sheet, invoice: Invoice) -> None:
     for column, header in enumerate(LINE_HEADERS):
-        sheet.text(column, header, HEADER)
+        sheet.text(column, header, HEADER_STYLES[column])
+    if sheet.header_row is None:
+        sheet.header_row = sheet.row
     sheet.next_row(height=32)
     for line in invoice.lines:
-        sheet.text(0, line.order_id or "(renewal)")
-        sheet.text(1, line.subscription_id or "(new)")
-        sheet.text(2, line.device_type)
+        texts = (line.order_id or "(renewal)", line.subscription_id or "(new)", line.device_type)
+        proration = (f"{line.prorate_days} of {line.term_days}"
+                     if line.prorate_days != line.term_days else "")
+        for column, text in enumerate(texts):
+            sheet.text(column, text)
         sheet.number(3, line.seats)
         sheet.number(4, line.term_years)
         sheet.day(5, line.period_start)
         sheet.day(6, line.period_end)
         sheet.number(7, line.unit_price, sheet.money)
-        if line.prorate_days != line.term_days:
-            sheet.text(8, f"{line.prorate_days} of {line.term_days}")
+        sheet.text(8, proration, LABEL)
         for column, amount in enumerate(line.amounts, start=9):
             sheet.number(column, amount, sheet.money)
+        for column, value in enumerate((*texts, line.seats, line.term_years, line.period_start,
+                                        line.period_end, line.unit_price, proration,
+                                        *line.amounts)):
+            sheet.measure(column, value)
         sheet.next_row()
 
 
@@ -312,7 +344,7 @@ def _package(members: Sequence[_Member]) -> bytes:
 def _save(path: Path, title: str, sheet: _Sheet) -> None:
     members = [
         *_FIXED,
-        _Member.of("xl/workbook.xml", WORKBOOK.format(title=title)),
+        _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=sheet.names(title))),
         _Member.of("xl/worksheets/sheet1.xml", sheet.xml()),
     ]
     path.write_bytes(_package(members))
