@@ -507,3 +507,18 @@ def test_error_cells_past_the_cap_in_an_ignored_column_refuse_the_sheet(env: Env
     assert [c[3] for c in codes(result)] == ["too_many_error_cells"]
     assert "holds more than 10000 cells with an error" in result.stderr
     assert env.count("invoices") == 0
+
+
+def test_the_errors_column_wraps_one_problem_a_line_and_is_wide_enough_to_read(
+        env: Env) -> None:
+    """Issue 15, finding 9: the errors column neither wrapped nor was wide enough to read."""
+    members = with_orders(order_row(2, seats=number("F2", -1), G=number("G2", 7)))
+    result = process_limited(env, save(env, members))
+    assert result.code == 1, result.stderr
+    orders = rejected_book(result)["Orders"]
+    errors = next(cell for cell in orders[2] if cell.value and "seats" in str(cell.value))
+    problems = errors.value.splitlines()
+    assert len(problems) == 2
+    assert errors.alignment.wrap_text and errors.alignment.vertical == "top"
+    width = orders.column_dimensions[errors.column_letter].width
+    assert width >= min(max(map(len, problems)) + 2, 100)

@@ -38,12 +38,14 @@ from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Problem
 from seatbatch.core.sheets import column_letter
+from seatbatch.output.sheet_layout import shown
 from seatbatch.output.text_cells import ERROR_TEXTS, cell_text, text_cell, text_value
 
 AUTHOR = "seatbatch"
 BAD_COLOR = "FFFFC7CE"
 ERRORS_COLOR = "FF9C0006"
 ERRORS = "errors"
+ERRORS_WIDTH, ERRORS_WIDEST = 40, 100  # the errors column's width, within these bounds
 DROP_DOWN_ROWS = 10_000  # as the template: rows prepared with drop-downs, or to the last row
 LIST_LIMIT = 255  # Excel's limit on a drop-down list written in its formula
 EXCEL_DATES_FROM = date(1900, 3, 1)  # earlier dates have no true serial number in Excel
@@ -103,7 +105,7 @@ class _Copy:
 
     def __init__(self, book: Any, by_sheet: Mapping[str, list[Problem]],
                  device_types: Sequence[str], error_cells: ErrorCells) -> None:
-        from openpyxl.styles import Font, PatternFill
+        from openpyxl.styles import Alignment, Font, PatternFill
 
         self.book = book
         self.by_sheet = by_sheet
@@ -112,6 +114,7 @@ class _Copy:
         self.bad = PatternFill(fill_type="solid", start_color=BAD_COLOR, end_color=BAD_COLOR)
         self.bold = Font(bold=True)
         self.errors_font = Font(bold=True, color=ERRORS_COLOR)
+        self.wrapped = Alignment(wrap_text=True, vertical="top")
         self.marked_sheets: list[Any] = []
         self.comments_left = MAX_COMMENTS
 
@@ -173,14 +176,14 @@ class _Copy:
             by_row[p.row or 1].append(p)
 
         ws.freeze_panes = "A2"
-        _widths(ws, header, errors_column)
+        _widths(ws, header, errors_column, found)
 
         def mark(number: int, cells: list[Any]) -> list[Any]:
             """The row's cells with its errors cell, and its bad cells filled and commented
             (the header row: bold, its comment listing the problems of the whole sheet)."""
             row_problems = by_row.get(number, [])
             if errors_column is not None:
-                _errors_cell(ws, cells, errors_column, number, row_problems)
+                _errors_cell(ws, cells, errors_column, number, row_problems, wrapped=self.wrapped)
             if number == 1:
                 return self._mark_header(ws, cells, errors_column, row_problems)
             self._mark_cells(ws, cells, headers, row_problems)
@@ -268,17 +271,21 @@ def _title(name: str) -> str:
     return name.translate(INVALID_TITLE)[:31] or "Sheet"
 
 
-def _widths(ws: Any, header: list[Any], errors_column: int | None) -> None:
-    """Each column as wide as its header (within bounds), the errors column wide."""
+def _widths(ws: Any, header: list[Any], errors_column: int | None,
+            found: Iterable[Problem]) -> None:
+    """Each column as wide as its header (within bounds); the errors column as its longest
+    problem, within bounds: a longer one wraps in its cell."""
     for column, value in enumerate(header, start=1):
         width = len(value.strip()) + 4 if isinstance(value, str) else 0
         ws.column_dimensions[column_letter(column - 1)].width = min(max(14, width), 60)
     if errors_column is not None:
-        ws.column_dimensions[column_letter(errors_column - 1)].width = 60
+        longest = max((shown(_listing([p])) for p in found), default=0)
+        ws.column_dimensions[column_letter(errors_column - 1)].width = min(
+            max(ERRORS_WIDTH, longest + 2), ERRORS_WIDEST)
 
 
 def _errors_cell(ws: Any, cells: list[Any], errors_column: int, number: int,
-                 found: list[Problem]) -> None:
+                 found: list[Problem], *, wrapped: Any) -> None:
     """The row's cells (in place) with its errors cell: the header's title, or the row's
     problems listed."""
     cells += [None] * (errors_column - len(cells))
@@ -286,7 +293,9 @@ def _errors_cell(ws: Any, cells: list[Any], errors_column: int, number: int,
     if number == 1:
         cells[errors_column - 1] = ERRORS
     elif found:
-        cells[errors_column - 1] = text_cell(ws, _listing(found))
+        cell = text_cell(ws, _listing(found))
+        cell.alignment = wrapped  # one problem a line, each whole
+        cells[errors_column - 1] = cell
 
 
 def _listing(found: Iterable[Problem]) -> str:

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from openpyxl.utils import get_column_letter
+from seatbatch.core.sheets import column_letter
 
 PADDING = 2  # characters of air either side of the text
 FILTER_BUTTON = 3  # a table's header holds its filter button beside the title
@@ -76,7 +76,7 @@ def fit_columns(ws: Any, *, header_row: int = 1, header_extra: int = 0, least: i
         if index in skip or not cells:
             continue
         header = cells[0] if isinstance(cells[0], str) else ""
-        ws.column_dimensions[get_column_letter(index)].width = width(
+        ws.column_dimensions[column_letter(index - 1)].width = width(
             header, cells[1:], header_extra=header_extra, least=least, most=most)
 
 
