@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import Env, customer, device, order
+from sheet_checks import narrow_columns
 
 
 def fill(path: Path, sheet: str, rows: list[dict[str, Any]]) -> None:
@@ -77,6 +78,9 @@ def test_partner_template_lists_what_the_ledger_knows(env: Env) -> None:
         "SN1", "SN2"]
     [subscription] = list(book["Subscriptions"].iter_rows(min_row=2, values_only=True))
     assert subscription[:3] == ("SUB-000001", "C-001", 3)
+    # issue 15, finding 8: ids and dates read whole ("SUB-0000(", "###" at default widths)
+    assert [found for ws in book for found in narrow_columns(ws)
+            if ws.title != "Instructions"] == []
     assert "Space Pro: 2" in subscription[-1]
     fill(path, "Orders", [order("L2", action="add", subscription=subscription[0],
                                 term_years=None, start_date=None, seats=1)])

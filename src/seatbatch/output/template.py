@@ -15,6 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from seatbatch.core.columns import ColumnSpec, SheetSpec, sheet_specs
 from seatbatch.core.sheets import PARTNER_PROPERTY, column_letter
 from seatbatch.output.order_workbook import DATE_FORMAT, build_order_workbook, put
+from seatbatch.output.sheet_layout import fit_columns
 
 ROWS = 10_000  # rows prepared with drop-downs and formats
 HEADER_FONT = Font(bold=True)
@@ -62,6 +63,7 @@ def _lists_sheet(book: Any, device_types: Sequence[str]) -> dict[tuple[str, str]
                 f"={LISTS}!${letter}$2:${letter}${len(choices) + 1}"
             )
             position += 1
+    fit_columns(ws)  # hidden, but readable when shown
     return ranges
 
 
@@ -73,7 +75,6 @@ def _decorate(ws: Any, spec: SheetSpec, ranges: Mapping[tuple[str, str], str]) -
         header.font = HEADER_FONT
         header.fill = HEADER_FILL
         dimension = ws.column_dimensions[letter]
-        dimension.width = max(14, len(column.name) + 4)
         if column.type == "date":
             dimension.number_format = DATE_FORMAT
         elif column.type in ("id", "text"):
@@ -154,6 +155,7 @@ def build_template(
     ranges = _lists_sheet(book, device_types)
     for spec in sheet_specs():
         _decorate(book[spec.name], spec, ranges)
+        fit_columns(book[spec.name], least=14)  # room to type in, and what the ledger filled
     _instructions(book, device_types, example_orders(device_types, today), made_for)
     if made_for:
         stamp(book, made_for[0])
@@ -166,5 +168,6 @@ def build_template(
             for column, name in enumerate(headers, start=1):
                 put(ws, row, column, item[name])
         ws.freeze_panes = "A2"
+        fit_columns(ws)
     book.active = book.sheetnames.index("Orders")
     return book
