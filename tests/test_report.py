@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import defusedxml.ElementTree as SafeET
+import lxml.html
 import openpyxl
 import pytest
 
@@ -211,6 +212,43 @@ def test_html_has_the_same_chart_as_inline_svg_and_escapes_input(env: Env) -> No
     nok = manifest["totals"]["net_amount_by_currency"]["NOK"]
     assert f"{Decimal(nok):,} NOK" in labels
     assert "every series gapless" in html
+
+
+def _found(node: Any, path: str) -> list[Any]:
+    """The elements an XPath finds in a parsed HTML page (lxml types them loosely)."""
+    return list(node.xpath(path))
+
+
+@pytest.mark.usefixtures("month")
+def test_the_html_invoices_table_keeps_pos_and_order_ids_in_their_own_columns(env: Env) -> None:
+    """Issue 15, finding 12: order ids stood in the PO column, invoice rows showed a bare
+    "order" under "Subscription · device type", PO numbers wrapped."""
+    folder, _ = _report(env)
+    book = openpyxl.load_workbook(folder / "report.xlsx", read_only=True)
+    po_of = {r[0]: r[8] or "" for r in book["Invoices"].iter_rows(min_row=2, values_only=True)}
+    orders_of: dict[str, set[str]] = {}
+    for r in book["Invoice lines"].iter_rows(min_row=2, values_only=True):
+        orders_of.setdefault(r[0], set()).add(r[3] or "(renewal)")
+    page = lxml.html.fromstring((folder / "report.html").read_bytes())
+    [table] = _found(page, "//h2[starts-with(., 'Invoices issued')]/following-sibling::table[1]")
+    header = [th.text_content() for th in _found(table, ".//thead//th")]
+    assert header[:6] == ["Invoice · order", "Date", "Partner", "Customer", "PO",
+                          "Subscription · device type"]
+    rows = [[td.text_content().strip() for td in _found(tr, "td")]
+            for tr in _found(table, ".//tbody/tr")]
+    current = None
+    for row in rows:
+        first = row[0].split()[0]
+        if first in po_of:
+            current = first
+            assert row[4] == po_of[first] and row[5] == ""
+        else:
+            assert current is not None and first in orders_of[current], row
+            assert row[4] == "" and row[5].startswith("SUB-")
+    assert current is not None and any(po_of.values())
+    assert "order" not in {cell for row in rows for cell in row}
+    po_cells = _found(table, ".//tbody/tr[td[1]/strong]/td[5]")  # the invoices' rows
+    assert all("nowrap" in td.get("class", "") for td in po_cells)
 
 
 @pytest.mark.usefixtures("month")
