@@ -88,6 +88,28 @@ def test_spec_worked_example_end_to_end(env: Env) -> None:
     assert (result.folder / "summary.html").exists()
 
 
+def test_an_add_only_summary_says_its_devices_were_not_listed_rather_than_zero(
+        env: Env) -> None:
+    """Issue 15, finding 13: the summary of an add-only workbook showed "Devices listed 0" for
+    a customer with devices in the ledger."""
+    first = env.process(env.workbook(customers=[customer()], devices=[device("SN1"),
+                                                                     device("SN2")],
+                                     orders=[order(seats=2)]))
+    assert first.code == 0, first.stderr
+    subscription = first.manifest["invoices"][0]["lines"][0]["subscription_id"]
+    added = env.process(env.workbook("add.xlsx", orders=[order(
+        "L2", action="add", subscription=subscription, term_years=None, start_date=None,
+        seats=1)]))
+    assert added.code == 0, added.stderr
+    page = (added.folder / "summary.html").read_text(encoding="utf-8")
+    coverage = page[page.index("Seat coverage"):]
+    assert "Devices in this workbook" in coverage and "Devices listed" not in coverage
+    row = coverage[coverage.index("<td>C-001</td>"):]
+    row = row[:row.index("</tr>")]
+    assert "not listed" in row and "not checked" in row and ">0<" not in row
+    assert "seatbatch template --partner P-ACME" in coverage
+
+
 def test_quote_changes_nothing(env: Env) -> None:
     book = env.workbook(customers=[customer()], orders=[order()])
     quoted = env.quote(book)
