@@ -522,3 +522,4 @@ def test_the_errors_column_wraps_one_problem_a_line_and_is_wide_enough_to_read(
     assert errors.alignment.wrap_text and errors.alignment.vertical == "top"
     width = orders.column_dimensions[errors.column_letter].width
     assert width >= min(max(map(len, problems)) + 2, 100)
+    assert orders.row_dimensions[2].height >= 15 * len(problems)  # tall enough to show them

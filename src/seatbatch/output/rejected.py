@@ -46,6 +46,7 @@ BAD_COLOR = "FFFFC7CE"
 ERRORS_COLOR = "FF9C0006"
 ERRORS = "errors"
 ERRORS_WIDTH, ERRORS_WIDEST = 40, 100  # the errors column's width, within these bounds
+LINE_HEIGHT = 15  # points: a line of text at the default size
 DROP_DOWN_ROWS = 10_000  # as the template: rows prepared with drop-downs, or to the last row
 LIST_LIMIT = 255  # Excel's limit on a drop-down list written in its formula
 EXCEL_DATES_FROM = date(1900, 3, 1)  # earlier dates have no true serial number in Excel
@@ -176,7 +177,9 @@ class _Copy:
             by_row[p.row or 1].append(p)
 
         ws.freeze_panes = "A2"
-        _widths(ws, header, errors_column, found)
+        errors_width = _widths(ws, header, errors_column, found)
+        if errors_width is not None:
+            _heights(ws, by_row, errors_width)
 
         def mark(number: int, cells: list[Any]) -> list[Any]:
             """The row's cells with its errors cell, and its bad cells filled and commented
@@ -272,16 +275,28 @@ def _title(name: str) -> str:
 
 
 def _widths(ws: Any, header: list[Any], errors_column: int | None,
-            found: Iterable[Problem]) -> None:
+            found: Iterable[Problem]) -> float | None:
     """Each column as wide as its header (within bounds); the errors column as its longest
-    problem, within bounds: a longer one wraps in its cell."""
+    problem, within bounds: a longer one wraps in its cell. The errors column's width."""
     for column, value in enumerate(header, start=1):
         width = len(value.strip()) + 4 if isinstance(value, str) else 0
         ws.column_dimensions[column_letter(column - 1)].width = min(max(14, width), 60)
-    if errors_column is not None:
-        longest = max((shown(_listing([p])) for p in found), default=0)
-        ws.column_dimensions[column_letter(errors_column - 1)].width = min(
-            max(ERRORS_WIDTH, longest + 2), ERRORS_WIDEST)
+    if errors_column is None:
+        return None
+    longest = max((shown(_listing([p])) for p in found), default=0)
+    width = min(max(ERRORS_WIDTH, longest + 2), ERRORS_WIDEST)
+    ws.column_dimensions[column_letter(errors_column - 1)].width = width
+    return width
+
+
+def _heights(ws: Any, by_row: Mapping[int, list[Problem]], errors_width: float) -> None:
+    """Each marked row tall enough for its problems wrapped in the errors column: a
+    spreadsheet does not grow a row for wrapped text it did not write itself."""
+    for number, found in by_row.items():
+        if number > 1:
+            lines = sum(-(-len(line) // int(errors_width - 2))
+                        for line in _listing(found).splitlines())
+            ws.row_dimensions[number].height = LINE_HEIGHT * max(lines, 1)
 
 
 def _errors_cell(ws: Any, cells: list[Any], errors_column: int, number: int,
