@@ -11,6 +11,7 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
+from openpyxl import load_workbook
 
 from conftest import AS_OF, Env, Result, customer, device, order
 from seatbatch.billing.credits import credit_line
@@ -55,6 +56,8 @@ def test_a_whole_invoice_is_credited_with_its_own_amounts(env: Env) -> None:
                     "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
                     "term_discount", "partner_discount", "net_amount"):
             assert credited[key] == issued[key], key
+    summary = (result.folder / "summary.html").read_text(encoding="utf-8")
+    assert "Credit notes issued" in summary
     html = (result.folder / "invoices" / "CN-2026-000001.html").read_text(encoding="utf-8")
     assert "Credit note CN-2026-000001" in html and "order placed twice" in html
     assert f"{invoice['number']} of 2026-11-24" in html and "Due date" not in html
@@ -212,6 +215,11 @@ def test_the_months_report_subtracts_credit_notes_and_checks_their_series(env: E
         ("CN", True), ("INV", True)]
     html = (report.folder / "report.html").read_text(encoding="utf-8")
     assert "Credit notes issued" in html and "credits INV-2026-000001" in html
+    rows = list(load_workbook(report.folder / "report.xlsx")["Invoices"].iter_rows(
+        values_only=True))
+    totals = {row[0]: (row[1], row[11]) for row in rows[1:]}
+    assert totals == {"INV-2026-000001": ("order", D(invoice["total"])),
+                      "CN-2026-000001": ("credit_note", -half)}
 
 
 # --- pricing: crediting a whole line from its first day gives back exactly its amounts ------
