@@ -13,7 +13,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from conftest import AS_OF, Env, Result, customer, device, order
+from conftest import AS_OF, CONFIG, Env, Result, customer, device, order
 from seatbatch.billing.credits import credit_line
 from seatbatch.billing.pricing import line_amounts
 from seatbatch.core.model import Invoice, InvoiceLine, Party
@@ -250,3 +250,18 @@ def test_a_whole_line_from_its_first_day_gives_back_its_amounts(
     credited = credit_line(invoice, line, seats, line.period_start, rates)
     assert credited.amounts == amounts
     assert (credited.prorate_days, credited.term_days) == (days, term_days)
+
+
+def test_an_invoice_issued_without_vat_is_credited_without_an_e_invoice(sample_env: Env) -> None:
+    """Issued before [tax] was configured: its credit note has no VAT either, and is written
+    as every format but the e-invoice, which it cannot be (as `render` writes that invoice)."""
+    env = sample_env
+    with_tax = env.config.read_text(encoding="utf-8")
+    env.config.write_text(CONFIG, encoding="utf-8")
+    invoice = _issue(env, order("L1"))
+    env.config.write_text(with_tax, encoding="utf-8")
+    result = _credit(env, invoice["number"])
+    assert result.code == 0, result.stderr
+    [note] = result.manifest["invoices"]
+    assert "vat" not in note and "ubl" not in note["files"]
+    assert [w["code"] for w in result.manifest["warnings"]] == ["no_einvoice"]

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from seatbatch.billing.credits import CreditRequest, Taken, credit_note, plan_credit, seat_changes
 from seatbatch.core.model import Invoice
+from seatbatch.core.problems import Code, problem
 from seatbatch.jobs.base import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -76,7 +77,7 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
                 command="credit", status="committed", as_of=settings.as_of,
                 partner_id=note.partner_id, currency=note.currency, input_file=None,
                 input_sha256=None, invoices=[(note, invoice_files(note, writer.formats))],
-                documents=[document], warnings=config_warnings(settings.config))
+                documents=[document], warnings=_warnings(settings, note))
             headline = f"{note.number} credits {number}"
             write_summary(folder, manifest, headline, partner_name=note.bill_to.name,
                           coverage=[], customer_names={note.customer_id: note.customer_name})
@@ -99,7 +100,8 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     if plan.problems:
         return plan.problems
     draft = credit_note(invoice, plan, number=None, credit_date=settings.as_of, reason=reason)
-    refuse_half_valid([draft], config, writer.formats)
+    if invoice.vat is not None:  # one issued without VAT is credited without an e-invoice
+        refuse_half_valid([draft], config, writer.formats)
     credit_number = tx.number(config.issuer.credit_note_prefix)
     note = credit_note(invoice, plan, number=credit_number, credit_date=settings.as_of,
                        reason=reason)
@@ -108,6 +110,16 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     changes = seat_changes(plan, tx.latest_ends(subscriptions))
     document = tx.save(note, [(c.position, c.seats, c.first_day) for c in plan.lines], changes)
     return _Issued(note, document)
+
+
+def _warnings(settings: Settings, note: Invoice) -> list[Problem]:
+    warnings = config_warnings(settings.config)
+    if note.vat is None and "ubl" in settings.config.documents.formats:
+        warnings.append(problem(Code.NO_EINVOICE, "", None, None, None, detail=(
+            f"{note.number} credits {note.credits and note.credits.invoice_number}, issued "
+            "without VAT (before [tax] was configured): it is written as that invoice was, "
+            "without an e-invoice, which it cannot be")))
+    return warnings
 
 
 def _rejected(settings: Settings, folder: RunFolder, invoice: Invoice,
