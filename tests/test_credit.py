@@ -116,6 +116,12 @@ def test_never_more_than_was_invoiced_and_no_number_is_taken(env: Env) -> None:
     assert _counters(env) == [("CN", 2026, 2), ("INV", 2026, 1)]
 
 
+def test_an_unknown_invoice_of_a_ledger_not_made_yet_leaves_it_unmade(env: Env) -> None:
+    result = _credit(env, "INV-2026-000001")
+    assert result.code == 2 and "no invoice 'INV-2026-000001'" in result.stderr
+    assert not env.ledger_exists() and not list(env.out.glob("*"))
+
+
 def test_each_bad_request_is_rejected_with_what_is_allowed(env: Env) -> None:
     invoice = _issue(env, order("L1"), order("L2", device_type="Space Plus"))
     number = invoice["number"]

@@ -50,7 +50,8 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
     number = request.invoice_number
     if not request.reason:
         raise UsageError("--reason is empty: say why the invoice is credited")
-    with Ledger.open(settings.ledger_url, write=True) as ledger:
+    # a missing ledger is not made just to say that it holds no such invoice
+    with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
         invoice = ledger.invoice(number)
         if invoice is None:
             raise UsageError(f"no invoice {number!r} in the ledger "
