@@ -271,3 +271,33 @@ def test_an_invoice_issued_without_vat_is_credited_without_an_e_invoice(sample_e
     [note] = result.manifest["invoices"]
     assert "vat" not in note and "ubl" not in note["files"]
     assert [w["code"] for w in result.manifest["warnings"]] == ["no_einvoice"]
+
+
+def test_credit_notes_are_numbered_forwards_in_time(env: Env) -> None:
+    """Part I's date rule holds for the credit-note series: none dated before the last."""
+    invoice = _issue(env, order("L1", seats=3))
+    assert _credit(env, invoice["number"], "--line", "L1=1", as_of=date(2026, 12, 1)).code == 0
+    before = env.dump()
+    back = _credit(env, invoice["number"], "--line", "L1=1", as_of=date(2026, 11, 30))
+    assert back.code == 2
+    assert "CN-2026-000001 of this series is already dated 2026-12-01" in back.stderr
+    assert env.dump() == before
+
+
+def test_a_ledger_with_credit_notes_is_copied_whole(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=3))
+    first = _credit(env, invoice["number"], "--line", "L1=2", "--from", "2027-01-01")
+    assert first.code == 0, first.stderr
+    target = env.root / "copy.db"
+    copied = env.run("ledger", "copy", env.ledger_url, str(target), as_of=None, common=False)
+    assert copied.code == 0, copied.stderr
+    again = env.run("render", "CN-2026-000001", "--config", str(env.config), "--ledger",
+                    str(target), "--out", str(env.out), common=False)
+    assert again.code == 0, again.stderr
+    name = "invoices/CN-2026-000001.html"
+    assert (again.folder / name).read_text(encoding="utf-8") == (
+        first.folder / name).read_text(encoding="utf-8")
+    more = env.run("credit", invoice["number"], "--reason", "x", "--line", "L1=2",
+                   "--config", str(env.config), "--ledger", str(target), "--out",
+                   str(env.out), "--as-of", AS_OF.isoformat(), common=False)
+    assert more.code == 1 and "has 1 of its 3 seat(s) left" in more.stderr
