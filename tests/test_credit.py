@@ -301,3 +301,21 @@ def test_a_ledger_with_credit_notes_is_copied_whole(env: Env) -> None:
                    "--config", str(env.config), "--ledger", str(target), "--out",
                    str(env.out), "--as-of", AS_OF.isoformat(), common=False)
     assert more.code == 1 and "has 1 of its 3 seat(s) left" in more.stderr
+
+
+def test_a_renewal_line_is_named_by_its_place_on_the_invoice(env: Env) -> None:
+    start = date(2026, 12, 1)
+    _issue(env, order("L1", seats=2, term_years=1, start_date=start), as_of=start)
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0, renewed.stderr
+    [renewal] = renewed.manifest["invoices"]
+    wrong = _credit(env, renewal["number"], "--line", "L1", as_of=date(2027, 11, 2))
+    assert wrong.code == 1 and "its lines are 1" in wrong.stderr
+    result = _credit(env, renewal["number"], "--line", "1", as_of=date(2027, 11, 2))
+    assert result.code == 0, result.stderr
+    [line] = result.manifest["invoices"][0]["lines"]
+    assert (line["order_id"], line["seats"], line["net_amount"]) == (
+        None, 2, renewal["lines"][0]["net_amount"])
+    # the renewed term was the subscription's latest: nothing is left to renew
+    assert env.run("renew", "--month", "2028-11", as_of=date(2028, 11, 1)).manifest[
+        "status"] == "nothing_due"
