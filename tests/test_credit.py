@@ -5,6 +5,7 @@ both ledgers; what they do to seats in force, coverage, renewals and the month's
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -135,6 +136,13 @@ def test_each_bad_request_is_rejected_with_what_is_allowed(env: Env) -> None:
             "INV-2026-000001 (2026-11-24 to 2029-11-23)") in outside.stderr
     too_many = _credit(env, number, "--line", "L2=2")
     assert too_many.code == 1 and "has 1 of its 1 seat(s) left" in too_many.stderr
+    twice = _credit(env, number, "--line", "L2=1", "--line", "L2")  # asks the sum
+    assert twice.code == 1 and "has 0 of its 1 seat(s) left" in twice.stderr
+    not_an_invoice = _credit(env, number, "--line", "L1")
+    assert not_an_invoice.code == 0
+    credit_of_a_credit = _credit(env, "CN-2026-000001")
+    assert credit_of_a_credit.code == 2 and "is a credit note" in credit_of_a_credit.stderr
+    before = env.dump()
     assert env.dump() == before
 
     for args, as_of, words in (
@@ -147,9 +155,9 @@ def test_each_bad_request_is_rejected_with_what_is_allowed(env: Env) -> None:
     empty = env.run("credit", number, "--reason", "  ")
     assert empty.code == 2 and "--reason is empty" in empty.stderr
     assert env.dump() == before
-    assert not list(env.out.glob("*credit*")) or all(
-        json.loads((f / "manifest.json").read_text())["status"] == "rejected"
-        for f in env.out.glob("*credit*"))
+    statuses = Counter(json.loads((f / "manifest.json").read_text())["status"]
+                       for f in env.out.glob("*credit*"))
+    assert statuses == {"rejected": 4, "committed": 1}  # the usage errors made no folder
 
 
 def test_a_credit_note_renders_again_as_issued(env: Env) -> None:

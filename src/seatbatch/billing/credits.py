@@ -96,7 +96,8 @@ def plan_credit(invoice: Invoice, asked: Sequence[tuple[str, int | None]], first
             continue
         line = invoice.lines[position - 1]
         already = took.get(position, [])
-        remaining = line.seats - _sum(already)
+        # a line named twice in one request asks the sum
+        remaining = line.seats - _sum(already) - sum(n for p, n in wanted if p == position)
         asked_seats = line.seats if seats is None else seats
         if asked_seats > remaining:
             problems.append(problem(
@@ -181,6 +182,13 @@ def credit_note(invoice: Invoice, plan: CreditPlan, *, number: str | None, credi
         partner_discount_rate=invoice.partner_discount_rate, lines=lines, total=total,
         kind="credit_note", vat=vat, payment=invoice.payment,
         credits=Credited(invoice.number, invoice.invoice_date, reason))
+
+
+def subscription_ids(plan: CreditPlan) -> list[int]:
+    """The subscriptions whose seats the plan credits."""
+    return sorted({sid for credited in plan.lines
+                   if (sid := parse_subscription_number(credited.line.subscription_id or ""))
+                   is not None})
 
 
 def seat_changes(plan: CreditPlan, latest_ends: Mapping[int, date]) -> list[SeatChange]:

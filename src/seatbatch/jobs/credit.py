@@ -8,7 +8,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from seatbatch.billing.credits import CreditRequest, Taken, credit_note, plan_credit, seat_changes
+from seatbatch.billing.credits import (
+    CreditRequest,
+    Taken,
+    credit_note,
+    plan_credit,
+    seat_changes,
+    subscription_ids,
+)
 from seatbatch.core.model import Invoice
 from seatbatch.core.problems import Code, problem
 from seatbatch.jobs.base import (
@@ -107,8 +114,7 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     note = credit_note(invoice, plan, number=credit_number, credit_date=settings.as_of,
                        reason=reason)
     writer.submit([note])
-    subscriptions = sorted({change.subscription_id for change in seat_changes(plan, {})})
-    changes = seat_changes(plan, tx.latest_ends(subscriptions))
+    changes = seat_changes(plan, tx.latest_ends(subscription_ids(plan)))
     document = tx.save(note, [(c.position, c.seats, c.first_day) for c in plan.lines], changes)
     return _Issued(note, document)
 
