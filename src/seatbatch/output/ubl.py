@@ -28,12 +28,12 @@ An invoice that cannot be a valid e-invoice (no VAT, no structured parties, no p
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
 from lxml import etree
 
+from seatbatch.core.documents import line_ids as line_ids  # where it was before credit notes
 from seatbatch.core.model import Invoice, InvoiceLine, Party
 from seatbatch.core.money import format_amount, round_money
 
@@ -320,21 +320,6 @@ class _Builder:
         _cbc(node, "AllowanceChargeReasonCode", DISCOUNT)
         _cbc(node, "AllowanceChargeReason", reason)
         self.amount(node, "Amount", amount)
-
-
-def line_ids(lines: tuple[InvoiceLine, ...]) -> list[str]:
-    """Each line's id: its order id (`<order_id>/2` for an order's second line), else its
-    place on the invoice, counted from 1."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for place, line in enumerate(lines, start=1):
-        if line.order_id is None or not text(line.order_id):
-            ids.append(str(place))
-            continue
-        seen[line.order_id] += 1
-        count = seen[line.order_id]
-        ids.append(line.order_id if count == 1 else f"{line.order_id}/{count}")
-    return ids
 
 
 def line_note(line: InvoiceLine) -> str:
