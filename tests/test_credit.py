@@ -225,6 +225,7 @@ def test_the_months_report_subtracts_credit_notes_and_checks_their_series(env: E
     assert manifest["totals"]["invoices"] == 1 and manifest["totals"]["credit_notes"] == 1
     assert manifest["totals"]["net_amount"] == str(D(invoice["total"]) - half)
     assert manifest["report"]["by_currency"]["EUR"]["credit_notes"] == 1
+    assert manifest["report"]["seats_in_force"] == 1  # of the 2 invoiced, 1 credited
     assert [(c["series"], c["gapless"]) for c in manifest["report"]["numbering"]] == [
         ("CN", True), ("INV", True)]
     html = (report.folder / "report.html").read_text(encoding="utf-8")
