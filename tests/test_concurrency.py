@@ -202,3 +202,33 @@ def test_a_run_that_meets_a_held_write_lock_exits_75_and_leaves_nothing(env: Env
     again = env.process(book, env=busy)  # the lock released, the same run goes through
     assert again.code == 0, again.stderr
     assert env.invoice_numbers() == ["INV-2026-000001", "INV-2026-000002"]
+
+
+def test_credit_and_process_runs_at_once_keep_both_series_gapless(env: Env) -> None:
+    """`credit` runs of one invoice and `process` runs of the same partner, all at once: both
+    series gapless, and no seat credited twice (SPEC §11)."""
+    first = env.process(env.workbook("first.xlsx", customers=[customer()], orders=[
+        order(f"C{j}", seats=2, subscription=f"S{j}") for j in range(4)]))
+    assert first.code == 0, first.stderr
+    books = [env.workbook(f"w{i}.xlsx", customers=[customer()], orders=[
+        order(f"P{i}", subscription=f"T{i}", po_number=f"PO-{i}")]) for i in range(3)]
+
+    def credit(line: str) -> Result:
+        return env.run("credit", "INV-2026-000001", "--reason", "at once", "--line", line,
+                       cron=True)
+
+    # two runs ask the same seat of C0 =2: one of them finds it taken
+    lines = ["C0=2", "C0=2", "C1=1", "C2=1", "C3=2"]
+    with ThreadPoolExecutor(max_workers=8) as pool:  # all started before any is awaited
+        credits = [pool.submit(credit, line) for line in lines]
+        processes = [pool.submit(env.process, book, cron=True) for book in books]
+        credited = [future.result() for future in credits]
+        processed = [future.result() for future in processes]
+    assert [r.code for r in processed] == [0, 0, 0], [r.stderr for r in processed]
+    assert sorted(r.code for r in credited) == [0, 0, 0, 0, 1], [r.stderr for r in credited]
+    assert env.invoice_numbers() == [
+        *(f"CN-2026-{n:06d}" for n in range(1, 5)), *(f"INV-2026-{n:06d}" for n in range(1, 5))]
+    assert env.query("SELECT series, last_seq FROM counters ORDER BY series") == [
+        ("CN", 4), ("INV", 4)]
+    assert env.query("SELECT invoice_position, sum(seats) FROM credit_lines "
+                     "GROUP BY invoice_position ORDER BY 1") == [(1, 2), (2, 1), (3, 1), (4, 2)]

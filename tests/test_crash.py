@@ -192,3 +192,77 @@ def test_runs_killed_at_any_moment(env: Env, new_ledger: Callable[[Path], str]) 
     # Not a share that depends on speed: each run that finishes makes the next kill come
     # sooner, down to the first 5% of a run (its imports), which no machine finishes in time.
     assert killed > 0, "no run was killed: the test checked nothing"
+
+
+def _credit_command(env: Env, index: int) -> list[str]:
+    """A credit of one seat of one line of the first invoice (a line per kill)."""
+    return [str(SEATBATCH), "credit", "INV-2026-000001", "--reason", f"kill {index}", "--line",
+            f"C-{index}=1", "--config", str(env.config), "--ledger", env.ledger_url, "--out",
+            str(env.out), "--as-of", AS_OF.isoformat()]
+
+
+def _check_credits(env: Env) -> int:
+    """The invariants a killed credit run must not break; returns the number of credit
+    notes."""
+    if env.engine == "sqlite":
+        assert env.query("PRAGMA integrity_check") == [("ok",)]
+    seqs = [s for (s,) in env.query(
+        "SELECT seq FROM invoices WHERE series = 'CN' AND year = 2026 ORDER BY seq")]
+    assert seqs == list(range(1, len(seqs) + 1)), "credit note numbers must be gapless from 1"
+    assert env.query("SELECT last_seq FROM counters WHERE series = 'CN'") == (
+        [(len(seqs),)] if seqs else [])
+    # each credit note whole: its run, its line, what it took, the seat that left
+    [(whole,)] = env.query(
+        "SELECT count(*) FROM invoices i JOIN runs r ON r.run_id = i.run_id "
+        "JOIN invoice_lines l ON l.invoice_number = i.number "
+        "JOIN credit_lines c ON c.credit_number = i.number WHERE i.series = 'CN'")
+    assert whole == len(seqs)
+    assert env.query("SELECT count(*) FROM seats WHERE seats < 0") == [(len(seqs),)]
+    assert env.query("SELECT count(*) FROM runs WHERE command = 'credit'") == [(len(seqs),)]
+    return len(seqs)
+
+
+def test_credit_runs_killed_at_any_moment(env: Env) -> None:
+    """`credit` runs killed at random moments: each credit note is committed whole or not at
+    all, and the credit-note series stays gapless with no number taken by what did not
+    commit; the next run writes again a committed credit's lost folder."""
+    kills = max(4, KILLS // 4)
+    book = env.workbook("credited.xlsx", customers=[customer("C-001")], orders=[
+        order(f"C-{index}", seats=2, subscription=f"S{index}") for index in range(kills)])
+    assert _timed_run(env, book) > 0
+    started = time.perf_counter()
+    done = subprocess.run(_credit_command(env, 0), capture_output=True, text=True,
+                          env=_environment(), stdin=subprocess.DEVNULL, timeout=600)
+    assert done.returncode == 0, done.stderr
+    duration = time.perf_counter() - started
+    rng = random.Random(20261206)
+    killed = 0
+    for index in range(1, kills):
+        child = subprocess.Popen(_credit_command(env, index), stdout=subprocess.DEVNULL,
+                                 stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                 env=_environment(), start_new_session=True)
+        try:
+            child.wait(timeout=rng.uniform(0.25, 1.05) * duration)
+        except subprocess.TimeoutExpired:
+            os.killpg(child.pid, signal.SIGKILL)
+        code = child.wait(timeout=30)
+        assert code in (0, -signal.SIGKILL)
+        killed += code != 0
+        [(taken,)] = env.query(
+            f"SELECT count(*) FROM credit_lines c JOIN invoice_lines l ON "
+            f"l.invoice_number = c.invoice_number AND l.position = c.invoice_position "
+            f"WHERE l.order_id = 'C-{index}'")
+        assert taken == 1 if code == 0 else taken in (0, 1), "a credit committed in part"
+        _check_credits(env)
+        _check_visible_folders(env)
+    if [p for p in env.out.iterdir() if p.name.endswith(".making")]:
+        time.sleep(UNBORN_GRACE_SECONDS + 1)
+    final = env.run("credit", "INV-2026-000001", "--reason", "last", "--line",
+                    f"C-{kills - 1}=1", as_of=AS_OF, cron=True)
+    assert final.code == 0, final.stderr
+    count = _check_credits(env)
+    assert not [p for p in env.out.iterdir() if p.name.startswith(".")], "staging left behind"
+    for run_id, number in env.query("SELECT run_id, number FROM invoices WHERE series = 'CN'"):
+        manifest = json.loads((env.out / run_id / "manifest.json").read_text())
+        assert [i["number"] for i in manifest["invoices"]] == [number], run_id
+    print(f"\n{killed} credit runs killed; {count} credit notes committed")

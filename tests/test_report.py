@@ -230,9 +230,10 @@ def test_the_html_invoices_table_keeps_pos_and_order_ids_in_their_own_columns(en
     for r in book["Invoice lines"].iter_rows(min_row=2, values_only=True):
         orders_of.setdefault(r[0], set()).add(r[3] or "(renewal)")
     page = lxml.html.fromstring((folder / "report.html").read_bytes())
-    [table] = _found(page, "//h2[starts-with(., 'Invoices issued')]/following-sibling::table[1]")
+    [table] = _found(page, "//h2[starts-with(., 'Invoices and credit notes issued')]"
+                           "/following-sibling::table[1]")
     header = [th.text_content() for th in _found(table, ".//thead//th")]
-    assert header[:6] == ["Invoice · order", "Date", "Partner", "Customer", "PO",
+    assert header[:6] == ["Number · order", "Date", "Partner", "Customer", "PO",
                           "Subscription · device type"]
     rows = [[td.text_content().strip() for td in _found(tr, "td")]
             for tr in _found(table, ".//tbody/tr")]

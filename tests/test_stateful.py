@@ -158,6 +158,7 @@ class Ledger(RuleBasedStateMachine):
         self.invoices = 0
         self.last: tuple[str, date] | None = None  # the last invoice issued: number, date
         self.published = 0  # run folders that should be visible under --out
+        self.credited: Counter[tuple[str, str]] = Counter()  # (partner, order_id) -> seats
 
     def teardown(self) -> None:
         shutil.rmtree(self.root, ignore_errors=True)
@@ -483,6 +484,37 @@ class Ledger(RuleBasedStateMachine):
         finally:
             self.as_of = today
 
+    @precondition(lambda self: bool(self.committed))
+    @rule(data=st.data())
+    def credit_seats_of_a_line(self, data: st.DataObject) -> None:
+        """A credit note of some seats of a committed line (SPEC §11), sometimes more than is
+        left of it: rejected (exit 1), nothing taken; else its seats leave the subscription."""
+        key = data.draw(st.sampled_from(sorted(self.committed)), "line")
+        partner, order_id = key
+        line, number = self.committed[key]
+        seats = data.draw(st.integers(1, line["seats"] + 1), "seats")
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run(["credit", number, "--reason", "stateful", "--line",
+                        f"{order_id}={seats}", "--config", str(self.config), "--ledger",
+                        str(self.ledger), "--out", str(self.out), "--as-of",
+                        self.as_of.isoformat()])
+        said = f"exit {code}; stderr: {stderr.getvalue()}"
+        left = line["seats"] - self.credited[key]
+        event(f"credit: exit {code}")
+        self.published += 1
+        manifest = read_manifest(Path(stdout.getvalue().strip()))
+        if seats > left:
+            assert code == 1, said
+            assert [r["code"] for r in manifest["rejections"]] == ["credit_exceeds_invoiced"]
+            return
+        assert code == 0, said
+        [(sid,)] = self.rows(f"SELECT subscription_id FROM order_lines WHERE partner_id = "
+                             f"'{partner}' AND order_id = '{order_id}'")
+        self.subs[partner][f"SUB-{sid:06d}"].seats[line["device_type"]] -= seats
+        self.credited[key] += seats
+        self.invoices += 1
+
     @rule(days=st.integers(1, 200))
     def next_day(self, days: int) -> None:
         self.as_of += timedelta(days=days)
@@ -520,12 +552,27 @@ class Ledger(RuleBasedStateMachine):
         billed = Counter(
             (r["partner_id"], r["order_id"]) for r in self.rows(
                 "SELECT i.partner_id, l.order_id FROM invoice_lines l "
-                "JOIN invoices i ON i.number = l.invoice_number"))
+                "JOIN invoices i ON i.number = l.invoice_number "
+                "WHERE i.kind != 'credit_note'"))
         assert billed == Counter(stored.keys())
         placed = {(r["partner_id"], r["order_id"]): r["invoice_number"] for r in self.rows(
             "SELECT i.partner_id, l.order_id, l.invoice_number FROM invoice_lines l "
-            "JOIN invoices i ON i.number = l.invoice_number")}
+            "JOIN invoices i ON i.number = l.invoice_number WHERE i.kind != 'credit_note'")}
         assert placed == stored
+
+    @invariant()
+    def credited_seats_never_exceed_invoiced_seats(self) -> None:
+        """Over all credit notes, a line's seats credited never exceed its seats (SPEC §11);
+        what is credited is the model's."""
+        credited = {(r["partner_id"], r["order_id"]): (r["credited"], r["seats"]) for r in
+                    self.rows("SELECT c.partner_id, l.order_id, l.seats, sum(c.seats) AS "
+                              "credited FROM credit_lines c JOIN invoice_lines l ON "
+                              "l.invoice_number = c.invoice_number AND "
+                              "l.position = c.invoice_position GROUP BY c.partner_id, "
+                              "l.invoice_number, l.position")}
+        assert all(taken <= seats for taken, seats in credited.values())
+        assert {key: taken for key, (taken, _) in credited.items()} == {
+            key: n for key, n in self.credited.items() if n}
 
     @invariant()
     def partners_keep_to_their_own(self) -> None:

@@ -26,11 +26,11 @@ from seatbatch.core.terms import month_label, next_month
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
-           line: InvoiceLine) -> None:
+           line: InvoiceLine, *, credit: bool) -> None:
     amounts = table.get(key)
     if amounts is None:
         amounts = table[key] = Amounts(currency)
-    amounts.add(number, line)
+    amounts.add(number, line, credit=credit)
 
 
 def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
@@ -46,15 +46,17 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
         partner_names.setdefault(partner, invoice.bill_to.name)
         customer = (partner, invoice.customer_id)
         customer_names.setdefault(customer, invoice.customer_name)
+        credit = invoice.is_credit_note  # subtracts (SPEC §11)
         for line in invoice.lines:
-            _tally(by_currency, currency, currency, number, line)
-            _tally(by_partner, (partner, currency), currency, number, line)
-            _tally(by_customer, (*customer, currency), currency, number, line)
-            _tally(by_device_type, (line.device_type, currency), currency, number, line)
+            _tally(by_currency, currency, currency, number, line, credit=credit)
+            _tally(by_partner, (partner, currency), currency, number, line, credit=credit)
+            _tally(by_customer, (*customer, currency), currency, number, line, credit=credit)
+            _tally(by_device_type, (line.device_type, currency), currency, number, line,
+                   credit=credit)
         if invoice.lines:  # VAT is the whole invoice's, not its lines'
-            by_currency[currency].add_vat(invoice.vat)
-            by_partner[partner, currency].add_vat(invoice.vat)
-            by_customer[(*customer, currency)].add_vat(invoice.vat)
+            by_currency[currency].add_vat(invoice.vat, credit=credit)
+            by_partner[partner, currency].add_vat(invoice.vat, credit=credit)
+            by_customer[(*customer, currency)].add_vat(invoice.vat, credit=credit)
     report = MonthReport(
         year=year, month=month, as_of=as_of, invoices=ledger.invoices,
         by_currency=dict(sorted(by_currency.items())),

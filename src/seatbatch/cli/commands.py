@@ -212,6 +212,52 @@ def render_command(ctx: click.Context, number: str) -> int:
     return _report(render_invoice(_settings(ctx), number))
 
 
+class CreditedLine(click.ParamType[tuple[str, int | None], Any]):
+    """--line ORDER_ID[=SEATS]: an invoice line, and the seats of it to credit (all of them
+    when none are given)."""
+
+    name = "ORDER_ID[=SEATS]"
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> tuple[str, int | None]:
+        if isinstance(value, tuple):
+            return value
+        text = str(value)
+        line_id, equals, seats = text.rpartition("=")
+        if not equals or not seats.strip().isdigit():
+            line_id, seats = text, ""
+        if not line_id.strip():
+            self.fail(f"{text!r} names no line: give ORDER_ID or ORDER_ID=SEATS", param, ctx)
+        if not seats:
+            return line_id.strip(), None
+        if int(seats) < 1:
+            self.fail(f"{text!r}: the seats to credit are a whole number, at least 1", param,
+                      ctx)
+        return line_id.strip(), int(seats)
+
+
+@cli.command("credit")
+@click.argument("number")
+@click.option("--reason", required=True, help="Why the invoice is credited (printed on the "
+              "credit note).")
+@click.option("--line", "lines", type=CreditedLine(), multiple=True,
+              help="A line to credit, by its order id (a renewal line by its place on the "
+              "invoice), in full or =SEATS of it; repeatable. Default: every line, what is "
+              "left of it.")
+@click.option("--from", "first_day", type=RunDate(), default=None,
+              help="The first day credited, YYYY-MM-DD (default: each line's first day).")
+@common_options
+@click.pass_context
+def credit_command(ctx: click.Context, number: str, reason: str,
+                   lines: tuple[tuple[str, int | None], ...], first_day: date | None) -> int:
+    """Issue a credit note against issued invoice NUMBER (all of it, or --line by line, from
+    --from)."""
+    from seatbatch.billing.credits import CreditRequest
+    from seatbatch.jobs.credit import credit
+
+    return _report(credit(_settings(ctx), CreditRequest(number, reason, lines, first_day)))
+
+
 @cli.command("inbox")
 @click.argument("directory", metavar="DIR",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))

@@ -3,12 +3,14 @@ issued invoice again, identical in content."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
 from seatbatch.core.model import (
+    Credited,
     Invoice,
     InvoiceLine,
     LineAmounts,
@@ -70,6 +72,10 @@ def invoice_document(invoice: Invoice) -> dict[str, Any]:
         document["payable"] = format_amount(invoice.payable, invoice.currency)
     if invoice.payment is not None:
         document["payment"] = _payment(invoice.payment)
+    if invoice.credits is not None:  # a credit note (SPEC §11)
+        document["credits"] = {"number": invoice.credits.invoice_number,
+                               "invoice_date": invoice.credits.invoice_date.isoformat(),
+                               "reason": invoice.credits.reason}
     return document
 
 
@@ -107,7 +113,30 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
         ),
         vat=_vat_from(doc.get("vat")),
         payment=_payment_from(doc.get("payment")),
+        credits=_credited_from(doc.get("credits")),
     )
+
+
+def _credited_from(kept: dict[str, str] | None) -> Credited | None:
+    if kept is None:
+        return None
+    return Credited(kept["number"], date.fromisoformat(kept["invoice_date"]), kept["reason"])
+
+
+def line_ids(lines: Sequence[InvoiceLine]) -> list[str]:
+    """Each line's id, as the e-invoice and `credit --line` name it: its order id
+    (`<order_id>/2` for an order's second line), else its place on the invoice, counted
+    from 1."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for place, line in enumerate(lines, start=1):
+        if line.order_id is None or not line.order_id.strip():
+            ids.append(str(place))
+            continue
+        seen[line.order_id] += 1
+        count = seen[line.order_id]
+        ids.append(line.order_id if count == 1 else f"{line.order_id}/{count}")
+    return ids
 
 
 def manifest_invoice(invoice: Invoice, files: Mapping[str, str], *,
@@ -129,7 +158,8 @@ def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
     entry = {
         **extra,
         "number": document["number"],
-        "kind": "invoice",
+        "kind": "credit_note" if "credits" in document else "invoice",
+        **({"credits": document["credits"]["number"]} if "credits" in document else {}),
         **{key: document[key] for key in ("customer_id", "po_number", "invoice_date",
                                           "due_date", "total")},
         "file": files.get("xlsx") or next(iter(files.values())),

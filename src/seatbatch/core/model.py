@@ -284,6 +284,26 @@ class Vat:
 
 
 @dataclass(frozen=True)
+class SeatChange:
+    """Seats of a device type that join (or, negative, leave) a subscription from a day on."""
+
+    subscription_id: int
+    device_type: str
+    seats: int
+    effective: date
+    order_id: str | None
+
+
+@dataclass(frozen=True)
+class Credited:
+    """What a credit note credits (SPEC §11): the invoice, as numbered and dated, and why."""
+
+    invoice_number: str
+    invoice_date: date
+    reason: str
+
+
+@dataclass(frozen=True)
 class Invoice:
     """An invoice as issued (or, for a quote, estimated: number None). Everything to render it
     again is here, so that the ledger can hold it whole."""
@@ -301,9 +321,34 @@ class Invoice:
     partner_discount_rate: Decimal
     lines: tuple[InvoiceLine, ...]
     total: Decimal  # the net total: the sum of the lines' net amounts
-    kind: str = "order"  # order | renewal
+    kind: str = "order"  # order | renewal | credit_note
     vat: Vat | None = None  # None: issued without [tax] (Part I), no VAT block
     payment: Payment | None = None  # None: issued without [payment]
+    credits: Credited | None = None  # a credit note's invoice (SPEC §11); None on an invoice
+
+    @property
+    def is_credit_note(self) -> bool:
+        return self.credits is not None
+
+    @property
+    def document_name(self) -> str:
+        """What the document is called on itself: "Invoice" or "Credit note" (SPEC §11)."""
+        return "Credit note" if self.credits is not None else "Invoice"
+
+    @property
+    def payable_label(self) -> str:
+        """The label of the amount at the foot of the totals."""
+        return ("Amount to be refunded or set off" if self.credits is not None
+                else "Amount payable")
+
+    @property
+    def references(self) -> list[tuple[str, str]]:
+        """A credit note's rows naming what it credits and why; none on an invoice."""
+        credited = self.credits
+        if credited is None:
+            return []
+        return [("Credits invoice", f"{credited.invoice_number} of "
+                 f"{credited.invoice_date.isoformat()}"), ("Reason", credited.reason)]
 
     @property
     def payment_terms(self) -> str:

@@ -64,6 +64,7 @@ class Amounts(Amounted):
 
     currency: str
     invoice_numbers: set[str] = field(default_factory=set)
+    credit_numbers: set[str] = field(default_factory=set)  # credit notes (SPEC §11)
     lines: int = 0
     seats: int = 0
     amounts: LineAmounts = field(default_factory=LineAmounts.zero)
@@ -82,21 +83,35 @@ class Amounts(Amounted):
     def payable(self) -> Decimal:
         return self.net_amount + self.vat
 
-    def add(self, number: str, line: InvoiceLine) -> None:
+    @property
+    def credit_notes(self) -> int:
+        return len(self.credit_numbers)
+
+    def add(self, number: str, line: InvoiceLine, *, credit: bool = False) -> None:
+        """An invoice's line; a credit note's (SPEC §11) subtracts its amounts, and counts
+        neither as an invoice's line nor as seats invoiced."""
+        if credit:
+            self.credit_numbers.add(number)
+            self.amounts = self.amounts.plus(LineAmounts(*(-a for a in line.amounts)))
+            return
         self.invoice_numbers.add(number)
         self.lines += 1
         self.seats += line.seats
         self.amounts = self.amounts.plus(line.amounts)
 
-    def add_vat(self, vat: Vat | None) -> None:
-        """An invoice's VAT, once per invoice (none: issued without [tax])."""
-        self.vat_amount = (self.vat_amount or Decimal(0)) + (vat.amount if vat else 0)
+    def add_vat(self, vat: Vat | None, *, credit: bool = False) -> None:
+        """An invoice's VAT, once per invoice (none: issued without [tax]); a credit note's
+        subtracts."""
+        amount = vat.amount if vat else Decimal(0)
+        self.vat_amount = (self.vat_amount or Decimal(0)) + (-amount if credit else amount)
 
     def as_json(self) -> dict[str, Any]:
         shown = {
             "invoices": self.invoices, "lines": self.lines, "seats": self.seats,
             **self.amounts.shown(self.currency),
         }
+        if self.credit_numbers:
+            shown["credit_notes"] = self.credit_notes
         if self.vat_amount is not None:
             shown["vat_amount"] = format_amount(self.vat_amount, self.currency)
             shown["payable"] = format_amount(self.payable, self.currency)
@@ -139,7 +154,7 @@ class MonthReport:
     year: int
     month: int
     as_of: date
-    invoices: list[Invoice]  # as issued, in number order
+    invoices: list[Invoice]  # as issued, in number order; credit notes too (SPEC §11)
     by_currency: dict[str, Amounts]
     by_partner: dict[tuple[str, str], Amounts]  # (partner, currency)
     by_customer: dict[tuple[str, str, str], Amounts]  # (partner, customer, currency)
@@ -154,6 +169,15 @@ class MonthReport:
     @property
     def label(self) -> str:
         return month_label(self.year, self.month)
+
+    @property
+    def invoice_count(self) -> int:
+        """The month's invoices, credit notes aside."""
+        return sum(1 for i in self.invoices if not i.is_credit_note)
+
+    @property
+    def credit_note_count(self) -> int:
+        return len(self.invoices) - self.invoice_count
 
     @property
     def gaps(self) -> list[SeatsRow]:

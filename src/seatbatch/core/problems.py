@@ -68,6 +68,11 @@ class Code(StrEnum):
     LABEL_ALREADY_COMMITTED = "label_already_committed"
     LABEL_LOOKS_LIKE_SUBSCRIPTION = "label_looks_like_subscription"
     NO_PRICE_ON_DATE = "no_price_on_date"
+    # a credit note asked of an invoice (SPEC §11)
+    UNKNOWN_INVOICE_LINE = "unknown_invoice_line"
+    CREDIT_EXCEEDS_INVOICED = "credit_exceeds_invoiced"
+    CREDIT_FROM_OUTSIDE_PERIOD = "credit_from_outside_period"
+    NOTHING_LEFT_TO_CREDIT = "nothing_left_to_credit"
     # about the run, not the input
     RUN_RECOVERED = "run_recovered"
     # about the configuration, listed by every run (SPEC §10)
@@ -192,6 +197,14 @@ MESSAGES: dict[Code, str] = {
     "of your own",
     Code.NO_PRICE_ON_DATE: "these seats would be priced on {day}, but the first {currency} price "
     "list is valid from {first}; choose a date on or after {first}",
+    Code.UNKNOWN_INVOICE_LINE: "invoice {invoice} has no line '{value}'; its lines are "
+    "{lines}",
+    Code.CREDIT_EXCEEDS_INVOICED: "line {value} of invoice {invoice} has {remaining} of its "
+    "{seats} seat(s) left to credit ({taken}); {asked} were asked",
+    Code.CREDIT_FROM_OUTSIDE_PERIOD: "--from {value} is outside the service period of line "
+    "{line} of invoice {invoice} ({first} to {last}); give a day in it",
+    Code.NOTHING_LEFT_TO_CREDIT: "every seat of invoice {value} was credited already ({taken}); "
+    "nothing is left to credit",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
     "complete; the folder was written again from the ledger, so it lists what the run issued "
     "but not the lines it found already processed nor the workbook's warnings",

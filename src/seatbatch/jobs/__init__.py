@@ -30,6 +30,7 @@ from seatbatch.jobs.base import (
 )
 
 if TYPE_CHECKING:
+    from seatbatch.jobs.credit import credit
     from seatbatch.jobs.process import process
     from seatbatch.jobs.quote import quote
     from seatbatch.jobs.render import render_invoice
@@ -37,13 +38,15 @@ if TYPE_CHECKING:
     from seatbatch.jobs.report import month_report
 
 _COMMANDS = {
+    "credit": "credit",
     "month_report": "report", "renew": "renew", "process": "process", "quote": "quote",
     "render_invoice": "render",
 }
 
 __all__ = [
     "EXIT_BUSY", "EXIT_INTERNAL", "EXIT_OK", "EXIT_REJECTED", "EXIT_USAGE", "Failure",
-    "InternalError", "Interrupted", "NoSpace", "Outcome", "Settings", "UsageError", "failure",
+    "InternalError", "Interrupted", "NoSpace", "Outcome", "Settings", "UsageError", "credit",
+    "failure",
     "month_report", "no_space", "process", "quote", "render_invoice", "renew",
     "summary", "unforeseen", "where_full",
 ]

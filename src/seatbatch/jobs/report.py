@@ -64,11 +64,13 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
                                        for code, a in report.by_currency.items()},
             "payable_by_currency": {code: format_amount(a.payable, code)
                                     for code, a in report.by_currency.items()},
-            "invoices": len(report.invoices),
+            "invoices": report.invoice_count,
             "lines": report.lines,
+            **({"credit_notes": report.credit_note_count} if report.credit_note_count else {}),
         }
         manifest["report"] = manifest_part(report)
-        headline = f"month end {report.label}: {len(report.invoices)} invoice(s)"
+        headline = f"month end {report.label}: {report.invoice_count} invoice(s)" + (
+            f", {report.credit_note_count} credit note(s)" if report.credit_note_count else "")
         write_summary(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], report.warnings)

@@ -21,13 +21,15 @@ from seatbatch.ledger.errors import (
 if TYPE_CHECKING:
     from seatbatch.ledger.records import RunRecord
     from seatbatch.ledger.store import Ledger
-    from seatbatch.ledger.unit import Commit, Renewing
+    from seatbatch.ledger.unit import Commit, Crediting, Renewing
 
-_LAZY = {"Ledger": "store", "RunRecord": "records", "Commit": "unit", "Renewing": "unit"}
+_LAZY = {"Ledger": "store", "RunRecord": "records", "Commit": "unit", "Crediting": "unit",
+         "Renewing": "unit"}
 
 __all__ = [
     "Commit",
     "CopyMismatch",
+    "Crediting",
     "InvoiceDateBackwards",
     "Ledger",
     "LedgerBusy",

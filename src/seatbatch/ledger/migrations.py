@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 from seatbatch.ledger.engine import atomic, continue_ids, lock_for_migration
 from seatbatch.ledger.errors import LedgerError
 from seatbatch.ledger.schema import (
+    credit_lines,
     customers,
     id_counters,
     inbox_claims,
@@ -96,6 +97,12 @@ def _invoice_vat(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE invoices ADD COLUMN {name} {kind}")
 
 
+def _credit_notes(connection: Connection) -> None:
+    """Version 4 to 5: credit notes (SPEC §11). A credit note is kept as an invoice of kind
+    credit_note, in its own series; this adds what each of its lines took of an invoice's."""
+    credit_lines.create(connection, checkfirst=True)
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -105,6 +112,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
     (3, "customer versions", _customer_versions),
     (4, "the VAT of each invoice", _invoice_vat),
+    (5, "credit notes", _credit_notes),
 )
 
 
@@ -116,8 +124,13 @@ V1_TABLES = frozenset({"schema_migrations", "counters", "customers", "invoices",
 NEWEST_TABLES = frozenset(table.name for table in metadata.sorted_tables)
 
 
+ADDED = {5: frozenset({"credit_lines"})}  # tables a version after 2 added
+
+
 def _tables_of(version: int) -> frozenset[str]:
-    return V1_TABLES if version == 1 else NEWEST_TABLES
+    if version == 1:
+        return V1_TABLES
+    return NEWEST_TABLES.difference(*(new for v, new in ADDED.items() if v > version))
 
 
 class Kind(Enum):

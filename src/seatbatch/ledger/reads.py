@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Select, exists, func, select
@@ -154,6 +155,24 @@ def documents(connection: Connection, numbers: Sequence[str]) -> list[str]:
             select(i.number, i.document).where(i.number.in_(numbers[start:start + 500])))
         found.update((number, document) for number, document in rows)
     return [found[number] for number in numbers]
+
+
+def credits_taken(connection: Connection, invoice_number: str) -> list[tuple[int, int, str]]:
+    """What credit notes took of the invoice's lines: (line position, seats, credit note
+    number), in the credit notes' order."""
+    cl = t.credit_lines.c
+    return [(row.invoice_position, row.seats, row.credit_number) for row in connection.execute(
+        select(cl.invoice_position, cl.seats, cl.credit_number)
+        .where(cl.invoice_number == invoice_number).order_by(cl.credit_number, cl.position))]
+
+
+def latest_ends(connection: Connection, partner_id: str, ids: Sequence[int]) -> dict[int, date]:
+    """The exclusive end of each subscription's latest term issued."""
+    tc = t.subscription_terms.c
+    return {row.subscription_id: row.end for row in connection.execute(
+        select(tc.subscription_id, func.max(tc.end_date).label("end"))
+        .where(tc.partner_id == partner_id, tc.subscription_id.in_(list(ids)))
+        .group_by(tc.subscription_id))}
 
 
 def invoice(connection: Connection, number: str) -> Invoice | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import select, update
@@ -21,6 +21,7 @@ from seatbatch.core.model import (
     InvoiceDraft,
     LineAmounts,
     Renewal,
+    SeatChange,
     parse_subscription_number,
 )
 from seatbatch.ledger import schema as t
@@ -250,3 +251,27 @@ def save_renewals(connection: Connection, run: RunRecord, series: str,
     bulk_insert(connection, t.invoices, invoice_rows)
     bulk_insert(connection, t.invoice_lines, line_rows)
     bulk_insert(connection, t.subscription_terms, term_rows)
+
+
+def save_credit_note(connection: Connection, run: RunRecord, series: str, note: Invoice, *,
+                     taken: list[tuple[int, int, date]], changes: list[SeatChange]
+                     ) -> dict[str, Any]:
+    """A numbered credit note (SPEC §11): kept as an invoice of its kind, in its own series,
+    with its lines; what each line took of the invoice's (`taken`: the invoice line's position,
+    seats and first day credited, in the note's line order); the seats that leave (or come
+    back to) their subscriptions. Its document, as saved."""
+    assert note.number is not None and note.credits is not None
+    row, lines, document = rows_of_invoice(note, note.partner_id, run.run_id, series)
+    bulk_insert(connection, t.invoices, [row])
+    bulk_insert(connection, t.invoice_lines, lines)
+    bulk_insert(connection, t.credit_lines, [
+        {"partner_id": note.partner_id, "credit_number": note.number, "position": position,
+         "invoice_number": note.credits.invoice_number, "invoice_position": invoice_position,
+         "seats": seats, "from_date": first_day}
+        for position, (invoice_position, seats, first_day) in enumerate(taken, start=1)])
+    bulk_insert(connection, t.seats, [
+        {"partner_id": note.partner_id, "subscription_id": change.subscription_id,
+         "device_type": change.device_type, "seats": change.seats,
+         "effective_date": change.effective, "order_id": change.order_id}
+        for change in changes])
+    return document

@@ -176,6 +176,24 @@ REFERENCED = {"customers": ("customer_id",), "subscriptions": ("id",), "invoices
 
 invoices, subscription_terms, seats, invoice_lines, order_lines = partner_keyed(metadata)
 
+credit_lines = Table(
+    # what each credit note line took of an invoice line (SPEC §11): its seats from a day to
+    # the end of the line's service period; the credit note itself, and its lines as printed,
+    # are an `invoices` row of kind credit_note (its own series) and its `invoice_lines`
+    "credit_lines", metadata,
+    Column("partner_id", String(64), nullable=False),
+    Column("credit_number", String(40), primary_key=True),
+    Column("position", Integer, primary_key=True),
+    Column("invoice_number", String(40), nullable=False, index=True),
+    Column("invoice_position", Integer, nullable=False),
+    Column("seats", Integer, nullable=False),
+    Column("from_date", Date, nullable=False),
+    ForeignKeyConstraint(["partner_id", "credit_number"],
+                         ["invoices.partner_id", "invoices.number"]),
+    ForeignKeyConstraint(["partner_id", "invoice_number"],
+                         ["invoices.partner_id", "invoices.number"]),
+)
+
 counters = Table(
     "counters", metadata,
     Column("series", String(16), primary_key=True),

@@ -18,7 +18,7 @@ from seatbatch.ledger.claims import Claim
 from seatbatch.ledger.engine import atomic, close_engine
 from seatbatch.ledger.month import read_month
 from seatbatch.ledger.records import CommittedRun, RunRecord
-from seatbatch.ledger.unit import Commit, Renewing
+from seatbatch.ledger.unit import Commit, Crediting, Renewing
 from seatbatch.ledger.versions import lock_partner, partner_version
 
 
@@ -154,6 +154,15 @@ class Ledger:
             renewing = Renewing.begin(connection, versions, run)
             yield renewing
             renewing.finish()
+
+    @contextmanager
+    def crediting(self, partner_id: str, run: RunRecord) -> Iterator[Crediting]:
+        """The unit of work of a credit run for the partner's invoice (SPEC §11)."""
+        assert self.engine is not None
+        with self._transaction(write=True) as connection:
+            crediting = Crediting.begin(connection, partner_id, run)
+            yield crediting
+            crediting.finish()
 
     # the inbox's claims on workbooks' bytes (see `claims`), each its own short transaction
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy.engine import Connection
@@ -24,6 +25,7 @@ from seatbatch.core.model import (
     LedgerView,
     ReadSet,
     Renewal,
+    SeatChange,
 )
 from seatbatch.ledger import reads, saving
 from seatbatch.ledger.errors import StaleView
@@ -181,3 +183,60 @@ class Renewing:
             bump_version(self._connection, partner_id)
         if self.issued:
             saving.save_run(self._connection, self._run)
+
+
+class Crediting:
+    """A credit run's one write transaction (SPEC §11): under the partner's lock, what earlier
+    credit notes took of the invoice is read, so that two credit runs at once never both take
+    the same seats; then one number of the credit-note series, taken in the same numbering as
+    invoices (the series' counter, after the partner's row), and the credit note saved."""
+
+    def __init__(self, connection: Connection, partner_id: str, run: RunRecord):
+        self._connection = connection
+        self._partner_id = partner_id
+        self._run = run
+        self._series = ""
+        self._number: str | None = None
+        self._stored = False
+
+    @classmethod
+    def begin(cls, connection: Connection, partner_id: str, run: RunRecord) -> Crediting:
+        lock_partner(connection, partner_id)
+        return cls(connection, partner_id, run)
+
+    def invoice(self, number: str) -> Invoice | None:
+        """The invoice as issued, read under the lock."""
+        return reads.invoice(self._connection, number)
+
+    def taken(self, invoice_number: str) -> list[tuple[int, int, str]]:
+        """(line position, seats, credit note number) of every credit of the invoice so far."""
+        return reads.credits_taken(self._connection, invoice_number)
+
+    def latest_ends(self, subscription_ids: list[int]) -> dict[int, date]:
+        return reads.latest_ends(self._connection, self._partner_id, subscription_ids)
+
+    def number(self, series: str) -> str:
+        if self._number is not None:
+            raise AssertionError("a credit run takes one number")
+        [number] = take_numbers(self._connection, series, self._run.as_of, 1)
+        self._series, self._number = series, number
+        return number
+
+    def save(self, note: Invoice, taken: list[tuple[int, int, date]],
+             changes: list[SeatChange]) -> dict[str, Any]:
+        """The numbered credit note, what it took and the seats it moved; the run's row; the
+        partner's and the customer's versions counted up (their seats changed). Its document,
+        as saved."""
+        if self._number is None or note.number != self._number:
+            raise AssertionError("the credit note saved is not the one of the number taken")
+        document = saving.save_credit_note(self._connection, self._run, self._series, note,
+                                           taken=taken, changes=changes)
+        touch_customers(self._connection, self._partner_id, {note.customer_id})
+        bump_version(self._connection, self._partner_id)
+        saving.save_run(self._connection, self._run)
+        self._stored = True
+        return document
+
+    def finish(self) -> None:
+        if self._number is not None and not self._stored:
+            raise AssertionError("a credit note number taken but no credit note saved for it")

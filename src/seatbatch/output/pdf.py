@@ -88,16 +88,16 @@ def _totals(invoice: Invoice) -> list[dict[str, Any]]:
         {"label": f"Net total {currency}", "amount": money(invoice.total, currency),
          "due": False},
         {"label": vat_label, "amount": money(vat.amount, currency), "due": False},
-        {"label": f"Amount payable {currency}", "amount": money(invoice.payable, currency),
-         "due": True},
+        {"label": f"{invoice.payable_label} {currency}",
+         "amount": money(invoice.payable, currency), "due": True},
     ]
 
 
 def _payment(invoice: Invoice) -> list[list[str]]:
     """The payment block as label and value rows; none without payment means."""
     payment = invoice.payment
-    if payment is None or invoice.number is None:  # an estimate is not to be paid
-        return []
+    if payment is None or invoice.number is None or invoice.is_credit_note:
+        return []  # an estimate is not to be paid, nor is a credit note
     rows = [["Payment terms", invoice.payment_terms],
             ["IBAN", payment.iban], ["BIC", payment.bic]]
     if payment.bank:
@@ -152,14 +152,16 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     return {
         "long_words": long_words,
         "estimate": estimate,
-        "title": "Estimate" if estimate else f"Invoice {invoice.number}",
-        "label": ESTIMATE if estimate else f"Invoice {invoice.number}",
+        "title": "Estimate" if estimate else f"{invoice.document_name} {invoice.number}",
+        "label": ESTIMATE if estimate else f"{invoice.document_name} {invoice.number}",
         "footer": [part for part in footer if part],
         "issuer": _party(issuer),
         "bill_to": bill_to,
         "number": invoice.number or "estimate: numbered when processed",
         "invoice_date": invoice.invoice_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
+        "name": invoice.document_name,
+        "references": [list(row) for row in invoice.references],
         "customer": customer,
         "po_number": po_number,
         "currency": currency,

@@ -18,6 +18,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
+from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.month_end import Amounts, MonthReport
 from seatbatch.output.sheet_layout import FILTER_BUTTON, fitted, print_setup, shown
@@ -128,6 +129,11 @@ def _letter(index: int) -> str:
     return str(get_column_letter(index))
 
 
+def _signed(document: Invoice, amount: Decimal) -> Decimal:
+    """An amount as the month's sheets add it up: a credit note's subtracts (SPEC §11)."""
+    return -amount if document.is_credit_note else amount
+
+
 def _amount_columns(vat: bool = True) -> list[Column]:
     """The columns of `_amount_values`; VAT and the amount payable where whole invoices are
     summed (`vat`)."""
@@ -176,8 +182,9 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         Column("VAT", "money"), Column("Payable", "money"),
     ], (
         ([i.number, i.kind, i.invoice_date, i.due_date, i.partner_id, i.bill_to.name,
-          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency, i.total,
-          i.vat.amount if i.vat else Decimal(0), i.payable], i.currency)
+          i.customer_id, i.customer_name, i.po_number, len(i.lines), i.currency,
+          *(_signed(i, amount) for amount in (i.total, i.vat.amount if i.vat else Decimal(0),
+                                              i.payable))], i.currency)
         for i in report.invoices
     ))
     _sheet(book, "Invoice lines", [
@@ -192,7 +199,7 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
         ([i.number, i.partner_id, i.customer_id, line.order_id, line.action,
           line.subscription_id, line.device_type, line.seats, line.term_years,
           line.period_start, line.period_end, line.unit_price, line.prorate_days,
-          line.term_days, i.currency, *line.amounts], i.currency)
+          line.term_days, i.currency, *(_signed(i, a) for a in line.amounts)], i.currency)
         for i in report.invoices for line in i.lines
     ))
     by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))

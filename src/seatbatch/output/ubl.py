@@ -28,16 +28,17 @@ An invoice that cannot be a valid e-invoice (no VAT, no structured parties, no p
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterator
 from decimal import Decimal
 
 from lxml import etree
 
+from seatbatch.core.documents import line_ids as line_ids  # where it was before credit notes
 from seatbatch.core.model import Invoice, InvoiceLine, Party
 from seatbatch.core.money import format_amount, round_money
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
+CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
 CAC = "urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2"
 CBC = "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2"
 NAMESPACES = {"ubl": INVOICE_NS, "cac": CAC, "cbc": CBC}  # for xpath
@@ -46,6 +47,7 @@ _NSMAP: dict[str | None, str] = {None: INVOICE_NS, "cac": CAC, "cbc": CBC}  # as
 CUSTOMIZATION_ID = "urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0"
 PROFILE_ID = "urn:fdc:peppol.eu:2017:poacc:billing:01:1.0"
 COMMERCIAL_INVOICE = "380"  # UNCL1001
+CREDIT_NOTE = "381"  # UNCL1001
 UNIT = "C62"  # UN/ECE Rec 20 "one": a seat
 DISCOUNT = "95"  # UNCL5189 "Discount"
 CREDIT_TRANSFER, SEPA_CREDIT_TRANSFER = "30", "58"  # UNCL4461
@@ -174,26 +176,43 @@ class _Builder:
 
     def document(self) -> etree._Element:
         invoice = self.invoice
-        # lxml-stubs 0.5 types nsmap without the None key of a default namespace, which lxml takes
-        root = etree.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=_NSMAP)  # type: ignore[arg-type]
+        credited = invoice.credits  # a credit note (SPEC §11): UBL's CreditNote
+        if credited is None:
+            # lxml-stubs 0.5 types nsmap without the None key of a default namespace, which
+            # lxml takes
+            root = etree.Element(f"{{{INVOICE_NS}}}Invoice", nsmap=_NSMAP)  # type: ignore[arg-type]
+        else:
+            root = etree.Element(f"{{{CREDIT_NOTE_NS}}}CreditNote",
+                                 nsmap={**_NSMAP, None: CREDIT_NOTE_NS})  # type: ignore[dict-item]
         _cbc(root, "CustomizationID", CUSTOMIZATION_ID)
         _cbc(root, "ProfileID", PROFILE_ID)
         _cbc(root, "ID", invoice.number or "")
         _cbc(root, "IssueDate", invoice.invoice_date.isoformat())
-        _cbc(root, "DueDate", invoice.due_date.isoformat())
-        _cbc(root, "InvoiceTypeCode", COMMERCIAL_INVOICE)
+        if credited is None:  # a credit note has no due date (UBL's CreditNote has none)
+            _cbc(root, "DueDate", invoice.due_date.isoformat())
+            _cbc(root, "InvoiceTypeCode", COMMERCIAL_INVOICE)
+        else:
+            _cbc(root, "CreditNoteTypeCode", CREDIT_NOTE)
         if self.vat.category not in EXEMPT and text(self.vat.note):
             _cbc(root, "Note", self.vat.note)  # a zero rate's note (BR-Z-10 forbids a reason)
         _cbc(root, "DocumentCurrencyCode", self.currency)
         _cbc(root, "BuyerReference", invoice.customer_id)
         if invoice.po_number and text(invoice.po_number):
             _cbc(_cac(root, "OrderReference"), "ID", invoice.po_number)
+        if credited is not None:  # BG-3: the invoice it credits
+            reference = _cac(_cac(root, "BillingReference"), "InvoiceDocumentReference")
+            _cbc(reference, "ID", credited.invoice_number)
+            _cbc(reference, "IssueDate", credited.invoice_date.isoformat())
         self.party(_cac(root, "AccountingSupplierParty"), invoice.issuer, seller=True)
         self.party(_cac(root, "AccountingCustomerParty"), invoice.bill_to, seller=False)
         delivery_party = _cac(_cac(root, "Delivery"), "DeliveryParty")
         _cbc(_cac(delivery_party, "PartyName"), "Name", invoice.customer_name)
-        self.payment_means(root)
-        _cbc(_cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
+        if credited is None:
+            self.payment_means(root)
+            _cbc(_cac(root, "PaymentTerms"), "Note", invoice.payment_terms)
+        else:  # nothing to pay to the seller; BR-CO-25 asks for terms of a positive amount
+            _cbc(_cac(root, "PaymentTerms"), "Note", "To be refunded or set off against "
+                 f"invoice {credited.invoice_number}")
         self.tax_total(root)
         totals = _cac(root, "LegalMonetaryTotal")
         self.amount(totals, "LineExtensionAmount", invoice.total)
@@ -267,10 +286,12 @@ class _Builder:
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
     def line(self, root: etree._Element, line_id: str, line: InvoiceLine) -> None:
-        node = _cac(root, "InvoiceLine")
+        credit = self.invoice.credits is not None
+        node = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         _cbc(node, "ID", line_id)
         _optional(node, "Note", line_note(line))
-        _cbc(node, "InvoicedQuantity", str(line.seats), unitCode=UNIT)
+        _cbc(node, "CreditedQuantity" if credit else "InvoicedQuantity", str(line.seats),
+             unitCode=UNIT)
         self.amount(node, "LineExtensionAmount", line.net_amount)
         period = _cac(node, "InvoicePeriod")
         _cbc(period, "StartDate", line.period_start.isoformat())
@@ -299,21 +320,6 @@ class _Builder:
         _cbc(node, "AllowanceChargeReasonCode", DISCOUNT)
         _cbc(node, "AllowanceChargeReason", reason)
         self.amount(node, "Amount", amount)
-
-
-def line_ids(lines: tuple[InvoiceLine, ...]) -> list[str]:
-    """Each line's id: its order id (`<order_id>/2` for an order's second line), else its
-    place on the invoice, counted from 1."""
-    seen: Counter[str] = Counter()
-    ids = []
-    for place, line in enumerate(lines, start=1):
-        if line.order_id is None or not text(line.order_id):
-            ids.append(str(place))
-            continue
-        seen[line.order_id] += 1
-        count = seen[line.order_id]
-        ids.append(line.order_id if count == 1 else f"{line.order_id}/{count}")
-    return ids
 
 
 def line_note(line: InvoiceLine) -> str:

@@ -201,9 +201,13 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     sheet.text(0, heading, TITLE)
     sheet.next_row(3)
     _parties(sheet, invoice)
-    sheet.field("Invoice number", invoice.number or "(estimate: numbered when processed)")
-    sheet.field("Invoice date", invoice.invoice_date)
-    sheet.field("Due date", invoice.due_date)
+    name = invoice.document_name
+    sheet.field(f"{name} number", invoice.number or "(estimate: numbered when processed)")
+    sheet.field(f"{name} date", invoice.invoice_date)
+    for label, value in invoice.references:
+        sheet.field(label, value)
+    if not invoice.is_credit_note:
+        sheet.field("Due date", invoice.due_date)
     sheet.field("PO number", invoice.po_number or "")
     sheet.field("Currency", invoice.currency)
     sheet.text(0, "Partner discount", BOLD)
@@ -276,15 +280,15 @@ def _totals(sheet: _Sheet, invoice: Invoice) -> None:
                else f"VAT: {vat.note}", LABEL)
     sheet.number(12, vat.amount, sheet.money)
     sheet.next_row()
-    sheet.text(11, f"Amount payable {invoice.currency}", BOLD_LABEL)
+    sheet.text(11, f"{invoice.payable_label} {invoice.currency}", BOLD_LABEL)
     sheet.number(12, invoice.payable, sheet.total)
     sheet.next_row(2)
 
 
 def _payment(sheet: _Sheet, invoice: Invoice) -> None:
     payment = invoice.payment
-    if payment is None or invoice.number is None:  # an estimate is not to be paid
-        return
+    if payment is None or invoice.number is None or invoice.is_credit_note:
+        return  # an estimate is not to be paid, nor is a credit note
     sheet.field("Payment terms", invoice.payment_terms)
     sheet.field("IBAN", payment.iban)
     sheet.field("BIC", payment.bic)
@@ -352,8 +356,8 @@ def _save(path: Path, title: str, sheet: _Sheet) -> None:
 
 def write_invoice_xlsx(invoice: Invoice, path: Path) -> None:
     sheet = _Sheet(invoice.currency)
-    _write_invoice(sheet, invoice, f"Invoice {invoice.number}")
-    _save(path, "Invoice", sheet)
+    _write_invoice(sheet, invoice, f"{invoice.document_name} {invoice.number}")
+    _save(path, invoice.document_name, sheet)
 
 
 def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> None:

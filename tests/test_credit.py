@@ -1,0 +1,330 @@
+"""`seatbatch credit NUMBER` (SPEC §11): credit notes against issued invoices, in full, per
+line and per seat from a date, never more than was invoiced, in their own gapless series, on
+both ledgers; what they do to seats in force, coverage, renewals and the month's report."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from conftest import AS_OF, CONFIG, Env, Result, customer, device, order
+from seatbatch.billing.credits import credit_line
+from seatbatch.billing.pricing import line_amounts
+from seatbatch.core.model import Invoice, InvoiceLine, Party
+from seatbatch.core.money import round_money
+
+D = Decimal
+
+
+def _issue(env: Env, *orders: dict[str, Any], as_of: date = AS_OF) -> dict[str, Any]:
+    done = env.process(env.workbook(customers=[customer()], orders=list(orders)), as_of=as_of)
+    assert done.code == 0, done.stderr
+    [invoice] = done.manifest["invoices"]
+    return invoice  # type: ignore[no-any-return]
+
+
+def _credit(env: Env, number: str, *args: str, reason: str = "wrong order",
+            as_of: date = AS_OF) -> Result:
+    return env.run("credit", number, "--reason", reason, *args, as_of=as_of)
+
+
+def _counters(env: Env) -> list[tuple[Any, ...]]:
+    return env.query("SELECT series, year, last_seq FROM counters ORDER BY series, year")
+
+
+def test_a_whole_invoice_is_credited_with_its_own_amounts(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=2), order("L2", device_type="Space Plus"))
+    result = _credit(env, invoice["number"], reason="order placed twice")
+    assert result.code == 0, result.stderr
+    manifest = result.manifest
+    assert (manifest["command"], manifest["status"]) == ("credit", "committed")
+    [note] = manifest["invoices"]
+    assert (note["number"], note["kind"], note["credits"]) == (
+        "CN-2026-000001", "credit_note", invoice["number"])
+    assert (note["invoice_date"], note["customer_id"], note["po_number"]) == (
+        "2026-11-24", "C-001", "PO-77")
+    assert note["total"] == invoice["total"] == manifest["totals"]["net_amount"]
+    for credited, issued in zip(note["lines"], invoice["lines"], strict=True):
+        assert credited["action"] == "credit"
+        for key in ("order_id", "subscription_id", "device_type", "seats", "period_start",
+                    "period_end", "unit_price", "prorate_days", "term_days", "list_amount",
+                    "term_discount", "partner_discount", "net_amount"):
+            assert credited[key] == issued[key], key
+    summary = (result.folder / "summary.html").read_text(encoding="utf-8")
+    assert "Credit notes issued" in summary
+    html = (result.folder / "invoices" / "CN-2026-000001.html").read_text(encoding="utf-8")
+    assert "Credit note CN-2026-000001" in html and "order placed twice" in html
+    assert f"{invoice['number']} of 2026-11-24" in html and "Due date" not in html
+    assert (result.folder / "invoices" / "CN-2026-000001.xlsx").is_file()
+    # the credit note is its own series; the invoices' goes on where it was
+    assert _counters(env) == [("CN", 2026, 1), ("INV", 2026, 1)]
+    # every seat left the subscription: nothing in force, nothing to renew
+    assert env.query("SELECT device_type, sum(seats) FROM seats GROUP BY device_type "
+                     "ORDER BY device_type") == [("Space Plus", 0), ("Space Pro", 0)]
+
+
+def test_seats_of_one_line_from_a_date_are_priced_by_the_lines_own_price(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=3))
+    # the price list changes later: the credit keeps the line's own price
+    env.config.write_text(env.config.read_text().replace('"150.00"', '"999.00"'))
+    result = _credit(env, invoice["number"], "--line", "L1=2", "--from", "2027-11-24",
+                     as_of=date(2026, 12, 1))
+    assert result.code == 0, result.stderr
+    [line] = result.manifest["invoices"][0]["lines"]
+    days = (date(2029, 11, 23) - date(2027, 11, 24)).days + 1  # to the line's last day
+    list_amount = round_money(D(2) * D("150.00") * 3 * days / 1096, "EUR")
+    term = round_money(list_amount * D("0.10"), "EUR")
+    partner = round_money((list_amount - term) * D("0.20"), "EUR")
+    assert (line["seats"], line["period_start"], line["period_end"]) == (
+        2, "2027-11-24", "2029-11-23")
+    assert (line["unit_price"], line["prorate_days"], line["term_days"]) == ("150.00", days, 1096)
+    assert (line["list_amount"], line["term_discount"], line["partner_discount"],
+            line["net_amount"]) == (str(list_amount), str(term), str(partner),
+                                    str(list_amount - term - partner))
+    # the seats leave from that day on
+    assert env.query("SELECT seats, effective_date FROM seats ORDER BY id") == [
+        (3, "2026-11-24"), (-2, "2027-11-24")]
+
+
+def test_never_more_than_was_invoiced_and_no_number_is_taken(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=3))
+    number = invoice["number"]
+    assert _credit(env, number, "--line", "L1=2").code == 0
+    before, counters = env.dump(), _counters(env)
+
+    more = _credit(env, number, "--line", "L1=2", "--from", "2027-01-01")
+    assert more.code == 1
+    assert ("line L1 of invoice INV-2026-000001 has 1 of its 3 seat(s) left to credit "
+            "(2 seat(s) by CN-2026-000001); 2 were asked") in more.stderr
+    assert "nothing was committed" in more.stderr
+    assert more.manifest["status"] == "rejected"
+    assert [(r["column"], r["code"]) for r in more.manifest["rejections"]] == [
+        ("--line", "credit_exceeds_invoiced")]
+    assert env.dump() == before and _counters(env) == counters
+
+    assert _credit(env, number).code == 0  # the rest: what is left of every line
+    assert env.query("SELECT credit_number, seats FROM credit_lines ORDER BY 1") == [
+        ("CN-2026-000001", 2), ("CN-2026-000002", 1)]
+    nothing = _credit(env, number)
+    assert nothing.code == 1 and "nothing is left to credit" in nothing.stderr
+    assert _counters(env) == [("CN", 2026, 2), ("INV", 2026, 1)]
+
+
+def test_an_unknown_invoice_of_a_ledger_not_made_yet_leaves_it_unmade(env: Env) -> None:
+    result = _credit(env, "INV-2026-000001")
+    assert result.code == 2 and "no invoice 'INV-2026-000001'" in result.stderr
+    assert not env.ledger_exists() and not list(env.out.glob("*"))
+
+
+def test_each_bad_request_is_rejected_with_what_is_allowed(env: Env) -> None:
+    invoice = _issue(env, order("L1"), order("L2", device_type="Space Plus"))
+    number = invoice["number"]
+    before = env.dump()
+    unknown = _credit(env, number, "--line", "L9")
+    assert unknown.code == 1
+    assert "invoice INV-2026-000001 has no line 'L9'; its lines are L1, L2" in unknown.stderr
+    outside = _credit(env, number, "--line", "L1", "--from", "2029-11-24")
+    assert outside.code == 1
+    assert ("--from 2029-11-24 is outside the service period of line L1 of invoice "
+            "INV-2026-000001 (2026-11-24 to 2029-11-23)") in outside.stderr
+    too_many = _credit(env, number, "--line", "L2=2")
+    assert too_many.code == 1 and "has 1 of its 1 seat(s) left" in too_many.stderr
+    twice = _credit(env, number, "--line", "L2=1", "--line", "L2")  # asks the sum
+    assert twice.code == 1 and "has 0 of its 1 seat(s) left" in twice.stderr
+    not_an_invoice = _credit(env, number, "--line", "L1")
+    assert not_an_invoice.code == 0
+    credit_of_a_credit = _credit(env, "CN-2026-000001")
+    assert credit_of_a_credit.code == 2 and "is a credit note" in credit_of_a_credit.stderr
+    before = env.dump()
+    assert env.dump() == before
+
+    for args, as_of, words in (
+        (("INV-2026-000009",), AS_OF, "no invoice 'INV-2026-000009'"),
+        ((number,), date(2026, 11, 23), "never before the invoice it credits"),
+        ((number, "--line", "L1=0"), AS_OF, "at least 1"),
+    ):
+        result = env.run("credit", *args, "--reason", "x", as_of=as_of)
+        assert result.code == 2 and words in result.stderr, result.stderr
+    empty = env.run("credit", number, "--reason", "  ")
+    assert empty.code == 2 and "--reason is empty" in empty.stderr
+    assert env.dump() == before
+    statuses = Counter(json.loads((f / "manifest.json").read_text())["status"]
+                       for f in env.out.glob("*credit*"))
+    assert statuses == {"rejected": 4, "committed": 1}  # the usage errors made no folder
+
+
+def test_a_credit_note_renders_again_as_issued(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=2))
+    first = _credit(env, invoice["number"], "--line", "L1=1", "--from", "2027-02-01")
+    assert first.code == 0, first.stderr
+    again = env.run("render", "CN-2026-000001", as_of=date(2027, 1, 5))
+    assert again.code == 0, again.stderr
+    for name in ("CN-2026-000001.html",):
+        assert (again.folder / "invoices" / name).read_text(encoding="utf-8") == (
+            first.folder / "invoices" / name).read_text(encoding="utf-8")
+    [entry] = again.manifest["invoices"]
+    assert (entry["kind"], entry["credits"]) == ("credit_note", invoice["number"])
+
+
+def test_credited_seats_no_longer_cover_devices(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=2))
+    assert _credit(env, invoice["number"], "--line", "L1=1").code == 0
+    listed = env.process(env.workbook("devices.xlsx", customers=[customer()],
+                                      devices=[device("SN-1"), device("SN-2")],
+                                      orders=[order("L2", device_type="Space Plus",
+                                                    subscription="S9")]))
+    assert listed.code == 1
+    assert [r["code"] for r in listed.manifest["rejections"]] == ["seats_short_of_devices"]
+
+
+def test_renewal_leaves_out_seats_credited_in_the_latest_term(env: Env) -> None:
+    start = date(2026, 12, 1)
+    invoice = _issue(env, order("L1", seats=3, term_years=1, start_date=start),
+                     order("L2", device_type="Space Plus", term_years=1, start_date=start),
+                     as_of=start)
+    assert _credit(env, invoice["number"], "--line", "L1=1", "--from", "2027-06-01",
+                   as_of=date(2027, 5, 1)).code == 0
+    assert _credit(env, invoice["number"], "--line", "L2", as_of=date(2027, 5, 1)).code == 0
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0, renewed.stderr
+    [renewal] = renewed.manifest["invoices"]
+    assert [(line["device_type"], line["seats"]) for line in renewal["lines"]] == [
+        ("Space Pro", 2)]
+    # a credit of the term already renewed gives the seats back when that term ends
+    assert _credit(env, invoice["number"], "--line", "L1=1", "--from", "2027-11-01",
+                   as_of=date(2027, 11, 2)).code == 0
+    assert env.query("SELECT seats, effective_date FROM seats WHERE seats <> 0 "
+                     "AND effective_date >= '2027-11-01' ORDER BY id") == [
+        (-1, "2027-11-01"), (1, "2027-12-01")]
+
+
+def test_a_subscription_left_with_no_seats_does_not_renew(env: Env) -> None:
+    start = date(2026, 12, 1)
+    invoice = _issue(env, order("L1", seats=2, term_years=1, start_date=start), as_of=start)
+    assert _credit(env, invoice["number"], "--from", "2027-03-01",
+                   as_of=date(2027, 2, 1)).code == 0
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0, renewed.stderr
+    assert renewed.manifest["status"] == "nothing_due"
+
+
+def test_the_months_report_subtracts_credit_notes_and_checks_their_series(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=2))
+    assert _credit(env, invoice["number"], "--line", "L1=1").code == 0
+    report = env.run("report", "--month", "2026-11", as_of=date(2026, 12, 1))
+    assert report.code == 0, report.stderr
+    manifest = report.manifest
+    half = D(invoice["total"]) / 2
+    assert manifest["totals"]["invoices"] == 1 and manifest["totals"]["credit_notes"] == 1
+    assert manifest["totals"]["net_amount"] == str(D(invoice["total"]) - half)
+    assert manifest["report"]["by_currency"]["EUR"]["credit_notes"] == 1
+    assert manifest["report"]["seats_in_force"] == 1  # of the 2 invoiced, 1 credited
+    assert [(c["series"], c["gapless"]) for c in manifest["report"]["numbering"]] == [
+        ("CN", True), ("INV", True)]
+    html = (report.folder / "report.html").read_text(encoding="utf-8")
+    assert "Credit notes issued" in html and "credit note of INV-2026-000001" in html
+    rows = list(load_workbook(report.folder / "report.xlsx")["Invoices"].iter_rows(
+        values_only=True))
+    totals = {row[0]: (row[1], row[11]) for row in rows[1:]}
+    assert totals == {"INV-2026-000001": ("order", D(invoice["total"])),
+                      "CN-2026-000001": ("credit_note", -half)}
+
+
+# --- pricing: crediting a whole line from its first day gives back exactly its amounts ------
+
+@given(seats=st.integers(1, 100_000),
+       price=st.decimals(D("0.01"), D("99999.99"), places=2),
+       term_years=st.sampled_from([1, 3, 5]),
+       term_rate=st.sampled_from([D(0), D("0.10"), D("0.15"), D("0.125"), D("0.333")]),
+       partner_rate=st.decimals(D(0), D("0.5"), places=3),
+       days=st.integers(1, 1827),
+       currency=st.sampled_from(["EUR", "JPY"]),
+       configured=st.booleans())
+def test_a_whole_line_from_its_first_day_gives_back_its_amounts(
+        *, seats: int, price: Decimal, term_years: int, term_rate: Decimal,
+        partner_rate: Decimal, days: int, currency: str, configured: bool) -> None:
+    term_days = {1: 365, 3: 1096, 5: 1827}[term_years]
+    days = min(days, term_days)
+    amounts = line_amounts(seats, price, term_years, prorate_days=days, term_days=term_days,
+                           term_rate=term_rate, partner_rate=partner_rate, currency=currency)
+    last = date(2031, 1, 1)
+    line = InvoiceLine("L1", "add", "SUB-000001", "Space Pro", seats, term_years,
+                       last - timedelta(days=days - 1), last, price, days, term_days, amounts)
+    invoice = Invoice("INV-2026-000001", date(2026, 1, 1), date(2026, 1, 31), Party("I"), "P",
+                      Party("B"), "C", "Org", None, currency, partner_rate, (line,),
+                      amounts.net_amount)
+    # the rate configured for the term today (maybe not the one the line was priced at)
+    rates = {term_years: term_rate if configured else D("0.2")}
+    credited = credit_line(invoice, line, seats, line.period_start, rates)
+    assert credited.amounts == amounts
+    assert (credited.prorate_days, credited.term_days) == (days, term_days)
+
+
+def test_an_invoice_issued_without_vat_is_credited_without_an_e_invoice(sample_env: Env) -> None:
+    """Issued before [tax] was configured: its credit note has no VAT either, and is written
+    as every format but the e-invoice, which it cannot be (as `render` writes that invoice)."""
+    env = sample_env
+    with_tax = env.config.read_text(encoding="utf-8")
+    env.config.write_text(CONFIG, encoding="utf-8")
+    invoice = _issue(env, order("L1"))
+    env.config.write_text(with_tax, encoding="utf-8")
+    result = _credit(env, invoice["number"])
+    assert result.code == 0, result.stderr
+    [note] = result.manifest["invoices"]
+    assert "vat" not in note and "ubl" not in note["files"]
+    assert [w["code"] for w in result.manifest["warnings"]] == ["no_einvoice"]
+
+
+def test_credit_notes_are_numbered_forwards_in_time(env: Env) -> None:
+    """Part I's date rule holds for the credit-note series: none dated before the last."""
+    invoice = _issue(env, order("L1", seats=3))
+    assert _credit(env, invoice["number"], "--line", "L1=1", as_of=date(2026, 12, 1)).code == 0
+    before = env.dump()
+    back = _credit(env, invoice["number"], "--line", "L1=1", as_of=date(2026, 11, 30))
+    assert back.code == 2
+    assert "CN-2026-000001 of this series is already dated 2026-12-01" in back.stderr
+    assert env.dump() == before
+
+
+def test_a_ledger_with_credit_notes_is_copied_whole(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=3))
+    first = _credit(env, invoice["number"], "--line", "L1=2", "--from", "2027-01-01")
+    assert first.code == 0, first.stderr
+    target = env.root / "copy.db"
+    copied = env.run("ledger", "copy", env.ledger_url, str(target), as_of=None, common=False)
+    assert copied.code == 0, copied.stderr
+    again = env.run("render", "CN-2026-000001", "--config", str(env.config), "--ledger",
+                    str(target), "--out", str(env.out), common=False)
+    assert again.code == 0, again.stderr
+    name = "invoices/CN-2026-000001.html"
+    assert (again.folder / name).read_text(encoding="utf-8") == (
+        first.folder / name).read_text(encoding="utf-8")
+    more = env.run("credit", invoice["number"], "--reason", "x", "--line", "L1=2",
+                   "--config", str(env.config), "--ledger", str(target), "--out",
+                   str(env.out), "--as-of", AS_OF.isoformat(), common=False)
+    assert more.code == 1 and "has 1 of its 3 seat(s) left" in more.stderr
+
+
+def test_a_renewal_line_is_named_by_its_place_on_the_invoice(env: Env) -> None:
+    start = date(2026, 12, 1)
+    _issue(env, order("L1", seats=2, term_years=1, start_date=start), as_of=start)
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0, renewed.stderr
+    [renewal] = renewed.manifest["invoices"]
+    wrong = _credit(env, renewal["number"], "--line", "L1", as_of=date(2027, 11, 2))
+    assert wrong.code == 1 and "its lines are 1" in wrong.stderr
+    result = _credit(env, renewal["number"], "--line", "1", as_of=date(2027, 11, 2))
+    assert result.code == 0, result.stderr
+    [line] = result.manifest["invoices"][0]["lines"]
+    assert (line["order_id"], line["seats"], line["net_amount"]) == (
+        None, 2, renewal["lines"][0]["net_amount"])
+    # the renewed term was the subscription's latest: nothing is left to renew
+    assert env.run("renew", "--month", "2028-11", as_of=date(2028, 11, 1)).manifest[
+        "status"] == "nothing_due"
