@@ -140,7 +140,10 @@ class _Sheet:
         self.rows: list[str] = []
         self.cells: list[str] = []
         self.row = 1
-        self.widest = [0] * len(LINE_HEADERS)  # characters, in the line table
+        # the line table, per column: its longest text, and its largest number (measured
+        # once, as the sheet shows it, when the sheet is written: thousands of invoices a run)
+        self.widest = [0] * len(LINE_HEADERS)
+        self.largest: list[int | Decimal] = [0] * len(LINE_HEADERS)
         self.header_row: int | None = None
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
@@ -179,17 +182,23 @@ class _Sheet:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
 
-    def measure(self, column: int, value: object) -> None:
+    def measure(self, column: int, value: str | int | Decimal | date) -> None:
         """Widen a column of the line table to `value` as the sheet shows it."""
-        decimals = self.decimals if isinstance(value, Decimal) else None
-        self.widest[column] = max(self.widest[column], shown(value, decimals))
+        if isinstance(value, int | Decimal):
+            self.largest[column] = max(self.largest[column], abs(value))
+        else:
+            self.widest[column] = max(self.widest[column], shown(value))
+
+    def _width(self, column: int) -> float:
+        largest = self.largest[column]
+        decimals = self.decimals if isinstance(largest, Decimal) else None
+        widest = max(self.widest[column], shown(largest, decimals) if largest else 0)
+        return wrapped_width(LINE_HEADERS[column], widest)
 
     def xml(self) -> str:
         self.next_row(0)
-        cols = "".join(f'<col min="{i}" max="{i}" width="{wrapped_width(header, widest)}" '
-                       'customWidth="1"/>'
-                       for i, (header, widest) in enumerate(zip(LINE_HEADERS, self.widest,
-                                                                strict=True), 1))
+        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{self._width(i)}" '
+                       'customWidth="1"/>' for i in range(len(LINE_HEADERS)))
         return SHEET.format(cols=cols, rows="".join(self.rows))
 
     def names(self, title: str) -> str:
