@@ -15,6 +15,7 @@ import textwrap
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import cache
 from typing import Any
 
 from seatbatch.core.sheets import column_letter
@@ -48,6 +49,7 @@ def fitted(widest: int, header: str, *, header_extra: int = 0, least: int = LEAS
     return min(max(widest, len(header) + header_extra, least - PADDING) + PADDING, most)
 
 
+@cache  # the same few headers and widths, for thousands of invoices
 def wrapped_width(header: str, widest: int, *, lines: int = 2) -> float:
     """The width of a column whose header wraps: its widest value's, widened until the header
     takes at most `lines` lines, each with air beside it (a right-aligned header never runs

@@ -23,7 +23,7 @@ from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
 from seatbatch.output.html import money, percent
-from seatbatch.output.sheet_layout import shown, wrapped_width
+from seatbatch.output.sheet_layout import DATE_WIDTH, shown, wrapped_width
 from seatbatch.output.text_cells import formula_like, xml_text
 
 # Cell styles: positions in <cellXfs> of STYLES below.
@@ -39,6 +39,8 @@ LINE_HEADERS = (
 HEADER_STYLES = (HEADER, HEADER, HEADER, HEADER_RIGHT, HEADER_RIGHT, HEADER_CENTRE,
                  HEADER_CENTRE, *(HEADER_RIGHT,) * 6)
 LETTERS = [column_letter(i) for i in range(len(LINE_HEADERS))]
+NUMBER_COLUMNS = (3, 4, 7, 9, 10, 11, 12)  # seats, term, unit price and the four amounts
+DATE_COLUMNS = (5, 6)
 
 STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">\
@@ -140,7 +142,11 @@ class _Sheet:
         self.rows: list[str] = []
         self.cells: list[str] = []
         self.row = 1
-        self.widest = [0] * len(LINE_HEADERS)  # characters, in the line table
+        # the line table, per column: its longest text, and its largest number (measured
+        # once, as the sheet shows it, when the sheet is written: thousands of invoices a run)
+        self.widest = [DATE_WIDTH if column in DATE_COLUMNS else 0
+                       for column in range(len(LINE_HEADERS))]
+        self.largest: list[int | Decimal] = [0] * len(LINE_HEADERS)
         self.header_row: int | None = None
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
@@ -179,17 +185,23 @@ class _Sheet:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
 
-    def measure(self, column: int, value: object) -> None:
+    def measure(self, column: int, value: str | int | Decimal) -> None:
         """Widen a column of the line table to `value` as the sheet shows it."""
-        decimals = self.decimals if isinstance(value, Decimal) else None
-        self.widest[column] = max(self.widest[column], shown(value, decimals))
+        if isinstance(value, int | Decimal):  # never negative on an invoice or credit note
+            self.largest[column] = max(self.largest[column], value)
+        else:
+            self.widest[column] = max(self.widest[column], shown(value))
+
+    def _width(self, column: int) -> float:
+        largest = self.largest[column]
+        decimals = self.decimals if isinstance(largest, Decimal) else None
+        widest = max(self.widest[column], shown(largest, decimals) if largest else 0)
+        return wrapped_width(LINE_HEADERS[column], widest)
 
     def xml(self) -> str:
         self.next_row(0)
-        cols = "".join(f'<col min="{i}" max="{i}" width="{wrapped_width(header, widest)}" '
-                       'customWidth="1"/>'
-                       for i, (header, widest) in enumerate(zip(LINE_HEADERS, self.widest,
-                                                                strict=True), 1))
+        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{self._width(i)}" '
+                       'customWidth="1"/>' for i in range(len(LINE_HEADERS)))
         return SHEET.format(cols=cols, rows="".join(self.rows))
 
     def names(self, title: str) -> str:
@@ -258,10 +270,12 @@ def _lines(sheet: _Sheet, invoice: Invoice) -> None:
         sheet.text(8, proration, LABEL)
         for column, amount in enumerate(line.amounts, start=9):
             sheet.number(column, amount, sheet.money)
-        for column, value in enumerate((*texts, line.seats, line.term_years, line.period_start,
-                                        line.period_end, line.unit_price, proration,
-                                        *line.amounts)):
-            sheet.measure(column, value)
+        for column, text in (*enumerate(texts), (8, proration)):
+            sheet.measure(column, text)
+        numbers: tuple[int | Decimal, ...] = (line.seats, line.term_years, line.unit_price,
+                                              *line.amounts)
+        for column, number in zip(NUMBER_COLUMNS, numbers, strict=True):
+            sheet.measure(column, number)
         sheet.next_row()
 
 
