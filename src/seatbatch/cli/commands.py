@@ -97,6 +97,22 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
+# The problems of a rejection stderr shows (a cron mail stays a few kilobytes, not megabytes);
+# every one of them is in the run folder's manifest.json and rejected.xlsx. 25 rather than 20:
+# a workbook with one problem of each kind the partner can make has about 22.
+SHOWN_PROBLEMS = 25
+
+
+def _full_list(folder: Path | None) -> str:
+    """Where every problem of a rejection is listed."""
+    if folder is None:
+        return "see the run's manifest.json"
+    files = [folder / "manifest.json"]
+    if (folder / "rejected.xlsx").is_file():
+        files.append(folder / "rejected.xlsx")
+    return "every one is listed in " + " and ".join(map(str, files))
+
+
 def _report(outcome: Outcome) -> int:
     """Show what the command ended with; its exit code."""
     if outcome.folder is not None:
@@ -106,8 +122,11 @@ def _report(outcome: Outcome) -> int:
     if outcome.messages:
         echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
              "nothing was committed:", err=True)
-        for message in outcome.messages:
+        for message in outcome.messages[:SHOWN_PROBLEMS]:
             echo(f"  {message}", err=True)
+        if len(outcome.messages) > SHOWN_PROBLEMS:
+            echo(f"  ... and {len(outcome.messages) - SHOWN_PROBLEMS} more problem(s): "
+                 f"{_full_list(outcome.folder)}", err=True)
     for warning in outcome.warnings:
         echo(f"seatbatch: warning: {warning}", err=True)
     for line in outcome.lines:

@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from seatbatch.core.columns import ColumnSpec, SheetSpec
-from seatbatch.core.legal import COUNTRY_HINTS, countries, email_error
+from seatbatch.core.legal import countries, country_hint, email_error
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
 from seatbatch.validation.cells import parse_cells
@@ -113,7 +113,7 @@ def _params(
         hint = " (did you mean " + " or ".join(f"'{t}'" for t in near) + "?)" if near else ""
         return {"hint": hint, "allowed": ", ".join(devices)}
     if code is Code.UNKNOWN_COUNTRY:
-        better = COUNTRY_HINTS.get(str(value).upper())
+        better = country_hint(str(value))
         return {"hint": f" (did you mean '{better}'?)" if better else ""}
     if code is Code.INVALID_EMAIL:
         return {"detail": email_error(str(value)) or ""}

@@ -21,7 +21,7 @@ from seatbatch.core.model import (
 )
 from seatbatch.core.problems import Code, Problem, problem, shown
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.validation.rules import Context, Coverage, resolve, run_rules
+from seatbatch.validation.rules import Context, Coverage, check, resolve
 from seatbatch.validation.schema import CheckedSheet, check_sheet
 
 CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
@@ -133,7 +133,8 @@ def validate(
     failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
     ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
                   failed, listed, processed_groups)
-    problems.extend(run_rules(ctx))
+    found, ctx = check(ctx)
+    problems.extend(found)
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
     organizations = {k: c.organization for k, c in view.customers.items()}
@@ -142,8 +143,22 @@ def validate(
         frozenset(customers) | {d.customer_id for d in devices} | {x.customer_id for x in lines},
         frozenset(line.order_id for line in orders),
     )
-    return Validation(customers, devices, requests, already, problems, list(raw.warnings),
+    warnings = [*raw.warnings, *_unchecked(ctx)]
+    return Validation(customers, devices, requests, already, problems, warnings,
                       ctx.coverage, organizations, read_set, raw)
+
+
+def _unchecked(ctx: Context) -> list[Problem]:
+    """Coverage the rejected lines' seats would make up: said, not reported as a problem."""
+    return [
+        problem(Code.COVERAGE_NOT_CHECKED, "Devices", row.first_device_row, "device_type",
+                row.device_type, customer=row.customer_id, devices=row.devices,
+                device_type=row.device_type, seats=row.seats,
+                rows=", ".join(map(str, row.pending_rows)), pending=row.pending_seats)
+        for row in ctx.coverage
+        if row.unchecked and row.first_device_row is not None
+        and row.customer_id not in ctx.broken_customers and ctx.knows_customer(row.customer_id)
+    ]
 
 
 def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:

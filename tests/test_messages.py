@@ -1,0 +1,166 @@
+"""Messages that guide (issue 15, items 1-7): each test is named after what a partner manager
+or finance was told wrongly, too little or too much, and checks the message text, its code and
+the exit code (and stderr's length, where that was the trouble)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from conftest import AS_OF, Env, codes, customer, device, order
+from seatbatch.cli.commands import SHOWN_PROBLEMS
+
+workbook_only = pytest.mark.sqlite_only
+
+
+@workbook_only
+def test_a_line_rejected_for_its_date_does_not_also_make_its_devices_short(env: Env) -> None:
+    """A new subscription of 4 seats for 4 devices, dated outside the window (and so ended):
+    the date is the one problem, and seat coverage says it was not checked."""
+    book = env.workbook(customers=[customer("C-010")],
+                        devices=[device(f"SN-{n}", customer_id="C-010") for n in range(4)],
+                        orders=[order(customer_id="C-010", seats=4, term_years=1,
+                                      start_date=AS_OF - timedelta(days=400))])
+    result = env.process(book)
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "start_date", "start_outside_window")]
+    assert "more seat" not in result.stderr and "short by" not in result.stderr
+    [warning] = [w for w in result.manifest["warnings"] if w["sheet"]]
+    assert (warning["sheet"], warning["row"], warning["code"]) == (
+        "Devices", 2, "coverage_not_checked")
+    assert "not checked" in warning["message"] and "Orders row(s) 2" in warning["message"]
+    assert "coverage_not_checked" not in result.stderr  # its message, not its code
+    assert "were not checked against its seats" in result.stderr
+    summary = (result.folder / "summary.html").read_text()
+    assert "short by" not in summary and "not checked: Orders row 2 rejected" in summary
+
+
+@workbook_only
+def test_a_line_with_an_unreadable_date_does_not_make_its_devices_short(env: Env) -> None:
+    book = env.workbook(customers=[customer("C-010")],
+                        devices=[device(f"SN-{n}", customer_id="C-010") for n in range(4)],
+                        orders=[order(customer_id="C-010", seats=4, start_date="2026-13-01")])
+    result = env.process(book)
+    assert codes(result) == [("Orders", 2, "start_date", "not_a_date")]
+    assert "order 4 more" not in result.stderr
+
+
+@workbook_only
+def test_a_shortfall_the_rejected_lines_would_not_make_up_is_still_reported(env: Env) -> None:
+    book = env.workbook(customers=[customer("C-010")],
+                        devices=[device(f"SN-{n}", customer_id="C-010") for n in range(6)],
+                        orders=[order(customer_id="C-010", seats=4,
+                                      start_date=AS_OF + timedelta(days=400))])
+    result = env.process(book)
+    assert codes(result) == [("Devices", 2, "device_type", "seats_short_of_devices"),
+                             ("Orders", 2, "start_date", "start_outside_window")]
+    assert ("the 4 seat(s) of Orders row(s) 2, rejected for problems of their own, would not "
+            "cover them either; order 2 more seat(s)") in result.stderr
+    assert "short by 2" in (result.folder / "summary.html").read_text()
+
+
+def renamed(path: Path, sheet: str, header: str | None, to: str) -> Path:
+    """The workbook with one header of `sheet` (or, with header None, the sheet) renamed."""
+    book = openpyxl.load_workbook(path)
+    if header is None:
+        book[sheet].title = to
+    else:
+        cell = next(c for c in book[sheet][1] if c.value == header)
+        cell.value = to
+    book.save(path)
+    return path
+
+
+@workbook_only
+def test_a_header_as_an_invoice_labels_it_is_named_with_the_column_it_misses(env: Env) -> None:
+    """`Term (years)` for term_years: not taken for it (a guessed column could price other
+    lines), but said on stderr with the column meant, beside the problems it causes."""
+    book = renamed(env.workbook(customers=[customer()], orders=[order()]), "Orders",
+                   "term_years", "Term (years)")
+    result = env.process(book)
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "term_years", "required_for_new")]
+    assert ("seatbatch: warning: Orders row 1, column Term (years): column 'Term (years)' is "
+            "not one seatbatch knows; it was ignored (did you mean term_years?)") in result.stderr
+    [warning] = [w for w in result.manifest["warnings"] if w["code"] == "unknown_column"]
+    assert warning["message"].endswith("(did you mean term_years?)")
+
+
+@workbook_only
+def test_a_missing_required_column_names_the_header_that_was_meant(env: Env) -> None:
+    book = renamed(env.workbook(customers=[customer()], orders=[order()]), "Orders",
+                   "order_id", "Order ID #")
+    result = env.process(book)
+    assert codes(result) == [("Orders", 1, "order_id", "missing_column")]
+    assert ("the sheet has no column 'order_id'; did you mean column A, headed 'Order ID #'? "
+            "Rename it order_id") in result.stderr
+    assert "(did you mean order_id?)" in result.stderr
+
+
+@workbook_only
+def test_an_unknown_header_far_from_any_column_gets_no_guess(env: Env) -> None:
+    book = env.workbook(customers=[customer()], orders=[order()],
+                        extra_columns={"Orders": ["comment"]})
+    result = env.process(book)
+    assert result.code == 0
+    assert result.stderr == ("seatbatch: warning: Orders row 1, column comment: column 'comment' "
+                             "is not one seatbatch knows; it was ignored\n")
+
+
+@workbook_only
+def test_a_near_miss_sheet_name_is_named(env: Env) -> None:
+    book = renamed(env.workbook(customers=[customer()], orders=[order()]), "Orders", None,
+                   "Order")
+    result = env.process(book)
+    assert result.code == 1
+    assert codes(result) == [("Orders", None, None, "missing_sheet")]
+    assert "did you mean 'Order'? Rename it Orders" in result.stderr
+
+
+@workbook_only
+def test_thousands_of_problems_keep_stderr_short_and_the_full_list_in_the_files(
+        env: Env) -> None:
+    """7,520 problems wrote 2 MB to a cron mail: stderr shows the first ones and a count."""
+    lines = [order(f"L{n}", seats=0) for n in range(1, 1001)]
+    result = env.process(env.workbook(customers=[customer()], orders=lines))
+    assert result.code == 1
+    assert len(result.manifest["rejections"]) == 1000
+    shown = [line for line in result.stderr.splitlines() if line.startswith("  Orders row")]
+    assert len(shown) == SHOWN_PROBLEMS
+    assert shown[0].startswith("  Orders row 2, column seats:")
+    assert "seatbatch: input rejected, 1000 problem(s); nothing was committed:" in result.stderr
+    assert (f"  ... and {1000 - SHOWN_PROBLEMS} more problem(s): every one is listed in "
+            f"{result.folder / 'manifest.json'} and {result.folder / 'rejected.xlsx'}"
+            ) in result.stderr
+    assert len(result.stderr) < 8000
+    marked = openpyxl.load_workbook(result.folder / "rejected.xlsx")["Orders"]
+    errors = [c.value for c in marked["L"][1:]]
+    assert len(errors) == 1000 and all(errors)
+
+
+def test_a_wrong_subscription_id_lists_the_customers_subscriptions(env: Env) -> None:
+    first = env.process(env.workbook("first.xlsx", customers=[customer()], orders=[
+        order("L1", seats=2), order("L2", device_type="Space Plus"),
+        order("L3", subscription="S2", term_years=1, device_type="Space CO2 Mini")]))
+    assert first.code == 0, first.stderr
+    result = env.process(env.workbook(orders=[order("L4", action="add", subscription="SUB-000003",
+                                                    term_years=None, start_date=None)]))
+    assert result.code == 1
+    assert codes(result) == [("Orders", 2, "subscription", "unknown_subscription")]
+    assert ("Orders row 2, column subscription: 'SUB-000003' is not a subscription of customer "
+            "C-001 (partner P-ACME); write the id printed on its invoice; customer C-001's "
+            "subscriptions: SUB-000001 (Space Plus, Space Pro; term ends 2029-11-23), "
+            "SUB-000002 (Space CO2 Mini; term ends 2027-11-23)\n") in result.stderr
+
+
+@workbook_only
+@pytest.mark.parametrize(("given", "meant"), [("Norway", "NO"), ("UK", "GB"), ("NOR", "NO"),
+                                              ("United Kingdom", "GB")])
+def test_a_country_name_suggests_its_code(env: Env, given: str, meant: str) -> None:
+    result = env.process(env.workbook(customers=[customer(country=given)], orders=[order()]))
+    assert codes(result) == [("Customers", 2, "country", "unknown_country")]
+    assert (f"Customers row 2, column country: '{given}' is not an ISO 3166-1 two-letter "
+            f"country code (did you mean '{meant}'?)") in result.stderr
