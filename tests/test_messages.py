@@ -164,3 +164,39 @@ def test_a_country_name_suggests_its_code(env: Env, given: str, meant: str) -> N
     assert codes(result) == [("Customers", 2, "country", "unknown_country")]
     assert (f"Customers row 2, column country: '{given}' is not an ISO 3166-1 two-letter "
             f"country code (did you mean '{meant}'?)") in result.stderr
+
+
+def test_an_unknown_partner_is_a_usage_error_naming_the_one_meant(env: Env) -> None:
+    result = env.process(env.workbook(orders=[order()]), partner="P-ACM")
+    assert result.code == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"seatbatch: --partner 'P-ACM' is an unknown partner in {env.config} (configured: "
+        "P-ACME, P-OTHER, P-TOKYO); did you mean P-ACME? (see seatbatch process --help)\n")
+    assert env.visible_runs() == [] and not env.ledger_exists()
+
+
+@workbook_only
+def test_template_for_an_unknown_partner_is_a_usage_error(env: Env) -> None:
+    result = env.run("template", env.root / "t.xlsx", "--partner", "P-TOKIO")
+    assert result.code == 2
+    assert "did you mean P-TOKYO?" in result.stderr
+    assert not (env.root / "t.xlsx").exists()
+
+
+@workbook_only
+def test_a_device_type_without_a_price_in_the_partners_currency_is_a_configuration_error(
+        env: Env) -> None:
+    """Space Max is priced in EUR only: for a JPY partner that is finance's to fix (exit 2),
+    not "not a device type" for the partner (exit 1)."""
+    env.config.write_text(env.config.read_text().replace(
+        '"Space CO2 Mini" = "60.00"', '"Space CO2 Mini" = "60.00"\n"Space Max" = "300.00"'))
+    book = env.workbook(customers=[customer()], orders=[order(device_type="Space Max")])
+    result = env.process(book, partner="P-TOKYO")
+    assert result.code == 2, result.stderr
+    assert "not a device type" not in result.stderr
+    assert ("seatbatch: configuration error: " in result.stderr
+            and "no price for 'Space Max' in the JPY list valid from 2026-01-01"
+            in result.stderr)
+    assert env.visible_runs() == [] and env.count("invoices") == 0
+    assert env.process(book, partner="P-ACME").code == 0

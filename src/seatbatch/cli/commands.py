@@ -28,6 +28,7 @@ from seatbatch.jobs import (
     EXIT_USAGE,
     Outcome,
     Settings,
+    UsageError,
     failure,
     no_space,
     unforeseen,
@@ -113,6 +114,17 @@ def _full_list(folder: Path | None) -> str:
     return "every one is listed in " + " and ".join(map(str, files))
 
 
+def _partner(ctx: click.Context, settings: Settings, partner_id: str) -> str:
+    """--partner, a configured partner's id; else a usage error (exit 2, as Click's), not a
+    configuration error: the command line asked for a partner the configuration lacks."""
+    config = settings.config
+    if partner_id in config.partners:
+        return partner_id
+    raise UsageError(f"--partner {partner_id!r} is an unknown partner in {config.path} "
+                     f"{config.partners_besides(partner_id)} (see seatbatch "
+                     f"{ctx.info_name} --help)")
+
+
 def _report(outcome: Outcome) -> int:
     """Show what the command ended with; its exit code."""
     if outcome.folder is not None:
@@ -162,7 +174,8 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
     from seatbatch.jobs.quote import quote
 
-    return _report(quote(_settings(ctx), workbook, partner_id))
+    settings = _settings(ctx)
+    return _report(quote(settings, workbook, _partner(ctx, settings, partner_id)))
 
 
 @workbook_command("process")
@@ -170,7 +183,8 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
     from seatbatch.jobs.process import process
 
-    return _report(process(_settings(ctx), workbook, partner_id))
+    settings = _settings(ctx)
+    return _report(process(settings, workbook, _partner(ctx, settings, partner_id)))
 
 
 @cli.command("template")
@@ -183,7 +197,9 @@ def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> 
     """Write FILE: a blank order workbook with drop-downs and instructions."""
     from seatbatch.jobs.template import template
 
-    return _report(template(_settings(ctx), file, partner_id))
+    settings = _settings(ctx)
+    chosen = None if partner_id is None else _partner(ctx, settings, partner_id)
+    return _report(template(settings, file, chosen))
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
