@@ -4,7 +4,7 @@ the exit code (and stderr's length, where that was the trouble)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import openpyxl
@@ -12,6 +12,7 @@ import pytest
 
 from conftest import AS_OF, Env, codes, customer, device, order
 from seatbatch.cli.commands import SHOWN_PROBLEMS
+from test_rejections import commit_one_year_from_2025_12_01
 
 workbook_only = pytest.mark.sqlite_only
 
@@ -200,3 +201,39 @@ def test_a_device_type_without_a_price_in_the_partners_currency_is_a_configurati
             in result.stderr)
     assert env.visible_runs() == [] and env.count("invoices") == 0
     assert env.process(book, partner="P-ACME").code == 0
+
+
+def test_renew_first_names_the_command_that_renews(env: Env) -> None:
+    """The message's command, run as written, lets the same line through."""
+    commit_one_year_from_2025_12_01(env)
+    add = env.workbook(orders=[order("L1", action="add", subscription="SUB-000001",
+                                     term_years=None, start_date=date(2026, 12, 5))])
+    result = env.process(add)
+    assert codes(result) == [("Orders", 2, "start_date", "subscription_ended")]
+    assert ("subscription SUB-000001 ended on 2026-11-30 (its last day of service), before "
+            "these seats would take effect on 2026-12-05; renew first: seatbatch renew --month "
+            "2026-11, then send this line again\n") in result.stderr
+    assert env.run("renew", "--month", "2026-11").code == 0
+    again = env.process(add)
+    assert again.code == 0, again.stderr
+
+
+def test_renew_first_says_when_the_renewal_can_run(env: Env) -> None:
+    commit_one_year_from_2025_12_01(env)
+    add = env.workbook(orders=[order("L1", action="add", subscription="SUB-000001",
+                                     term_years=None, start_date=date(2026, 12, 5))])
+    result = env.process(add, as_of=date(2026, 9, 1))
+    assert ("renew first: seatbatch renew --month 2026-11, which runs from 2026-10-01 on\n"
+            ) in result.stderr
+    assert env.run("renew", "--month", "2026-11", as_of=date(2026, 10, 1)).code == 0
+
+
+def test_render_finds_an_invoice_number_typed_in_lower_case(env: Env) -> None:
+    first = env.process(env.workbook(customers=[customer()], orders=[order()]))
+    assert first.code == 0, first.stderr
+    result = env.run("render", "inv-2026-000001")
+    assert result.code == 0, result.stderr
+    assert [i["number"] for i in result.manifest["invoices"]] == ["INV-2026-000001"]
+    assert (result.folder / "invoices" / "INV-2026-000001.html").is_file()
+    missing = env.run("render", "inv-2026-000002")
+    assert missing.code == 2 and "no invoice 'inv-2026-000002'" in missing.stderr

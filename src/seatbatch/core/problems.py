@@ -178,7 +178,7 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_SUBSCRIPTION: "'{value}' is not a subscription of customer {customer} "
     "(partner {partner}); write the id printed on its invoice{known}",
     Code.SUBSCRIPTION_ENDED: "subscription {subscription} ended on {last_day} (its last day of "
-    "service), before these seats would take effect on {effective}; renew first",
+    "service), before these seats would take effect on {effective}; renew first: {renew}",
     Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
     "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
     "{workbook_seats}){pending}; order {short} more seat(s) or remove devices that are not "

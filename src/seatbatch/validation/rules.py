@@ -21,7 +21,7 @@ from seatbatch.core.model import (
     subscription_number,
 )
 from seatbatch.core.problems import Code, Problem, problem
-from seatbatch.core.terms import Term, term_of
+from seatbatch.core.terms import Term, month_label, next_month, term_of
 
 ORDERS = "Orders"
 GROUP_FIELDS = ("term_years", "start_date", "po_number", "separate_invoice")
@@ -180,8 +180,19 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
             yield problem(
                 Code.SUBSCRIPTION_ENDED, ORDERS, line.row, column, getattr(line, column),
                 subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
-                effective=effective.isoformat(),
+                effective=effective.isoformat(), renew=_renew_command(target, ctx.as_of),
             )
+
+
+def _renew_command(target: Subscription, as_of: date) -> str:
+    """The command that renews the subscription's last term, and when it may run (renew takes
+    at most the month after its run date's)."""
+    last = target.terms[-1].last_day
+    command = f"seatbatch renew --month {month_label(last.year, last.month)}"
+    opens = date(last.year, last.month, 1) - timedelta(days=1)
+    if (last.year, last.month) > next_month(as_of.year, as_of.month):
+        return f"{command}, which runs from {opens.replace(day=1).isoformat()} on"
+    return f"{command}, then send this line again"
 
 
 LISTED_SUBSCRIPTIONS = 10  # of one customer, in a message
