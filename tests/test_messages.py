@@ -32,11 +32,14 @@ def test_a_line_rejected_for_its_date_does_not_also_make_its_devices_short(env: 
     [warning] = [w for w in result.manifest["warnings"] if w["sheet"]]
     assert (warning["sheet"], warning["row"], warning["code"]) == (
         "Devices", 2, "coverage_not_checked")
-    assert "not checked" in warning["message"] and "Orders row(s) 2" in warning["message"]
-    assert "coverage_not_checked" not in result.stderr  # its message, not its code
-    assert "were not checked against its seats" in result.stderr
+    assert warning["message"] == (
+        "customer C-010's 4 Space Pro device(s) were not checked against its seats (0 in force "
+        "without the rejected lines): Orders row(s) 2 were rejected for problems of their own; "
+        "corrected, their 4 seat(s) would cover them")
+    assert f"seatbatch: warning: Devices row 2, column device_type: {warning['message']}" \
+        in result.stderr
     summary = (result.folder / "summary.html").read_text()
-    assert "short by" not in summary and "not checked: Orders row 2 rejected" in summary
+    assert "short by" not in summary and "not checked: rows rejected" in summary
 
 
 @workbook_only
@@ -237,3 +240,17 @@ def test_render_finds_an_invoice_number_typed_in_lower_case(env: Env) -> None:
     assert (result.folder / "invoices" / "INV-2026-000001.html").is_file()
     missing = env.run("render", "inv-2026-000002")
     assert missing.code == 2 and "no invoice 'inv-2026-000002'" in missing.stderr
+
+
+@workbook_only
+def test_a_customer_whose_line_is_incomplete_is_not_shown_short(env: Env) -> None:
+    """A line with seats 0 is not counted at all; its customer's coverage is not checked, and
+    the summary says so rather than "short by 4"."""
+    book = env.workbook(customers=[customer("C-010")],
+                        devices=[device(f"SN-{n}", customer_id="C-010") for n in range(4)],
+                        orders=[order(customer_id="C-010", seats=0)])
+    result = env.process(book)
+    assert codes(result) == [("Orders", 2, "seats", "seats_out_of_range")]
+    assert "rows of this customer were rejected for problems of their own" in result.stderr
+    summary = (result.folder / "summary.html").read_text()
+    assert "short by" not in summary and "not checked: rows rejected" in summary

@@ -184,8 +184,7 @@ MESSAGES: dict[Code, str] = {
     "{workbook_seats}){pending}; order {short} more seat(s) or remove devices that are not "
     "deployed",
     Code.COVERAGE_NOT_CHECKED: "customer {customer}'s {devices} {device_type} device(s) were "
-    "not checked against its seats: {seats} seat(s) are in force without Orders row(s) {rows}, "
-    "rejected for problems of their own; corrected, their {pending} seat(s) would cover them",
+    "not checked against its seats ({seats} in force without the rejected lines): {why}",
     Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}); this "
     "line differs from it ({changes}); give a new line a new order_id",
     Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "

@@ -252,6 +252,7 @@ class Coverage:
     first_device_row: int | None
     pending_seats: int = 0
     pending_rows: tuple[int, ...] = ()
+    broken: bool = False  # the customer has rows too incomplete to count (not checked at all)
 
     @property
     def seats(self) -> int:
@@ -264,8 +265,9 @@ class Coverage:
 
     @property
     def unchecked(self) -> bool:
-        """Short of the devices only for want of the rejected lines' seats: not checked."""
-        return self.seats < self.devices and not self.short
+        """Short of the devices only for want of the rejected lines' seats, or the customer's
+        rows too incomplete to count: not checked."""
+        return self.seats < self.devices and (self.broken or not self.short)
 
 
 def coverage(ctx: Context) -> list[Coverage]:
@@ -295,7 +297,8 @@ def coverage(ctx: Context) -> list[Coverage]:
     keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
     return [
         Coverage(key[0], key[1], listed[key], ledger_seats[key], workbook_seats[key],
-                 first_row.get(key), pending_seats[key], tuple(pending_rows.get(key, ())))
+                 first_row.get(key), pending_seats[key], tuple(pending_rows.get(key, ())),
+                 key[0] in ctx.broken_customers)
         for key in keys
     ]
 

@@ -156,12 +156,20 @@ def _unchecked(ctx: Context) -> list[Problem]:
     return [
         problem(Code.COVERAGE_NOT_CHECKED, "Devices", row.first_device_row, "device_type",
                 row.device_type, customer=row.customer_id, devices=row.devices,
-                device_type=row.device_type, seats=row.seats,
-                rows=", ".join(map(str, row.pending_rows)), pending=row.pending_seats)
+                device_type=row.device_type, seats=row.seats, why=_why_unchecked(row))
         for row in ctx.coverage
         if row.unchecked and row.first_device_row is not None
-        and row.customer_id not in ctx.broken_customers and ctx.knows_customer(row.customer_id)
+        and ctx.knows_customer(row.customer_id)
     ]
+
+
+def _why_unchecked(row: Coverage) -> str:
+    if row.broken:
+        return ("rows of this customer were rejected for problems of their own; its seats are "
+                "checked once they are corrected")
+    rows = ", ".join(map(str, row.pending_rows))
+    return (f"Orders row(s) {rows} were rejected for problems of their own; corrected, their "
+            f"{row.pending_seats} seat(s) would cover them")
 
 
 def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
