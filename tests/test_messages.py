@@ -254,3 +254,16 @@ def test_a_customer_whose_line_is_incomplete_is_not_shown_short(env: Env) -> Non
     assert "rows of this customer were rejected for problems of their own" in result.stderr
     summary = (result.folder / "summary.html").read_text()
     assert "short by" not in summary and "not checked: rows rejected" in summary
+
+
+@workbook_only
+def test_hundreds_of_unknown_headers_keep_stderr_short(env: Env) -> None:
+    book = env.workbook(customers=[customer()], orders=[order()],
+                        extra_columns={"Orders": [f"note {n}" for n in range(300)]})
+    result = env.process(book)
+    assert result.code == 0
+    warned = result.stderr.splitlines()
+    assert len(warned) == SHOWN_PROBLEMS + 1
+    assert warned[-1] == (f"seatbatch: ... and {300 - SHOWN_PROBLEMS} more warning(s): every "
+                          f"one is listed in {result.folder / 'manifest.json'}")
+    assert len([w for w in result.manifest["warnings"] if w["code"] == "unknown_column"]) == 300

@@ -104,12 +104,12 @@ def _settings(ctx: click.Context) -> Settings:
 SHOWN_PROBLEMS = 25
 
 
-def _full_list(folder: Path | None) -> str:
-    """Where every problem of a rejection is listed."""
+def _full_list(folder: Path | None, *, rejected: bool = True) -> str:
+    """Where every problem of a rejection (or every warning) is listed."""
     if folder is None:
         return "see the run's manifest.json"
     files = [folder / "manifest.json"]
-    if (folder / "rejected.xlsx").is_file():
+    if rejected and (folder / "rejected.xlsx").is_file():
         files.append(folder / "rejected.xlsx")
     return "every one is listed in " + " and ".join(map(str, files))
 
@@ -139,8 +139,11 @@ def _report(outcome: Outcome) -> int:
         if len(outcome.messages) > SHOWN_PROBLEMS:
             echo(f"  ... and {len(outcome.messages) - SHOWN_PROBLEMS} more problem(s): "
                  f"{_full_list(outcome.folder)}", err=True)
-    for warning in outcome.warnings:
+    for warning in outcome.warnings[:SHOWN_PROBLEMS]:
         echo(f"seatbatch: warning: {warning}", err=True)
+    if len(outcome.warnings) > SHOWN_PROBLEMS:
+        echo(f"seatbatch: ... and {len(outcome.warnings) - SHOWN_PROBLEMS} more warning(s): "
+             f"{_full_list(outcome.folder, rejected=False)}", err=True)
     for line in outcome.lines:
         echo(line, err=True)
     return outcome.exit_code

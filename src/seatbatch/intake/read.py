@@ -134,6 +134,9 @@ def _read_sheet(
     return sheet
 
 
+HINTED_HEADERS = 100  # unknown headers of a sheet for which the column meant is looked for
+
+
 def _read_header(sheet: RawSheet, header: list[Any], *, problems: list[Problem],
                  warnings: list[Problem]) -> None:
     """The sheet's columns from its header row; duplicate, missing and unknown headers."""
@@ -157,10 +160,12 @@ def _read_header(sheet: RawSheet, header: list[Any], *, problems: list[Problem],
             sheet.columns[name] = position
     # A header near a column the sheet lacks (`Term (years)`, as an invoice labels it) is not
     # taken for that column, but named with it: a guessed meaning could price other lines.
+    # (the first headers only: a sheet may have thousands, and each guess takes its time)
     absent = [c.name for c in spec.columns if c.name not in sheet.columns]
-    meant = {position: near_miss(text, absent) for position, text in unknown.items()}
+    meant = {position: near_miss(text, absent)
+             for position, text in list(unknown.items())[:HINTED_HEADERS]}
     for position, text in unknown.items():
-        hint = f" (did you mean {meant[position]}?)" if meant[position] else ""
+        hint = f" (did you mean {meant[position]}?)" if meant.get(position) else ""
         warnings.append(problem(Code.UNKNOWN_COLUMN, spec.name, 1, text, text, hint=hint))
     for column in spec.columns:
         if column.required and column.name not in sheet.columns:
