@@ -189,9 +189,9 @@ def _renew_command(target: Subscription, as_of: date) -> str:
     at most the month after its run date's)."""
     last = target.terms[-1].last_day
     command = f"seatbatch renew --month {month_label(last.year, last.month)}"
-    opens = date(last.year, last.month, 1) - timedelta(days=1)
     if (last.year, last.month) > next_month(as_of.year, as_of.month):
-        return f"{command}, which runs from {opens.replace(day=1).isoformat()} on"
+        month_before = date(last.year, last.month, 1) - timedelta(days=1)
+        return f"{command}, which runs from {month_before.replace(day=1).isoformat()} on"
     return f"{command}, then send this line again"
 
 
