@@ -12,6 +12,8 @@ import pytest
 
 from conftest import AS_OF, Env, codes, customer, device, order
 from seatbatch.cli.commands import SHOWN_PROBLEMS
+from seatbatch.jobs.inbox import NOTE_MESSAGES
+from seatbatch.output.order_workbook import write_order_workbook
 from test_rejections import commit_one_year_from_2025_12_01
 
 workbook_only = pytest.mark.sqlite_only
@@ -267,3 +269,18 @@ def test_hundreds_of_unknown_headers_keep_stderr_short(env: Env) -> None:
     assert warned[-1] == (f"seatbatch: ... and {300 - SHOWN_PROBLEMS} more warning(s): every "
                           f"one is listed in {result.folder / 'manifest.json'}")
     assert len([w for w in result.manifest["warnings"] if w["code"] == "unknown_column"]) == 300
+
+
+@workbook_only
+def test_the_inbox_says_a_workbooks_first_warnings_only(env: Env) -> None:
+    folder = env.root / "inbox" / "P-ACME"
+    folder.mkdir(parents=True)
+    write_order_workbook(folder / "orders.xlsx",
+                         {"Customers": [customer()], "Devices": [], "Orders": [order()]},
+                         extra_columns={"Orders": [f"note {n}" for n in range(300)]})
+    result = env.run("inbox", env.root / "inbox")
+    assert result.code == 0, result.stderr
+    warned = [line for line in result.stderr.splitlines() if "warning:" in line]
+    assert len(warned) == NOTE_MESSAGES
+    assert warned[0] == ("seatbatch inbox: warning: P-ACME/orders.xlsx: Orders row 1, column "
+                         "note 0: column 'note 0' is not one seatbatch knows; it was ignored")
