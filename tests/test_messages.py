@@ -206,6 +206,13 @@ def test_a_device_type_without_a_price_in_the_partners_currency_is_a_configurati
             in result.stderr)
     assert env.visible_runs() == [] and env.count("invoices") == 0
     assert env.process(book, partner="P-ACME").code == 0
+    typo = env.process(env.workbook("typo.xlsx", customers=[customer()],
+                                    orders=[order("L2", device_type="Space Pr")]),
+                       partner="P-TOKYO")
+    assert typo.code == 1
+    assert ("'Space Pr' is not a device type of the price list (did you mean 'Space Pro' or "
+            "'Space Plus'?); "
+            "device types are: Space Pro, Space Plus, Space CO2 Mini\n") in typo.stderr
 
 
 def test_renew_first_names_the_command_that_renews(env: Env) -> None:

@@ -120,7 +120,10 @@ def _params(
     return {}
 
 
-def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
+def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
+                offered: tuple[str, ...] | None = None) -> CheckedSheet:
+    """The sheet's cells checked; `device_types` are those a cell may name, `offered` those a
+    message lists and suggests (the partner's, default all of them)."""
     spec = raw.spec
     columns = [c for c in spec.columns if c.name in raw.columns]
     problems: list[Problem] = []
@@ -157,7 +160,8 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
             failed[name].add(position)
             problems.append(
                 problem(code, spec.name, raw.rows[position], name, raw.cells[name][position],
-                        **_params(code, column, value, first_rows.get(name, {}), device_types))
+                        **_params(code, column, value, first_rows.get(name, {}),
+                                  offered or device_types))
             )
     for name, positions in failed.items():
         for position in positions:

@@ -113,8 +113,9 @@ def validate(
     # Every device type of the price lists: one without a price in the partner's currency is
     # not the partner's mistake but finance's, a configuration error when its line is priced
     # (SPEC §3), never "not a device type".
-    device_types = config.device_types()
-    checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}
+    device_types, offered = config.device_types(), config.device_types(partner.currency)
+    checked = {name: check_sheet(sheet, device_types, offered)
+               for name, sheet in raw.sheets.items()}
     for sheet in checked.values():
         problems.extend(sheet.problems)
 
