@@ -28,6 +28,7 @@ from seatbatch.jobs import (
     EXIT_USAGE,
     Outcome,
     Settings,
+    UsageError,
     failure,
     no_space,
     unforeseen,
@@ -97,6 +98,33 @@ def _settings(ctx: click.Context) -> Settings:
     return settings
 
 
+# The problems of a rejection stderr shows (a cron mail stays a few kilobytes, not megabytes);
+# every one of them is in the run folder's manifest.json and rejected.xlsx. 25 rather than 20:
+# a workbook with one problem of each kind the partner can make has about 22.
+SHOWN_PROBLEMS = 25
+
+
+def _full_list(folder: Path | None, *, rejected: bool = True) -> str:
+    """Where every problem of a rejection (or every warning) is listed."""
+    if folder is None:
+        return "see the run's manifest.json"
+    files = [folder / "manifest.json"]
+    if rejected and (folder / "rejected.xlsx").is_file():
+        files.append(folder / "rejected.xlsx")
+    return "every one is listed in " + " and ".join(map(str, files))
+
+
+def _partner(ctx: click.Context, settings: Settings, partner_id: str) -> str:
+    """--partner, a configured partner's id; else a usage error (exit 2, as Click's), not a
+    configuration error: the command line asked for a partner the configuration lacks."""
+    config = settings.config
+    if partner_id in config.partners:
+        return partner_id
+    raise UsageError(f"--partner {partner_id!r} is an unknown partner in {config.path} "
+                     f"{config.partners_besides(partner_id)} (see seatbatch "
+                     f"{ctx.info_name} --help)")
+
+
 def _report(outcome: Outcome) -> int:
     """Show what the command ended with; its exit code."""
     if outcome.folder is not None:
@@ -106,10 +134,16 @@ def _report(outcome: Outcome) -> int:
     if outcome.messages:
         echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
              "nothing was committed:", err=True)
-        for message in outcome.messages:
+        for message in outcome.messages[:SHOWN_PROBLEMS]:
             echo(f"  {message}", err=True)
-    for warning in outcome.warnings:
+        if len(outcome.messages) > SHOWN_PROBLEMS:
+            echo(f"  ... and {len(outcome.messages) - SHOWN_PROBLEMS} more problem(s): "
+                 f"{_full_list(outcome.folder)}", err=True)
+    for warning in outcome.warnings[:SHOWN_PROBLEMS]:
         echo(f"seatbatch: warning: {warning}", err=True)
+    if len(outcome.warnings) > SHOWN_PROBLEMS:
+        echo(f"seatbatch: ... and {len(outcome.warnings) - SHOWN_PROBLEMS} more warning(s): "
+             f"{_full_list(outcome.folder, rejected=False)}", err=True)
     for line in outcome.lines:
         echo(line, err=True)
     return outcome.exit_code
@@ -143,7 +177,8 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate and price WORKBOOK; write the estimate. Changes nothing."""
     from seatbatch.jobs.quote import quote
 
-    return _report(quote(_settings(ctx), workbook, partner_id))
+    settings = _settings(ctx)
+    return _report(quote(settings, workbook, _partner(ctx, settings, partner_id)))
 
 
 @workbook_command("process")
@@ -151,7 +186,8 @@ def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
     from seatbatch.jobs.process import process
 
-    return _report(process(_settings(ctx), workbook, partner_id))
+    settings = _settings(ctx)
+    return _report(process(settings, workbook, _partner(ctx, settings, partner_id)))
 
 
 @cli.command("template")
@@ -164,7 +200,9 @@ def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> 
     """Write FILE: a blank order workbook with drop-downs and instructions."""
     from seatbatch.jobs.template import template
 
-    return _report(template(_settings(ctx), file, partner_id))
+    settings = _settings(ctx)
+    chosen = None if partner_id is None else _partner(ctx, settings, partner_id)
+    return _report(template(settings, file, chosen))
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:

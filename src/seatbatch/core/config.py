@@ -36,7 +36,7 @@ from seatbatch.core.legal import (
     ubl_problems,
 )
 from seatbatch.core.money import D, is_currency
-from seatbatch.core.names import name_key
+from seatbatch.core.names import name_key, near_miss
 
 TERMS = (1, 3, 5)
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
@@ -200,13 +200,20 @@ class Config:
         try:
             return self.partners[partner_id]
         except KeyError:
-            known = ", ".join(sorted(self.partners)) or "none"
-            near = [p for p in self.partners if name_key(p) == name_key(partner_id)]
-            hint = f"; did you mean {near[0]}? ids are matched exactly" if near else ""
             raise ConfigError(
                 self.path, [(f"partners.{partner_id}",
-                             f"unknown partner (configured: {known}){hint}")]
+                             f"unknown partner {self.partners_besides(partner_id)}")]
             ) from None
+
+    def partners_besides(self, partner_id: str) -> str:
+        """What is said of a partner id that is not configured: the configured ones, and the
+        one meant when it is near one (ids are matched exactly, as the inbox's folders are)."""
+        known = ", ".join(sorted(self.partners)) or "none"
+        same = [p for p in self.partners if name_key(p) == name_key(partner_id)]
+        near = near_miss(partner_id, self.partners, cutoff=0.6)
+        hint = (f"; did you mean {same[0]}? ids are matched exactly" if same
+                else f"; did you mean {near}?" if near else "")
+        return f"(configured: {known}){hint}"
 
     def device_types(self, currency: str | None = None) -> tuple[str, ...]:
         """Every device type some price list (in `currency`, if given) prices, in file order."""

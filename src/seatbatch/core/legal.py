@@ -154,6 +154,22 @@ def countries() -> frozenset[str]:
     return frozenset(c.alpha_2 for c in pycountry.countries)
 
 
+def country_hint(given: str) -> str | None:
+    """The two-letter code meant by what was given instead of one: a code given for a country's
+    (UK), one in lower case, a three-letter code (NOR) or the country's name (Norway, in
+    English, as ISO 3166 names it: pycountry's lookup)."""
+    import pycountry
+
+    text = given.strip()
+    better = COUNTRY_HINTS.get(text.upper())
+    if better or text.upper() in countries():
+        return better or text.upper()
+    try:
+        return str(pycountry.countries.lookup(text).alpha_2)
+    except LookupError:
+        return None
+
+
 def country_problem(code: str) -> str | None:
     if code in countries():
         return None

@@ -5,7 +5,10 @@ on how it was typed)."""
 
 from __future__ import annotations
 
+import difflib
+import re
 import unicodedata
+from collections.abc import Iterable
 
 # Letters of other scripts drawn like Latin ones (Unicode's confusables, the ones that can spell
 # a sheet or column name of ours): a name written with them looks the same on screen.
@@ -48,3 +51,17 @@ def name_key(text: str) -> str:
     text = "".join(ch for ch in unicodedata.normalize("NFKD", text)
                    if unicodedata.category(ch) not in ("Cf", "Mn", "Me"))
     return " ".join(text.casefold().translate(LOOKALIKES).split())
+
+
+def near_miss(text: str, names: Iterable[str], cutoff: float = 0.8) -> str | None:
+    """The one of `names` that `text` was most likely meant to be, if any: the same letters and
+    digits (`Term (years)` is term_years), else a close spelling (`Order` is Orders)."""
+    def loose(name: str) -> str:
+        return re.sub(r"[^0-9a-z]", "", name_key(name))
+
+    keys = {loose(name): name for name in names}
+    key = loose(text)
+    if key in keys:
+        return keys[key]
+    found = difflib.get_close_matches(key, list(keys), n=1, cutoff=cutoff)
+    return keys[found[0]] if found else None

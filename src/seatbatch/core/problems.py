@@ -64,6 +64,7 @@ class Code(StrEnum):
     UNKNOWN_SUBSCRIPTION = "unknown_subscription"
     SUBSCRIPTION_ENDED = "subscription_ended"
     SEATS_SHORT_OF_DEVICES = "seats_short_of_devices"
+    COVERAGE_NOT_CHECKED = "coverage_not_checked"  # a warning: rejected lines would cover
     ORDER_ID_CONFLICT = "order_id_conflict"
     LABEL_ALREADY_COMMITTED = "label_already_committed"
     LABEL_LOOKS_LIKE_SUBSCRIPTION = "label_looks_like_subscription"
@@ -132,14 +133,13 @@ MESSAGES: dict[Code, str] = {
     "--partner {made_for}) but was given for partner {partner}; process it for {made_for}, or, "
     "if these are {partner}'s orders, copy its rows into a template made for {partner}",
     Code.MISSING_SHEET: "the workbook has no sheet named '{expected}' (its sheets: {found}); "
-    "add it with its header row",
+    "{fix}",
     Code.AMBIGUOUS_SHEET: "the workbook has {count} sheets named like '{expected}': {found}; "
     "it is not clear which one holds the {expected}, so none was read. Keep one of them, or "
     "rename the others",
-    Code.MISSING_COLUMN: "the sheet has no column '{column}'; "
-    "add a header cell '{column}' in row 1",
+    Code.MISSING_COLUMN: "the sheet has no column '{column}'; {fix}",
     Code.DUPLICATE_COLUMN: "two columns are headed '{column}' (columns {letters}); keep one",
-    Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored",
+    Code.UNKNOWN_COLUMN: "column '{value}' is not one seatbatch knows; it was ignored{hint}",
     Code.EMPTY_SHEET: "the sheet has a header row but no order lines; add at least one line",
     Code.MISSING_VALUE: "{column} is required; this cell is empty",
     Code.ERROR_VALUE: "the cell holds Excel's error {value} ({meaning}) instead of a value; "
@@ -181,12 +181,15 @@ MESSAGES: dict[Code, str] = {
     Code.INCONSISTENT_GROUP: "the lines of new subscription '{label}' for customer {customer} must "
     "agree on {column}: row {first_row} has '{first_value}', this row has '{value}'",
     Code.UNKNOWN_SUBSCRIPTION: "'{value}' is not a subscription of customer {customer} "
-    "(partner {partner}); write the id printed on its invoice, like SUB-000123",
+    "(partner {partner}); write the id printed on its invoice{known}",
     Code.SUBSCRIPTION_ENDED: "subscription {subscription} ended on {last_day} (its last day of "
-    "service), before these seats would take effect on {effective}; renew first",
+    "service), before these seats would take effect on {effective}; renew first: {renew}",
     Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
     "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
-    "{workbook_seats}); order {short} more seat(s) or remove devices that are not deployed",
+    "{workbook_seats}){pending}; order {short} more seat(s) or remove devices that are not "
+    "deployed",
+    Code.COVERAGE_NOT_CHECKED: "customer {customer}'s {devices} {device_type} device(s) were "
+    "not checked against its seats ({seats} in force without the rejected lines): {why}",
     Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}); this "
     "line differs from it ({changes}); give a new line a new order_id",
     Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "

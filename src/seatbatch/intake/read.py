@@ -13,7 +13,7 @@ from python_calamine import CalamineWorkbook, SheetVisibleEnum
 
 from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.config import Limits
-from seatbatch.core.names import name_key
+from seatbatch.core.names import name_key, near_miss
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import (
     RawSheet,
@@ -67,9 +67,11 @@ def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
             continue
         if not matching:
             found = ", ".join(_sheet_label(*s) for s in listed) or "none"
-            problems.append(
-                problem(Code.MISSING_SHEET, spec.name, None, None, expected=spec.name, found=found)
-            )
+            near = near_miss(spec.name, [s[0] for s in listed])
+            fix = (f"did you mean {_sheet_label(near, False)}? Rename it {spec.name}" if near
+                   else "add it with its header row")
+            problems.append(problem(Code.MISSING_SHEET, spec.name, None, None,
+                                    expected=spec.name, found=found, fix=fix))
             continue
         title = matching[0][0]
         try:
@@ -102,26 +104,7 @@ def _read_sheet(
     unreadable: list[Unreadable],
 ) -> RawSheet:
     sheet = RawSheet(spec, title)
-    header = grid[0] if grid else []
-    known = {normalize_header(c.name): c.name for c in spec.columns}
-    for position, cell in enumerate(header):
-        text = _clean(cell)
-        if text is None:
-            continue
-        name = known.get(normalize_header(str(text)))
-        if name is None:
-            if normalize_header(str(text)) != "errors":  # our own column on a resent rejection
-                warnings.append(problem(Code.UNKNOWN_COLUMN, spec.name, 1, str(text), text))
-        elif name in sheet.columns:
-            letters = f"{column_letter(sheet.columns[name])} and {column_letter(position)}"
-            problems.append(
-                problem(Code.DUPLICATE_COLUMN, spec.name, 1, name, text, letters=letters)
-            )
-        else:
-            sheet.columns[name] = position
-    for column in spec.columns:
-        if column.required and column.name not in sheet.columns:
-            problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name))
+    _read_header(sheet, grid[0] if grid else [], problems=problems, warnings=warnings)
     body = grid[1:]
     # calamine reads these cells as empty: put back what they hold, so that they are reported
     # for it (an error value, a formula without its result), never as missing
@@ -149,6 +132,48 @@ def _read_sheet(
     ):
         problems.append(problem(Code.EMPTY_SHEET, spec.name, None, None))
     return sheet
+
+
+HINTED_HEADERS = 100  # unknown headers of a sheet for which the column meant is looked for
+
+
+def _read_header(sheet: RawSheet, header: list[Any], *, problems: list[Problem],
+                 warnings: list[Problem]) -> None:
+    """The sheet's columns from its header row; duplicate, missing and unknown headers."""
+    spec = sheet.spec
+    known = {normalize_header(c.name): c.name for c in spec.columns}
+    unknown: dict[int, str] = {}  # position -> header, of headers that name no column
+    for position, cell in enumerate(header):
+        text = _clean(cell)
+        if text is None:
+            continue
+        name = known.get(normalize_header(str(text)))
+        if name is None:
+            if normalize_header(str(text)) != "errors":  # our own column on a resent rejection
+                unknown[position] = str(text)
+        elif name in sheet.columns:
+            letters = f"{column_letter(sheet.columns[name])} and {column_letter(position)}"
+            problems.append(
+                problem(Code.DUPLICATE_COLUMN, spec.name, 1, name, text, letters=letters)
+            )
+        else:
+            sheet.columns[name] = position
+    # A header near a column the sheet lacks (`Term (years)`, as an invoice labels it) is not
+    # taken for that column, but named with it: a guessed meaning could price other lines.
+    # (the first headers only: a sheet may have thousands, and each guess takes its time)
+    absent = [c.name for c in spec.columns if c.name not in sheet.columns]
+    meant = {position: near_miss(text, absent)
+             for position, text in list(unknown.items())[:HINTED_HEADERS]}
+    for position, text in unknown.items():
+        hint = f" (did you mean {meant[position]}?)" if meant.get(position) else ""
+        warnings.append(problem(Code.UNKNOWN_COLUMN, spec.name, 1, text, text, hint=hint))
+    for column in spec.columns:
+        if column.required and column.name not in sheet.columns:
+            near = next((p for p, name in meant.items() if name == column.name), None)
+            fix = (f"did you mean column {column_letter(near)}, headed '{unknown[near]}'? "
+                   f"Rename it {column.name}" if near is not None
+                   else f"add a header cell '{column.name}' in row 1")
+            problems.append(problem(Code.MISSING_COLUMN, spec.name, 1, column.name, fix=fix))
 
 
 def _column(body: list[list[Any]], at: int) -> list[Any]:

@@ -160,7 +160,8 @@ def _verdict_of(error: Exception) -> dict[str, Any]:
 
 def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> dict[str, Any]:
     """`process` as the inbox's worker process runs it: what became of the workbook, as JSON
-    can carry it back (the first NOTE_MESSAGES reasons only: the note keeps no more)."""
+    can carry it back (the first NOTE_MESSAGES reasons and warnings only: the note keeps no
+    more, and each warning is a line of the inbox's stderr)."""
     try:
         outcome = process(settings, workbook, partner_id)
     except KeyboardInterrupt as stopped:
@@ -172,7 +173,7 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
     return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
             "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
             "problems": len(outcome.messages), "messages": outcome.messages[:NOTE_MESSAGES],
-            "warnings": outcome.warnings}
+            "warnings": outcome.warnings[:NOTE_MESSAGES]}
 
 
 @dataclass

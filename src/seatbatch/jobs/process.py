@@ -12,7 +12,7 @@ from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, refuse_half_valid
 from seatbatch.jobs.recovery import recovering
-from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, workbook_run
+from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, said_warnings, workbook_run
 from seatbatch.ledger import Ledger, StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_files
 
@@ -52,7 +52,7 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                    f"{len(invoices)} invoice(s) issued" if invoices
                    else "nothing new: every line was already processed")
         writer.finish()
-        return Outcome(EXIT_OK, run.folder.publish(), [])
+        return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation))
 
 
 def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter

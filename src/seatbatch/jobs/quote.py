@@ -9,7 +9,7 @@ from pathlib import Path
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
-from seatbatch.jobs.workbook_run import customer_of, workbook_run
+from seatbatch.jobs.workbook_run import customer_of, said_warnings, workbook_run
 from seatbatch.ledger import Ledger
 from seatbatch.output.files import QUOTE_PAGE, QUOTE_WORKBOOK, InvoiceWriter, estimate_files
 from seatbatch.output.html import render
@@ -54,4 +54,4 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         )
         run.report(manifest, validation,
                    f"{len(invoices)} estimated invoice(s), nothing recorded")
-        return Outcome(EXIT_OK, run.folder.publish(), [])
+        return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation))

@@ -83,7 +83,8 @@ class WorkbookRun:
         manifest = self.manifest("rejected", rejections=problems, warnings=validation.warnings)
         count = len(problems)
         self.report(manifest, validation, f"rejected, {count} problem{'s' if count != 1 else ''}")
-        return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems])
+        return Outcome(EXIT_REJECTED, self.folder.publish(), [p.describe() for p in problems],
+                       said_warnings(validation))
 
     def read(self) -> RawWorkbook:
         return self.reading()()
@@ -111,6 +112,11 @@ def workbook_run(settings: Settings, command: str, workbook: Path,
     source = _workbook(workbook)
     with run_folder(settings, command, partner.id) as folder:
         yield WorkbookRun(settings, command, partner, source, _sha256(source), folder)
+
+
+def said_warnings(validation: Validation) -> list[str]:
+    """The workbook's warnings, for stderr (an unknown header, coverage not checked)."""
+    return [warning.describe() for warning in validation.warnings]
 
 
 def customer_of(validation: Validation, view: LedgerView, customer_id: str) -> Customer:

@@ -176,8 +176,12 @@ def latest_ends(connection: Connection, partner_id: str, ids: Sequence[int]) -> 
 
 
 def invoice(connection: Connection, number: str) -> Invoice | None:
-    """An issued invoice, whole, as it was when issued."""
-    document = connection.scalar(
-        select(t.invoices.c.document).where(t.invoices.c.number == number)
-    )
+    """An issued invoice, whole, as it was when issued; its number matched without regard to
+    case (inv-2026-000005), unless two numbers differ only in case."""
+    number_column, document_column = t.invoices.c.number, t.invoices.c.document
+    document = connection.scalar(select(document_column).where(number_column == number))
+    if document is None:
+        found = connection.scalars(select(document_column).where(
+            func.upper(number_column) == number.upper()).limit(2)).all()
+        document = found[0] if len(found) == 1 else None
     return invoice_from_document(json.loads(document)) if document else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from functools import cached_property, lru_cache
 from operator import attrgetter
@@ -21,7 +21,7 @@ from seatbatch.core.model import (
     subscription_number,
 )
 from seatbatch.core.problems import Code, Problem, problem
-from seatbatch.core.terms import Term, term_of
+from seatbatch.core.terms import Term, month_label, next_month, term_of
 
 ORDERS = "Orders"
 GROUP_FIELDS = ("term_years", "start_date", "po_number", "separate_invoice")
@@ -49,6 +49,7 @@ class Context:
     failed_cells: frozenset[tuple[str, int, str]] = field(default_factory=frozenset)
     listed_customers: frozenset[str] = field(default_factory=frozenset)  # ids the sheet names
     processed_groups: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    rejected_rows: frozenset[int] = field(default_factory=frozenset)  # Orders rows with problems
 
     @cached_property
     def coverage(self) -> list[Coverage]:
@@ -165,6 +166,7 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
             yield problem(
                 Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription", line.subscription,
                 customer=line.customer_id, partner=ctx.partner.id,
+                known=_subscriptions_of(ctx, line.customer_id),
             )
             continue
         if line.term_years is not None and line.term_years != target.term_years:
@@ -178,8 +180,40 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
             yield problem(
                 Code.SUBSCRIPTION_ENDED, ORDERS, line.row, column, getattr(line, column),
                 subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
-                effective=effective.isoformat(),
+                effective=effective.isoformat(), renew=_renew_command(target, ctx.as_of),
             )
+
+
+def _renew_command(target: Subscription, as_of: date) -> str:
+    """The command that renews the subscription's last term, and when it may run (renew takes
+    at most the month after its run date's)."""
+    last = target.terms[-1].last_day
+    command = f"seatbatch renew --month {month_label(last.year, last.month)}"
+    if (last.year, last.month) > next_month(as_of.year, as_of.month):
+        month_before = date(last.year, last.month, 1) - timedelta(days=1)
+        return f"{command}, which runs from {month_before.replace(day=1).isoformat()} on"
+    return f"{command}, then send this line again"
+
+
+LISTED_SUBSCRIPTIONS = 10  # of one customer, in a message
+
+
+def _subscriptions_of(ctx: Context, customer_id: str) -> str:
+    """The customer's subscriptions as a message lists them: id, device types, term end."""
+    own = sorted((s for s in ctx.view.subscriptions.values() if s.customer_id == customer_id),
+                 key=attrgetter("id"))
+    if not own:
+        return (f", like SUB-000123; customer {customer_id} has no subscription yet (to start "
+                "one, write action 'new')")
+    listed = []
+    for subscription in own[:LISTED_SUBSCRIPTIONS]:
+        types = ", ".join(sorted(t for t, n in subscription.seats.items() if n)) or "no seats"
+        last = subscription.terms[-1].last_day.isoformat()
+        ends = f"ended {last}" if subscription.ends <= ctx.as_of else f"term ends {last}"
+        listed.append(f"{subscription.number} ({types}; {ends})")
+    more = len(own) - LISTED_SUBSCRIPTIONS
+    return (f"; customer {customer_id}'s subscriptions: " + ", ".join(listed)
+            + (f" and {more} more" if more > 0 else ""))
 
 
 def priced_dates_have_price_lists(ctx: Context) -> Iterator[Problem]:
@@ -206,7 +240,9 @@ def effective_date(line: OrderLine, target: Subscription, as_of: date) -> date:
 
 @dataclass(frozen=True)
 class Coverage:
-    """Devices listed and seats in force on the run date, for one customer and device type."""
+    """Devices listed and seats in force on the run date, for one customer and device type.
+    Only valid order lines count; the seats of order lines rejected for problems of their own
+    are `pending`, with their rows: they would count once those are corrected."""
 
     customer_id: str
     device_type: str
@@ -214,10 +250,24 @@ class Coverage:
     ledger_seats: int
     workbook_seats: int
     first_device_row: int | None
+    pending_seats: int = 0
+    pending_rows: tuple[int, ...] = ()
+    broken: bool = False  # the customer has rows too incomplete to count (not checked at all)
 
     @property
     def seats(self) -> int:
         return self.ledger_seats + self.workbook_seats
+
+    @property
+    def short(self) -> int:
+        """Seats missing even were the rejected lines corrected as they stand."""
+        return max(0, self.devices - self.seats - self.pending_seats)
+
+    @property
+    def unchecked(self) -> bool:
+        """Short of the devices only for want of the rejected lines' seats, or the customer's
+        rows too incomplete to count: not checked."""
+        return self.seats < self.devices and (self.broken or not self.short)
 
 
 def coverage(ctx: Context) -> list[Coverage]:
@@ -229,13 +279,15 @@ def coverage(ctx: Context) -> list[Coverage]:
     first_row = dict(zip(reversed(device_keys), reversed([d.row for d in ctx.devices]),
                          strict=True))
     workbook_seats: Counter[tuple[str, str]] = Counter()
+    pending_seats: Counter[tuple[str, str]] = Counter()
+    pending_rows: dict[tuple[str, str], list[int]] = {}
     for line in ctx.orders:
         key = (line.customer_id, line.device_type)
-        if line.action == "new" and line.start_date and line.term_years:
-            if _term_of(line.start_date, line.term_years).end > ctx.as_of:
-                workbook_seats[key] += line.seats
-        elif line.action == "add" and (target := ctx.target(line)) and target.ends > ctx.as_of:
-            workbook_seats[key] += line.seats
+        rejected = line.row in ctx.rejected_rows
+        if rejected:
+            pending_rows.setdefault(key, []).append(line.row)
+        if _in_force(ctx, line, assumed=rejected):
+            (pending_seats if rejected else workbook_seats)[key] += line.seats
     wanted = {key[0] for key in listed} | {key[0] for key in workbook_seats}
     ledger_seats: Counter[tuple[str, str]] = Counter()
     for subscription in ctx.view.subscriptions.values():
@@ -245,27 +297,48 @@ def coverage(ctx: Context) -> list[Coverage]:
     keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
     return [
         Coverage(key[0], key[1], listed[key], ledger_seats[key], workbook_seats[key],
-                 first_row.get(key))
+                 first_row.get(key), pending_seats[key], tuple(pending_rows.get(key, ())),
+                 key[0] in ctx.broken_customers)
         for key in keys
     ]
 
 
+def _in_force(ctx: Context, line: OrderLine, *, assumed: bool) -> bool:
+    """Whether the line's seats are in force on the run date. With `assumed` (a line rejected
+    for problems of its own), a new subscription whose dates are missing, wrong or outside
+    the window, and an add line naming no subscription of the customer, are taken as in force:
+    once corrected they would be."""
+    if line.action == "new":
+        day, years = line.start_date, line.term_years
+        if day is None or years is None or not ctx.earliest <= day <= ctx.latest:
+            return assumed
+        return _term_of(day, years).end > ctx.as_of
+    target = ctx.target(line)
+    return target.ends > ctx.as_of if target is not None else assumed
+
+
 def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
-    """After the workbook, seats not ended on the run date >= devices listed (SPEC §2)."""
+    """After the workbook, seats not ended on the run date >= devices listed (SPEC §2),
+    counting valid order lines only; a shortfall that the seats of rejected lines would make
+    up is not reported (`Coverage.unchecked`), one they would not is, naming those lines."""
     for row in ctx.coverage:
-        if row.seats >= row.devices or row.first_device_row is None:
+        if not row.short or row.first_device_row is None:
             continue
         if row.customer_id in ctx.broken_customers or not ctx.knows_customer(row.customer_id):
             continue
+        rows = ", ".join(map(str, row.pending_rows))
+        pending = (f"; the {row.pending_seats} seat(s) of Orders row(s) {rows}, rejected for "
+                   "problems of their own, would not cover them either") if row.pending_rows else ""
         yield problem(
             Code.SEATS_SHORT_OF_DEVICES, "Devices", row.first_device_row, "device_type",
             row.device_type, customer=row.customer_id, devices=row.devices,
             device_type=row.device_type, seats=row.seats, as_of=ctx.as_of.isoformat(),
             ledger_seats=row.ledger_seats, workbook_seats=row.workbook_seats,
-            short=row.devices - row.seats,
+            pending=pending, short=row.short,
         )
 
 
+# Rules over the order lines; seat coverage comes after them, over the lines they passed.
 RULES: tuple[Rule, ...] = (
     customers_known,
     new_lines_complete,
@@ -274,12 +347,21 @@ RULES: tuple[Rule, ...] = (
     new_labels_are_new,
     add_targets_exist,
     priced_dates_have_price_lists,
-    seats_cover_devices,
 )
 
 
+def check(ctx: Context) -> tuple[list[Problem], Context]:
+    """Every rule's problems, and the context whose `coverage` counts the valid lines only
+    (those without a problem of the cells or the rules)."""
+    found = [p for rule in RULES for p in rule(ctx)]
+    rejected = {row for sheet, row, _ in ctx.failed_cells if sheet == ORDERS}
+    rejected.update(p.row for p in found if p.sheet == ORDERS and p.row is not None)
+    checked = replace(ctx, rejected_rows=ctx.rejected_rows | rejected)
+    return [*found, *seats_cover_devices(checked)], checked
+
+
 def run_rules(ctx: Context) -> list[Problem]:
-    return [p for rule in RULES for p in rule(ctx)]
+    return check(ctx)[0]
 
 
 def resolve(ctx: Context) -> list[LineRequest]:

@@ -13,7 +13,7 @@ import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
 from seatbatch.core.columns import ColumnSpec, SheetSpec
-from seatbatch.core.legal import COUNTRY_HINTS, countries, email_error
+from seatbatch.core.legal import countries, country_hint, email_error
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
 from seatbatch.validation.cells import parse_cells
@@ -113,14 +113,17 @@ def _params(
         hint = " (did you mean " + " or ".join(f"'{t}'" for t in near) + "?)" if near else ""
         return {"hint": hint, "allowed": ", ".join(devices)}
     if code is Code.UNKNOWN_COUNTRY:
-        better = COUNTRY_HINTS.get(str(value).upper())
+        better = country_hint(str(value))
         return {"hint": f" (did you mean '{better}'?)" if better else ""}
     if code is Code.INVALID_EMAIL:
         return {"detail": email_error(str(value)) or ""}
     return {}
 
 
-def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
+def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
+                offered: tuple[str, ...] | None = None) -> CheckedSheet:
+    """The sheet's cells checked; `device_types` are those a cell may name, `offered` those a
+    message lists and suggests (the partner's, default all of them)."""
     spec = raw.spec
     columns = [c for c in spec.columns if c.name in raw.columns]
     problems: list[Problem] = []
@@ -157,7 +160,8 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...]) -> CheckedSheet:
             failed[name].add(position)
             problems.append(
                 problem(code, spec.name, raw.rows[position], name, raw.cells[name][position],
-                        **_params(code, column, value, first_rows.get(name, {}), device_types))
+                        **_params(code, column, value, first_rows.get(name, {}),
+                                  offered or device_types))
             )
     for name, positions in failed.items():
         for position in positions:

@@ -21,7 +21,7 @@ from seatbatch.core.model import (
 )
 from seatbatch.core.problems import Code, Problem, problem, shown
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.validation.rules import Context, Coverage, resolve, run_rules
+from seatbatch.validation.rules import Context, Coverage, check, resolve
 from seatbatch.validation.schema import CheckedSheet, check_sheet
 
 CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
@@ -110,8 +110,12 @@ def validate(
         return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet(),
                           raw)
     problems = list(raw.problems)
-    device_types = config.device_types(partner.currency)
-    checked = {name: check_sheet(sheet, device_types) for name, sheet in raw.sheets.items()}
+    # Every device type of the price lists: one without a price in the partner's currency is
+    # not the partner's mistake but finance's, a configuration error when its line is priced
+    # (SPEC §3), never "not a device type".
+    device_types, offered = config.device_types(), config.device_types(partner.currency)
+    checked = {name: check_sheet(sheet, device_types, offered)
+               for name, sheet in raw.sheets.items()}
     for sheet in checked.values():
         problems.extend(sheet.problems)
 
@@ -133,7 +137,8 @@ def validate(
     failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
     ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
                   failed, listed, processed_groups)
-    problems.extend(run_rules(ctx))
+    found, ctx = check(ctx)
+    problems.extend(found)
     requests = [] if problems else resolve(ctx)
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
     organizations = {k: c.organization for k, c in view.customers.items()}
@@ -142,8 +147,30 @@ def validate(
         frozenset(customers) | {d.customer_id for d in devices} | {x.customer_id for x in lines},
         frozenset(line.order_id for line in orders),
     )
-    return Validation(customers, devices, requests, already, problems, list(raw.warnings),
+    warnings = [*raw.warnings, *_unchecked(ctx)]
+    return Validation(customers, devices, requests, already, problems, warnings,
                       ctx.coverage, organizations, read_set, raw)
+
+
+def _unchecked(ctx: Context) -> list[Problem]:
+    """Coverage the rejected lines' seats would make up: said, not reported as a problem."""
+    return [
+        problem(Code.COVERAGE_NOT_CHECKED, "Devices", row.first_device_row, "device_type",
+                row.device_type, customer=row.customer_id, devices=row.devices,
+                device_type=row.device_type, seats=row.seats, why=_why_unchecked(row))
+        for row in ctx.coverage
+        if row.unchecked and row.first_device_row is not None
+        and ctx.knows_customer(row.customer_id)
+    ]
+
+
+def _why_unchecked(row: Coverage) -> str:
+    if row.broken:
+        return ("rows of this customer were rejected for problems of their own; its seats are "
+                "checked once they are corrected")
+    rows = ", ".join(map(str, row.pending_rows))
+    return (f"Orders row(s) {rows} were rejected for problems of their own; corrected, their "
+            f"{row.pending_seats} seat(s) would cover them")
 
 
 def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
