@@ -159,11 +159,12 @@ def test_a_version_3_ledger_gains_the_vat_columns_and_its_invoices_render_as_iss
     with env.database().begin() as connection:  # the ledger as version 3 left it
         for column in ("vat_category", "vat_rate", "vat_amount"):
             connection.execute(text(f"ALTER TABLE invoices DROP COLUMN {column}"))
-        connection.execute(text("DELETE FROM schema_migrations WHERE version = 4"))
+        connection.execute(text("DROP TABLE subscription_changes"))  # what version 5 adds
+        connection.execute(text("DELETE FROM schema_migrations WHERE version >= 4"))
 
     assert env.run("ledger", "upgrade").code == 0
 
-    assert env.query("SELECT max(version) FROM schema_migrations") == [(4,)]
+    assert env.query("SELECT max(version) FROM schema_migrations") == [(MIGRATIONS[-1][0],)]
     assert env.query("SELECT vat_category, vat_rate, vat_amount FROM invoices") == [
         (None, None, None)]
     rendered = env.run("render", number)

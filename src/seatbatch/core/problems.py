@@ -68,6 +68,12 @@ class Code(StrEnum):
     LABEL_ALREADY_COMMITTED = "label_already_committed"
     LABEL_LOOKS_LIKE_SUBSCRIPTION = "label_looks_like_subscription"
     NO_PRICE_ON_DATE = "no_price_on_date"
+    # changes of an existing subscription (SPEC §11)
+    NOT_FOR_CHANGE = "not_for_change"
+    PO_REQUIRED = "po_required"
+    NOTICE_PERIOD_PASSED = "notice_period_passed"
+    ALREADY_CANCELLED = "already_cancelled"
+    REDUCE_MORE_THAN_RENEWS = "reduce_more_than_renews"
     # about the run, not the input
     RUN_RECOVERED = "run_recovered"
     # about the configuration, listed by every run (SPEC §10)
@@ -159,7 +165,8 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_DEVICE_TYPE: "'{value}' is not a device type of the price list{hint}; "
     "device types are: {allowed}",
     Code.UNKNOWN_ACTION: "action must be 'new' (create a subscription) or 'add' (add seats to an "
-    "existing one); '{value}' is neither",
+    "existing one), or 'cancel', 'reduce' or 'po' (change an existing one); '{value}' is none "
+    "of them",
     Code.SEATS_OUT_OF_RANGE: "seats must be a whole number from {low} to {high}; got {value}",
     Code.TERM_NOT_ALLOWED: "term_years must be 1, 3 or 5; got {value}",
     Code.TERMS_NOT_ACCEPTED: "accept_terms must be TRUE (or yes, y, 1, x): the partner accepts the "
@@ -182,7 +189,7 @@ MESSAGES: dict[Code, str] = {
     Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
     "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
     "{workbook_seats}); order {short} more seat(s) or remove devices that are not deployed",
-    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}); this "
+    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed ({invoice}); this "
     "line differs from it ({changes}); give a new line a new order_id",
     Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "
     "committed as {subscription}; to add seats to it, write action 'add' and subscription "
@@ -192,6 +199,18 @@ MESSAGES: dict[Code, str] = {
     "of your own",
     Code.NO_PRICE_ON_DATE: "these seats would be priced on {day}, but the first {currency} price "
     "list is valid from {first}; choose a date on or after {first}",
+    Code.NOT_FOR_CHANGE: "{column} must be blank when action is '{action}' ({what}); "
+    "this cell has '{value}'",
+    Code.PO_REQUIRED: "po_number is required when action is 'po': it is the purchase order of "
+    "subscription {subscription}'s invoices from its next renewal on",
+    Code.NOTICE_PERIOD_PASSED: "subscription {subscription}'s current term ends with "
+    "{last_day} (its last day of service); a {action} had to be given by {deadline} "
+    "({notice_days} days before the term's end), and the run date is {as_of}. The "
+    "subscription renews on {renews} as it is",
+    Code.ALREADY_CANCELLED: "subscription {subscription} is already cancelled ({how}): it ends "
+    "with its current term, on {last_day}, and nothing of it renews; remove this line",
+    Code.REDUCE_MORE_THAN_RENEWS: "subscription {subscription} would renew {renewing} "
+    "{device_type} seat(s){pending}; a reduce may remove at most that many, not {value}",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
     "complete; the folder was written again from the ledger, so it lists what the run issued "
     "but not the lines it found already processed nor the workbook's warnings",

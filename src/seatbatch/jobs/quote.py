@@ -9,7 +9,7 @@ from pathlib import Path
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
-from seatbatch.jobs.workbook_run import customer_of, workbook_run
+from seatbatch.jobs.workbook_run import changes_said, customer_of, workbook_run
 from seatbatch.ledger import Ledger
 from seatbatch.output.files import QUOTE_PAGE, QUOTE_WORKBOOK, InvoiceWriter, estimate_files
 from seatbatch.output.html import render
@@ -47,11 +47,14 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                 encoding="utf-8",
             )
             writer.finish()
+        changes = validation.changes
         manifest = run.manifest(
-            "quoted" if invoices else "duplicate",
+            "quoted" if invoices or changes else "duplicate",
             invoices=list(zip(invoices, files, strict=True)),
             already_processed=validation.already_processed, warnings=validation.warnings,
+            changes=changes,
         )
         run.report(manifest, validation,
-                   f"{len(invoices)} estimated invoice(s), nothing recorded")
+                   changes_said(f"{len(invoices)} estimated invoice(s)", changes,
+                                "to record") + ", nothing recorded")
         return Outcome(EXIT_OK, run.folder.publish(), [])

@@ -21,6 +21,7 @@ from seatbatch.ledger.schema import (
     metadata,
     partner_keyed,
     schema_migrations,
+    subscription_changes,
     subscriptions,
 )
 
@@ -96,6 +97,11 @@ def _invoice_vat(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE invoices ADD COLUMN {name} {kind}")
 
 
+def _subscription_changes(connection: Connection) -> None:
+    """Version 4 to 5: the cancel, reduce and po lines of the Orders sheet (SPEC §11)."""
+    subscription_changes.create(connection)
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -105,6 +111,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (2, "partner keys on every partner-owned row; id counters; inbox claims", _partner_keys),
     (3, "customer versions", _customer_versions),
     (4, "the VAT of each invoice", _invoice_vat),
+    (5, "subscription changes", _subscription_changes),
 )
 
 
@@ -114,10 +121,14 @@ V1_TABLES = frozenset({"schema_migrations", "counters", "customers", "invoices",
                        "partner_versions", "runs", "devices", "subscriptions", "invoice_lines",
                        "order_lines", "seats", "subscription_terms"})
 NEWEST_TABLES = frozenset(table.name for table in metadata.sorted_tables)
+# the tables a version added after version 2 (which made every other one)
+ADDED = {5: frozenset({subscription_changes.name})}
 
 
 def _tables_of(version: int) -> frozenset[str]:
-    return V1_TABLES if version == 1 else NEWEST_TABLES
+    if version == 1:
+        return V1_TABLES
+    return NEWEST_TABLES.difference(*(added for v, added in ADDED.items() if v > version))
 
 
 class Kind(Enum):
