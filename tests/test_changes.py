@@ -4,10 +4,12 @@ order_id, listed in the manifest, and honoured by `renew`."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from conftest import CONFIG, Env, customer, order
 
@@ -273,3 +275,51 @@ def test_a_ledger_of_version_4_gains_the_changes_table(subscribed: Env) -> None:
     assert result.code == 0, result.stderr
     assert env.count("subscription_changes") == 1
     assert env.query("SELECT max(version) FROM schema_migrations") == [(5,)]
+
+
+def test_the_template_shows_the_state_and_a_cancel_filled_in_stops_the_renewal(
+        subscribed: Env) -> None:
+    env = subscribed
+    assert _process(env, change("R1", "reduce", device_type="Space Pro", seats=1),
+                    change("P1", "po", po_number="PO-2028"), as_of=date(2027, 1, 5)).code == 0
+    env.process(env.workbook("second.xlsx", orders=[
+        order("N3", subscription="S2", seats=1, term_years=1, start_date=date(2027, 1, 5),
+              po_number=None)]), as_of=date(2027, 1, 5))
+    path = env.root / "acme.xlsx"
+    made = env.run("template", path, "--partner", "P-ACME", as_of=date(2027, 1, 5))
+    assert made.code == 0, made.stderr
+    book = openpyxl.load_workbook(path)
+    ws = book["Subscriptions"]
+    rows = list(ws.iter_rows(values_only=True))
+    header = rows[0]
+    assert header == ("subscription", "customer_id", "term_years", "started", "last_day",
+                      "notice_by", "po_number", "pending", "seats")
+    first, second = (dict(zip(header, row, strict=True)) for row in rows[1:])
+    assert first["last_day"].date() == date(2027, 11, 23)
+    assert first["notice_by"].date() == DEADLINE
+    assert first["po_number"] == "PO-77"
+    assert first["pending"] == "at renewal on 2027-11-24: Space Pro -1; PO PO-2028 from 2027-11-24"
+    assert not second["pending"]  # nothing pending: an empty cell
+    for column, name in enumerate(header, start=1):  # every id and date shows whole
+        width = ws.column_dimensions[get_column_letter(column)].width
+        longest = max(10 if isinstance(row[column - 1], datetime)
+                      else len(str(row[column - 1] or "")) for row in rows)
+        assert width >= longest, name
+    instructions = " ".join(str(c.value) for c in book["Instructions"]["A"])
+    assert all(f"  {action}" in instructions for action in ("cancel", "reduce", "po"))
+
+    # the partner fills in a cancel of the second subscription, as in Excel
+    orders = book["Orders"]
+    headers = [c.value for c in orders[1]]
+    for column, name in enumerate(headers, start=1):
+        value = {"order_id": "X1", "customer_id": "C-001", "action": "cancel",
+                 "subscription": "SUB-000002", "accept_terms": "yes"}.get(name)
+        if value is not None:
+            orders.cell(2, column, value)
+    book.save(path)
+    processed = env.process(path, as_of=date(2027, 1, 6))
+    assert processed.code == 0, processed.stderr
+    assert [c["subscription_id"] for c in processed.manifest["changes"]] == ["SUB-000002"]
+    renewed = env.run("renew", "--month", "2028-01", as_of=date(2028, 1, 1))
+    assert renewed.code == 0, renewed.stderr
+    assert renewed.manifest["status"] == "nothing_due"

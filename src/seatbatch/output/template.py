@@ -40,7 +40,27 @@ def list_items(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | N
 
 def _prompt(column: ColumnSpec) -> str:
     required = "Required. " if column.required else ""
+    if column.required and column.optional_for:  # blank for these actions (SPEC §11)
+        required = f"Required, but blank for {' and '.join(column.optional_for)}. "
     return (required + column.help)[:255]  # Excel's limit for an input message
+
+
+WIDEST = 80  # the widest a fitted column gets (free text may be longer)
+
+
+def fit_widths(ws: Any) -> None:
+    """Every column at least as wide as its longest value (a date as its 10 characters), so
+    that every id and date shows whole."""
+    widths: dict[int, int] = {}
+    for row in ws.iter_rows():
+        for cell in row:
+            if cell.value is None:
+                continue
+            size = 10 if isinstance(cell.value, date) else len(str(cell.value))
+            widths[cell.column] = max(widths.get(cell.column, 0), size)
+    for column, size in widths.items():
+        dimension = ws.column_dimensions[column_letter(column - 1)]
+        dimension.width = max(dimension.width or 0, min(size + 2, WIDEST))
 
 
 def _lists_sheet(book: Any, device_types: Sequence[str]) -> dict[tuple[str, str], str]:
@@ -90,8 +110,29 @@ def _decorate(ws: Any, spec: SheetSpec, ranges: Mapping[tuple[str, str], str]) -
         ws.add_data_validation(validation)
 
 
+def changes_explained(notice_days: int) -> list[tuple[str, str]]:
+    """What the Instructions sheet says of the actions that change a subscription (§11)."""
+    return [
+        ("Changes", "Actions cancel, reduce and po change an existing subscription: write its "
+                    "id (SUB-000123) in subscription, leave term_years, start_date and "
+                    "separate_invoice blank and accept the terms. They issue no invoice and "
+                    "apply from the subscription's next term."),
+        ("  cancel", "The subscription does not renew: it ends with its current term. Leave "
+                     "device_type and seats blank. Seats can still be added for the current "
+                     "term."),
+        ("  reduce", "From the next renewal on, seats fewer seats of device_type; at most as "
+                     "many as would renew. Reducing every seat cancels the subscription."),
+        ("  po", "po_number (required) is the PO of the subscription's invoices from its next "
+                 "renewal on. Leave device_type and seats blank."),
+        ("  notice", f"A cancel or reduce is accepted up to {notice_days} days before the "
+                     "current term ends: the Subscriptions sheet shows each one's last day for "
+                     "notice (notice_by) and what is pending."),
+        ("", ""),
+    ]
+
+
 def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequence[Any]],
-                  made_for: tuple[str, str] | None) -> None:
+                  made_for: tuple[str, str] | None, notice_days: int) -> None:
     ws = book.create_sheet("Instructions", 0)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
@@ -110,6 +151,7 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
         for spec_column in spec.columns:
             lines.append((f"  {spec_column.name}", _prompt(spec_column)))
         lines.append(("", ""))
+    lines.extend(changes_explained(notice_days))
     row = 1
     for label, text in lines:
         put(ws, row, 1, label).font = HEADER_FONT
@@ -126,7 +168,7 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
 def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
     orders = next(s for s in sheet_specs() if s.name == "Orders")
     first = device_types[0] if device_types else "Space Pro"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"order_id": "PO4471-1", "customer_id": "C-001", "action": "new",
          "subscription": "hq", "device_type": first, "seats": 2, "term_years": 3,
          "start_date": today, "po_number": "PO-4471", "separate_invoice": "no",
@@ -134,6 +176,13 @@ def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
         {"order_id": "PO5120-1", "customer_id": "C-001", "action": "add",
          "subscription": "SUB-000123", "device_type": first, "seats": 4,
          "po_number": "PO-5120", "accept_terms": "yes"},
+        {"order_id": "CH-1", "customer_id": "C-002", "action": "cancel",
+         "subscription": "SUB-000124", "accept_terms": "yes"},
+        {"order_id": "CH-2", "customer_id": "C-001", "action": "reduce",
+         "subscription": "SUB-000123", "device_type": first, "seats": 1,
+         "accept_terms": "yes"},
+        {"order_id": "CH-3", "customer_id": "C-001", "action": "po",
+         "subscription": "SUB-000123", "po_number": "PO-6000", "accept_terms": "yes"},
     ]
     header = [c.name for c in orders.columns]
     return [header] + [[row.get(name) for name in header] for row in rows]
@@ -147,6 +196,7 @@ def build_template(
     devices: Sequence[Mapping[str, Any]] = (),
     subscriptions: Sequence[Mapping[str, Any]] = (),
     made_for: tuple[str, str] | None = None,
+    notice_days: int = 90,
 ) -> Any:
     """The workbook, pre-filled with what the ledger knows of one partner when given; a
     workbook made for a partner (id, name) says so, and carries its id (`stamp`)."""
@@ -154,7 +204,8 @@ def build_template(
     ranges = _lists_sheet(book, device_types)
     for spec in sheet_specs():
         _decorate(book[spec.name], spec, ranges)
-    _instructions(book, device_types, example_orders(device_types, today), made_for)
+    _instructions(book, device_types, example_orders(device_types, today), made_for,
+                  notice_days)
     if made_for:
         stamp(book, made_for[0])
     if subscriptions:
@@ -166,5 +217,8 @@ def build_template(
             for column, name in enumerate(headers, start=1):
                 put(ws, row, column, item[name])
         ws.freeze_panes = "A2"
+    for name in ("Customers", "Devices", "Subscriptions"):
+        if name in book.sheetnames:
+            fit_widths(book[name])
     book.active = book.sheetnames.index("Orders")
     return book
