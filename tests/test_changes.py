@@ -323,3 +323,34 @@ def test_the_template_shows_the_state_and_a_cancel_filled_in_stops_the_renewal(
     renewed = env.run("renew", "--month", "2028-01", as_of=date(2028, 1, 1))
     assert renewed.code == 0, renewed.stderr
     assert renewed.manifest["status"] == "nothing_due"
+
+
+def test_the_report_shows_notice_deadlines_and_renewals_net_of_changes(subscribed: Env) -> None:
+    env = subscribed
+    env.process(env.workbook("second.xlsx", orders=[
+        order("N3", subscription="S2", seats=2, term_years=1)]))  # SUB-000002, same term
+    july = env.run("report", "--month", "2027-07", as_of=date(2027, 7, 31))
+    assert july.code == 0, july.stderr
+    assert july.manifest["report"]["notice_deadlines"] == {"month": "2027-08",
+                                                           "subscriptions": 2}
+    html = (july.folder / "report.html").read_text(encoding="utf-8")
+    assert "Notice deadlines in 2027-08: 2" in html and "2027-08-26" in html
+    book = openpyxl.load_workbook(july.folder / "report.xlsx")
+    rows = list(book["Notice deadlines"].iter_rows(min_row=2, values_only=True))
+    assert [(r[4], r[6].date()) for r in rows] == [("SUB-000001", DEADLINE),
+                                                   ("SUB-000002", DEADLINE)]
+
+    assert _process(env, change("R1", "reduce", device_type="Space Pro", seats=2),
+                    change("X1", "cancel", subscription="SUB-000002")).code == 0
+    october = env.run("report", "--month", "2027-10", as_of=date(2027, 10, 31))
+    assert october.code == 0, october.stderr
+    due = october.manifest["report"]["renewals_due"]
+    assert due["subscriptions"] == 1  # SUB-000002 is cancelled
+    # SUB-000001 renews 1 Space Pro (150.00 - 20 %) and 1 Space Plus (120.00 - 20 %)
+    assert due["expected_net_amount_by_currency"] == {"EUR": "216.00"}
+    rows = list(openpyxl.load_workbook(october.folder / "report.xlsx")["Renewals due"]
+                .iter_rows(min_row=2, values_only=True))
+    assert [(r[4], r[8]) for r in rows] == [("SUB-000001", "Space Plus: 1, Space Pro: 1")]
+    # the cancelled subscription has no notice deadline left to show
+    again = env.run("report", "--month", "2027-07", as_of=date(2027, 10, 31))
+    assert again.manifest["report"]["notice_deadlines"]["subscriptions"] == 1

@@ -198,6 +198,16 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
          d.currency)
         for d in report.renewals_due
     ))
+    _sheet(book, "Notice deadlines", [
+        Column("Partner", 12), Column("Partner name", 24), Column("Customer", 12),
+        Column("Organization", 24), Column("Subscription", 13),
+        Column("Term's last day", 12, "date"), Column("Last day for notice", 12, "date"),
+        Column("Seats that would renew", 28), Column("Reductions given", 28),
+    ], (
+        ([d.partner_id, d.partner_name, d.customer_id, d.organization, d.subscription,
+          d.last_day, d.notice_by, d.seats, d.pending], None)
+        for d in report.notice_deadlines
+    ))
     _sheet(book, "Numbering", [
         Column("Series", 10), Column("Year", 7, "int"), Column("First", 9, "int"),
         Column("Last", 9, "int"), Column("Count", 9, "int"), Column("Counter", 9, "int"),
