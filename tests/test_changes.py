@@ -227,7 +227,7 @@ def test_bad_change_lines_are_all_reported_and_nothing_is_committed(subscribed: 
     result = _process(
         env,
         order("N9", seats=1),  # a good new line: rejected with the rest
-        change("X1", "cancel", seats=1, term_years=1),
+        change("X1", "cancel", seats=1, term_years=1, po_number="PO-1"),
         change("X2", "po"),
         change("X3", "cancel", subscription="SUB-000002"),
         change("X4", "cancel", subscription="SUB-000099"),
@@ -240,6 +240,7 @@ def test_bad_change_lines_are_all_reported_and_nothing_is_committed(subscribed: 
     assert result.code == 1
     assert sorted(_codes(result)) == sorted([
         (3, "seats", "not_for_change"), (3, "term_years", "not_for_change"),
+        (3, "po_number", "not_for_change"),
         (4, "po_number", "po_required"),
         (5, "subscription", "unknown_subscription"),
         (6, "subscription", "unknown_subscription"),

@@ -118,10 +118,11 @@ def changes_explained(notice_days: int) -> list[tuple[str, str]]:
                     "separate_invoice blank and accept the terms. They issue no invoice and "
                     "apply from the subscription's next term."),
         ("  cancel", "The subscription does not renew: it ends with its current term. Leave "
-                     "device_type and seats blank. Seats can still be added for the current "
-                     "term."),
+                     "device_type, seats and po_number blank. Seats can still be added for the "
+                     "current term."),
         ("  reduce", "From the next renewal on, seats fewer seats of device_type; at most as "
-                     "many as would renew. Reducing every seat cancels the subscription."),
+                     "many as would renew. Leave po_number blank. Reducing every seat cancels "
+                     "the subscription."),
         ("  po", "po_number (required) is the PO of the subscription's invoices from its next "
                  "renewal on. Leave device_type and seats blank."),
         ("  notice", f"A cancel or reduce is accepted up to {notice_days} days before the "

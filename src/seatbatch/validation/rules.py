@@ -271,8 +271,10 @@ def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
 
 # Changes of an existing subscription (SPEC §11): the columns each leaves blank, and why
 BLANK_FOR_CHANGE = {
-    "cancel": ("device_type", "seats", "term_years", "start_date", "separate_invoice"),
-    "reduce": ("term_years", "start_date", "separate_invoice"),
+    # a PO on a cancel or reduce would change nothing: refused rather than ignored
+    "cancel": ("device_type", "seats", "term_years", "start_date", "po_number",
+               "separate_invoice"),
+    "reduce": ("term_years", "start_date", "po_number", "separate_invoice"),
     "po": ("device_type", "seats", "term_years", "start_date", "separate_invoice"),
 }
 WHAT_CHANGES = {
