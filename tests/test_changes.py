@@ -4,7 +4,9 @@ order_id, listed in the manifest, and honoured by `renew`."""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 import openpyxl
@@ -355,3 +357,16 @@ def test_the_report_shows_notice_deadlines_and_renewals_net_of_changes(subscribe
     # the cancelled subscription has no notice deadline left to show
     again = env.run("report", "--month", "2027-07", as_of=date(2027, 10, 31))
     assert again.manifest["report"]["notice_deadlines"]["subscriptions"] == 1
+
+
+def test_two_cancels_of_one_subscription_at_once_commit_one(subscribed: Env) -> None:
+    """Two processes meet at the ledger: the second validates again after the first's
+    commit and finds the subscription cancelled."""
+    env = subscribed
+    books = [env.workbook(f"c{i}.xlsx", orders=[change(f"X{i}", "cancel")]) for i in (1, 2)]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(partial(env.process, as_of=DEADLINE, cron=True), books))
+    assert sorted(r.code for r in results) == [0, 1], [r.stderr for r in results]
+    [rejected] = [r for r in results if r.code == 1]
+    assert [p["code"] for p in rejected.manifest["rejections"]] == ["already_cancelled"]
+    assert env.count("subscription_changes") == 1
