@@ -267,6 +267,8 @@ def test_quote_shows_what_would_change_and_records_nothing(subscribed: Env) -> N
     assert [c["action"] for c in result.manifest["changes"]] == ["cancel"]
     assert "Subscription changes to record" in (result.folder / "summary.html").read_text(
         encoding="utf-8")
+    page = (result.folder / "invoices" / "quote.html").read_text(encoding="utf-8")
+    assert "Subscription changes" in page and "already processed" not in page
     assert env.dump() == dump
 
 

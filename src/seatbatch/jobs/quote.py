@@ -13,6 +13,7 @@ from seatbatch.jobs.workbook_run import changes_said, customer_of, workbook_run
 from seatbatch.ledger import Ledger
 from seatbatch.output.files import QUOTE_PAGE, QUOTE_WORKBOOK, InvoiceWriter, estimate_files
 from seatbatch.output.html import render
+from seatbatch.output.manifest import manifest_change
 from seatbatch.output.xlsx import write_quote_xlsx
 from seatbatch.validation.workbook import validate
 
@@ -43,7 +44,8 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             write_quote_xlsx(invoices, run.folder.path(QUOTE_WORKBOOK), partner.currency)
             run.folder.path(QUOTE_PAGE).write_text(
                 render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
-                       total=total),
+                       total=total,
+                       changes=[manifest_change(c) for c in validation.changes]),
                 encoding="utf-8",
             )
             writer.finish()
