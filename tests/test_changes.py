@@ -4,6 +4,7 @@ order_id, listed in the manifest, and honoured by `renew`."""
 
 from __future__ import annotations
 
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime
 from functools import partial
@@ -372,3 +373,22 @@ def test_two_cancels_of_one_subscription_at_once_commit_one(subscribed: Env) -> 
     [rejected] = [r for r in results if r.code == 1]
     assert [p["code"] for p in rejected.manifest["rejections"]] == ["already_cancelled"]
     assert env.count("subscription_changes") == 1
+
+
+def test_a_killed_change_runs_folder_is_written_again_with_its_changes(subscribed: Env) -> None:
+    env = subscribed
+    first = _process(env, change("X1", "cancel"), change("P1", "po", po_number="PO-2028"))
+    assert first.code == 0, first.stderr
+    folder = first.folder
+    before = json.loads((folder / "manifest.json").read_text())
+    staging = folder.with_name(f".{folder.name}")  # killed after its commit
+    folder.rename(staging)
+    (staging / "manifest.json").write_text("{")
+    (staging / ".lock").touch()
+    second = _process(env, change("P2", "po", subscription="SUB-000001", po_number="PO-2029"),
+                      name="next.xlsx")
+    assert second.code == 0, second.stderr
+    assert f"written again from the ledger: {folder}" in second.stderr
+    after = json.loads((folder / "manifest.json").read_text())
+    assert after["changes"] == before["changes"]
+    assert after["status"] == "committed"

@@ -14,7 +14,15 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_from_document
-from seatbatch.core.model import Committed, Customer, Device, Invoice, LedgerView, Subscription
+from seatbatch.core.model import (
+    Committed,
+    Customer,
+    Device,
+    Invoice,
+    LedgerView,
+    Subscription,
+    subscription_number,
+)
 from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.records import CommittedRun
@@ -188,6 +196,15 @@ def committed_runs(connection: Connection, run_ids: Sequence[str]) -> dict[str, 
     ):
         found[row.run_id].numbers.append(row.number)
         found[row.run_id].currencies.add(row.currency)
+    x = t.subscription_changes.c
+    for row in connection.execute(
+        select(t.subscription_changes).where(x.run_id.in_(list(found))).order_by(x.id)
+    ):
+        found[row.run_id].changes.append({
+            "order_id": row.order_id, "action": row.action,
+            "subscription_id": subscription_number(row.subscription_id),
+            "device_type": row.device_type, "seats": row.seats, "po_number": row.po_number,
+            "effective": row.effective_date.isoformat()})
     return found
 
 
