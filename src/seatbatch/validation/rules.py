@@ -65,6 +65,17 @@ class Context:
         return (ORDERS, line.row, column) in self.failed_cells
 
     @cached_property
+    def added(self) -> dict[int, Counter[str]]:
+        """The seats this workbook's add lines give each ledger subscription, by device type
+        (they renew too: SPEC §11's reduce counts them)."""
+        added: dict[int, Counter[str]] = {}
+        if self.changes:
+            for line in self.orders:
+                if line.action == "add" and (target := self.target(line)) is not None:
+                    added.setdefault(target.id, Counter())[line.device_type] += line.seats
+        return added
+
+    @cached_property
     def earliest(self) -> date:
         return self.as_of - timedelta(days=self.config.window.max_backdate_days)
 
@@ -300,13 +311,10 @@ class _Renewing:
     """What a subscription would renew as the change lines before this one leave it."""
 
     def __init__(self, target: Subscription, ctx: Context):
-        self.target = target
         self.cancelled_by = (f"by order line '{target.cancelled_by}', committed before"
                              if target.cancelled_by else None)
         seats = Counter(target.seats)
-        for line in ctx.orders:  # seats this workbook adds in the current term renew too
-            if line.action == "add" and ctx.target(line) is target:
-                seats[line.device_type] += line.seats
+        seats.update(ctx.added.get(target.id, Counter()))  # seats added now renew too
         self.seats = {t: max(0, n - target.reductions.get(t, 0)) for t, n in seats.items()}
         self.pending = dict(target.reductions)
 
