@@ -31,13 +31,18 @@ AS_OF = date(2026, 11, 24)
 
 
 def _workbook(env: Env, index: int) -> Path:
-    """A fresh workbook: new order ids, so that each run has something to commit."""
+    """A fresh workbook: new order ids, so that each run has something to commit. The runs
+    to kill also change the PO of the first run's subscription (SPEC §11), a line that
+    issues no invoice and commits with the rest."""
+    change = [{"order_id": f"K{index}-po", "customer_id": "C-001", "action": "po",
+               "subscription": "SUB-000001", "po_number": f"PO-R{index}",
+               "accept_terms": True}] if index >= 3 else []
     return env.workbook(
         f"w{index}.xlsx", customers=[customer("C-001"), customer("C-002")],
         devices=[device("SN-1")],
-        orders=[order(f"K{index}-{j}", customer_id=("C-001", "C-002")[j % 2],
-                      subscription=f"S{index}-{j}", po_number=f"PO-{index}-{j}")
-                for j in range(_lines(index))])
+        orders=[*(order(f"K{index}-{j}", customer_id=("C-001", "C-002")[j % 2],
+                        subscription=f"S{index}-{j}", po_number=f"PO-{index}-{j}")
+                  for j in range(_lines(index))), *change])
 
 
 def _command(env: Env, book: Path) -> list[str]:
@@ -83,7 +88,7 @@ def _check_ledger(env: Env) -> int:
     counter = env.query("SELECT series, year, last_seq FROM counters")
     assert counter == ([("INV", 2026, len(seqs))] if seqs else [])
     runs = {r for (r,) in env.query("SELECT run_id FROM runs")}
-    for table in ("invoices", "order_lines"):
+    for table in ("invoices", "order_lines", "subscription_changes"):
         [(orphans,)] = env.query(
             f"SELECT count(*) FROM {table} WHERE run_id NOT IN (SELECT run_id FROM runs)")
         assert orphans == 0, f"{table} of a run that did not commit"
@@ -119,6 +124,9 @@ def _committed_lines(env: Env, index: int) -> int:
     if not env.ledger_exists():
         return 0
     [(count,)] = env.query(f"SELECT count(*) FROM order_lines WHERE order_id LIKE 'K{index}-%'")
+    [(changes,)] = env.query("SELECT count(*) FROM subscription_changes "
+                             f"WHERE order_id = 'K{index}-po'")
+    assert changes == (1 if count else 0), f"run {index} committed its change apart"
     return int(count)
 
 

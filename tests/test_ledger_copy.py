@@ -71,6 +71,14 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Env:
               seats=3)]), "P-TOKYO", as_of=date(2026, 11, 20)))
     renewed = _ok(env.run("renew", "--month", "2026-11", as_of=date(2026, 11, 24)))
     assert len(renewed["invoices"]) == 1
+    # changes of subscriptions (SPEC §11), which issue no invoice: a cancel and a reduce
+    changed = _ok(env.process(env.workbook("tokyo-changes.xlsx", orders=[
+        {"order_id": "TC1", "customer_id": "C-001", "action": "cancel",
+         "subscription": "SUB-000003", "accept_terms": True},
+        {"order_id": "TC2", "customer_id": "C-001", "action": "reduce",
+         "subscription": tokyo_sub, "device_type": "Space Pro", "seats": 1,
+         "accept_terms": True}]), "P-TOKYO", as_of=date(2026, 11, 24)))
+    assert [c["action"] for c in changed["changes"]] == ["cancel", "reduce"]
     return env
 
 

@@ -160,6 +160,7 @@ def test_a_version_3_ledger_gains_the_vat_columns_and_its_invoices_render_as_iss
         for column in ("vat_category", "vat_rate", "vat_amount"):
             connection.execute(text(f"ALTER TABLE invoices DROP COLUMN {column}"))
         connection.execute(text("DROP TABLE credit_lines"))  # version 5's
+        connection.execute(text("DROP TABLE subscription_changes"))  # version 6's
         connection.execute(text("DELETE FROM schema_migrations WHERE version >= 4"))
 
     assert env.run("ledger", "upgrade").code == 0

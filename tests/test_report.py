@@ -164,7 +164,8 @@ def test_every_sheet_is_a_filtered_table_under_a_frozen_header_without_formulas(
     book = openpyxl.load_workbook(folder / "report.xlsx")
     assert book.sheetnames == ["Summary", "Invoices", "Invoice lines", "By partner",
                                "By customer", "By device type", "Seats in force",
-                               "Coverage gaps", "Renewals due", "Numbering"]
+                               "Coverage gaps", "Renewals due", "Notice deadlines",
+                               "Numbering"]
     for ws in book:
         assert ws.freeze_panes == "A2", ws.title
         [table] = ws.tables.values()

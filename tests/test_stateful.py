@@ -667,3 +667,216 @@ Ledger.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 test_ledger_state_machine = Ledger.TestCase
+
+
+# --- the life of a subscription after the order (SPEC §11) ---------------------------------
+
+NOTICE_DAYS = 90  # [lifecycle] notice_days, the default
+LIFECYCLE_EXAMPLES = max(1, EXAMPLES // 4)
+
+
+@dataclass
+class Life:
+    """A subscription as the lifecycle model holds it."""
+
+    number: str
+    customer: str
+    term_years: int
+    end: date  # exclusive end of its last issued term
+    seats: Counter[str] = field(default_factory=Counter)  # in force
+    pending: Counter[str] = field(default_factory=Counter)  # to remove at the next renewal
+    cancelled: bool = False
+
+    def renewing(self) -> Counter[str]:
+        return Counter({k: max(0, n - self.pending[k]) for k, n in self.seats.items()})
+
+
+class Lifecycle(RuleBasedStateMachine):
+    """Subscriptions made, seats added, cancelled, reduced and renewed, for one partner: after
+    every step seats in force are never negative, a cancelled subscription never renews, and
+    the ledger's seats are the model's."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.root = Path(tempfile.mkdtemp(prefix="seatbatch-lifecycle-"))
+        self.config = self.root / "seatbatch.toml"
+        self.config.write_text(CONFIG, encoding="utf-8")
+        self.ledger = self.root / "ledger.db"
+        self.as_of = AS_OF
+        self.serial = 0
+        self.subs: dict[str, Life] = {}
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def fresh(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    def seatbatch(self, *argv: str) -> tuple[int, dict[str, Any] | None, str]:
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run([*argv, "--config", str(self.config), "--ledger", str(self.ledger),
+                        "--out", str(self.root / "out"), "--as-of", self.as_of.isoformat()])
+        folder = stdout.getvalue().strip()
+        manifest = read_manifest(Path(folder)) if code in (0, 1) and folder else None
+        return code, manifest, stderr.getvalue()
+
+    def process(self, orders: list[dict[str, Any]], customers: Sequence[str] = ()
+                ) -> tuple[int, dict[str, Any] | None, str]:
+        path = write_order_workbook(self.root / f"{self.fresh('book')}.xlsx", {
+            "Customers": [customer(c) for c in customers], "Devices": [], "Orders": orders})
+        return self.seatbatch("process", str(path), "--partner", PARTNERS[0])
+
+    def open_subs(self) -> list[Life]:
+        """Subscriptions whose last term has not ended: they take seats and changes."""
+        return sorted((s for s in self.subs.values() if s.end > self.as_of),
+                      key=lambda s: s.number)
+
+    @rule(data=st.data())
+    def new_subscription(self, data: st.DataObject) -> None:
+        customer_id = data.draw(st.sampled_from(CUSTOMERS), "customer")
+        years = data.draw(st.sampled_from((1, 3)), "term")
+        label = self.fresh("S")
+        kinds = data.draw(st.lists(st.sampled_from(DEVICE_TYPES), min_size=1, max_size=2,
+                                   unique=True), "device types")
+        lines = [order(self.fresh("O"), customer_id=customer_id, subscription=label,
+                       device_type=kind, seats=data.draw(st.integers(1, 5), "seats"),
+                       term_years=years, start_date=self.as_of) for kind in kinds]
+        code, manifest, said = self.process(lines, [customer_id])
+        assert code == 0 and manifest is not None, said
+        [invoice] = manifest["invoices"]
+        number = invoice["lines"][0]["subscription_id"]
+        sub = self.subs[number] = Life(number, customer_id, years,
+                                       term_of(self.as_of, years).end)
+        for line in lines:
+            sub.seats[line["device_type"]] += line["seats"]
+
+    @precondition(lambda self: bool(self.open_subs()))
+    @rule(data=st.data())
+    def add_seats(self, data: st.DataObject) -> None:
+        sub = data.draw(st.sampled_from(self.open_subs()), "subscription")
+        kind = data.draw(st.sampled_from(DEVICE_TYPES), "device type")
+        seats = data.draw(st.integers(1, 3), "seats")
+        code, _, said = self.process([order(
+            self.fresh("O"), customer_id=sub.customer, action="add", subscription=sub.number,
+            device_type=kind, seats=seats, term_years=None, start_date=None)])
+        assert code == 0, said  # a cancelled subscription takes seats for its current term
+        sub.seats[kind] += seats
+
+    def change(self, sub: Life, action: str, **fields: Any) -> tuple[int, str]:
+        line = {"order_id": self.fresh("X"), "customer_id": sub.customer, "action": action,
+                "subscription": sub.number, "accept_terms": True, **fields}
+        code, manifest, said = self.process([line])
+        assert code in (0, 1), said
+        assert manifest is not None
+        codes = {r["code"] for r in manifest["rejections"]}
+        event(f"{action}: " + (", ".join(sorted(codes)) or "recorded"))
+        return code, ",".join(sorted(codes))
+
+    @precondition(lambda self: bool(self.subs))
+    @rule(data=st.data())
+    def cancel(self, data: st.DataObject) -> None:
+        sub = data.draw(st.sampled_from(sorted(self.subs.values(), key=lambda s: s.number)),
+                        "subscription")
+        code, codes = self.change(sub, "cancel")
+        if self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
+            assert codes == "notice_period_passed"
+        elif sub.cancelled:
+            assert codes == "already_cancelled"
+        else:
+            assert code == 0, codes
+            sub.cancelled = True
+
+    @precondition(lambda self: bool(self.subs))
+    @rule(data=st.data())
+    def reduce(self, data: st.DataObject) -> None:
+        sub = data.draw(st.sampled_from(sorted(self.subs.values(), key=lambda s: s.number)),
+                        "subscription")
+        kind = data.draw(st.sampled_from(DEVICE_TYPES), "device type")
+        renewing = sub.renewing()[kind]
+        seats = data.draw(st.integers(1, renewing + 1), "seats")
+        code, codes = self.change(sub, "reduce", device_type=kind, seats=seats)
+        if self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
+            assert codes == "notice_period_passed"
+        elif sub.cancelled:
+            assert codes == "already_cancelled"
+        elif seats > renewing:
+            assert codes == "reduce_more_than_renews"
+        else:
+            assert code == 0, codes
+            sub.pending[kind] += seats
+            sub.cancelled = not any(sub.renewing().values())  # reducing every seat cancels
+
+    @precondition(lambda self: bool(self.subs))
+    @rule(data=st.data())
+    def renew(self, data: st.DataObject) -> None:
+        """Renew the month in which a subscription's last term ends, on the first day of the
+        next month or later: every term it renews has ended."""
+        sub = data.draw(st.sampled_from(sorted(self.subs.values(), key=lambda s: s.number)),
+                        "subscription")
+        last_day = sub.end - timedelta(days=1)
+        after = (last_day.replace(day=1) + timedelta(days=32)).replace(day=1)
+        self.as_of = max(self.as_of, after)
+        if self.as_of != after:  # the run date went past that month: renew the last one
+            last_day = self.as_of.replace(day=1) - timedelta(days=1)
+        year, month = last_day.year, last_day.month
+        code, manifest, said = self.seatbatch("renew", "--month", f"{year:04d}-{month:02d}")
+        assert code == 0 and manifest is not None, said
+        due = {s.number for s in self.subs.values()
+               if (s.end - timedelta(days=1)).timetuple()[:2] == (year, month)
+               and not s.cancelled and any(s.renewing().values())}
+        renewed: dict[str, Counter[str]] = defaultdict(Counter)
+        for invoice in manifest["invoices"]:
+            for line in invoice["lines"]:
+                renewed[line["subscription_id"]][line["device_type"]] += line["seats"]
+        assert set(renewed) == due, said
+        skipped = [s for s in self.subs.values()
+                   if (s.end - timedelta(days=1)).timetuple()[:2] == (year, month)
+                   and s.number not in due]
+        event(f"renew: {'some' if due else 'none'} renewed, "
+              f"{'some' if skipped else 'none'} cancelled left out")
+        for number in due:
+            sub = self.subs[number]
+            sub.seats = sub.renewing()
+            assert renewed[number] == +sub.seats
+            sub.pending = Counter()
+            sub.end = term_of(sub.end, sub.term_years).end
+
+    @rule(days=st.integers(1, 200))
+    def next_day(self, days: int) -> None:
+        self.as_of += timedelta(days=days)
+
+    def rows(self, sql: str) -> list[sqlite3.Row]:
+        if not self.ledger.exists():
+            return []
+        with contextlib.closing(sqlite3.connect(self.ledger)) as c:
+            c.row_factory = sqlite3.Row
+            return c.execute(sql).fetchall()
+
+    @invariant()
+    def seats_in_force_are_never_negative_and_are_the_models(self) -> None:
+        seats = {(f"SUB-{r['subscription_id']:06d}", r["device_type"]): r["seats"]
+                 for r in self.rows("SELECT subscription_id, device_type, sum(seats) AS seats "
+                                    "FROM seats GROUP BY subscription_id, device_type")}
+        assert all(n >= 0 for n in seats.values()), seats
+        assert {k: n for k, n in seats.items() if n} == {
+            (s.number, kind): n for s in self.subs.values() for kind, n in s.seats.items() if n}
+
+    @invariant()
+    def a_cancelled_subscription_never_renews(self) -> None:
+        assert self.rows(
+            "SELECT * FROM subscription_changes c JOIN subscription_terms t "
+            "ON t.subscription_id = c.subscription_id AND t.start_date >= c.effective_date "
+            "WHERE c.cancels") == []
+        cancelled = {f"SUB-{r['subscription_id']:06d}" for r in self.rows(
+            "SELECT subscription_id FROM subscription_changes WHERE cancels")}
+        assert cancelled == {s.number for s in self.subs.values() if s.cancelled}
+
+
+Lifecycle.TestCase.settings = settings(
+    max_examples=LIFECYCLE_EXAMPLES, stateful_step_count=STEPS, deadline=None,
+    phases=[p for p in Phase if p is not Phase.shrink or SHRINK],
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+test_lifecycle_state_machine = Lifecycle.TestCase

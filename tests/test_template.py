@@ -44,7 +44,7 @@ def test_blank_template_has_lists_messages_and_formats(env: Env) -> None:
     listed = {lists.cell(1, c).value: [lists.cell(r, c).value for r in range(2, 8)
                                        if lists.cell(r, c).value]
               for c in range(1, lists.max_column + 1)}
-    assert listed["Orders.action"] == ["new", "add"]
+    assert listed["Orders.action"] == ["new", "add", "cancel", "reduce", "po"]  # SPEC §11
     assert listed["Orders.term_years"] == ["1", "3", "5"]
     assert listed["Orders.device_type"] == ["Space Pro", "Space Plus", "Space CO2 Mini"]
     assert orders.column_dimensions["H"].number_format == "yyyy-mm-dd"  # start_date

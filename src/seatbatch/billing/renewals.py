@@ -1,6 +1,8 @@
 """Renewals (SPEC §1, §5): the next term of a subscription whose term ends in a month, with the
 same seats and term length, priced at the price list and partner discount in effect on the
-day it starts, billed on an invoice of its own with the subscription's PO."""
+day it starts, billed on an invoice of its own with the subscription's PO. Its changes
+(SPEC §11): a cancelled one does not renew, a reduce renews fewer seats, a po changes the
+PO from the term it applies to."""
 
 from __future__ import annotations
 
@@ -19,15 +21,17 @@ def ends_in(subscription: Subscription, year: int, month: int) -> bool:
 
 
 def is_due(subscription: Subscription, year: int, month: int) -> bool:
-    """What `renew --month` renews: a subscription with seats whose last term ends then."""
-    return ends_in(subscription, year, month) and any(subscription.seats.values())
+    """What `renew --month` renews: a subscription not cancelled, with seats to renew, whose
+    last term ends then."""
+    return (ends_in(subscription, year, month) and subscription.cancelled_by is None
+            and any(subscription.renewing_seats().values()))
 
 
 def renewal_invoice(subscription: Subscription, customer_name: str, config: Config,
                     partner: Partner, invoice_date: date) -> tuple[Term, Invoice]:
     term = term_of(subscription.ends, subscription.term_years)
     lines = []
-    for device_type, seats in sorted(subscription.seats.items()):
+    for device_type, seats in sorted(subscription.renewing_seats().items()):
         if seats <= 0:
             continue
         priced = price_period(config, partner, device_type=device_type, seats=seats,
@@ -43,7 +47,7 @@ def renewal_invoice(subscription: Subscription, customer_name: str, config: Conf
     invoice = assemble_invoice(
         lines, kind="renewal", number=None, invoice_date=invoice_date, config=config,
         partner=partner, customer_id=subscription.customer_id, customer_name=customer_name,
-        po_number=subscription.po_number)
+        po_number=subscription.po_from(term.start))
     return term, invoice
 
 
@@ -56,6 +60,10 @@ def due_renewals(view: LedgerView, config: Config, partner: Partner, *, year: in
         customer = view.customers.get(subscription.customer_id)
         term, invoice = renewal_invoice(subscription, customer.organization if customer else "",
                                         config, partner, invoice_date)
+        renewing = subscription.renewing_seats()
+        removed = {device_type: seats - renewing[device_type]
+                   for device_type, seats in subscription.seats.items()
+                   if seats > renewing[device_type]}
         renewals.append(Renewal(partner.id, subscription.id, len(subscription.terms), term,
-                                invoice))
+                                invoice, removed))
     return renewals

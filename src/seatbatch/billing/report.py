@@ -7,22 +7,23 @@ Pure: built from what the ledger holds (`LedgerMonth`) and the configuration."""
 from __future__ import annotations
 
 from collections.abc import Hashable
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 from seatbatch.billing.renewals import is_due, renewal_invoice
 from seatbatch.core.config import Config, ConfigError
-from seatbatch.core.model import InvoiceLine
+from seatbatch.core.model import InvoiceLine, Subscription
 from seatbatch.core.money import format_amount
 from seatbatch.core.month_end import (
     Amounts,
     LedgerMonth,
     MonthReport,
+    NoticeDeadline,
     RenewalDue,
     SeatsRow,
 )
-from seatbatch.core.terms import month_label, next_month
+from seatbatch.core.terms import month_label, month_term, next_month
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
@@ -68,6 +69,8 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
         renewals_due=[], numbering=ledger.numbering, warnings=[],
     )
     report.renewals_due = _renewals_due(ledger, config, report, *next_month(year, month))
+    report.notice_deadlines = _notice_deadlines(ledger, config, report,
+                                                *next_month(year, month))
     return report
 
 
@@ -91,8 +94,7 @@ def _renewals_due(ledger: LedgerMonth, config: Config, report: MonthReport, year
             if not is_due(subscription, year, month):
                 continue
             organization = report.customer_names.get((partner_id, subscription.customer_id), "")
-            seats = ", ".join(f"{kind}: {n}" for kind, n in sorted(subscription.seats.items())
-                              if n > 0)
+            seats = _seats_shown(subscription)
             expected: Decimal | None = None
             problem = ""
             if partner is None:
@@ -110,12 +112,47 @@ def _renewals_due(ledger: LedgerMonth, config: Config, report: MonthReport, year
             due.append(RenewalDue(
                 partner_id=partner_id, partner_name=report.partner_names.get(partner_id, ""),
                 customer_id=subscription.customer_id, organization=organization,
-                subscription=subscription.number, po_number=subscription.po_number,
+                subscription=subscription.number,
+                po_number=subscription.po_from(subscription.ends),
                 term_years=subscription.term_years, starts=subscription.ends, seats=seats,
                 currency=partner.currency if partner else "", expected=expected,
                 problem=problem,
             ))
     return due
+
+
+def _seats_shown(subscription: Subscription) -> str:
+    """The seats its next renewal renews (net of its reductions, SPEC §11)."""
+    return ", ".join(f"{kind}: {n}" for kind, n in sorted(subscription.renewing_seats().items())
+                     if n > 0)
+
+
+def _notice_deadlines(ledger: LedgerMonth, config: Config, report: MonthReport, year: int,
+                      month: int) -> list[NoticeDeadline]:
+    """The subscriptions, not cancelled, whose last day to give notice of a cancel or reduce
+    falls in the month (SPEC §11), by that day."""
+    notice = timedelta(days=config.lifecycle.notice_days)
+    whole = month_term(year, month)
+    found = []
+    for partner_id, view in ledger.views.items():
+        for subscription in view.subscriptions.values():
+            notice_by = subscription.ends - notice
+            if not whole.contains(notice_by) or subscription.cancelled_by is not None:
+                continue
+            seats = _seats_shown(subscription)
+            if not seats:
+                continue
+            found.append(NoticeDeadline(
+                partner_id=partner_id, partner_name=report.partner_names.get(partner_id, ""),
+                customer_id=subscription.customer_id,
+                organization=report.customer_names.get((partner_id, subscription.customer_id),
+                                                       ""),
+                subscription=subscription.number, last_day=subscription.terms[-1].last_day,
+                notice_by=notice_by, seats=seats,
+                pending=", ".join(f"{kind} -{n}"
+                                  for kind, n in sorted(subscription.reductions.items())),
+            ))
+    return sorted(found, key=lambda d: (d.notice_by, d.partner_id, d.subscription))
 
 
 def manifest_part(report: MonthReport) -> dict[str, Any]:
@@ -140,6 +177,10 @@ def manifest_part(report: MonthReport) -> dict[str, Any]:
                 code: format_amount(amount, code)
                 for code, amount in sorted(report.renewals_expected().items())
             },
+        },
+        "notice_deadlines": {
+            "month": month_label(*next_month(report.year, report.month)),
+            "subscriptions": len(report.notice_deadlines),
         },
         "numbering": [
             {"series": c.series, "year": c.year, "first": c.first, "last": c.last,

@@ -28,6 +28,9 @@ class ColumnSpec:
     choices: tuple[Any, ...] = ()
     choice_code: Code | None = None
     must_be_true: bool = False
+    # actions (SPEC §11) for which a required column is blank: its emptiness is checked by
+    # the rules of those actions, not as a missing value
+    optional_for: tuple[str, ...] = ()
     help: str = ""
 
 
@@ -55,8 +58,9 @@ def _column(raw: dict[str, Any]) -> ColumnSpec:
     for key in ("range_code", "choice_code"):
         if key in fields:
             fields[key] = Code(fields[key])
-    if "choices" in fields:
-        fields["choices"] = tuple(fields["choices"])
+    for key in ("choices", "optional_for"):
+        if key in fields:
+            fields[key] = tuple(fields[key])
     return ColumnSpec(**fields)
 
 

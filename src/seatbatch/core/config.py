@@ -125,6 +125,14 @@ class Window:
 
 
 @dataclass(frozen=True)
+class Lifecycle:
+    """After the order (SPEC §11): a cancel or reduce is accepted up to `notice_days` days
+    before the end of the subscription's current term."""
+
+    notice_days: int = 90
+
+
+@dataclass(frozen=True)
 class Limits:
     max_file_mb: int = 50
     max_unpacked_mb: int = 500
@@ -169,6 +177,7 @@ class Config:
     payment: Payment | None = None
     tax: Tax | None = None
     documents: Documents = field(default_factory=Documents)
+    lifecycle: Lifecycle = field(default_factory=Lifecycle)
 
     @cached_property
     def warnings(self) -> tuple[ConfigWarning, ...]:
@@ -399,7 +408,7 @@ class _Reader:
             raw,
             "",
             {"ledger", "issuer", "window", "limits", "term_discounts", "price_lists", "partners",
-             "payment", "tax", "documents"},
+             "payment", "tax", "documents", "lifecycle"},
             {"issuer", "term_discounts", "price_lists", "partners"},
         )
         ledger = top.get("ledger")
@@ -410,6 +419,7 @@ class _Reader:
         issuer = self.issuer(top.get("issuer", {}))
         window = self.window(top.get("window", {}))
         limits = self.limits(top.get("limits", {}))
+        lifecycle = self.lifecycle(top.get("lifecycle", {}))
         term_discounts = self.term_discounts(top.get("term_discounts", {}))
         price_lists = tuple(self.price_lists(top.get("price_lists", [])))
         partners = dict(self.partners(top.get("partners", {}), price_lists))
@@ -438,6 +448,7 @@ class _Reader:
             payment=payment,
             tax=tax,
             documents=documents,
+            lifecycle=lifecycle,
         )
 
     def checked(self, raw: Any, key: str, problem: Callable[[str], str | None]) -> str:
@@ -496,6 +507,10 @@ class _Reader:
             self.whole(t.get("max_backdate_days", 365), "window.max_backdate_days", 0, 3660),
             self.whole(t.get("max_future_days", 365), "window.max_future_days", 0, 3660),
         )
+
+    def lifecycle(self, raw: Any) -> Lifecycle:
+        t = self.table(raw, "lifecycle", {"notice_days"}, set())
+        return Lifecycle(self.whole(t.get("notice_days", 90), "lifecycle.notice_days", 0, 3660))
 
     def limits(self, raw: Any) -> Limits:
         t = self.table(raw, "limits", {"max_file_mb", "max_unpacked_mb", "max_rows"}, set())

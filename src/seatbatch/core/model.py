@@ -38,16 +38,19 @@ class OrderLine:
     row: int
     order_id: str
     customer_id: str
-    action: str  # new | add
-    subscription: str  # new: a label; add: SUB-000123
-    device_type: str
-    seats: int
+    action: str  # new | add | cancel | reduce | po (CHANGES)
+    subscription: str  # new: a label; add and the changes: SUB-000123
+    device_type: str  # "" on a cancel or po line (blank)
+    seats: int  # 0 on a cancel or po line (blank)
     term_years: int | None
     start_date: date | None
     po_number: str | None
     separate_invoice: bool
     fingerprint: str
     content: Mapping[str, Any] = field(default_factory=dict)  # as given, in JSON values
+
+
+CHANGES = ("cancel", "reduce", "po")  # the actions that change an existing subscription (§11)
 
 
 @dataclass(frozen=True)
@@ -61,6 +64,26 @@ class Subscription:
     po_number: str | None
     terms: tuple[Term, ...]  # every term issued so far, oldest first
     seats: Mapping[str, int]  # device type -> seats in force
+    # its changes (SPEC §11): the order line that cancelled it (a cancel, or the reduce that
+    # left nothing to renew); the seats to remove at its next renewal, by device type; and
+    # each PO change as (first day it applies, PO), in the order they were committed
+    cancelled_by: str | None = None
+    reductions: Mapping[str, int] = field(default_factory=dict)
+    po_changes: tuple[tuple[date, str], ...] = ()
+
+    def po_from(self, day: date) -> str | None:
+        """The PO of its invoices for a term that starts on `day`."""
+        found = self.po_number
+        for effective, po_number in self.po_changes:
+            if effective <= day:
+                found = po_number
+        return found
+
+    def renewing_seats(self) -> dict[str, int]:
+        """Per device type, the seats its next renewal renews: those in force less those
+        reduced for it, never fewer than zero."""
+        return {device_type: max(0, seats - self.reductions.get(device_type, 0))
+                for device_type, seats in self.seats.items()}
 
     @property
     def number(self) -> str:
@@ -92,7 +115,7 @@ class Committed:
 
     order_id: str
     fingerprint: str
-    invoice_number: str
+    invoice_number: str | None  # None: a change (SPEC §11), which issues no invoice
     subscription_id: int
     customer_id: str
     label: str | None  # the new-subscription label it was committed under
@@ -137,6 +160,21 @@ class LineRequest:
     # A later term the line's seats are billed for too, as a renewal line: an add to a
     # subscription whose next term `renew` has already invoiced (SPEC §4).
     continues: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """A cancel, reduce or po line resolved against the ledger (SPEC §11): it issues no
+    invoice and applies from `effective`, the start of the subscription's next term."""
+
+    order: OrderLine
+    subscription_id: int
+    effective: date
+    cancels: bool  # the subscription renews no more: a cancel, or a reduce leaving no seat
+
+    @property
+    def subscription_number(self) -> str:
+        return subscription_number(self.subscription_id)
 
 
 class LineAmounts(NamedTuple):
@@ -371,3 +409,4 @@ class Renewal:
     term_index: int
     term: Term
     invoice: Invoice
+    removed: Mapping[str, int] = field(default_factory=dict)  # seats reduced, by device type

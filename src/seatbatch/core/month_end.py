@@ -149,6 +149,22 @@ class RenewalDue:
     problem: str = ""
 
 
+@dataclass(frozen=True)
+class NoticeDeadline:
+    """A subscription whose last day to give notice of a cancel or reduce (SPEC §11) falls in
+    the month after the report's."""
+
+    partner_id: str
+    partner_name: str
+    customer_id: str
+    organization: str
+    subscription: str
+    last_day: date  # of its current term
+    notice_by: date
+    seats: str  # what would renew: "Space Pro: 3, Space Plus: 1"
+    pending: str  # reductions already given: "Space Pro -1"
+
+
 @dataclass
 class MonthReport:
     year: int
@@ -165,6 +181,7 @@ class MonthReport:
     renewals_due: list[RenewalDue]
     numbering: list[SeriesCount]
     warnings: list[str]
+    notice_deadlines: list[NoticeDeadline] = field(default_factory=list)  # next month's
 
     @property
     def label(self) -> str:

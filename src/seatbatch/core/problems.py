@@ -74,6 +74,12 @@ class Code(StrEnum):
     CREDIT_EXCEEDS_INVOICED = "credit_exceeds_invoiced"
     CREDIT_FROM_OUTSIDE_PERIOD = "credit_from_outside_period"
     NOTHING_LEFT_TO_CREDIT = "nothing_left_to_credit"
+    # changes of an existing subscription (SPEC §11)
+    NOT_FOR_CHANGE = "not_for_change"
+    PO_REQUIRED = "po_required"
+    NOTICE_PERIOD_PASSED = "notice_period_passed"
+    ALREADY_CANCELLED = "already_cancelled"
+    REDUCE_MORE_THAN_RENEWS = "reduce_more_than_renews"
     # about the run, not the input
     RUN_RECOVERED = "run_recovered"
     # about the configuration, listed by every run (SPEC §10)
@@ -164,7 +170,8 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_DEVICE_TYPE: "'{value}' is not a device type of the price list{hint}; "
     "device types are: {allowed}",
     Code.UNKNOWN_ACTION: "action must be 'new' (create a subscription) or 'add' (add seats to an "
-    "existing one); '{value}' is neither",
+    "existing one), or 'cancel', 'reduce' or 'po' (change an existing one); '{value}' is none "
+    "of them",
     Code.SEATS_OUT_OF_RANGE: "seats must be a whole number from {low} to {high}; got {value}",
     Code.TERM_NOT_ALLOWED: "term_years must be 1, 3 or 5; got {value}",
     Code.TERMS_NOT_ACCEPTED: "accept_terms must be TRUE (or yes, y, 1, x): the partner accepts the "
@@ -190,7 +197,7 @@ MESSAGES: dict[Code, str] = {
     "deployed",
     Code.COVERAGE_NOT_CHECKED: "customer {customer}'s {devices} {device_type} device(s) were "
     "not checked against its seats ({seats} in force without the rejected lines): {why}",
-    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed (invoice {invoice}); this "
+    Code.ORDER_ID_CONFLICT: "order_id '{value}' was already committed ({invoice}); this "
     "line differs from it ({changes}); give a new line a new order_id",
     Code.LABEL_ALREADY_COMMITTED: "new subscription '{value}' of customer {customer} was already "
     "committed as {subscription}; to add seats to it, write action 'add' and subscription "
@@ -208,6 +215,18 @@ MESSAGES: dict[Code, str] = {
     "{line} of invoice {invoice} ({first} to {last}); give a day in it",
     Code.NOTHING_LEFT_TO_CREDIT: "every seat of invoice {value} was credited already ({taken}); "
     "nothing is left to credit",
+    Code.NOT_FOR_CHANGE: "{column} must be blank when action is '{action}' ({what}); "
+    "this cell has '{value}'",
+    Code.PO_REQUIRED: "po_number is required when action is 'po': it is the purchase order of "
+    "subscription {subscription}'s invoices from its next renewal on",
+    Code.NOTICE_PERIOD_PASSED: "subscription {subscription}'s current term ends with "
+    "{last_day} (its last day of service); a {action} had to be given by {deadline} "
+    "({notice_days} days before the term's end), and the run date is {as_of}. The "
+    "subscription renews on {renews} as it is",
+    Code.ALREADY_CANCELLED: "subscription {subscription} is already cancelled ({how}): it ends "
+    "with its current term, on {last_day}, and nothing of it renews; remove this line",
+    Code.REDUCE_MORE_THAN_RENEWS: "subscription {subscription} would renew {renewing} "
+    "{device_type} seat(s){pending}; a reduce may remove at most that many, not {value}",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
     "complete; the folder was written again from the ledger, so it lists what the run issued "
     "but not the lines it found already processed nor the workbook's warnings",

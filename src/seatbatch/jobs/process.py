@@ -12,7 +12,13 @@ from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, refuse_half_valid
 from seatbatch.jobs.recovery import recovering
-from seatbatch.jobs.workbook_run import WorkbookRun, customer_of, said_warnings, workbook_run
+from seatbatch.jobs.workbook_run import (
+    WorkbookRun,
+    changes_said,
+    customer_of,
+    said_warnings,
+    workbook_run,
+)
 from seatbatch.ledger import Ledger, StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_files
 
@@ -43,14 +49,16 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                     validation, invoices, documents = _issue(run, raw, held, writer)
         if validation.rejected:
             return run.reject(validation)
+        changes = validation.changes
         manifest = run.manifest(
-            "committed" if invoices else "duplicate",
+            "committed" if invoices or changes else "duplicate",
             invoices=[(i, invoice_files(i, writer.formats)) for i in invoices], documents=documents,
             already_processed=validation.already_processed, warnings=validation.warnings,
+            changes=changes,
         )
         run.report(manifest, validation,
-                   f"{len(invoices)} invoice(s) issued" if invoices
-                   else "nothing new: every line was already processed")
+                   changes_said(f"{len(invoices)} invoice(s) issued", changes)
+                   if invoices or changes else "nothing new: every line was already processed")
         writer.finish()
         return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation))
 
@@ -70,10 +78,13 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
         return validation, [], []
     drafts = group_invoices(price_lines(validation.requests, config, partner))
     writer.prepare(len(drafts))
-    if not drafts:
+    if not drafts and not validation.changes:
         return validation, [], []
     with ledger.committing(view, validation.read_set, run.record()) as tx:
         tx.save_run(validation.customers, validation.devices)
+        tx.save_changes(validation.changes)
+        if not drafts:
+            return validation, [], []
         numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
         invoices = [
             make_invoice(draft, number, invoice_date=settings.as_of, config=config,

@@ -9,10 +9,11 @@ from pathlib import Path
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings
-from seatbatch.jobs.workbook_run import customer_of, said_warnings, workbook_run
+from seatbatch.jobs.workbook_run import changes_said, customer_of, said_warnings, workbook_run
 from seatbatch.ledger import Ledger
 from seatbatch.output.files import QUOTE_PAGE, QUOTE_WORKBOOK, InvoiceWriter, estimate_files
 from seatbatch.output.html import render
+from seatbatch.output.manifest import manifest_change
 from seatbatch.output.xlsx import write_quote_xlsx
 from seatbatch.validation.workbook import validate
 
@@ -43,15 +44,19 @@ def quote(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
             write_quote_xlsx(invoices, run.folder.path(QUOTE_WORKBOOK), partner.currency)
             run.folder.path(QUOTE_PAGE).write_text(
                 render("quote.html", invoices=invoices, partner=partner, as_of=settings.as_of,
-                       total=total),
+                       total=total,
+                       changes=[manifest_change(c) for c in validation.changes]),
                 encoding="utf-8",
             )
             writer.finish()
+        changes = validation.changes
         manifest = run.manifest(
-            "quoted" if invoices else "duplicate",
+            "quoted" if invoices or changes else "duplicate",
             invoices=list(zip(invoices, files, strict=True)),
             already_processed=validation.already_processed, warnings=validation.warnings,
+            changes=changes,
         )
         run.report(manifest, validation,
-                   f"{len(invoices)} estimated invoice(s), nothing recorded")
+                   changes_said(f"{len(invoices)} estimated invoice(s)", changes,
+                                "to record") + ", nothing recorded")
         return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation))

@@ -85,6 +85,8 @@ def _write_again(settings: Settings, ledger: Ledger, folder: RunFolder, run: Com
         warnings=[problem(Code.RUN_RECOVERED, "", None, None, None),
                   *config_warnings(settings.config)],
     )
+    if run.changes:  # the subscription changes it recorded (SPEC §11), as the ledger has them
+        manifest["changes"] = run.changes
     try:
         with InvoiceWriter(folder.staging / "invoices", Progress(),
                            settings.config.documents.formats) as writer:

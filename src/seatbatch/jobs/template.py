@@ -2,11 +2,31 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from seatbatch.core.model import Subscription
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, UsageError
 from seatbatch.output.template import build_template
+
+
+def pending(subscription: Subscription) -> str:
+    """What its changes (SPEC §11) leave pending for its next term: cancelled, seats to be
+    reduced, the next PO."""
+    renews = subscription.ends.isoformat()
+    if subscription.cancelled_by is not None:
+        return (f"cancelled (order line {subscription.cancelled_by}): ends with its current "
+                "term, does not renew")
+    said = []
+    if subscription.reductions:
+        said.append(f"at renewal on {renews}: " + ", ".join(
+            f"{device_type} -{seats}"
+            for device_type, seats in sorted(subscription.reductions.items())))
+    next_po = subscription.po_from(subscription.ends)
+    if next_po != subscription.po_from(subscription.terms[-1].start):
+        said.append(f"PO {next_po} from {renews}")
+    return "; ".join(said)
 
 
 def template(settings: Settings, target: Path, partner_id: str | None) -> Outcome:
@@ -38,17 +58,20 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
              "location": d.location}
             for d in known_devices
         ]
+        notice = timedelta(days=config.lifecycle.notice_days)
         subscriptions = [
             {"subscription": s.number, "customer_id": s.customer_id,
              "term_years": s.term_years, "started": s.start_date,
-             "last_day": s.terms[-1].last_day, "po_number": s.po_number or "",
+             "last_day": s.terms[-1].last_day, "notice_by": s.ends - notice,
+             "po_number": s.po_from(s.terms[-1].start) or "", "pending": pending(s),
              "seats": ", ".join(f"{k}: {v}" for k, v in sorted(s.seats.items()))}
             for s in sorted(view.subscriptions.values(), key=lambda s: s.id)
         ]
     made_for = None if partner_id is None else config.partner(partner_id)
     book = build_template(device_types, settings.as_of, customers=customers, devices=devices,
                           subscriptions=subscriptions,
-                          made_for=(made_for.id, made_for.name) if made_for else None)
+                          made_for=(made_for.id, made_for.name) if made_for else None,
+                          notice_days=config.lifecycle.notice_days)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.part")
     try:

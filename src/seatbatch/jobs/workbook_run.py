@@ -4,14 +4,14 @@ given to its run folder, its manifest, its rejection and its summary."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.config import Partner
-from seatbatch.core.model import Customer, LedgerView
+from seatbatch.core.model import Change, Customer, LedgerView
 from seatbatch.core.sheets import RawWorkbook
 from seatbatch.intake.read import read_workbook
 from seatbatch.jobs.base import (
@@ -117,6 +117,11 @@ def workbook_run(settings: Settings, command: str, workbook: Path,
 def said_warnings(validation: Validation) -> list[str]:
     """The workbook's warnings, for stderr (an unknown header, coverage not checked)."""
     return [warning.describe() for warning in validation.warnings]
+
+
+def changes_said(headline: str, changes: Sequence[Change], verb: str = "recorded") -> str:
+    """The headline, with the changes of subscriptions (SPEC §11) the run records."""
+    return f"{headline}, {len(changes)} subscription change(s) {verb}" if changes else headline
 
 
 def customer_of(validation: Validation, view: LedgerView, customer_id: str) -> Customer:

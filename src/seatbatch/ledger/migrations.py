@@ -22,6 +22,7 @@ from seatbatch.ledger.schema import (
     metadata,
     partner_keyed,
     schema_migrations,
+    subscription_changes,
     subscriptions,
 )
 
@@ -103,6 +104,11 @@ def _credit_notes(connection: Connection) -> None:
     credit_lines.create(connection, checkfirst=True)
 
 
+def _subscription_changes(connection: Connection) -> None:
+    """Version 5 to 6: the cancel, reduce and po lines of the Orders sheet (SPEC §11)."""
+    subscription_changes.create(connection)
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -113,6 +119,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (3, "customer versions", _customer_versions),
     (4, "the VAT of each invoice", _invoice_vat),
     (5, "credit notes", _credit_notes),
+    (6, "subscription changes", _subscription_changes),
 )
 
 
@@ -122,9 +129,8 @@ V1_TABLES = frozenset({"schema_migrations", "counters", "customers", "invoices",
                        "partner_versions", "runs", "devices", "subscriptions", "invoice_lines",
                        "order_lines", "seats", "subscription_terms"})
 NEWEST_TABLES = frozenset(table.name for table in metadata.sorted_tables)
-
-
-ADDED = {5: frozenset({"credit_lines"})}  # tables a version after 2 added
+# the tables a version added after version 2 (which made every other one)
+ADDED = {5: frozenset({credit_lines.name}), 6: frozenset({subscription_changes.name})}
 
 
 def _tables_of(version: int) -> frozenset[str]:

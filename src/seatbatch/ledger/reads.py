@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -14,7 +15,15 @@ from sqlalchemy import Select, exists, func, select
 from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_from_document
-from seatbatch.core.model import Committed, Customer, Device, Invoice, LedgerView, Subscription
+from seatbatch.core.model import (
+    Committed,
+    Customer,
+    Device,
+    Invoice,
+    LedgerView,
+    Subscription,
+    subscription_number,
+)
 from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.records import CommittedRun
@@ -38,6 +47,14 @@ def read_view(connection: Connection, partner_id: str, *, with_committed: bool =
                                 json.loads(row.content))
         for row in connection.execute(select(t.order_lines).where(o.partner_id == partner_id))
     }
+    x = t.subscription_changes.c
+    committed.update(
+        (row.order_id, Committed(row.order_id, row.fingerprint, None, row.subscription_id,
+                                 row.customer_id, None, json.loads(row.content)))
+        for row in connection.execute(
+            select(x.order_id, x.fingerprint, x.subscription_id, x.customer_id, x.content)
+            .where(x.partner_id == partner_id))
+    )
     return LedgerView(partner_id, version, customers, subscriptions, committed, stamps)
 
 
@@ -60,6 +77,7 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
         .where(sc.subscription_id.in_(mine)).group_by(sc.subscription_id, sc.device_type)
     ):
         seats[row.subscription_id][row.device_type] = int(row.seats)
+    changes = _changes(connection, mine)
     subscription_rows = select(t.subscriptions).where(s.partner_id == partner_id)
     customer_rows = select(t.customers).where(c.partner_id == partner_id)
     if ids is not None:
@@ -74,12 +92,45 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
         )
         for row in connection.execute(subscription_rows)
     }
+    for sid, rows in changes.items():
+        if sid in subscriptions:
+            subscriptions[sid] = _changed(subscriptions[sid], rows)
     customers = {
         row.customer_id: Customer(row.customer_id, row.organization, row.country,
                                   row.contact_email)
         for row in connection.execute(customer_rows)
     }
     return customers, subscriptions
+
+
+def _changes(connection: Connection, mine: Any) -> dict[int, list[Any]]:
+    """The subscriptions' changes (SPEC §11), each's in the order committed."""
+    x = t.subscription_changes.c
+    found: dict[int, list[Any]] = defaultdict(list)
+    for row in connection.execute(
+        select(x.subscription_id, x.order_id, x.action, x.device_type, x.seats, x.po_number,
+               x.effective_date, x.cancels)
+        .where(x.subscription_id.in_(mine)).order_by(x.subscription_id, x.id)
+    ):
+        found[row.subscription_id].append(row)
+    return found
+
+
+def _changed(subscription: Subscription, rows: list[Any]) -> Subscription:
+    """The subscription with what its changes leave pending: who cancelled it, the seats its
+    next renewal removes (reductions recorded for the start of the term after its last one),
+    the PO changes."""
+    reductions: dict[str, int] = defaultdict(int)
+    for row in rows:
+        if row.action == "reduce" and row.effective_date == subscription.ends:
+            reductions[row.device_type] += row.seats
+    return replace(
+        subscription,
+        cancelled_by=next((row.order_id for row in rows if row.cancels), None),
+        reductions=dict(reductions),
+        po_changes=tuple((row.effective_date, row.po_number) for row in rows
+                         if row.action == "po"),
+    )
 
 
 def devices(connection: Connection, partner_id: str) -> list[Device]:
@@ -100,17 +151,20 @@ def partners_with_subscriptions(connection: Connection) -> list[str]:
 
 def due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
     """Ids of the partner's subscriptions whose last term ends in the month, in order: the
-    term's exclusive end falls after the month's first day and at most on the next month's."""
+    term's exclusive end falls after the month's first day and at most on the next month's;
+    not those cancelled (SPEC §11)."""
     whole = month_term(year, month)
     first, after = whole.start, whole.end
     s, tc = t.subscriptions.c, t.subscription_terms.c
     later = t.subscription_terms.alias("later")
+    x = t.subscription_changes.c
     return (
         select(tc.subscription_id)
         .join(t.subscriptions, s.id == tc.subscription_id)
         .where(s.partner_id == partner_id, tc.end_date > first, tc.end_date <= after,
                ~exists().where(later.c.subscription_id == tc.subscription_id,
-                               later.c.term_index > tc.term_index))
+                               later.c.term_index > tc.term_index),
+               ~exists().where(x.subscription_id == tc.subscription_id, x.cancels))
         .order_by(tc.subscription_id)
     )
 
@@ -143,6 +197,15 @@ def committed_runs(connection: Connection, run_ids: Sequence[str]) -> dict[str, 
     ):
         found[row.run_id].numbers.append(row.number)
         found[row.run_id].currencies.add(row.currency)
+    x = t.subscription_changes.c
+    for row in connection.execute(
+        select(t.subscription_changes).where(x.run_id.in_(list(found))).order_by(x.id)
+    ):
+        found[row.run_id].changes.append({
+            "order_id": row.order_id, "action": row.action,
+            "subscription_id": subscription_number(row.subscription_id),
+            "device_type": row.device_type, "seats": row.seats, "po_number": row.po_number,
+            "effective": row.effective_date.isoformat()})
     return found
 
 

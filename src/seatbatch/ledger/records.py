@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -20,4 +21,6 @@ class RunRecord:
 class CommittedRun(RunRecord):
     numbers: list[str]  # its invoices, in issue order
     currencies: set[str]
+    # its changes of subscriptions (SPEC §11) as the manifest lists them, in their order
+    changes: list[dict[str, Any]] = field(default_factory=list)
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_document
 from seatbatch.core.model import (
+    Change,
     Customer,
     Device,
     Invoice,
@@ -231,12 +232,30 @@ def save_invoices(
     return documents
 
 
+def save_changes(connection: Connection, partner_id: str, run: RunRecord,
+                 changes: list[Change]) -> None:
+    """The run's cancel, reduce and po lines (SPEC §11), in their order."""
+    bulk_insert(connection, t.subscription_changes, [
+        {"partner_id": partner_id, "order_id": change.order.order_id,
+         "fingerprint": change.order.fingerprint,
+         "content": CONTENT_JSON.encode(change.order.content),
+         "customer_id": change.order.customer_id, "subscription_id": change.subscription_id,
+         "action": change.order.action,
+         "device_type": change.order.device_type if change.order.action == "reduce" else None,
+         "seats": change.order.seats if change.order.action == "reduce" else None,
+         "po_number": change.order.po_number if change.order.action == "po" else None,
+         "effective_date": change.effective, "cancels": change.cancels, "run_id": run.run_id}
+        for change in changes
+    ])
+
+
 def save_renewals(connection: Connection, run: RunRecord, series: str,
                   renewals: list[Renewal], numbers: list[str]) -> None:
     """Numbered renewals: their invoices and their new terms."""
     invoice_rows: list[dict[str, Any]] = []
     line_rows: list[dict[str, Any]] = []
     term_rows: list[dict[str, Any]] = []
+    seat_rows: list[dict[str, Any]] = []
     for renewal, number in zip(renewals, numbers, strict=True):
         invoice = renewal.invoice
         numbered = replace(invoice, number=number,
@@ -248,9 +267,16 @@ def save_renewals(connection: Connection, run: RunRecord, series: str,
                           "subscription_id": renewal.subscription_id,
                           "term_index": renewal.term_index, "start_date": renewal.term.start,
                           "end_date": renewal.term.end, "invoice_number": number})
+        # the seats its reduce lines removed (SPEC §11) leave it from the renewed term on
+        seat_rows.extend({"partner_id": renewal.partner_id,
+                          "subscription_id": renewal.subscription_id, "device_type": device_type,
+                          "seats": -seats, "effective_date": renewal.term.start,
+                          "order_id": None}
+                         for device_type, seats in sorted(renewal.removed.items()))
     bulk_insert(connection, t.invoices, invoice_rows)
     bulk_insert(connection, t.invoice_lines, line_rows)
     bulk_insert(connection, t.subscription_terms, term_rows)
+    bulk_insert(connection, t.seats, seat_rows)
 
 
 def save_credit_note(connection: Connection, run: RunRecord, series: str, note: Invoice, *,

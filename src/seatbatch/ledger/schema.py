@@ -5,6 +5,7 @@ Amounts are stored as decimal text: exact, and the same on SQLite and PostgreSQL
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -192,6 +193,31 @@ credit_lines = Table(
                          ["invoices.partner_id", "invoices.number"]),
     ForeignKeyConstraint(["partner_id", "invoice_number"],
                          ["invoices.partner_id", "invoices.number"]),
+)
+
+subscription_changes = Table(
+    # the cancel, reduce and po lines of the Orders sheet (SPEC §11), in the order committed;
+    # idempotent by order_id like the order lines (an order_id is in one of the two tables)
+    "subscription_changes", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("partner_id", String(64), nullable=False),
+    Column("order_id", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("content", Text, nullable=False),  # the line as given, to name what changed
+    Column("customer_id", String(64), nullable=False),
+    Column("subscription_id", Integer, nullable=False, index=True),
+    Column("action", String(16), nullable=False),  # cancel | reduce | po
+    Column("device_type", String(100)),  # reduce
+    Column("seats", Integer),  # reduce: the seats removed
+    Column("po_number", String(64)),  # po
+    Column("effective_date", Date, nullable=False),  # the next term's start
+    Column("cancels", Boolean, nullable=False),  # the subscription renews no more
+    Column("run_id", String(255), nullable=False),
+    UniqueConstraint("partner_id", "order_id"),
+    ForeignKeyConstraint(["partner_id", "subscription_id"],
+                         ["subscriptions.partner_id", "subscriptions.id"]),
+    ForeignKeyConstraint(["partner_id", "customer_id"],
+                         ["customers.partner_id", "customers.customer_id"]),
 )
 
 counters = Table(

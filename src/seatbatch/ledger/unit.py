@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from seatbatch.core.model import (
+    Change,
     Customer,
     Device,
     Invoice,
@@ -98,6 +99,12 @@ class Commit:
         bump_version(connection, partner_id)
         saving.save_run(connection, self._run)
         self._saved = True
+
+    def save_changes(self, changes: list[Change]) -> None:
+        """The run's cancel, reduce and po lines (SPEC §11): they issue no invoice."""
+        if not self._saved:
+            raise AssertionError("save the run before its changes")
+        saving.save_changes(self._connection, self._view.partner_id, self._run, changes)
 
     def number(self, series: str, currency: str, drafts: list[InvoiceDraft]) -> Numbered:
         """The drafts' invoice numbers (gapless, in their order), then ids for the new

@@ -49,7 +49,7 @@ def touch_customers(connection: Connection, partner_id: str,
 
 def overtaken(connection: Connection, view: LedgerView, read_set: ReadSet) -> bool:
     """Whether the commits since `view` touched a customer of `read_set` (or made one that
-    was not there) or committed one of its order lines."""
+    was not there) or committed one of its order lines (changes of subscriptions too)."""
     c, o = t.customers.c, t.order_lines.c
     customers = sorted(read_set.customers)
     for start in range(0, len(customers), 500):
@@ -60,8 +60,13 @@ def overtaken(connection: Connection, view: LedgerView, read_set: ReadSet) -> bo
             if view.stamps.get(customer_id) != version:
                 return True
     order_ids = sorted(read_set.order_ids)
+    x = t.subscription_changes.c
     for start in range(0, len(order_ids), 500):
+        chunk = order_ids[start:start + 500]
         if connection.scalar(select(func.count()).select_from(t.order_lines).where(
-                o.partner_id == view.partner_id, o.order_id.in_(order_ids[start:start + 500]))):
+                o.partner_id == view.partner_id, o.order_id.in_(chunk))):
+            return True
+        if connection.scalar(select(func.count()).select_from(t.subscription_changes).where(
+                x.partner_id == view.partner_id, x.order_id.in_(chunk))):
             return True
     return False

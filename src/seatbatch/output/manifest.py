@@ -11,7 +11,7 @@ from types import TracebackType
 from typing import Any
 
 from seatbatch.core.documents import manifest_invoice
-from seatbatch.core.model import Committed, Invoice
+from seatbatch.core.model import Change, Committed, Invoice
 from seatbatch.core.money import format_amount
 from seatbatch.core.problems import Problem
 
@@ -30,6 +30,7 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
     already_processed: Sequence[Committed] = (),
     rejections: Sequence[Problem] = (),
     warnings: Sequence[Problem] = (),
+    changes: Sequence[Change] = (),  # listed only when there are some
 ) -> dict[str, Any]:
     assert not documents or len(documents) == len(invoices)
     sums = _Sums()
@@ -37,7 +38,7 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
         sums.add(invoice.currency, invoice.total, invoice.vat.amount if invoice.vat else None)
     totals = sums.totals(currency, len(invoices),
                          sum(len(invoice.lines) for invoice, _ in invoices))
-    return {
+    manifest = {
         "command": command,
         "status": status,
         "as_of": as_of.isoformat(),
@@ -54,6 +55,20 @@ def build_manifest(  # noqa: PLR0913  keyword-only: each field of the manifest n
         "rejections": [p.as_json() for p in rejections],
         "warnings": [p.as_json() for p in warnings],
         "totals": totals,
+    }
+    if changes:
+        manifest["changes"] = [manifest_change(change) for change in changes]
+    return manifest
+
+
+def manifest_change(change: Change) -> dict[str, Any]:
+    """A cancel, reduce or po line as the manifest lists it (SPEC §11)."""
+    order = change.order
+    return {
+        "order_id": order.order_id, "action": order.action,
+        "subscription_id": change.subscription_number,
+        "device_type": order.device_type or None, "seats": order.seats or None,
+        "po_number": order.po_number, "effective": change.effective.isoformat(),
     }
 
 

@@ -238,6 +238,16 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
          d.currency)
         for d in report.renewals_due
     ))
+    _sheet(book, "Notice deadlines", [
+        Column("Partner"), Column("Partner name"), Column("Customer"),
+        Column("Organization"), Column("Subscription"),
+        Column("Term's last day", "date"), Column("Last day for notice", "date"),
+        Column("Seats that would renew"), Column("Reductions given"),
+    ], (
+        ([d.partner_id, d.partner_name, d.customer_id, d.organization, d.subscription,
+          d.last_day, d.notice_by, d.seats, d.pending], None)
+        for d in report.notice_deadlines
+    ))
     _sheet(book, "Numbering", [
         Column("Series"), Column("Year", "int"), Column("First", "int"),
         Column("Last", "int"), Column("Count", "int"), Column("Counter", "int"),

@@ -41,7 +41,11 @@ def list_items(column: ColumnSpec, device_types: Sequence[str]) -> list[str] | N
 
 def _prompt(column: ColumnSpec) -> str:
     required = "Required. " if column.required else ""
+    if column.required and column.optional_for:  # blank for these actions (SPEC §11)
+        required = f"Required, but blank for {' and '.join(column.optional_for)}. "
     return (required + column.help)[:255]  # Excel's limit for an input message
+
+
 
 
 def _lists_sheet(book: Any, device_types: Sequence[str]) -> dict[tuple[str, str], str]:
@@ -91,8 +95,30 @@ def _decorate(ws: Any, spec: SheetSpec, ranges: Mapping[tuple[str, str], str]) -
         ws.add_data_validation(validation)
 
 
+def changes_explained(notice_days: int) -> list[tuple[str, str]]:
+    """What the Instructions sheet says of the actions that change a subscription (§11)."""
+    return [
+        ("Changes", "Actions cancel, reduce and po change an existing subscription: write its "
+                    "id (SUB-000123) in subscription, leave term_years, start_date and "
+                    "separate_invoice blank and accept the terms. They issue no invoice and "
+                    "apply from the subscription's next term."),
+        ("  cancel", "The subscription does not renew: it ends with its current term. Leave "
+                     "device_type, seats and po_number blank. Seats can still be added for the "
+                     "current term."),
+        ("  reduce", "From the next renewal on, seats fewer seats of device_type; at most as "
+                     "many as would renew. Leave po_number blank. Reducing every seat cancels "
+                     "the subscription."),
+        ("  po", "po_number (required) is the PO of the subscription's invoices from its next "
+                 "renewal on. Leave device_type and seats blank."),
+        ("  notice", f"A cancel or reduce is accepted up to {notice_days} days before the "
+                     "current term ends: the Subscriptions sheet shows each one's last day for "
+                     "notice (notice_by) and what is pending."),
+        ("", ""),
+    ]
+
+
 def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequence[Any]],
-                  made_for: tuple[str, str] | None) -> None:
+                  made_for: tuple[str, str] | None, notice_days: int) -> None:
     ws = book.create_sheet("Instructions", 0)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
@@ -111,6 +137,7 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
         for spec_column in spec.columns:
             lines.append((f"  {spec_column.name}", _prompt(spec_column)))
         lines.append(("", ""))
+    lines.extend(changes_explained(notice_days))
     row = 1
     for label, text in lines:
         put(ws, row, 1, label).font = HEADER_FONT
@@ -127,7 +154,7 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
 def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
     orders = next(s for s in sheet_specs() if s.name == "Orders")
     first = device_types[0] if device_types else "Space Pro"
-    rows = [
+    rows: list[dict[str, Any]] = [
         {"order_id": "PO4471-1", "customer_id": "C-001", "action": "new",
          "subscription": "hq", "device_type": first, "seats": 2, "term_years": 3,
          "start_date": today, "po_number": "PO-4471", "separate_invoice": "no",
@@ -135,6 +162,13 @@ def example_orders(device_types: Sequence[str], today: date) -> list[list[Any]]:
         {"order_id": "PO5120-1", "customer_id": "C-001", "action": "add",
          "subscription": "SUB-000123", "device_type": first, "seats": 4,
          "po_number": "PO-5120", "accept_terms": "yes"},
+        {"order_id": "CH-1", "customer_id": "C-002", "action": "cancel",
+         "subscription": "SUB-000124", "accept_terms": "yes"},
+        {"order_id": "CH-2", "customer_id": "C-001", "action": "reduce",
+         "subscription": "SUB-000123", "device_type": first, "seats": 1,
+         "accept_terms": "yes"},
+        {"order_id": "CH-3", "customer_id": "C-001", "action": "po",
+         "subscription": "SUB-000123", "po_number": "PO-6000", "accept_terms": "yes"},
     ]
     header = [c.name for c in orders.columns]
     return [header] + [[row.get(name) for name in header] for row in rows]
@@ -148,6 +182,7 @@ def build_template(
     devices: Sequence[Mapping[str, Any]] = (),
     subscriptions: Sequence[Mapping[str, Any]] = (),
     made_for: tuple[str, str] | None = None,
+    notice_days: int = 90,
 ) -> Any:
     """The workbook, pre-filled with what the ledger knows of one partner when given; a
     workbook made for a partner (id, name) says so, and carries its id (`stamp`)."""
@@ -156,7 +191,8 @@ def build_template(
     for spec in sheet_specs():
         _decorate(book[spec.name], spec, ranges)
         fit_columns(book[spec.name], least=14)  # room to type in, and what the ledger filled
-    _instructions(book, device_types, example_orders(device_types, today), made_for)
+    _instructions(book, device_types, example_orders(device_types, today), made_for,
+                  notice_days)
     if made_for:
         stamp(book, made_for[0])
     if subscriptions:

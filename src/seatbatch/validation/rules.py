@@ -11,6 +11,7 @@ from operator import attrgetter
 
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import (
+    Change,
     Customer,
     Device,
     LedgerView,
@@ -50,6 +51,7 @@ class Context:
     listed_customers: frozenset[str] = field(default_factory=frozenset)  # ids the sheet names
     processed_groups: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     rejected_rows: frozenset[int] = field(default_factory=frozenset)  # Orders rows with problems
+    changes: list[OrderLine] = field(default_factory=list)  # cancel, reduce, po (SPEC §11)
 
     @cached_property
     def coverage(self) -> list[Coverage]:
@@ -62,6 +64,17 @@ class Context:
     def failed(self, line: OrderLine, column: str) -> bool:
         """The cell was given but did not pass its own checks (already reported)."""
         return (ORDERS, line.row, column) in self.failed_cells
+
+    @cached_property
+    def added(self) -> dict[int, Counter[str]]:
+        """The seats this workbook's add lines give each ledger subscription, by device type
+        (they renew too: SPEC §11's reduce counts them)."""
+        added: dict[int, Counter[str]] = {}
+        if self.changes:
+            for line in self.orders:
+                if line.action == "add" and (target := self.target(line)) is not None:
+                    added.setdefault(target.id, Counter())[line.device_type] += line.seats
+        return added
 
     @cached_property
     def earliest(self) -> date:
@@ -83,14 +96,15 @@ Rule = Callable[[Context], Iterable[Problem]]
 
 def customers_known(ctx: Context) -> Iterator[Problem]:
     partner = ctx.partner.id
-    named = set(map(_customer_id, ctx.devices)) | set(map(_customer_id, ctx.orders))
+    named = (set(map(_customer_id, ctx.devices)) | set(map(_customer_id, ctx.orders))
+             | set(map(_customer_id, ctx.changes)))
     if all(map(ctx.knows_customer, named)):
         return  # the rows need not be gone through one by one
     for device in ctx.devices:
         if not ctx.knows_customer(device.customer_id):
             yield problem(Code.UNKNOWN_CUSTOMER, "Devices", device.row, "customer_id",
                           device.customer_id, partner=partner)
-    for line in ctx.orders:
+    for line in sorted((*ctx.orders, *ctx.changes), key=attrgetter("row")):
         if not ctx.knows_customer(line.customer_id):
             yield problem(Code.UNKNOWN_CUSTOMER, ORDERS, line.row, "customer_id",
                           line.customer_id, partner=partner)
@@ -338,6 +352,97 @@ def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
         )
 
 
+# Changes of an existing subscription (SPEC §11): the columns each leaves blank, and why
+BLANK_FOR_CHANGE = {
+    # a PO on a cancel or reduce would change nothing: refused rather than ignored
+    "cancel": ("device_type", "seats", "term_years", "start_date", "po_number",
+               "separate_invoice"),
+    "reduce": ("term_years", "start_date", "po_number", "separate_invoice"),
+    "po": ("device_type", "seats", "term_years", "start_date", "separate_invoice"),
+}
+WHAT_CHANGES = {
+    "cancel": "the subscription does not renew: it ends with its current term",
+    "reduce": "fewer seats of device_type from the next renewal on",
+    "po": "the PO of the subscription's invoices from its next renewal on",
+}
+
+
+def changes_blank_where_they_must(ctx: Context) -> Iterator[Problem]:
+    for line in ctx.changes:
+        for name in BLANK_FOR_CHANGE[line.action]:
+            given = line.content.get(name)
+            if given is not None and not (name == "separate_invoice" and given is False):
+                yield problem(Code.NOT_FOR_CHANGE, ORDERS, line.row, name, given,
+                              action=line.action, what=WHAT_CHANGES[line.action])
+        if line.action == "po" and line.po_number is None and not ctx.failed(line, "po_number"):
+            yield problem(Code.PO_REQUIRED, ORDERS, line.row, "po_number",
+                          subscription=line.subscription)
+
+
+class _Renewing:
+    """What a subscription would renew as the change lines before this one leave it."""
+
+    def __init__(self, target: Subscription, ctx: Context):
+        self.cancelled_by = (f"by order line '{target.cancelled_by}', committed before"
+                             if target.cancelled_by else None)
+        seats = Counter(target.seats)
+        seats.update(ctx.added.get(target.id, Counter()))  # seats added now renew too
+        self.seats = {t: max(0, n - target.reductions.get(t, 0)) for t, n in seats.items()}
+        self.pending = dict(target.reductions)
+
+
+def changes_apply(ctx: Context) -> Iterator[Problem]:
+    """Each change names a subscription of the partner's customer; a cancel or reduce comes
+    in time; nothing is cancelled twice; a reduce removes no more seats than would renew."""
+    notice = ctx.config.lifecycle.notice_days
+    state: dict[int, _Renewing] = {}
+    for line in ctx.changes:
+        if not ctx.knows_customer(line.customer_id):
+            continue
+        target = ctx.target(line)
+        if target is None:
+            yield problem(
+                Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription", line.subscription,
+                customer=line.customer_id, partner=ctx.partner.id,
+                known=_subscriptions_of(ctx, line.customer_id),
+            )
+            continue
+        if line.action == "po":
+            continue
+        deadline = target.ends - timedelta(days=notice)
+        if ctx.as_of > deadline:
+            yield problem(
+                Code.NOTICE_PERIOD_PASSED, ORDERS, line.row, "action", line.action,
+                subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
+                deadline=deadline.isoformat(), notice_days=notice, action=line.action,
+                as_of=ctx.as_of.isoformat(), renews=target.ends.isoformat(),
+            )
+            continue
+        renewing = state.setdefault(target.id, _Renewing(target, ctx))
+        if renewing.cancelled_by is not None:
+            yield problem(Code.ALREADY_CANCELLED, ORDERS, line.row, "subscription",
+                          line.subscription, subscription=target.number,
+                          how=renewing.cancelled_by,
+                          last_day=target.terms[-1].last_day.isoformat())
+        elif line.action == "cancel":
+            renewing.cancelled_by = f"by row {line.row} of this workbook"
+        elif line.seats > (left := renewing.seats.get(line.device_type, 0)):
+            pending = renewing.pending.get(line.device_type, 0)
+            yield problem(
+                Code.REDUCE_MORE_THAN_RENEWS, ORDERS, line.row, "seats", line.seats,
+                subscription=target.number, renewing=left, device_type=line.device_type,
+                pending=f" ({pending} already to be removed by earlier reduce lines)"
+                if pending else "",
+            )
+        else:
+            renewing.seats[line.device_type] = left - line.seats
+            renewing.pending[line.device_type] = (renewing.pending.get(line.device_type, 0)
+                                                  + line.seats)
+            if not any(renewing.seats.values()):  # nothing left to renew: a cancel
+                renewing.cancelled_by = f"by row {line.row} of this workbook, which reduces " \
+                    "every seat that would renew"
+
+
 # Rules over the order lines; seat coverage comes after them, over the lines they passed.
 RULES: tuple[Rule, ...] = (
     customers_known,
@@ -347,6 +452,8 @@ RULES: tuple[Rule, ...] = (
     new_labels_are_new,
     add_targets_exist,
     priced_dates_have_price_lists,
+    changes_blank_where_they_must,
+    changes_apply,
 )
 
 
@@ -386,7 +493,8 @@ def resolve(ctx: Context) -> list[LineRequest]:
         effective = effective_date(line, target, ctx.as_of)
         term = target.term_containing(effective)
         assert term is not None
-        po_number = line.po_number if line.po_number is not None else target.po_number
+        # the subscription's PO for the term: a `po` change applies from the term it names
+        po_number = line.po_number if line.po_number is not None else target.po_from(term.start)
         requests.append(LineRequest(
             order=line,
             subscription_id=target.id,
@@ -407,3 +515,20 @@ def resolve(ctx: Context) -> list[LineRequest]:
         )
     return requests
 
+
+
+def resolve_changes(ctx: Context) -> list[Change]:
+    """Valid change lines -> what the ledger records. Call only when `run_rules` found
+    nothing. The reduce that leaves its subscription nothing to renew `cancels` it."""
+    changes = []
+    left: dict[int, dict[str, int]] = {}
+    for line in ctx.changes:
+        target = ctx.target(line)
+        assert target is not None
+        cancels = line.action == "cancel"
+        if line.action == "reduce":
+            seats = left.setdefault(target.id, _Renewing(target, ctx).seats)
+            seats[line.device_type] -= line.seats
+            cancels = not any(seats.values())
+        changes.append(Change(line, target.id, target.ends, cancels))
+    return changes

@@ -150,6 +150,8 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
                 continue
             position = int(index)
             column = by_name[name]
+            if check == "not_nullable" and _blank_allowed(column, typed, position):
+                continue
             if check == "not_nullable":
                 code = Code.TERMS_NOT_ACCEPTED if column.must_be_true else Code.MISSING_VALUE
             else:
@@ -169,6 +171,13 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
     order = {name: i for i, name in enumerate(raw.columns)}
     problems.sort(key=lambda p: (p.row or 0, order.get(p.column or "", 0)))
     return CheckedSheet(list(raw.rows), typed, problems)
+
+
+def _blank_allowed(column: ColumnSpec, typed: dict[str, list[Any]], position: int) -> bool:
+    """A required column left blank on a row whose action leaves it blank (SPEC §11)."""
+    actions = typed.get("action")
+    return bool(column.optional_for) and actions is not None \
+        and actions[position] in column.optional_for
 
 
 def _first_rows(values: list[Any], rows: list[int]) -> dict[Any, int]:

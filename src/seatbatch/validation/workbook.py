@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from seatbatch.core.columns import sheet_spec
 from seatbatch.core.config import Config, Partner
 from seatbatch.core.model import (
+    CHANGES,
+    Change,
     Committed,
     Customer,
     Device,
@@ -21,13 +23,14 @@ from seatbatch.core.model import (
 )
 from seatbatch.core.problems import Code, Problem, problem, shown
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.validation.rules import Context, Coverage, check, resolve
+from seatbatch.validation.rules import Context, Coverage, check, resolve, resolve_changes
 from seatbatch.validation.schema import CheckedSheet, check_sheet
 
 CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
 DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
 ORDER_COLUMNS = tuple(c.name for c in sheet_spec("Orders").columns)
 ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
+CHANGE_REQUIRED = {"cancel": ORDER_REQUIRED[:4], "po": ORDER_REQUIRED[:4]}  # the rest blank
 
 
 @dataclass(frozen=True)
@@ -42,6 +45,7 @@ class Validation:
     organizations: dict[str, str]  # customer id -> name, of the ledger and this workbook
     read_set: ReadSet  # what it depends on in the ledger
     given: RawWorkbook  # the workbook as read, for the copy in rejected.xlsx
+    changes: list[Change] = field(default_factory=list)  # cancel, reduce, po (SPEC §11)
 
     @property
     def rejected(self) -> bool:
@@ -90,7 +94,8 @@ def split_committed(
         else:
             conflicts.append(problem(
                 Code.ORDER_ID_CONFLICT, "Orders", line.row, "order_id", line.order_id,
-                invoice=committed.invoice_number,
+                invoice=f"invoice {committed.invoice_number}" if committed.invoice_number
+                else "as a change of a subscription, which issues no invoice",
                 changes=_changes(committed.content, line.content),
             ))
     return fresh, already, conflicts
@@ -126,8 +131,10 @@ def validate(
     lines, broken_lines = _order_lines(checked.get("Orders", empty))
     broken |= broken_devices | broken_lines
     listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
-    orders, already, conflicts = split_committed(lines, view)
+    fresh, already, conflicts = split_committed(lines, view)
     problems.extend(conflicts)
+    orders = [line for line in fresh if line.action not in CHANGES]
+    changes = [line for line in fresh if line.action in CHANGES]
     processed = {c.order_id for c in already}
     processed_groups = frozenset(
         (line.customer_id, line.subscription)
@@ -136,20 +143,20 @@ def validate(
 
     failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
     ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
-                  failed, listed, processed_groups)
+                  failed, listed, processed_groups, changes=changes)
     found, ctx = check(ctx)
     problems.extend(found)
-    requests = [] if problems else resolve(ctx)
+    requests, resolved = ([], []) if problems else (resolve(ctx), resolve_changes(ctx))
     problems.sort(key=lambda p: (_sheet_order(p.sheet), p.row or 0))
     organizations = {k: c.organization for k, c in view.customers.items()}
     organizations.update((k, c.organization) for k, c in customers.items())
     read_set = ReadSet(
         frozenset(customers) | {d.customer_id for d in devices} | {x.customer_id for x in lines},
-        frozenset(line.order_id for line in orders),
+        frozenset(line.order_id for line in fresh),
     )
     warnings = [*raw.warnings, *_unchecked(ctx)]
     return Validation(customers, devices, requests, already, problems, warnings,
-                      ctx.coverage, organizations, read_set, raw)
+                      ctx.coverage, organizations, read_set, raw, resolved)
 
 
 def _unchecked(ctx: Context) -> list[Problem]:
@@ -211,13 +218,15 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
                                            zip(*plain, strict=True), zip(*shown, strict=True),
                                            strict=True):
         v = dict(zip(ORDER_COLUMNS, cells, strict=True))
-        if not _complete(v, ORDER_REQUIRED) or v["accept_terms"] is not True:
+        required = CHANGE_REQUIRED.get(v["action"], ORDER_REQUIRED)
+        if not _complete(v, required) or v["accept_terms"] is not True:
             if v["customer_id"]:
                 broken.add(v["customer_id"])
             continue
         lines.append(OrderLine(
             row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
-            subscription=v["subscription"], device_type=v["device_type"], seats=v["seats"],
+            subscription=v["subscription"], device_type=v["device_type"] or "",
+            seats=v["seats"] or 0,
             term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
             separate_invoice=bool(v["separate_invoice"]),
             fingerprint=hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
