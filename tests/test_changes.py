@@ -273,14 +273,14 @@ def test_quote_shows_what_would_change_and_records_nothing(subscribed: Env) -> N
     assert env.dump() == dump
 
 
-def test_a_ledger_of_version_4_gains_the_changes_table(subscribed: Env) -> None:
+def test_a_ledger_of_version_5_gains_the_changes_table(subscribed: Env) -> None:
     env = subscribed
     env.query("DROP TABLE subscription_changes")
-    env.query("DELETE FROM schema_migrations WHERE version = 5")
+    env.query("DELETE FROM schema_migrations WHERE version = 6")
     result = _process(env, change("X1", "cancel"))
     assert result.code == 0, result.stderr
     assert env.count("subscription_changes") == 1
-    assert env.query("SELECT max(version) FROM schema_migrations") == [(5,)]
+    assert env.query("SELECT max(version) FROM schema_migrations") == [(6,)]
 
 
 def test_the_template_shows_the_state_and_a_cancel_filled_in_stops_the_renewal(

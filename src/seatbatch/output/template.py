@@ -204,6 +204,6 @@ def build_template(
             for column, name in enumerate(headers, start=1):
                 put(ws, row, column, item[name])
         ws.freeze_panes = "A2"
-        fit_columns(ws)
+        fit_columns(ws, most=100)  # what is pending reads whole
     book.active = book.sheetnames.index("Orders")
     return book
