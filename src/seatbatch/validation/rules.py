@@ -177,11 +177,7 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
             continue
         target = ctx.target(line)
         if target is None:
-            yield problem(
-                Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription", line.subscription,
-                customer=line.customer_id, partner=ctx.partner.id,
-                known=_subscriptions_of(ctx, line.customer_id),
-            )
+            yield _unknown_subscription(ctx, line)
             continue
         if line.term_years is not None and line.term_years != target.term_years:
             yield problem(
@@ -210,6 +206,13 @@ def _renew_command(target: Subscription, as_of: date) -> str:
 
 
 LISTED_SUBSCRIPTIONS = 10  # of one customer, in a message
+
+
+def _unknown_subscription(ctx: Context, line: OrderLine) -> Problem:
+    """An add or a change naming no subscription of its customer: the ones it has listed."""
+    return problem(Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription",
+                   line.subscription, customer=line.customer_id, partner=ctx.partner.id,
+                   known=_subscriptions_of(ctx, line.customer_id))
 
 
 def _subscriptions_of(ctx: Context, customer_id: str) -> str:
@@ -401,11 +404,7 @@ def changes_apply(ctx: Context) -> Iterator[Problem]:
             continue
         target = ctx.target(line)
         if target is None:
-            yield problem(
-                Code.UNKNOWN_SUBSCRIPTION, ORDERS, line.row, "subscription", line.subscription,
-                customer=line.customer_id, partner=ctx.partner.id,
-                known=_subscriptions_of(ctx, line.customer_id),
-            )
+            yield _unknown_subscription(ctx, line)
             continue
         if line.action == "po":
             continue
