@@ -117,6 +117,17 @@ def test_never_more_than_was_invoiced_and_no_number_is_taken(env: Env) -> None:
     assert _counters(env) == [("CN", 2026, 2), ("INV", 2026, 1)]
 
 
+def test_an_invoice_number_typed_in_lower_case_is_credited_no_more_than_once(env: Env) -> None:
+    """A reviewer's finding: `credit inv-2026-000001` found the invoice, but not the credit
+    notes that had taken its seats, and credited it again and again."""
+    invoice = _issue(env, order("L1", seats=2))
+    assert _credit(env, invoice["number"]).code == 0
+    again = _credit(env, invoice["number"].lower())
+    assert again.code == 1 and "nothing is left to credit" in again.stderr
+    assert env.query("SELECT credit_number, invoice_number, seats FROM credit_lines") == [
+        ("CN-2026-000001", "INV-2026-000001", 2)]
+
+
 def test_an_unknown_invoice_of_a_ledger_not_made_yet_leaves_it_unmade(env: Env) -> None:
     result = _credit(env, "INV-2026-000001")
     assert result.code == 2 and "no invoice 'INV-2026-000001'" in result.stderr

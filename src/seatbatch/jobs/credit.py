@@ -60,9 +60,13 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
     # a missing ledger is not made just to say that it holds no such invoice
     with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
         invoice = ledger.invoice(number)
-        if invoice is None:
+        if invoice is None or invoice.number is None:
             raise UsageError(f"no invoice {number!r} in the ledger "
                              f"{display_url(settings.ledger_url)}")
+        # the number as issued, however it was typed: what earlier credit notes took of the
+        # invoice is found by it
+        number = invoice.number
+        request = replace(request, invoice_number=number)
         if invoice.is_credit_note:
             raise UsageError(f"{number} is a credit note: credit the invoice it credits, "
                              f"{invoice.credits and invoice.credits.invoice_number}")
