@@ -245,6 +245,7 @@ def test_bad_change_lines_are_all_reported_and_nothing_is_committed(subscribed: 
         (3, "seats", "not_for_change"), (3, "term_years", "not_for_change"),
         (3, "po_number", "not_for_change"),
         (4, "po_number", "po_required"),
+        (4, "subscription", "already_cancelled"),  # by row 3: a PO it would never use
         (5, "subscription", "unknown_subscription"),
         (6, "subscription", "unknown_subscription"),
         (7, "customer_id", "unknown_customer"),
@@ -377,7 +378,8 @@ def test_two_cancels_of_one_subscription_at_once_commit_one(subscribed: Env) -> 
 
 def test_a_killed_change_runs_folder_is_written_again_with_its_changes(subscribed: Env) -> None:
     env = subscribed
-    first = _process(env, change("X1", "cancel"), change("P1", "po", po_number="PO-2028"))
+    first = _process(env, change("R1", "reduce", device_type="Space Pro", seats=1),
+                     change("P1", "po", po_number="PO-2028"))
     assert first.code == 0, first.stderr
     folder = first.folder
     before = json.loads((folder / "manifest.json").read_text())
@@ -392,3 +394,55 @@ def test_a_killed_change_runs_folder_is_written_again_with_its_changes(subscribe
     after = json.loads((folder / "manifest.json").read_text())
     assert after["changes"] == before["changes"]
     assert after["status"] == "committed"
+
+
+# --- a reviewer's findings where changes meet renew and the other rules ------------------------
+
+
+def test_a_po_for_a_cancelled_subscription_is_refused_not_recorded_and_ignored(
+        subscribed: Env) -> None:
+    env = subscribed
+    assert _process(env, change("X1", "cancel"), as_of=date(2027, 1, 5)).code == 0
+    result = _process(env, change("P1", "po", po_number="PO-NEW"), name="po.xlsx")
+    assert result.code == 1
+    assert _codes(result) == [(2, "subscription", "already_cancelled")]
+    assert "nothing of it renews" in result.stderr
+    assert env.count("subscription_changes") == 1
+
+
+def test_a_second_cancel_is_told_it_is_cancelled_not_that_it_renews(subscribed: Env) -> None:
+    env = subscribed
+    assert _process(env, change("X1", "cancel"), as_of=date(2027, 1, 5)).code == 0
+    late = _process(env, change("X2", "cancel"), as_of=date(2027, 10, 1), name="late.xlsx")
+    assert _codes(late) == [(2, "subscription", "already_cancelled")]
+    assert "renews on" not in late.stderr
+
+
+def test_seats_after_a_cancelled_subscriptions_end_start_a_new_one_not_renew_first(
+        subscribed: Env) -> None:
+    env = subscribed
+    assert _process(env, change("X1", "cancel"), as_of=date(2027, 1, 5)).code == 0
+    after = _process(env, order("A1", action="add", subscription="SUB-000001",
+                                term_years=None, start_date=None, seats=1),
+                     as_of=date(2027, 12, 1), name="add.xlsx")
+    assert after.code == 1
+    assert "renew first" not in after.stderr
+    assert ("was cancelled (order line 'X1') and does not renew; for seats after it, start a "
+            "new subscription (action 'new')") in after.stderr
+
+
+def test_a_cancel_after_renew_ran_ahead_names_the_invoiced_term_and_records_nothing(
+        subscribed: Env) -> None:
+    """Renew issued the next term early; a cancel in time for the current term would have been
+    recorded against the end of the next one, holding the partner to a year already billed."""
+    env = subscribed
+    env.config.write_text(CONFIG + "\n[lifecycle]\nnotice_days = 10\n", encoding="utf-8")
+    ahead = env.run("renew", "--month", "2027-11", as_of=date(2027, 10, 15))
+    assert ahead.code == 0, ahead.stderr
+    result = _process(env, change("X1", "cancel"), as_of=date(2027, 10, 20),
+                      name="cancel.xlsx")
+    assert result.code == 1
+    assert _codes(result) == [(2, "action", "next_term_invoiced")]
+    assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced" in result.stderr
+            and "seatbatch credit" in result.stderr)
+    assert env.count("subscription_changes") == 0

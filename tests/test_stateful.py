@@ -780,10 +780,10 @@ class Lifecycle(RuleBasedStateMachine):
         sub = data.draw(st.sampled_from(sorted(self.subs.values(), key=lambda s: s.number)),
                         "subscription")
         code, codes = self.change(sub, "cancel")
-        if self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
-            assert codes == "notice_period_passed"
-        elif sub.cancelled:
+        if sub.cancelled:  # said first: nothing of it renews, whatever the notice
             assert codes == "already_cancelled"
+        elif self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
+            assert codes == "notice_period_passed"
         else:
             assert code == 0, codes
             sub.cancelled = True
@@ -797,10 +797,10 @@ class Lifecycle(RuleBasedStateMachine):
         renewing = sub.renewing()[kind]
         seats = data.draw(st.integers(1, renewing + 1), "seats")
         code, codes = self.change(sub, "reduce", device_type=kind, seats=seats)
-        if self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
-            assert codes == "notice_period_passed"
-        elif sub.cancelled:
+        if sub.cancelled:
             assert codes == "already_cancelled"
+        elif self.as_of > sub.end - timedelta(days=NOTICE_DAYS):
+            assert codes == "notice_period_passed"
         elif seats > renewing:
             assert codes == "reduce_more_than_renews"
         else:

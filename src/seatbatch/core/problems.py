@@ -79,6 +79,7 @@ class Code(StrEnum):
     PO_REQUIRED = "po_required"
     NOTICE_PERIOD_PASSED = "notice_period_passed"
     ALREADY_CANCELLED = "already_cancelled"
+    NEXT_TERM_INVOICED = "next_term_invoiced"
     REDUCE_MORE_THAN_RENEWS = "reduce_more_than_renews"
     # about the run, not the input
     RUN_RECOVERED = "run_recovered"
@@ -190,7 +191,7 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_SUBSCRIPTION: "'{value}' is not a subscription of customer {customer} "
     "(partner {partner}); write the id printed on its invoice{known}",
     Code.SUBSCRIPTION_ENDED: "subscription {subscription} ended on {last_day} (its last day of "
-    "service), before these seats would take effect on {effective}; renew first: {renew}",
+    "service), before these seats would take effect on {effective}; {next_step}",
     Code.SEATS_SHORT_OF_DEVICES: "customer {customer} has {devices} {device_type} device(s) listed "
     "but only {seats} seat(s) in force on {as_of} (ledger {ledger_seats}, this workbook "
     "{workbook_seats}){pending}; order {short} more seat(s) or remove devices that are not "
@@ -225,6 +226,11 @@ MESSAGES: dict[Code, str] = {
     "subscription renews on {renews} as it is",
     Code.ALREADY_CANCELLED: "subscription {subscription} is already cancelled ({how}): it ends "
     "with its current term, on {last_day}, and nothing of it renews; remove this line",
+    Code.NEXT_TERM_INVOICED: "subscription {subscription}'s next term, {next_start} to "
+    "{next_last_day}, is already invoiced (renew ran ahead); a {action} now would let it end "
+    "only with that term, not with its current term on {last_day}. To end it with the "
+    "current term, finance credits the renewal invoice first (seatbatch credit); to end it "
+    "with the next term, send this line once that term has begun",
     Code.REDUCE_MORE_THAN_RENEWS: "subscription {subscription} would renew {renewing} "
     "{device_type} seat(s){pending}; a reduce may remove at most that many, not {value}",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "

@@ -190,8 +190,17 @@ def add_targets_exist(ctx: Context) -> Iterator[Problem]:
             yield problem(
                 Code.SUBSCRIPTION_ENDED, ORDERS, line.row, column, getattr(line, column),
                 subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
-                effective=effective.isoformat(), renew=_renew_command(target, ctx.as_of),
+                effective=effective.isoformat(), next_step=_after_the_end(target, ctx.as_of),
             )
+
+
+def _after_the_end(target: Subscription, as_of: date) -> str:
+    """What to do about seats that would start after a subscription's last issued term: renew
+    it first, or, cancelled, start a new one."""
+    if target.cancelled_by is not None:
+        return (f"it was cancelled (order line '{target.cancelled_by}') and does not renew; "
+                "for seats after it, start a new subscription (action 'new')")
+    return f"renew first: {_renew_command(target, as_of)}"
 
 
 def _renew_command(target: Subscription, as_of: date) -> str:
@@ -406,24 +415,35 @@ def changes_apply(ctx: Context) -> Iterator[Problem]:
         if target is None:
             yield _unknown_subscription(ctx, line)
             continue
-        if line.action == "po":
-            continue
-        deadline = target.ends - timedelta(days=notice)
-        if ctx.as_of > deadline:
-            yield problem(
-                Code.NOTICE_PERIOD_PASSED, ORDERS, line.row, "action", line.action,
-                subscription=target.number, last_day=target.terms[-1].last_day.isoformat(),
-                deadline=deadline.isoformat(), notice_days=notice, action=line.action,
-                as_of=ctx.as_of.isoformat(), renews=target.ends.isoformat(),
-            )
-            continue
         renewing = state.setdefault(target.id, _Renewing(target, ctx))
-        if renewing.cancelled_by is not None:
+        if renewing.cancelled_by is not None:  # nothing of it renews: no change applies
             yield problem(Code.ALREADY_CANCELLED, ORDERS, line.row, "subscription",
                           line.subscription, subscription=target.number,
                           how=renewing.cancelled_by,
                           last_day=target.terms[-1].last_day.isoformat())
-        elif line.action == "cancel":
+            continue
+        if line.action == "po":
+            continue
+        # notice is given against the current term (SPEC §11), which renew may have run ahead of
+        current = target.term_containing(ctx.as_of) or target.terms[-1]
+        deadline = current.end - timedelta(days=notice)
+        if ctx.as_of > deadline:
+            yield problem(
+                Code.NOTICE_PERIOD_PASSED, ORDERS, line.row, "action", line.action,
+                subscription=target.number, last_day=current.last_day.isoformat(),
+                deadline=deadline.isoformat(), notice_days=notice, action=line.action,
+                as_of=ctx.as_of.isoformat(), renews=current.end.isoformat(),
+            )
+            continue
+        if current.end < target.ends:
+            yield problem(
+                Code.NEXT_TERM_INVOICED, ORDERS, line.row, "action", line.action,
+                subscription=target.number, action=line.action,
+                last_day=current.last_day.isoformat(), next_start=current.end.isoformat(),
+                next_last_day=target.terms[-1].last_day.isoformat(),
+            )
+            continue
+        if line.action == "cancel":
             renewing.cancelled_by = f"by row {line.row} of this workbook"
         elif line.seats > (left := renewing.seats.get(line.device_type, 0)):
             pending = renewing.pending.get(line.device_type, 0)
