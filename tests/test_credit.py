@@ -6,19 +6,32 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
 from conftest import AS_OF, CONFIG, Env, Result, customer, device, order
-from seatbatch.billing.credits import credit_line
+from einvoice_rules import needs_rules
+from seatbatch.billing.credits import (
+    CreditPlan,
+    Refunded,
+    Taken,
+    credit_line,
+    credit_note,
+    plan_credit,
+)
 from seatbatch.billing.pricing import line_amounts
-from seatbatch.core.model import Invoice, InvoiceLine, Party
-from seatbatch.core.money import round_money
+from seatbatch.core.documents import line_ids
+from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party, Vat
+from seatbatch.core.money import minor_unit, round_money
+from test_credit_documents import checked, with_days
+from test_ubl import full_invoice
 
 D = Decimal
 
@@ -339,3 +352,162 @@ def test_a_renewal_line_is_named_by_its_place_on_the_invoice(env: Env) -> None:
     # the renewed term was the subscription's latest: nothing is left to renew
     assert env.run("renew", "--month", "2028-11", as_of=date(2028, 11, 1)).manifest[
         "status"] == "nothing_due"
+
+
+# --- never more than was invoiced, to the cent: any sequence of partial credits ----------------
+
+_TERM_DAYS = {1: 365, 3: 1096, 5: 1827}
+
+
+@st.composite
+def _invoice_line(draw: st.DrawFn, order_id: str, currency: str, partner_rate: Decimal,
+                  term_rate: Decimal) -> InvoiceLine:
+    term_years = draw(st.sampled_from([1, 3, 5]))
+    term_days = _TERM_DAYS[term_years]
+    days = draw(st.integers(1, term_days))
+    seats = draw(st.integers(1, 12))
+    price = draw(st.decimals(D("0.01"), D("9999.99"), places=2))
+    amounts = line_amounts(seats, price, term_years, prorate_days=days, term_days=term_days,
+                           term_rate=term_rate, partner_rate=partner_rate, currency=currency)
+    last = date(2031, 1, 1)
+    return InvoiceLine(order_id, "add", "SUB-000001", "Space Pro", seats, term_years,
+                       last - timedelta(days=days - 1), last, price, days, term_days, amounts)
+
+
+@st.composite
+def _invoice(draw: st.DrawFn) -> Invoice:
+    currency = draw(st.sampled_from(["EUR", "JPY"]))
+    partner_rate = draw(st.decimals(D(0), D("0.5"), places=3))
+    term_rate = draw(st.sampled_from([D(0), D("0.10"), D("0.125"), D("0.333")]))
+    count = draw(st.integers(1, 3))
+    lines = tuple(draw(_invoice_line(f"L{n}", currency, partner_rate, term_rate))
+                  for n in range(1, count + 1))
+    total = sum((line.net_amount for line in lines), D(0))
+    rate = draw(st.sampled_from([D("0.25"), D("0.19"), D("0.077"), D("0.055")]))
+    vat = Vat("domestic", "S", rate, total, round_money(total * rate, currency), "")
+    return Invoice("INV-2026-000001", date(2026, 1, 1), date(2026, 1, 31), Party("I"), "P",
+                   Party("B"), "C", "Org", None, currency, partner_rate, lines, total, vat=vat)
+
+
+def _credit_all(invoice: Invoice, asked: list[tuple[int, int, int]]) -> list[Invoice]:
+    """Credit notes of `asked` (line, seats, days after its first day) one after the other,
+    each planned against the ones before as `seatbatch credit` plans it; a credit of more
+    seats than are left takes what is left, one from outside the period its last day."""
+    notes: list[Invoice] = []
+    taken: list[Taken] = []
+    for index, seats, offset in asked:
+        position = index % len(invoice.lines) + 1
+        line = invoice.lines[position - 1]
+        left = line.seats - sum(t.seats for t in taken if t.position == position)
+        if not left:
+            continue
+        first = min(line.period_start + timedelta(days=offset), line.period_end)
+        refunded = Refunded(sum((n.total for n in notes), D(0)),
+                            sum((n.vat.amount for n in notes if n.vat), D(0)))
+        plan = plan_credit(invoice, [(f"L{position}", min(seats, left))], first, taken, RATES,
+                           refunded=refunded)
+        assert not plan.problems
+        number = f"CN-2026-{len(notes) + 1:06d}"
+        notes.append(credit_note(invoice, plan, number=number, credit_date=date(2026, 2, 1),
+                                 reason="x"))
+        taken += [Taken(c.position, c.seats, number, c.first_day) for c in plan.lines]
+    return notes
+
+
+RATES = {1: D(0), 3: D("0.10"), 5: D("0.125")}
+
+
+@given(invoice=_invoice(),
+       asked=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 12), st.integers(0, 1900)),
+                      max_size=12))
+def test_partial_credits_never_give_back_more_than_was_invoiced(
+        *, invoice: Invoice, asked: list[tuple[int, int, int]]) -> None:
+    notes = _credit_all(invoice, asked)
+    for position, line in enumerate(invoice.lines, start=1):
+        credited = [c for note in notes for c in note.lines if c.order_id == line.order_id]
+        for field in LineAmounts._fields:
+            amounts = [getattr(c, field) for c in credited]
+            assert all(a >= 0 for a in amounts), (field, amounts)
+            assert sum(amounts, D(0)) <= getattr(line, field), (position, field)
+    assert sum((n.total for n in notes), D(0)) <= invoice.total
+    assert invoice.vat is not None
+    vats = [n.vat.amount for n in notes if n.vat]
+    assert all(v >= 0 for v in vats) and sum(vats, D(0)) <= invoice.vat.amount
+    quantum = D(1).scaleb(-minor_unit(invoice.currency))
+    for note in notes:  # each within one minor unit of its own net x rate (EN 16931 allows)
+        assert note.vat is not None
+        assert abs(note.vat.amount - note.total * note.vat.rate) < quantum
+
+
+@given(invoice=_invoice(),
+       asked=st.lists(st.tuples(st.integers(0, 2), st.integers(1, 12)), max_size=12))
+def test_every_seat_credited_from_the_first_day_gives_back_exactly_what_was_invoiced(
+        *, invoice: Invoice, asked: list[tuple[int, int]]) -> None:
+    """In any number of credit notes, ending with one of whatever is left of every line."""
+    notes = _credit_all(invoice, [(index, seats, 0) for index, seats in asked]
+                        + [(index, 12, 0) for index in range(len(invoice.lines))])
+    for line in invoice.lines:
+        credited = [c for note in notes for c in note.lines if c.order_id == line.order_id]
+        assert sum(c.seats for c in credited) == line.seats
+        assert LineAmounts(*(sum((getattr(c, f) for c in credited), D(0))
+                             for f in LineAmounts._fields)) == line.amounts
+    assert invoice.vat is not None
+    assert sum((n.total for n in notes), D(0)) == invoice.total
+    assert sum((n.vat.amount for n in notes if n.vat), D(0)) == invoice.vat.amount
+
+
+def test_a_line_credited_a_seat_at_a_time_gives_back_what_it_cost(env: Env) -> None:
+    """The reviewer's case: 3 seats added for 100 of 365 days (98.63 net); one seat of 32.877
+    rounds to 32.88, three credits of one seat gave back 98.64."""
+    start = date(2026, 11, 24)
+    _issue(env, order("L1", seats=1, term_years=1, start_date=start), as_of=start)
+    added = env.process(env.workbook("a.xlsx", orders=[order(
+        "A1", action="add", subscription="SUB-000001", seats=3, term_years=None,
+        start_date=date(2027, 8, 16), po_number=None)]), as_of=date(2026, 11, 25))
+    assert added.code == 0, added.stderr
+    [invoice] = added.manifest["invoices"]
+    [line] = invoice["lines"]
+    assert (line["prorate_days"], line["net_amount"]) == (100, "98.63")
+    nets = []
+    for _ in range(3):
+        credited = _credit(env, invoice["number"], "--line", "A1=1", as_of=date(2026, 11, 26))
+        assert credited.code == 0, credited.stderr
+        nets.append(D(credited.manifest["invoices"][0]["total"]))
+    assert sum(nets) == D(invoice["total"]) == D("98.63")
+    assert sorted(nets) == [D("32.87"), D("32.88"), D("32.88")]
+    # as the ledger keeps them: every amount of the line given back, no more
+    rows = env.query("SELECT list_amount, term_discount, partner_discount, net_amount "
+                     "FROM invoice_lines WHERE invoice_number LIKE 'CN-%'")
+    assert [sum((D(row[n]) for row in rows), D(0)) for n in range(4)] == [
+        D(line[key]) for key in ("list_amount", "term_discount", "partner_discount",
+                                 "net_amount")]
+
+
+@needs_rules
+@pytest.mark.parametrize("currency", ["EUR", "JPY"])
+def test_a_credit_note_whose_vat_is_priced_cumulatively_passes_the_official_rules(
+        currency: str) -> None:
+    """Its VAT is the invoice's rounded VAT of all that is credited less that of what was
+    before: a minor unit off its own net x rate, which EN 16931 (BR-CO-17) allows."""
+    invoice = with_days(full_invoice("domestic", currency))
+    assert invoice.vat is not None
+    line, rate = invoice.lines[0], invoice.vat.rate
+    unit = D(1).scaleb(-minor_unit(currency))
+
+    def drifts(plan: CreditPlan, before: Decimal) -> bool:
+        net = plan.lines[0].line.net_amount
+        return round_money((before + net) * rate, currency) - round_money(
+            before * rate, currency) != round_money(net * rate, currency)
+
+    plan, before = next(
+        (plan, n * unit) for days in range(line.prorate_days)
+        if not (plan := plan_credit(invoice, [(line_ids(invoice.lines)[0], 1)],
+                                    line.period_start + timedelta(days=days), [], RATES)
+                ).problems
+        for n in range(1, 100) if drifts(plan, n * unit))
+    refunded = Refunded(before, round_money(before * rate, currency))
+    note = credit_note(invoice, replace(plan, refunded=refunded), number="CN-2027-000002",
+                       credit_date=date(2027, 1, 15), reason="x")
+    assert note.vat is not None
+    assert note.vat.amount != round_money(note.total * rate, currency)
+    checked(note)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts, Party
+from seatbatch.core.model import Credited, Invoice, InvoiceLine, LineAmounts, Party
 from seatbatch.output.html import render
 from seatbatch.output.pdf import invoice_data, invoice_pdf, write_invoice_pdf
 
@@ -151,6 +151,20 @@ def test_only_an_invoice_with_a_long_word_has_its_words_broken() -> None:
     assert invoice_data(invoice(lines=(replace(line(), subscription_id="S" * 17),)))["long_words"]
     text = pages(invoice_pdf(invoice(po_number="P" * 200)))[0]
     assert "P" * 200 in squeezed(text) and max(map(len, re.findall("P+", text))) < 100
+
+
+def test_a_credit_notes_reason_breaks_like_the_other_values() -> None:
+    """A reason holding a long word (a URL) wraps under its label rather than running off the
+    page; the invoice number it credits is never broken."""
+    url = "https://support.example.com/tickets/" + "a" * 300
+    credits = Credited("INV-2026-000002", date(2026, 11, 24), f"Refund agreed, see {url}")
+    note = invoice(number="CN-2026-000001", kind="credit_note", credits=credits)
+    assert invoice_data(note)["long_words"]
+    assert not invoice_data(replace(note, credits=replace(credits, reason="Order twice")))[
+        "long_words"]
+    [text] = pages(invoice_pdf(note))
+    assert url in squeezed(text) and max(map(len, re.findall("a+", text))) < 100
+    assert "INV-2026-000002 of 2026-11-24" in text
 
 
 def test_a_quote_is_marked_as_an_estimate_on_every_page() -> None:

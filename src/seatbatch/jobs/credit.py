@@ -6,10 +6,13 @@ invoice."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from decimal import Decimal
+from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.billing.credits import (
     CreditRequest,
+    Refunded,
     Taken,
     credit_note,
     plan_credit,
@@ -106,9 +109,9 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     config, number, reason = settings.config, request.invoice_number, request.reason
     invoice = tx.invoice(number)
     assert invoice is not None  # read before; an issued invoice is never removed
-    taken = [Taken(position, seats, credit_number)
-             for position, seats, credit_number in tx.taken(number)]
-    plan = plan_credit(invoice, request.lines, request.first_day, taken, config.term_discounts)
+    taken, refunded = _taken(tx, number)
+    plan = plan_credit(invoice, request.lines, request.first_day, taken, config.term_discounts,
+                       refunded=refunded)
     if plan.problems:
         return plan.problems
     draft = credit_note(invoice, plan, number=None, credit_date=settings.as_of, reason=reason)
@@ -121,6 +124,22 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     changes = seat_changes(plan, tx.latest_ends(subscription_ids(plan)))
     document = tx.save(note, [(c.position, c.seats, c.first_day) for c in plan.lines], changes)
     return _Issued(note, document)
+
+
+def _taken(tx: Crediting, number: str) -> tuple[list[Taken], Refunded]:
+    """What earlier credit notes took of the invoice's lines (each with the first day it
+    credited: its line's on the credit note) and gave back in all, net and VAT."""
+    taken: list[Taken] = []
+    net = vat = Decimal(0)
+    # one credit note credits one invoice: its rows here are its lines, in their order
+    for credit_number, rows in groupby(tx.taken(number), key=lambda row: row[2]):
+        note = tx.invoice(credit_number)
+        assert note is not None  # a credit line's note is in the ledger (a foreign key)
+        net += note.total
+        vat += note.vat.amount if note.vat is not None else Decimal(0)
+        taken.extend(Taken(position, seats, credit_number, line.period_start)
+                     for (position, seats, _), line in zip(rows, note.lines, strict=True))
+    return taken, Refunded(net, vat)
 
 
 def _warnings(settings: Settings, note: Invoice) -> list[Problem]:

@@ -145,9 +145,11 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
     lines = [_line(line, currency) for line in invoice.lines]
     customer = f"{invoice.customer_id} — {invoice.customer_name}"
     po_number = invoice.po_number or ""
+    references = [list(row) for row in invoice.references]
     long_words = (
         _has_long_word((value for line in lines for value in line.values()), LONGEST_IN_LINES)
-        or _has_long_word((customer, po_number, issuer.name, invoice.bill_to.name),
+        or _has_long_word((customer, po_number, issuer.name, invoice.bill_to.name,
+                           *(value for row in references for value in row)),
                           LONGEST_IN_NAMES))
     return {
         "long_words": long_words,
@@ -161,7 +163,7 @@ def invoice_data(invoice: Invoice) -> dict[str, Any]:
         "invoice_date": invoice.invoice_date.isoformat(),
         "due_date": invoice.due_date.isoformat(),
         "name": invoice.document_name,
-        "references": [list(row) for row in invoice.references],
+        "references": references,
         "customer": customer,
         "po_number": po_number,
         "currency": currency,

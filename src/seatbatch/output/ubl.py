@@ -35,7 +35,7 @@ from lxml import etree
 
 from seatbatch.core.documents import line_ids as line_ids  # where it was before credit notes
 from seatbatch.core.model import Invoice, InvoiceLine, Party
-from seatbatch.core.money import format_amount, round_money
+from seatbatch.core.money import format_amount, minor_unit, round_money
 
 INVOICE_NS = "urn:oasis:names:specification:ubl:schema:xsd:Invoice-2"
 CREDIT_NOTE_NS = "urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2"
@@ -151,7 +151,13 @@ def _check_sums(invoice: Invoice) -> None:
         problems.append("total equal to the sum of its lines' net amounts")
     if vat.base != invoice.total:
         problems.append("VAT base equal to its net total")
-    if vat.amount != round_money(vat.base * vat.rate, invoice.currency):
+    if invoice.is_credit_note:
+        # priced cumulatively against its invoice (SPEC §11): within one minor unit of its own
+        # base x rate, which EN 16931 (BR-CO-17) allows
+        if abs(vat.amount - vat.base * vat.rate) >= Decimal(1).scaleb(
+                -minor_unit(invoice.currency)):
+            problems.append("VAT amount within one minor unit of its base times its rate")
+    elif vat.amount != round_money(vat.base * vat.rate, invoice.currency):
         problems.append("VAT amount equal to its base times its rate")
     for line in invoice.lines:
         amounts = line.amounts
