@@ -172,8 +172,17 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
     return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
             "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
+            "changes": len(manifest.get("changes", [])),
             "problems": len(outcome.messages), "messages": outcome.messages[:NOTE_MESSAGES],
-            "warnings": outcome.warnings[:NOTE_MESSAGES]}
+            "warnings": _first(outcome.warnings, NOTE_MESSAGES)}
+
+
+def _first(lines: list[str], most: int) -> list[str]:
+    """The first `most` lines, and how many more there were."""
+    if len(lines) <= most:
+        return lines
+    return [*lines[:most], f"... and {len(lines) - most} more: every one is in the run's "
+            "manifest.json"]
 
 
 @dataclass
@@ -493,10 +502,11 @@ class Inbox:
                       f"{shown(str(filed))}")
         else:
             self.tally.done += 1
-            invoices = run["invoices"]
+            invoices, changes = run["invoices"], run.get("changes", 0)
+            done = ", ".join(([f"{invoices} invoice(s)"] if invoices else [])
+                             + ([f"{changes} subscription change(s)"] if changes else []))
             # progress prints through the one escaping output path, as every line here does
-            self.progress.note(f"{where}: done, {status}, {invoices} invoice(s)" if invoices
-                               else f"{where}: done, {status}, nothing new")
+            self.progress.note(f"{where}: done, {status}, {done or 'nothing new'}")
 
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook

@@ -106,7 +106,7 @@ def _credit_notes(connection: Connection) -> None:
 
 def _subscription_changes(connection: Connection) -> None:
     """Version 5 to 6: the cancel, reduce and po lines of the Orders sheet (SPEC §11)."""
-    subscription_changes.create(connection)
+    subscription_changes.create(connection, checkfirst=True)
 
 
 Migration = tuple[int, str, Callable[[Connection], None]]
