@@ -14,7 +14,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import CONFIG, Env, customer, order
+from conftest import CONFIG, Env, customer, device, order
 
 # SUB-000001: 3 Space Pro and 1 Space Plus, 1 year from 2026-11-24 on PO-77: its term's last
 # day is 2027-11-23, its renewal starts 2027-11-24, and with 90 days' notice a cancel or
@@ -446,3 +446,21 @@ def test_a_cancel_after_renew_ran_ahead_names_the_invoiced_term_and_records_noth
     assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced" in result.stderr
             and "seatbatch credit" in result.stderr)
     assert env.count("subscription_changes") == 0
+def test_seats_reduced_at_an_early_renewal_cover_devices_until_it_starts(env: Env) -> None:
+    start = date(2026, 1, 15)
+    devices = [device(f"SN-{n}") for n in range(5)]
+    first = env.process(env.workbook(customers=[customer()], devices=devices, orders=[
+        order("L1", seats=5, term_years=1, start_date=start)]), as_of=start)
+    assert first.code == 0, first.stderr
+    reduced = _process(env, change("X1", "reduce", device_type="Space Pro", seats=2),
+                       as_of=date(2026, 2, 1))
+    assert reduced.code == 0, reduced.stderr
+    renewed = env.run("renew", "--month", "2027-01", as_of=date(2026, 12, 5))
+    assert renewed.code == 0, renewed.stderr
+    assert [line["seats"] for line in renewed.manifest["invoices"][0]["lines"]] == [3]
+    # the 2 seats leave on 2027-01-15: the 5 devices are covered until then
+    listed = env.process(env.workbook("devices.xlsx", customers=[customer()], devices=devices,
+                                      orders=[order("L2", device_type="Space Plus",
+                                                    subscription="S2")]),
+                         as_of=date(2026, 12, 10))
+    assert listed.code == 0, listed.stderr

@@ -511,3 +511,41 @@ def test_a_credit_note_whose_vat_is_priced_cumulatively_passes_the_official_rule
     assert note.vat is not None
     assert note.vat.amount != round_money(note.total * rate, currency)
     checked(note)
+# --- seats counted on the day they are in force (a reviewer's finding) ---------------------
+
+def _five_devices(env: Env, as_of: date) -> Result:
+    """A workbook listing the customer's 5 Space Pro devices (and buying something else)."""
+    return env.process(env.workbook(
+        f"devices-{as_of}.xlsx", customers=[customer()],
+        devices=[device(f"SN-{n}") for n in range(5)],
+        orders=[order(f"P-{as_of}", device_type="Space Plus", subscription="S9")]), as_of=as_of)
+
+
+def test_seats_credited_from_a_later_day_still_cover_devices_until_then(env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=5, term_years=1))
+    assert _credit(env, invoice["number"], "--line", "L1=5", "--from", "2027-06-01").code == 0
+    listed = _five_devices(env, date(2026, 11, 25))  # all 5 in force until 2027-05-31
+    assert listed.code == 0, listed.stderr
+    template = env.run("template", str(env.root / "t.xlsx"), "--partner", "P-ACME",
+                       as_of=date(2026, 11, 25))
+    assert template.code == 0, template.stderr
+    rows = list(load_workbook(env.root / "t.xlsx")["Subscriptions"].iter_rows(values_only=True))
+    assert "Space Pro: 5" in [cell for row in rows for cell in row]
+
+
+def test_seats_credited_after_an_early_renewal_cover_no_devices(env: Env) -> None:
+    start = date(2026, 1, 15)
+    invoice = _issue(env, order("L1", seats=5, term_years=1, start_date=start), as_of=start)
+    renewed = env.run("renew", "--month", "2027-01", as_of=date(2026, 12, 5))
+    assert renewed.code == 0, renewed.stderr
+    # the whole invoice credited from 2026-12-06: the seats come back on 2027-01-15
+    assert _credit(env, invoice["number"], "--from", "2026-12-06",
+                   as_of=date(2026, 12, 6)).code == 0
+    listed = _five_devices(env, date(2026, 12, 10))
+    assert listed.code == 1
+    [rejection] = listed.manifest["rejections"]
+    assert rejection["code"] == "seats_short_of_devices"
+    assert "but only 0 seat(s) in force on 2026-12-10" in rejection["message"]
+    report = env.run("report", "--month", "2026-12", as_of=date(2026, 12, 10))
+    assert report.code == 0, report.stderr
+    assert report.manifest["report"]["seats_in_force"] == 0

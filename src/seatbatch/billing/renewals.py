@@ -62,7 +62,7 @@ def due_renewals(view: LedgerView, config: Config, partner: Partner, *, year: in
                                         config, partner, invoice_date)
         renewing = subscription.renewing_seats()
         removed = {device_type: seats - renewing[device_type]
-                   for device_type, seats in subscription.seats.items()
+                   for device_type, seats in subscription.seats_at_term_end().items()
                    if seats > renewing[device_type]}
         renewals.append(Renewal(partner.id, subscription.id, len(subscription.terms), term,
                                 invoice, removed))

@@ -63,13 +63,19 @@ class Subscription:
     start_date: date
     po_number: str | None
     terms: tuple[Term, ...]  # every term issued so far, oldest first
-    seats: Mapping[str, int]  # device type -> seats in force
+    # device type -> seats bought, counted from the run date even when they start later (as
+    # SPEC §2 counts a workbook's own lines), less those credited from their first day
+    seats: Mapping[str, int]
     # its changes (SPEC §11): the order line that cancelled it (a cancel, or the reduce that
     # left nothing to renew); the seats to remove at its next renewal, by device type; and
     # each PO change as (first day it applies, PO), in the order they were committed
     cancelled_by: str | None = None
     reductions: Mapping[str, int] = field(default_factory=dict)
     po_changes: tuple[tuple[date, str], ...] = ()
+    # seats that leave or come back from a later day (credit notes from a day after the
+    # seats' first, their return after a credited period, a renewal's reductions): (first
+    # day, device type, seats, negative when they leave), oldest first; see `seats_on`
+    dated_seats: tuple[tuple[date, str, int], ...] = ()
 
     def po_from(self, day: date) -> str | None:
         """The PO of its invoices for a term that starts on `day`."""
@@ -79,11 +85,26 @@ class Subscription:
                 found = po_number
         return found
 
+    def seats_on(self, day: date) -> dict[str, int]:
+        """Per device type, its seats in force on `day` (SPEC §2, §11): those bought (from the
+        day, or to start later) with what left or came back by then."""
+        seats = dict(self.seats)
+        for first, device_type, n in self.dated_seats:
+            if first > day:
+                break
+            seats[device_type] = seats.get(device_type, 0) + n
+        return seats
+
+    def seats_at_term_end(self) -> dict[str, int]:
+        """Per device type, the seats in force on its last term's last day: what its next
+        renewal renews before reductions (seats already credited away count no more)."""
+        return self.seats_on(self.terms[-1].last_day)
+
     def renewing_seats(self) -> dict[str, int]:
-        """Per device type, the seats its next renewal renews: those in force less those
-        reduced for it, never fewer than zero."""
+        """Per device type, the seats its next renewal renews: those in force on its last
+        term's last day less those reduced for it, never fewer than zero (SPEC §11)."""
         return {device_type: max(0, seats - self.reductions.get(device_type, 0))
-                for device_type, seats in self.seats.items()}
+                for device_type, seats in self.seats_at_term_end().items()}
 
     @property
     def number(self) -> str:

@@ -64,7 +64,8 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
              "term_years": s.term_years, "started": s.start_date,
              "last_day": s.terms[-1].last_day, "notice_by": s.ends - notice,
              "po_number": s.po_from(s.terms[-1].start) or "", "pending": pending(s),
-             "seats": ", ".join(f"{k}: {v}" for k, v in sorted(s.seats.items()))}
+             "seats": ", ".join(f"{k}: {v}"
+                                for k, v in sorted(s.seats_on(settings.as_of).items()))}
             for s in sorted(view.subscriptions.values(), key=lambda s: s.id)
         ]
     made_for = None if partner_id is None else config.partner(partner_id)

@@ -63,7 +63,7 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
                                 ) -> tuple[dict[str, Customer], dict[int, Subscription]]:
     """The partner's subscriptions (every term, seats in force) and customers; with `ids`, only
     those subscriptions and the customers they belong to."""
-    s, tc, sc, c = t.subscriptions.c, t.subscription_terms.c, t.seats.c, t.customers.c
+    s, tc, c = t.subscriptions.c, t.subscription_terms.c, t.customers.c
     mine: Any = ids if ids is not None else select(s.id).where(s.partner_id == partner_id)
     terms: dict[int, list[Term]] = defaultdict(list)
     for row in connection.execute(
@@ -71,12 +71,7 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
         .where(tc.subscription_id.in_(mine)).order_by(tc.subscription_id, tc.term_index)
     ):
         terms[row.subscription_id].append(Term(row.start_date, row.end_date))
-    seats: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in connection.execute(
-        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
-        .where(sc.subscription_id.in_(mine)).group_by(sc.subscription_id, sc.device_type)
-    ):
-        seats[row.subscription_id][row.device_type] = int(row.seats)
+    seats, dated = _seats(connection, mine)
     changes = _changes(connection, mine)
     subscription_rows = select(t.subscriptions).where(s.partner_id == partner_id)
     customer_rows = select(t.customers).where(c.partner_id == partner_id)
@@ -89,6 +84,7 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
             id=row.id, customer_id=row.customer_id, term_years=row.term_years,
             start_date=row.start_date, po_number=row.po_number,
             terms=tuple(terms[row.id]), seats=seats[row.id],
+            dated_seats=tuple(sorted(dated[row.id])),
         )
         for row in connection.execute(subscription_rows)
     }
@@ -101,6 +97,37 @@ def customers_and_subscriptions(connection: Connection, partner_id: str,
         for row in connection.execute(customer_rows)
     }
     return customers, subscriptions
+
+
+def _seats(connection: Connection, mine: Any
+           ) -> tuple[dict[int, dict[str, int]], dict[int, list[tuple[date, str, int]]]]:
+    """The subscriptions' seats as `Subscription` holds them: per device type, those counted
+    whatever the day (an order line's own seats, from its first day, and what a credit note
+    took of them from that same day), and those dated (a credit from a later day, the seats'
+    return after the credited period, a renewal's reductions), summed by first day."""
+    sc = t.seats.c
+    seats: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in connection.execute(
+        select(sc.subscription_id, sc.device_type, func.sum(sc.seats).label("seats"))
+        .where(sc.subscription_id.in_(mine)).group_by(sc.subscription_id, sc.device_type)
+    ):
+        seats[row.subscription_id][row.device_type] = int(row.seats)
+    # dated: rows of no order line (a renewal's reductions), or of one that has an earlier row
+    earlier = t.seats.alias("earlier")
+    dated: dict[int, list[tuple[date, str, int]]] = defaultdict(list)
+    for sid, device_type, day, total in connection.execute(
+        select(sc.subscription_id, sc.device_type, sc.effective_date,
+               func.sum(sc.seats).label("seats"))
+        .where(sc.subscription_id.in_(mine),
+               sc.order_id.is_(None) | exists().where(
+                   earlier.c.subscription_id == sc.subscription_id,
+                   earlier.c.order_id == sc.order_id,
+                   earlier.c.effective_date < sc.effective_date))
+        .group_by(sc.subscription_id, sc.device_type, sc.effective_date)
+    ):
+        seats[sid][device_type] -= int(total)
+        dated[sid].append((day, device_type, int(total)))
+    return seats, dated
 
 
 def _changes(connection: Connection, mine: Any) -> dict[int, list[Any]]:

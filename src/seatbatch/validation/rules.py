@@ -233,7 +233,8 @@ def _subscriptions_of(ctx: Context, customer_id: str) -> str:
                 "one, write action 'new')")
     listed = []
     for subscription in own[:LISTED_SUBSCRIPTIONS]:
-        types = ", ".join(sorted(t for t, n in subscription.seats.items() if n)) or "no seats"
+        types = ", ".join(sorted(t for t, n in subscription.seats_on(ctx.as_of).items() if n)
+                          ) or "no seats"
         last = subscription.terms[-1].last_day.isoformat()
         ends = f"ended {last}" if subscription.ends <= ctx.as_of else f"term ends {last}"
         listed.append(f"{subscription.number} ({types}; {ends})")
@@ -318,7 +319,7 @@ def coverage(ctx: Context) -> list[Coverage]:
     ledger_seats: Counter[tuple[str, str]] = Counter()
     for subscription in ctx.view.subscriptions.values():
         if subscription.customer_id in wanted and subscription.ends > ctx.as_of:
-            for device_type, seats in subscription.seats.items():
+            for device_type, seats in subscription.seats_on(ctx.as_of).items():
                 ledger_seats[(subscription.customer_id, device_type)] += seats
     keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
     return [
@@ -397,7 +398,7 @@ class _Renewing:
     def __init__(self, target: Subscription, ctx: Context):
         self.cancelled_by = (f"by order line '{target.cancelled_by}', committed before"
                              if target.cancelled_by else None)
-        seats = Counter(target.seats)
+        seats = Counter(target.seats_at_term_end())  # less those credited away (SPEC §11)
         seats.update(ctx.added.get(target.id, Counter()))  # seats added now renew too
         self.seats = {t: max(0, n - target.reductions.get(t, 0)) for t, n in seats.items()}
         self.pending = dict(target.reductions)
