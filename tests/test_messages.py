@@ -4,6 +4,7 @@ the exit code (and stderr's length, where that was the trouble)."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -288,6 +289,8 @@ def test_the_inbox_says_a_workbooks_first_warnings_only(env: Env) -> None:
     result = env.run("inbox", env.root / "inbox")
     assert result.code == 0, result.stderr
     warned = [line for line in result.stderr.splitlines() if "warning:" in line]
-    assert len(warned) == NOTE_MESSAGES
+    assert len(warned) == NOTE_MESSAGES + 1  # and how many more, as the CLI says it
+    assert re.search(r"\.\.\. and \d+ more: every one is in the run's manifest\.json$",
+                     warned[-1])
     assert warned[0] == ("seatbatch inbox: warning: P-ACME/orders.xlsx: Orders row 1, column "
                          "note 0: column 'note 0' is not one seatbatch knows; it was ignored")
