@@ -443,8 +443,17 @@ def test_a_cancel_after_renew_ran_ahead_names_the_invoiced_term_and_records_noth
                       name="cancel.xlsx")
     assert result.code == 1
     assert _codes(result) == [(2, "action", "next_term_invoiced")]
-    assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced" in result.stderr
-            and "seatbatch credit" in result.stderr)
+    assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced (renew ran ahead), so it "
+            "cannot end with its current term on 2027-11-23") in result.stderr
+    # the template says the same: the current term's last day, the day notice was due
+    made = env.run("template", env.root / "t.xlsx", "--partner", "P-ACME",
+                   as_of=date(2027, 10, 20))
+    assert made.code == 0, made.stderr
+    rows = list(openpyxl.load_workbook(env.root / "t.xlsx")["Subscriptions"].iter_rows(
+        values_only=True))
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert (first["last_day"].date(), first["notice_by"].date()) == (
+        date(2027, 11, 23), date(2027, 11, 14))
     assert env.count("subscription_changes") == 0
 def test_seats_reduced_at_an_early_renewal_cover_devices_until_it_starts(env: Env) -> None:
     start = date(2026, 1, 15)

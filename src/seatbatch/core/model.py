@@ -118,6 +118,11 @@ class Subscription:
     def term_containing(self, day: date) -> Term | None:
         return next((t for t in self.terms if t.contains(day)), None)
 
+    def current_term(self, day: date) -> Term:
+        """The term a notice given on `day` is measured against (SPEC §11): the one containing
+        that day, which renew may have run ahead of; else its last issued term."""
+        return self.term_containing(day) or self.terms[-1]
+
 
 def subscription_number(subscription_id: int) -> str:
     return f"SUB-{subscription_id:06d}"

@@ -227,10 +227,9 @@ MESSAGES: dict[Code, str] = {
     Code.ALREADY_CANCELLED: "subscription {subscription} is already cancelled ({how}): it ends "
     "with its current term, on {last_day}, and nothing of it renews; remove this line",
     Code.NEXT_TERM_INVOICED: "subscription {subscription}'s next term, {next_start} to "
-    "{next_last_day}, is already invoiced (renew ran ahead); a {action} now would let it end "
-    "only with that term, not with its current term on {last_day}. To end it with the "
-    "current term, finance credits the renewal invoice first (seatbatch credit); to end it "
-    "with the next term, send this line once that term has begun",
+    "{next_last_day}, is already invoiced (renew ran ahead), so it cannot end with its "
+    "current term on {last_day}; send this line again once the next term has begun, and it "
+    "ends with that term",
     Code.REDUCE_MORE_THAN_RENEWS: "subscription {subscription} would renew {renewing} "
     "{device_type} seat(s){pending}; a reduce may remove at most that many, not {value}",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "

@@ -62,7 +62,9 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
         subscriptions = [
             {"subscription": s.number, "customer_id": s.customer_id,
              "term_years": s.term_years, "started": s.start_date,
-             "last_day": s.terms[-1].last_day, "notice_by": s.ends - notice,
+             # the current term's: the one a notice is given against (SPEC §11)
+             "last_day": s.current_term(settings.as_of).last_day,
+             "notice_by": s.current_term(settings.as_of).end - notice,
              "po_number": s.po_from(s.terms[-1].start) or "", "pending": pending(s),
              "seats": ", ".join(f"{k}: {v}"
                                 for k, v in sorted(s.seats_on(settings.as_of).items()))}

@@ -426,7 +426,7 @@ def changes_apply(ctx: Context) -> Iterator[Problem]:
         if line.action == "po":
             continue
         # notice is given against the current term (SPEC §11), which renew may have run ahead of
-        current = target.term_containing(ctx.as_of) or target.terms[-1]
+        current = target.current_term(ctx.as_of)
         deadline = current.end - timedelta(days=notice)
         if ctx.as_of > deadline:
             yield problem(
