@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,27 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
                                 "failed; the workbook in progress was put back to wait"]
     assert (folder / "big.xlsx").is_file() and invoice_count(env) == 0
     assert [p.name for p in (folder / ".claimed").iterdir()] == []
+
+
+@pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stop_landing_while_the_run_folder_is_made_leaves_nothing(
+        tmp_path: Path, stop: signal.Signals, code: int) -> None:
+    """The suite once found `.<run>.making` left behind: Ctrl-C had landed between the folder's
+    mkdir and the code that removes it when stopped. A stop that comes while the folder is made
+    now waits until the run holds it, and is handled as any stop in the run (here it is already
+    pending when the folder is made: the same path, deterministically)."""
+    from seatbatch.core.config import load_config
+    from seatbatch.core.exits import STOPS, stopped_code
+    from seatbatch.jobs.base import Interrupted, Settings, run_folder
+
+    settings = Settings(load_config(ROOT / "samples" / "seatbatch.toml"),
+                        str(tmp_path / "ledger.db"), date(2026, 11, 24), tmp_path / "out")
+    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+    try:
+        os.kill(os.getpid(), stop)  # pending: it lands as soon as it may
+        with pytest.raises(Interrupted) as stopped, run_folder(settings, "process", "P-ACME"):
+            pytest.fail("the run went on though it was stopped")
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, before)
+    assert stopped_code(stopped.value) == code
+    assert list((tmp_path / "out").iterdir()) == []

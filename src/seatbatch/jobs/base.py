@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import errno
 import shutil
+import signal
 import traceback
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -19,7 +20,13 @@ from seatbatch.core.exits import EXIT_INTERNAL as EXIT_INTERNAL
 from seatbatch.core.exits import EXIT_OK as EXIT_OK
 from seatbatch.core.exits import EXIT_REJECTED as EXIT_REJECTED
 from seatbatch.core.exits import EXIT_USAGE as EXIT_USAGE
-from seatbatch.core.exits import Terminated, ignore_stops, stopped_code, stopped_how
+from seatbatch.core.exits import (
+    Terminated,
+    ignore_stops,
+    stopped_code,
+    stopped_how,
+    stops_held,
+)
 from seatbatch.core.model import Invoice
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.progress import Progress
@@ -226,15 +233,21 @@ def run_folder(settings: Settings, command: str, partner_id: str | None) -> Iter
     Stopped by Ctrl-C or SIGTERM (Interrupted) or a full disk (NoSpace), the run asks the ledger
     whether it committed: if not, the folder is discarded; if so, it stays hidden for the next
     run's recovery, and the exception's message names the invoices."""
+    taken: list[int] = []
     try:
-        # the lock names the ledger as it may be shown: never a password on disk
-        run = RunFolder(settings.out, command, partner_id,
-                        ledger=display_url(settings.ledger_url))
+        # A stop landing while the folder is made and locked waits until the run holds it,
+        # and is then handled as one landing in the run: the folder is not left behind.
+        with stops_held(taken):
+            # the lock names the ledger as it may be shown: never a password on disk
+            run = RunFolder(settings.out, command, partner_id,
+                            ledger=display_url(settings.ledger_url))
     except OSError as error:
         if no_space(error):
             raise NoSpace(where_full(error, settings.out), [], settings.out.absolute()) from None
         raise UsageError(f"cannot make a run folder in {settings.out}: {error.strerror}") from None
     try:
+        if taken:
+            raise Terminated if signal.SIGTERM in taken else KeyboardInterrupt
         yield run
     except KeyboardInterrupt as error:
         ignore_stops()
