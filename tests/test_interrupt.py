@@ -13,7 +13,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 
 import pytest
@@ -183,25 +182,38 @@ def test_ctrl_c_in_the_inbox_puts_the_workbook_back_to_wait(env: Env, big_workbo
     assert [p.name for p in (folder / ".claimed").iterdir()] == []
 
 
+MADE_WHILE_STOPPED = """
+import os, signal, sys
+from datetime import date
+from pathlib import Path
+from seatbatch.core.config import load_config
+from seatbatch.core.exits import STOPS, stopped_code, terminate
+from seatbatch.jobs.base import Interrupted, Settings, run_folder
+
+root, stop = Path(sys.argv[1]), int(sys.argv[2])
+signal.signal(signal.SIGTERM, terminate)  # as the command line's entry sets it
+settings = Settings(load_config(Path(sys.argv[3])), str(root / "ledger.db"), date(2026, 11, 24),
+                    root / "out")
+signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
+os.kill(os.getpid(), stop)  # pending: it lands as soon as it may
+try:
+    with run_folder(settings, "process", "P-ACME"):
+        print("went on")
+except Interrupted as stopped:
+    print(stopped_code(stopped), sorted(p.name for p in (root / "out").iterdir()))
+"""
+
+
 @pytest.mark.parametrize(("stop", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_stop_landing_while_the_run_folder_is_made_leaves_nothing(
         tmp_path: Path, stop: signal.Signals, code: int) -> None:
     """The suite once found `.<run>.making` left behind: Ctrl-C had landed between the folder's
     mkdir and the code that removes it when stopped. A stop that comes while the folder is made
-    now waits until the run holds it, and is handled as any stop in the run (here it is already
-    pending when the folder is made: the same path, deterministically)."""
-    from seatbatch.core.config import load_config
-    from seatbatch.core.exits import STOPS, stopped_code
-    from seatbatch.jobs.base import Interrupted, Settings, run_folder
-
-    settings = Settings(load_config(ROOT / "samples" / "seatbatch.toml"),
-                        str(tmp_path / "ledger.db"), date(2026, 11, 24), tmp_path / "out")
-    before = signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
-    try:
-        os.kill(os.getpid(), stop)  # pending: it lands as soon as it may
-        with pytest.raises(Interrupted) as stopped, run_folder(settings, "process", "P-ACME"):
-            pytest.fail("the run went on though it was stopped")
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, before)
-    assert stopped_code(stopped.value) == code
-    assert list((tmp_path / "out").iterdir()) == []
+    now waits until the run holds it, and is handled as any stop in the run. Here it is already
+    pending when the folder is made (the same path, deterministically), in a process of its
+    own: a signal to this one would stop the test runner."""
+    done = subprocess.run(
+        [sys.executable, "-c", MADE_WHILE_STOPPED, str(tmp_path), str(int(stop)),
+         str(ROOT / "samples" / "seatbatch.toml")],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert done.stdout.strip() == f"{code} []", done.stderr
