@@ -97,6 +97,15 @@ def cell_problem(line: dict[str, Any]) -> str | None:
     return None
 
 
+def ledger_rows(ledger: Path, sql: str) -> list[sqlite3.Row]:
+    """What `sql` finds in the machine's SQLite ledger (none before its first commit)."""
+    if not ledger.exists():
+        return []
+    with contextlib.closing(sqlite3.connect(ledger)) as c:
+        c.row_factory = sqlite3.Row
+        return c.execute(sql).fetchall()
+
+
 @dataclass(frozen=True)
 class Book:
     """A workbook on disk and the rows it was written from."""
@@ -522,11 +531,7 @@ class Ledger(RuleBasedStateMachine):
     # --- invariants ---------------------------------------------------------------------
 
     def rows(self, sql: str) -> list[sqlite3.Row]:
-        if not self.ledger.exists():
-            return []
-        with contextlib.closing(sqlite3.connect(self.ledger)) as c:
-            c.row_factory = sqlite3.Row
-            return c.execute(sql).fetchall()
+        return ledger_rows(self.ledger, sql)
 
     @invariant()
     def numbers_are_gapless_per_series_and_year(self) -> None:
@@ -848,11 +853,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.as_of += timedelta(days=days)
 
     def rows(self, sql: str) -> list[sqlite3.Row]:
-        if not self.ledger.exists():
-            return []
-        with contextlib.closing(sqlite3.connect(self.ledger)) as c:
-            c.row_factory = sqlite3.Row
-            return c.execute(sql).fetchall()
+        return ledger_rows(self.ledger, sql)
 
     @invariant()
     def seats_in_force_are_never_negative_and_are_the_models(self) -> None:

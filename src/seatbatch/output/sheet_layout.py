@@ -12,7 +12,6 @@ is cut, as it would be anyway in a column that wide."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import cache
@@ -64,22 +63,14 @@ def wrapped_width(header: str, widest: int, *, lines: int = 2) -> float:
         chosen += 1
 
 
-def width(header: str, values: Iterable[Any], *, decimals: int | None = None,
-          header_extra: int = 0, least: int = LEAST, most: int = MOST) -> float:
-    widest = max((shown(value, decimals) for value in values), default=0)
-    return fitted(widest, header, header_extra=header_extra, least=least, most=most)
-
-
-def fit_columns(ws: Any, *, header_row: int = 1, header_extra: int = 0, least: int = LEAST,
-                most: int = MOST, skip: Sequence[int] = ()) -> None:
-    """Size every column of an openpyxl sheet (not write-only) to its header (in `header_row`)
-    and the values under it; columns in `skip` (1-based) keep their width."""
-    for index, cells in enumerate(ws.iter_cols(min_row=header_row, values_only=True), start=1):
-        if index in skip or not cells:
-            continue
+def fit_columns(ws: Any, *, least: int = LEAST, most: int = MOST) -> None:
+    """Size every column of an openpyxl sheet (not write-only) to its header in row 1 and the
+    values under it."""
+    for index, cells in enumerate(ws.iter_cols(values_only=True), start=1):
         header = cells[0] if isinstance(cells[0], str) else ""
-        ws.column_dimensions[column_letter(index - 1)].width = width(
-            header, cells[1:], header_extra=header_extra, least=least, most=most)
+        widest = max((shown(value) for value in cells[1:]), default=0)
+        ws.column_dimensions[column_letter(index - 1)].width = fitted(
+            widest, header, least=least, most=most)
 
 
 def print_setup(ws: Any, title_rows: str | None = "1:1") -> None:
