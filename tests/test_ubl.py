@@ -14,6 +14,7 @@ import pytest
 from lxml import etree
 
 from einvoice_rules import Report, needs_rules, official_rules
+from seatbatch.core.documents import line_ids
 from seatbatch.core.model import (
     Invoice,
     InvoiceLine,
@@ -28,7 +29,6 @@ from seatbatch.output.ubl import (
     NAMESPACES,
     NotAnEInvoice,
     lacking,
-    line_ids,
     text,
     ubl_invoice,
 )

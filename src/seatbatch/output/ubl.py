@@ -33,7 +33,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from seatbatch.core.documents import line_ids as line_ids  # where it was before credit notes
+from seatbatch.core.documents import line_ids
 from seatbatch.core.model import Invoice, InvoiceLine, Party
 from seatbatch.core.money import format_amount, minor_unit, round_money
 

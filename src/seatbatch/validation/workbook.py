@@ -52,21 +52,6 @@ class Validation:
         return bool(self.problems)
 
 
-def content(values: dict[str, Any]) -> dict[str, Any]:
-    """An Orders row as given (typed, before defaults), in plain JSON values."""
-    return {name: _plain(values.get(name)) for name in ORDER_COLUMNS}
-
-
-def fingerprint(given: dict[str, Any]) -> str:
-    """The idempotency key of an order line's content."""
-    text = "\x1f".join(f"{name}={given.get(name)!r}" for name in ORDER_COLUMNS)
-    return hashlib.sha256(text.encode()).hexdigest()
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value
-
-
 def _changes(before: Mapping[str, Any] | None, now: Mapping[str, Any]) -> str:
     if before is None:
         return "other content"
@@ -205,9 +190,10 @@ def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
 
 
 def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
-    """The sheet's complete order lines, and the customers of rows that had problems. Each
-    line's content and fingerprint are those of `content` and `fingerprint`, made a column at a
-    time."""
+    """The sheet's complete order lines, and the customers of rows that had problems. A line's
+    content is its row as given, in plain JSON values (dates ISO); its fingerprint, the ledger's
+    idempotency key, is the sha256 of `name=repr(value)` over ORDER_COLUMNS joined by U+001F
+    (never to change: committed lines are found by it). Both are made a column at a time."""
     lines: list[OrderLine] = []
     broken: set[str] = set()
     columns = [sheet.column(name) for name in ORDER_COLUMNS]
