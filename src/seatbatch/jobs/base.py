@@ -339,6 +339,26 @@ def config_warnings(config: Config) -> list[Problem]:
             for w in config.warnings]
 
 
+def issued_without_vat(config: Config, invoice: Invoice, what: str) -> list[Problem]:
+    """The run's warnings when it writes `invoice` (issued, or a credit note of one) as it was
+    issued: an invoice issued without VAT and payment means (before [tax] was configured)
+    cannot be an e-invoice, and is written without one. Exit 2 when the e-invoice is the
+    only format configured: nothing would be written. `what` says what is written."""
+    from seatbatch.output.files import invoice_files  # here: the writers where files are made
+
+    formats = config.documents.formats
+    files = invoice_files(invoice, formats)
+    if not files:
+        raise UsageError(f"{what} was issued without VAT: it cannot be an e-invoice, the only "
+                         "format configured ([documents] formats); add another format")
+    warnings = config_warnings(config)
+    if len(files) < len(formats):
+        warnings.append(problem(Code.NO_EINVOICE, "", None, None, None, detail=(
+            f"{what} was issued without VAT (before [tax] was configured): it is written as "
+            "it was issued, without an e-invoice, which it cannot be")))
+    return warnings
+
+
 def write_summary(folder: RunFolder, manifest: dict[str, Any], headline: str, *,
                   partner_name: str | None, coverage: Sequence[Coverage],
                   customer_names: Mapping[str, str]) -> None:

@@ -20,7 +20,6 @@ from seatbatch.billing.credits import (
     subscription_ids,
 )
 from seatbatch.core.model import Invoice
-from seatbatch.core.problems import Code, problem
 from seatbatch.jobs.base import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -28,13 +27,14 @@ from seatbatch.jobs.base import (
     Settings,
     UsageError,
     config_warnings,
+    issued_without_vat,
     refuse_half_valid,
     run_folder,
     write_summary,
 )
 from seatbatch.jobs.recovery import recovering
 from seatbatch.ledger import Ledger, RunRecord, display_url
-from seatbatch.output.files import InvoiceWriter, invoice_files
+from seatbatch.output.files import InvoiceWriter, formats_written, invoice_files
 from seatbatch.output.manifest import build_manifest
 
 if TYPE_CHECKING:
@@ -78,6 +78,7 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
                 f"a credit note is dated on the run date ({settings.as_of.isoformat()}), never "
                 f"before the invoice it credits: {number} is dated "
                 f"{invoice.invoice_date.isoformat()}; give --as-of on or after it")
+        warnings = issued_without_vat(settings.config, invoice, f"the credit note of {number}")
         formats = settings.config.documents.formats
         with (run_folder(settings, "credit", invoice.partner_id) as folder,
               InvoiceWriter(folder.staging / "invoices", settings.progress, formats) as writer):
@@ -92,7 +93,7 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
                 command="credit", status="committed", as_of=settings.as_of,
                 partner_id=note.partner_id, currency=note.currency, input_file=None,
                 input_sha256=None, invoices=[(note, invoice_files(note, writer.formats))],
-                documents=[document], warnings=_warnings(settings, note))
+                documents=[document], warnings=warnings)
             headline = f"{note.number} credits {number}"
             write_summary(folder, manifest, headline, partner_name=note.bill_to.name,
                           coverage=[], customer_names={note.customer_id: note.customer_name})
@@ -115,8 +116,7 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
     if plan.problems:
         return plan.problems
     draft = credit_note(invoice, plan, number=None, credit_date=settings.as_of, reason=reason)
-    if invoice.vat is not None:  # one issued without VAT is credited without an e-invoice
-        refuse_half_valid([draft], config, writer.formats)
+    refuse_half_valid([draft], config, formats_written(draft, writer.formats))
     credit_number = tx.number(config.issuer.credit_note_prefix)
     note = credit_note(invoice, plan, number=credit_number, credit_date=settings.as_of,
                        reason=reason)
@@ -140,16 +140,6 @@ def _taken(tx: Crediting, number: str) -> tuple[list[Taken], Refunded]:
         taken.extend(Taken(position, seats, credit_number, line.period_start)
                      for (position, seats, _), line in zip(rows, note.lines, strict=True))
     return taken, Refunded(net, vat)
-
-
-def _warnings(settings: Settings, note: Invoice) -> list[Problem]:
-    warnings = config_warnings(settings.config)
-    if note.vat is None and "ubl" in settings.config.documents.formats:
-        warnings.append(problem(Code.NO_EINVOICE, "", None, None, None, detail=(
-            f"{note.number} credits {note.credits and note.credits.invoice_number}, issued "
-            "without VAT (before [tax] was configured): it is written as that invoice was, "
-            "without an e-invoice, which it cannot be")))
-    return warnings
 
 
 def _rejected(settings: Settings, folder: RunFolder, invoice: Invoice,

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.documents import manifest_entry
-from seatbatch.output.files import CHUNK, InvoiceWriter, invoice_files_of
+from seatbatch.output.files import CHUNK, InvoiceWriter, document_files
 from seatbatch.output.html import write_rendered
 from seatbatch.output.manifest import ManifestWriter
 from seatbatch.output.runs import RunFolder
@@ -33,15 +33,9 @@ class _Issued:
         for texts in _documents(self.ledger, self.numbers):
             for text in texts:
                 document = json.loads(text)
-                files = invoice_files_of(document["number"], self.formats,
-                                         einvoice=_taxed(document))
+                files = document_files(document, self.formats)
                 yield manifest_entry(document, files,
                                      with_currency=self.with_currency)
-
-
-def _taxed(document: dict[str, Any]) -> bool:
-    """Whether the invoice was issued with VAT and payment means: an e-invoice can be made."""
-    return "vat" in document and "payment" in document
 
 
 def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
@@ -66,8 +60,7 @@ def files_from_ledger(
             for texts in _documents(ledger, numbers):
                 for text in texts:
                     document = json.loads(text)
-                    files = invoice_files_of(document["number"], writer.formats,
-                                             einvoice=_taxed(document))
+                    files = document_files(document, writer.formats)
                     listed.add(manifest_entry(document, files, with_currency=currency is None),
                                document["currency"])
                     with_vat[0] = with_vat[0] or "vat" in document

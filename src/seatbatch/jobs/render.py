@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from seatbatch.core.problems import Code, problem
 from seatbatch.jobs.base import (
     EXIT_OK,
     Outcome,
     Settings,
     UsageError,
-    config_warnings,
+    issued_without_vat,
     run_folder,
     write_summary,
 )
@@ -25,16 +24,8 @@ def render_invoice(settings: Settings, number: str) -> Outcome:
         raise UsageError(f"no invoice {number!r} in the ledger {display_url(settings.ledger_url)}")
     assert invoice.number is not None
     formats = settings.config.documents.formats
+    warnings = issued_without_vat(settings.config, invoice, invoice.number)
     files = invoice_files(invoice, formats)
-    if not files:
-        raise UsageError(f"{invoice.number} was issued without VAT: it cannot be an e-invoice, "
-                         "the only format configured ([documents] formats); add another "
-                         "format to write it again")
-    warnings = config_warnings(settings.config)
-    if len(files) < len(formats):
-        warnings.append(problem(Code.NO_EINVOICE, "", None, None, None, detail=(
-            f"{invoice.number} was issued without VAT (before [tax] was configured): it is "
-            "written again as it was issued, and without an e-invoice, which it cannot be")))
     with (run_folder(settings, "render", invoice.partner_id) as folder,
           InvoiceWriter(folder.staging / "invoices", settings.progress,
                         formats) as writer):

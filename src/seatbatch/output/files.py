@@ -18,12 +18,12 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.exits import STOPS, stops_held
@@ -52,6 +52,12 @@ def invoice_files(invoice: Invoice, formats: Sequence[str]) -> dict[str, str]:
     return invoice_files_of(str(invoice.number), formats, einvoice=_taxed(invoice))
 
 
+def document_files(document: Mapping[str, Any], formats: Sequence[str]) -> dict[str, str]:
+    """The same for an issued invoice as the ledger keeps it (core.documents), undecoded."""
+    return invoice_files_of(document["number"], formats,
+                            einvoice="vat" in document and "payment" in document)
+
+
 def invoice_files_of(number: str, formats: Sequence[str], *, einvoice: bool
                      ) -> dict[str, str]:
     return {kind: f"invoices/{number}.{EXTENSIONS[kind]}"
@@ -65,7 +71,13 @@ def written(formats: Sequence[str], *, einvoice: bool) -> tuple[str, ...]:
     return tuple(kind for kind in formats if einvoice or kind != "ubl")
 
 
+def formats_written(invoice: Invoice, formats: Sequence[str]) -> tuple[str, ...]:
+    """The formats `invoice` is written as (`written`)."""
+    return written(formats, einvoice=_taxed(invoice))
+
+
 def _taxed(invoice: Invoice) -> bool:
+    """Issued with VAT and payment means: an e-invoice can be made of it."""
     return invoice.vat is not None and invoice.payment is not None
 
 
@@ -107,7 +119,7 @@ def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[
 
 def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str]) -> None:
     """The invoice as each format (SPEC §9), named after its number."""
-    formats = written(formats, einvoice=_taxed(invoice))
+    formats = formats_written(invoice, formats)
     path = {kind: folder / f"{invoice.number}.{EXTENSIONS[kind]}" for kind in formats}
     if "xlsx" in path:
         write_invoice_xlsx(invoice, path["xlsx"])
