@@ -5,6 +5,7 @@ both ledgers; what they do to seats in force, coverage, renewals and the month's
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from dataclasses import replace
 from datetime import date, timedelta
@@ -304,6 +305,24 @@ def test_an_invoice_issued_without_vat_is_credited_without_an_e_invoice(sample_e
     [note] = result.manifest["invoices"]
     assert "vat" not in note and "ubl" not in note["files"]
     assert [w["code"] for w in result.manifest["warnings"]] == ["no_einvoice"]
+
+
+def test_an_invoice_without_vat_is_not_credited_when_only_e_invoices_are_written(
+        sample_env: Env) -> None:
+    """Its credit note could be no e-invoice, the only format configured: nothing would be
+    written. Exit 2 as `render` says it, before anything is committed or numbered."""
+    env = sample_env
+    with_tax = env.config.read_text(encoding="utf-8")
+    env.config.write_text(CONFIG, encoding="utf-8")
+    invoice = _issue(env, order("L1"))
+    env.config.write_text(re.sub(r"(?m)^formats = .*$", 'formats = ["ubl"]', with_tax),
+                          encoding="utf-8")
+    before, counters = env.dump(), _counters(env)
+    result = _credit(env, invoice["number"])
+    assert result.code == 2
+    assert ("the credit note of INV-2026-000001 was issued without VAT: it cannot be an "
+            "e-invoice, the only format configured") in result.stderr
+    assert env.dump() == before and _counters(env) == counters
 
 
 def test_credit_notes_are_numbered_forwards_in_time(env: Env) -> None:
