@@ -228,6 +228,12 @@ class InvoiceWriter:
             for _ in range(workers):
                 self.pool.submit(_ready)
 
+    def _pdf_worker(self) -> None:
+        """A worker, when PDFs are written and none was started (PDFs are made only in
+        workers: see output/pdf.py)."""
+        if self.pool is None and self.pdf_in_workers:
+            self._start(1)
+
     def meanwhile(self, work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], T]:
         """`work(*args)` in a worker, which has nothing else to do until invoices are numbered,
         while this process goes on: calling what this returns waits for the result (or raises
@@ -259,8 +265,8 @@ class InvoiceWriter:
     def submit(self, invoices: Sequence[Invoice]) -> None:
         """Workers start on them at once; without workers they wait for `finish`, so that a
         small run does not hold the ledger's write lock while its files are written."""
-        if self.pool is None and self.pdf_in_workers and invoices:
-            self._start(1)
+        if invoices:
+            self._pdf_worker()
         if self.pool is None:
             self.waiting = list(invoices)
             return
@@ -273,8 +279,7 @@ class InvoiceWriter:
         starts on them at once (`finish` waits for them)."""
         if not self.pdf_in_workers or not invoices:
             return
-        if self.pool is None:
-            self._start(1)
+        self._pdf_worker()
         assert self.pool is not None
         self.futures.append(self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder))
 
@@ -284,8 +289,7 @@ class InvoiceWriter:
         many there are, neither this process nor the workers hold more than a few batches."""
         if not count:
             return
-        if self.pool is None and self.pdf_in_workers:
-            self._start(1)
+        self._pdf_worker()
         pending: deque[Future[int]] = deque()
         for batch in self.progress.iterate(batches, "Writing invoices",
                                            length=-(-count // CHUNK)):

@@ -22,6 +22,7 @@ from seatbatch.core.sheets import column_letter
 PADDING = 2  # characters of air either side of the text
 FILTER_BUTTON = 3  # a table's header holds its filter button beside the title
 LEAST, MOST = 6, 60
+HEADER_LINES = 2  # a wrapping header's most lines (the invoice workbook's header row)
 DATE_WIDTH = len("2026-12-31")
 
 
@@ -49,16 +50,16 @@ def fitted(widest: int, header: str, *, header_extra: int = 0, least: int = LEAS
 
 
 @cache  # the same few headers and widths, for thousands of invoices
-def wrapped_width(header: str, widest: int, *, lines: int = 2) -> float:
+def wrapped_width(header: str, widest: int) -> float:
     """The width of a column whose header wraps: its widest value's, widened until the header
-    takes at most `lines` lines, each with air beside it (a right-aligned header never runs
+    takes HEADER_LINES lines at most, each with air beside it (a right-aligned header never runs
     into the next column's)."""
     chosen = max(widest, LEAST - PADDING)
     if len(header) <= chosen + PADDING:  # it would stand on one line, filling the column
         return max(chosen, len(header)) + PADDING
     while True:
         wrapped = textwrap.wrap(header, chosen, break_long_words=False)
-        if len(wrapped) <= lines and max(map(len, wrapped), default=0) <= chosen:
+        if len(wrapped) <= HEADER_LINES and max(map(len, wrapped), default=0) <= chosen:
             return chosen + PADDING
         chosen += 1
 
@@ -73,13 +74,12 @@ def fit_columns(ws: Any, *, least: int = LEAST, most: int = MOST) -> None:
             widest, header, least=least, most=most)
 
 
-def print_setup(ws: Any, title_rows: str | None = "1:1") -> None:
+def print_setup(ws: Any) -> None:
     """A4 landscape, every column on the page's width (as many pages down as it takes), and
-    `title_rows` (e.g. "1:1") repeated at the top of each page."""
+    the header row repeated at the top of each page."""
     ws.page_setup.paperSize = "9"  # A4
     ws.page_setup.orientation = "landscape"
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    if title_rows:
-        ws.print_title_rows = title_rows
+    ws.print_title_rows = "1:1"

@@ -135,10 +135,10 @@ class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
     def __init__(self, currency: str):
-        whole = minor_unit(currency) == 0
+        self.decimals = minor_unit(currency)
+        whole = self.decimals == 0
         self.money = MONEY0 if whole else MONEY2
         self.total = TOTAL0 if whole else TOTAL2
-        self.decimals = minor_unit(currency)
         self.rows: list[str] = []
         self.cells: list[str] = []
         self.row = 1
