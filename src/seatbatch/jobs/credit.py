@@ -85,7 +85,7 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
             record = RunRecord(folder.name, "credit", invoice.partner_id, settings.as_of,
                                None, None)
             with ledger.crediting(invoice.partner_id, record) as tx:
-                issued = _issue(settings, tx, request, writer)
+                issued = _issue(settings, tx, invoice, request, writer)
             if not isinstance(issued, _Issued):
                 return _rejected(settings, folder, invoice, issued)
             note, document = issued.note, issued.document
@@ -103,13 +103,12 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
             return Outcome(EXIT_OK, folder.publish(), [])
 
 
-def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: InvoiceWriter
-           ) -> _Issued | tuple[Problem, ...]:
-    """Under the partner's lock: the credit planned against the invoice as the ledger holds it
-    now, and issued; or the problems that reject it (nothing taken, nothing saved)."""
+def _issue(settings: Settings, tx: Crediting, invoice: Invoice, request: CreditRequest,
+           writer: InvoiceWriter) -> _Issued | tuple[Problem, ...]:
+    """Under the partner's lock: the credit planned against the invoice (issued, never changed)
+    and what earlier credit notes took of it as the ledger holds them now, and issued; or the
+    problems that reject it (nothing taken, nothing saved)."""
     config, number, reason = settings.config, request.invoice_number, request.reason
-    invoice = tx.invoice(number)
-    assert invoice is not None  # read before; an issued invoice is never removed
     taken, refunded = _taken(tx, number)
     plan = plan_credit(invoice, request.lines, request.first_day, taken, config.term_discounts,
                        refunded=refunded)
@@ -117,9 +116,7 @@ def _issue(settings: Settings, tx: Crediting, request: CreditRequest, writer: In
         return plan.problems
     draft = credit_note(invoice, plan, number=None, credit_date=settings.as_of, reason=reason)
     refuse_half_valid([draft], config, formats_written(draft, writer.formats))
-    credit_number = tx.number(config.issuer.credit_note_prefix)
-    note = credit_note(invoice, plan, number=credit_number, credit_date=settings.as_of,
-                       reason=reason)
+    note = replace(draft, number=tx.number(config.issuer.credit_note_prefix))
     writer.submit([note])
     changes = seat_changes(plan, tx.latest_ends(subscription_ids(plan)))
     document = tx.save(note, [(c.position, c.seats, c.first_day) for c in plan.lines], changes)
