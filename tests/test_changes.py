@@ -260,6 +260,27 @@ def test_bad_change_lines_are_all_reported_and_nothing_is_committed(subscribed: 
     assert env.dump() == dump
 
 
+def test_a_change_row_with_a_problem_of_its_own_gets_every_problem_at_once(
+        subscribed: Env) -> None:
+    """A bad value on a change row does not hide the row's cells that must be blank."""
+    env = subscribed
+    dump = env.dump()
+    result = _process(
+        env,
+        change("X1", "po", po_number="PO-9", term_years=3, accept_terms=False),
+        change("X2", "reduce", device_type="Space Pro", seats=0, po_number="PO-Z"),
+        change("X3", "po", seats=2, accept_terms=False),  # and no PO either
+    )
+    assert result.code == 1
+    assert sorted(_codes(result)) == sorted([
+        (2, "accept_terms", "terms_not_accepted"), (2, "term_years", "not_for_change"),
+        (3, "seats", "seats_out_of_range"), (3, "po_number", "not_for_change"),
+        (4, "accept_terms", "terms_not_accepted"), (4, "seats", "not_for_change"),
+        (4, "po_number", "po_required"),
+    ])
+    assert env.dump() == dump
+
+
 def test_quote_shows_what_would_change_and_records_nothing(subscribed: Env) -> None:
     env = subscribed
     dump = env.dump()

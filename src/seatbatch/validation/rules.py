@@ -52,6 +52,7 @@ class Context:
     processed_groups: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     rejected_rows: frozenset[int] = field(default_factory=frozenset)  # Orders rows with problems
     changes: list[OrderLine] = field(default_factory=list)  # cancel, reduce, po (SPEC §11)
+    incomplete_changes: list[OrderLine] = field(default_factory=list)  # rows with problems
 
     @cached_property
     def coverage(self) -> list[Coverage]:
@@ -381,7 +382,8 @@ WHAT_CHANGES = {
 
 
 def changes_blank_where_they_must(ctx: Context) -> Iterator[Problem]:
-    for line in ctx.changes:
+    """Over every change row, those with problems of their own too: all at once."""
+    for line in sorted((*ctx.changes, *ctx.incomplete_changes), key=attrgetter("row")):
         for name in BLANK_FOR_CHANGE[line.action]:
             given = line.content.get(name)
             if given is not None and not (name == "separate_invoice" and given is False):

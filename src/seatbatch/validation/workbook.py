@@ -113,7 +113,7 @@ def validate(
     customers_sheet = checked.get("Customers", empty)
     customers, broken = _customers(customers_sheet)
     devices, broken_devices = _devices(checked.get("Devices", empty))
-    lines, broken_lines = _order_lines(checked.get("Orders", empty))
+    lines, broken_lines, incomplete_changes = _order_lines(checked.get("Orders", empty))
     broken |= broken_devices | broken_lines
     listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
     fresh, already, conflicts = split_committed(lines, view)
@@ -128,7 +128,8 @@ def validate(
 
     failed = frozenset((p.sheet, p.row, p.column) for p in problems if p.row and p.column)
     ctx = Context(config, partner, as_of, view, customers, devices, orders, frozenset(broken),
-                  failed, listed, processed_groups, changes=changes)
+                  failed, listed, processed_groups, changes=changes,
+                  incomplete_changes=incomplete_changes)
     found, ctx = check(ctx)
     problems.extend(found)
     requests, resolved = ([], []) if problems else (resolve(ctx), resolve_changes(ctx))
@@ -189,12 +190,15 @@ def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
     return devices, broken
 
 
-def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
-    """The sheet's complete order lines, and the customers of rows that had problems. A line's
+def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[OrderLine]]:
+    """The sheet's complete order lines, the customers of rows that had problems, and the
+    incomplete change lines (SPEC §11: their cells that must be blank are checked too, so
+    that every problem of the row is reported at once). A line's
     content is its row as given, in plain JSON values (dates ISO); its fingerprint, the ledger's
     idempotency key, is the sha256 of `name=repr(value)` over ORDER_COLUMNS joined by U+001F
     (never to change: committed lines are found by it). Both are made a column at a time."""
     lines: list[OrderLine] = []
+    incomplete_changes: list[OrderLine] = []
     broken: set[str] = set()
     columns = [sheet.column(name) for name in ORDER_COLUMNS]
     plain = [[v.isoformat() if isinstance(v, date) else v for v in column] for column in columns]
@@ -205,20 +209,22 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str]]:
                                            strict=True):
         v = dict(zip(ORDER_COLUMNS, cells, strict=True))
         required = CHANGE_REQUIRED.get(v["action"], ORDER_REQUIRED)
-        if not _complete(v, required) or v["accept_terms"] is not True:
+        complete = _complete(v, required) and v["accept_terms"] is True
+        if not complete:
             if v["customer_id"]:
                 broken.add(v["customer_id"])
-            continue
-        lines.append(OrderLine(
-            row=row, order_id=v["order_id"], customer_id=v["customer_id"], action=v["action"],
-            subscription=v["subscription"], device_type=v["device_type"] or "",
-            seats=v["seats"] or 0,
+            if v["action"] not in CHANGES:
+                continue
+        (lines if complete else incomplete_changes).append(OrderLine(
+            row=row, order_id=v["order_id"] or "", customer_id=v["customer_id"] or "",
+            action=v["action"], subscription=v["subscription"] or "",
+            device_type=v["device_type"] or "", seats=v["seats"] or 0,
             term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
             separate_invoice=bool(v["separate_invoice"]),
             fingerprint=hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
             content=dict(zip(ORDER_COLUMNS, as_given, strict=True)),
         ))
-    return lines, broken
+    return lines, broken, incomplete_changes
 
 
 def _sheet_order(name: str) -> int:
