@@ -464,8 +464,14 @@ def test_a_cancel_after_renew_ran_ahead_names_the_invoiced_term_and_records_noth
                       name="cancel.xlsx")
     assert result.code == 1
     assert _codes(result) == [(2, "action", "next_term_invoiced")]
-    assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced (renew ran ahead), so it "
-            "cannot end with its current term on 2027-11-23") in result.stderr
+    assert ("next term, 2027-11-24 to 2028-11-23, is already invoiced (renew ran ahead), so a "
+            "cancel cannot take effect when its current term ends on 2027-11-23; send this line "
+            "again once the next term has begun, and it takes effect when that term ends on "
+            "2028-11-23") in " ".join(result.stderr.split())
+    reduce = _process(env, change("X2", "reduce", device_type="Space Pro", seats=1),
+                      as_of=date(2027, 10, 20), name="reduce.xlsx")
+    assert _codes(reduce) == [(2, "action", "next_term_invoiced")]
+    assert "so a reduce cannot take effect" in " ".join(reduce.stderr.split())
     # the template says the same: the current term's last day, the day notice was due
     made = env.run("template", env.root / "t.xlsx", "--partner", "P-ACME",
                    as_of=date(2027, 10, 20))

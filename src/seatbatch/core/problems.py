@@ -227,9 +227,9 @@ MESSAGES: dict[Code, str] = {
     Code.ALREADY_CANCELLED: "subscription {subscription} is already cancelled ({how}): it ends "
     "with its current term, on {last_day}, and nothing of it renews; remove this line",
     Code.NEXT_TERM_INVOICED: "subscription {subscription}'s next term, {next_start} to "
-    "{next_last_day}, is already invoiced (renew ran ahead), so it cannot end with its "
-    "current term on {last_day}; send this line again once the next term has begun, and it "
-    "ends with that term",
+    "{next_last_day}, is already invoiced (renew ran ahead), so a {action} cannot take effect "
+    "when its current term ends on {last_day}; send this line again once the next term has "
+    "begun, and it takes effect when that term ends on {next_last_day}",
     Code.REDUCE_MORE_THAN_RENEWS: "subscription {subscription} would renew {renewing} "
     "{device_type} seat(s){pending}; a reduce may remove at most that many, not {value}",
     Code.RUN_RECOVERED: "this run was stopped after it committed and before its folder was "
