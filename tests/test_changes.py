@@ -68,7 +68,8 @@ def test_a_cancel_is_recorded_and_the_subscription_does_not_renew(subscribed: En
     assert manifest["invoices"] == []
     assert manifest["changes"] == [{
         "order_id": "X1", "action": "cancel", "subscription_id": "SUB-000001",
-        "device_type": None, "seats": None, "po_number": None, "effective": "2027-11-24"}]
+        "device_type": None, "seats": None, "po_number": None, "effective": "2027-11-24",
+        "cancels": True}]
     summary = (result.folder / "summary.html").read_text(encoding="utf-8")
     assert "Subscription changes recorded" in summary and "X1" in summary
 
@@ -149,7 +150,8 @@ def test_a_reduce_renews_fewer_seats_from_the_next_renewal_on(subscribed: Env) -
     assert result.code == 0, result.stderr
     assert result.manifest["changes"][0] == {
         "order_id": "R1", "action": "reduce", "subscription_id": "SUB-000001",
-        "device_type": "Space Pro", "seats": 2, "po_number": None, "effective": "2027-11-24"}
+        "device_type": "Space Pro", "seats": 2, "po_number": None, "effective": "2027-11-24",
+        "cancels": False}
     # seats in force until then: coverage still counts 3
     assert env.query("SELECT sum(seats) FROM seats WHERE device_type = 'Space Pro'") == [(3,)]
 
@@ -197,6 +199,10 @@ def test_a_reduce_of_every_seat_is_a_cancel(subscribed: Env) -> None:
     assert result.code == 0, result.stderr
     assert env.query("SELECT order_id, action, cancels FROM subscription_changes "
                      "ORDER BY id") == [("R1", "reduce", False), ("R2", "reduce", True)]
+    # the partner is told at once, not only by a later rejection
+    assert [c["cancels"] for c in result.manifest["changes"]] == [False, True]
+    summary = (result.folder / "summary.html").read_text(encoding="utf-8")
+    assert summary.count("no seat left: cancels, does not renew") == 1
     later = _process(env, change("X1", "cancel"), name="later.xlsx")
     assert _codes(later) == [(2, "subscription", "already_cancelled")]
     assert "by order line 'R2'" in later.stderr

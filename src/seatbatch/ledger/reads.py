@@ -232,7 +232,7 @@ def committed_runs(connection: Connection, run_ids: Sequence[str]) -> dict[str, 
             "order_id": row.order_id, "action": row.action,
             "subscription_id": subscription_number(row.subscription_id),
             "device_type": row.device_type, "seats": row.seats, "po_number": row.po_number,
-            "effective": row.effective_date.isoformat()})
+            "effective": row.effective_date.isoformat(), "cancels": row.cancels})
     return found
 
 

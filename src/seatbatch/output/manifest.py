@@ -69,6 +69,7 @@ def manifest_change(change: Change) -> dict[str, Any]:
         "subscription_id": change.subscription_number,
         "device_type": order.device_type or None, "seats": order.seats or None,
         "po_number": order.po_number, "effective": change.effective.isoformat(),
+        "cancels": change.cancels,
     }
 
 
