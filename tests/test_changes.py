@@ -84,6 +84,9 @@ def test_a_cancel_is_recorded_and_the_subscription_does_not_renew(subscribed: En
     renewed = _renew(env)
     assert renewed["status"] == "nothing_due"
     assert env.invoice_numbers() == before
+    # finance can tell "cancelled" from "nothing ends this month"
+    assert renewed["not_renewed"] == [{"partner_id": "P-ACME", "subscription_id": "SUB-000001",
+                                       "why": "cancelled by order line 'X1'"}]
 
 
 def test_the_same_change_again_is_a_no_op_and_other_content_a_conflict(subscribed: Env) -> None:

@@ -238,6 +238,11 @@ def test_a_subscription_left_with_no_seats_does_not_renew(env: Env) -> None:
     renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
     assert renewed.code == 0, renewed.stderr
     assert renewed.manifest["status"] == "nothing_due"
+    assert [x["why"] for x in renewed.manifest["not_renewed"]] == [
+        "no seat left to renew: every seat was credited or reduced away"]
+    summary = (renewed.folder / "summary.html").read_text(encoding="utf-8")
+    assert "Not renewed" in summary and "SUB-000001" in summary
+    assert "1 subscription(s) ending then not renewed" in summary
 
 
 def test_the_months_report_subtracts_credit_notes_and_checks_their_series(env: Env) -> None:

@@ -38,23 +38,27 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
           InvoiceWriter(folder.staging / "invoices", settings.progress,
                         settings.config.documents.formats) as writer):
         with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
-            issued, warnings = _renew(settings, ledger, folder, writer, year=year, month=month)
-            headline = _renewal_files(ledger, folder, writer, issued, settings,
+            issued, warnings, not_renewed = _renew(settings, ledger, folder, writer,
+                                                   year=year, month=month)
+            headline = _renewal_files(ledger, folder, writer, issued, not_renewed, settings,
                                       year=year, month=month)
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
 
 
 def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, *,
-           year: int, month: int) -> tuple[dict[str, list[str]], list[str]]:
+           year: int, month: int
+           ) -> tuple[dict[str, list[str]], list[str], list[dict[str, str]]]:
     """Count what is due per configured partner, then renew it; again when a partner's
     subscriptions changed in between. What was issued (per partner, the invoice numbers in
-    issue order), and the warnings."""
+    issue order), the warnings, and the subscriptions ending in the month that do not renew
+    (SPEC §11), so that finance can tell them from nothing ending."""
     config = settings.config
     for _attempt in range(STALE_RETRIES):
         versions: dict[str, int] = {}
         expected = 0
         warnings: list[str] = []
+        not_renewed: list[dict[str, str]] = []
         for partner_id in ledger.partners_with_subscriptions():
             if partner_id not in config.partners:
                 warnings.append(f"partner {partner_id} has subscriptions in the ledger "
@@ -62,22 +66,29 @@ def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: Invoic
                 continue
             versions[partner_id], due = ledger.due(partner_id, year, month)
             expected += due
+            not_renewed.extend(
+                {"partner_id": partner_id, "subscription_id": number,
+                 "why": f"cancelled by order line '{order_id}'"}
+                for number, order_id in ledger.cancelled_ending(partner_id, year, month))
         writer.prepare(expected)
         if not expected:
-            return {}, warnings
+            return {}, warnings, not_renewed
         try:
-            return _renew_due(settings, ledger, folder, versions, year=year, month=month), warnings
+            issued = _renew_due(settings, ledger, folder, versions, not_renewed,
+                                year=year, month=month)
+            return issued, warnings, not_renewed
         except StaleView:
             continue
     raise LedgerBusy("subscriptions kept changing under this renewal run")
 
 
 def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
-               versions: dict[str, int], *, year: int, month: int) -> dict[str, list[str]]:
+               versions: dict[str, int], not_renewed: list[dict[str, str]], *, year: int,
+               month: int) -> dict[str, list[str]]:
     """In one unit of work, for each partner counted: its subscriptions due, a chunk at a
-    time, priced as renewals and issued at once. What was issued: per partner, the invoice
-    numbers in issue order. StaleView when a partner's subscriptions changed since they were
-    counted."""
+    time, priced as renewals and issued at once; those left with no seat to renew added to
+    `not_renewed`. What was issued: per partner, the invoice numbers in issue order.
+    StaleView when a partner's subscriptions changed since they were counted."""
     config = settings.config
     record = RunRecord(folder.name, "renew", None, settings.as_of, None, None)
     with ledger.renewing(versions, record) as tx:
@@ -86,6 +97,12 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
             for view in tx.due(partner_id, year, month):
                 renewals = due_renewals(view, config, partner, year=year, month=month,
                                         invoice_date=settings.as_of)
+                renewed = {renewal.subscription_id for renewal in renewals}
+                not_renewed.extend(
+                    {"partner_id": partner_id, "subscription_id": subscription.number,
+                     "why": "no seat left to renew: every seat was credited or reduced away"}
+                    for subscription in view.subscriptions.values()
+                    if subscription.id not in renewed)
                 refuse_half_valid((r.invoice for r in renewals), config,
                                   config.documents.formats)
                 tx.issue(config.issuer.invoice_prefix, renewals)
@@ -93,8 +110,8 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
 
 
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                   issued: dict[str, list[str]], settings: Settings, *, year: int, month: int,
-                   ) -> str:
+                   issued: dict[str, list[str]], not_renewed: list[dict[str, str]],
+                   settings: Settings, *, year: int, month: int) -> str:
     """A committed renewal run's files. Returns the headline."""
     numbers = [number for each in issued.values() for number in each]
     currencies = {settings.config.partners[partner_id].currency for partner_id in issued}
@@ -104,9 +121,14 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
         currency=next(iter(currencies)) if len(currencies) == 1 else None, input_file=None,
         input_sha256=None, warnings=config_warnings(settings.config),
     )
+    if not_renewed:
+        manifest["not_renewed"] = sorted(not_renewed, key=lambda x: (x["partner_id"],
+                                                                       x["subscription_id"]))
     label = month_label(year, month)
     headline = (f"{len(numbers)} renewal invoice(s) for {label}" if numbers
                 else f"nothing due for {label}")
+    if not_renewed:
+        headline += f"; {len(not_renewed)} subscription(s) ending then not renewed"
     files_from_ledger(ledger, folder, writer, numbers, manifest, headline=headline,
                       partner_name=None)
     return headline

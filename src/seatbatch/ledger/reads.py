@@ -180,18 +180,36 @@ def due_ids(partner_id: str, year: int, month: int) -> Select[Any]:
     """Ids of the partner's subscriptions whose last term ends in the month, in order: the
     term's exclusive end falls after the month's first day and at most on the next month's;
     not those cancelled (SPEC §11)."""
+    return _ending(partner_id, year, month, cancelled=False)
+
+
+def cancelled_ending(connection: Connection, partner_id: str, year: int, month: int
+                     ) -> list[tuple[str, str]]:
+    """The partner's cancelled subscriptions whose last term ends in the month: their numbers
+    and the order lines that cancelled them, in order."""
+    x = t.subscription_changes.c
+    ids = _ending(partner_id, year, month, cancelled=True).subquery()
+    rows = connection.execute(
+        select(x.subscription_id, func.min(x.order_id))
+        .where(x.subscription_id.in_(select(ids)), x.cancels)
+        .group_by(x.subscription_id).order_by(x.subscription_id))
+    return [(subscription_number(sid), order_id) for sid, order_id in rows]
+
+
+def _ending(partner_id: str, year: int, month: int, *, cancelled: bool) -> Select[Any]:
     whole = month_term(year, month)
     first, after = whole.start, whole.end
     s, tc = t.subscriptions.c, t.subscription_terms.c
     later = t.subscription_terms.alias("later")
     x = t.subscription_changes.c
+    was_cancelled = exists().where(x.subscription_id == tc.subscription_id, x.cancels)
     return (
         select(tc.subscription_id)
         .join(t.subscriptions, s.id == tc.subscription_id)
         .where(s.partner_id == partner_id, tc.end_date > first, tc.end_date <= after,
                ~exists().where(later.c.subscription_id == tc.subscription_id,
                                later.c.term_index > tc.term_index),
-               ~exists().where(x.subscription_id == tc.subscription_id, x.cancels))
+               was_cancelled if cancelled else ~was_cancelled)
         .order_by(tc.subscription_id)
     )
 

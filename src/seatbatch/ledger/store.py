@@ -103,6 +103,14 @@ class Ledger:
             return (partner_version(connection, partner_id),
                     reads.due_count(connection, partner_id, year, month))
 
+    def cancelled_ending(self, partner_id: str, year: int, month: int) -> list[tuple[str, str]]:
+        """The partner's cancelled subscriptions whose last term ends in the month, with the
+        order lines that cancelled them."""
+        if self.engine is None:
+            return []
+        with self._transaction(write=False) as connection:
+            return reads.cancelled_ending(connection, partner_id, year, month)
+
     def committed_runs(self, run_ids: Sequence[str]) -> dict[str, CommittedRun]:
         """Which of these runs committed, with what they issued (numbers in issue order)."""
         if self.engine is None or not run_ids:
