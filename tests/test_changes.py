@@ -330,10 +330,12 @@ def test_the_template_shows_the_state_and_a_cancel_filled_in_stops_the_renewal(
     rows = list(ws.iter_rows(values_only=True))
     header = rows[0]
     assert header == ("subscription", "customer_id", "term_years", "started", "last_day",
-                      "notice_by", "po_number", "pending", "seats")
+                      "notice_by", "standing", "po_number", "pending", "seats")
     first, second = (dict(zip(header, row, strict=True)) for row in rows[1:])
     assert first["last_day"].date() == date(2027, 11, 23)
     assert first["notice_by"].date() == DEADLINE
+    assert first["standing"] == ("renews on 2027-11-24; a cancel or reduce needs notice by "
+                                 "2027-08-26")
     assert first["po_number"] == "PO-77"
     assert first["pending"] == "at renewal on 2027-11-24: Space Pro -1; PO PO-2028 from 2027-11-24"
     assert not second["pending"]  # nothing pending: an empty cell
@@ -490,7 +492,41 @@ def test_a_cancel_after_renew_ran_ahead_names_the_invoiced_term_and_records_noth
     first = dict(zip(rows[0], rows[1], strict=True))
     assert (first["last_day"].date(), first["notice_by"].date()) == (
         date(2027, 11, 23), date(2027, 11, 14))
+    assert first["standing"] == ("next term, 2027-11-24 to 2028-11-23, already invoiced: send a "
+                                 "cancel or reduce once it has begun")
+    assert first["po_number"] == "PO-77"  # the current term's, not the next one's
     assert env.count("subscription_changes") == 0
+
+
+def test_the_template_says_when_notice_has_passed_and_when_a_subscription_ended(
+        subscribed: Env) -> None:
+    """What the partner decides on: no stale seats or 'does not renew' for what has ended."""
+    env = subscribed
+    assert _process(env, change("X1", "cancel")).code == 0
+
+    def row(day: date) -> dict[str, Any]:
+        path = env.root / f"t-{day}.xlsx"
+        assert env.run("template", path, "--partner", "P-ACME", as_of=day).code == 0
+        rows = list(openpyxl.load_workbook(path)["Subscriptions"].iter_rows(values_only=True))
+        return dict(zip(rows[0], rows[1], strict=True))
+
+    cancelled = row(date(2027, 9, 1))
+    assert cancelled["standing"] == "ends on 2027-11-23 (cancelled)"
+    assert cancelled["pending"].startswith("cancelled (order line X1)")
+    ended = row(date(2028, 2, 1))
+    assert ended["standing"] == "ended on 2027-11-23 (cancelled)"
+    assert (ended["seats"], ended["pending"], ended["notice_by"]) == (None, None, None)
+
+
+def test_the_template_marks_a_passed_notice_period(subscribed: Env) -> None:
+    env = subscribed
+    path = env.root / "t.xlsx"
+    assert env.run("template", path, "--partner", "P-ACME", as_of=date(2027, 9, 1)).code == 0
+    rows = list(openpyxl.load_workbook(path)["Subscriptions"].iter_rows(values_only=True))
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["standing"] == ("notice period passed: renews on 2027-11-24; send a cancel "
+                                 "or reduce once that term has begun")
+    assert first["seats"] == "Space Plus: 1, Space Pro: 3"
 def test_seats_reduced_at_an_early_renewal_cover_devices_until_it_starts(env: Env) -> None:
     start = date(2026, 1, 15)
     devices = [device(f"SN-{n}") for n in range(5)]

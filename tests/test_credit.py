@@ -573,3 +573,19 @@ def test_seats_credited_after_an_early_renewal_cover_no_devices(env: Env) -> Non
     report = env.run("report", "--month", "2026-12", as_of=date(2026, 12, 10))
     assert report.code == 0, report.stderr
     assert report.manifest["report"]["seats_in_force"] == 0
+
+
+def test_the_template_says_which_listed_devices_credited_seats_no_longer_cover(env: Env) -> None:
+    """Sent back as it is, a pre-filled Devices sheet listing devices whose seats were credited
+    away would be rejected for coverage: the Instructions sheet says so before it is sent."""
+    done = env.process(env.workbook(customers=[customer()], orders=[order("L1", seats=2)],
+                                    devices=[device("SN-1"), device("SN-2")]))
+    assert done.code == 0, done.stderr
+    [invoice] = done.manifest["invoices"]
+    assert _credit(env, invoice["number"], "--line", "L1=1").code == 0
+    path = env.root / "t.xlsx"
+    assert env.run("template", path, "--partner", "P-ACME").code == 0
+    texts = [str(c.value) for c in load_workbook(path)["Instructions"]["B"] if c.value]
+    assert ("C-001 has 2 Space Pro device(s) listed in Devices but 1 seat(s) in force: delete "
+            "the rows of devices no longer deployed, or order seats, before sending this "
+            "workbook") in texts

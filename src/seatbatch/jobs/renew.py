@@ -40,8 +40,8 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
         with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
             issued, warnings, not_renewed = _renew(settings, ledger, folder, writer,
                                                    year=year, month=month)
-            headline = _renewal_files(ledger, folder, writer, issued, not_renewed, settings,
-                                      year=year, month=month)
+            headline = _renewal_files(ledger, folder, writer, issued, settings,
+                                      not_renewed=not_renewed, year=year, month=month)
         settings.progress.note(headline)
         return Outcome(EXIT_OK, folder.publish(), [], warnings)
 
@@ -110,8 +110,8 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
 
 
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
-                   issued: dict[str, list[str]], not_renewed: list[dict[str, str]],
-                   settings: Settings, *, year: int, month: int) -> str:
+                   issued: dict[str, list[str]], settings: Settings, *,
+                   not_renewed: list[dict[str, str]], year: int, month: int) -> str:
     """A committed renewal run's files. Returns the headline."""
     numbers = [number for each in issued.values() for number in each]
     currencies = {settings.config.partners[partner_id].currency for partner_id in issued}

@@ -2,13 +2,34 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections import Counter
+from collections.abc import Sequence
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from seatbatch.core.model import Subscription
+from seatbatch.core.model import Device, LedgerView, Subscription
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, UsageError
 from seatbatch.output.template import build_template
+
+
+def standing(subscription: Subscription, day: date, notice: timedelta) -> str:
+    """Where it stands on `day` for a partner deciding on a change (SPEC §11): ended, its next
+    term already invoiced, the notice period passed, or until when notice can be given."""
+    current = subscription.current_term(day)
+    if day >= subscription.ends:
+        return f"ended on {current.last_day}" + (
+            " (cancelled)" if subscription.cancelled_by is not None
+            else "; its next term is not invoiced yet")
+    if current.end < subscription.ends:
+        return (f"next term, {current.end} to {subscription.terms[-1].last_day}, already "
+                "invoiced: send a cancel or reduce once it has begun")
+    if subscription.cancelled_by is not None:
+        return f"ends on {current.last_day} (cancelled)"
+    if day > current.end - notice:
+        return (f"notice period passed: renews on {current.end}; send a cancel or "
+                "reduce once that term has begun")
+    return f"renews on {current.end}; a cancel or reduce needs notice by {current.end - notice}"
 
 
 def pending(subscription: Subscription) -> str:
@@ -29,6 +50,38 @@ def pending(subscription: Subscription) -> str:
     return "; ".join(said)
 
 
+def devices_beyond_seats(view: LedgerView, devices: Sequence[Device], day: date) -> list[str]:
+    """Where the ledger knows more devices of a customer and type than seats in force on
+    `day` (seats credited away, subscriptions ended): the Devices sheet pre-filled with all
+    of them would be rejected for seat coverage (SPEC §2) until the partner acts."""
+    listed = Counter((d.customer_id, d.device_type) for d in devices)
+    seats: Counter[tuple[str, str]] = Counter()
+    for s in view.subscriptions.values():
+        if day < s.ends:  # not ended (SPEC §2), started or not
+            for device_type, n in s.seats_on(day).items():
+                seats[s.customer_id, device_type] += n
+    return [f"{customer} has {n} {kind} device(s) listed in Devices but {seats[customer, kind]} "
+            "seat(s) in force: delete the rows of devices no longer deployed, or order seats, "
+            "before sending this workbook"
+            for (customer, kind), n in sorted(listed.items()) if n > seats[customer, kind]]
+
+
+def _subscription_row(s: Subscription, day: date, notice: timedelta) -> dict[str, Any]:
+    # the current term's: the one a notice is given against (SPEC §11)
+    current = s.current_term(day)
+    ended = day >= s.ends
+    return {
+        "subscription": s.number, "customer_id": s.customer_id, "term_years": s.term_years,
+        "started": s.start_date, "last_day": current.last_day,
+        "notice_by": None if ended else current.end - notice,
+        "standing": standing(s, day, notice),
+        "po_number": s.po_from(current.start) or "",
+        "pending": "" if ended else pending(s),
+        "seats": "" if ended else ", ".join(
+            f"{k}: {v}" for k, v in sorted(s.seats_on(day).items()) if v > 0),
+    }
+
+
 def template(settings: Settings, target: Path, partner_id: str | None) -> Outcome:
     """A blank order workbook; with a partner, pre-filled with what the ledger knows of it."""
     config = settings.config
@@ -37,6 +90,7 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
     customers: list[dict[str, Any]] = []
     devices: list[dict[str, Any]] = []
     subscriptions: list[dict[str, Any]] = []
+    uncovered: list[str] = []
     if partner_id is None:
         device_types = config.device_types()
     else:
@@ -60,21 +114,15 @@ def template(settings: Settings, target: Path, partner_id: str | None) -> Outcom
         ]
         notice = timedelta(days=config.lifecycle.notice_days)
         subscriptions = [
-            {"subscription": s.number, "customer_id": s.customer_id,
-             "term_years": s.term_years, "started": s.start_date,
-             # the current term's: the one a notice is given against (SPEC §11)
-             "last_day": s.current_term(settings.as_of).last_day,
-             "notice_by": s.current_term(settings.as_of).end - notice,
-             "po_number": s.po_from(s.terms[-1].start) or "", "pending": pending(s),
-             "seats": ", ".join(f"{k}: {v}"
-                                for k, v in sorted(s.seats_on(settings.as_of).items()))}
+            _subscription_row(s, settings.as_of, notice)
             for s in sorted(view.subscriptions.values(), key=lambda s: s.id)
         ]
+        uncovered = devices_beyond_seats(view, known_devices, settings.as_of)
     made_for = None if partner_id is None else config.partner(partner_id)
     book = build_template(device_types, settings.as_of, customers=customers, devices=devices,
                           subscriptions=subscriptions,
                           made_for=(made_for.id, made_for.name) if made_for else None,
-                          notice_days=config.lifecycle.notice_days)
+                          notice_days=config.lifecycle.notice_days, uncovered=uncovered)
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = target.with_name(f".{target.name}.part")
     try:

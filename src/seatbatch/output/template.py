@@ -118,7 +118,8 @@ def changes_explained(notice_days: int) -> list[tuple[str, str]]:
 
 
 def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequence[Any]],
-                  made_for: tuple[str, str] | None, notice_days: int) -> None:
+                  made_for: tuple[str, str] | None, *, notice_days: int,
+                  uncovered: Sequence[str]) -> None:
     ws = book.create_sheet("Instructions", 0)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100
@@ -132,6 +133,9 @@ def _instructions(book: Any, device_types: Sequence[str], example: Sequence[Sequ
     if made_for:
         lines[3:3] = [("Partner", f"{made_for[0]} ({made_for[1]}): this workbook is accepted "
                                   "for this partner only")]
+    if uncovered:  # sent back as it is, the workbook would be rejected for them
+        lines[4:4] = [("Check Devices" if n == 0 else "", text)
+                      for n, text in enumerate(uncovered)]
     for spec in sheet_specs():
         lines.append((spec.name, spec.help))
         for spec_column in spec.columns:
@@ -183,6 +187,7 @@ def build_template(
     subscriptions: Sequence[Mapping[str, Any]] = (),
     made_for: tuple[str, str] | None = None,
     notice_days: int = 90,
+    uncovered: Sequence[str] = (),
 ) -> Any:
     """The workbook, pre-filled with what the ledger knows of one partner when given; a
     workbook made for a partner (id, name) says so, and carries its id (`stamp`)."""
@@ -192,7 +197,7 @@ def build_template(
         _decorate(book[spec.name], spec, ranges)
         fit_columns(book[spec.name], least=14)  # room to type in, and what the ledger filled
     _instructions(book, device_types, example_orders(device_types, today), made_for,
-                  notice_days)
+                  notice_days=notice_days, uncovered=uncovered)
     if made_for:
         stamp(book, made_for[0])
     if subscriptions:
