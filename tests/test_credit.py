@@ -60,8 +60,8 @@ def test_a_whole_invoice_is_credited_with_its_own_amounts(env: Env) -> None:
     manifest = result.manifest
     assert (manifest["command"], manifest["status"]) == ("credit", "committed")
     [note] = manifest["invoices"]
-    assert (note["number"], note["kind"], note["credits"]) == (
-        "CN-2026-000001", "credit_note", invoice["number"])
+    assert (note["number"], note["kind"], note["credits"], note["reason"]) == (
+        "CN-2026-000001", "credit_note", invoice["number"], "order placed twice")
     assert (note["invoice_date"], note["customer_id"], note["po_number"]) == (
         "2026-11-24", "C-001", "PO-77")
     assert note["total"] == invoice["total"] == manifest["totals"]["net_amount"]
@@ -73,6 +73,7 @@ def test_a_whole_invoice_is_credited_with_its_own_amounts(env: Env) -> None:
             assert credited[key] == issued[key], key
     summary = (result.folder / "summary.html").read_text(encoding="utf-8")
     assert "Credit notes issued" in summary
+    assert "<td>Reason</td><td>order placed twice</td>" in summary
     html = (result.folder / "invoices" / "CN-2026-000001.html").read_text(encoding="utf-8")
     assert "Credit note CN-2026-000001" in html and "order placed twice" in html
     assert f"{invoice['number']} of 2026-11-24" in html and "Due date" not in html
@@ -337,7 +338,7 @@ def test_credit_notes_are_numbered_forwards_in_time(env: Env) -> None:
     before = env.dump()
     back = _credit(env, invoice["number"], "--line", "L1=1", as_of=date(2026, 11, 30))
     assert back.code == 2
-    assert "CN-2026-000001 of this series is already dated 2026-12-01" in back.stderr
+    assert "credit note CN-2026-000001 of this series is already dated 2026-12-01" in back.stderr
     assert env.dump() == before
 
 

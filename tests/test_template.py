@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 
 from conftest import Env, customer, device, order
-from sheet_checks import narrow_columns
+from sheet_checks import narrow_columns, print_faults
 
 
 def fill(path: Path, sheet: str, rows: list[dict[str, Any]]) -> None:
@@ -81,6 +81,9 @@ def test_partner_template_lists_what_the_ledger_knows(env: Env) -> None:
     # issue 15, finding 8: ids and dates read whole ("SUB-0000(", "###" at default widths)
     assert [found for ws in book for found in narrow_columns(ws)
             if ws.title != "Instructions"] == []
+    # newcomer: it printed on 15 pages, 4 of them for two subscriptions' rows
+    assert [found for ws in book if ws.sheet_state == "visible"
+            for found in print_faults(ws)] == []
     assert "Space Pro: 2" in subscription[-1]
     fill(path, "Orders", [order("L2", action="add", subscription=subscription[0],
                                 term_years=None, start_date=None, seats=1)])

@@ -39,10 +39,12 @@ class CopyMismatch(Exception):
 class InvoiceDateBackwards(Exception):
     """Issuing would put an invoice dated before the last one of its series and year."""
 
-    def __init__(self, number: str, last_date: date, invoice_date: date):
+    def __init__(self, number: str, last_date: date, invoice_date: date,
+                 document: str = "invoice"):
         super().__init__(
-            f"invoice {number} of this series is already dated {last_date.isoformat()}; "
-            f"a run dated {invoice_date.isoformat()} would number invoices backwards in time "
+            f"{document} {number} of this series is already dated {last_date.isoformat()}; "
+            f"a run dated {invoice_date.isoformat()} would number {document}s backwards in "
+            "time "
             f"(use --as-of {last_date.isoformat()} or later)"
         )
 

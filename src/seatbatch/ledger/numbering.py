@@ -15,8 +15,10 @@ from seatbatch.ledger.engine import locked_row
 from seatbatch.ledger.errors import InvoiceDateBackwards
 
 
-def take_numbers(connection: Connection, series: str, day: date, count: int) -> list[str]:
-    """The next `count` numbers of the series for the day's year: gapless, in issue order."""
+def take_numbers(connection: Connection, series: str, day: date, count: int,
+                 document: str = "invoice") -> list[str]:
+    """The next `count` numbers of the series for the day's year: gapless, in issue order.
+    `document`: what the series numbers, as a refusal names it."""
     if count == 0:
         return []
     k = t.counters.c
@@ -24,7 +26,7 @@ def take_numbers(connection: Connection, series: str, day: date, count: int) -> 
     row = locked_row(connection, t.counters, series=series, year=day.year, last_seq=0,
                      last_number="", last_date=day)
     if row.last_date > day:
-        raise InvoiceDateBackwards(row.last_number, row.last_date, day)
+        raise InvoiceDateBackwards(row.last_number, row.last_date, day, document)
     last = row.last_seq
     numbers = [f"{series}-{day.year:04d}-{seq:06d}" for seq in range(last + 1, last + count + 1)]
     connection.execute(

@@ -225,7 +225,7 @@ class Crediting:
     def number(self, series: str) -> str:
         if self._number is not None:
             raise AssertionError("a credit run takes one number")
-        [number] = take_numbers(self._connection, series, self._run.as_of, 1)
+        [number] = take_numbers(self._connection, series, self._run.as_of, 1, "credit note")
         self._series, self._number = series, number
         return number
 

@@ -15,7 +15,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from seatbatch.core.columns import ColumnSpec, SheetSpec, sheet_specs
 from seatbatch.core.sheets import PARTNER_PROPERTY, column_letter
 from seatbatch.output.order_workbook import DATE_FORMAT, build_order_workbook, put
-from seatbatch.output.sheet_layout import fit_columns
+from seatbatch.output.sheet_layout import fit_columns, print_setup
 
 ROWS = 10_000  # rows prepared with drop-downs and formats
 HEADER_FONT = Font(bold=True)
@@ -105,9 +105,9 @@ def changes_explained(notice_days: int) -> list[tuple[str, str]]:
         ("  cancel", "The subscription does not renew: it ends with its current term. Leave "
                      "device_type, seats and po_number blank. Seats can still be added for the "
                      "current term."),
-        ("  reduce", "From the next renewal on, seats fewer seats of device_type; at most as "
-                     "many as would renew. Leave po_number blank. Reducing every seat cancels "
-                     "the subscription."),
+        ("  reduce", "From the next renewal on, the subscription renews `seats` fewer seats of "
+                     "device_type; at most as many as would renew. Leave po_number blank. "
+                     "Reducing every seat cancels the subscription."),
         ("  po", "po_number (required) is the PO of the subscription's invoices from its next "
                  "renewal on. Leave device_type and seats blank."),
         ("  notice", f"A cancel or reduce is accepted up to {notice_days} days before the "
@@ -210,5 +210,8 @@ def build_template(
                 put(ws, row, column, item[name])
         ws.freeze_panes = "A2"
         fit_columns(ws, most=100)  # what is pending reads whole
+    for ws in book.worksheets:
+        if ws.sheet_state == "visible":  # a page, not 4, for two subscriptions' rows
+            print_setup(ws)
     book.active = book.sheetnames.index("Orders")
     return book
