@@ -133,6 +133,16 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class Accounts:
+    """The general ledger accounts journal.csv books to (SPEC §12), each a different one."""
+
+    receivable: str = "1500"
+    deferred_revenue: str = "2900"
+    vat_payable: str = "2700"
+    revenue: str = "3000"
+
+
+@dataclass(frozen=True)
 class Limits:
     max_file_mb: int = 50
     max_unpacked_mb: int = 500
@@ -178,6 +188,7 @@ class Config:
     tax: Tax | None = None
     documents: Documents = field(default_factory=Documents)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    accounts: Accounts = field(default_factory=Accounts)
 
     @cached_property
     def warnings(self) -> tuple[ConfigWarning, ...]:
