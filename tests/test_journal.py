@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import ROOT, Env, customer, order
 from seatbatch.billing.journal import journal
 from seatbatch.core.config import Accounts
 from seatbatch.core.journal import COLUMNS, JournalLine
@@ -27,6 +28,7 @@ from seatbatch.output.journal import csv_text, write_journal
 
 D = Decimal
 NOVEMBER_END = date(2026, 11, 30)
+PART2 = ROOT / "tests" / "data" / "part2.toml"
 ACCOUNTS = Accounts()
 NAMES = {"P-ACME": "Acme Facilities Ltd", "P-NORD": "Nordlys Bygg AS",
          "P-TOKYO": "Tokyo Sensors KK"}
@@ -124,6 +126,17 @@ def test_recognition_per_partner_and_currency_on_the_months_last_day() -> None:
     assert {line.reference for line in lines} == {"2026-11"}
     assert lines[0].text == "Revenue recognised in 2026-11 for Acme Facilities Ltd"
     assert lines[2].text == "Revenue recognised in 2026-11 for P-GONE"  # no longer configured
+
+
+def test_entries_in_date_order_then_number_recognition_last() -> None:
+    lines = journal([document("INV-2026-000009", "1.00", day=date(2026, 11, 20)),
+                     document("CN-2026-000001", "1.00", day=date(2026, 11, 20),
+                              credits="INV-2026-000001"),
+                     document("INV-2026-000010", "1.00", day=date(2026, 11, 2))],
+                    {("P-ACME", "EUR"): D("1.00")}, month_end=NOVEMBER_END,
+                    accounts=ACCOUNTS, partner_names=NAMES)
+    assert list(dict.fromkeys(line.entry for line in lines)) == [
+        "INV-2026-000010", "CN-2026-000001", "INV-2026-000009", "REV-2026-11-P-ACME-EUR"]
 
 
 def test_the_configured_accounts() -> None:
@@ -286,3 +299,97 @@ def test_a_partners_name_that_looks_like_a_formula_stays_text(tmp_path: Path) ->
     for row in written:
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), row
+
+
+# --- `report` writes it ---------------------------------------------------------------------
+
+TOKYO = """
+[[price_lists]]
+currency = "JPY"
+valid_from = "2026-01-01"
+[price_lists.seat_price_per_year]
+"Space Pro" = "24000"
+
+[partners.P-TOKYO]
+name = "=Tokyo \\"Sensors\\", KK"
+currency = "JPY"
+discount = "0.125"
+country = "JP"
+tax = "export"
+"""
+
+
+def _ok(result: Any) -> dict[str, Any]:
+    assert result.code == 0, result.stderr
+    return result.manifest  # type: ignore[no-any-return]
+
+
+def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env: Env) -> None:
+    """November 2026 under [tax]: Acme (EUR, export: no VAT), Nordlys (NOK, 25 % VAT) and a
+    Tokyo partner whose name looks like a formula (JPY: no decimals); a partial credit note of
+    the NOK invoice and one of an October invoice, both dated in November; the October invoice
+    itself stays out."""
+    env.config.write_text(PART2.read_text(encoding="utf-8").replace(
+        'formats = ["xlsx", "html", "pdf", "ubl"]', 'formats = ["xlsx", "html"]') + TOKYO,
+        encoding="utf-8")
+    october = _ok(env.process(env.workbook("oct.xlsx", customers=[customer("C-8")], orders=[
+        order("O1", customer_id="C-8", seats=2, start_date=date(2026, 10, 15))]),
+        as_of=date(2026, 10, 15)))["invoices"][0]["number"]
+    _ok(env.process(env.workbook("acme.xlsx", customers=[customer()], orders=[
+        order("A1", start_date=date(2026, 11, 2)),
+        order("A2", device_type="Space Plus", seats=3, start_date=date(2026, 11, 2))]),
+        as_of=date(2026, 11, 3)))
+    nord = _ok(env.process(env.workbook("nord.xlsx", customers=[customer("N-1")], orders=[
+        order("N1", customer_id="N-1", seats=3, term_years=5, start_date=date(2026, 11, 10)),
+        order("N2", customer_id="N-1", device_type="Space CO2 Mini", seats=4, term_years=5,
+              start_date=date(2026, 11, 10))]),
+        "P-NORD", as_of=date(2026, 11, 10)))["invoices"][0]["number"]
+    _ok(env.process(env.workbook("tokyo.xlsx", customers=[customer("T-1")], orders=[
+        order("T1", customer_id="T-1", seats=3, start_date=date(2026, 11, 20))]),
+        "P-TOKYO", as_of=date(2026, 11, 20)))
+    _ok(env.run("credit", nord, "--reason", "one seat too many", "--line", "N1=1",
+                as_of=date(2026, 11, 25)))
+    _ok(env.run("credit", october, "--reason", "ordered twice", "--line", "O1",
+                as_of=date(2026, 11, 26)))
+
+    result = env.run("report", "--month", "2026-11", as_of=date(2026, 11, 30))
+    manifest = _ok(result)
+    assert manifest["report"]["files"] == {"xlsx": "report.xlsx", "html": "report.html",
+                                           "journal": "journal.csv"}
+    written = read_journal(result.folder / manifest["report"]["files"]["journal"])
+
+    # one entry per document dated in the month, on its date, in date order
+    documents = env.query("SELECT number, invoice_date FROM invoices WHERE invoice_date "
+                          "BETWEEN '2026-11-01' AND '2026-11-30' ORDER BY invoice_date, number")
+    assert len(documents) == 5 and october not in dict(documents)
+    entries = list(dict.fromkeys(row["entry"] for row in written))
+    assert entries == [number for number, _ in documents]
+    assert {(row["entry"], row["date"]) for row in written} == set(documents)
+    assert {row["reference"] for row in written} == set(entries)
+
+    sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
+    for row in written:
+        amount = D(row["debit"] or "0") - D(row["credit"] or "0")
+        sums["entry", row["entry"]] += amount
+        sums["currency", row["currency"]] += amount
+        sums[row["account"], row["currency"]] += amount
+        assert AMOUNT[minor_unit(row["currency"])].fullmatch(row["debit"] or row["credit"])
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@")), row
+    assert not [key for key, amount in sums.items()
+                if key[0] in ("entry", "currency") and amount], sums
+    totals = manifest["totals"]
+    for currency in ("EUR", "JPY", "NOK"):
+        assert -sums["2900", currency] == D(totals["net_amount_by_currency"][currency])
+        assert -sums["2700", currency] == D(totals["vat_amount_by_currency"][currency])
+        assert sums["1500", currency] == D(totals["payable_by_currency"][currency])
+    assert sums["2700", "NOK"] < 0  # export: no VAT line
+    assert {row["currency"] for row in written if row["account"] == "2700"} == {"NOK"}
+    assert not [row for row in written if row["account"] == "3000"]  # lead: wire report.revenue
+
+    # the credit notes book the reverse, and say what they credit
+    [cn_nord] = [row for row in written if row["account"] == "1500" and row["text"].endswith(
+        f"crediting invoice {nord}")]
+    assert cn_nord["credit"] and not cn_nord["debit"] and cn_nord["currency"] == "NOK"
+    tokyo = [row for row in written if row["partner_id"] == "P-TOKYO"]
+    assert tokyo[0]["text"].endswith('to =Tokyo "Sensors", KK, PO PO-77')

@@ -32,9 +32,10 @@ from seatbatch.core.money import round_money
 def journal(documents: Iterable[Invoice], recognised: Mapping[tuple[str, str], Decimal], *,
             month_end: date, accounts: Accounts,
             partner_names: Mapping[str, str]) -> list[JournalLine]:
-    """The month's entries: its documents' (as given: in number order), then its
-    recognition's, keyed (partner_id, currency), by currency and partner."""
-    lines = [line for document in documents for line in document_entry(document, accounts)]
+    """The month's entries in date order: its documents' (by date, then number), then its
+    recognition's on its last day, keyed (partner_id, currency), by currency and partner."""
+    lines = [line for document in sorted(documents, key=lambda d: (d.invoice_date, d.number or ""))
+             for line in document_entry(document, accounts)]
     for (partner_id, currency), amount in sorted(recognised.items(),
                                                  key=lambda item: (item[0][1], item[0][0])):
         lines += recognition_entry(partner_id, currency, amount, month_end=month_end,
