@@ -316,6 +316,11 @@ currency = "JPY"
 discount = "0.125"
 country = "JP"
 tax = "export"
+
+[accounts]
+receivable = 1510
+deferred_revenue = "2910"
+vat_payable = "2710-NO"
 """
 
 
@@ -328,7 +333,7 @@ def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env
     """November 2026 under [tax]: Acme (EUR, export: no VAT), Nordlys (NOK, 25 % VAT) and a
     Tokyo partner whose name looks like a formula (JPY: no decimals); a partial credit note of
     the NOK invoice and one of an October invoice, both dated in November; the October invoice
-    itself stays out."""
+    itself stays out. The accounts are the configuration's, revenue's the default."""
     env.config.write_text(PART2.read_text(encoding="utf-8").replace(
         'formats = ["xlsx", "html", "pdf", "ubl"]', 'formats = ["xlsx", "html"]') + TOKYO,
         encoding="utf-8")
@@ -379,16 +384,17 @@ def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env
     assert not [key for key, amount in sums.items()
                 if key[0] in ("entry", "currency") and amount], sums
     totals = manifest["totals"]
+    assert {row["account"] for row in written} == {"1510", "2910", "2710-NO"}
     for currency in ("EUR", "JPY", "NOK"):
-        assert -sums["2900", currency] == D(totals["net_amount_by_currency"][currency])
-        assert -sums["2700", currency] == D(totals["vat_amount_by_currency"][currency])
-        assert sums["1500", currency] == D(totals["payable_by_currency"][currency])
-    assert sums["2700", "NOK"] < 0  # export: no VAT line
-    assert {row["currency"] for row in written if row["account"] == "2700"} == {"NOK"}
+        assert -sums["2910", currency] == D(totals["net_amount_by_currency"][currency])
+        assert -sums["2710-NO", currency] == D(totals["vat_amount_by_currency"][currency])
+        assert sums["1510", currency] == D(totals["payable_by_currency"][currency])
+    assert sums["2710-NO", "NOK"] < 0  # export: no VAT line
+    assert {row["currency"] for row in written if row["account"] == "2710-NO"} == {"NOK"}
     assert not [row for row in written if row["account"] == "3000"]  # lead: wire report.revenue
 
     # the credit notes book the reverse, and say what they credit
-    [cn_nord] = [row for row in written if row["account"] == "1500" and row["text"].endswith(
+    [cn_nord] = [row for row in written if row["account"] == "1510" and row["text"].endswith(
         f"crediting invoice {nord}")]
     assert cn_nord["credit"] and not cn_nord["debit"] and cn_nord["currency"] == "NOK"
     tokyo = [row for row in written if row["partner_id"] == "P-TOKYO"]
