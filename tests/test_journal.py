@@ -262,6 +262,13 @@ def test_the_file_reads_back_as_plain_decimals_on_one_side(
                                                    line.partner_id, line.reference, line.text)
 
 
+def test_a_month_without_documents_or_revenue_is_the_header_alone(tmp_path: Path) -> None:
+    write_journal(journal([], {}, month_end=NOVEMBER_END, accounts=ACCOUNTS,
+                          partner_names=NAMES), tmp_path / "journal.csv")
+    assert (tmp_path / "journal.csv").read_bytes() == (
+        b"date,entry,account,debit,credit,currency,partner_id,reference,text\r\n")
+
+
 def test_a_large_amount_is_written_without_exponent_or_separator(tmp_path: Path) -> None:
     lines = journal([document("INV-2026-000001", "1000000000000", "JPY", vat="0"),
                      document("INV-2026-000002", "123456789.10", vat="30864197.28")], {},
