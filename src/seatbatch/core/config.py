@@ -42,6 +42,9 @@ TERMS = (1, 3, 5)
 PARTNER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 TREATMENT_NAME = PARTNER_ID  # printed in the manifest's "vat" as the partner id is elsewhere
 INVOICE_PREFIX = re.compile(r"^[A-Z0-9][A-Z0-9-]{0,15}$")
+# a general ledger account (SPEC §12 [accounts]) as ERP imports take one: "1500", "1500-01",
+# "4000.10"; never a space, comma, quote or leading "=", so that journal.csv carries it as is
+ACCOUNT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
 # money and rates: plain decimals, no sign, exponent, separators or other digits than 0-9
 PLAIN_DECIMAL = re.compile(r"[0-9]{1,12}(\.[0-9]{1,6})?")
 ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -133,6 +136,16 @@ class Lifecycle:
 
 
 @dataclass(frozen=True)
+class Accounts:
+    """The general ledger accounts journal.csv books to (SPEC §12), each a different one."""
+
+    receivable: str = "1500"
+    deferred_revenue: str = "2900"
+    vat_payable: str = "2700"
+    revenue: str = "3000"
+
+
+@dataclass(frozen=True)
 class Limits:
     max_file_mb: int = 50
     max_unpacked_mb: int = 500
@@ -178,6 +191,7 @@ class Config:
     tax: Tax | None = None
     documents: Documents = field(default_factory=Documents)
     lifecycle: Lifecycle = field(default_factory=Lifecycle)
+    accounts: Accounts = field(default_factory=Accounts)
 
     @cached_property
     def warnings(self) -> tuple[ConfigWarning, ...]:
@@ -408,7 +422,7 @@ class _Reader:
             raw,
             "",
             {"ledger", "issuer", "window", "limits", "term_discounts", "price_lists", "partners",
-             "payment", "tax", "documents", "lifecycle"},
+             "payment", "tax", "documents", "lifecycle", "accounts"},
             {"issuer", "term_discounts", "price_lists", "partners"},
         )
         ledger = top.get("ledger")
@@ -420,6 +434,7 @@ class _Reader:
         window = self.window(top.get("window", {}))
         limits = self.limits(top.get("limits", {}))
         lifecycle = self.lifecycle(top.get("lifecycle", {}))
+        accounts = self.accounts(top.get("accounts", {}))
         term_discounts = self.term_discounts(top.get("term_discounts", {}))
         price_lists = tuple(self.price_lists(top.get("price_lists", [])))
         partners = dict(self.partners(top.get("partners", {}), price_lists))
@@ -449,6 +464,7 @@ class _Reader:
             tax=tax,
             documents=documents,
             lifecycle=lifecycle,
+            accounts=accounts,
         )
 
     def checked(self, raw: Any, key: str, problem: Callable[[str], str | None]) -> str:
@@ -511,6 +527,32 @@ class _Reader:
     def lifecycle(self, raw: Any) -> Lifecycle:
         t = self.table(raw, "lifecycle", {"notice_days"}, set())
         return Lifecycle(self.whole(t.get("notice_days", 90), "lifecycle.notice_days", 0, 3660))
+
+    def accounts(self, raw: Any) -> Accounts:
+        """[accounts] (SPEC §12): each key an account as text or a whole number (1500 is
+        "1500"), 1 to 20 letters, digits, '.', '_' or '-' starting with a letter or digit; the
+        four are different accounts (one booked against itself would book nothing)."""
+        defaults = Accounts()
+        names = ("receivable", "deferred_revenue", "vat_payable", "revenue")
+        t = self.table(raw, "accounts", set(names), set())
+        chosen: dict[str, str] = {}
+        for name in names:
+            key, value = f"accounts.{name}", t.get(name, getattr(defaults, name))
+            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                value = str(value)
+            value = value.strip() if isinstance(value, str) else value
+            if not isinstance(value, str) or not ACCOUNT.fullmatch(value):
+                self.fail(key, "must be an account like \"1500\" or 1500: 1 to 20 letters, "
+                          "digits, '.', '_' or '-', starting with a letter or digit, got "
+                          f"{_given(t[name])}")
+                continue
+            twin = next((other for other, account in chosen.items()
+                         if account.casefold() == value.casefold()), None)
+            if twin is not None:
+                self.fail(key, f"{value!r} is accounts.{twin} too; each of the four is an "
+                          "account of its own")
+            chosen[name] = value
+        return Accounts(**{name: chosen.get(name, getattr(defaults, name)) for name in names})
 
     def limits(self, raw: Any) -> Limits:
         t = self.table(raw, "limits", {"max_file_mb", "max_unpacked_mb", "max_rows"}, set())

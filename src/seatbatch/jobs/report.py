@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from seatbatch.billing.journal import journal
 from seatbatch.billing.report import build_report, manifest_part
 from seatbatch.core.money import format_amount
 from seatbatch.core.terms import month_bounds, month_label, next_month
@@ -16,12 +17,14 @@ from seatbatch.jobs.base import (
 from seatbatch.ledger import Ledger
 from seatbatch.output.chart import bar_chart
 from seatbatch.output.html import write_rendered
+from seatbatch.output.journal import write_journal
 from seatbatch.output.manifest import build_manifest
 from seatbatch.output.report_xlsx import write_report_xlsx
 
 
 def month_report(settings: Settings, year: int, month: int) -> Outcome:
-    """Finance's month end, read-only: report.xlsx, report.html and a manifest with totals."""
+    """Finance's month end, read-only: report.xlsx, report.html, journal.csv and a manifest
+    with totals."""
     first, last = month_bounds(year, month)
     with run_folder(settings, "report", None) as folder:
         settings.progress.note(f"Reading the ledger for {month_label(year, month)}")
@@ -30,6 +33,10 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         report = build_report(month_data, settings.config, year, month, settings.as_of)
         settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
         write_report_xlsx(report, folder.path("report.xlsx"))
+        write_journal(journal(report.invoices, {},  # lead: wire report.revenue
+                              month_end=last, accounts=settings.config.accounts,
+                              partner_names=report.partner_names),
+                      folder.path("journal.csv"))
         next_label = month_label(*next_month(year, month))
         charts = [
             bar_chart(f"Net amount by partner, {currency}", currency,
@@ -69,6 +76,8 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
             **({"credit_notes": report.credit_note_count} if report.credit_note_count else {}),
         }
         manifest["report"] = manifest_part(report)
+        manifest["report"]["files"] = {"xlsx": "report.xlsx", "html": "report.html",
+                                       "journal": "journal.csv"}
         headline = f"month end {report.label}: {report.invoice_count} invoice(s)" + (
             f", {report.credit_note_count} credit note(s)" if report.credit_note_count else "")
         write_summary(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})
