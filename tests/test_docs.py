@@ -7,6 +7,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import json
+import re
 import tomllib
 import types
 import typing
@@ -213,3 +214,46 @@ def test_the_minimal_configuration_loads_with_the_documented_defaults(tmp_path: 
                 f"{key.default}, the loader gives {getattr(record, key.name)!r}"
             compared += 1
     assert compared >= 20
+
+
+# --- the README and the documents link to what is there -----------------------------------------
+
+ROOT = DOCS.parent
+LINK = re.compile(r"\]\(([^)\s]+)\)")
+
+
+def _slug(heading: str) -> str:
+    """The anchor GitHub makes of a heading."""
+    kept = "".join(c for c in heading.strip().lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    anchors, fenced = set(), False
+    for line in path.read_text(encoding="utf-8").splitlines():
+        fenced ^= line.startswith("```")
+        if not fenced and line.startswith("#"):
+            anchors.add(_slug(line.lstrip("#")))
+    return anchors
+
+
+@pytest.mark.parametrize("name", ["README.md", *(f"docs/{n}" for n in sorted(WRITERS))])
+def test_every_link_leads_somewhere(name: str) -> None:
+    page = ROOT / name
+    for target in LINK.findall(page.read_text(encoding="utf-8")):
+        if target.startswith(("http://", "https://")):
+            continue
+        path, _, anchor = target.partition("#")
+        linked = (page.parent / path) if path else page
+        assert linked.exists(), f"{name} links to {target}, which is not there"
+        if anchor:
+            assert anchor in _anchors(linked), f"{name} links to {target}: no such heading"
+
+
+def test_the_readme_points_to_docs_not_to_a_spec_a_clone_lacks() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "shared/SPEC.md" not in readme
+    for name in WRITERS:
+        assert f"(docs/{name})" in readme, name
+    first = readme.split("```sh\n", 1)[1].splitlines()[:2]
+    assert [line.split()[:2] for line in first] == [["make", "demo"], ["make", "test"]]
