@@ -352,10 +352,10 @@ def document() -> str:
              "`--config FILE`, else `$SEATBATCH_CONFIG`, else `./seatbatch.toml`."),
         "## How it is checked",
         bullets([
-            "The whole file is checked when a command starts, and every problem is reported "
-            "at once, each naming the file and the key (`seatbatch.toml: "
-            "partners.P-ACME.discount: a rate must be from 0 to below 1, got '1.5'`); the "
-            "command then ends with exit code 2 and changes nothing.",
+            "The whole file is checked when a command reads it, before it does anything, "
+            "and every problem is reported at once, each naming the file and the key "
+            "(`seatbatch.toml: partners.P-ACME.discount: a rate must be from 0 to below 1, "
+            "got '1.5'`); the command then ends with exit code 2 and changes nothing.",
             "A key seatbatch does not know is an error (`unknown key`), not ignored: a typo "
             "never silently leaves a default in place.",
             "Every value must have its TOML type. Money and rates are decimal strings in "

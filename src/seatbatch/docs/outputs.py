@@ -467,9 +467,11 @@ def _logs() -> str:
     return para(
         "An internal error (exit 70) keeps its details in a log file that the one line on "
         "stderr names: `<out>/<run name>.error.log` for a run that had begun (beside its "
-        "folder, never in it), and for the inbox `<partner-id>/rejected/<token>.error.log` "
-        "beside the workbook it was processing. Passwords of database URLs are hidden in "
-        "it, as everywhere seatbatch prints or writes a URL.")
+        "folder, never in it); `seatbatch-error-<time>.log` in a SQLite ledger's folder (else "
+        "the current folder) for one that had not; and, for an inbox workbook that failed before "
+        "its run began, `<partner-id>/rejected/<token>.error.log` beside the filed workbook. "
+        "Passwords of database URLs are hidden in it, as everywhere seatbatch prints or "
+        "writes a URL.")
 
 
 def _inbox() -> str:
