@@ -257,3 +257,15 @@ def test_the_readme_points_to_docs_not_to_a_spec_a_clone_lacks() -> None:
         assert f"(docs/{name})" in readme, name
     first = readme.split("```sh\n", 1)[1].splitlines()[:2]
     assert [line.split()[:2] for line in first] == [["make", "demo"], ["make", "test"]]
+
+
+def test_every_table_row_has_as_many_cells_as_its_header(written: dict[str, str]) -> None:
+    for name, text in written.items():
+        width = None
+        for number, line in enumerate(text.splitlines(), start=1):
+            if not line.startswith("|"):
+                width = None
+                continue
+            cells = len(re.findall(r"(?<!\\)\|", line)) - 1
+            width = width or cells
+            assert cells == width, f"docs/{name} line {number}: {cells} cells, not {width}"

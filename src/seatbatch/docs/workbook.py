@@ -183,7 +183,8 @@ def _allowed(column: ColumnSpec) -> str:
 
 def _required(column: ColumnSpec) -> str:
     if not column.required:
-        return "no"
+        actions = sorted(a for a, name in REQUIRED_BY_RULES if name == column.name)
+        return "for " + " and ".join(actions) if actions else "no"
     if column.optional_for:
         return "yes, but blank for " + " and ".join(column.optional_for)
     return "yes"
