@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint bench bench-startup bench-month bench-documents bench-pg crash stateful samples clean
+.PHONY: demo test lint docs bench bench-startup bench-month bench-documents bench-pg crash stateful samples clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,9 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks samples
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+
+docs: $(STAMP)  ## docs/*.md generated again from schemas/, the configuration's records and --help
+	$(BIN)/python -m seatbatch.docs docs
 
 bench: $(STAMP)  ## speed and memory figures on generated workbooks
 	$(BIN)/python benchmarks/bench.py
