@@ -20,7 +20,7 @@ import click
 
 from seatbatch import __version__
 from seatbatch.cli.console import echo, show_click_error
-from seatbatch.cli.progress import TerminalProgress
+from seatbatch.cli.progress import TerminalProgress, ended, on_terminal
 from seatbatch.core.config import find_config, load_config, resolve_ledger
 from seatbatch.core.exits import terminate
 from seatbatch.core.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
@@ -126,7 +126,8 @@ def _partner(ctx: click.Context, settings: Settings, partner_id: str) -> str:
 
 
 def _report(outcome: Outcome) -> int:
-    """Show what the command ended with; its exit code."""
+    """Show what the command ended with (on a terminal, what it issued and where to look);
+    its exit code."""
     if outcome.folder is not None:
         echo(str(outcome.folder))
     for line in outcome.said:
@@ -146,6 +147,9 @@ def _report(outcome: Outcome) -> int:
              f"{_full_list(outcome.folder, rejected=False)}", err=True)
     for line in outcome.lines:
         echo(line, err=True)
+    if on_terminal():
+        for line in ended(outcome):
+            echo(line, err=True)
     return outcome.exit_code
 
 
