@@ -75,6 +75,7 @@ def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
     assert code == 0
     assert "Reading orders.xlsx" in shown
     assert "1 estimated invoice(s), nothing recorded, 324.00 EUR" in shown
+    assert "/invoices/quote.html\r\nsummary: " in shown  # what to open: the estimate
     assert "\x1b[3" not in shown and "\x1b[9" not in shown  # NO_COLOR: no colour codes
 
     code, shown = run_on_terminal(env, "process", str(book), "--partner", "P-ACME", *common)

@@ -20,7 +20,7 @@ T = TypeVar("T")
 NAMED_EARLIER = 3  # the earlier invoices named of a re-run's lines; the rest counted
 
 # The files of a run folder a person opens, and what they are called there (summary last).
-LOOK_AT = (("quote.html", "estimate"), ("report.html", "report"),
+LOOK_AT = (("invoices/quote.html", "estimate"), ("report.html", "report"),
            ("rejected.xlsx", "marked workbook"), ("summary.html", "summary"))
 
 
