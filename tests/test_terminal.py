@@ -105,6 +105,7 @@ def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
     assert "month end 2027-01: 1 invoice(s)" in shown
     assert "Totalling 1 invoice(s) and the renewals due in 2027-02" in shown
     assert "Writing report.xlsx: 1 invoice(s), 1 line(s)" in shown
+    assert "Writing report.xlsx: Invoice lines  [" in shown  # a bar: a row per line
     assert "Writing report.html" in shown
     assert "report: " in shown and "report.html" in shown
 

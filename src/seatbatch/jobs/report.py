@@ -33,7 +33,7 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         report = build_report(month_data, settings.config, year, month, settings.as_of)
         settings.progress.note(f"Writing report.xlsx: {len(report.invoices):,} invoice(s), "
                                f"{report.lines:,} line(s)")
-        write_report_xlsx(report, folder.path("report.xlsx"))
+        write_report_xlsx(report, folder.path("report.xlsx"), settings.progress)
         charts = [
             bar_chart(f"Net amount by partner, {currency}", currency,
                       [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
