@@ -72,12 +72,16 @@ LISTED = {
 }
 
 
+TERMINAL_WIDTH = 80
+
+
 def help_of(where: Env, *argv: str, **kwargs: Any) -> str:
     """A command's --help, its words each separated by one space (the lines are wrapped to
-    the terminal's width)."""
+    the terminal's width, at most 80 columns: the examples too)."""
     shown = where.run(*argv, "--help", common=False, **kwargs)
     assert shown.code == 0, shown.stderr
     assert shown.stderr == ""
+    assert max(len(line) for line in shown.stdout.splitlines()) <= TERMINAL_WIDTH
     return " ".join(shown.stdout.split())
 
 

@@ -233,14 +233,13 @@ class Commands(click.Group):
 
 
 @click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]},
-             epilog="""\b
-A partner's order workbook:
-  seatbatch template orders.xlsx --partner P-ACME    a workbook to fill in
-  seatbatch quote orders.xlsx --partner P-ACME       check it and see its prices
-  seatbatch process orders.xlsx --partner P-ACME     issue its invoices
-Month end:
-  seatbatch renew --month 2026-12                    invoice the terms ending then
-  seatbatch report --month 2026-11                   the month's invoices and totals
+             epilog=examples(
+                 "seatbatch template orders.xlsx --partner P-ACME  # a workbook to fill in",
+                 "seatbatch quote orders.xlsx --partner P-ACME     # its prices, no invoice",
+                 "seatbatch process orders.xlsx --partner P-ACME   # its invoices issued",
+                 "seatbatch renew --month 2026-12                  # the terms ending then",
+                 "seatbatch report --month 2026-11                 # finance's month end",
+             ) + """
 
 Each run writes a folder under --out and prints its path; its summary.html says what was
 done. Exit codes: 0 done, 1 input rejected (nothing committed), 2 usage or configuration
@@ -310,8 +309,7 @@ def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     "process", short_help="Issue the invoices of a workbook.",
     as_of="The run date: the invoices' date (default: today).",
     epilog=examples("seatbatch process acme-add.xlsx --partner P-ACME",
-                    "seatbatch process acme-add.xlsx --partner P-ACME --config "
-                    "/etc/seatbatch.toml"))
+                    "seatbatch process acme-add.xlsx --partner P-ACME --as-of 2026-11-24"))
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
     """Check WORKBOOK, price it, record it in the ledger and issue its numbered invoices:
     a new run folder with invoices/ and summary.html. All or nothing: a rejected workbook
@@ -353,8 +351,7 @@ def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
 
 @cli.command("report", short_help="Finance's month end: invoices, totals, seats.",
              epilog=examples("seatbatch report --month 2026-11",
-                             "seatbatch report --month 2026-11 --as-of 2026-11-30 "
-                             "--config /etc/seatbatch.toml"))
+                             "seatbatch report --month 2026-11 --config /etc/seatbatch.toml"))
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
               help="The month whose invoices, totals and month-end seats to report.")
 @common_options(as_of="The report's date (default: today).")
@@ -409,8 +406,8 @@ class CreditedLine(click.ParamType[tuple[str, int | None], Any]):
 @cli.command("credit", short_help="Issue a credit note against an invoice.",
              epilog=examples(
                  'seatbatch credit INV-2026-000003 --reason "Ordered twice"',
-                 'seatbatch credit INV-2026-000003 --reason "Returned" --line L2=2 '
-                 "--from 2026-12-01"))
+                 'seatbatch credit INV-2026-000003 --reason "Returned" \\',
+                 "    --line L2=2 --from 2026-12-01   # 2 seats of line L2, from 1 December"))
 @click.argument("number")
 @click.option("--reason", required=True, help="Why the invoice is credited (printed on the "
               "credit note).")
@@ -457,8 +454,7 @@ def ledger_group() -> None:
 
 @ledger_group.command(
     "copy", short_help="Copy a ledger into an empty database.",
-    epilog=examples("seatbatch ledger copy seatbatch.db "
-                    "postgresql://seatbatch@db.example.com/seatbatch"))
+    epilog=examples("seatbatch ledger copy seatbatch.db postgresql://db.example.com/seatbatch"))
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
 @common_options(unused=COMMON)
@@ -476,8 +472,7 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
 @ledger_group.command(
     "upgrade", short_help="Bring a ledger to this version's schema.",
     epilog=examples("seatbatch ledger upgrade --config /etc/seatbatch.toml",
-                    "seatbatch ledger upgrade --ledger postgresql://seatbatch@db.example.com"
-                    "/seatbatch"))
+                    "seatbatch ledger upgrade --ledger postgresql://db.example.com/seatbatch"))
 @common_options(unused=("as_of", "out"))
 @click.pass_context
 def ledger_upgrade_command(ctx: click.Context) -> int:
