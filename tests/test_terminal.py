@@ -7,6 +7,7 @@ import pty
 import subprocess
 import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -38,6 +39,34 @@ def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
     return process.wait(timeout=120), shown.decode(errors="replace")
 
 
+def stderr_on_terminal(env: Env, *args: str | Path) -> tuple[int, str, list[str]]:
+    """Run the command with stderr alone on a pseudo-terminal, stdout to a pipe: its exit
+    code, its stdout, and the lines its stderr showed (a progress bar's redrawn states each
+    a line of its own)."""
+    leader, follower = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    environment["NO_COLOR"] = "1"
+    common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
+    process = subprocess.Popen([str(SEATBATCH), *map(str, args), *common],
+                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=follower, env=environment, cwd=env.root)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # the terminal closed: the command has ended
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    assert process.stdout is not None
+    stdout = process.stdout.read().decode()
+    process.stdout.close()
+    return process.wait(timeout=120), stdout, shown.decode(errors="replace").splitlines()
+
+
 def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
     book = env.workbook(customers=[customer()], orders=[order()])
     common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
@@ -46,6 +75,7 @@ def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
     assert code == 0
     assert "Reading orders.xlsx" in shown
     assert "1 estimated invoice(s), nothing recorded, 324.00 EUR" in shown
+    assert "/invoices/quote.html\r\nsummary: " in shown  # what to open: the estimate
     assert "\x1b[3" not in shown and "\x1b[9" not in shown  # NO_COLOR: no colour codes
 
     code, shown = run_on_terminal(env, "process", str(book), "--partner", "P-ACME", *common)
@@ -73,6 +103,116 @@ def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
     assert code == 0
     assert "Reading the ledger for 2027-01" in shown
     assert "month end 2027-01: 1 invoice(s)" in shown
+    assert "Totalling 1 invoice(s) and the renewals due in 2027-02" in shown
+    assert "Writing report.xlsx: 1 invoice(s), 1 line(s)" in shown
+    assert "Writing report.xlsx: Invoice lines  [" in shown  # a bar: a row per line
+    assert "Writing report.html" in shown
+    assert "report: " in shown and "report.html" in shown
+
+
+# --- what a run ends with on a terminal (issue 15, item 15) -----------------------------------
+
+def test_what_a_run_ends_with_on_a_terminal(tmp_path: Path) -> None:
+    from seatbatch.cli.progress import ended
+    from seatbatch.jobs.base import Issued, Outcome
+
+    (tmp_path / "summary.html").write_text("")
+    outcome = Outcome(0, tmp_path, [], issued=Issued(
+        (("INV-2026-000012", "NOK", "12345.00"), ("INV-2026-000013", "JPY", "5")), 14,
+        {"NOK": "1234567.50", "JPY": "99"}, already_processed=5,
+        already_invoiced=tuple(f"INV-2026-00000{n}" for n in range(1, 5))))
+    assert ended(outcome) == [
+        "14 invoices, amount payable:",
+        "  INV-2026-000012  NOK    12,345.00",
+        "  INV-2026-000013  JPY            5",
+        "  … and 12 more",
+        "  total            JPY           99",
+        "  total            NOK 1,234,567.50",
+        "5 lines were already processed by an earlier run (on INV-2026-000001, "
+        "INV-2026-000002, INV-2026-000003 and 1 more): not invoiced again",
+        f"summary: {tmp_path / 'summary.html'}",
+    ]
+    assert ended(Outcome(0, None, [])) == []  # no run folder (the inbox, a ledger copy)
+
+
+def test_process_on_a_terminal_names_its_invoices_and_summary(env: Env) -> None:
+    """Twelve invoices of 1,296.00 EUR: the first ten named, the total; stdout stays the run
+    folder's path alone."""
+    customers = [customer(f"C-{n:03d}") for n in range(1, 13)]
+    lines = [order(f"L{n}", customer_id=f"C-{n:03d}", subscription=f"S{n}", seats=4)
+             for n in range(1, 13)]
+    book = env.workbook(customers=customers, orders=lines)
+    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME",
+                                             "--as-of", "2026-11-24")
+    assert code == 0, shown
+    folder = Path(stdout.removesuffix("\n"))
+    assert stdout == f"{folder}\n" and folder.parent == env.out
+    assert "orders.xlsx: 12 invoice(s) issued, 15,552.00 EUR" in shown
+    assert shown[shown.index("12 invoices, amount payable:"):] == [
+        "12 invoices, amount payable:",
+        *(f"  INV-2026-{n:06d}  EUR  1,296.00" for n in range(1, 11)),
+        "  … and 2 more",
+        "  total            EUR 15,552.00",
+        f"summary: {folder / 'summary.html'}",
+    ]
+
+    again = env.workbook("again.xlsx", customers=customers, orders=[
+        *lines, order("L13", subscription="S13", seats=4)])
+    code, stdout, shown = stderr_on_terminal(env, "process", again, "--partner", "P-ACME",
+                                             "--as-of", "2026-11-24")
+    assert code == 0, shown
+    folder = Path(stdout.removesuffix("\n"))
+    assert shown[shown.index("1 invoice, amount payable:"):] == [
+        "1 invoice, amount payable:",
+        "  INV-2026-000013  EUR 1,296.00",
+        "12 lines were already processed by an earlier run (on INV-2026-000001, "
+        "INV-2026-000002, INV-2026-000003 and 9 more): not invoiced again",
+        f"summary: {folder / 'summary.html'}",
+    ]
+
+    cron = env.process(again, cron=True)  # the same under cron: the run folder alone
+    assert cron.code == 0 and cron.stderr == ""
+    assert cron.stdout == f"{cron.folder}\n" and cron.manifest["status"] == "duplicate"
+
+
+def test_a_rejected_workbook_on_a_terminal_names_its_marked_copy(env: Env) -> None:
+    book = env.workbook(customers=[customer()], orders=[order(seats=0)])
+    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME",
+                                             "--as-of", "2026-11-24")
+    assert code == 1
+    folder = Path(stdout.removesuffix("\n"))
+    assert shown[-2:] == [f"marked workbook: {folder / 'rejected.xlsx'}",
+                          f"summary: {folder / 'summary.html'}"]
+
+
+def test_renew_and_credit_on_a_terminal_name_what_they_issued(env: Env) -> None:
+    for partner in ("P-ACME", "P-TOKYO"):
+        book = env.workbook(f"{partner}.xlsx", customers=[customer()], orders=[
+            order(term_years=1, seats=10, start_date=date(2026, 1, 5))])
+        assert env.process(book, partner, as_of=date(2026, 1, 5)).code == 0
+    code, stdout, shown = stderr_on_terminal(env, "renew", "--month", "2027-01",
+                                             "--as-of", "2027-01-02")
+    assert code == 0, shown
+    folder = Path(stdout.removesuffix("\n"))
+    assert shown[shown.index("2 invoices, amount payable:"):] == [
+        "2 invoices, amount payable:",
+        "  INV-2027-000001  EUR 1,200.00",
+        "  INV-2027-000002  JPY  210,000",
+        "  total            EUR 1,200.00",
+        "  total            JPY  210,000",
+        f"summary: {folder / 'summary.html'}",
+    ]
+
+    code, stdout, shown = stderr_on_terminal(env, "credit", "INV-2027-000001", "--reason",
+                                             "Ordered twice", "--as-of", "2027-01-02")
+    assert code == 0, shown
+    folder = Path(stdout.removesuffix("\n"))
+    assert "CN-2027-000001 credits INV-2027-000001: 1,200.00 EUR" in shown
+    assert shown[shown.index("1 credit note, amount to be refunded or set off:"):] == [
+        "1 credit note, amount to be refunded or set off:",
+        "  CN-2027-000001  EUR 1,200.00",
+        f"summary: {folder / 'summary.html'}",
+    ]
 
 
 # --- text from input on stderr or a terminal: control characters escaped (finding 17) --------

@@ -10,7 +10,8 @@ import os
 import re
 import signal
 import sys
-from collections.abc import Callable
+import tomllib
+from collections.abc import Callable, Collection
 from contextlib import suppress
 from datetime import date, datetime
 from pathlib import Path
@@ -19,8 +20,8 @@ from typing import Any, NoReturn, TypeVar
 import click
 
 from seatbatch import __version__
-from seatbatch.cli.console import echo, show_click_error
-from seatbatch.cli.progress import TerminalProgress
+from seatbatch.cli.console import echo, escaped, show_click_error
+from seatbatch.cli.progress import TerminalProgress, ended, on_terminal
 from seatbatch.core.config import find_config, load_config, resolve_ledger
 from seatbatch.core.exits import terminate
 from seatbatch.core.terms import FIRST_RUN_DATE, LAST_RUN_DATE, RUN_DATES
@@ -68,23 +69,39 @@ class RunDate(click.ParamType[date, Any]):
         return day
 
 
-def common_options(function: F) -> F:
-    options = [
-        click.option("--config", type=click.Path(dir_okay=False), expose_value=False,
-                     callback=_remember, help="seatbatch.toml (default: $SEATBATCH_CONFIG, "
-                     "else ./seatbatch.toml)."),
-        click.option("--ledger", expose_value=False, callback=_remember,
-                     help="The ledger: a SQLite file or a postgresql://user@host/db URL "
-                     "(default: $SEATBATCH_LEDGER, else the config's "
-                     "`ledger`, else seatbatch.db beside the config)."),
-        click.option("--as-of", "as_of", type=RunDate(), expose_value=False,
-                     callback=_remember, help="The run date, YYYY-MM-DD (default: today)."),
-        click.option("--out", type=click.Path(file_okay=False), expose_value=False,
-                     callback=_remember, help="Where run folders go (default: ./seatbatch-out)."),
-    ]
-    for option in reversed(options):
-        function = option(function)
-    return function
+COMMON = ("config", "ledger", "as_of", "out")
+
+
+def common_options(*, unused: Collection[str] = (),
+                   as_of: str = "The run date (default: today).") -> Callable[[F], F]:
+    """The common options (SPEC §6): every command accepts each of them, before or after its
+    name, but its --help lists only those it uses (not those `unused`); `as_of` says what the
+    run date is to the command."""
+    assert set(unused) <= set(COMMON)
+
+    def decorate(function: F) -> F:
+        options = [
+            # eager: read before --help, whose --partner names the partners configured there
+            click.option("--config", type=click.Path(dir_okay=False), expose_value=False,
+                         callback=_remember, is_eager=True, hidden="config" in unused,
+                         help="The configuration file (default: $SEATBATCH_CONFIG, else "
+                         "./seatbatch.toml)."),
+            click.option("--ledger", metavar="FILE|URL", expose_value=False, callback=_remember,
+                         hidden="ledger" in unused,
+                         help="The ledger: a SQLite file or a postgresql://user@host/db URL "
+                         "(default: $SEATBATCH_LEDGER, else the configuration's `ledger`, "
+                         "else seatbatch.db beside the configuration file)."),
+            click.option("--as-of", "as_of", type=RunDate(), expose_value=False,
+                         callback=_remember, hidden="as_of" in unused, help=as_of),
+            click.option("--out", metavar="DIR", type=click.Path(file_okay=False),
+                         expose_value=False, callback=_remember, hidden="out" in unused,
+                         help="Where run folders go (default: ./seatbatch-out)."),
+        ]
+        for option in reversed(options):
+            function = option(function)
+        return function
+
+    return decorate
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -126,7 +143,8 @@ def _partner(ctx: click.Context, settings: Settings, partner_id: str) -> str:
 
 
 def _report(outcome: Outcome) -> int:
-    """Show what the command ended with; its exit code."""
+    """Show what the command ended with (on a terminal, what it issued and where to look);
+    its exit code."""
     if outcome.folder is not None:
         echo(str(outcome.folder))
     for line in outcome.said:
@@ -146,63 +164,161 @@ def _report(outcome: Outcome) -> int:
              f"{_full_list(outcome.folder, rejected=False)}", err=True)
     for line in outcome.lines:
         echo(line, err=True)
+    if on_terminal():
+        for line in ended(outcome):
+            echo(line, err=True)
     return outcome.exit_code
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+# The partners --help names, of a configuration with many (the rest are counted); and the
+# largest configuration file --help reads to name them (a real one is a few kilobytes).
+SHOWN_PARTNERS = 8
+HELP_CONFIG_BYTES = 1 << 20
+
+
+def configured_partners(ctx: click.Context) -> str | None:
+    """The partners of the configuration the command would use (--config given before
+    --help, else $SEATBATCH_CONFIG, else ./seatbatch.toml), as --help names them: read as
+    plain TOML, never checked; None when there is no such file or it cannot be read as TOML
+    (--help never fails for the configuration, nor waits on a large file)."""
+    path = find_config(ctx.find_root().meta.get("seatbatch.config"))
+    try:
+        if not path.is_file() or path.stat().st_size > HELP_CONFIG_BYTES:
+            return None
+        partners = tomllib.loads(path.read_text(encoding="utf-8-sig")).get("partners")
+    except (OSError, ValueError, RecursionError):  # TOMLDecodeError and UnicodeError: ValueErrors
+        return None
+    if not isinstance(partners, dict) or not partners:
+        return None
+    named = []
+    for partner_id, table in list(partners.items())[:SHOWN_PARTNERS]:
+        name = table.get("name") if isinstance(table, dict) else None
+        named.append(f"{partner_id} ({name})" if isinstance(name, str) and name.strip()
+                     else partner_id)
+    more = len(partners) - SHOWN_PARTNERS
+    return escaped(f"{path}: " + ", ".join(named) + (f" and {more} more" if more > 0 else ""))
+
+
+class PartnerOption(click.Option):
+    """--partner ID: its help names the partners configured, when --help can read them."""
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        configured = configured_partners(ctx)
+        if configured is None:
+            return super().get_help_record(ctx)
+        written = self.help
+        self.help = f"{written} Configured in {configured}."
+        try:
+            return super().get_help_record(ctx)
+        finally:
+            self.help = written
+
+
+def partner_option(help_text: str, *, required: bool) -> Callable[[F], F]:
+    return click.option("--partner", "partner_id", cls=PartnerOption, metavar="ID",
+                        required=required, help=help_text)
+
+
+def examples(*lines: str) -> str:
+    """A command's --help epilog: examples, each line as written."""
+    return "\b\nExamples:\n" + "\n".join(f"  {line}" for line in lines)
+
+
+class Commands(click.Group):
+    """A group whose --help lists its commands in the order they are declared (the order
+    of a partner's orders, then of month end), not alphabetically."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:  # noqa: ARG002  Click's signature
+        return list(self.commands)
+
+
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]},
+             epilog=examples(
+                 "seatbatch template orders.xlsx --partner P-ACME  # a workbook to fill in",
+                 "seatbatch quote orders.xlsx --partner P-ACME     # its prices, no invoice",
+                 "seatbatch process orders.xlsx --partner P-ACME   # its invoices issued",
+                 "seatbatch renew --month 2026-12                  # the terms ending then",
+                 "seatbatch report --month 2026-11                 # finance's month end",
+             ) + """
+
+Each run writes a folder under --out and prints its path; its summary.html says what was
+done. Exit codes: 0 done, 1 input rejected (nothing committed), 2 usage or configuration
+error, 75 busy: try again later, 130 or 143 interrupted, 70 internal error.
+See seatbatch COMMAND --help for a command's options and examples.""")
 @click.version_option(__version__, prog_name="seatbatch")
-@common_options
+@common_options()
 def cli() -> None:
     """Partner order workbooks in; priced, numbered invoices out."""
     # the ledger connections kept for the command close with it, even run in-process (tests)
     click.get_current_context().call_on_close(_close_engines)
 
 
-def workbook_command(name: str) -> Callable[[Callable[..., int]], click.Command]:
+def workbook_command(name: str, *, short_help: str, as_of: str, epilog: str
+                     ) -> Callable[[Callable[..., int]], click.Command]:
     """A command that takes one partner's order workbook."""
 
     def decorate(function: Callable[..., int]) -> click.Command:
-        wrapped = click.pass_context(common_options(function))
-        wrapped = click.option("--partner", "partner_id", required=True,
-                               help="The partner id of seatbatch.toml.")(wrapped)
+        wrapped = click.pass_context(common_options(as_of=as_of)(function))
+        wrapped = partner_option("The partner whose workbook it is: its id in the "
+                                 "configuration's [partners].", required=True)(wrapped)
         wrapped = click.argument(
             "workbook", type=click.Path(dir_okay=False, path_type=Path))(wrapped)
-        return cli.command(name)(wrapped)
+        return cli.command(name, short_help=short_help, epilog=epilog)(wrapped)
 
     return decorate
 
 
-@workbook_command("quote")
+@cli.command("template", short_help="Write a blank order workbook to fill in.",
+             epilog=examples(
+                 "seatbatch template orders.xlsx",
+                 "seatbatch template acme.xlsx --partner P-ACME   # Acme's customers filled in"))
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@partner_option("Pre-fill it with this partner's customers, devices and subscriptions from "
+                "the ledger.", required=False)
+@common_options(unused=("out",), as_of="The run date: the day its example order starts and "
+                "the partner's seats are counted on (default: today).")
+@click.pass_context
+def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
+    """Write FILE, an order workbook to fill in: its three sheets (Customers, Devices,
+    Orders) with drop-downs and an instructions sheet. With --partner, the partner's
+    customers, devices and subscriptions are filled in from the ledger (--ledger is read
+    only then)."""
+    from seatbatch.jobs.template import template
+
+    settings = _settings(ctx)
+    chosen = None if partner_id is None else _partner(ctx, settings, partner_id)
+    return _report(template(settings, file, chosen))
+
+
+@workbook_command(
+    "quote", short_help="Check and price a workbook; change nothing.",
+    as_of="The run date the estimate is made on (default: today).",
+    epilog=examples("seatbatch quote acme-add.xlsx --partner P-ACME",
+                    "seatbatch quote acme-add.xlsx --partner P-ACME --as-of 2026-11-24"))
 def quote_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
-    """Validate and price WORKBOOK; write the estimate. Changes nothing."""
+    """Check WORKBOOK and price it as process would, and write the estimate (quote.html,
+    quote.xlsx) in a new run folder. Records nothing and takes no invoice number. A rejected
+    workbook comes back as rejected.xlsx with each problem marked (exit 1)."""
     from seatbatch.jobs.quote import quote
 
     settings = _settings(ctx)
     return _report(quote(settings, workbook, _partner(ctx, settings, partner_id)))
 
 
-@workbook_command("process")
+@workbook_command(
+    "process", short_help="Issue the invoices of a workbook.",
+    as_of="The run date: the invoices' date (default: today).",
+    epilog=examples("seatbatch process acme-add.xlsx --partner P-ACME",
+                    "seatbatch process acme-add.xlsx --partner P-ACME --as-of 2026-11-24"))
 def process_command(ctx: click.Context, workbook: Path, partner_id: str) -> int:
-    """Validate, price and commit WORKBOOK; write numbered invoices and a summary."""
+    """Check WORKBOOK, price it, record it in the ledger and issue its numbered invoices:
+    a new run folder with invoices/ and summary.html. All or nothing: a rejected workbook
+    commits nothing and comes back as rejected.xlsx with each problem marked (exit 1).
+    Processing the same lines again issues nothing twice."""
     from seatbatch.jobs.process import process
 
     settings = _settings(ctx)
     return _report(process(settings, workbook, _partner(ctx, settings, partner_id)))
-
-
-@cli.command("template")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--partner", "partner_id", help="Pre-fill with this partner's customers, "
-              "devices and subscriptions from the ledger.")
-@common_options
-@click.pass_context
-def template_command(ctx: click.Context, file: Path, partner_id: str | None) -> int:
-    """Write FILE: a blank order workbook with drop-downs and instructions."""
-    from seatbatch.jobs.template import template
-
-    settings = _settings(ctx)
-    chosen = None if partner_id is None else _partner(ctx, settings, partner_id)
-    return _report(template(settings, file, chosen))
 
 
 def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[int, int]:
@@ -215,36 +331,49 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
     return parsed.year, parsed.month
 
 
-@cli.command("renew")
+@cli.command("renew", short_help="Invoice the renewals of the terms ending in a month.",
+             epilog=examples("seatbatch renew --month 2026-12",
+                             "seatbatch renew --month 2026-12 --as-of 2026-11-30   "
+                             "# a month ahead"))
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
-              help="Renew every subscription term whose last day falls in this month.")
-@common_options
+              help="Renew every subscription term whose last day falls in this month (at "
+              "most the month after the run date's).")
+@common_options(as_of="The run date: the invoices' date (default: today).")
 @click.pass_context
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
-    """Renewal invoices for the subscription terms that end in --month (all partners)."""
+    """Issue renewal invoices, for every partner, for the subscription terms whose last day
+    falls in --month: the next term, same seats and term length, priced by the price list
+    and partner discount in effect when it starts. Running it again issues nothing twice."""
     from seatbatch.jobs.renew import renew
 
     return _report(renew(_settings(ctx), *month))
 
 
-@cli.command("report")
+@cli.command("report", short_help="Finance's month end: invoices, totals, seats.",
+             epilog=examples("seatbatch report --month 2026-11",
+                             "seatbatch report --month 2026-11 --config /etc/seatbatch.toml"))
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
               help="The month whose invoices, totals and month-end seats to report.")
-@common_options
+@common_options(as_of="The report's date (default: today).")
 @click.pass_context
 def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
-    """Finance's month-end workbook and HTML (all partners; read-only)."""
+    """Finance's month end, over every partner: report.xlsx and report.html with the
+    invoices and credit notes dated in --month, totals per currency by partner, customer
+    and device type, the seats in force at its end and the renewals due the month after,
+    and whether the numbering has gaps. Reads the ledger only."""
     from seatbatch.jobs.report import month_report
 
     return _report(month_report(_settings(ctx), *month))
 
 
-@cli.command("render")
+@cli.command("render", short_help="Write an issued invoice's files again.",
+             epilog=examples("seatbatch render INV-2026-000005"))
 @click.argument("number")
-@common_options
+@common_options(unused=("as_of",))
 @click.pass_context
 def render_command(ctx: click.Context, number: str) -> int:
-    """Write issued invoice NUMBER again from the ledger alone (xlsx and HTML)."""
+    """Write the files of issued invoice (or credit note) NUMBER again, from the ledger
+    alone, in a new run folder: the same content as when it was issued."""
     from seatbatch.jobs.render import render_invoice
 
     return _report(render_invoice(_settings(ctx), number))
@@ -274,7 +403,11 @@ class CreditedLine(click.ParamType[tuple[str, int | None], Any]):
         return line_id.strip(), int(seats)
 
 
-@cli.command("credit")
+@cli.command("credit", short_help="Issue a credit note against an invoice.",
+             epilog=examples(
+                 'seatbatch credit INV-2026-000003 --reason "Ordered twice"',
+                 'seatbatch credit INV-2026-000003 --reason "Returned" \\',
+                 "    --line L2=2 --from 2026-12-01   # 2 seats of line L2, from 1 December"))
 @click.argument("number")
 @click.option("--reason", required=True, help="Why the invoice is credited (printed on the "
               "credit note).")
@@ -283,41 +416,48 @@ class CreditedLine(click.ParamType[tuple[str, int | None], Any]):
               "invoice), in full or =SEATS of it; repeatable. Default: every line, what is "
               "left of it.")
 @click.option("--from", "first_day", type=RunDate(), default=None,
-              help="The first day credited, YYYY-MM-DD (default: each line's first day).")
-@common_options
+              help="The first day credited (default: each line's first day).")
+@common_options(as_of="The run date: the credit note's date (default: today).")
 @click.pass_context
 def credit_command(ctx: click.Context, number: str, reason: str,
                    lines: tuple[tuple[str, int | None], ...], first_day: date | None) -> int:
-    """Issue a credit note against issued invoice NUMBER (all of it, or --line by line, from
-    --from)."""
+    """Issue a credit note against issued invoice NUMBER: all of it, or the seats of the
+    lines given with --line, from --from on. Numbered in its own series; what earlier credit
+    notes took of the invoice is never credited again."""
     from seatbatch.billing.credits import CreditRequest
     from seatbatch.jobs.credit import credit
 
     return _report(credit(_settings(ctx), CreditRequest(number, reason, lines, first_day)))
 
 
-@cli.command("inbox")
+@cli.command("inbox", short_help="Process every workbook waiting in a folder (cron).",
+             epilog=examples("seatbatch inbox /srv/orders",
+                             "*/10 * * * * seatbatch inbox /srv/orders   # a crontab line"))
 @click.argument("directory", metavar="DIR",
                 type=click.Path(exists=True, file_okay=False, path_type=Path))
-@common_options
+@common_options(as_of="The run date: the invoices' date (default: today).")
 @click.pass_context
 def inbox_command(ctx: click.Context, directory: Path) -> int:
-    """Process every workbook waiting in DIR/<partner-id>/; file each in done/ or rejected/."""
+    """Process every workbook waiting in DIR/<partner-id>/, one folder per partner, as
+    process does, and file each in that folder's done/ or rejected/. Made to run unattended:
+    a workbook the ledger was too busy for waits for the next run."""
     from seatbatch.jobs.inbox import inbox
 
     return _report(inbox(_settings(ctx), directory, echo))
 
 
-@cli.group("ledger")
-@common_options
+@cli.group("ledger", cls=Commands, short_help="Copy or upgrade a ledger.")
+@common_options(unused=COMMON)
 def ledger_group() -> None:
     """Work on a ledger as a whole."""
 
 
-@ledger_group.command("copy")
+@ledger_group.command(
+    "copy", short_help="Copy a ledger into an empty database.",
+    epilog=examples("seatbatch ledger copy seatbatch.db postgresql://db.example.com/seatbatch"))
 @click.argument("source", metavar="FROM")
 @click.argument("target", metavar="TO")
-@common_options
+@common_options(unused=COMMON)
 @click.pass_context
 def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     """Copy the ledger FROM into TO, an empty database, and check the copy. Each is a SQLite
@@ -329,8 +469,11 @@ def ledger_copy_command(ctx: click.Context, source: str, target: str) -> int:
     return _report(copy(source, target))
 
 
-@ledger_group.command("upgrade")
-@common_options
+@ledger_group.command(
+    "upgrade", short_help="Bring a ledger to this version's schema.",
+    epilog=examples("seatbatch ledger upgrade --config /etc/seatbatch.toml",
+                    "seatbatch ledger upgrade --ledger postgresql://db.example.com/seatbatch"))
+@common_options(unused=("as_of", "out"))
 @click.pass_context
 def ledger_upgrade_command(ctx: click.Context) -> int:
     """Bring the ledger (--ledger, else the configuration's) to this seatbatch's schema

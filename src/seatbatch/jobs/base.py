@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -153,6 +155,47 @@ class Settings:
     progress: Progress = field(default_factory=Progress)  # the command line's, on a terminal
 
 
+SHOWN_ISSUED = 10  # the invoices a terminal lists of a run's; the rest are counted
+
+
+@dataclass(frozen=True)
+class Issued:
+    """What a run issued, for a person at a terminal (the command line shows it there, never
+    under cron): its first invoices (or credit notes) as (number, currency, amount payable),
+    how many it issued, their amounts payable per currency (decimal strings, as the manifest
+    has them), and the invoices of the workbook's lines an earlier run had processed."""
+
+    first: tuple[tuple[str, str, str], ...]
+    count: int
+    payable: Mapping[str, str]
+    credit_notes: bool = False
+    already_processed: int = 0  # lines
+    already_invoiced: tuple[str, ...] = ()  # their invoices, each once
+
+
+def issued_from(manifest: Mapping[str, Any]) -> Issued:
+    """What a run's manifest says it issued (a manifest written as its invoices came, and
+    that no longer holds them, given with its first SHOWN_ISSUED)."""
+    currency = manifest["currency"]
+    first = tuple((entry["number"], entry.get("currency", currency),
+                   entry.get("payable", entry["total"]))
+                  for entry in islice(manifest["invoices"], SHOWN_ISSUED))
+    totals = manifest["totals"]
+    payable = totals.get("payable_by_currency") or (
+        {currency: totals["payable"]} if totals["invoices"] else {})
+    earlier = manifest["already_processed"]
+    return Issued(first, totals["invoices"], payable, manifest["command"] == "credit",
+                  len(earlier), tuple(dict.fromkeys(e["invoice_number"] for e in earlier)))
+
+
+def net_said(totals: Mapping[str, Any], currency: str) -> str:
+    """A run's net amount as its line on a terminal says it: 12,345.00 EUR, and "net" when
+    VAT is added to it."""
+    vat = totals.get("vat_amount")
+    return (f"{Decimal(totals['net_amount']):,} {currency}"
+            + (" net" if vat and Decimal(vat) else ""))
+
+
 @dataclass(frozen=True)
 class Outcome:
     """What a command ended with, for the command line to show: its status (the exit code),
@@ -166,6 +209,7 @@ class Outcome:
     warnings: list[str] = field(default_factory=list)  # for stderr too
     lines: list[str] = field(default_factory=list)  # for stderr, as they are
     said: list[str] = field(default_factory=list)  # for stdout, as they are (a command's report)
+    issued: Issued | None = None  # for a terminal: what the run issued
 
 
 @dataclass(frozen=True)

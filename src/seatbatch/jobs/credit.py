@@ -27,7 +27,9 @@ from seatbatch.jobs.base import (
     Settings,
     UsageError,
     config_warnings,
+    issued_from,
     issued_without_vat,
+    net_said,
     refuse_half_valid,
     run_folder,
     write_summary,
@@ -97,10 +99,9 @@ def credit(settings: Settings, request: CreditRequest) -> Outcome:
             headline = f"{note.number} credits {number}"
             write_summary(folder, manifest, headline, partner_name=note.bill_to.name,
                           coverage=[], customer_names={note.customer_id: note.customer_name})
-            settings.progress.note(f"{headline}: {manifest['totals']['net_amount']} "
-                                   f"{note.currency}")
+            settings.progress.note(f"{headline}: {net_said(manifest['totals'], note.currency)}")
             writer.finish()
-            return Outcome(EXIT_OK, folder.publish(), [])
+            return Outcome(EXIT_OK, folder.publish(), [], issued=issued_from(manifest))
 
 
 def _issue(settings: Settings, tx: Crediting, invoice: Invoice, request: CreditRequest,

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.documents import manifest_entry
+from seatbatch.jobs.base import SHOWN_ISSUED, Issued, issued_from
 from seatbatch.output.files import CHUNK, InvoiceWriter, document_files
 from seatbatch.output.html import write_rendered
 from seatbatch.output.manifest import ManifestWriter
@@ -47,13 +48,15 @@ def _documents(ledger: Ledger, numbers: list[str]) -> Iterator[list[str]]:
 def files_from_ledger(
     ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, numbers: list[str],
     manifest: dict[str, Any], *, headline: str, partner_name: str | None,
-) -> None:
+) -> Issued:
     """A committed run's invoice files, manifest and summary, written from the ledger a batch
-    at a time: 100,000 invoices are never held at once. `manifest` comes without invoices."""
+    at a time: 100,000 invoices are never held at once. `manifest` comes without invoices.
+    Returns what the run issued, for a terminal."""
     currency = manifest["currency"]
     # customer ids are each partner's own: name only those that mean one customer here
     names: dict[str, str | None] = {}
     with_vat = [False]  # whether an invoice listed was issued with VAT (SPEC §10)
+    first: list[dict[str, Any]] = []  # the invoices a terminal lists
     with ManifestWriter(manifest, folder.path("manifest.json")) as listed:
 
         def batches() -> Iterator[list[str]]:
@@ -61,8 +64,10 @@ def files_from_ledger(
                 for text in texts:
                     document = json.loads(text)
                     files = document_files(document, writer.formats)
-                    listed.add(manifest_entry(document, files, with_currency=currency is None),
-                               document["currency"])
+                    entry = manifest_entry(document, files, with_currency=currency is None)
+                    listed.add(entry, document["currency"])
+                    if len(first) < SHOWN_ISSUED:
+                        first.append(entry)
                     with_vat[0] = with_vat[0] or "vat" in document
                     name = names.setdefault(document["customer_id"], document["customer_name"])
                     if name != document["customer_name"]:
@@ -77,3 +82,4 @@ def files_from_ledger(
                    headline=headline, partner_name=partner_name, coverage=[],
                    customer_names={k: v for k, v in names.items() if v is not None},
                    with_vat=with_vat[0])
+    return issued_from({**manifest, "invoices": first})

@@ -10,7 +10,7 @@ from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
 from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, refuse_half_valid
+from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, issued_from, refuse_half_valid
 from seatbatch.jobs.recovery import recovering
 from seatbatch.jobs.workbook_run import (
     WorkbookRun,
@@ -60,7 +60,8 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                    changes_said(f"{len(invoices)} invoice(s) issued", changes)
                    if invoices or changes else "nothing new: every line was already processed")
         writer.finish()
-        return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation))
+        return Outcome(EXIT_OK, run.folder.publish(), [], said_warnings(validation),
+                       issued=issued_from(manifest))
 
 
 def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter

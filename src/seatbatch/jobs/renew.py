@@ -8,6 +8,7 @@ from seatbatch.core.terms import month_label, next_month
 from seatbatch.jobs.base import (
     EXIT_OK,
     STALE_RETRIES,
+    Issued,
     Outcome,
     Settings,
     UsageError,
@@ -40,10 +41,10 @@ def renew(settings: Settings, year: int, month: int) -> Outcome:
         with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
             issued, warnings, not_renewed = _renew(settings, ledger, folder, writer,
                                                    year=year, month=month)
-            headline = _renewal_files(ledger, folder, writer, issued, settings,
-                                      not_renewed=not_renewed, year=year, month=month)
+            headline, shown = _renewal_files(ledger, folder, writer, issued, settings,
+                                             not_renewed=not_renewed, year=year, month=month)
         settings.progress.note(headline)
-        return Outcome(EXIT_OK, folder.publish(), [], warnings)
+        return Outcome(EXIT_OK, folder.publish(), [], warnings, issued=shown)
 
 
 def _renew(settings: Settings, ledger: Ledger, folder: RunFolder, writer: InvoiceWriter, *,
@@ -111,8 +112,9 @@ def _renew_due(settings: Settings, ledger: Ledger, folder: RunFolder,
 
 def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
                    issued: dict[str, list[str]], settings: Settings, *,
-                   not_renewed: list[dict[str, str]], year: int, month: int) -> str:
-    """A committed renewal run's files. Returns the headline."""
+                   not_renewed: list[dict[str, str]], year: int, month: int
+                   ) -> tuple[str, Issued]:
+    """A committed renewal run's files. Returns the headline, and what it issued."""
     numbers = [number for each in issued.values() for number in each]
     currencies = {settings.config.partners[partner_id].currency for partner_id in issued}
     manifest = build_manifest(
@@ -129,6 +131,6 @@ def _renewal_files(ledger: Ledger, folder: RunFolder, writer: InvoiceWriter,
                 else f"nothing due for {label}")
     if not_renewed:
         headline += f"; {len(not_renewed)} subscription(s) ending then not renewed"
-    files_from_ledger(ledger, folder, writer, numbers, manifest, headline=headline,
-                      partner_name=None)
-    return headline
+    shown = files_from_ledger(ledger, folder, writer, numbers, manifest, headline=headline,
+                              partner_name=None)
+    return headline, shown

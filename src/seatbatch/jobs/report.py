@@ -30,14 +30,17 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         settings.progress.note(f"Reading the ledger for {month_label(year, month)}")
         with Ledger.open(settings.ledger_url, write=False) as ledger:
             month_data = ledger.month(first, last)
+        next_label = month_label(*next_month(year, month))
+        settings.progress.note(f"Totalling {len(month_data.invoices):,} invoice(s) and the "
+                               f"renewals due in {next_label}")
         report = build_report(month_data, settings.config, year, month, settings.as_of)
-        settings.progress.note(f"Writing the report of {len(report.invoices)} invoice(s)")
-        write_report_xlsx(report, folder.path("report.xlsx"))
+        settings.progress.note(f"Writing report.xlsx: {len(report.invoices):,} invoice(s), "
+                               f"{report.lines:,} line(s)")
+        write_report_xlsx(report, folder.path("report.xlsx"), settings.progress)
         write_journal(journal(report.invoices, {},  # lead: wire report.revenue
                               month_end=last, accounts=settings.config.accounts,
                               partner_names=report.partner_names),
                       folder.path("journal.csv"))
-        next_label = month_label(*next_month(year, month))
         charts = [
             bar_chart(f"Net amount by partner, {currency}", currency,
                       [(f"{partner} {report.partner_names.get(partner, '')}".strip(),
@@ -46,6 +49,7 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
                        if code == currency])
             for currency in report.by_currency
         ]
+        settings.progress.note("Writing report.html")
         write_rendered(
             folder.path("report.html"), "report.html", report=report, charts=charts,
             month_end=last, next_label=next_label,

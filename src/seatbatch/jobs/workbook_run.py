@@ -20,6 +20,7 @@ from seatbatch.jobs.base import (
     Settings,
     UsageError,
     config_warnings,
+    net_said,
     run_folder,
     write_summary,
 )
@@ -71,7 +72,7 @@ class WorkbookRun:
         write_summary(self.folder, manifest, headline, partner_name=self.partner.name,
                       coverage=validation.coverage, customer_names=validation.organizations)
         totals = manifest["totals"]
-        amount = f", {totals['net_amount']} {self.partner.currency}" if totals["invoices"] else ""
+        amount = f", {net_said(totals, self.partner.currency)}" if totals["invoices"] else ""
         self.settings.progress.note(f"{self.source.name}: {headline}{amount}")
 
     def reject(self, validation: Validation) -> Outcome:

@@ -21,6 +21,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
 from seatbatch.core.month_end import Amounts, MonthReport
+from seatbatch.core.progress import Progress
 from seatbatch.output.sheet_layout import DATE_WIDTH, FILTER_BUTTON, fitted, print_setup, shown
 from seatbatch.output.text_cells import text_cell, text_value
 
@@ -166,17 +167,22 @@ def _amount_values(amounts: Amounts, vat: bool = True) -> list[Any]:
 
 
 def _sheet(book: Workbook, title: str, columns: Sequence[Column], rows: Iterable[Row],
-           after: Callable[[_Sheet], None] | None = None) -> None:
+           after: Callable[[_Sheet], None] | None = None, *,
+           progress: Progress | None = None) -> None:
     rows = list(rows)
     sheet = _Sheet(book, title, columns, rows)
-    for values, currency in rows:
+    for values, currency in (rows if progress is None
+                             else progress.iterate(rows, f"Writing report.xlsx: {title}")):
         sheet.append(values, currency)
     if after is not None:
         after(sheet)
     sheet.close()
 
 
-def write_report_xlsx(report: MonthReport, target: Path) -> None:
+def write_report_xlsx(report: MonthReport, target: Path, progress: Progress | None = None
+                      ) -> None:
+    """report.xlsx; `progress` shows the writing of its long sheets (a row per invoice, per
+    invoice line) on a terminal."""
     book = Workbook(write_only=True)
     expected = report.renewals_expected()
     due_count: dict[str, int] = {}
@@ -202,7 +208,7 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
           *(_signed(i, amount) for amount in (i.total, i.vat.amount if i.vat else Decimal(0),
                                               i.payable))], i.currency)
         for i in report.invoices
-    ))
+    ), progress=progress)
     _sheet(book, "Invoice lines", [
         Column("Number"), Column("Partner"), Column("Customer"),
         Column("Order id"), Column("Action"), Column("Subscription"),
@@ -217,7 +223,7 @@ def write_report_xlsx(report: MonthReport, target: Path) -> None:
           line.period_start, line.period_end, line.unit_price, line.prorate_days,
           line.term_days, i.currency, *(_signed(i, a) for a in line.amounts)], i.currency)
         for i in report.invoices for line in i.lines
-    ))
+    ), progress=progress)
     by_partner = sorted(report.by_partner.items(), key=lambda item: (item[0][1], item[0][0]))
     _sheet(book, "By partner", [Column("Partner"), Column("Partner name"),
                                 *_amount_columns()], (
