@@ -782,3 +782,25 @@ def test_a_credit_kept_before_credit_lines_had_a_last_day_runs_to_the_lines_end(
         (2, "2026-11-24", "2027-11-23"), (1, "2026-11-24", "2027-05-31")]
     totals = env.query("SELECT total FROM invoices WHERE kind = 'credit_note'")
     assert sum(D(total) for (total,) in totals) == D(invoice["total"])
+
+
+def test_seats_credited_in_segments_leave_coverage_and_renewal_on_their_days(env: Env) -> None:
+    """Seats in force as a run sees them (coverage, renewal): 2 of 5 seats credited from
+    2027-06-01, then what is left from 2027-03-01 (3 seats to the line's end, 2 to 2027-05-31):
+    all 5 still cover devices on 2027-02-28, none from 2027-03-01, and nothing renews."""
+    invoice = _issue(env, order("L1", seats=5, term_years=1))
+    number = invoice["number"]
+    assert _credit(env, number, "--line", "L1=2", "--from", "2027-06-01").code == 0
+    rest = _credit(env, number, "--line", "L1", "--from", "2027-03-01")
+    assert rest.code == 0, rest.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in rest.manifest["invoices"][0]["lines"]] == [
+        (3, "2027-03-01", "2027-11-23"), (2, "2027-03-01", "2027-05-31")]
+    assert _five_devices(env, date(2027, 2, 28)).code == 0
+    for day in (date(2027, 3, 1), date(2027, 6, 1)):
+        listed = _five_devices(env, day)
+        assert listed.code == 1
+        [rejection] = listed.manifest["rejections"]
+        assert f"but only 0 seat(s) in force on {day.isoformat()}" in rejection["message"]
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0 and renewed.manifest["status"] == "nothing_due"
