@@ -16,6 +16,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from sqlalchemy import text
 
 from conftest import AS_OF, CONFIG, Env, Result, customer, device, order
 from einvoice_rules import needs_rules
@@ -590,3 +591,236 @@ def test_the_template_says_which_listed_devices_credited_seats_no_longer_cover(e
     assert ("C-001 has 2 Space Pro device(s) listed in Devices but 1 seat(s) in force: delete "
             "the rows of devices no longer deployed, or order seats, before sending this "
             "workbook") in texts
+# --- what is left of a line after a credit from a date (a newcomer's finding) ---------------
+
+def _nord(env: Env, *orders: dict[str, Any], as_of: date) -> dict[str, Any]:
+    """An invoice of the sample's Norwegian partner (NOK, 25 % VAT), written as workbook,
+    HTML and e-invoice."""
+    env.config.write_text(re.sub(r"(?m)^formats = .*$", 'formats = ["xlsx", "html", "ubl"]',
+                                 env.config.read_text(encoding="utf-8")), encoding="utf-8")
+    done = env.process(env.workbook(customers=[customer()], orders=list(orders)),
+                       partner="P-NORD", as_of=as_of)
+    assert done.code == 0, done.stderr
+    [invoice] = done.manifest["invoices"]
+    return invoice  # type: ignore[no-any-return]
+
+
+def _in_force(env: Env, day: date) -> dict[str, int]:
+    """Seats in force on `day` as the ledger's seat rows add up, by device type."""
+    return {device_type: int(n) for device_type, n in env.query(
+        "SELECT device_type, sum(seats) FROM seats WHERE effective_date <= "
+        f"'{day.isoformat()}' GROUP BY device_type ORDER BY device_type")}
+
+
+def test_a_credit_after_a_credit_from_a_date_gives_back_everything_left(
+        sample_env: Env) -> None:
+    """The newcomer's sequence: 1 seat of N-5002 credited from 2027-01-15, then the invoice
+    (no --line): what was left of N-5002, its seat from the line's first day to 2027-01-14,
+    is credited too, as a line of its own period; the notes give back the invoice exactly."""
+    env = sample_env
+    start, later = date(2026, 12, 3), date(2027, 1, 15)
+    invoice = _nord(env, order("L1", seats=3, term_years=1, start_date=start),
+                    order("N-5002", device_type="Space Plus", term_years=1, start_date=start),
+                    as_of=start)
+    number = invoice["number"]
+    first = _credit(env, number, "--line", "N-5002=1", "--from", later.isoformat(),
+                    as_of=date(2026, 12, 10))
+    assert first.code == 0, first.stderr
+    rest = _credit(env, number, as_of=date(2026, 12, 10))
+    assert rest.code == 0, rest.stderr
+    [note] = rest.manifest["invoices"]
+    assert [(line["order_id"], line["seats"], line["period_start"], line["period_end"])
+            for line in note["lines"]] == [
+        ("L1", 3, "2026-12-03", "2027-12-02"), ("N-5002", 1, "2026-12-03", "2027-01-14")]
+    notes = [first.manifest["invoices"][0], note]
+    assert sum(D(n["total"]) for n in notes) == D(invoice["total"])
+    assert sum(D(n["vat"]["amount"]) for n in notes) == D(invoice["vat"]["amount"])
+    assert sum(D(n["payable"]) for n in notes) == D(invoice["payable"])
+    # the ledger keeps each credit line's days; nothing is left, on any day
+    assert env.query("SELECT credit_number, invoice_position, seats, from_date, to_date "
+                     "FROM credit_lines ORDER BY credit_number, position") == [
+        ("CN-2026-000001", 2, 1, "2027-01-15", "2027-12-02"),
+        ("CN-2026-000002", 1, 3, "2026-12-03", "2027-12-02"),
+        ("CN-2026-000002", 2, 1, "2026-12-03", "2027-01-14")]
+    nothing = _credit(env, number, as_of=date(2026, 12, 10))
+    assert nothing.code == 1 and "nothing is left to credit" in nothing.stderr
+    for day in (start, later - timedelta(days=1), later, date(2027, 12, 2)):
+        assert _in_force(env, day) == {"Space Plus": 0, "Space Pro": 0}, day
+    renewed = env.run("renew", "--month", "2027-12", as_of=date(2027, 11, 1))
+    assert renewed.code == 0 and renewed.manifest["status"] == "nothing_due"
+    # every format shows the credit line's own period
+    html = (rest.folder / "invoices" / f"{note['number']}.html").read_text(encoding="utf-8")
+    assert "2026-12-03 \u2013</span> <span class=\"nowrap\">2027-01-14" in html
+    ubl = (rest.folder / "invoices" / f"{note['number']}.xml").read_text(encoding="utf-8")
+    assert "<cbc:EndDate>2027-01-14</cbc:EndDate>" in ubl
+    cells = [c for row in load_workbook(rest.folder / "invoices" / f"{note['number']}.xlsx")
+             .active.iter_rows(values_only=True) for c in row]
+    assert date(2027, 1, 14) in [c.date() if hasattr(c, "date") else c for c in cells]
+
+
+def test_what_is_left_of_one_line_is_credited_in_segments_and_seats_come_back(
+        env: Env) -> None:
+    """`--line L` credits what is left of L: 3 seats, 1 credited from a date, leave 2 seats
+    over the whole period and 1 before that date; a credit of a part before a day leaves its
+    seats in force again from that day, as the line billed them."""
+    invoice = _issue(env, order("L1", seats=3, term_years=1))
+    number, middle = invoice["number"], date(2027, 3, 1)
+    assert _credit(env, number, "--line", "L1=1", "--from", "2027-06-01").code == 0
+    assert _in_force(env, date(2027, 5, 31)) == {"Space Pro": 3}
+    assert _in_force(env, date(2027, 6, 1)) == {"Space Pro": 2}
+    rest = _credit(env, number, "--line", "L1", "--from", middle.isoformat())
+    assert rest.code == 0, rest.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in rest.manifest["invoices"][0]["lines"]] == [
+        (2, "2027-03-01", "2027-11-23"), (1, "2027-03-01", "2027-05-31")]
+    assert _in_force(env, middle - timedelta(days=1)) == {"Space Pro": 3}
+    for day in (middle, date(2027, 6, 1), date(2027, 11, 23)):
+        assert _in_force(env, day) == {"Space Pro": 0}, day
+    last = _credit(env, number)  # the rest: every seat before 2027-03-01
+    assert last.code == 0, last.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in last.manifest["invoices"][0]["lines"]] == [
+        (3, "2026-11-24", "2027-02-28")]
+    nets = [D(r.manifest["invoices"][0]["total"]) for r in (rest, last)]
+    first_net = D(env.query("SELECT total FROM invoices WHERE number = 'CN-2026-000001'")[0][0])
+    assert first_net + sum(nets) == D(invoice["total"])
+    assert _in_force(env, AS_OF) == {"Space Pro": 0}
+
+
+def test_seats_asked_from_a_day_are_refused_naming_what_is_left_on_which_days(
+        env: Env) -> None:
+    invoice = _issue(env, order("L1", seats=3, term_years=1))
+    number = invoice["number"]
+    assert _credit(env, number, "--line", "L1=2", "--from", "2027-06-01").code == 0
+    before = env.dump()
+    more = _credit(env, number, "--line", "L1=2", "--from", "2027-03-01")
+    assert more.code == 1
+    assert ("line L1 of invoice INV-2026-000001 has 1 of its 3 seat(s) left to credit from "
+            "2027-06-01 to 2027-11-23 and 3 from 2027-03-01 to 2027-05-31 (2 seat(s) by "
+            "CN-2026-000001); 2 were asked") in more.stderr
+    assert env.dump() == before
+    # asked within what is left on each of its days: taken
+    assert _credit(env, number, "--line", "L1=1", "--from", "2027-03-01").code == 0
+    nothing = _credit(env, number, "--from", "2027-06-01")
+    assert nothing.code == 1
+    assert ("every seat of invoice INV-2026-000001 was credited already from 2027-06-01 on "
+            "(2 seat(s) by CN-2026-000001, 1 seat(s) by CN-2026-000002); nothing is left to "
+            "credit") in nothing.stderr
+    rest = _credit(env, number)
+    assert rest.code == 0, rest.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in rest.manifest["invoices"][0]["lines"]] == [
+        (2, "2026-11-24", "2027-05-31"), (1, "2026-11-24", "2027-02-28")]
+
+
+_Step = tuple[int | None, int | None, int]  # line (None: every line), seats (None: what is
+# left), days after the line's first day of the first day credited
+
+
+def _seats_by_day(invoice: Invoice, notes: list[Invoice]) -> list[list[int]]:
+    """Per invoice line, the seats the credit notes credited on each day of its period,
+    counted day by day."""
+    counted = [[0] * ((line.period_end - line.period_start).days + 1) for line in invoice.lines]
+    for note in notes:
+        for credited in note.lines:
+            [position] = [n for n, line in enumerate(invoice.lines)
+                          if line.order_id == credited.order_id]
+            start = invoice.lines[position].period_start
+            for n in range((credited.period_start - start).days,
+                           (credited.period_end - start).days + 1):
+                counted[position][n] += credited.seats
+    return counted
+
+
+@given(invoice=_invoice(),
+       steps=st.lists(st.tuples(st.none() | st.integers(0, 2), st.none() | st.integers(1, 12),
+                                st.integers(0, 1900)), max_size=8))
+def test_any_partial_credits_then_the_rest_give_back_exactly_what_was_invoiced(
+        *, invoice: Invoice, steps: list[_Step]) -> None:
+    """Credits of seats from a date, of what is left of a line from a date, of what is left
+    of every line from a date, in any order, some refused; then one of whatever is left: no
+    day of a line is ever credited more seats than it has, a refusal is one, and in the end
+    every seat of every day is credited and the notes give back the invoice to the cent."""
+    notes: list[Invoice] = []
+    taken: list[Taken] = []
+
+    def credit(asked: list[tuple[str, int | None]], first: date | None) -> None:
+        refunded = Refunded(sum((n.total for n in notes), D(0)),
+                            sum((n.vat.amount for n in notes if n.vat), D(0)))
+        plan = plan_credit(invoice, asked, first, taken, RATES, refunded=refunded)
+        if plan.problems:
+            return
+        number = f"CN-2026-{len(notes) + 1:06d}"
+        notes.append(credit_note(invoice, plan, number=number, credit_date=date(2026, 2, 1),
+                                 reason="x"))
+        taken.extend(Taken(c.position, c.seats, number, c.first_day, c.last_day)
+                     for c in plan.lines)
+
+    for index, seats, offset in steps:
+        line = invoice.lines[(index or 0) % len(invoice.lines)]
+        first = min(line.period_start + timedelta(days=offset), line.period_end)
+        before = _seats_by_day(invoice, notes)
+        asked = [] if index is None else [(f"L{index % len(invoice.lines) + 1}", seats)]
+        count = len(notes)
+        credit(asked, first)
+        if index is not None and seats is not None:  # refused when a day has fewer left
+            position = index % len(invoice.lines)
+            days = before[position][(first - line.period_start).days:]
+            assert (len(notes) == count) == any(line.seats - n < seats for n in days)
+        for line, days in zip(invoice.lines, _seats_by_day(invoice, notes), strict=True):
+            assert max(days) <= line.seats
+    credit([], None)
+    for line, days in zip(invoice.lines, _seats_by_day(invoice, notes), strict=True):
+        assert days == [line.seats] * len(days)
+        credited = [c for note in notes for c in note.lines if c.order_id == line.order_id]
+        assert all(a >= 0 for c in credited for a in c.amounts)
+        assert LineAmounts(*(sum((getattr(c, f) for c in credited), D(0))
+                             for f in LineAmounts._fields)) == line.amounts
+    assert invoice.vat is not None
+    assert sum((n.total for n in notes), D(0)) == invoice.total
+    assert sum((n.vat.amount for n in notes if n.vat), D(0)) == invoice.vat.amount
+
+
+def test_a_credit_kept_before_credit_lines_had_a_last_day_runs_to_the_lines_end(
+        env: Env) -> None:
+    """A ledger of schema version 6 kept no last day: upgraded, its credit lines run to their
+    invoice line's last day, and what is left around them is credited in full."""
+    invoice = _issue(env, order("L1", seats=3, term_years=1))
+    number = invoice["number"]
+    assert _credit(env, number, "--line", "L1=1", "--from", "2027-06-01").code == 0
+    with env.database().begin() as connection:  # the ledger as version 6 left it
+        connection.execute(text("ALTER TABLE credit_lines DROP COLUMN to_date"))
+        connection.execute(text("DELETE FROM schema_migrations WHERE version >= 7"))
+    upgraded = env.run("ledger", "upgrade")
+    assert upgraded.code == 0, upgraded.stderr
+    assert env.query("SELECT seats, from_date, to_date FROM credit_lines") == [
+        (1, "2027-06-01", None)]
+    rest = _credit(env, number)
+    assert rest.code == 0, rest.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in rest.manifest["invoices"][0]["lines"]] == [
+        (2, "2026-11-24", "2027-11-23"), (1, "2026-11-24", "2027-05-31")]
+    totals = env.query("SELECT total FROM invoices WHERE kind = 'credit_note'")
+    assert sum(D(total) for (total,) in totals) == D(invoice["total"])
+
+
+def test_seats_credited_in_segments_leave_coverage_and_renewal_on_their_days(env: Env) -> None:
+    """Seats in force as a run sees them (coverage, renewal): 2 of 5 seats credited from
+    2027-06-01, then what is left from 2027-03-01 (3 seats to the line's end, 2 to 2027-05-31):
+    all 5 still cover devices on 2027-02-28, none from 2027-03-01, and nothing renews."""
+    invoice = _issue(env, order("L1", seats=5, term_years=1))
+    number = invoice["number"]
+    assert _credit(env, number, "--line", "L1=2", "--from", "2027-06-01").code == 0
+    rest = _credit(env, number, "--line", "L1", "--from", "2027-03-01")
+    assert rest.code == 0, rest.stderr
+    assert [(line["seats"], line["period_start"], line["period_end"])
+            for line in rest.manifest["invoices"][0]["lines"]] == [
+        (3, "2027-03-01", "2027-11-23"), (2, "2027-03-01", "2027-05-31")]
+    assert _five_devices(env, date(2027, 2, 28)).code == 0
+    for day in (date(2027, 3, 1), date(2027, 6, 1)):
+        listed = _five_devices(env, day)
+        assert listed.code == 1
+        [rejection] = listed.manifest["rejections"]
+        assert f"but only 0 seat(s) in force on {day.isoformat()}" in rejection["message"]
+    renewed = env.run("renew", "--month", "2027-11", as_of=date(2027, 11, 1))
+    assert renewed.code == 0 and renewed.manifest["status"] == "nothing_due"

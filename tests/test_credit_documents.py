@@ -17,8 +17,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from einvoice_rules import needs_rules, official_rules
+from seatbatch.billing.credits import Taken, plan_credit
 from seatbatch.billing.credits import credit_note as make_credit_note
-from seatbatch.billing.credits import plan_credit
 from seatbatch.core.model import Invoice
 from seatbatch.output.pdf import invoice_pdf
 from seatbatch.output.ubl import NAMESPACES, ubl_invoice
@@ -42,9 +42,9 @@ def with_days(invoice: Invoice) -> Invoice:
 
 
 def credit_note(invoice: Invoice, *lines: tuple[str, int | None],
-                first_day: date | None = None) -> Invoice:
+                first_day: date | None = None, taken: tuple[Taken, ...] = ()) -> Invoice:
     invoice = with_days(invoice)
-    plan = plan_credit(invoice, lines, first_day, [], {1: Decimal(0), 3: Decimal("0.10")})
+    plan = plan_credit(invoice, lines, first_day, taken, {1: Decimal(0), 3: Decimal("0.10")})
     assert not plan.problems, plan.problems
     return make_credit_note(invoice, plan, number="CN-2027-000001", credit_date=CREDITED,
                             reason="Customer closed the site")
@@ -111,3 +111,35 @@ def test_the_pdf_and_the_workbook_say_what_is_credited(tmp_path: Path) -> None:
              for c in row if c is not None]
     assert "Credit note CN-2027-000001" in cells and "Customer closed the site" in cells
     assert "Amount to be refunded or set off NOK" in cells and "Due date" not in cells
+
+
+@needs_rules
+@pytest.mark.parametrize("treatment", ["domestic", "export"])
+def test_a_credit_of_what_was_left_before_a_day_passes_with_its_own_period(
+        treatment: str, tmp_path: Path) -> None:
+    """A credit line that ends before its invoice line does (what is left of L1 once 1 of its 4
+    seats was credited from 2027-06-01): its period is its own, in every document."""
+    invoice = full_invoice(treatment, "NOK")
+    earlier = Taken(1, 1, "CN-2027-000000", date(2027, 6, 1))
+    note = credit_note(invoice, ("L1", None), taken=(earlier,))
+    assert [(line.seats, line.period_start, line.period_end) for line in note.lines] == [
+        (3, date(2026, 11, 24), date(2029, 11, 23)), (1, date(2026, 11, 24), date(2027, 5, 31))]
+    root = etree.fromstring(checked(note))
+
+    def text(path: str) -> list[str]:
+        found = root.xpath(path, namespaces=CN)
+        assert isinstance(found, list)
+        return [str(x) for x in found]
+
+    assert text("cac:CreditNoteLine/cac:InvoicePeriod/cbc:StartDate/text()") == [
+        "2026-11-24", "2026-11-24"]
+    assert text("cac:CreditNoteLine/cac:InvoicePeriod/cbc:EndDate/text()") == [
+        "2029-11-23", "2027-05-31"]
+    assert text("cac:CreditNoteLine/cbc:ID/text()") == ["L1", "L1/2"]
+    pdf = squeezed(" ".join(page.extract_text() for page in
+                            PdfReader(BytesIO(invoice_pdf(note))).pages))
+    assert squeezed("2026-11-24 \u2013 2027-05-31") in pdf
+    path = tmp_path / "note.xlsx"
+    write_invoice_xlsx(note, path)
+    cells = [c for row in load_workbook(path).active.iter_rows(values_only=True) for c in row]
+    assert sum(1 for c in cells if str(c).startswith("2027-05-31")) == 1

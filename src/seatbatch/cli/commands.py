@@ -413,8 +413,8 @@ class CreditedLine(click.ParamType[tuple[str, int | None], Any]):
               "credit note).")
 @click.option("--line", "lines", type=CreditedLine(), multiple=True,
               help="A line to credit, by its order id (a renewal line by its place on the "
-              "invoice), in full or =SEATS of it; repeatable. Default: every line, what is "
-              "left of it.")
+              "invoice): what is left of it, or =SEATS of it; repeatable. Default: every "
+              "line, what is left of it.")
 @click.option("--from", "first_day", type=RunDate(), default=None,
               help="The first day credited (default: each line's first day).")
 @common_options(as_of="The run date: the credit note's date (default: today).")

@@ -211,11 +211,11 @@ MESSAGES: dict[Code, str] = {
     Code.UNKNOWN_INVOICE_LINE: "invoice {invoice} has no line '{value}'; its lines are "
     "{lines}",
     Code.CREDIT_EXCEEDS_INVOICED: "line {value} of invoice {invoice} has {remaining} of its "
-    "{seats} seat(s) left to credit ({taken}); {asked} were asked",
+    "{seats} seat(s) left to credit{when} ({taken}); {asked} were asked",
     Code.CREDIT_FROM_OUTSIDE_PERIOD: "--from {value} is outside the service period of line "
     "{line} of invoice {invoice} ({first} to {last}); give a day in it",
-    Code.NOTHING_LEFT_TO_CREDIT: "every seat of invoice {value} was credited already ({taken}); "
-    "nothing is left to credit",
+    Code.NOTHING_LEFT_TO_CREDIT: "every seat of invoice {value} was credited already{when} "
+    "({taken}); nothing is left to credit",
     Code.NOT_FOR_CHANGE: "{column} must be blank when action is '{action}' ({what}); "
     "this cell has '{value}'",
     Code.PO_REQUIRED: "po_number is required when action is 'po': it is the purchase order of "

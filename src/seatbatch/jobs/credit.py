@@ -120,23 +120,23 @@ def _issue(settings: Settings, tx: Crediting, invoice: Invoice, request: CreditR
     note = replace(draft, number=tx.number(config.issuer.credit_note_prefix))
     writer.submit([note])
     changes = seat_changes(plan, tx.latest_ends(subscription_ids(plan)))
-    document = tx.save(note, [(c.position, c.seats, c.first_day) for c in plan.lines], changes)
+    document = tx.save(note, [(c.position, c.seats, c.first_day, c.last_day)
+                              for c in plan.lines], changes)
     return _Issued(note, document)
 
 
 def _taken(tx: Crediting, number: str) -> tuple[list[Taken], Refunded]:
-    """What earlier credit notes took of the invoice's lines (each with the first day it
-    credited: its line's on the credit note) and gave back in all, net and VAT."""
+    """What earlier credit notes took of the invoice's lines (each its seats over the days it
+    credited) and gave back in all, net and VAT."""
     taken: list[Taken] = []
     net = vat = Decimal(0)
-    # one credit note credits one invoice: its rows here are its lines, in their order
-    for credit_number, rows in groupby(tx.taken(number), key=lambda row: row[2]):
+    for credit_number, rows in groupby(tx.taken(number), key=lambda row: row.credit_number):
         note = tx.invoice(credit_number)
         assert note is not None  # a credit line's note is in the ledger (a foreign key)
         net += note.total
         vat += note.vat.amount if note.vat is not None else Decimal(0)
-        taken.extend(Taken(position, seats, credit_number, line.period_start)
-                     for (position, seats, _), line in zip(rows, note.lines, strict=True))
+        taken.extend(Taken(row.position, row.seats, credit_number, row.first_day, row.last_day)
+                     for row in rows)
     return taken, Refunded(net, vat)
 
 

@@ -109,6 +109,16 @@ def _subscription_changes(connection: Connection) -> None:
     subscription_changes.create(connection, checkfirst=True)
 
 
+def _credit_segments(connection: Connection) -> None:
+    """Version 6 to 7: the last day each credit line credits (SPEC §11: a credit of what is
+    left of a line may end before the line does); none on those credited before, which ran to
+    the line's last day. A ledger that gained credit_lines in this same upgrade has it already
+    (step 5 made the table as the newest version has it)."""
+    present = {column["name"] for column in inspect(connection).get_columns(credit_lines.name)}
+    if "to_date" not in present:
+        connection.exec_driver_sql(f"ALTER TABLE {credit_lines.name} ADD COLUMN to_date DATE")
+
+
 Migration = tuple[int, str, Callable[[Connection], None]]
 
 # A new ledger is made by `_create` and recorded at the newest version; an older one takes the
@@ -120,6 +130,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     (4, "the VAT of each invoice", _invoice_vat),
     (5, "credit notes", _credit_notes),
     (6, "subscription changes", _subscription_changes),
+    (7, "the last day of each credit line", _credit_segments),
 )
 
 

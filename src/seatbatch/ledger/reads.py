@@ -26,7 +26,7 @@ from seatbatch.core.model import (
 )
 from seatbatch.core.terms import Term, month_term
 from seatbatch.ledger import schema as t
-from seatbatch.ledger.records import CommittedRun
+from seatbatch.ledger.records import CommittedRun, CreditTaken
 from seatbatch.ledger.versions import partner_version
 
 
@@ -265,13 +265,16 @@ def documents(connection: Connection, numbers: Sequence[str]) -> list[str]:
     return [found[number] for number in numbers]
 
 
-def credits_taken(connection: Connection, invoice_number: str) -> list[tuple[int, int, str]]:
-    """What credit notes took of the invoice's lines: (line position, seats, credit note
-    number), in the credit notes' order."""
+def credits_taken(connection: Connection, invoice_number: str) -> list[CreditTaken]:
+    """What credit notes took of the invoice's lines, in the credit notes' order."""
     cl = t.credit_lines.c
-    return [(row.invoice_position, row.seats, row.credit_number) for row in connection.execute(
-        select(cl.invoice_position, cl.seats, cl.credit_number)
-        .where(cl.invoice_number == invoice_number).order_by(cl.credit_number, cl.position))]
+    return [CreditTaken(row.invoice_position, row.seats, row.credit_number, row.from_date,
+                        row.to_date)
+            for row in connection.execute(
+                select(cl.invoice_position, cl.seats, cl.credit_number, cl.from_date,
+                       cl.to_date)
+                .where(cl.invoice_number == invoice_number)
+                .order_by(cl.credit_number, cl.position))]
 
 
 def latest_ends(connection: Connection, partner_id: str, ids: Sequence[int]) -> dict[int, date]:

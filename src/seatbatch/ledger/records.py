@@ -1,10 +1,11 @@
-"""What the ledger records of a run: the run that commits, and a committed run as found again."""
+"""What the ledger records of a run: the run that commits, and a committed run as found again;
+what a credit note took of an invoice line."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -24,3 +25,15 @@ class CommittedRun(RunRecord):
     # its changes of subscriptions (SPEC §11) as the manifest lists them, in their order
     changes: list[dict[str, Any]] = field(default_factory=list)
 
+
+
+class CreditTaken(NamedTuple):
+    """One line of a credit note as the ledger keeps what it took of an invoice line (SPEC
+    §11): the invoice line's position, the seats, the credit note, the first and the last day
+    credited (None, as kept before schema version 7: the invoice line's last day)."""
+
+    position: int
+    seats: int
+    credit_number: str
+    first_day: date
+    last_day: date | None

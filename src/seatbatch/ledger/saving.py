@@ -280,12 +280,12 @@ def save_renewals(connection: Connection, run: RunRecord, series: str,
 
 
 def save_credit_note(connection: Connection, run: RunRecord, series: str, note: Invoice, *,
-                     taken: list[tuple[int, int, date]], changes: list[SeatChange]
+                     taken: list[tuple[int, int, date, date]], changes: list[SeatChange]
                      ) -> dict[str, Any]:
     """A numbered credit note (SPEC §11): kept as an invoice of its kind, in its own series,
     with its lines; what each line took of the invoice's (`taken`: the invoice line's position,
-    seats and first day credited, in the note's line order); the seats that leave (or come
-    back to) their subscriptions. Its document, as saved."""
+    seats, first and last day credited, in the note's line order); the seats that leave (or
+    come back to) their subscriptions. Its document, as saved."""
     assert note.number is not None and note.credits is not None
     row, lines, document = rows_of_invoice(note, note.partner_id, run.run_id, series)
     bulk_insert(connection, t.invoices, [row])
@@ -293,8 +293,9 @@ def save_credit_note(connection: Connection, run: RunRecord, series: str, note: 
     bulk_insert(connection, t.credit_lines, [
         {"partner_id": note.partner_id, "credit_number": note.number, "position": position,
          "invoice_number": note.credits.invoice_number, "invoice_position": invoice_position,
-         "seats": seats, "from_date": first_day}
-        for position, (invoice_position, seats, first_day) in enumerate(taken, start=1)])
+         "seats": seats, "from_date": first_day, "to_date": last_day}
+        for position, (invoice_position, seats, first_day, last_day)
+        in enumerate(taken, start=1)])
     bulk_insert(connection, t.seats, [
         {"partner_id": note.partner_id, "subscription_id": change.subscription_id,
          "device_type": change.device_type, "seats": change.seats,

@@ -179,8 +179,9 @@ invoices, subscription_terms, seats, invoice_lines, order_lines = partner_keyed(
 
 credit_lines = Table(
     # what each credit note line took of an invoice line (SPEC §11): its seats from a day to
-    # the end of the line's service period; the credit note itself, and its lines as printed,
-    # are an `invoices` row of kind credit_note (its own series) and its `invoice_lines`
+    # a last day (inclusive; NULL, as kept before version 7: the end of the line's service
+    # period); the credit note itself, and its lines as printed, are an `invoices` row of kind
+    # credit_note (its own series) and its `invoice_lines`
     "credit_lines", metadata,
     Column("partner_id", String(64), nullable=False),
     Column("credit_number", String(40), primary_key=True),
@@ -189,6 +190,7 @@ credit_lines = Table(
     Column("invoice_position", Integer, nullable=False),
     Column("seats", Integer, nullable=False),
     Column("from_date", Date, nullable=False),
+    Column("to_date", Date),
     ForeignKeyConstraint(["partner_id", "credit_number"],
                          ["invoices.partner_id", "invoices.number"]),
     ForeignKeyConstraint(["partner_id", "invoice_number"],

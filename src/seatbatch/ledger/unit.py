@@ -31,7 +31,7 @@ from seatbatch.core.model import (
 from seatbatch.ledger import reads, saving
 from seatbatch.ledger.errors import StaleView
 from seatbatch.ledger.numbering import take_numbers
-from seatbatch.ledger.records import RunRecord
+from seatbatch.ledger.records import CreditTaken, RunRecord
 from seatbatch.ledger.versions import (
     bump_version,
     lock_partner,
@@ -215,8 +215,8 @@ class Crediting:
         """The invoice as issued, read under the lock."""
         return reads.invoice(self._connection, number)
 
-    def taken(self, invoice_number: str) -> list[tuple[int, int, str]]:
-        """(line position, seats, credit note number) of every credit of the invoice so far."""
+    def taken(self, invoice_number: str) -> list[CreditTaken]:
+        """What every credit of the invoice took of its lines so far."""
         return reads.credits_taken(self._connection, invoice_number)
 
     def latest_ends(self, subscription_ids: list[int]) -> dict[int, date]:
@@ -229,7 +229,7 @@ class Crediting:
         self._series, self._number = series, number
         return number
 
-    def save(self, note: Invoice, taken: list[tuple[int, int, date]],
+    def save(self, note: Invoice, taken: list[tuple[int, int, date, date]],
              changes: list[SeatChange]) -> dict[str, Any]:
         """The numbered credit note, what it took and the seats it moved; the run's row; the
         partner's and the customer's versions counted up (their seats changed). Its document,
