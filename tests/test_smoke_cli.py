@@ -4,6 +4,7 @@ its standard output, the run folder alone; and what --help says of each command.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -165,3 +166,26 @@ def test_an_option_a_command_does_not_list_is_accepted_all_the_same(env: Env) ->
 @pytest.mark.sqlite_only  # --help: not about the ledger
 def test_help_reads_the_configuration_without_the_large_libraries(env: Env) -> None:
     assert loaded("process", "--config", env.config, "--help", cwd=env.root) == set()
+
+
+@pytest.mark.parametrize("new_ledger", ["sqlite"], indirect=True)
+def test_a_reader_that_stops_reading_leaves_the_runs_own_exit_code(env: Env) -> None:
+    """`seatbatch process … 2>&1 | head -5`: head leaves before seatbatch says what it found.
+    The rejection stands (exit 1), no internal error is logged for the broken pipe."""
+    import subprocess
+
+    from conftest import SEATBATCH, environment
+
+    bad = env.workbook(orders=[order(f"L{n}", customer_id="C-404") for n in range(40)])
+    argv = [str(SEATBATCH), "process", str(bad), "--partner", "P-ACME", "--config",
+            str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
+    reading, writing = os.pipe()
+    os.close(reading)  # the reader is gone before seatbatch writes a word
+    try:
+        done = subprocess.run(argv, stdout=writing, stderr=writing, stdin=subprocess.DEVNULL,
+                              cwd=env.root, env=environment(), timeout=600, check=False)
+    finally:
+        os.close(writing)
+    assert done.returncode == 1
+    assert not list(env.root.rglob("seatbatch-error-*.log"))
+    assert env.count("invoices") == 0

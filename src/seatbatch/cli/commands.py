@@ -144,7 +144,14 @@ def _partner(ctx: click.Context, settings: Settings, partner_id: str) -> str:
 
 def _report(outcome: Outcome) -> int:
     """Show what the command ended with (on a terminal, what it issued and where to look);
-    its exit code."""
+    its exit code, the run's, also when whoever read what it says stopped reading (`| head`):
+    what was committed or rejected stands, and is in the run folder."""
+    with suppress(BrokenPipeError):
+        _show(outcome)
+    return outcome.exit_code
+
+
+def _show(outcome: Outcome) -> None:
     if outcome.folder is not None:
         echo(str(outcome.folder))
     for line in outcome.said:
@@ -167,7 +174,6 @@ def _report(outcome: Outcome) -> int:
     if on_terminal():
         for line in ended(outcome):
             echo(line, err=True)
-    return outcome.exit_code
 
 
 # The partners --help names, of a configuration with many (the rest are counted); and the
