@@ -21,7 +21,7 @@ from seatbatch.billing.revenue import (
 )
 from seatbatch.core.model import Credited, Invoice, Party, Vat
 from seatbatch.core.money import minor_unit
-from seatbatch.core.month_end import RevenueLine, RevenueRow
+from seatbatch.core.month_end import MonthReport, RevenueLine, RevenueRow
 from seatbatch.core.terms import month_bounds, next_month
 
 
@@ -191,3 +191,21 @@ def test_the_month_per_partner_and_currency() -> None:
 def test_a_zero_amount_line_adds_nothing(credit: bool) -> None:
     nothing = line("0.00", date(2026, 11, 1), date(2027, 10, 31), credit=credit)
     assert revenue_rows([], [nothing], *month_bounds(2026, 11)) == []
+
+
+def test_totals_add_partners_up_per_currency_never_across_currencies() -> None:
+    def row(partner: str, currency: str, *figures: str, years: dict[int, str]) -> RevenueRow:
+        a, b, c, d, e = map(Decimal, figures)
+        return RevenueRow(partner, currency, a, b, c, d, e,
+                          {year: Decimal(x) for year, x in years.items()})
+
+    report = MonthReport(2026, 11, date(2026, 11, 30), [], {}, {}, {}, {}, {}, {}, [], [], [],
+                         [], revenue=[
+        row("P-A", "EUR", "10.00", "1.00", "2.50", "3.00", "6.00", years={2026: "1.00",
+                                                                           2027: "5.00"}),
+        row("P-B", "EUR", "20.00", "0.00", "5.00", "4.00", "16.00", years={2028: "16.00"}),
+        row("P-C", "JPY", "300", "0", "0", "30", "270", years={2027: "270"})])
+    assert report.revenue_totals() == {
+        "EUR": row("", "EUR", "30.00", "1.00", "7.50", "7.00", "22.00",
+                   years={2026: "1.00", 2027: "5.00", 2028: "16.00"}),
+        "JPY": row("", "JPY", "300", "0", "0", "30", "270", years={2027: "270"})}

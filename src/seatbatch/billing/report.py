@@ -199,12 +199,13 @@ REVENUE_AMOUNTS = ("invoiced_net", "credited_net", "vat", "recognised", "deferre
 def revenue_part(report: MonthReport) -> list[dict[str, Any]]:
     """The manifest's `revenue` (SPEC §12): per partner and currency, amounts as decimal
     strings with the currency's decimals, the deferred by year keyed by the year as text."""
-    return [
-        {"currency": row.currency, "partner_id": row.partner_id,
-         **dict(zip(REVENUE_AMOUNTS, format_amounts(
-             [getattr(row, name) for name in REVENUE_AMOUNTS], row.currency), strict=True)),
-         "deferred_by_year": dict(zip(map(str, row.deferred_by_year), format_amounts(
-             row.deferred_by_year.values(), row.currency), strict=True))}
-        for row in report.revenue
-    ]
-
+    entries = []
+    for row in report.revenue:
+        amounts = format_amounts([getattr(row, name) for name in REVENUE_AMOUNTS], row.currency)
+        by_year = format_amounts(row.deferred_by_year.values(), row.currency)
+        entries.append({
+            "currency": row.currency, "partner_id": row.partner_id,
+            **dict(zip(REVENUE_AMOUNTS, amounts, strict=True)),
+            "deferred_by_year": dict(zip(map(str, row.deferred_by_year), by_year, strict=True)),
+        })
+    return entries

@@ -3,7 +3,7 @@ one snapshot) and the report built from it (`MonthReport`), for the report's wri
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -242,20 +242,17 @@ class MonthReport:
         year any of them defers to: never a sum across currencies."""
         totals: dict[str, RevenueRow] = {}
         for row in self.revenue:
-            total = totals.get(row.currency)
-            if total is None:
-                totals[row.currency] = replace(row, partner_id="",
-                                               deferred_by_year=dict(row.deferred_by_year))
-                continue
+            total = totals.get(row.currency) or RevenueRow("", row.currency, ZERO, ZERO, ZERO,
+                                                           ZERO, ZERO, {})
             years = dict(total.deferred_by_year)
             for year, amount in row.deferred_by_year.items():
                 years[year] = years.get(year, ZERO) + amount
             totals[row.currency] = RevenueRow(
                 "", row.currency, total.invoiced_net + row.invoiced_net,
                 total.credited_net + row.credited_net, total.vat + row.vat,
-                total.recognised + row.recognised, total.deferred + row.deferred, years)
-        return {currency: replace(total, deferred_by_year=dict(sorted(
-            total.deferred_by_year.items()))) for currency, total in totals.items()}
+                total.recognised + row.recognised, total.deferred + row.deferred,
+                dict(sorted(years.items())))
+        return totals
 
     def renewals_expected(self) -> dict[str, Decimal]:
         expected: dict[str, Decimal] = {}
