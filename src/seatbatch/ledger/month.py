@@ -6,6 +6,7 @@ import json
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
@@ -62,9 +63,20 @@ def _revenue_lines(connection: Connection, first: date, last: date) -> list[Reve
                    & (line.invoice_number == i.number))
         .where(i.invoice_date <= last, (line.period_end >= first) | (i.invoice_date >= first))
     )
-    return [RevenueLine(partner_id, currency, kind == "credit_note", dated, Decimal(net),
-                        start, end)
-            for partner_id, currency, kind, dated, net, start, end in rows]
+    # a month holds as many lines as subscriptions in force, but few partners, days and amounts:
+    # each kept once (half a line's memory)
+    same: dict[Any, Any] = {}
+    nets: dict[str, Decimal] = {}
+    found = []
+    for partner_id, currency, kind, dated, net, start, end in rows:
+        amount = nets.get(net)
+        if amount is None:
+            amount = nets[net] = Decimal(net)
+        found.append(RevenueLine(
+            same.setdefault(partner_id, partner_id), same.setdefault(currency, currency),
+            kind == "credit_note", same.setdefault(dated, dated), amount,
+            same.setdefault(start, start), same.setdefault(end, end)))
+    return found
 
 
 def _seats_in_force(connection: Connection, day: date) -> list[SeatCount]:
