@@ -1,6 +1,7 @@
 """Month-end figures: ``renew`` and ``report`` against ``process`` (`make bench-month`).
 
     python benchmarks/month_end.py [--subscriptions 100000] [--invoices 20000] [--workdir DIR]
+                                   [--baseline OTHER/.venv/bin/seatbatch]
 
 Targets (issue 4, "Speed"): ``seatbatch renew --month M`` over 100,000 subscriptions due in one
 month, and ``seatbatch report --month M`` over a month of 20,000 invoices, each within 2x the
@@ -17,8 +18,16 @@ benchmarks/generate.py, and that ``process`` run is the baseline it is compared 
   ``--repeat``, each renew runs on a fresh copy of the built ledger.
 * ``report``: one workbook of M customers with one line each (M invoices, one per customer,
   dated 2026-11-24; ``process --as-of 2026-11-24``). Timed: ``report --month 2026-11
-  --as-of 2026-11-30``. When the installed seatbatch has no ``report`` command yet, that part
-  is skipped with a message.
+  --as-of 2026-11-30``; then ``report --month 2027-05``, a month with no invoice of its own
+  whose revenue (SPEC §12) is every one of those lines still being earned ("report later").
+  When the installed seatbatch has no ``report`` command yet, that part is skipped with a
+  message.
+
+Issue 16 (revenue and the journal): ``report`` stays within 1.5x the time it took before, peak
+under 400 MB. ``--baseline`` names the seatbatch of before (another checkout's, e.g.
+``../main/.venv/bin/seatbatch``): its ``report`` runs on the same ledger, each run alternating
+with this one's, and the CPU times (user + system, steadier than wall on a loaded machine) are
+compared.
 
 Both use samples/seatbatch.toml (price lists valid from 2026-01-01, so the renewals price at
 it too). Every child runs under benchmarks/meter.py exactly as in bench.py (read its
@@ -38,6 +47,7 @@ import os
 import platform
 import shlex
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -71,7 +81,10 @@ RENEW_AGAIN_AS_OF = "2027-11-02"
 REPORT_AS_OF = date(2026, 11, 24)  # report case: every invoice dated this day
 REPORT_MONTH = "2026-11"
 REPORT_RUN_AS_OF = "2026-11-30"
+REPORT_LATER_MONTH = "2027-05"  # the report ledger's lines, a third of the way through
+REPORT_LATER_AS_OF = "2027-06-01"
 WALL_FACTOR = 2.0
+BASELINE_FACTOR = 1.5  # issue 16: report's time against the seatbatch of before
 PEAK_MB = 400.0
 
 
@@ -109,7 +122,7 @@ def run_step(result: StepResult, command: list[str], folder: Path, verbose: bool
           + f", exit {measurement.exit_code}", file=sys.stderr)
     if measurement.exit_code in (0, 1):
         read_manifest(result, measurement)
-        if result.step == "report":  # it lists no invoices of its own; its totals count them
+        if result.step.startswith("report"):  # it lists no invoices; its totals count them
             manifest = Path(measurement.stdout.split()[-1]) / "manifest.json"
             result.invoices = json.loads(manifest.read_text(encoding="utf-8"))["totals"][
                 "invoices"]
@@ -156,7 +169,8 @@ def renew_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: in
 
 
 def report_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: int,
-                verbose: bool) -> tuple[list[StepResult], str, str]:
+                verbose: bool, baseline: list[str] | None = None
+                ) -> tuple[list[StepResult], str, str]:
     folder = workdir / case.name
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
@@ -175,26 +189,44 @@ def report_case(case: Case, workdir: Path, config: Path, *, repeat: int, seed: i
                        "--as-of", REPORT_AS_OF.isoformat()], folder, verbose)
     if not process.ok:
         return [process], generated, ""
-    report = StepResult(case, "report", [])
-    for _ in range(repeat):
-        run_step(report, [*seatbatch, "report", "--month", REPORT_MONTH, *common,
-                          "--as-of", REPORT_RUN_AS_OF], folder, verbose)
-    return [process, report], generated, ""
+    steps = []
+    for month, as_of, step in ((REPORT_MONTH, REPORT_RUN_AS_OF, "report"),
+                               (REPORT_LATER_MONTH, REPORT_LATER_AS_OF, "report later")):
+        ours = StepResult(case, step, [])
+        theirs = StepResult(case, f"{step} (baseline)", [])
+        for _ in range(repeat):  # alternating: a change in the machine's load falls on both
+            run_step(ours, [*seatbatch, "report", "--month", month, *common, "--as-of", as_of],
+                     folder, verbose)
+            if baseline:
+                run_step(theirs, [*baseline, "report", "--month", month, *common,
+                                  "--as-of", as_of], folder, verbose)
+        steps += [ours, theirs] if baseline else [ours]
+    return [process, *steps], generated, ""
+
+
+def cpu_s(result: StepResult) -> float | None:
+    """The median CPU time (user + system) of the step's runs, where the meter gave it."""
+    figures = [m.cpu_s for m in result.runs if m.cpu_s is not None]
+    return statistics.median(figures) if figures else None
 
 
 def table(results: list[StepResult]) -> list[str]:
-    header = (f"{'case':<7} {'lines':>7} {'step':<12} {'runs':>4} {'wall s':>8} {'peak MB':>8} "
-              f"{'tree PSS MB':>11} {'procs':>5} {'exit':>4} {'status':<12} {'invoices':>8}")
+    header = (f"{'case':<7} {'lines':>7} {'step':<23} {'runs':>4} {'wall s':>8} {'cpu s':>7} "
+              f"{'peak MB':>8} {'tree PSS MB':>11} {'procs':>5} {'exit':>4} {'status':<12} "
+              f"{'invoices':>8}")
     lines = [header, "-" * len(header)]
     for r in results:
         tree = "-" if r.tree_pss_mb is None else f"{r.tree_pss_mb:.1f}"
         procs = "-" if r.processes is None else str(r.processes)
         invoices = "-" if r.invoices is None else str(r.invoices)
-        lines.append(f"{r.case.name:<7} {r.case.lines:>7} {r.step:<12} {len(r.runs):>4} "
-                     f"{r.wall_s:>8.2f} {r.peak_mb:>8.1f} {tree:>11} {procs:>5} "
+        cpu = cpu_s(r)
+        lines.append(f"{r.case.name:<7} {r.case.lines:>7} {r.step:<23} {len(r.runs):>4} "
+                     f"{r.wall_s:>8.2f} {'-' if cpu is None else f'{cpu:.2f}':>7} "
+                     f"{r.peak_mb:>8.1f} {tree:>11} {procs:>5} "
                      f"{r.exit_codes:>4} {r.status or '-':<12} {invoices:>8}")
-    lines.append("peak MB: peak RSS of the largest single process (wait4); tree PSS MB: peak "
-                 "total over the process tree, sampled every 50 ms, shared pages split")
+    lines.append("cpu s: user + system CPU time; peak MB: peak RSS of the largest single "
+                 "process (wait4); tree PSS MB: peak total over the process tree, sampled every "
+                 "50 ms, shared pages split")
     if any(len(r.runs) > 1 for r in results):
         lines.append("over several runs: wall is the median, memory the maximum")
     return lines
@@ -219,6 +251,23 @@ def targets(results: list[StepResult]) -> list[str]:
         lines.append(
             f"  {step} peak {measured.peak_mb:.1f} MB < {PEAK_MB:.0f} MB: "
             f"{verdict(measured.ok and measured.peak_mb < PEAK_MB)}{failed}{tree}")
+    for step in ("report", "report later"):
+        ours, theirs = by.get(("report", step)), by.get(("report", f"{step} (baseline)"))
+        if ours is None or theirs is None:
+            continue
+        mine, before = cpu_s(ours), cpu_s(theirs)
+        if mine is None or before is None or not before:
+            lines.append(f"  {step} against the baseline: no CPU time measured")
+            continue
+        valid = ours.ok and theirs.ok
+        lines.append(
+            f"  {step} cpu {mine:.2f} s <= {BASELINE_FACTOR:g} x baseline {before:.2f} s = "
+            f"{BASELINE_FACTOR * before:.2f} s ({mine / before:.2f}x; wall {ours.wall_s:.2f} s "
+            f"against {theirs.wall_s:.2f} s): "
+            f"{verdict(valid and mine <= BASELINE_FACTOR * before)}"
+            + ("" if valid else " (a run failed: not a valid figure)"))
+        lines.append(f"  {step} peak {ours.peak_mb:.1f} MB < {PEAK_MB:.0f} MB (baseline "
+                     f"{theirs.peak_mb:.1f} MB): {verdict(valid and ours.peak_mb < PEAK_MB)}")
     return lines
 
 
@@ -239,6 +288,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of renew and report each (default %(default)s); the ledger is "
                         "built once")
+    parser.add_argument("--baseline", type=Path,
+                        help="another seatbatch executable (the code before a change, e.g. "
+                        "../main/.venv/bin/seatbatch) whose report runs on the same ledger, "
+                        "alternating with this one's; compared by CPU time (issue 16: 1.5x)")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--config", type=Path, default=DEFAULT_CONFIG)
     parser.add_argument("--workdir", type=Path, help="keep everything here (a case's folder is "
@@ -252,6 +305,8 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--repeat, --subscriptions and --invoices must be at least 1")
     if not args.config.is_file():
         parser.error(f"--config: no such file {args.config}")
+    if args.baseline is not None and not args.baseline.is_file():
+        parser.error(f"--baseline: no such file {args.baseline}")
     with work_folder(args.workdir, "seatbatch-month-") as workdir:
         config = config_with_formats(args.config.resolve(), PART1_FORMATS, workdir)
         kept = "" if args.workdir else " (removed afterwards; keep it with --workdir)"
@@ -272,8 +327,10 @@ def main(argv: list[str] | None = None) -> int:
         if "report" in chosen:
             n = args.invoices
             case = Case("report", n, round(n * args.devices_per_line), n)
+            baseline = None if args.baseline is None else [str(args.baseline.resolve())]
             found, line, skip = report_case(case, workdir, config, repeat=args.repeat,
-                                            seed=args.seed, verbose=args.verbose)
+                                            seed=args.seed, verbose=args.verbose,
+                                            baseline=baseline)
             results += found
             generated += [line] if line else []
             skipped += [skip] if skip else []
@@ -283,7 +340,9 @@ def main(argv: list[str] | None = None) -> int:
                f"  load average at start {load:.2f}, at end {os.getloadavg()[0]:.2f}",
                f"renew: process --as-of {BUILD_AS_OF}, renew --month {RENEW_MONTH} --as-of "
                f"{RENEW_AS_OF} (again: --as-of {RENEW_AGAIN_AS_OF}); report: process --as-of "
-               f"{REPORT_AS_OF}, report --month {REPORT_MONTH} --as-of {REPORT_RUN_AS_OF}",
+               f"{REPORT_AS_OF}, report --month {REPORT_MONTH} --as-of {REPORT_RUN_AS_OF} "
+               f"(later: --month {REPORT_LATER_MONTH} --as-of {REPORT_LATER_AS_OF})"
+               + ("" if args.baseline is None else f"; baseline {args.baseline}"),
                *generated, *skipped, "", *table(results)]
         notes = [f"NOTE {r.case.name} {r.step}: {r.note}" for r in results if r.note]
         out += ["", *notes] if notes else []

@@ -375,9 +375,13 @@ def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env
                           "BETWEEN '2026-11-01' AND '2026-11-30' ORDER BY invoice_date, number")
     assert len(documents) == 5 and october not in dict(documents)
     entries = list(dict.fromkeys(row["entry"] for row in written))
-    assert entries == [number for number, _ in documents]
-    assert {(row["entry"], row["date"]) for row in written} == set(documents)
-    assert {row["reference"] for row in written} == set(entries)
+    recognition = [f"REV-2026-11-{x['partner_id']}-{x['currency']}"
+                   for x in manifest["revenue"] if D(x["recognised"])]
+    assert len(recognition) == 3  # each partner earned something in November
+    assert entries == [number for number, _ in documents] + recognition
+    assert {(row["entry"], row["date"]) for row in written} == {
+        *documents, *((entry, "2026-11-30") for entry in recognition)}
+    assert {row["reference"] for row in written} == {*(n for n, _ in documents), "2026-11"}
 
     sums: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     for row in written:
@@ -391,14 +395,23 @@ def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env
     assert not [key for key, amount in sums.items()
                 if key[0] in ("entry", "currency") and amount], sums
     totals = manifest["totals"]
-    assert {row["account"] for row in written} == {"1510", "2910", "2710-NO"}
+    assert {row["account"] for row in written} == {"1510", "2910", "2710-NO", "3000"}
+    # the month's recognition: what the manifest says was earned, per partner and currency
+    for figure in manifest["revenue"]:
+        booked = [D(row["credit"] or "0") - D(row["debit"] or "0") for row in written
+                  if row["account"] == "3000" and row["partner_id"] == figure["partner_id"]
+                  and row["currency"] == figure["currency"]]
+        assert sum(booked, D(0)) == D(figure["recognised"]), figure
     for currency in ("EUR", "JPY", "NOK"):
-        assert -sums["2910", currency] == D(totals["net_amount_by_currency"][currency])
+        recognised = sum((D(x["recognised"]) for x in manifest["revenue"]
+                          if x["currency"] == currency), D(0))
+        assert -sums["3000", currency] == recognised
+        assert -sums["2910", currency] == D(totals["net_amount_by_currency"][currency]) \
+            - recognised
         assert -sums["2710-NO", currency] == D(totals["vat_amount_by_currency"][currency])
         assert sums["1510", currency] == D(totals["payable_by_currency"][currency])
     assert sums["2710-NO", "NOK"] < 0  # export: no VAT line
     assert {row["currency"] for row in written if row["account"] == "2710-NO"} == {"NOK"}
-    assert not [row for row in written if row["account"] == "3000"]  # lead: wire report.revenue
 
     # the credit notes book the reverse, and say what they credit
     [cn_nord] = [row for row in written if row["account"] == "1510" and row["text"].endswith(

@@ -163,7 +163,7 @@ def test_every_sheet_is_a_filtered_table_under_a_frozen_header_without_formulas(
     folder, _ = _report(env)
     book = openpyxl.load_workbook(folder / "report.xlsx")
     assert book.sheetnames == ["Summary", "Invoices", "Invoice lines", "By partner",
-                               "By customer", "By device type", "Seats in force",
+                               "By customer", "By device type", "Revenue", "Seats in force",
                                "Coverage gaps", "Renewals due", "Notice deadlines",
                                "Numbering"]
     for ws in book:
@@ -202,7 +202,8 @@ def test_html_has_the_same_chart_as_inline_svg_and_escapes_input(env: Env) -> No
     folder, manifest = _report(env)
     html = (folder / "report.html").read_text()
     assert "<script>" not in html and "&lt;script&gt;" in html
-    assert html.count("<svg") == 3 and "javascript" not in html.lower()
+    # net amount by partner, and the deferred revenue by year (SPEC §12), per currency
+    assert html.count("<svg") == 3 + 3 and "javascript" not in html.lower()
     svgs = [html[i:html.index("</svg>", i) + 6] for i in range(len(html))
             if html.startswith("<svg", i)]
     labels = []

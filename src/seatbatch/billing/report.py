@@ -1,6 +1,7 @@
 """Finance's month end (SPEC §6 `report`): the month's invoices and their totals by partner,
-customer and device type, always per currency; seats in force and coverage gaps at month end;
-the renewals due next month with their expected amounts; and a check of the numbering.
+customer and device type, always per currency; revenue recognised in the month and deferred at
+its end, by partner and currency (SPEC §12); seats in force and coverage gaps at month end; the
+renewals due next month with their expected amounts; and a check of the numbering.
 
 Pure: built from what the ledger holds (`LedgerMonth`) and the configuration."""
 
@@ -12,9 +13,10 @@ from decimal import Decimal
 from typing import Any
 
 from seatbatch.billing.renewals import is_due, renewal_invoice
+from seatbatch.billing.revenue import revenue_rows
 from seatbatch.core.config import Config, ConfigError
 from seatbatch.core.model import InvoiceLine, Subscription
-from seatbatch.core.money import format_amount
+from seatbatch.core.money import format_amount, format_amounts
 from seatbatch.core.month_end import (
     Amounts,
     LedgerMonth,
@@ -23,7 +25,7 @@ from seatbatch.core.month_end import (
     RenewalDue,
     SeatsRow,
 )
-from seatbatch.core.terms import month_label, month_term, next_month
+from seatbatch.core.terms import month_bounds, month_label, month_term, next_month
 
 
 def _tally(table: dict[Any, Amounts], key: Hashable, currency: str, number: str,
@@ -67,6 +69,7 @@ def build_report(ledger: LedgerMonth, config: Config, year: int, month: int,
         partner_names=partner_names, customer_names=customer_names,
         seats=_seats(ledger, customer_names),
         renewals_due=[], numbering=ledger.numbering, warnings=[],
+        revenue=revenue_rows(ledger.invoices, ledger.revenue_lines, *month_bounds(year, month)),
     )
     report.renewals_due = _renewals_due(ledger, config, report, *next_month(year, month))
     report.notice_deadlines = _notice_deadlines(ledger, config, report,
@@ -188,3 +191,21 @@ def manifest_part(report: MonthReport) -> dict[str, Any]:
             for c in report.numbering
         ],
     }
+
+
+REVENUE_AMOUNTS = ("invoiced_net", "credited_net", "vat", "recognised", "deferred")
+
+
+def revenue_part(report: MonthReport) -> list[dict[str, Any]]:
+    """The manifest's `revenue` (SPEC §12): per partner and currency, amounts as decimal
+    strings with the currency's decimals, the deferred by year keyed by the year as text."""
+    entries = []
+    for row in report.revenue:
+        amounts = format_amounts([getattr(row, name) for name in REVENUE_AMOUNTS], row.currency)
+        by_year = format_amounts(row.deferred_by_year.values(), row.currency)
+        entries.append({
+            "currency": row.currency, "partner_id": row.partner_id,
+            **dict(zip(REVENUE_AMOUNTS, amounts, strict=True)),
+            "deferred_by_year": dict(zip(map(str, row.deferred_by_year), by_year, strict=True)),
+        })
+    return entries

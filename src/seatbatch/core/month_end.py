@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from seatbatch.core.model import Amounted, Invoice, InvoiceLine, LedgerView, LineAmounts, Vat
 from seatbatch.core.money import format_amount
@@ -48,6 +48,20 @@ class SeriesCount:
         return f"the counter says {self.counter}, the last invoice is {self.last}"
 
 
+class RevenueLine(NamedTuple):
+    """A document line as month end recognises its revenue (SPEC §12): its net amount earned
+    evenly over its service period. A credit note's line counts negatively over its own
+    period (from the first day it credits)."""
+
+    partner_id: str
+    currency: str
+    credit: bool  # a credit note's line
+    dated: date  # its document's date
+    net: Decimal  # the line's net amount, as printed (positive)
+    first: date  # first day of service
+    last: date  # last day of service, inclusive
+
+
 @dataclass(frozen=True)
 class LedgerMonth:
     invoices: list[Invoice]  # the month's invoices as issued, in number order
@@ -56,6 +70,9 @@ class LedgerMonth:
     devices: list[SeatCount]  # devices listed
     numbering: list[SeriesCount]
     views: dict[str, LedgerView]  # per partner with subscriptions: for the renewals due
+    # the document lines with revenue to recognise in the month or deferred at its end: those
+    # dated through its last day whose service ends in it or later, or dated in it
+    revenue_lines: list[RevenueLine] = field(default_factory=list)
 
 
 @dataclass(slots=True)  # slots: a report holds one per customer and currency
@@ -165,6 +182,20 @@ class NoticeDeadline:
     pending: str  # reductions already given: "Space Pro -1"
 
 
+@dataclass(frozen=True)
+class RevenueRow:
+    """A partner's month end in one currency (SPEC §12)."""
+
+    partner_id: str
+    currency: str
+    invoiced_net: Decimal   # invoices dated in the month (positive)
+    credited_net: Decimal   # credit notes dated in the month (positive)
+    vat: Decimal            # invoices' VAT less credit notes' VAT, dated in the month
+    recognised: Decimal     # revenue recognised in the month
+    deferred: Decimal       # at month end
+    deferred_by_year: dict[int, Decimal]  # the deferred, by the calendar year it is earned in
+
+
 @dataclass
 class MonthReport:
     year: int
@@ -182,6 +213,8 @@ class MonthReport:
     numbering: list[SeriesCount]
     warnings: list[str]
     notice_deadlines: list[NoticeDeadline] = field(default_factory=list)  # next month's
+    # per partner and currency, by currency then partner (SPEC §12)
+    revenue: list[RevenueRow] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -203,6 +236,23 @@ class MonthReport:
     @property
     def lines(self) -> int:
         return sum(a.lines for a in self.by_currency.values())
+
+    def revenue_totals(self) -> dict[str, RevenueRow]:
+        """Per currency, the sums of its partners' revenue rows (partner_id empty), with every
+        year any of them defers to: never a sum across currencies."""
+        totals: dict[str, RevenueRow] = {}
+        for row in self.revenue:
+            total = totals.get(row.currency) or RevenueRow("", row.currency, ZERO, ZERO, ZERO,
+                                                           ZERO, ZERO, {})
+            years = dict(total.deferred_by_year)
+            for year, amount in row.deferred_by_year.items():
+                years[year] = years.get(year, ZERO) + amount
+            totals[row.currency] = RevenueRow(
+                "", row.currency, total.invoiced_net + row.invoiced_net,
+                total.credited_net + row.credited_net, total.vat + row.vat,
+                total.recognised + row.recognised, total.deferred + row.deferred,
+                dict(sorted(years.items())))
+        return totals
 
     def renewals_expected(self) -> dict[str, Decimal]:
         expected: dict[str, Decimal] = {}

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from seatbatch.billing.journal import journal
-from seatbatch.billing.report import build_report, manifest_part
+from seatbatch.billing.report import build_report, manifest_part, revenue_part
 from seatbatch.core.money import format_amount
 from seatbatch.core.terms import month_bounds, month_label, next_month
 from seatbatch.jobs.base import (
@@ -37,7 +37,9 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         settings.progress.note(f"Writing report.xlsx: {len(report.invoices):,} invoice(s), "
                                f"{report.lines:,} line(s)")
         write_report_xlsx(report, folder.path("report.xlsx"), settings.progress)
-        write_journal(journal(report.invoices, {},  # lead: wire report.revenue
+        write_journal(journal(report.invoices,
+                              {(row.partner_id, row.currency): row.recognised
+                               for row in report.revenue},
                               month_end=last, accounts=settings.config.accounts,
                               partner_names=report.partner_names),
                       folder.path("journal.csv"))
@@ -49,9 +51,16 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
                        if code == currency])
             for currency in report.by_currency
         ]
+        deferred_charts = [  # SPEC §12: the deferred revenue at month end by year, per currency
+            bar_chart(f"Deferred revenue at {last.isoformat()} by year earned, {currency}",
+                      currency,
+                      [(str(year), amount) for year, amount in total.deferred_by_year.items()])
+            for currency, total in report.revenue_totals().items()
+        ]
         settings.progress.note("Writing report.html")
         write_rendered(
             folder.path("report.html"), "report.html", report=report, charts=charts,
+            deferred_charts=deferred_charts,
             month_end=last, next_label=next_label,
             renewals_expected=dict(sorted(report.renewals_expected().items())),
             numbering_ok=all(c.gapless for c in report.numbering),
@@ -82,6 +91,7 @@ def month_report(settings: Settings, year: int, month: int) -> Outcome:
         manifest["report"] = manifest_part(report)
         manifest["report"]["files"] = {"xlsx": "report.xlsx", "html": "report.html",
                                        "journal": "journal.csv"}
+        manifest["revenue"] = revenue_part(report)
         headline = f"month end {report.label}: {report.invoice_count} invoice(s)" + (
             f", {report.credit_note_count} credit note(s)" if report.credit_note_count else "")
         write_summary(folder, manifest, headline, partner_name=None, coverage=[], customer_names={})

@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Connection
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.model import Invoice
-from seatbatch.core.month_end import LedgerMonth, SeatCount, SeriesCount
+from seatbatch.core.month_end import LedgerMonth, RevenueLine, SeatCount, SeriesCount
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.reads import read_view
 
@@ -34,6 +36,7 @@ def read_month(connection: Connection, first: date, last: date) -> LedgerMonth:
                 select(t.subscriptions.c.partner_id).distinct()
                 .order_by(t.subscriptions.c.partner_id))
         },
+        revenue_lines=_revenue_lines(connection, first, last),
     )
 
 
@@ -45,6 +48,35 @@ def _invoices(connection: Connection, first: date, last: date) -> Iterator[Invoi
     )
     for (document,) in rows:
         yield invoice_from_document(json.loads(document))
+
+
+def _revenue_lines(connection: Connection, first: date, last: date) -> list[RevenueLine]:
+    """The document lines whose revenue the month recognises or defers (SPEC §12): of the
+    documents dated through its last day, those dated in it and those whose service ends in it
+    or later (every other line was earned whole by the month before). A credit note's lines are
+    its own: the seats it credits, from the first day it credits."""
+    i, line = t.invoices.c, t.invoice_lines.c
+    rows = connection.execute(
+        select(i.partner_id, i.currency, i.kind, i.invoice_date, line.net_amount,
+               line.period_start, line.period_end)
+        .join_from(t.invoice_lines, t.invoices, (line.partner_id == i.partner_id)
+                   & (line.invoice_number == i.number))
+        .where(i.invoice_date <= last, (line.period_end >= first) | (i.invoice_date >= first))
+    )
+    # a month holds as many lines as subscriptions in force, but few partners, days and amounts:
+    # each kept once (half a line's memory)
+    same: dict[Any, Any] = {}
+    nets: dict[str, Decimal] = {}
+    found = []
+    for partner_id, currency, kind, dated, net, start, end in rows:
+        amount = nets.get(net)
+        if amount is None:
+            amount = nets[net] = Decimal(net)
+        found.append(RevenueLine(
+            same.setdefault(partner_id, partner_id), same.setdefault(currency, currency),
+            kind == "credit_note", same.setdefault(dated, dated), amount,
+            same.setdefault(start, start), same.setdefault(end, end)))
+    return found
 
 
 def _seats_in_force(connection: Connection, day: date) -> list[SeatCount]:

@@ -20,7 +20,7 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import minor_unit
-from seatbatch.core.month_end import Amounts, MonthReport
+from seatbatch.core.month_end import Amounts, MonthReport, RevenueRow
 from seatbatch.core.progress import Progress
 from seatbatch.output.sheet_layout import DATE_WIDTH, FILTER_BUTTON, fitted, print_setup, shown
 from seatbatch.output.text_cells import text_cell, text_value
@@ -240,6 +240,7 @@ def write_report_xlsx(report: MonthReport, target: Path, progress: Progress | No
         ([kind, *_amount_values(a, vat=False)], a.currency)
         for (kind, _), a in report.by_device_type.items()
     ))
+    _revenue_sheet(book, report)
     seat_columns = [Column("Partner"), Column("Customer"), Column("Organization"),
                     Column("Device type"), Column("Seats in force", "int"),
                     Column("Devices listed", "int"), Column("Devices without a seat", "int")]
@@ -279,6 +280,30 @@ def write_report_xlsx(report: MonthReport, target: Path, progress: Progress | No
         for c in report.numbering
     ))
     book.save(target)
+
+
+def _revenue_sheet(book: Workbook, report: MonthReport) -> None:
+    """Revenue (SPEC §12): per currency, each partner's row and then all partners' (never a sum
+    across currencies); the deferred by the year it will be earned in, a column per year."""
+    totals = report.revenue_totals()
+    years = sorted({year for total in totals.values() for year in total.deferred_by_year})
+
+    def values(row: RevenueRow, partner: str, name: str) -> Row:
+        return ([partner, name, row.currency, row.invoiced_net, row.credited_net, row.vat,
+                 row.recognised, row.deferred,
+                 *(row.deferred_by_year.get(year, Decimal(0)) for year in years)], row.currency)
+
+    rows = []
+    for currency, total in totals.items():
+        rows += [values(row, row.partner_id, report.partner_names.get(row.partner_id, ""))
+                 for row in report.revenue if row.currency == currency]
+        rows.append(values(total, "Total", f"All partners, {currency}"))
+    _sheet(book, "Revenue", [
+        Column("Partner"), Column("Partner name"), Column("Currency"),
+        *(Column(title, "money") for title in ("Invoiced net", "Credited net", "VAT",
+                                               "Recognised", "Deferred at month end")),
+        *(Column(f"Deferred, earned in {year}", "money") for year in years),
+    ], rows)
 
 
 def _charts(sheet: _Sheet, currencies: list[str]) -> None:
