@@ -153,19 +153,17 @@ NOTES = {
     ("report", "notice_deadlines"): "The subscriptions whose last day for notice of a "
                                     "cancel or reduce falls in the next month.",
     ("report", "numbering"): "The numbering check: one entry per series and year.",
-    ("report", "revenue"): "Per partner and currency: invoiced, credited, recognised and "
-                           "deferred revenue of the month.",
-    ("report.revenue[]", "currency"): "The currency.",
-    ("report.revenue[]", "partner_id"): "The partner.",
-    ("report.revenue[]", "invoiced_net"): "The net of the invoices dated in the month.",
-    ("report.revenue[]", "credited_net"): "The net of the credit notes dated in the month "
+    ("revenue[]", "currency"): "The currency.",
+    ("revenue[]", "partner_id"): "The partner.",
+    ("revenue[]", "invoiced_net"): "The net of the invoices dated in the month.",
+    ("revenue[]", "credited_net"): "The net of the credit notes dated in the month "
                                           "(positive).",
-    ("report.revenue[]", "vat"): "Their VAT, invoices less credit notes.",
-    ("report.revenue[]", "recognised"): "The revenue recognised in the month: each line's net "
+    ("revenue[]", "vat"): "Their VAT, invoices less credit notes.",
+    ("revenue[]", "recognised"): "The revenue recognised in the month: each line's net "
                                         "earned evenly over its days of service.",
-    ("report.revenue[]", "deferred"): "The deferred revenue at the month's end: invoiced "
+    ("revenue[]", "deferred"): "The deferred revenue at the month's end: invoiced "
                                       "through it, less credited, less recognised.",
-    ("report.revenue[]", "deferred_by_year"): "The deferred revenue by the calendar year in "
+    ("revenue[]", "deferred_by_year"): "The deferred revenue by the calendar year in "
                                               "which it will be earned.",
     ("amounts", "partner_id"): "`by_partner`: the partner.",
     ("amounts", "device_type"): "`by_device_type`: the device type.",
