@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import json
 import os
@@ -55,12 +56,21 @@ def folders(result: Result) -> list[Path]:
 
 
 def shelf(env: Env, partner: str, which: str) -> list[str]:
-    """The workbooks filed in done/ or rejected/ (without their notes)."""
-    folder = inbox(env) / partner / which
+    """The workbooks filed in done/ or rejected/ (without their notes and answers)."""
+    return workbooks_filed(inbox(env) / partner / which)
+
+
+def workbooks_filed(folder: Path) -> list[str]:
+    """The names in a done/ or rejected/ folder but the notes, error logs and what the notes
+    name as filed beside their workbooks."""
     if not folder.is_dir():
         return []
+    answers = set()
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):  # a link some tests leave there
+            answers |= set(json.loads(path.read_text()).get("answers", {}).values())
     return sorted(p.name for p in folder.iterdir()
-                  if not p.name.endswith((".json", ".error.log")))
+                  if not p.name.endswith((".json", ".error.log")) and p.name not in answers)
 
 
 def waiting(env: Env, partner: str = "P-ACME") -> list[str]:
@@ -592,10 +602,14 @@ def test_a_name_that_is_not_utf8_is_processed_and_noted_as_valid_text(env: Env) 
     result = run_inbox(env)
     assert result.code == 0, result.stderr
     done = inbox(env) / "P-ACME" / "done"
-    assert sorted(os.fsencode(p.name) for p in done.iterdir()) == [
-        b"caf\xe9.xlsx", b"caf\xe9.xlsx.json"]
+    assert sorted(os.fsencode(p.name) for p in done.iterdir()) == [  # and its answers
+        b"caf\xe9.xlsx", b"caf\xe9.xlsx.invoices", b"caf\xe9.xlsx.json",
+        b"caf\xe9.xlsx.summary.html"]
     filed = json.loads((done / f"{name}.json").read_bytes().decode("utf-8"))
     assert filed["workbook"] == "caf\ufffd.xlsx" and filed["status"] == "committed"
+    assert filed["answers"]["summary"] == "caf\ufffd.xlsx.summary.html"
+    summary = (done / f"{name}.summary.html").read_text()
+    assert 'href="caf%E9.xlsx.invoices/INV-2026-000001.html"' in summary  # its own bytes
     [folder] = folders(result)
     assert read_manifest(folder)["input"]["file"] == "caf\ufffd.xlsx"
 
