@@ -9,7 +9,8 @@ Beside each workbook it filed, what the partner is answered with, from its run f
 keeps everything): `orders.xlsx.summary.html`, and `orders.xlsx.rejected.xlsx` (the marked
 workbook) in rejected/ or the folder `orders.xlsx.invoices/` (each invoice as PDF and HTML,
 whichever were written; as a workbook when neither was) in done/. The copy of the summary
-links to them. A workbook filed as already processed (no run of its own) has its note alone.
+links to them. A workbook filed as already processed (no run of its own) has those of the run
+that processed it, when that run's folder is on this host.
 
 A workbook is only ever worked on by the run whose rename claimed it, so two runs at once on one
 machine never process one workbook twice. Then its content is claimed in the ledger
@@ -90,6 +91,7 @@ from seatbatch.jobs.inbox_folders import (
     waiting_workbooks,
     write_new,
 )
+from seatbatch.jobs.inbox_reported import STATE, Reported
 from seatbatch.jobs.isolated import Died, Worker
 from seatbatch.jobs.process import process
 from seatbatch.ledger import Ledger, LedgerBusy, claims, without_password
@@ -267,6 +269,7 @@ class Inbox:
     root: int = field(default=-1, init=False)  # DIR, held open
     private: Path | None = field(default=None, init=False)  # the claimed workbooks' copies
     worker: Worker = field(init=False)  # processes them, one at a time
+    reported: Reported = field(init=False)  # the stray entries reported, during the scan
 
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
@@ -331,6 +334,24 @@ class Inbox:
         return _ended(tally.exit_code(), said)
 
     def scan(self) -> _Listing:
+        """The partners' folders and their waiting workbooks; every stray entry reported (once:
+        `seatbatch.jobs.inbox_reported`) and left alone."""
+        self.reported = Reported(self.root)
+        try:
+            if self.reported.trouble is not None:
+                self.problem(f"warning: {self.reported.trouble}; what is left alone in DIR is "
+                             f"reported on every run until {STATE} is a folder the inbox can "
+                             "write in")
+            return self._scan()
+        finally:
+            self.reported.close()
+
+    def stray(self, scope: str, entry: os.DirEntry[str], text: str) -> None:
+        """An entry left alone, reported unless an earlier run did, of it as it is now."""
+        if self.reported.new(scope, entry, text):
+            self.problem(text)
+
+    def _scan(self) -> _Listing:
         partners = []
         for entry in scan_folder(self.root):
             name = entry.name
@@ -340,13 +361,15 @@ class Inbox:
                 if name in self.settings.config.partners:
                     partners.append(name)
                 else:
-                    self.problem(f"{shown(name)}: not a configured partner; left alone")
+                    self.stray("", entry, f"{shown(name)}: not a configured partner; left alone")
             elif name in self.settings.config.partners:
                 self.unusable(name, Unusable(f"{shown(name)} is "
                                              f"{'a link' if entry.is_symlink() else 'a file'}, "
                                              "not a folder"))
             else:
-                self.problem(f"{shown(name)}: a file outside any partner folder; left alone")
+                self.stray("", entry, f"{shown(name)}: a file outside any partner folder; "
+                           "left alone")
+        self.reported.scanned("")
         workbooks = {}
         for partner_id in partners:
             workbooks[partner_id] = self.waiting(partner_id, warn=True)
@@ -366,7 +389,11 @@ class Inbox:
                 self.unusable(partner_id, error)
             return []
         try:
-            return waiting_workbooks(folder, self.problem if warn else None, partner_id)
+            names = waiting_workbooks(folder, (lambda entry, text: self.stray(
+                partner_id, entry, text)) if warn else None, partner_id)
+            if warn:
+                self.reported.scanned(partner_id)
+            return names
         except OSError as error:
             if warn:
                 self.unusable(partner_id, Unusable(f"cannot read {shown(partner_id)}: "
@@ -585,6 +612,22 @@ class Inbox:
             return []
         return answers
 
+    def earlier_answers(self, claimed: _Claimed, run_folder: str | None) -> list[Beside]:
+        """The answers of the run that processed the same bytes before, when its folder is
+        here to say so (its manifest names these bytes): sent again, or left by a run stopped
+        as it filed them, the partner finds them beside the workbook all the same."""
+        if not run_folder:
+            return []
+        folder = Path(run_folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        except (OSError, ValueError):  # on another host, or removed since
+            return []
+        if not isinstance(manifest, dict) or manifest.get("input", {}).get(
+                "sha256") != claimed.copy.sha256:
+            return []
+        return self.answers(claimed, folder, _sent(manifest))
+
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook
         is claimed (as `process` opens it: made if it does not exist)."""
@@ -614,7 +657,8 @@ class Inbox:
             "host": ticket.host, "problems": 0,
             "messages": [f"the same file was already processed ({ticket.outcome}) as {earlier}"],
             "processed_before": {"workbook": ticket.name, "status": ticket.outcome,
-                                 "host": ticket.host, "run_folder": ticket.run_folder}})
+                                 "host": ticket.host, "run_folder": ticket.run_folder}},
+            self.earlier_answers(claimed, ticket.run_folder))
         if filed is not None:
             self.tally.done += 1
             self.progress.note(f"{where}: done, already processed as {earlier}")

@@ -119,10 +119,10 @@ def scan_folder(folder: int) -> list[os.DirEntry[str]]:
         return sorted(entries, key=lambda e: e.name)
 
 
-def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
+def waiting_workbooks(folder: int, warn: Callable[[os.DirEntry[str], str], None] | None,
                       partner_id: str) -> list[str]:
     """The names of the workbooks waiting in one partner folder, sorted; with `warn`, every other
-    visible entry is reported once and left alone."""
+    visible entry is told to it (with what to say of it) and left alone."""
     names = []
     for entry in scan_folder(folder):
         name = entry.name
@@ -134,21 +134,21 @@ def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
         longest = max(len(os.fsencode(name)), len(unicode_name(name).encode("utf-8")))
         if longest > MAX_NAME_BYTES and is_workbook_name(name):
             if warn:  # its note, or a " (2)" beside it, would not fit in a file name
-                warn(f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} bytes; "
-                     "rename it shorter to have it processed")
+                warn(entry, f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} "
+                     "bytes; rename it shorter to have it processed")
         elif (entry.is_file(follow_symlinks=False) and is_workbook_name(name)
               and entry.stat(follow_symlinks=False).st_nlink == 1):
             names.append(name)
         elif entry.is_file(follow_symlinks=False) and is_workbook_name(name):
             if warn:  # a hard link to a file elsewhere: another partner's, say
-                warn(f"warning: {where}: a file with other hard links, not a workbook file "
+                warn(entry, f"warning: {where}: a file with other hard links, not a workbook file "
                      "of its own; left alone")
         elif warn:
             try:
                 what = _what(entry.stat(follow_symlinks=False).st_mode)
             except OSError:
                 what = "gone"
-            warn(f"warning: {where}: {what}, not a workbook file; left alone" if
+            warn(entry, f"warning: {where}: {what}, not a workbook file; left alone" if
                  is_workbook_name(name) else f"warning: {where}: not an .xlsx workbook; "
                  "left alone")
     return names
@@ -279,12 +279,7 @@ def _place(beside: Beside, candidate: str, staging: int, shelf: int) -> bool:
                 os.unlink(temporary, dir_fd=staging)
     assert beside.staged is not None
     if not stat.S_ISDIR(os.stat(beside.staged, dir_fd=staging, follow_symlinks=False).st_mode):
-        try:  # linked, not moved: it stays staged for another name, should this one be taken
-            os.link(beside.staged, target, src_dir_fd=staging, dst_dir_fd=shelf,
-                    follow_symlinks=False)
-        except FileExistsError:
-            return False
-        return True
+        return move_no_clobber(beside.staged, staging, target, shelf)
     if _exists(target, shelf):  # a folder cannot be linked; a rename replaces an empty one
         return False  # at most, which loses nothing
     os.rename(beside.staged, target, src_dir_fd=staging, dst_dir_fd=shelf)
@@ -292,12 +287,12 @@ def _place(beside: Beside, candidate: str, staging: int, shelf: int) -> bool:
 
 
 def _unplace(placed: list[Beside], candidate: str, staging: int, shelf: int) -> None:
-    """Undo `_place` for the name that was taken after all: a folder goes back to staging."""
+    """Undo `_place` for a name that was taken after all: what was staged goes back to
+    staging (for the next name), what was written for this name is removed."""
     for beside in reversed(placed):
         target = candidate + beside.suffix
         with suppress(FileNotFoundError):
-            if beside.staged is not None and stat.S_ISDIR(
-                    os.stat(target, dir_fd=shelf, follow_symlinks=False).st_mode):
+            if beside.staged is not None:
                 os.rename(target, beside.staged, src_dir_fd=shelf, dst_dir_fd=staging)
             else:
                 os.unlink(target, dir_fd=shelf)
