@@ -1108,3 +1108,33 @@ def test_a_state_folder_made_a_link_is_not_followed_and_strays_are_said_every_ru
             "seatbatch inbox: 0 done, 0 rejected, 0 waiting",
         ]
     assert listing(outside) == []
+
+
+def test_a_run_killed_while_filing_leaves_what_the_next_runs_handle(env: Env) -> None:
+    """Killed (SIGKILL, power) after the note and an answer were placed, before the workbook
+    moved: the next run says the workbook is still claimed (not its staged answers), and a new
+    upload of the same name is filed beside the orphans as " (2)", over nothing."""
+    claim = inbox(env) / "P-ACME" / ".claimed" / "0123abcd"
+    (claim / ".answers" / "invoices").mkdir(parents=True)
+    (claim / ".answers" / "invoices" / "INV-2026-000009.html").write_text("staged")
+    write_order_workbook(claim / "orders.xlsx", {"Customers": [customer()], "Devices": [],
+                                                 "Orders": [order("L0", subscription="L0")]})
+    done = inbox(env) / "P-ACME" / "done"
+    done.mkdir()
+    (done / "orders.xlsx.json").write_text('{"status": "committed"}')
+    (done / "orders.xlsx.summary.html").write_text("the killed run's")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(claim, (hours_ago, hours_ago))
+    good(env, "orders.xlsx", "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    stale = [line for line in result.stderr.splitlines() if "has been claimed" in line]
+    assert len(stale) == 1 and "P-ACME/orders.xlsx has been claimed for 2 hour(s)" in stale[0]
+    assert (done / "orders.xlsx.summary.html").read_text() == "the killed run's"
+    assert listing(done) == [
+        "orders (2).xlsx", "orders (2).xlsx.invoices",
+        "orders (2).xlsx.invoices/INV-2026-000001.html", "orders (2).xlsx.json",
+        "orders (2).xlsx.summary.html", "orders.xlsx.json", "orders.xlsx.summary.html"]
+    assert note(env, "P-ACME", "done", "orders (2).xlsx")["answers"] == {
+        "summary": "orders (2).xlsx.summary.html", "invoices": "orders (2).xlsx.invoices"}
+    assert (claim / "orders.xlsx").is_file()  # a person decides, as before

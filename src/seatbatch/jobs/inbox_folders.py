@@ -217,17 +217,13 @@ class Beside:
     staged: str | None = None
 
 
-def _fsync(descriptor: int) -> None:
-    os.fsync(descriptor)
-
-
 def _write_synced(name: str, folder: int, content: bytes) -> None:
     """A new file, on disk before it is named anywhere else."""
     descriptor = os.open(name, _NEW, 0o666, dir_fd=folder)
     try:
         with os.fdopen(descriptor, "wb", closefd=False) as handle:
             handle.write(content)
-        _fsync(descriptor)
+        os.fsync(descriptor)
     finally:
         os.close(descriptor)
 
@@ -243,7 +239,7 @@ def stage_copy(source: Path, name: str, folder: int, *, sync: bool = True) -> No
                     os.fdopen(descriptor, "wb", closefd=False) as copy:
                 shutil.copyfileobj(given, copy, COPY_BLOCK)
             if sync:
-                _fsync(descriptor)
+                os.fsync(descriptor)
         finally:
             os.close(descriptor)
     finally:
@@ -260,7 +256,7 @@ def stage_folder(sources: Sequence[Path], name: str, folder: int) -> None:
             stage_copy(source, source.name, inner, sync=len(sources) <= FSYNC_UP_TO)
         if len(sources) > FSYNC_UP_TO:
             os.sync()
-        _fsync(inner)
+        os.fsync(inner)
     finally:
         os.close(inner)
 
@@ -318,7 +314,7 @@ def file_with(name: str, claim: int, shelf: int, beside: Sequence[Beside]) -> st
                     placed.append(one)
                 else:
                     if move_no_clobber(name, claim, candidate, shelf):
-                        _fsync(shelf)
+                        os.fsync(shelf)
                         return candidate
             except BaseException:
                 _unplace(placed, candidate, staging, shelf)
