@@ -1138,3 +1138,22 @@ def test_a_run_killed_while_filing_leaves_what_the_next_runs_handle(env: Env) ->
     assert note(env, "P-ACME", "done", "orders (2).xlsx")["answers"] == {
         "summary": "orders (2).xlsx.summary.html", "invoices": "orders (2).xlsx.invoices"}
     assert (claim / "orders.xlsx").is_file()  # a person decides, as before
+
+
+def test_two_runs_at_once_report_a_stray_entry_once_between_them(env: Env) -> None:
+    partner = inbox(env) / "P-ACME"
+    partner.mkdir(parents=True)
+    for number in range(20):
+        (partner / f"notes {number}.txt").write_text("call back")
+    argv = [str(SEATBATCH), "inbox", str(inbox(env)), "--config", str(env.config), "--ledger",
+            env.ledger_url, "--out", str(env.out), "--as-of", "2026-11-24"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    runs = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=environment)
+            for _ in range(3)]
+    said = Counter(line for run in runs for line in run.communicate(timeout=600)[1].splitlines())
+    assert [run.returncode for run in runs] == [0, 0, 0]
+    assert said == Counter({
+        **{f"seatbatch inbox: warning: P-ACME/notes {n}.txt: not an .xlsx workbook; left alone": 1
+           for n in range(20)},
+        "seatbatch inbox: 0 done, 0 rejected, 0 waiting": 3})
