@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import faulthandler
 import json
 import os
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,12 +57,22 @@ def folders(result: Result) -> list[Path]:
 
 
 def shelf(env: Env, partner: str, which: str) -> list[str]:
-    """The workbooks filed in done/ or rejected/ (without their notes)."""
-    folder = inbox(env) / partner / which
+    """The workbooks filed in done/ or rejected/ (without their notes and answers)."""
+    return workbooks_filed(inbox(env) / partner / which)
+
+
+def workbooks_filed(folder: Path) -> list[str]:
+    """The names in a done/ or rejected/ folder but the notes, error logs and what the notes
+    name as filed beside their workbooks."""
     if not folder.is_dir():
         return []
-    return sorted(p.name for p in folder.iterdir()
-                  if not p.name.endswith((".json", ".error.log")))
+    answers = set()
+    for path in folder.glob("*.json"):
+        with contextlib.suppress(OSError):  # a link some tests leave there
+            answers |= set(json.loads(path.read_text()).get("answers", {}).values())
+    return sorted(p.name for p in folder.iterdir()  # (notes name them as valid text)
+                  if not p.name.endswith((".json", ".error.log"))
+                  and os.fsencode(p.name).decode("utf-8", "replace") not in answers)
 
 
 def waiting(env: Env, partner: str = "P-ACME") -> list[str]:
@@ -592,10 +604,14 @@ def test_a_name_that_is_not_utf8_is_processed_and_noted_as_valid_text(env: Env) 
     result = run_inbox(env)
     assert result.code == 0, result.stderr
     done = inbox(env) / "P-ACME" / "done"
-    assert sorted(os.fsencode(p.name) for p in done.iterdir()) == [
-        b"caf\xe9.xlsx", b"caf\xe9.xlsx.json"]
+    assert sorted(os.fsencode(p.name) for p in done.iterdir()) == [  # and its answers
+        b"caf\xe9.xlsx", b"caf\xe9.xlsx.invoices", b"caf\xe9.xlsx.json",
+        b"caf\xe9.xlsx.summary.html"]
     filed = json.loads((done / f"{name}.json").read_bytes().decode("utf-8"))
     assert filed["workbook"] == "caf\ufffd.xlsx" and filed["status"] == "committed"
+    assert filed["answers"]["summary"] == "caf\ufffd.xlsx.summary.html"
+    summary = (done / f"{name}.summary.html").read_text()
+    assert 'href="caf%E9.xlsx.invoices/INV-2026-000001.html"' in summary  # its own bytes
     [folder] = folders(result)
     assert read_manifest(folder)["input"]["file"] == "caf\ufffd.xlsx"
 
@@ -813,3 +829,331 @@ def test_a_ledger_that_cannot_be_opened_for_a_full_disk_leaves_the_workbook_wait
     assert _verdict_of(two) == {
         "kind": "usage",
         "text": "configuration error: seatbatch.toml: a: wrong; seatbatch.toml: b: wrong too"}
+
+
+# --- issue 15 item 14: an inbox that answers where the partner looks --------------------------
+
+def listing(folder: Path) -> list[str]:
+    """Every path under `folder`, relative, sorted."""
+    return sorted(str(p.relative_to(folder)) for p in folder.rglob("*"))
+
+
+def links_of(page: Path) -> list[Path]:
+    """Where the relative links of an HTML page lead."""
+    import re
+    from urllib.parse import unquote_to_bytes
+
+    return [page.parent / os.fsdecode(unquote_to_bytes(href))
+            for href in re.findall(r'href="([^"#:]+)"', page.read_text())]
+
+
+def test_a_rejected_workbook_has_its_marked_copy_and_summary_beside_it(env: Env) -> None:
+    name = "Bestellung März 2026.xlsx"
+    bad(env, name, "L1")
+    result = run_inbox(env, cron=True)
+    assert result.code == 0, result.stderr
+    [run] = folders(result)
+    rejected = inbox(env) / "P-ACME" / "rejected"
+    assert listing(rejected) == [name, f"{name}.json", f"{name}.rejected.xlsx",
+                                 f"{name}.summary.html"]
+    marked, summary = rejected / f"{name}.rejected.xlsx", rejected / f"{name}.summary.html"
+    assert marked.read_bytes() == (run / "rejected.xlsx").read_bytes()
+    assert links_of(summary) == [marked]  # "Fix the marked cells in …": the copy beside it
+    assert f">{name}.rejected.xlsx</a>" in summary.read_text()
+    assert "seats" in summary.read_text()
+    assert note(env, "P-ACME", "rejected", name)["answers"] == {
+        "summary": f"{name}.summary.html", "rejected_workbook": f"{name}.rejected.xlsx"}
+    assert {"rejected.xlsx", "summary.html", "manifest.json"} <= set(listing(run))  # kept
+    assert oct(marked.stat().st_mode & 0o777) == oct(0o666 & ~_umask())
+    assert no_claims_left(env) and waiting(env) == []
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_processed_workbook_has_its_summary_and_invoices_beside_it(env: Env) -> None:
+    """Each invoice as PDF and HTML when both are written, in a folder of the workbook's own:
+    a hundred invoices do not bury the workbooks."""
+    env.config.write_text(env.config.read_text().replace(
+        'formats = ["xlsx", "html"]', 'formats = ["xlsx", "html", "pdf"]'))
+    name = "orders  two customers.xlsx"
+    drop(env, name, customers=[customer(), customer("C-002")],
+         orders=[order("L1", subscription="S1"),
+                 order("L2", subscription="S2", customer_id="C-002", po_number="PO-78")])
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    [run] = folders(result)
+    done = inbox(env) / "P-ACME" / "done"
+    numbers = ["INV-2026-000001", "INV-2026-000002"]
+    assert listing(done) == sorted(
+        [name, f"{name}.invoices", f"{name}.json", f"{name}.summary.html"]
+        + [f"{name}.invoices/{n}.{ext}" for n in numbers for ext in ("html", "pdf")])
+    for number in numbers:
+        for ext in ("html", "pdf"):
+            copy = done / f"{name}.invoices" / f"{number}.{ext}"
+            assert copy.read_bytes() == (run / "invoices" / f"{number}.{ext}").read_bytes()
+    summary = done / f"{name}.summary.html"
+    assert links_of(summary) == [done / f"{name}.invoices" / f"{n}.html" for n in numbers]
+    assert all(link.is_file() for link in links_of(summary))
+    assert note(env, "P-ACME", "done", name)["answers"] == {
+        "summary": f"{name}.summary.html", "invoices": f"{name}.invoices"}
+    assert (run / "invoices" / f"{numbers[0]}.xlsx").is_file()  # the workbook stays in the run
+
+
+def test_without_pdf_or_html_the_invoice_workbooks_are_beside_it(env: Env) -> None:
+    env.config.write_text(env.config.read_text().replace(
+        'formats = ["xlsx", "html"]', 'formats = ["xlsx"]'))
+    good(env, "orders.xlsx", "L1")
+    assert run_inbox(env).code == 0
+    done = inbox(env) / "P-ACME" / "done"
+    assert listing(done / "orders.xlsx.invoices") == ["INV-2026-000001.xlsx"]
+
+
+def test_a_workbook_with_nothing_new_has_its_summary_and_a_copy_sent_again_the_first_answer(
+        env: Env) -> None:
+    """The same bytes sent again have no run of their own: beside them, the answer of the run
+    that processed them (as after a run stopped while it filed, which files them so next)."""
+    book = good(env, "orders.xlsx", "L1")
+    content = book.read_bytes()
+    [first] = folders(run_inbox(env))
+    drop(env, "again.xlsx", orders=[order("L1", subscription="L1")],  # other bytes: a run
+         customers=[customer(), customer("C-002")])
+    book.write_bytes(content)  # the same bytes: no run of their own
+    assert run_inbox(env).code == 0
+    done = inbox(env) / "P-ACME" / "done"
+    assert listing(done) == [
+        "again.xlsx", "again.xlsx.json", "again.xlsx.summary.html",
+        "orders (2).xlsx", "orders (2).xlsx.invoices",
+        "orders (2).xlsx.invoices/INV-2026-000001.html", "orders (2).xlsx.json",
+        "orders (2).xlsx.summary.html",
+        "orders.xlsx", "orders.xlsx.invoices", "orders.xlsx.invoices/INV-2026-000001.html",
+        "orders.xlsx.json", "orders.xlsx.summary.html"]
+    assert note(env, "P-ACME", "done", "again.xlsx")["status"] == "duplicate"
+    again = note(env, "P-ACME", "done", "orders (2).xlsx")
+    assert again["status"] == "duplicate" and again["run_folder"] == str(first)
+    assert (done / "orders (2).xlsx.summary.html").read_bytes() == (
+        done / "orders.xlsx.summary.html").read_bytes().replace(
+            b"orders.xlsx.invoices/", b"orders%20%282%29.xlsx.invoices/")
+    shutil.rmtree(first)  # its run folder gone: the note alone
+    book.write_bytes(content)
+    assert run_inbox(env).code == 0
+    assert "answers" not in note(env, "P-ACME", "done", "orders (3).xlsx")
+    assert [n for n in listing(done) if n.startswith("orders (3)")] == [
+        "orders (3).xlsx", "orders (3).xlsx.json"]
+
+
+def test_the_same_name_twice_and_the_marked_copy_sent_back_never_collide(env: Env) -> None:
+    """Monday's orders.xlsx and Tuesday's are both rejected; on Wednesday the partner sends
+    back the marked copy under the name it was given, still wrong: each is filed with its own
+    answers, none over another."""
+    rejected = inbox(env) / "P-ACME" / "rejected"
+    bad(env, "orders.xlsx", "L1")
+    assert run_inbox(env).code == 0
+    monday = (rejected / "orders.xlsx.rejected.xlsx").read_bytes()
+    bad(env, "orders.xlsx", "L2")
+    assert run_inbox(env, as_of=date(2026, 11, 25)).code == 0
+    drop(env, "orders.xlsx.rejected.xlsx",
+         orders=[order("L3", subscription="L3", seats=-2)])
+    result = run_inbox(env, as_of=date(2026, 11, 26))
+    assert result.code == 0, result.stderr
+    sent_back = "orders.xlsx.rejected (2).xlsx"
+    assert f"filed as {rejected / sent_back}" in result.stderr
+    assert listing(rejected) == sorted([
+        "orders.xlsx", "orders.xlsx.json", "orders.xlsx.rejected.xlsx",
+        "orders.xlsx.summary.html",
+        "orders (2).xlsx", "orders (2).xlsx.json", "orders (2).xlsx.rejected.xlsx",
+        "orders (2).xlsx.summary.html",
+        sent_back, f"{sent_back}.json", f"{sent_back}.rejected.xlsx",
+        f"{sent_back}.summary.html"])
+    assert (rejected / "orders.xlsx.rejected.xlsx").read_bytes() == monday
+    assert shelf(env, "P-ACME", "rejected") == sorted(["orders (2).xlsx", sent_back,
+                                                        "orders.xlsx"])
+    for filed in ("orders.xlsx", "orders (2).xlsx", sent_back):
+        summary = rejected / f"{filed}.summary.html"
+        assert links_of(summary) == [rejected / f"{filed}.rejected.xlsx"]
+
+
+def test_an_answer_name_taken_moves_the_whole_filing_to_the_next_name(env: Env) -> None:
+    """A link (or anything) where an answer would go: the workbook and all of its answers are
+    filed under " (2)", nothing written through the link, nothing left under the first name."""
+    outside = env.root / "outside"
+    outside.mkdir()
+    good(env, "orders.xlsx", "L1")
+    done = inbox(env) / "P-ACME" / "done"
+    done.mkdir(parents=True)
+    (done / "orders.xlsx.summary.html").symlink_to(outside / "summary.html")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert listing(outside) == []
+    assert listing(done) == [
+        "orders (2).xlsx", "orders (2).xlsx.invoices",
+        "orders (2).xlsx.invoices/INV-2026-000001.html", "orders (2).xlsx.json",
+        "orders (2).xlsx.summary.html", "orders.xlsx.summary.html"]
+    assert no_claims_left(env)
+
+
+def test_filing_stopped_half_way_takes_back_what_it_placed(tmp_path: Path) -> None:
+    """Ctrl-C (or any error) between the note and the workbook: the shelf is as it was, the
+    workbook still claimed (put back to wait by the caller), nothing staged left."""
+    from seatbatch.jobs.inbox_folders import STAGING, Beside, file_with, stage_folder
+
+    claim_path, shelf_path = tmp_path / "claim", tmp_path / "done"
+    claim_path.mkdir()
+    shelf_path.mkdir()
+    (claim_path / "orders.xlsx").write_bytes(b"workbook")
+    (tmp_path / "INV-1.pdf").write_bytes(b"pdf")
+
+    def stop(_candidate: str) -> bytes:
+        raise KeyboardInterrupt
+
+    claim = os.open(claim_path, os.O_RDONLY | os.O_DIRECTORY)
+    shelf_fd = os.open(shelf_path, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.mkdir(STAGING, dir_fd=claim)
+        staging = os.open(STAGING, os.O_RDONLY | os.O_DIRECTORY, dir_fd=claim)
+        stage_folder([tmp_path / "INV-1.pdf"], "invoices", staging)
+        os.close(staging)
+        beside = [Beside(".json", content=lambda _candidate: b"{}"),
+                  Beside(".invoices", staged="invoices"), Beside(".summary.html", content=stop)]
+        try:
+            file_with("orders.xlsx", claim, shelf_fd, beside)
+        except KeyboardInterrupt:
+            pass
+        else:
+            raise AssertionError("not stopped")
+        assert listing(shelf_path) == []
+        assert listing(claim_path) == ["orders.xlsx"]
+        os.mkdir(STAGING, dir_fd=claim)  # again, to the end
+        staging = os.open(STAGING, os.O_RDONLY | os.O_DIRECTORY, dir_fd=claim)
+        stage_folder([tmp_path / "INV-1.pdf"], "invoices", staging)
+        os.close(staging)
+        beside[2] = Beside(".summary.html", content=lambda c: c.encode())
+        assert file_with("orders.xlsx", claim, shelf_fd, beside) == "orders.xlsx"
+    finally:
+        os.close(claim)
+        os.close(shelf_fd)
+    assert listing(shelf_path) == ["orders.xlsx", "orders.xlsx.invoices",
+                                   "orders.xlsx.invoices/INV-1.pdf", "orders.xlsx.json",
+                                   "orders.xlsx.summary.html"]
+    assert (shelf_path / "orders.xlsx.summary.html").read_text() == "orders.xlsx"
+    assert listing(claim_path) == []
+
+
+def test_a_stray_entry_is_reported_once_and_again_when_it_changes(env: Env) -> None:
+    """Cron mails stderr: a file left alone is said once, not every five minutes; said again
+    when it is changed (size or mtime), replaced by something else, or comes back."""
+    good(env, "theirs.xlsx", "L9", partner="P-OTHER")
+    partner = inbox(env) / "P-ACME"
+    partner.mkdir(parents=True)
+    (partner / "notes.txt").write_text("call back")
+    (partner / "ünïcode notes.txt").write_text("x")
+    (inbox(env) / "loose.xlsx").write_text("not in a partner folder")
+    (inbox(env) / "P-NOBODY").mkdir()
+    first = run_inbox(env, cron=True)
+    assert first.code == 0, first.stderr
+    assert first.stderr.splitlines() == [
+        "seatbatch inbox: P-NOBODY: not a configured partner; left alone",
+        "seatbatch inbox: loose.xlsx: a file outside any partner folder; left alone",
+        "seatbatch inbox: warning: P-ACME/notes.txt: not an .xlsx workbook; left alone",
+        "seatbatch inbox: warning: P-ACME/ünïcode notes.txt: not an .xlsx workbook; left alone",
+        "seatbatch inbox: 1 done, 0 rejected, 0 waiting",
+    ]
+    second = run_inbox(env, cron=True)
+    assert (second.code, second.stderr) == (0, "seatbatch inbox: 0 done, 0 rejected, 0 waiting\n")
+
+    (partner / "notes.txt").write_text("call back soon")  # changed
+    (inbox(env) / "loose.xlsx").unlink()
+    (inbox(env) / "loose.xlsx").symlink_to(partner / "notes.txt")  # now a link: not the same
+    (inbox(env) / "P-NOBODY" / "stranger.xlsx").write_text("x")  # the folder changed
+    (partner / "new.pdf").write_text("x")
+    third = run_inbox(env, cron=True)
+    assert third.stderr.splitlines() == [  # not the unicode name: it is as it was
+        "seatbatch inbox: P-NOBODY: not a configured partner; left alone",
+        "seatbatch inbox: loose.xlsx: a file outside any partner folder; left alone",
+        "seatbatch inbox: warning: P-ACME/new.pdf: not an .xlsx workbook; left alone",
+        "seatbatch inbox: warning: P-ACME/notes.txt: not an .xlsx workbook; left alone",
+        "seatbatch inbox: 0 done, 0 rejected, 0 waiting",
+    ]
+    assert third.code == 0
+    (partner / "new.pdf").unlink()
+    assert run_inbox(env).stderr == "seatbatch inbox: 0 done, 0 rejected, 0 waiting\n"
+    (partner / "new.pdf").write_text("x")  # gone and back: new again
+    back = run_inbox(env)
+    assert back.stderr.splitlines()[0] == (
+        "seatbatch inbox: warning: P-ACME/new.pdf: not an .xlsx workbook; left alone")
+    state = inbox(env) / ".seatbatch-inbox" / "reported.json"
+    assert sorted(json.loads(state.read_text())["reported"]) == [
+        "P-ACME/new.pdf", "P-ACME/notes.txt", "P-ACME/ünïcode notes.txt", "P-NOBODY",
+        "loose.xlsx"]
+
+
+def test_a_state_folder_made_a_link_is_not_followed_and_strays_are_said_every_run(
+        env: Env) -> None:
+    outside = env.root / "outside"
+    outside.mkdir()
+    (inbox(env) / "P-ACME").mkdir(parents=True)
+    (inbox(env) / ".seatbatch-inbox").symlink_to(outside)
+    (inbox(env) / "P-ACME" / "notes.txt").write_text("call back")
+    for _ in range(2):
+        result = run_inbox(env)
+        assert result.code == 0, result.stderr
+        assert result.stderr.splitlines() == [
+            "seatbatch inbox: warning: .seatbatch-inbox is a link, not a folder; what is left "
+            "alone in DIR is reported on every run until .seatbatch-inbox is a folder the "
+            "inbox can write in",
+            "seatbatch inbox: warning: P-ACME/notes.txt: not an .xlsx workbook; left alone",
+            "seatbatch inbox: 0 done, 0 rejected, 0 waiting",
+        ]
+    assert listing(outside) == []
+
+
+def test_a_run_killed_while_filing_leaves_what_the_next_runs_handle(env: Env) -> None:
+    """Killed (SIGKILL, power) after the note and an answer were placed, before the workbook
+    moved: the next run says the workbook is still claimed (not its staged answers), and a new
+    upload of the same name is filed beside the orphans as " (2)", over nothing."""
+    claim = inbox(env) / "P-ACME" / ".claimed" / "0123abcd"
+    (claim / ".answers" / "invoices").mkdir(parents=True)
+    (claim / ".answers" / "invoices" / "INV-2026-000009.html").write_text("staged")
+    write_order_workbook(claim / "orders.xlsx", {"Customers": [customer()], "Devices": [],
+                                                 "Orders": [order("L0", subscription="L0")]})
+    done = inbox(env) / "P-ACME" / "done"
+    done.mkdir()
+    (done / "orders.xlsx.json").write_text('{"status": "committed"}')
+    (done / "orders.xlsx.summary.html").write_text("the killed run's")
+    hours_ago = time.time() - 2 * 3600
+    os.utime(claim, (hours_ago, hours_ago))
+    good(env, "orders.xlsx", "L1")
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    stale = [line for line in result.stderr.splitlines() if "has been claimed" in line]
+    assert len(stale) == 1 and "P-ACME/orders.xlsx has been claimed for 2 hour(s)" in stale[0]
+    assert (done / "orders.xlsx.summary.html").read_text() == "the killed run's"
+    assert listing(done) == [
+        "orders (2).xlsx", "orders (2).xlsx.invoices",
+        "orders (2).xlsx.invoices/INV-2026-000001.html", "orders (2).xlsx.json",
+        "orders (2).xlsx.summary.html", "orders.xlsx.json", "orders.xlsx.summary.html"]
+    assert note(env, "P-ACME", "done", "orders (2).xlsx")["answers"] == {
+        "summary": "orders (2).xlsx.summary.html", "invoices": "orders (2).xlsx.invoices"}
+    assert (claim / "orders.xlsx").is_file()  # a person decides, as before
+
+
+def test_two_runs_at_once_report_a_stray_entry_once_between_them(env: Env) -> None:
+    partner = inbox(env) / "P-ACME"
+    partner.mkdir(parents=True)
+    for number in range(20):
+        (partner / f"notes {number}.txt").write_text("call back")
+    argv = [str(SEATBATCH), "inbox", str(inbox(env)), "--config", str(env.config), "--ledger",
+            env.ledger_url, "--out", str(env.out), "--as-of", "2026-11-24"]
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
+    runs = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=environment)
+            for _ in range(3)]
+    said = Counter(line for run in runs for line in run.communicate(timeout=600)[1].splitlines())
+    assert [run.returncode for run in runs] == [0, 0, 0]
+    assert said == Counter({
+        **{f"seatbatch inbox: warning: P-ACME/notes {n}.txt: not an .xlsx workbook; left alone": 1
+           for n in range(20)},
+        "seatbatch inbox: 0 done, 0 rejected, 0 waiting": 3})

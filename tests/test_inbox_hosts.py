@@ -37,6 +37,7 @@ from seatbatch.ledger import Ledger
 from seatbatch.ledger.engine import atomic, insert_new
 from seatbatch.ledger.schema import inbox_claims
 from seatbatch.output.order_workbook import write_order_workbook
+from test_inbox import workbooks_filed
 
 PARTNERS = ("P-ACME", "P-OTHER", "P-TOKYO")
 
@@ -65,9 +66,7 @@ def waiting(folder: Path) -> list[Path]:
 
 
 def filed(folder: Path, partner: str, shelf: str = "done") -> list[str]:
-    where = folder / partner / shelf
-    return sorted(p.name for p in where.iterdir() if not p.name.endswith(".json")) \
-        if where.is_dir() else []
+    return workbooks_filed(folder / partner / shelf)
 
 
 def note(folder: Path, partner: str, name: str, shelf: str = "done") -> dict[str, Any]:

@@ -5,6 +5,13 @@
     DIR/<partner-id>/done/orders.xlsx (+ .json)    processed: committed or duplicate
     DIR/<partner-id>/rejected/orders.xlsx (+ .json) rejected (or failed on a bug)
 
+Beside each workbook it filed, what the partner is answered with, from its run folder (which
+keeps everything): `orders.xlsx.summary.html`, and `orders.xlsx.rejected.xlsx` (the marked
+workbook) in rejected/ or the folder `orders.xlsx.invoices/` (each invoice as PDF and HTML,
+whichever were written; as a workbook when neither was) in done/. The copy of the summary
+links to them. A workbook filed as already processed (no run of its own) has those of the run
+that processed it, when that run's folder is on this host.
+
 A workbook is only ever worked on by the run whose rename claimed it, so two runs at once on one
 machine never process one workbook twice. Then its content is claimed in the ledger
 (`seatbatch.ledger.claims`), the authority between hosts: bytes another host is processing wait
@@ -28,6 +35,7 @@ Outcome: the exit code and the tally."""
 from __future__ import annotations
 
 import dataclasses
+import html
 import json
 import os
 import secrets
@@ -36,8 +44,9 @@ import signal
 import tempfile
 import time
 import traceback
+import urllib.parse
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -63,25 +72,35 @@ from seatbatch.jobs.inbox_folders import (
     CLAIMS,
     DONE,
     REJECTED,
+    STAGING,
+    Beside,
     Copy,
     NotAWorkbookFile,
     PartnerFolder,
     Unusable,
-    file_beside_note,
+    file_with,
     open_folder,
     private_copy,
     put_back,
     scan_folder,
     shown,
+    stage_copy,
+    stage_folder,
     unicode_name,
+    unstage,
     waiting_workbooks,
     write_new,
 )
+from seatbatch.jobs.inbox_reported import STATE, Reported
 from seatbatch.jobs.isolated import Died, Worker
 from seatbatch.jobs.process import process
 from seatbatch.ledger import Ledger, LedgerBusy, claims, without_password
 
 STALE_CLAIM_SECONDS = 3600
+# what is filed beside a workbook, by what the note calls it: `<filed name><suffix>`
+SUMMARY, MARKED, INVOICES = ".summary.html", ".rejected.xlsx", ".invoices"
+ANSWERS = {SUMMARY: "summary", MARKED: "rejected_workbook", INVOICES: "invoices"}
+SENT_FORMATS = ("pdf", "html")  # an invoice as a partner is sent it (else its workbook)
 NOTE_MESSAGES = 20
 SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
 
@@ -172,9 +191,38 @@ def _process_in_child(settings: Settings, workbook: Path, partner_id: str) -> di
     manifest = json.loads((outcome.folder / "manifest.json").read_text("utf-8"))
     return {"kind": "outcome", "exit_code": outcome.exit_code, "folder": str(outcome.folder),
             "status": manifest["status"], "invoices": manifest["totals"]["invoices"],
+            "invoice_files": _sent(manifest),
             "changes": len(manifest.get("changes", [])),
             "problems": len(outcome.messages), "messages": outcome.messages[:NOTE_MESSAGES],
             "warnings": _first(outcome.warnings, NOTE_MESSAGES)}
+
+
+def _sent(manifest: dict[str, Any]) -> list[str]:
+    """The run's invoice files a partner is sent, as the manifest lists them: PDF and HTML
+    (the summary links to the HTML), whichever were written; the workbook when neither was
+    (never the e-invoice: it goes to an e-invoicing system, not to a folder)."""
+    files = []
+    for invoice in manifest["invoices"]:
+        written = invoice.get("files", {})
+        files += [written[k] for k in SENT_FORMATS if k in written] or [
+            written[k] for k in ("xlsx",) if k in written]
+    return files
+
+
+def _linked(summary: bytes, candidate: str, answers: set[str]) -> bytes:
+    """The run's summary.html as filed beside `candidate`: its links to the run folder's
+    rejected.xlsx and invoices/ lead to their copies beside it."""
+    def href(suffix: str) -> str:
+        return urllib.parse.quote(os.fsencode(candidate + suffix))
+
+    text = summary.decode("utf-8")
+    if MARKED in answers:
+        text = text.replace('<a href="rejected.xlsx">rejected.xlsx</a>',
+                            f'<a href="{href(MARKED)}">'
+                            f'{html.escape(unicode_name(candidate + MARKED))}</a>')
+    if INVOICES in answers:
+        text = text.replace('href="invoices/', f'href="{href(INVOICES)}/')
+    return text.encode("utf-8")
 
 
 def _first(lines: list[str], most: int) -> list[str]:
@@ -221,6 +269,7 @@ class Inbox:
     root: int = field(default=-1, init=False)  # DIR, held open
     private: Path | None = field(default=None, init=False)  # the claimed workbooks' copies
     worker: Worker = field(init=False)  # processes them, one at a time
+    reported: Reported = field(init=False)  # the stray entries reported, during the scan
 
     def __post_init__(self) -> None:
         self.directory = self.directory.absolute()
@@ -285,6 +334,24 @@ class Inbox:
         return _ended(tally.exit_code(), said)
 
     def scan(self) -> _Listing:
+        """The partners' folders and their waiting workbooks; every stray entry reported (once:
+        `seatbatch.jobs.inbox_reported`) and left alone."""
+        self.reported = Reported(self.root)
+        try:
+            if self.reported.trouble is not None:
+                self.problem(f"warning: {self.reported.trouble}; what is left alone in DIR is "
+                             f"reported on every run until {STATE} is a folder the inbox can "
+                             "write in")
+            return self._scan()
+        finally:
+            self.reported.close()
+
+    def stray(self, scope: str, entry: os.DirEntry[str], text: str) -> None:
+        """An entry left alone, reported unless an earlier run did, of it as it is now."""
+        if self.reported.new(scope, entry, text):
+            self.problem(text)
+
+    def _scan(self) -> _Listing:
         partners = []
         for entry in scan_folder(self.root):
             name = entry.name
@@ -294,13 +361,15 @@ class Inbox:
                 if name in self.settings.config.partners:
                     partners.append(name)
                 else:
-                    self.problem(f"{shown(name)}: not a configured partner; left alone")
+                    self.stray("", entry, f"{shown(name)}: not a configured partner; left alone")
             elif name in self.settings.config.partners:
                 self.unusable(name, Unusable(f"{shown(name)} is "
                                              f"{'a link' if entry.is_symlink() else 'a file'}, "
                                              "not a folder"))
             else:
-                self.problem(f"{shown(name)}: a file outside any partner folder; left alone")
+                self.stray("", entry, f"{shown(name)}: a file outside any partner folder; "
+                           "left alone")
+        self.reported.scanned("")
         workbooks = {}
         for partner_id in partners:
             workbooks[partner_id] = self.waiting(partner_id, warn=True)
@@ -320,7 +389,11 @@ class Inbox:
                 self.unusable(partner_id, error)
             return []
         try:
-            return waiting_workbooks(folder, self.problem if warn else None, partner_id)
+            names = waiting_workbooks(folder, (lambda entry, text: self.stray(
+                partner_id, entry, text)) if warn else None, partner_id)
+            if warn:
+                self.reported.scanned(partner_id)
+            return names
         except OSError as error:
             if warn:
                 self.unusable(partner_id, Unusable(f"cannot read {shown(partner_id)}: "
@@ -364,7 +437,7 @@ class Inbox:
                     continue
                 claim = open_folder(entry.name, held_claims, "")
                 try:
-                    held = [e.name for e in scan_folder(claim)]
+                    held = [e.name for e in scan_folder(claim) if e.name != STAGING]
                 finally:
                     os.close(claim)
                 if not held:  # a run stopped between making the claim and the rename
@@ -430,6 +503,7 @@ class Inbox:
                 raise
         finally:
             if claim >= 0:
+                unstage(claim)
                 os.close(claim)
             with suppress(OSError):  # not empty: it could not be filed, and that was said
                 os.rmdir(token, dir_fd=folder.claims)
@@ -491,7 +565,8 @@ class Inbox:
         shelf = DONE if run["exit_code"] == EXIT_OK else REJECTED
         filed = self.file(claimed, shelf, {
             "status": status, "exit_code": run["exit_code"], "run_folder": folder,
-            "host": self.host, "problems": run["problems"], "messages": run["messages"]})
+            "host": self.host, "problems": run["problems"], "messages": run["messages"]},
+            self.answers(claimed, Path(folder), run.get("invoice_files", [])))
         for warning in run["warnings"]:
             self.problem(f"warning: {where}: {warning}")
         if filed is None:
@@ -507,6 +582,51 @@ class Inbox:
                              + ([f"{changes} subscription change(s)"] if changes else []))
             # progress prints through the one escaping output path, as every line here does
             self.progress.note(f"{where}: done, {status}, {done or 'nothing new'}")
+
+    def answers(self, claimed: _Claimed, folder: Path, invoices: list[str]) -> list[Beside]:
+        """What is filed beside the workbook from its run folder (`folder`), staged in its
+        claim folder: the summary, the marked workbook and `invoices` that the run wrote. None
+        when they cannot be (said: the run folder has them all)."""
+        answers: list[Beside] = []
+        try:
+            staging = open_folder(STAGING, claimed.claim, STAGING, make=True)
+            try:
+                if (folder / "rejected.xlsx").is_file():
+                    stage_copy(folder / "rejected.xlsx", "rejected.xlsx", staging)
+                    answers.append(Beside(MARKED, staged="rejected.xlsx"))
+                if invoices:
+                    stage_folder([folder / name for name in invoices], "invoices", staging)
+                    answers.append(Beside(INVOICES, staged="invoices"))
+                if (folder / "summary.html").is_file():
+                    summary = (folder / "summary.html").read_bytes()
+                    linked = {answer.suffix for answer in answers}
+                    answers.insert(0, Beside(SUMMARY, content=lambda candidate: _linked(
+                        summary, candidate, linked)))
+            finally:
+                os.close(staging)
+        except (OSError, Unusable) as error:
+            unstage(claimed.claim)
+            why = error.strerror if isinstance(error, OSError) else error.problem
+            self.problem(f"warning: {claimed.where}: its summary and documents cannot be filed "
+                         f"beside it ({why}); they are in {shown(str(folder))}")
+            return []
+        return answers
+
+    def earlier_answers(self, claimed: _Claimed, run_folder: str | None) -> list[Beside]:
+        """The answers of the run that processed the same bytes before, when its folder is
+        here to say so (its manifest names these bytes): sent again, or left by a run stopped
+        as it filed them, the partner finds them beside the workbook all the same."""
+        if not run_folder:
+            return []
+        folder = Path(run_folder)
+        try:
+            manifest = json.loads((folder / "manifest.json").read_text("utf-8"))
+        except (OSError, ValueError):  # on another host, or removed since
+            return []
+        if not isinstance(manifest, dict) or manifest.get("input", {}).get(
+                "sha256") != claimed.copy.sha256:
+            return []
+        return self.answers(claimed, folder, _sent(manifest))
 
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook
@@ -537,7 +657,8 @@ class Inbox:
             "host": ticket.host, "problems": 0,
             "messages": [f"the same file was already processed ({ticket.outcome}) as {earlier}"],
             "processed_before": {"workbook": ticket.name, "status": ticket.outcome,
-                                 "host": ticket.host, "run_folder": ticket.run_folder}})
+                                 "host": ticket.host, "run_folder": ticket.run_folder}},
+            self.earlier_answers(claimed, ticket.run_folder))
         if filed is not None:
             self.tally.done += 1
             self.progress.note(f"{where}: done, already processed as {earlier}")
@@ -593,11 +714,12 @@ class Inbox:
         self.line(f"{claimed.where}: internal error: {what} (details: {shown(log)})" + (
             f"; filed as {shown(str(filed))}" if filed is not None else ""))
 
-    def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any]) -> Path | None:
+    def file(self, claimed: _Claimed, shelf_name: str, note: dict[str, Any],
+             answers: Sequence[Beside] = ()) -> Path | None:
         """The workbook under its own name in done/ or rejected/ (never over an earlier one:
-        "name (2).xlsx" then), beside `<name>.json`, the note that says what became of it.
-        None when its folder would not take it (said, and its partner's other workbooks
-        wait)."""
+        "name (2).xlsx" then), beside `<name>.json`, the note that says what became of it, and
+        its `answers` (the note names them). None when its folder would not take it (said, and
+        its partner's other workbooks wait)."""
         folder = claimed.folder
         shelf = folder.done if shelf_name == DONE else folder.rejected
 
@@ -605,10 +727,13 @@ class Inbox:
             return _note_text({
                 "workbook": unicode_name(claimed.name), "filed_as": unicode_name(candidate),
                 "partner_id": claimed.partner_id, **note,
+                **({"answers": {ANSWERS[a.suffix]: unicode_name(candidate + a.suffix)
+                                for a in answers}} if answers else {}),
                 "filed_at": datetime.now(UTC).isoformat(timespec="seconds")}).encode("utf-8")
 
         try:
-            filed = file_beside_note(claimed.name, claimed.claim, shelf, content)
+            filed = file_with(claimed.name, claimed.claim, shelf,
+                              [Beside(".json", content=content), *answers])
         except OSError as error:
             self.tally.unfiled += 1
             self.unusable(claimed.partner_id, Unusable(

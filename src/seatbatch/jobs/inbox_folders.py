@@ -10,15 +10,22 @@ the held descriptor is. Before a workbook of a partner is claimed, the partner's
 is processed can always be filed; a folder that is not usable stops that partner's workbooks
 (`Unusable`: one line for the operator), never the others'. A claimed workbook is read once,
 from a descriptor of a regular file of its own, into a private copy: what is processed is what
-was hashed and claimed, whatever the partner does to the inbox meanwhile."""
+was hashed and claimed, whatever the partner does to the inbox meanwhile.
+
+What the partner is answered with (the run's summary, the marked workbook, the invoices) is filed
+beside the workbook as `<filed name>.<what>`, each name made exclusively: staged first in the
+claim folder, on disk, then linked (a folder renamed) into place, the workbook itself last: a
+workbook in done/ or rejected/ has its answers beside it."""
 
 from __future__ import annotations
 
 import errno
 import hashlib
 import os
+import shutil
 import stat
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -29,7 +36,9 @@ REJECTED = "rejected"
 # "save it as .xlsx" message instead of leaving the partner waiting for nothing.
 WORKBOOK_SUFFIXES = frozenset({".xlsx", ".xlsm", ".xls", ".xlsb"})
 HIDDEN_PREFIXES = (".", "~$")  # hidden, being written, Excel's and LibreOffice's lock files
-MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".json" within a file system's 255
+MAX_NAME_BYTES = 200  # leaves room for " (99)" and ".rejected.xlsx" within a file system's 255
+STAGING = ".answers"  # in a claim folder: what is to be filed beside its workbook
+FSYNC_UP_TO = 64  # files; a folder of more has the whole system's writes flushed at once
 COPY_BLOCK = 1 << 20
 
 _FOLDER = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
@@ -110,10 +119,10 @@ def scan_folder(folder: int) -> list[os.DirEntry[str]]:
         return sorted(entries, key=lambda e: e.name)
 
 
-def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
+def waiting_workbooks(folder: int, warn: Callable[[os.DirEntry[str], str], None] | None,
                       partner_id: str) -> list[str]:
     """The names of the workbooks waiting in one partner folder, sorted; with `warn`, every other
-    visible entry is reported once and left alone."""
+    visible entry is told to it (with what to say of it) and left alone."""
     names = []
     for entry in scan_folder(folder):
         name = entry.name
@@ -125,21 +134,21 @@ def waiting_workbooks(folder: int, warn: Callable[[str], None] | None,
         longest = max(len(os.fsencode(name)), len(unicode_name(name).encode("utf-8")))
         if longest > MAX_NAME_BYTES and is_workbook_name(name):
             if warn:  # its note, or a " (2)" beside it, would not fit in a file name
-                warn(f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} bytes; "
-                     "rename it shorter to have it processed")
+                warn(entry, f"warning: {where}: the file name is longer than {MAX_NAME_BYTES} "
+                     "bytes; rename it shorter to have it processed")
         elif (entry.is_file(follow_symlinks=False) and is_workbook_name(name)
               and entry.stat(follow_symlinks=False).st_nlink == 1):
             names.append(name)
         elif entry.is_file(follow_symlinks=False) and is_workbook_name(name):
             if warn:  # a hard link to a file elsewhere: another partner's, say
-                warn(f"warning: {where}: a file with other hard links, not a workbook file "
+                warn(entry, f"warning: {where}: a file with other hard links, not a workbook file "
                      "of its own; left alone")
         elif warn:
             try:
                 what = _what(entry.stat(follow_symlinks=False).st_mode)
             except OSError:
                 what = "gone"
-            warn(f"warning: {where}: {what}, not a workbook file; left alone" if
+            warn(entry, f"warning: {where}: {what}, not a workbook file; left alone" if
                  is_workbook_name(name) else f"warning: {where}: not an .xlsx workbook; "
                  "left alone")
     return names
@@ -197,17 +206,130 @@ def write_new(name: str, folder: int, content: bytes) -> bool:
     return True
 
 
-def file_beside_note(name: str, source: int, shelf: int, note: Callable[[str], bytes]) -> str:
-    """The entry `name` of `source` filed in `shelf` under its own name (never over an earlier
-    one: "name (2).xlsx" then), beside `<name>.json`; the name it was filed under."""
-    for candidate in _numbered(name):
-        # the note first, made exclusively: it reserves the name among inbox runs
-        if not write_new(f"{candidate}.json", shelf, note(candidate)):
-            continue
-        if move_no_clobber(name, source, candidate, shelf):
-            return candidate
-        os.unlink(f"{candidate}.json", dir_fd=shelf)
+@dataclass(frozen=True)
+class Beside:
+    """A file or folder filed beside a workbook as `<filed name><suffix>`: either written for
+    the name the workbook is filed under (`content`, given that name), or staged already in
+    the claim's STAGING folder under the name `staged`."""
+
+    suffix: str
+    content: Callable[[str], bytes] | None = None
+    staged: str | None = None
+
+
+def _write_synced(name: str, folder: int, content: bytes) -> None:
+    """A new file, on disk before it is named anywhere else."""
+    descriptor = os.open(name, _NEW, 0o666, dir_fd=folder)
+    try:
+        with os.fdopen(descriptor, "wb", closefd=False) as handle:
+            handle.write(content)
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def stage_copy(source: Path, name: str, folder: int, *, sync: bool = True) -> None:
+    """A copy of the run's file `source` (never through a link) as the new file `name` in
+    `folder`, on disk with `sync`."""
+    reading = os.open(source, _FILE)
+    try:
+        descriptor = os.open(name, _NEW, 0o666, dir_fd=folder)
+        try:
+            with os.fdopen(reading, "rb", closefd=False) as given, \
+                    os.fdopen(descriptor, "wb", closefd=False) as copy:
+                shutil.copyfileobj(given, copy, COPY_BLOCK)
+            if sync:
+                os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    finally:
+        os.close(reading)
+
+
+def stage_folder(sources: Sequence[Path], name: str, folder: int) -> None:
+    """A new folder `name` in `folder` holding a copy of each of `sources`, on disk (a few
+    files flushed one by one, more at once, as a run folder is)."""
+    os.mkdir(name, dir_fd=folder)
+    inner = open_folder(name, folder, name)
+    try:
+        for source in sources:
+            stage_copy(source, source.name, inner, sync=len(sources) <= FSYNC_UP_TO)
+        if len(sources) > FSYNC_UP_TO:
+            os.sync()
+        os.fsync(inner)
+    finally:
+        os.close(inner)
+
+
+def _place(beside: Beside, candidate: str, staging: int, shelf: int) -> bool:
+    """One of the workbook's answers in `shelf` under `candidate + suffix`, unless something
+    (a link included) has that name (False then)."""
+    target = candidate + beside.suffix
+    if beside.content is not None:
+        temporary = f".{beside.suffix.strip('.')}.writing"
+        _write_synced(temporary, staging, beside.content(candidate))
+        try:
+            return move_no_clobber(temporary, staging, target, shelf)
+        finally:
+            with suppress(FileNotFoundError):
+                os.unlink(temporary, dir_fd=staging)
+    assert beside.staged is not None
+    if not stat.S_ISDIR(os.stat(beside.staged, dir_fd=staging, follow_symlinks=False).st_mode):
+        return move_no_clobber(beside.staged, staging, target, shelf)
+    if _exists(target, shelf):  # a folder cannot be linked; a rename replaces an empty one
+        return False  # at most, which loses nothing
+    os.rename(beside.staged, target, src_dir_fd=staging, dst_dir_fd=shelf)
+    return True
+
+
+def _unplace(placed: list[Beside], candidate: str, staging: int, shelf: int) -> None:
+    """Undo `_place` for a name that was taken after all: what was staged goes back to
+    staging (for the next name), what was written for this name is removed."""
+    for beside in reversed(placed):
+        target = candidate + beside.suffix
+        with suppress(FileNotFoundError):
+            if beside.staged is not None:
+                os.rename(target, beside.staged, src_dir_fd=shelf, dst_dir_fd=staging)
+            else:
+                os.unlink(target, dir_fd=shelf)
+
+
+def file_with(name: str, claim: int, shelf: int, beside: Sequence[Beside]) -> str:
+    """The entry `name` of the claim folder `claim` filed in `shelf` under its own name (never
+    over an earlier one: "name (2).xlsx" then), each of `beside` beside it under that name;
+    the name it was filed under. The first of `beside` (the note) is made first: made
+    exclusively, it reserves the name among inbox runs; the workbook is moved last, so that
+    a workbook filed has everything beside it. Whatever stops it half way (a name taken, an
+    error, Ctrl-C) takes back what it placed under that name."""
+    with suppress(FileExistsError):
+        os.mkdir(STAGING, dir_fd=claim)
+    staging = os.open(STAGING, _FOLDER, dir_fd=claim)  # an OSError, as every step's here
+    try:
+        for candidate in _numbered(name):
+            placed: list[Beside] = []
+            try:
+                for one in beside:
+                    if not _place(one, candidate, staging, shelf):
+                        break
+                    placed.append(one)
+                else:
+                    if move_no_clobber(name, claim, candidate, shelf):
+                        os.fsync(shelf)
+                        return candidate
+            except BaseException:
+                _unplace(placed, candidate, staging, shelf)
+                raise
+            _unplace(placed, candidate, staging, shelf)
+    finally:
+        os.close(staging)
+        unstage(claim)
     raise AssertionError("unreachable")
+
+
+def unstage(claim: int) -> None:
+    """The claim folder's staged answers removed (filed, or not to be)."""
+    with suppress(OSError):  # gone already; or not ours (a link): left alone
+        shutil.rmtree(STAGING, dir_fd=claim)
 
 
 def put_back(name: str, source: int, folder: int) -> str:
@@ -310,11 +432,13 @@ __all__ = [
     "CLAIMS",
     "DONE",
     "REJECTED",
+    "STAGING",
+    "Beside",
     "Copy",
     "NotAWorkbookFile",
     "PartnerFolder",
     "Unusable",
-    "file_beside_note",
+    "file_with",
     "is_workbook_name",
     "move_no_clobber",
     "open_folder",
@@ -322,7 +446,10 @@ __all__ = [
     "put_back",
     "scan_folder",
     "shown",
+    "stage_copy",
+    "stage_folder",
     "unicode_name",
+    "unstage",
     "waiting_workbooks",
     "write_new",
 ]
