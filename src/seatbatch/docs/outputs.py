@@ -481,8 +481,13 @@ def _inbox() -> str:
         "    .claimed/<token>/        claimed by a run, being processed\n"
         "    done/orders.xlsx         processed: committed, or nothing new (duplicate)\n"
         "    done/orders.xlsx.json    the note: what became of it, its run folder\n"
+        "    done/orders.xlsx.summary.html   the run's summary\n"
+        "    done/orders.xlsx.invoices/      its invoices as PDF and HTML (else the workbooks)\n"
         "    rejected/orders.xlsx     rejected (or met a bug: status failed)\n"
         "    rejected/orders.xlsx.json\n"
+        "    rejected/orders.xlsx.rejected.xlsx  the workbook with its problems marked\n"
+        "    rejected/orders.xlsx.summary.html   every problem, listed\n"
+        "  .seatbatch-inbox/reported.json  what was reported of stray entries, to say it once\n"
     )
     return join(
         para("`seatbatch inbox DIR` is what cron runs: it processes every workbook waiting "
@@ -491,7 +496,11 @@ def _inbox() -> str:
         "```text\n" + tree + "```\n",
         bullets([
             "A subfolder of `DIR` named after a configured partner id is that partner's "
-            "inbox; any other folder or file in `DIR` is reported and left alone.",
+            "inbox; any other folder or file in `DIR` is reported and left alone: reported "
+            "once, and again only when it changes, comes back or becomes something else.",
+            "The partner's answer is filed beside the workbook: its summary, the marked "
+            "workbook of a rejection, the invoices (PDF and HTML) of a processed one. The "
+            "e-invoices stay in the run folder.",
             "Upload under a hidden name and rename when complete: names starting with `.` "
             "or `~$` are never touched.",
             "A filed workbook keeps its name; a name already filed gets ` (2)`. Beside it, "
