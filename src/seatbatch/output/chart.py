@@ -20,6 +20,10 @@ class Bar:
     y: int
     width: float
 
+    @property
+    def negative(self) -> bool:
+        return self.value < 0
+
 
 @dataclass(frozen=True)
 class Chart:
@@ -36,12 +40,14 @@ class Chart:
 
 
 def bar_chart(title: str, currency: str, items: Sequence[tuple[str, Decimal]]) -> Chart:
-    """Horizontal bars, each as long as its value relative to the largest (0 for none)."""
-    largest = max((value for _, value in items), default=Decimal(0))
+    """Horizontal bars, each as long as its value relative to the largest in size (0 for
+    none); a negative value (a month whose credit notes exceed its invoices) is drawn as long
+    as it is, in its own colour (`Bar.negative`)."""
+    largest = max((abs(value) for _, value in items), default=Decimal(0))
     room = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     bars = tuple(
         Bar(label, value, TOP + ROW_HEIGHT * index,
-            float(room * max(value, Decimal(0)) / largest) if largest > 0 else 0.0)
+            float(room * abs(value) / largest) if largest > 0 else 0.0)
         for index, (label, value) in enumerate(items)
     )
     return Chart(title, currency, bars)
