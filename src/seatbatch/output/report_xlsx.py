@@ -154,13 +154,15 @@ def _signed(document: Invoice, amount: Decimal) -> Decimal:
 def _amount_columns(vat: bool = True) -> list[Column]:
     """The columns of `_amount_values`; VAT and the amount payable where whole invoices are
     summed (`vat`)."""
-    return [Column("Currency"), Column("Invoices", "int"), Column("Lines", "int"),
+    return [Column("Currency"), Column("Invoices", "int"), Column("Credit notes", "int"),
+            Column("Lines", "int"),
             Column("Seats", "int"), *(Column(t, "money") for t in AMOUNT_COLUMNS),
             *((Column("VAT", "money"), Column("Payable", "money")) if vat else ())]
 
 
 def _amount_values(amounts: Amounts, vat: bool = True) -> list[Any]:
-    return [amounts.currency, amounts.invoices, amounts.lines, amounts.seats,
+    return [amounts.currency, amounts.invoices, amounts.credit_notes, amounts.lines,
+            amounts.seats,
             *amounts.amounts,
             *((amounts.vat, amounts.payable)
               if vat else ())]
