@@ -348,8 +348,11 @@ def _month(_ctx: click.Context, _param: click.Parameter, value: str) -> tuple[in
 @click.pass_context
 def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Issue renewal invoices, for every partner, for the subscription terms whose last day
-    falls in --month: the next term, same seats and term length, priced by the price list
-    and partner discount in effect when it starts. Running it again issues nothing twice."""
+    falls in --month: the next term, of the same length, for the seats in force on the
+    term's last day less those a reduce removed, on the PO a po line set, priced by the
+    price list and partner discount in effect when it starts. A cancelled subscription, or
+    one left with no seat, is not renewed (the summary lists it). Running it again issues
+    nothing twice."""
     from seatbatch.jobs.renew import renew
 
     return _report(renew(_settings(ctx), *month))
