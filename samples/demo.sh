@@ -27,6 +27,18 @@ third=$last
 # Month end: finance's report over every partner (read-only).
 step report --month 2026-11 --as-of 2026-11-30
 report=$last
+# December (SPEC §11): Acme cancels the school's subscription and, for Harbour View's renewal,
+# 2 Space Pro fewer on a new PO; finance credits a CO2 sensor Nordlys returned (once: a credit
+# note is not an order line, and a second demo must not issue another); the month end.
+step process samples/acme-changes.xlsx --partner P-ACME --as-of 2026-12-01
+changes=$last
+if [ -d "$first/invoices" ]; then
+  step credit INV-2026-000004 --line N-5002=1 --from 2027-01-15 --as-of 2026-12-03 \
+    --reason "CO2 sensor returned"
+  credit=$last
+fi
+step report --month 2026-12 --as-of 2026-12-31
+december=$last
 
 echo >&2
 if [ -d "$first/invoices" ]; then
@@ -35,9 +47,12 @@ if [ -d "$first/invoices" ]; then
     echo "  $folder/invoices" >&2
   done
   echo "Open $second/summary.html in a browser for the run's summary." >&2
-  echo "Finance's month end is $report/report.xlsx (and report.html)." >&2
+  echo "The changes recorded: $changes/summary.html; the credit note: $credit/invoices" >&2
+  echo "Finance's month ends: $report/report.xlsx and $december/report.xlsx (and" \
+    "report.html, journal.csv)." >&2
 else
   echo "Nothing new: the demo ledger already holds every sample line (status duplicate)." >&2
   echo "Start over with: rm -rf seatbatch-out && make demo" >&2
-  echo "Finance's month end is $report/report.xlsx (and report.html)." >&2
+  echo "Finance's month ends: $report/report.xlsx and $december/report.xlsx (and" \
+    "report.html, journal.csv)." >&2
 fi

@@ -82,6 +82,18 @@ def main() -> None:
             {**nord, "order_id": "N-5002", "device_type": "Space CO2 Mini", "seats": 4},
         ],
     })
+    # 1 December 2026 (SPEC §11): the school leaves at the end of its year; Harbour View
+    # renews in 2029 with 2 Space Pro fewer, on a new purchase order.
+    change = {"customer_id": "C-001", "subscription": "SUB-000001", "accept_terms": "yes"}
+    write_order_workbook(HERE / "acme-changes.xlsx", {
+        "Orders": [
+            {"order_id": "ACME-1301", "customer_id": "C-002", "action": "cancel",
+             "subscription": "SUB-000002", "accept_terms": "yes"},
+            {**change, "order_id": "ACME-1302", "action": "reduce", "device_type": "Space Pro",
+             "seats": 2},
+            {**change, "order_id": "ACME-1303", "action": "po", "po_number": "PO-7000"},
+        ],
+    })
 
 
 if __name__ == "__main__":
