@@ -5,6 +5,7 @@ its standard output, the run folder alone; and what --help says of each command.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import click
@@ -179,13 +180,23 @@ def test_a_reader_that_stops_reading_leaves_the_runs_own_exit_code(env: Env) -> 
     bad = env.workbook(orders=[order(f"L{n}", customer_id="C-404") for n in range(40)])
     argv = [str(SEATBATCH), "process", str(bad), "--partner", "P-ACME", "--config",
             str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
-    reading, writing = os.pipe()
-    os.close(reading)  # the reader is gone before seatbatch writes a word
-    try:
-        done = subprocess.run(argv, stdout=writing, stderr=writing, stdin=subprocess.DEVNULL,
-                              cwd=env.root, env=environment(), timeout=600, check=False)
-    finally:
-        os.close(writing)
-    assert done.returncode == 1
+
+    def run(stderr_file: Path | None) -> int:
+        reading, writing = os.pipe()
+        os.close(reading)  # the reader is gone before seatbatch writes a word
+        try:
+            with (stderr_file.open("w") if stderr_file else os.fdopen(os.dup(writing), "w")
+                  ) as stderr:
+                return subprocess.run(argv, stdout=writing, stderr=stderr,
+                                      stdin=subprocess.DEVNULL, cwd=env.root,
+                                      env=environment(), timeout=600, check=False).returncode
+        finally:
+            os.close(writing)
+
+    assert run(None) == 1  # `2>&1 | head`: both streams gone
+    # `| head` alone: stdout's reader gone, the reasons still on stderr
+    said = env.root / "stderr.txt"
+    assert run(said) == 1
+    assert "input rejected, 40 problem(s)" in said.read_text(encoding="utf-8")
     assert not list(env.root.rglob("seatbatch-error-*.log"))
     assert env.count("invoices") == 0

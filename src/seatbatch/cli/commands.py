@@ -146,34 +146,47 @@ def _report(outcome: Outcome) -> int:
     """Show what the command ended with (on a terminal, what it issued and where to look);
     its exit code, the run's, also when whoever read what it says stopped reading (`| head`):
     what was committed or rejected stands, and is in the run folder."""
-    with suppress(BrokenPipeError):
-        _show(outcome)
+    out, err = _Stream(err=False), _Stream(err=True)
+    if outcome.folder is not None:
+        out.say(str(outcome.folder))
+    for line in outcome.said:
+        out.say(line)
+    if outcome.messages:
+        err.say(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
+                "nothing was committed:")
+        for message in outcome.messages[:SHOWN_PROBLEMS]:
+            err.say(f"  {message}")
+        if len(outcome.messages) > SHOWN_PROBLEMS:
+            err.say(f"  ... and {len(outcome.messages) - SHOWN_PROBLEMS} more problem(s): "
+                    f"{_full_list(outcome.folder)}")
+    for warning in outcome.warnings[:SHOWN_PROBLEMS]:
+        err.say(f"seatbatch: warning: {warning}")
+    if len(outcome.warnings) > SHOWN_PROBLEMS:
+        err.say(f"seatbatch: ... and {len(outcome.warnings) - SHOWN_PROBLEMS} more "
+                f"warning(s): {_full_list(outcome.folder, rejected=False)}")
+    for line in outcome.lines:
+        err.say(line)
+    if on_terminal():
+        for line in ended(outcome):
+            err.say(line)
     return outcome.exit_code
 
 
-def _show(outcome: Outcome) -> None:
-    if outcome.folder is not None:
-        echo(str(outcome.folder))
-    for line in outcome.said:
-        echo(line)
-    if outcome.messages:
-        echo(f"seatbatch: input rejected, {len(outcome.messages)} problem(s); "
-             "nothing was committed:", err=True)
-        for message in outcome.messages[:SHOWN_PROBLEMS]:
-            echo(f"  {message}", err=True)
-        if len(outcome.messages) > SHOWN_PROBLEMS:
-            echo(f"  ... and {len(outcome.messages) - SHOWN_PROBLEMS} more problem(s): "
-                 f"{_full_list(outcome.folder)}", err=True)
-    for warning in outcome.warnings[:SHOWN_PROBLEMS]:
-        echo(f"seatbatch: warning: {warning}", err=True)
-    if len(outcome.warnings) > SHOWN_PROBLEMS:
-        echo(f"seatbatch: ... and {len(outcome.warnings) - SHOWN_PROBLEMS} more warning(s): "
-             f"{_full_list(outcome.folder, rejected=False)}", err=True)
-    for line in outcome.lines:
-        echo(line, err=True)
-    if on_terminal():
-        for line in ended(outcome):
-            echo(line, err=True)
+class _Stream:
+    """stdout or stderr, each on its own: when its reader has gone (a broken pipe), what is
+    left for it is dropped, and the other still says its part (the reasons of a rejection
+    reach stderr when stdout's reader left)."""
+
+    def __init__(self, *, err: bool):
+        self.err, self.gone = err, False
+
+    def say(self, text: str) -> None:
+        if self.gone:
+            return
+        try:
+            echo(text, err=self.err)
+        except BrokenPipeError:
+            self.gone = True
 
 
 # The partners --help names, of a configuration with many (the rest are counted); and the
