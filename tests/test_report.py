@@ -13,6 +13,7 @@ import defusedxml.ElementTree as SafeET
 import lxml.html
 import openpyxl
 import pytest
+from openpyxl.utils import get_column_letter
 
 from conftest import CONFIG, Env, customer, device, ledger_url, order
 from pgserver import PostgresServer
@@ -183,6 +184,10 @@ def test_every_sheet_is_a_filtered_table_under_a_frozen_header_without_formulas(
         titles = b"".join(archive.read(n) for n in charts)
     for code in ("EUR", "NOK", "JPY"):
         assert f"Net amount by partner, {code}".encode() in titles
+    # the series is the Net amount column, not Payable (net plus VAT), the sheet's last
+    header = [cell.value for cell in book["By partner"][1]]
+    net = get_column_letter(header.index("Net amount") + 1)
+    assert titles.count(f"'By partner'!${net}$".encode()) == 3, titles
 
 
 @pytest.mark.usefixtures("month")

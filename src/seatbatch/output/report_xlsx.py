@@ -310,7 +310,8 @@ def _revenue_sheet(book: Workbook, report: MonthReport) -> None:
 
 def _charts(sheet: _Sheet, currencies: list[str]) -> None:
     """A bar chart of net amount by partner beside the table, one per currency."""
-    net_column = len(sheet.columns)  # the last one
+    # by its title: the columns after it (VAT, Payable) are not the net amount
+    net_column = 1 + [column.title for column in sheet.columns].index("Net amount")
     anchor_row = 2
     start = 2  # first data row
     for currency in dict.fromkeys(currencies):
