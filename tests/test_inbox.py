@@ -357,6 +357,19 @@ def test_a_claim_left_by_a_crashed_run_is_reported_not_reprocessed(env: Env) -> 
     assert result.stdout == "" and not env.ledger_exists()
 
 
+def test_a_stale_claim_holding_only_staged_answers_is_cleared(env: Env) -> None:
+    """A run killed after filing its workbook, before it cleared the answers it staged (or a
+    person took the workbook out): the copies of the partner's invoices do not stay forever."""
+    claim = inbox(env) / "P-ACME" / ".claimed" / "0123abcd"
+    (claim / ".answers" / "invoices").mkdir(parents=True)
+    (claim / ".answers" / "invoices" / "INV-2026-000001.pdf").write_bytes(b"%PDF-1.7")
+    hours_ago = time.time() - 3 * 3600
+    os.utime(claim, (hours_ago, hours_ago))
+    result = run_inbox(env)
+    assert result.code == 0, result.stderr
+    assert not claim.exists() and "claimed for" not in result.stderr
+
+
 def test_filing_and_putting_back_never_replace_a_file(tmp_path: Path) -> None:
     from seatbatch.jobs.inbox_folders import _numbered, move_no_clobber, shown
 
@@ -391,6 +404,8 @@ def test_a_name_too_long_for_its_note_is_left_waiting_with_a_warning(env: Env) -
     assert result.code == 0, result.stderr
     assert "longer than 200 bytes; rename it shorter" in result.stderr
     assert waiting(env) == [name] and not env.ledger_exists()
+    # an order waits on it: said on every run, not once as a stray file is
+    assert "longer than 200 bytes; rename it shorter" in run_inbox(env).stderr
 
 
 def test_a_file_swapped_for_a_link_after_the_scan_is_not_followed(env: Env,

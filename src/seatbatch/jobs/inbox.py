@@ -79,6 +79,7 @@ from seatbatch.jobs.inbox_folders import (
     PartnerFolder,
     Unusable,
     file_with,
+    is_workbook_name,
     open_folder,
     private_copy,
     put_back,
@@ -347,8 +348,10 @@ class Inbox:
             self.reported.close()
 
     def stray(self, scope: str, entry: os.DirEntry[str], text: str) -> None:
-        """An entry left alone, reported unless an earlier run did, of it as it is now."""
-        if self.reported.new(scope, entry, text):
+        """An entry left alone, reported unless an earlier run did, of it as it is now; but a
+        workbook in a partner's folder left alone (its name too long, a hard link) on every
+        run: a partner's order waits on it."""
+        if self.reported.new(scope, entry, text) or (scope and is_workbook_name(entry.name)):
             self.problem(text)
 
     def _scan(self) -> _Listing:
@@ -438,6 +441,8 @@ class Inbox:
                 claim = open_folder(entry.name, held_claims, "")
                 try:
                     held = [e.name for e in scan_folder(claim) if e.name != STAGING]
+                    if not held:  # answers staged for a workbook no longer there: a run
+                        unstage(claim)  # killed as it filed, or a person took it out
                 finally:
                     os.close(claim)
                 if not held:  # a run stopped between making the claim and the rename
