@@ -108,8 +108,12 @@ def test_each_account_is_an_account_of_its_own(tmp_path: Path) -> None:
     """Revenue booked to deferred revenue would book nothing at all: the four differ (as an
     ERP compares codes: not in case either)."""
     assert problems(tmp_path, accounts(revenue="2900")) == [
-        ("accounts.revenue", "'2900' is accounts.deferred_revenue too; each of the four is an "
-                             "account of its own")]
+        ("accounts.revenue", "'2900' is accounts.deferred_revenue (its default) too; each of "
+                             "the four is an account of its own")]
+    # said of the key the file gives, not of the default it meets later
+    assert problems(tmp_path, accounts(receivable="3000")) == [
+        ("accounts.receivable", "'3000' is accounts.revenue (its default) too; each of the "
+                                "four is an account of its own")]
     assert problems(tmp_path, accounts(receivable='"ar"', vat_payable='"AR"')) == [
         ("accounts.vat_payable", "'AR' is accounts.receivable too; each of the four is an "
                                  "account of its own")]

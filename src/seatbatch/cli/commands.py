@@ -371,18 +371,20 @@ def renew_command(ctx: click.Context, month: tuple[int, int]) -> int:
     return _report(renew(_settings(ctx), *month))
 
 
-@cli.command("report", short_help="Finance's month end: invoices, totals, seats.",
+@cli.command("report", short_help="Finance's month end: invoices, revenue, journal.",
              epilog=examples("seatbatch report --month 2026-11",
                              "seatbatch report --month 2026-11 --config /etc/seatbatch.toml"))
 @click.option("--month", required=True, callback=_month, metavar="YYYY-MM",
-              help="The month whose invoices, totals and month-end seats to report.")
+              help="The month whose documents, revenue and month-end seats to report.")
 @common_options(as_of="The report's date (default: today).")
 @click.pass_context
 def report_command(ctx: click.Context, month: tuple[int, int]) -> int:
     """Finance's month end, over every partner: report.xlsx and report.html with the
     invoices and credit notes dated in --month, totals per currency by partner, customer
-    and device type, the seats in force at its end and the renewals due the month after,
-    and whether the numbering has gaps. Reads the ledger only."""
+    and device type, the revenue recognised in the month and deferred at its end (by the
+    year it will be earned), the seats in force at its end, the renewals and notice
+    deadlines of the month after, and whether the numbering has gaps; and journal.csv,
+    the month's entries for the general ledger. Reads the ledger only."""
     from seatbatch.jobs.report import month_report
 
     return _report(month_report(_settings(ctx), *month))

@@ -548,9 +548,12 @@ class _Reader:
                 continue
             twin = next((other for other, account in chosen.items()
                          if account.casefold() == value.casefold()), None)
-            if twin is not None:
-                self.fail(key, f"{value!r} is accounts.{twin} too; each of the four is an "
-                          "account of its own")
+            if twin is not None:  # said of the key the file gives, not of a default
+                given, other = ((f"accounts.{twin}", name) if name not in t and twin in t
+                                else (key, twin))
+                default = " (its default)" if other not in t else ""
+                self.fail(given, f"{value!r} is accounts.{other}{default} too; each of the "
+                          "four is an account of its own")
             chosen[name] = value
         return Accounts(**{name: chosen.get(name, getattr(defaults, name)) for name in names})
 
