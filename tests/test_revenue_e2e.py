@@ -138,17 +138,19 @@ def test_the_revenue_sheet_and_section_show_the_manifests_figures(env: Env) -> N
     book = openpyxl.load_workbook(result.folder / "report.xlsx", data_only=True)
     sheet = book["Revenue"]
     header = [cell.value for cell in sheet[1]]
-    assert header[:8] == ["Partner", "Partner name", "Currency", "Invoiced net",
-                          "Credited net", "VAT", "Recognised", "Deferred at month end"]
-    assert header[8:] == [f"Deferred, earned in {year}" for year in (2027, 2028, 2029)]
+    assert header[:9] == ["Partner", "Partner name", "Currency", "Invoiced net",
+                          "Credited net", "VAT", "Payable", "Recognised",
+                          "Deferred at month end"]
+    assert header[9:] == [f"Deferred, earned in {year}" for year in (2027, 2028, 2029)]
     rows = list(sheet.iter_rows(min_row=2, values_only=True))
     assert [row[:3] for row in rows] == [
         ("P-ACME", "Acme Facilities Ltd", "EUR"), ("Total", "All partners, EUR", "EUR"),
         ("P-NORD", "Nordlys Bygg AS", "NOK"), ("Total", "All partners, NOK", "NOK")]
     for entry, row in zip(entries, rows[::2], strict=True):
         shown = [D(str(value)) for value in row[3:]]
-        expected = [D(entry[name]) for name in ("invoiced_net", "credited_net", "vat",
-                                                "recognised", "deferred")]
+        expected = [D(entry[name]) for name in ("invoiced_net", "credited_net", "vat")]
+        expected.append(expected[0] - expected[1] + expected[2])  # payable, credit notes less
+        expected += [D(entry[name]) for name in ("recognised", "deferred")]
         expected += [D(entry["deferred_by_year"].get(str(y), "0")) for y in (2027, 2028, 2029)]
         assert shown == expected
         assert rows[rows.index(row) + 1][3:] == row[3:]  # one partner: its currency's total
@@ -161,9 +163,10 @@ def test_the_revenue_sheet_and_section_show_the_manifests_figures(env: Env) -> N
         [cells] = [[td.text_content() for td in _found(tr, "td")]
                    for tr in _found(table, "tbody/tr")]
         assert cells[0].startswith(entry["partner_id"])
-        assert [D(c.replace(",", "")) for c in cells[1:6]] == [
-            D(entry[name]) for name in ("invoiced_net", "credited_net", "vat", "recognised",
-                                        "deferred")]
+        net, credited_net, vat = (D(entry[n]) for n in ("invoiced_net", "credited_net", "vat"))
+        assert [D(c.replace(",", "")) for c in cells[1:7]] == [
+            net, credited_net, vat, net - credited_net + vat, D(entry["recognised"]),
+            D(entry["deferred"])]
     charts = [svg.get("aria-label") for svg in _found(page, "//svg")]
     assert "Deferred revenue at 2027-02-28 by year earned, NOK" in charts
 

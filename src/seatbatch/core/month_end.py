@@ -195,6 +195,11 @@ class RevenueRow:
     deferred: Decimal       # at month end
     deferred_by_year: dict[int, Decimal]  # the deferred, by the calendar year it is earned in
 
+    @property
+    def payable(self) -> Decimal:
+        """What the month's documents ask the partner to pay, credit notes less (SPEC §12)."""
+        return self.invoiced_net - self.credited_net + self.vat
+
 
 @dataclass
 class MonthReport:

@@ -292,7 +292,7 @@ def _revenue_sheet(book: Workbook, report: MonthReport) -> None:
 
     def values(row: RevenueRow, partner: str, name: str) -> Row:
         return ([partner, name, row.currency, row.invoiced_net, row.credited_net, row.vat,
-                 row.recognised, row.deferred,
+                 row.payable, row.recognised, row.deferred,
                  *(row.deferred_by_year.get(year, Decimal(0)) for year in years)], row.currency)
 
     rows = []
@@ -303,7 +303,8 @@ def _revenue_sheet(book: Workbook, report: MonthReport) -> None:
     _sheet(book, "Revenue", [
         Column("Partner"), Column("Partner name"), Column("Currency"),
         *(Column(title, "money") for title in ("Invoiced net", "Credited net", "VAT",
-                                               "Recognised", "Deferred at month end")),
+                                               "Payable", "Recognised",
+                                               "Deferred at month end")),
         *(Column(f"Deferred, earned in {year}", "money") for year in years),
     ], rows)
 
