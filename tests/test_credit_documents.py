@@ -86,6 +86,8 @@ def test_the_credit_note_references_its_invoice_and_credits_quantities() -> None
         return [str(x) for x in found]
 
     assert text("cbc:CreditNoteTypeCode/text()") == ["381"]
+    # BT-22: the reason, as every other format prints it (a newcomer found it missing)
+    assert text("cbc:Note/text()") == ["Credit note: Customer closed the site"]
     assert text("cac:BillingReference/cac:InvoiceDocumentReference/cbc:ID/text()") == [
         "INV-2026-000042"]
     assert text("cac:BillingReference/cac:InvoiceDocumentReference/cbc:IssueDate/text()") == [

@@ -199,8 +199,13 @@ class _Builder:
             _cbc(root, "InvoiceTypeCode", COMMERCIAL_INVOICE)
         else:
             _cbc(root, "CreditNoteTypeCode", CREDIT_NOTE)
+        # BT-22, once in Peppol: why a credit note credits (SPEC §11), and a zero rate's note
+        # (BR-Z-10 forbids it an exemption reason)
+        notes = [f"Credit note: {credited.reason}"] if credited is not None else []
         if self.vat.category not in EXEMPT and text(self.vat.note):
-            _cbc(root, "Note", self.vat.note)  # a zero rate's note (BR-Z-10 forbids a reason)
+            notes.append(self.vat.note)
+        if notes:
+            _cbc(root, "Note", " — ".join(notes))
         _cbc(root, "DocumentCurrencyCode", self.currency)
         _cbc(root, "BuyerReference", invoice.customer_id)
         if invoice.po_number and text(invoice.po_number):
