@@ -17,14 +17,14 @@ from conftest import CONFIG, SEATBATCH, Env, customer, order
 pytestmark = pytest.mark.sqlite_only
 
 
-def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
-    """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
-    leader, follower = pty.openpty()
+def _terminal_environment() -> dict[str, str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     environment["NO_COLOR"] = "1"
-    process = subprocess.Popen([str(SEATBATCH), *args], stdin=subprocess.DEVNULL,
-                               stdout=follower, stderr=follower, env=environment, cwd=env.root)
-    os.close(follower)
+    return environment
+
+
+def _shown(leader: int) -> str:
+    """What the pseudo-terminal showed until the command closed it; `leader` closed."""
     shown = b""
     deadline = time.monotonic() + 600  # (only a hung command comes near it)
     while time.monotonic() < deadline:
@@ -36,7 +36,18 @@ def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
             break
         shown += chunk
     os.close(leader)
-    return process.wait(timeout=120), shown.decode(errors="replace")
+    return shown.decode(errors="replace")
+
+
+def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
+    """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
+    leader, follower = pty.openpty()
+    process = subprocess.Popen([str(SEATBATCH), *args], stdin=subprocess.DEVNULL,
+                               stdout=follower, stderr=follower, env=_terminal_environment(),
+                               cwd=env.root)
+    os.close(follower)
+    shown = _shown(leader)
+    return process.wait(timeout=120), shown
 
 
 def stderr_on_terminal(env: Env, *args: str | Path) -> tuple[int, str, list[str]]:
@@ -44,27 +55,16 @@ def stderr_on_terminal(env: Env, *args: str | Path) -> tuple[int, str, list[str]
     code, its stdout, and the lines its stderr showed (a progress bar's redrawn states each
     a line of its own)."""
     leader, follower = pty.openpty()
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
-    environment["NO_COLOR"] = "1"
     common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
     process = subprocess.Popen([str(SEATBATCH), *map(str, args), *common],
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=follower, env=environment, cwd=env.root)
+                               stderr=follower, env=_terminal_environment(), cwd=env.root)
     os.close(follower)
-    shown = b""
-    while True:
-        try:
-            chunk = os.read(leader, 4096)
-        except OSError:  # the terminal closed: the command has ended
-            break
-        if not chunk:
-            break
-        shown += chunk
-    os.close(leader)
+    shown = _shown(leader)
     assert process.stdout is not None
     stdout = process.stdout.read().decode()
     process.stdout.close()
-    return process.wait(timeout=120), stdout, shown.decode(errors="replace").splitlines()
+    return process.wait(timeout=120), stdout, shown.splitlines()
 
 
 def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
