@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
+from seatbatch.core.documents import invoice_document
 from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, refuse_half_valid
@@ -94,6 +95,8 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
         refuse_half_valid(invoices, config, writer.formats)
-        writer.submit(invoices)
-        documents = tx.save_invoices(drafts, invoices)
+        # the documents the ledger keeps, made once: the workers write the files from them
+        documents = [invoice_document(invoice) for invoice in invoices]
+        writer.submit(invoices, documents)
+        documents = tx.save_invoices(drafts, invoices, documents)
     return validation, invoices, documents
