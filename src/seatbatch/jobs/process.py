@@ -21,7 +21,7 @@ from seatbatch.jobs.workbook_run import (
     workbook_run,
 )
 from seatbatch.ledger import Ledger, StaleView
-from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_files
+from seatbatch.output.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_files
 
 if TYPE_CHECKING:
     from seatbatch.validation.workbook import Validation
@@ -95,8 +95,12 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
         refuse_half_valid(invoices, config, writer.formats)
-        # the documents the ledger keeps, made once: the workers write the files from them
-        documents = [invoice_document(invoice) for invoice in invoices]
-        writer.submit(invoices, documents)
+        # the documents the ledger keeps, made once, a chunk at a time: the workers write the
+        # files from them, starting on the first chunk while the rest are made
+        documents: list[dict[str, Any]] = []
+        for start in range(0, len(invoices), CHUNK):
+            made = [invoice_document(invoice) for invoice in invoices[start:start + CHUNK]]
+            writer.submit(invoices[start:start + CHUNK], made)
+            documents += made
         documents = tx.save_invoices(drafts, invoices, documents)
     return validation, invoices, documents

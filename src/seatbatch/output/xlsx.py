@@ -25,6 +25,7 @@ from seatbatch.core.sheets import column_letter
 from seatbatch.output.html import money, percent
 from seatbatch.output.sheet_layout import DATE_WIDTH, shown, wrapped_width
 from seatbatch.output.text_cells import formula_like, xml_text
+from seatbatch.output.whole_files import write_whole
 
 # Cell styles: positions in <cellXfs> of STYLES below.
 PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED, LABEL, \
@@ -365,7 +366,7 @@ def _save(path: Path, title: str, sheet: _Sheet) -> None:
         _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=sheet.names(title))),
         _Member.of("xl/worksheets/sheet1.xml", sheet.xml()),
     ]
-    path.write_bytes(_package(members))
+    write_whole(path, _package(members))
 
 
 def write_invoice_xlsx(invoice: Invoice, path: Path) -> None:
