@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from seatbatch.core.model import Invoice
+from seatbatch.core.model import Invoice, Party
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
 from seatbatch.output.html import money, percent
@@ -231,7 +231,31 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     _payment(sheet, invoice)
 
 
+# The parties' rows as they were written from a row on: the same for every invoice of a
+# partner (a worker writes thousands), but for the customer's row after them.
+_PARTIES: dict[tuple[Party, Party, str, int], tuple[list[str], int]] = {}
+_PARTIES_KEPT = 64
+
+
 def _parties(sheet: _Sheet, invoice: Invoice) -> None:
+    key = (invoice.issuer, invoice.bill_to, invoice.partner_id, sheet.row)
+    written = _PARTIES.get(key)
+    if written is None:
+        first = len(sheet.rows)
+        _parties_written(sheet, invoice)
+        written = (sheet.rows[first:], sheet.row)
+        if len(_PARTIES) < _PARTIES_KEPT:
+            _PARTIES[key] = written
+    else:
+        sheet.rows.extend(written[0])
+        sheet.row = written[1]
+    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
+    sheet.next_row()
+
+
+def _parties_written(sheet: _Sheet, invoice: Invoice) -> None:
+    """The issuer's and the partner's rows, from a row with no cell yet."""
+    assert not sheet.cells
     issuer = invoice.issuer
     sheet.field("From", issuer.name)
     sheet.lines("", issuer.address)
@@ -247,8 +271,6 @@ def _parties(sheet: _Sheet, invoice: Invoice) -> None:
     if invoice.bill_to.vat_id:
         sheet.field("VAT id", invoice.bill_to.vat_id)
     sheet.field("Partner id", invoice.partner_id)
-    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
-    sheet.next_row()
 
 
 def _lines(sheet: _Sheet, invoice: Invoice) -> None:
