@@ -22,6 +22,7 @@ from seatbatch.jobs.workbook_run import (
 )
 from seatbatch.ledger import Ledger, StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_files
+from seatbatch.output.html import prepare as prepare_templates
 
 if TYPE_CHECKING:
     from seatbatch.validation.workbook import Validation
@@ -38,9 +39,14 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
         # A large workbook is read by a worker (its workers start small, before pandas and the
         # rest load here, and wait for invoices anyway) while this process imports pandas and
-        # pandera, which validating needs, and opens the ledger.
+        # pandera, which validating needs, has pandera ready its backends, compiles the
+        # summary's template and opens the ledger.
         reading = run.reading(writer)
         import seatbatch.validation.workbook  # noqa: F401  loaded while the workbook is read
+        from seatbatch.validation.schema import prepare
+
+        prepare()
+        prepare_templates("summary.html")
         with Ledger.open(settings.ledger_url, write=True) as ledger:
             raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
