@@ -20,11 +20,12 @@ from seatbatch.jobs.workbook_run import (
     said_warnings,
     workbook_run,
 )
-from seatbatch.ledger import Ledger, StaleView
+from seatbatch.ledger import StaleView
 from seatbatch.output.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_files
 from seatbatch.output.html import prepare as prepare_templates
 
 if TYPE_CHECKING:
+    from seatbatch.ledger import Ledger
     from seatbatch.validation.workbook import Validation
 
 
@@ -37,12 +38,13 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
           InvoiceWriter(run.folder.staging / "invoices", settings.progress,
                         settings.config.documents.formats) as writer):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
-        # A large workbook is read by a worker (its workers start small, before pandas and the
-        # rest load here, and wait for invoices anyway) while this process imports pandas and
-        # pandera, which validating needs, has pandera ready its backends, compiles the
-        # summary's template and opens the ledger.
+        # A large workbook is read by a worker (its workers start small, before pandas, the
+        # ledger's SQLAlchemy and the rest load here, and wait for invoices anyway) while this
+        # process imports pandas and pandera, which validating needs, has pandera ready its
+        # backends, compiles the summary's template and opens the ledger.
         reading = run.reading(writer)
         import seatbatch.validation.workbook  # noqa: F401  loaded while the workbook is read
+        from seatbatch.ledger import Ledger
         from seatbatch.validation.schema import prepare
 
         prepare()
