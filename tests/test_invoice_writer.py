@@ -5,10 +5,17 @@ from __future__ import annotations
 
 import os
 import signal
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
+from conftest import ROOT
+from seatbatch.billing.legal import issuer_party, partner_party, payment_of, vat_of
+from seatbatch.core.config import load_config
+from seatbatch.core.documents import invoice_document
+from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts
 from seatbatch.core.progress import Progress
-from seatbatch.output.files import PARALLEL_FROM, InvoiceWriter
+from seatbatch.output.files import CHUNK, PARALLEL_FROM, InvoiceWriter
 
 
 def _dies_in_a_worker(parent: int) -> int:
@@ -35,3 +42,49 @@ def test_without_workers_work_is_done_at_once(tmp_path: Path) -> None:
         writer.prepare(1)
         assert writer.pool is None
         assert writer.meanwhile(_dies_in_a_worker, os.getpid())() == 42
+
+
+def _invoices(count: int) -> list[Invoice]:
+    """Issued invoices of the sample configuration's partner, two lines each."""
+    config = load_config(ROOT / "samples" / "seatbatch.toml")
+    partner = config.partners["P-ACME"]
+    amounts = LineAmounts(Decimal("450.00"), Decimal("45.00"), Decimal("81.00"), Decimal("324.00"))
+    invoices = []
+    for n in range(1, count + 1):
+        number = f"INV-2026-{n:06d}"
+        lines = tuple(
+            InvoiceLine(f"ORD-{n}-{k}", "new", f"SUB-{n:06d}", "Space Pro", 3, 1,
+                        date(2026, 11, 1), date(2027, 10, 31), Decimal("150.00"), 365, 365,
+                        amounts)
+            for k in (1, 2))
+        total = Decimal("648.00")
+        invoices.append(Invoice(
+            number=number, invoice_date=date(2026, 11, 24), due_date=date(2026, 12, 24),
+            issuer=issuer_party(config.issuer), partner_id=partner.id,
+            bill_to=partner_party(partner), customer_id=f"C-{n:06d}",
+            customer_name=f"Customer <{n}> & Co", po_number=f"PO-{n}", currency="EUR",
+            partner_discount_rate=partner.discount, lines=lines, total=total,
+            vat=vat_of(config, partner, total), payment=payment_of(config, number)))
+    return invoices
+
+
+def test_workers_sent_the_documents_write_the_files_the_invoices_write_here(
+        tmp_path: Path) -> None:
+    invoices = _invoices(PARALLEL_FROM + CHUNK // 2)
+    documents = [invoice_document(invoice) for invoice in invoices]
+    with InvoiceWriter(tmp_path / "here", Progress()) as writer:
+        writer.prepare(1)
+        writer.submit(invoices)
+        writer.finish()
+    with InvoiceWriter(tmp_path / "workers", Progress()) as writer:
+        writer.prepare(PARALLEL_FROM)
+        if (os.cpu_count() or 1) > 1:
+            assert writer.pool is not None
+        for start in range(0, len(invoices), CHUNK):  # as `process` submits them
+            writer.submit(invoices[start:start + CHUNK], documents[start:start + CHUNK])
+        writer.finish()
+    here = sorted(path.name for path in (tmp_path / "here").iterdir())
+    assert here == sorted(path.name for path in (tmp_path / "workers").iterdir())
+    assert len(here) == 2 * len(invoices)
+    for name in here:
+        assert (tmp_path / "workers" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from seatbatch.billing.invoicing import group_invoices, make_invoice
 from seatbatch.billing.pricing import price_lines
+from seatbatch.core.documents import invoice_document
 from seatbatch.core.model import Invoice
 from seatbatch.core.sheets import RawWorkbook
 from seatbatch.jobs.base import EXIT_OK, Outcome, Settings, issued_from, refuse_half_valid
@@ -19,10 +20,12 @@ from seatbatch.jobs.workbook_run import (
     said_warnings,
     workbook_run,
 )
-from seatbatch.ledger import Ledger, StaleView
-from seatbatch.output.files import BYTES_PER_INVOICE, InvoiceWriter, invoice_files
+from seatbatch.ledger import StaleView
+from seatbatch.output.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_files
+from seatbatch.output.html import prepare as prepare_templates
 
 if TYPE_CHECKING:
+    from seatbatch.ledger import Ledger
     from seatbatch.validation.workbook import Validation
 
 
@@ -35,11 +38,17 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
           InvoiceWriter(run.folder.staging / "invoices", settings.progress,
                         settings.config.documents.formats) as writer):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
-        # A large workbook is read by a worker (its workers start small, before pandas and the
-        # rest load here, and wait for invoices anyway) while this process imports pandas and
-        # pandera, which validating needs, and opens the ledger.
+        # A large workbook is read by a worker (its workers start small, before pandas, the
+        # ledger's SQLAlchemy and the rest load here, and wait for invoices anyway) while this
+        # process imports pandas and pandera, which validating needs, has pandera ready its
+        # backends, compiles the summary's template and opens the ledger.
         reading = run.reading(writer)
         import seatbatch.validation.workbook  # noqa: F401  loaded while the workbook is read
+        from seatbatch.ledger import Ledger
+        from seatbatch.validation.schema import prepare
+
+        prepare()
+        prepare_templates("summary.html")
         with Ledger.open(settings.ledger_url, write=True) as ledger:
             raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
@@ -95,6 +104,12 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
             for draft, number in zip(drafts, numbered.numbers, strict=True)
         ]
         refuse_half_valid(invoices, config, writer.formats)
-        writer.submit(invoices)
-        documents = tx.save_invoices(drafts, invoices)
+        # the documents the ledger keeps, made once, a chunk at a time: the workers write the
+        # files from them, starting on the first chunk while the rest are made
+        documents: list[dict[str, Any]] = []
+        for start in range(0, len(invoices), CHUNK):
+            made = [invoice_document(invoice) for invoice in invoices[start:start + CHUNK]]
+            writer.submit(invoices[start:start + CHUNK], made)
+            documents += made
+        documents = tx.save_invoices(drafts, invoices, documents)
     return validation, invoices, documents

@@ -50,13 +50,13 @@ def recover_runs(settings: Settings) -> list[Path]:
     """Runs killed before their folders were published (SPEC §8): a committed one's folder is
     written again from the ledger under its own name; any other staging folder is removed.
     Returns the folders written again."""
-    from seatbatch.ledger import Ledger
-
     # another ledger's runs may share --out: what they left is theirs to finish
     names = [name for name in abandoned(settings.out)
              if staged_for(settings.out, name) in ("", display_url(settings.ledger_url))]
     if not names:
         return []
+    from seatbatch.ledger import Ledger  # here: SQLAlchemy loads while `process` reads
+
     recovered = []
     with Ledger.open(settings.ledger_url, write=True, create=False) as ledger:
         committed = ledger.committed_runs(names)

@@ -133,12 +133,15 @@ def _vat_columns(document: dict[str, Any]) -> dict[str, str | None]:
 
 
 def rows_of_invoice(
-    invoice: Invoice, partner_id: str, run_id: str, series: str
+    invoice: Invoice, partner_id: str, run_id: str, series: str,
+    document: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[dict[str, Any]], dict[str, Any]]:
     """An issued invoice as its `invoices` row (with the whole document) and its lines; and
-    the document."""
+    the document (`invoice_document`, unless the caller made it already)."""
     assert invoice.number is not None
-    document = invoice_document(invoice)
+    if document is None:
+        document = invoice_document(invoice)
+    assert document["number"] == invoice.number
     row = {
         "number": invoice.number, "series": series, "year": invoice.invoice_date.year,
         "seq": int(invoice.number.rsplit("-", 1)[1]), "partner_id": partner_id,
@@ -176,11 +179,15 @@ def save_invoices(
     *,
     created: Mapping[tuple[str, str], int],
     series: str,
+    documents: list[dict[str, Any]] | None = None,
 ) -> list[dict[str, Any]]:
     """The invoices' rows and those of their lines, order lines, seats and new subscriptions'
-    first terms; the invoices' documents, as saved. The rows are made and stored a chunk of
-    invoices at a time, each table's in their order: a large run never holds them all."""
-    documents: list[dict[str, Any]] = []
+    first terms; the invoices' documents, as saved (`documents`, when the caller made them
+    already). The rows are made and stored a chunk of invoices at a time, each table's in
+    their order: a large run never holds them all."""
+    assert documents is None or len(documents) == len(invoices)
+    made = documents
+    documents = []
     first_terms: set[int] = set()
     for start in range(0, len(invoices), SAVE_CHUNK):
         chunk = slice(start, start + SAVE_CHUNK)
@@ -189,8 +196,10 @@ def save_invoices(
         order_rows: list[dict[str, Any]] = []
         seat_rows: list[dict[str, Any]] = []
         term_rows: list[dict[str, Any]] = []
-        for draft, invoice in zip(drafts[chunk], invoices[chunk], strict=True):
-            row, lines, document = rows_of_invoice(invoice, partner_id, run.run_id, series)
+        for at, (draft, invoice) in enumerate(zip(drafts[chunk], invoices[chunk], strict=True),
+                                              start=start):
+            row, lines, document = rows_of_invoice(invoice, partner_id, run.run_id, series,
+                                                   made[at] if made else None)
             invoice_rows.append(row)
             line_rows.extend(lines)
             documents.append(document)

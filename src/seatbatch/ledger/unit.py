@@ -119,16 +119,17 @@ class Commit:
                                                     currency, drafts)
         return Numbered(numbers, self._created)
 
-    def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice]
-                      ) -> list[dict[str, Any]]:
+    def save_invoices(self, drafts: list[InvoiceDraft], invoices: list[Invoice],
+                      documents: list[dict[str, Any]] | None = None) -> list[dict[str, Any]]:
         """The numbered invoices (one per draft, in order) with their order lines, seats and
-        new subscriptions' first terms; the invoices' documents (`invoice_document`) as
-        saved, for the manifest to list (not to be changed)."""
+        new subscriptions' first terms; the invoices' documents (`invoice_document`, or
+        `documents` when the caller made them already) as saved, for the manifest to list
+        (not to be changed)."""
         if [i.number for i in invoices] != self._numbers or not self._numbered:
             raise AssertionError("the invoices saved are not those of the numbers taken")
         documents = saving.save_invoices(self._connection, self._view.partner_id, self._run,
                                          drafts, invoices, created=self._created,
-                                         series=self._series)
+                                         series=self._series, documents=documents)
         self._stored = True
         return documents
 

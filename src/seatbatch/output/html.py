@@ -40,6 +40,12 @@ def environment() -> Environment:
     return env
 
 
+def prepare(*templates: str) -> None:
+    """The templates compiled ahead (jinja2 imported): `process` does it while it waits."""
+    for template in templates:
+        environment().get_template(template)
+
+
 def render(template: str, **context: Any) -> str:
     return environment().get_template(template).render(**context)
 

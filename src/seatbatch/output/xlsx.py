@@ -19,12 +19,13 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from seatbatch.core.model import Invoice
+from seatbatch.core.model import Invoice, Party
 from seatbatch.core.money import minor_unit
 from seatbatch.core.sheets import column_letter
 from seatbatch.output.html import money, percent
 from seatbatch.output.sheet_layout import DATE_WIDTH, shown, wrapped_width
 from seatbatch.output.text_cells import formula_like, xml_text
+from seatbatch.output.whole_files import write_whole
 
 # Cell styles: positions in <cellXfs> of STYLES below.
 PLAIN, BOLD, TITLE, HEADER, DATE, MONEY2, MONEY0, TOTAL2, TOTAL0, PERCENT, QUOTED, LABEL, \
@@ -230,7 +231,31 @@ def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
     _payment(sheet, invoice)
 
 
+# The parties' rows as they were written from a row on: the same for every invoice of a
+# partner (a worker writes thousands), but for the customer's row after them.
+_PARTIES: dict[tuple[Party, Party, str, int], tuple[list[str], int]] = {}
+_PARTIES_KEPT = 64
+
+
 def _parties(sheet: _Sheet, invoice: Invoice) -> None:
+    key = (invoice.issuer, invoice.bill_to, invoice.partner_id, sheet.row)
+    written = _PARTIES.get(key)
+    if written is None:
+        first = len(sheet.rows)
+        _parties_written(sheet, invoice)
+        written = (sheet.rows[first:], sheet.row)
+        if len(_PARTIES) < _PARTIES_KEPT:
+            _PARTIES[key] = written
+    else:
+        sheet.rows.extend(written[0])
+        sheet.row = written[1]
+    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
+    sheet.next_row()
+
+
+def _parties_written(sheet: _Sheet, invoice: Invoice) -> None:
+    """The issuer's and the partner's rows, from a row with no cell yet."""
+    assert not sheet.cells
     issuer = invoice.issuer
     sheet.field("From", issuer.name)
     sheet.lines("", issuer.address)
@@ -246,8 +271,6 @@ def _parties(sheet: _Sheet, invoice: Invoice) -> None:
     if invoice.bill_to.vat_id:
         sheet.field("VAT id", invoice.bill_to.vat_id)
     sheet.field("Partner id", invoice.partner_id)
-    sheet.field("Customer", f"{invoice.customer_id} — {invoice.customer_name}")
-    sheet.next_row()
 
 
 def _lines(sheet: _Sheet, invoice: Invoice) -> None:
@@ -365,7 +388,7 @@ def _save(path: Path, title: str, sheet: _Sheet) -> None:
         _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=sheet.names(title))),
         _Member.of("xl/worksheets/sheet1.xml", sheet.xml()),
     ]
-    path.write_bytes(_package(members))
+    write_whole(path, _package(members))
 
 
 def write_invoice_xlsx(invoice: Invoice, path: Path) -> None:

@@ -120,6 +120,15 @@ def _params(
     return {}
 
 
+def prepare() -> None:
+    """What pandera does on its first validation (it registers its backends and imports what
+    they need, hypothesis too where it is installed: 60 ms) done ahead: `process` calls this
+    while a worker reads a large workbook."""
+    check = pa.Check(lambda s: s.isin(["x"]), name="prepare")
+    frame = pd.DataFrame({"x": ["x"]}, dtype=object)
+    pa.DataFrameSchema({"x": pa.Column(None, [check], nullable=True)}).validate(frame, lazy=True)
+
+
 def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
                 offered: tuple[str, ...] | None = None) -> CheckedSheet:
     """The sheet's cells checked; `device_types` are those a cell may name, `offered` those a
