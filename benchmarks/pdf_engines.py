@@ -98,13 +98,20 @@ def typst_fresh() -> Render:
     import typst
 
     from seatbatch.core.resources import resource_dir
-    from seatbatch.output.pdf import TEMPLATE, invoice_data
+    from seatbatch.output.pdf import DATA, TEMPLATE, invoice_data
 
-    templates = resource_dir("templates")
+    # a folder per process (the forked workers' too) holding a copy of the template and the
+    # invoice it reads (DATA), as seatbatch.output.pdf keeps one (child() has temporary files
+    # made in the parent's folder, which goes with it)
+    folders = Path(tempfile.mkdtemp(prefix="typst-fresh-"))
 
     def render(invoice: Any) -> bytes:
-        pdf = typst.compile(templates / TEMPLATE, root=templates, format="pdf",
-                            sys_inputs={"invoice": json.dumps(invoice_data(invoice))})
+        root = folders / str(os.getpid())
+        if not root.is_dir():
+            root.mkdir()
+            shutil.copyfile(resource_dir("templates") / TEMPLATE, root / TEMPLATE)
+        (root / DATA).write_text(json.dumps(invoice_data(invoice)), encoding="utf-8")
+        pdf = typst.compile(root / TEMPLATE, root=root, format="pdf")
         assert isinstance(pdf, bytes)
         return pdf
     return render
@@ -252,6 +259,7 @@ def child(engine: str, size: str, runs: int, out: Path) -> dict[str, Any]:
     invoice = sample_invoice(SIZES[size])
     if engine == "baseline":
         return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    tempfile.tempdir = str(out.parent)  # what an engine leaves goes with the parent's folder
     render = MAKERS[engine]()
     _render.append(render)
     early = Workers() if size == "one" else None  # forked before this process's first PDF

@@ -8,7 +8,11 @@ characters that font lacks (Arabic, emoji) are taken from the machine's fonts wh
 
 Everything the template shows goes to it as one JSON text, amounts formatted here exactly as the
 HTML formats them (Decimal, never float). The template only ever places these values as strings,
-so text from input is never read as typst markup or code.
+so text from input is never read as typst markup or code. That text is a file, `invoice.json`,
+beside a copy of the template in a folder of the process's own, written again for each invoice:
+typst takes `sys.inputs` as part of its standard library, and a new one each time had it hash
+the whole library again and find nothing it had laid out before still valid (measured: about a
+tenth of each PDF's time). The folder goes when the process ends.
 
 One trap, measured: a process forked from one that has already compiled a PDF hangs in its
 first compile (typst's worker threads are not carried into the fork). Importing typst or making
@@ -20,7 +24,11 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
+import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,9 +41,9 @@ if TYPE_CHECKING:
     import typst
 
 TEMPLATE = "invoice.typ"
+DATA = "invoice.json"  # what templates/invoice.typ reads, beside it
 ESTIMATE = "Estimate — not an invoice"
 
-_compiler: tuple[int, typst.Compiler] | None = None
 _compiled_in: int | None = None  # the process that has compiled a PDF
 
 
@@ -47,16 +55,59 @@ class ForkedTooLate(RuntimeError):
                          "(typst would hang): fork the workers first, or start them by spawn")
 
 
-def _compiler_here() -> typst.Compiler:
-    """One compiler per process, made on first use: it keeps the parsed template and the fonts
-    between invoices. A forked worker makes its own rather than use one made before the fork."""
-    global _compiler
-    if _compiler is None or _compiler[0] != os.getpid():
+@dataclass(frozen=True)
+class _Typst:
+    """One compiler per process, made on first use: it keeps the parsed template, the fonts and
+    what it laid out between invoices. Its root is a folder of this process's own, holding a
+    copy of the template and the invoice being made (DATA)."""
+
+    pid: int
+    folder: Path
+    compiler: typst.Compiler
+    lock: threading.Lock  # one invoice at a time in the folder
+
+    def pdf(self, text: str, issued: datetime) -> bytes:
+        with self.lock:
+            self.keep_folder()
+            (self.folder / DATA).write_text(text, encoding="utf-8")
+            pdf = self.compiler.compile(format="pdf", timestamp=issued)
+        if not isinstance(pdf, bytes):  # a PDF is one document, never a list of pages
+            raise TypeError(f"typst returned {type(pdf).__name__} for a PDF")
+        return pdf
+
+    def keep_folder(self) -> None:
+        """The folder as it was made, should a cleaner of temporary files have removed it while
+        this process waited (the inbox runs for days)."""
+        if not (self.folder / TEMPLATE).is_file():
+            self.folder.mkdir(mode=0o700, exist_ok=True)
+            shutil.copyfile(resource_dir("templates") / TEMPLATE, self.folder / TEMPLATE)
+
+
+_typst: _Typst | None = None
+
+
+def _typst_here() -> _Typst:
+    """This process's compiler; a forked worker makes its own rather than use one made before
+    the fork."""
+    global _typst
+    if _typst is None or _typst.pid != os.getpid():
+        from multiprocessing.util import Finalize
+
         import typst  # here: only a command that writes PDFs needs it
 
-        templates = resource_dir("templates")
-        _compiler = (os.getpid(), typst.Compiler(templates / TEMPLATE, root=templates))
-    return _compiler[1]
+        pid = os.getpid()
+        folder = Path(tempfile.mkdtemp(prefix="seatbatch-pdf-"))
+        # run as this process ends, a worker of a pool too (which runs no atexit handlers)
+        Finalize(None, _remove, args=(folder, pid), exitpriority=0)
+        shutil.copyfile(resource_dir("templates") / TEMPLATE, folder / TEMPLATE)
+        _typst = _Typst(pid, folder, typst.Compiler(folder / TEMPLATE, root=folder),
+                        threading.Lock())
+    return _typst
+
+
+def _remove(folder: Path, pid: int) -> None:
+    if os.getpid() == pid:  # never by a process forked from the one that made it
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _legal(party: Party) -> list[str]:
@@ -189,12 +240,9 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         raise ForkedTooLate
     text = json.dumps(invoice_data(invoice), ensure_ascii=False)
     issued = datetime.combine(invoice.invoice_date, time(), tzinfo=UTC)
-    compiler = _compiler_here()
+    maker = _typst_here()
     _compiled_in = os.getpid()
-    pdf = compiler.compile(format="pdf", sys_inputs={"invoice": text}, timestamp=issued)
-    if not isinstance(pdf, bytes):  # a PDF is one document, never a list of pages
-        raise TypeError(f"typst returned {type(pdf).__name__} for a PDF")
-    return pdf
+    return maker.pdf(text, issued)
 
 
 def write_invoice_pdf(invoice: Invoice, path: Path) -> None:
