@@ -7,7 +7,11 @@ cd "$(dirname "$0")/.."
 config=samples/seatbatch.toml
 
 step() {
-  echo "\$ seatbatch $*" >&2
+  printf '$ seatbatch' >&2
+  for word in "$@"; do  # as a command to paste: a word with a space quoted
+    case $word in *" "*) printf " '%s'" "$word" >&2 ;; *) printf ' %s' "$word" >&2 ;; esac
+  done
+  echo >&2
   folder=$(seatbatch "$@" --config "$config")
   status=$(sed -n 's/.*"status": "\([a-z_]*\)".*/\1/p' "$folder/manifest.json" | head -n 1)
   echo "  -> $folder ($status)" >&2

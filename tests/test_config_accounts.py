@@ -144,7 +144,7 @@ def test_every_value_at_every_accounts_key_is_named_or_accepted_as_an_account(
         loaded = load_config(path).accounts
     except ConfigError as error:  # the key, or the one after it that it duplicates
         assert len(error.problems) == 1 and any(
-            key == f"accounts.{name}" or f"is accounts.{name} too" in what
+            key == f"accounts.{name}" or f"is accounts.{name} " in what
             for key, what in error.problems), error.problems
         return
     account = getattr(loaded, name)

@@ -282,7 +282,10 @@ def _accounts() -> Section:
                                     "out of deferred revenue"))
     return Section(
         "accounts", "[accounts]: the general ledger's accounts",
-        "Optional. The accounts `report`'s `journal.csv` books to.",
+        "Optional. The accounts `report`'s `journal.csv` books to. Each is text or a whole "
+        "number (1500 is \"1500\"): 1 to 20 letters, digits, `.`, `_` or `-`, starting with a "
+        "letter or digit (spaces around it dropped, as elsewhere in the file), so that the "
+        "journal carries it as it is; the four must be different accounts (in any case).",
         tuple(Key(name, "text (an account number)", _quoted(default), f"Debited or credited "
                   f"with {what}.") for name, default, what in accounts))
 

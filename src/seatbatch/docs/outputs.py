@@ -449,8 +449,8 @@ def _other_files() -> str:
         "**`report.xlsx`** and **`report.html`** (`report --month`): finance's month end "
         "over every partner, read from one snapshot of the ledger. The workbook has one "
         "table per sheet (Summary, Invoices, Invoice lines, By partner, By customer, By "
-        "device type, Seats in force, Coverage gaps, Renewals due, Notice deadlines, "
-        "Numbering), each with filter buttons under a frozen header, amounts as numbers "
+        "device type, Revenue, Seats in force, Coverage gaps, Renewals due, Notice "
+        "deadlines, Numbering), each with filter buttons under a frozen header, amounts as numbers "
         "in the currency's format, printing on A4 landscape. Amounts in different "
         "currencies are never added together; the bar chart of net amount by partner is "
         "drawn once per currency.",
