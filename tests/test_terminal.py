@@ -266,3 +266,14 @@ def test_a_configuration_key_with_escapes_is_escaped(env: Env) -> None:
     assert result.code == 2
     assert "partners.P\\x1b[2J\\u2028x: a partner id is" in result.stderr
     assert "\x1b" not in result.stderr and "\u2028" not in result.stderr
+
+
+def test_an_idle_inbox_says_so_on_a_terminal_and_nothing_under_cron(env: Env) -> None:
+    """Cron mails what a run prints: a run that found nothing and nothing wrong prints
+    nothing there; on a terminal it says it found nothing."""
+    (env.root / "inbox" / "P-ACME").mkdir(parents=True)
+    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out", str(env.out)]
+    code, shown = run_on_terminal(env, "inbox", str(env.root / "inbox"), *common)
+    assert code == 0 and shown.strip() == "seatbatch inbox: nothing waiting"
+    cron = env.run("inbox", env.root / "inbox", cron=True)
+    assert (cron.code, cron.stdout, cron.stderr) == (0, "", "")

@@ -467,7 +467,10 @@ def inbox_command(ctx: click.Context, directory: Path) -> int:
     a workbook the ledger was too busy for waits for the next run."""
     from seatbatch.jobs.inbox import inbox
 
-    return _report(inbox(_settings(ctx), directory, echo))
+    outcome = inbox(_settings(ctx), directory, echo)
+    if not outcome.lines and on_terminal():  # under cron, an idle run says nothing
+        echo("seatbatch inbox: nothing waiting", err=True)
+    return _report(outcome)
 
 
 @cli.group("ledger", cls=Commands, short_help="Copy or upgrade a ledger.")

@@ -263,6 +263,7 @@ class Inbox:
     directory: Path
     tell: Tell = _silent
     tally: _Tally = field(default_factory=_Tally)
+    said_problems: int = 0  # lines `problem` said: a run that said none and did nothing is quiet
     quiet: Settings = field(init=False)  # what each workbook's run is given
     host: str = field(default_factory=claims.this_host)
     lease: float = claims.LEASE_SECONDS
@@ -285,6 +286,7 @@ class Inbox:
 
     def problem(self, text: str) -> None:
         """A line that shows on a terminal and under cron alike."""
+        self.said_problems += 1
         self.tell(f"seatbatch inbox: {text}", err=True)
 
     def line(self, text: str) -> None:
@@ -332,6 +334,9 @@ class Inbox:
             said += f", {tally.unfiled} not filed"
         if tally.unusable:
             said += f", {len(tally.unusable)} partner folder(s) left alone"
+        if said == "0 done, 0 rejected, 0 waiting" and not self.said_problems:
+            # nothing came and nothing is wrong: cron mails nothing (the terminal says so)
+            return Outcome(tally.exit_code(), None, [])
         return _ended(tally.exit_code(), said)
 
     def scan(self) -> _Listing:
