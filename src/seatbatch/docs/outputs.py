@@ -514,7 +514,8 @@ def _inbox() -> str:
             "A partner folder the inbox cannot use (a link, a file where `done/` belongs) is "
             "reported and its workbooks wait, while the other partners go on.",
             "Under cron, stderr carries one summary line (`seatbatch inbox: 3 done, 1 "
-            "rejected, 0 waiting`) and the problems; on a terminal, a line per workbook.",
+            "rejected, 0 waiting`) and the problems, and nothing when the run found nothing "
+            "and nothing is wrong; on a terminal, a line per workbook.",
             "Several hosts may run `inbox` over one folder with one PostgreSQL ledger: the "
             "ledger's claims make sure each workbook is processed once.",
         ]),
