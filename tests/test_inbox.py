@@ -949,9 +949,14 @@ def test_a_workbook_with_nothing_new_has_its_summary_and_a_copy_sent_again_the_f
     assert note(env, "P-ACME", "done", "again.xlsx")["status"] == "duplicate"
     again = note(env, "P-ACME", "done", "orders (2).xlsx")
     assert again["status"] == "duplicate" and again["run_folder"] == str(first)
-    assert (done / "orders (2).xlsx.summary.html").read_bytes() == (
-        done / "orders.xlsx.summary.html").read_bytes().replace(
-            b"orders.xlsx.invoices/", b"orders%20%282%29.xlsx.invoices/")
+    # the first answer, headed so that the partner does not read it as a second billing
+    banner = (f'<p class="bad"><strong>Nothing new was issued for this file:</strong> its '
+              f"content was processed before, by run {first.name}. What follows is that run's "
+              "answer.</p>\n").encode()
+    copied = (done / "orders (2).xlsx.summary.html").read_bytes()
+    assert copied.count(banner) == 1
+    assert copied.replace(banner, b"") == (done / "orders.xlsx.summary.html").read_bytes(
+        ).replace(b"orders.xlsx.invoices/", b"orders%20%282%29.xlsx.invoices/")
     shutil.rmtree(first)  # its run folder gone: the note alone
     book.write_bytes(content)
     assert run_inbox(env).code == 0

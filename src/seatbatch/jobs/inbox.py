@@ -593,10 +593,12 @@ class Inbox:
             # progress prints through the one escaping output path, as every line here does
             self.progress.note(f"{where}: done, {status}, {done or 'nothing new'}")
 
-    def answers(self, claimed: _Claimed, folder: Path, invoices: list[str]) -> list[Beside]:
+    def answers(self, claimed: _Claimed, folder: Path, invoices: list[str], *,
+                banner: bytes = b"") -> list[Beside]:
         """What is filed beside the workbook from its run folder (`folder`), staged in its
-        claim folder: the summary, the marked workbook and `invoices` that the run wrote. None
-        when they cannot be (said: the run folder has them all)."""
+        claim folder: the summary (`banner`, HTML, at the top of its page), the marked workbook
+        and `invoices` that the run wrote. None when they cannot be (said: the run folder has
+        them all)."""
         answers: list[Beside] = []
         try:
             staging = open_folder(STAGING, claimed.claim, STAGING, make=True)
@@ -608,7 +610,8 @@ class Inbox:
                     stage_folder([folder / name for name in invoices], "invoices", staging)
                     answers.append(Beside(INVOICES, staged="invoices"))
                 if (folder / "summary.html").is_file():
-                    summary = (folder / "summary.html").read_bytes()
+                    summary = (folder / "summary.html").read_bytes().replace(
+                        b"<body>", b"<body>\n" + banner, 1)
                     linked = {answer.suffix for answer in answers}
                     answers.insert(0, Beside(SUMMARY, content=lambda candidate: _linked(
                         summary, candidate, linked)))
@@ -636,7 +639,11 @@ class Inbox:
         if not isinstance(manifest, dict) or manifest.get("input", {}).get(
                 "sha256") != claimed.copy.sha256:
             return []
-        return self.answers(claimed, folder, _sent(manifest))
+        # not to be read as a second billing: this filing issued nothing
+        banner = (f'<p class="bad"><strong>Nothing new was issued for this file:</strong> its '
+                  f"content was processed before, by run {html.escape(folder.name)}. What "
+                  "follows is that run's answer.</p>\n").encode()
+        return self.answers(claimed, folder, _sent(manifest), banner=banner)
 
     def claims_ledger(self) -> Ledger:
         """The ledger that records claims: opened once per inbox run, when the first workbook
