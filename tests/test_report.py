@@ -333,7 +333,11 @@ def test_report_changes_nothing_in_the_ledger(env: Env) -> None:
     tables = ["invoices", "invoice_lines", "order_lines", "subscriptions", "subscription_terms",
               "seats", "counters", "runs", "customers", "devices", "partner_versions"]
     before = {t: env.query(f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables}
-    _report(env)
+    folder, _ = _report(env)
+    # its summary leads to the month end's files (a newcomer found only run date and status)
+    summary = (folder / "summary.html").read_text(encoding="utf-8")
+    assert all(f'<a href="{name}">' in summary
+               for name in ("report.html", "report.xlsx", "journal.csv"))
     assert {t: env.query(f"SELECT * FROM {t} ORDER BY 1, 2") for t in tables} == before
 
 

@@ -108,6 +108,7 @@ def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
     assert "Writing report.xlsx: Invoice lines  [" in shown  # a bar: a row per line
     assert "Writing report.html" in shown
     assert "report: " in shown and "report.html" in shown
+    assert "journal: " in shown and "journal.csv" in shown
 
 
 # --- what a run ends with on a terminal (issue 15, item 15) -----------------------------------

@@ -21,7 +21,8 @@ NAMED_EARLIER = 3  # the earlier invoices named of a re-run's lines; the rest co
 
 # The files of a run folder a person opens, and what they are called there (summary last).
 LOOK_AT = (("invoices/quote.html", "estimate"), ("report.html", "report"),
-           ("rejected.xlsx", "marked workbook"), ("summary.html", "summary"))
+           ("journal.csv", "journal"), ("rejected.xlsx", "marked workbook"),
+           ("summary.html", "summary"))
 
 
 def on_terminal() -> bool:
