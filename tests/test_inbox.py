@@ -128,6 +128,8 @@ def test_a_rejected_workbook_is_filed_with_its_reasons_and_commits_nothing(env: 
     filed_as = inbox(env) / "P-ACME" / "rejected" / "bad orders.xlsx"
     assert result.stderr.splitlines() == [
         f"P-ACME/bad orders.xlsx: rejected, 1 problem(s); filed as {filed_as}",
+        # the reason too, as process says it: the operator's mail tells what went wrong
+        "  Orders row 2, column seats: seats must be a whole number from 1 to 100000; got -1",
         "seatbatch inbox: 0 done, 1 rejected, 0 waiting",
     ]
     assert shelf(env, "P-ACME", "rejected") == ["bad orders.xlsx"]
@@ -185,8 +187,9 @@ def test_hostile_names_are_processed_under_their_own_names_and_printed_safely(en
     text = note(env, "P-ACME", "rejected", "text.xlsx")
     assert "not an Excel workbook" in text["messages"][0]
     assert "save it as" in note(env, "P-ACME", "rejected", "old.xls")["messages"][0]
-    lines = result.stderr.splitlines()  # the newline in a name cannot forge a line
-    assert len(lines) == 4
+    said = result.stderr.splitlines()  # the newline in a name cannot forge a line
+    lines = [line for line in said if not line.startswith("  ")]  # each rejection's reasons
+    assert len(lines) == 4 and len(said) == 4 + 3
     assert lines[0] == (
         f"P-ACME/{forged!r}: rejected, 1 problem(s); filed as "
         f"{str(inbox(env) / 'P-ACME' / 'rejected' / forged)!r}")
@@ -284,6 +287,18 @@ def test_two_inbox_runs_at_once_never_process_a_workbook_twice(env: Env) -> None
     assert env.invoice_numbers() == [f"INV-2026-{n:06d}" for n in range(1, 8)]
 
 
+def test_a_rejection_says_its_first_reasons_and_counts_the_rest(env: Env) -> None:
+    drop(env, "many.xlsx", orders=[order(f"L{n}", subscription=f"S{n}", seats=-1)
+                                   for n in range(5)])
+    lines = run_inbox(env).stderr.splitlines()
+    assert lines[0].startswith("P-ACME/many.xlsx: rejected, 5 problem(s); filed as ")
+    assert [line.split(":")[0] for line in lines[1:4]] == [
+        "  Orders row 2, column seats", "  Orders row 3, column seats",
+        "  Orders row 4, column seats"]
+    assert lines[4] == ("  ... and 2 more: in the summary and the marked workbook filed beside "
+                        "it")
+
+
 def test_on_a_terminal_one_line_per_workbook(env: Env) -> None:
     good(env, "good.xlsx", "L1")
     bad(env, "bad.xlsx", "L2")
@@ -297,6 +312,7 @@ def test_on_a_terminal_one_line_per_workbook(env: Env) -> None:
     assert lines == [
         "P-ACME/bad.xlsx: rejected, 1 problem(s); filed as "
         f"{inbox(env) / 'P-ACME' / 'rejected' / 'bad.xlsx'}",
+        "  Orders row 2, column seats: seats must be a whole number from 1 to 100000; got -1",
         "P-ACME/good.xlsx: done, committed, 1 invoice(s)",
         "P-ACME/same.xlsx: done, duplicate, nothing new",
         "seatbatch inbox: 2 done, 1 rejected, 0 waiting",

@@ -103,6 +103,7 @@ SUMMARY, MARKED, INVOICES = ".summary.html", ".rejected.xlsx", ".invoices"
 ANSWERS = {SUMMARY: "summary", MARKED: "rejected_workbook", INVOICES: "invoices"}
 SENT_FORMATS = ("pdf", "html")  # an invoice as a partner is sent it (else its workbook)
 NOTE_MESSAGES = 20
+SAID_REASONS = 3  # of a rejected workbook, on stderr (the mail): the first; the rest are filed
 SETTLE_ATTEMPTS = 3  # recording a claim's end meets a busy ledger: tries, a second apart
 
 
@@ -585,6 +586,12 @@ class Inbox:
             self.tally.rejected += 1
             self.line(f"{where}: rejected, {run['problems']} problem(s); filed as "
                       f"{shown(str(filed))}")
+            # the first reasons, as `process` says them: the mail tells what went wrong
+            for message in run["messages"][:SAID_REASONS]:
+                self.line(f"  {message}")
+            if run["problems"] > SAID_REASONS:
+                self.line(f"  ... and {run['problems'] - SAID_REASONS} more: in the summary "
+                          "and the marked workbook filed beside it")
         else:
             self.tally.done += 1
             invoices, changes = run["invoices"], run.get("changes", 0)
