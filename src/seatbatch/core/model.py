@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections import Counter
+from collections.abc import Container, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
@@ -159,6 +160,18 @@ class LedgerView:
     committed: Mapping[str, Committed] = field(default_factory=dict)
     # each known customer's version: a commit that touches a customer counts it up
     stamps: Mapping[str, int] = field(default_factory=dict)
+
+    def seats_in_force(self, day: date, customers: Container[str] | None = None
+                       ) -> Counter[tuple[str, str]]:
+        """Per (customer, device type), the seats on `day` of the subscriptions not ended by
+        then, started or not (SPEC §2's coverage), of `customers` (None: all)."""
+        seats: Counter[tuple[str, str]] = Counter()
+        for subscription in self.subscriptions.values():
+            if subscription.ends > day and (customers is None
+                                            or subscription.customer_id in customers):
+                for device_type, n in subscription.seats_on(day).items():
+                    seats[subscription.customer_id, device_type] += n
+        return seats
 
 
 @dataclass(frozen=True)

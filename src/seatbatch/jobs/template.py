@@ -55,11 +55,7 @@ def devices_beyond_seats(view: LedgerView, devices: Sequence[Device], day: date)
     `day` (seats credited away, subscriptions ended): the Devices sheet pre-filled with all
     of them would be rejected for seat coverage (SPEC §2) until the partner acts."""
     listed = Counter((d.customer_id, d.device_type) for d in devices)
-    seats: Counter[tuple[str, str]] = Counter()
-    for s in view.subscriptions.values():
-        if day < s.ends:  # not ended (SPEC §2), started or not
-            for device_type, n in s.seats_on(day).items():
-                seats[s.customer_id, device_type] += n
+    seats = view.seats_in_force(day)
     return [f"{customer} has {n} {kind} device(s) listed in Devices but {seats[customer, kind]} "
             "seat(s) in force: delete the rows of devices no longer deployed, or order seats, "
             "before sending this workbook"

@@ -317,11 +317,7 @@ def coverage(ctx: Context) -> list[Coverage]:
         if _in_force(ctx, line, assumed=rejected):
             (pending_seats if rejected else workbook_seats)[key] += line.seats
     wanted = {key[0] for key in listed} | {key[0] for key in workbook_seats}
-    ledger_seats: Counter[tuple[str, str]] = Counter()
-    for subscription in ctx.view.subscriptions.values():
-        if subscription.customer_id in wanted and subscription.ends > ctx.as_of:
-            for device_type, seats in subscription.seats_on(ctx.as_of).items():
-                ledger_seats[(subscription.customer_id, device_type)] += seats
+    ledger_seats = ctx.view.seats_in_force(ctx.as_of, wanted)
     keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
     return [
         Coverage(key[0], key[1], listed[key], ledger_seats[key], workbook_seats[key],
