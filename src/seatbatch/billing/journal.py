@@ -27,6 +27,7 @@ from seatbatch.core.config import Accounts
 from seatbatch.core.journal import JournalLine
 from seatbatch.core.model import Invoice
 from seatbatch.core.money import round_money
+from seatbatch.core.terms import month_label
 
 
 def journal(documents: Iterable[Invoice], recognised: Mapping[tuple[str, str], Decimal], *,
@@ -69,7 +70,7 @@ def recognition_entry(partner_id: str, currency: str, amount: Decimal, *, month_
                       accounts: Accounts, partner_name: str) -> list[JournalLine]:
     """The month's recognised revenue of a partner in a currency: deferred revenue against
     revenue (below zero, the other way round)."""
-    month = f"{month_end.year:04d}-{month_end.month:02d}"
+    month = month_label(month_end.year, month_end.month)
     amount = round_money(amount, currency)
     return list(_entry(
         ((accounts.deferred_revenue, amount), (accounts.revenue, -amount)),
