@@ -141,6 +141,17 @@ class Result:
         return read_manifest(self.folder)
 
 
+def found(node: Any, path: str) -> list[Any]:
+    """The elements an XPath finds in a parsed HTML page (lxml types them loosely)."""
+    return list(node.xpath(path))
+
+
+def ok(result: Result) -> dict[str, Any]:
+    """The manifest of a run that must have succeeded (its stderr shown when it did not)."""
+    assert result.code == 0, result.stderr
+    return result.manifest
+
+
 def environment(**extra: str) -> dict[str, str]:
     """This process's environment without any `SEATBATCH_` variable the caller may have set,
     plus `extra`."""

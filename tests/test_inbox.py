@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from conftest import SEATBATCH, Env, Result, customer, order, read_manifest
+from conftest import SEATBATCH, Env, Result, customer, environment, order, read_manifest
 from seatbatch.core.config import load_config
 from seatbatch.ledger import Ledger
 from seatbatch.output.order_workbook import write_order_workbook
@@ -1183,9 +1183,8 @@ def test_two_runs_at_once_report_a_stray_entry_once_between_them(env: Env) -> No
         (partner / f"notes {number}.txt").write_text("call back")
     argv = [str(SEATBATCH), "inbox", str(inbox(env)), "--config", str(env.config), "--ledger",
             env.ledger_url, "--out", str(env.out), "--as-of", "2026-11-24"]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     runs = [subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=environment)
+                             stderr=subprocess.PIPE, text=True, env=environment())
             for _ in range(3)]
     said = Counter(line for run in runs for line in run.communicate(timeout=600)[1].splitlines())
     assert [run.returncode for run in runs] == [0, 0, 0]

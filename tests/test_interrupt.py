@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, SEATBATCH, Env
+from conftest import ROOT, SEATBATCH, Env, environment
 
 pytestmark = pytest.mark.sqlite_only
 
@@ -78,9 +78,8 @@ def stop_when(env: Env, workbook: Path, moment: Callable[[Env, int], bool],
     argv = [str(SEATBATCH), "process", str(workbook), "--partner", "P-ACME", "--config",
             str(env.config), "--ledger", str(env.ledger), "--out", str(env.out), "--as-of",
             "2026-11-24"]
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
     child = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, env=environment,
+                             stderr=subprocess.PIPE, text=True, env=environment(),
                              start_new_session=True)
     deadline = time.monotonic() + 600
     while child.poll() is None and not moment(env, child.pid):

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from conftest import ROOT, Env, customer, order
+from conftest import ROOT, Env, customer, ok, order
 from seatbatch.billing.journal import journal
 from seatbatch.core.config import Accounts
 from seatbatch.core.journal import COLUMNS, JournalLine
@@ -331,11 +331,6 @@ vat_payable = "2710-NO"
 """
 
 
-def _ok(result: Any) -> dict[str, Any]:
-    assert result.code == 0, result.stderr
-    return result.manifest  # type: ignore[no-any-return]
-
-
 def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env: Env) -> None:
     """November 2026 under [tax]: Acme (EUR, export: no VAT), Nordlys (NOK, 25 % VAT) and a
     Tokyo partner whose name looks like a formula (JPY: no decimals); a partial credit note of
@@ -344,28 +339,28 @@ def test_report_writes_the_months_journal_balanced_with_the_manifests_totals(env
     env.config.write_text(PART2.read_text(encoding="utf-8").replace(
         'formats = ["xlsx", "html", "pdf", "ubl"]', 'formats = ["xlsx", "html"]') + TOKYO,
         encoding="utf-8")
-    october = _ok(env.process(env.workbook("oct.xlsx", customers=[customer("C-8")], orders=[
+    october = ok(env.process(env.workbook("oct.xlsx", customers=[customer("C-8")], orders=[
         order("O1", customer_id="C-8", seats=2, start_date=date(2026, 10, 15))]),
         as_of=date(2026, 10, 15)))["invoices"][0]["number"]
-    _ok(env.process(env.workbook("acme.xlsx", customers=[customer()], orders=[
+    ok(env.process(env.workbook("acme.xlsx", customers=[customer()], orders=[
         order("A1", start_date=date(2026, 11, 2)),
         order("A2", device_type="Space Plus", seats=3, start_date=date(2026, 11, 2))]),
         as_of=date(2026, 11, 3)))
-    nord = _ok(env.process(env.workbook("nord.xlsx", customers=[customer("N-1")], orders=[
+    nord = ok(env.process(env.workbook("nord.xlsx", customers=[customer("N-1")], orders=[
         order("N1", customer_id="N-1", seats=3, term_years=5, start_date=date(2026, 11, 10)),
         order("N2", customer_id="N-1", device_type="Space CO2 Mini", seats=4, term_years=5,
               start_date=date(2026, 11, 10))]),
         "P-NORD", as_of=date(2026, 11, 10)))["invoices"][0]["number"]
-    _ok(env.process(env.workbook("tokyo.xlsx", customers=[customer("T-1")], orders=[
+    ok(env.process(env.workbook("tokyo.xlsx", customers=[customer("T-1")], orders=[
         order("T1", customer_id="T-1", seats=3, start_date=date(2026, 11, 20))]),
         "P-TOKYO", as_of=date(2026, 11, 20)))
-    _ok(env.run("credit", nord, "--reason", "one seat too many", "--line", "N1=1",
+    ok(env.run("credit", nord, "--reason", "one seat too many", "--line", "N1=1",
                 as_of=date(2026, 11, 25)))
-    _ok(env.run("credit", october, "--reason", "ordered twice", "--line", "O1",
+    ok(env.run("credit", october, "--reason", "ordered twice", "--line", "O1",
                 as_of=date(2026, 11, 26)))
 
     result = env.run("report", "--month", "2026-11", as_of=date(2026, 11, 30))
-    manifest = _ok(result)
+    manifest = ok(result)
     assert manifest["report"]["files"] == {"xlsx": "report.xlsx", "html": "report.html",
                                            "journal": "journal.csv"}
     written = read_journal(result.folder / manifest["report"]["files"]["journal"])

@@ -16,7 +16,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from conftest import CONFIG, ROOT, Env, Result, customer, device, order
+from conftest import CONFIG, ROOT, Env, Result, customer, device, ok, order
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch.cli import commands as cli
 from seatbatch.ledger import copy as ledger_copy
@@ -38,41 +38,36 @@ valid_from = "2025-01-01"
 """
 
 
-def _ok(result: Result) -> dict[str, Any]:
-    assert result.code == 0, result.stderr
-    return result.manifest
-
-
 @pytest.fixture(scope="module")
 def source(tmp_path_factory: pytest.TempPathFactory) -> Env:
     """A SQLite ledger made by real runs: three partners in EUR and JPY, a subscription from
     2025 renewed in November 2026, seats added, a separate invoice, devices."""
     env = Env(tmp_path_factory.mktemp("source"))
     env.config.write_text(SETTINGS, encoding="utf-8")
-    _ok(env.process(env.workbook("acme.xlsx", customers=[customer()], orders=[
+    ok(env.process(env.workbook("acme.xlsx", customers=[customer()], orders=[
         order("A1", seats=2, term_years=1, start_date=date(2025, 12, 1))]),
         as_of=date(2025, 12, 1)))
-    tokyo = _ok(env.process(env.workbook("tokyo.xlsx", customers=[customer(country="JP")],
+    tokyo = ok(env.process(env.workbook("tokyo.xlsx", customers=[customer(country="JP")],
         devices=[device("JP-1"), device("JP-2"), device("JP-3", "Space Plus")],
         orders=[order("T1", seats=2, start_date=date(2026, 3, 2)),
                 order("T2", device_type="Space Plus", seats=1, start_date=date(2026, 3, 2)),
                 order("T3", subscription="S2", term_years=5, start_date=date(2026, 3, 2),
                       separate_invoice=True, po_number="PO-JP")]),
         "P-TOKYO", as_of=date(2026, 3, 2)))
-    _ok(env.process(env.workbook("other.xlsx", customers=[customer("C-100")], orders=[
+    ok(env.process(env.workbook("other.xlsx", customers=[customer("C-100")], orders=[
         order("O1", customer_id="C-100", seats=4, term_years=5, start_date=date(2026, 6, 1))]),
         "P-OTHER", as_of=date(2026, 6, 1)))
-    _ok(env.process(env.workbook("acme-add.xlsx", orders=[
+    ok(env.process(env.workbook("acme-add.xlsx", orders=[
         order("A2", action="add", subscription="SUB-000001", term_years=None,
               start_date=None, device_type="Space CO2 Mini")]), as_of=date(2026, 11, 20)))
     tokyo_sub = tokyo["invoices"][0]["lines"][0]["subscription_id"]
-    _ok(env.process(env.workbook("tokyo-add.xlsx", orders=[
+    ok(env.process(env.workbook("tokyo-add.xlsx", orders=[
         order("T4", action="add", subscription=tokyo_sub, term_years=None, start_date=None,
               seats=3)]), "P-TOKYO", as_of=date(2026, 11, 20)))
-    renewed = _ok(env.run("renew", "--month", "2026-11", as_of=date(2026, 11, 24)))
+    renewed = ok(env.run("renew", "--month", "2026-11", as_of=date(2026, 11, 24)))
     assert len(renewed["invoices"]) == 1
     # changes of subscriptions (SPEC §11), which issue no invoice: a cancel and a reduce
-    changed = _ok(env.process(env.workbook("tokyo-changes.xlsx", orders=[
+    changed = ok(env.process(env.workbook("tokyo-changes.xlsx", orders=[
         {"order_id": "TC1", "customer_id": "C-001", "action": "cancel",
          "subscription": "SUB-000003", "accept_terms": True},
         {"order_id": "TC2", "customer_id": "C-001", "action": "reduce",
@@ -152,7 +147,7 @@ def test_sqlite_to_postgresql_is_checked_and_goes_on(source: Env, tmp_path: Path
     assert len(numbers) == 3
     for number in numbers:
         rendered = source.run("render", number), target.run("render", number)
-        assert _ok(rendered[0])["invoices"] == _ok(rendered[1])["invoices"]
+        assert ok(rendered[0])["invoices"] == ok(rendered[1])["invoices"]
         name = f"invoices/{number}"
         folders = rendered[0].folder, rendered[1].folder
         assert cells(folders[0] / f"{name}.xlsx") == cells(folders[1] / f"{name}.xlsx")
@@ -160,7 +155,7 @@ def test_sqlite_to_postgresql_is_checked_and_goes_on(source: Env, tmp_path: Path
             folders[1] / f"{name}.html").read_text()
 
     # the month end reports the same
-    reports = [_ok(env.run("report", "--month", "2026-11", as_of=date(2026, 11, 30)))
+    reports = [ok(env.run("report", "--month", "2026-11", as_of=date(2026, 11, 30)))
                for env in (source, target)]
     assert reports[0]["totals"] == reports[1]["totals"]
     assert reports[0]["report"] == reports[1]["report"]
@@ -174,11 +169,11 @@ def test_sqlite_to_postgresql_is_checked_and_goes_on(source: Env, tmp_path: Path
     issued: list[list[dict[str, Any]]] = []
     for env in (twin, target):
         manifests = [
-            _ok(env.process(env.workbook("next.xlsx", customers=[customer("C-002")], orders=[
+            ok(env.process(env.workbook("next.xlsx", customers=[customer("C-002")], orders=[
                 order("A3", customer_id="C-002", seats=5),
                 order("A4", action="add", subscription="SUB-000001", term_years=None,
                       start_date=date(2026, 12, 5), seats=2)]), as_of=NEXT_DAY)),
-            _ok(env.process(env.workbook("tokyo-next.xlsx", orders=[
+            ok(env.process(env.workbook("tokyo-next.xlsx", orders=[
                 order("T5", subscription="S9", seats=6, term_years=1)]), "P-TOKYO",
                 as_of=NEXT_DAY)),
         ]

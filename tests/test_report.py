@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import CONFIG, Env, customer, device, ledger_url, order
+from conftest import CONFIG, Env, customer, device, found, ledger_url, ok, order
 from pgserver import PostgresServer
 from sheet_checks import narrow_columns, print_faults
 
@@ -50,11 +50,6 @@ HOSTILE = '=HYPERLINK("http://evil.example","x")'
 SCRIPT = '<script>alert("x")</script>'
 
 
-def _ok(result: Any) -> dict[str, Any]:
-    assert result.code == 0, result.stderr
-    return result.manifest  # type: ignore[no-any-return]
-
-
 @pytest.fixture(scope="module")
 def built(tmp_path_factory: pytest.TempPathFactory, engine: str,
           request: pytest.FixtureRequest) -> tuple[Env, dict[str, Any]]:
@@ -65,31 +60,31 @@ def built(tmp_path_factory: pytest.TempPathFactory, engine: str,
     env = Env(root, ledger_url(engine, root, request))
     env.config.write_text(CONFIG + NORD)
     issued: list[dict[str, Any]] = []
-    _ok(env.process(env.workbook("lapsed.xlsx", customers=[customer("C-7")],
+    ok(env.process(env.workbook("lapsed.xlsx", customers=[customer("C-7")],
                                  devices=[device("SN-1", customer_id="C-7"),
                                           device("SN-2", customer_id="C-7")],
                                  orders=[order("Z1", customer_id="C-7", seats=2, term_years=1,
                                                start_date=date(2025, 11, 5))]),
                     as_of=date(2025, 11, 5)))
-    _ok(env.process(env.workbook("old.xlsx", customers=[customer("C-9")], orders=[
+    ok(env.process(env.workbook("old.xlsx", customers=[customer("C-9")], orders=[
         order("Y1", customer_id="C-9", term_years=1, seats=2, start_date=date(2025, 12, 10),
               po_number="PO-RENEW")]), as_of=date(2025, 12, 10)))
-    _ok(env.process(env.workbook("oct.xlsx", customers=[customer("C-8")], orders=[
+    ok(env.process(env.workbook("oct.xlsx", customers=[customer("C-8")], orders=[
         order("O1", customer_id="C-8", start_date=date(2026, 10, 15))]),
         as_of=date(2026, 10, 15)))
-    issued += _ok(env.process(env.workbook("acme.xlsx", customers=[
+    issued += ok(env.process(env.workbook("acme.xlsx", customers=[
         customer("C-001", organization=HOSTILE), customer("C-002", organization=SCRIPT)],
         orders=[order("A1", seats=1, start_date=date(2026, 11, 2)),
                 order("A2", device_type="Space Plus", seats=3, start_date=date(2026, 11, 2)),
                 order("A3", customer_id="C-002", subscription="S2", seats=7, term_years=5,
                       po_number="PO-88", start_date=date(2026, 11, 3))]),
         as_of=date(2026, 11, 3)))["invoices"]
-    issued += _ok(env.process(env.workbook("nord.xlsx", customers=[customer("N-1")], orders=[
+    issued += ok(env.process(env.workbook("nord.xlsx", customers=[customer("N-1")], orders=[
         order("N1", customer_id="N-1", seats=3, term_years=5, start_date=date(2026, 11, 10)),
         order("N2", customer_id="N-1", device_type="Space CO2 Mini", seats=4, term_years=5,
               start_date=date(2026, 11, 10))]),
         "P-NORD", as_of=date(2026, 11, 10)))["invoices"]
-    issued += _ok(env.process(env.workbook("tokyo.xlsx", customers=[customer("T-1")], orders=[
+    issued += ok(env.process(env.workbook("tokyo.xlsx", customers=[customer("T-1")], orders=[
         order("T1", customer_id="T-1", seats=3, start_date=date(2026, 11, 20)),
         order("T2", customer_id="T-1", subscription="S2", seats=1, term_years=1, po_number="PO-JP2",
               start_date=date(2026, 11, 20))]),
@@ -116,7 +111,7 @@ def month(env: Env, built: tuple[Env, dict[str, Any]], request: pytest.FixtureRe
 
 def _report(env: Env, as_of: date = date(2026, 11, 30)) -> tuple[Path, dict[str, Any]]:
     result = env.run("report", "--month", "2026-11", as_of=as_of)
-    manifest = _ok(result)
+    manifest = ok(result)
     assert result.stderr == ""
     return result.folder, manifest
 
@@ -221,11 +216,6 @@ def test_html_has_the_same_chart_as_inline_svg_and_escapes_input(env: Env) -> No
     assert "every series gapless" in html
 
 
-def _found(node: Any, path: str) -> list[Any]:
-    """The elements an XPath finds in a parsed HTML page (lxml types them loosely)."""
-    return list(node.xpath(path))
-
-
 @pytest.mark.usefixtures("month")
 def test_the_html_invoices_table_keeps_pos_and_order_ids_in_their_own_columns(env: Env) -> None:
     """Issue 15, finding 12: order ids stood in the PO column, invoice rows showed a bare
@@ -237,13 +227,13 @@ def test_the_html_invoices_table_keeps_pos_and_order_ids_in_their_own_columns(en
     for r in book["Invoice lines"].iter_rows(min_row=2, values_only=True):
         orders_of.setdefault(r[0], set()).add(r[3] or "(renewal)")
     page = lxml.html.fromstring((folder / "report.html").read_bytes())
-    [table] = _found(page, "//h2[starts-with(., 'Invoices and credit notes issued')]"
+    [table] = found(page, "//h2[starts-with(., 'Invoices and credit notes issued')]"
                            "/following-sibling::table[1]")
-    header = [th.text_content() for th in _found(table, ".//thead//th")]
+    header = [th.text_content() for th in found(table, ".//thead//th")]
     assert header[:6] == ["Number · order", "Date", "Partner", "Customer", "PO",
                           "Subscription · device type"]
-    rows = [[td.text_content().strip() for td in _found(tr, "td")]
-            for tr in _found(table, ".//tbody/tr")]
+    rows = [[td.text_content().strip() for td in found(tr, "td")]
+            for tr in found(table, ".//tbody/tr")]
     current = None
     for row in rows:
         first = row[0].split()[0]
@@ -255,7 +245,7 @@ def test_the_html_invoices_table_keeps_pos_and_order_ids_in_their_own_columns(en
             assert row[4] == "" and row[5].startswith("SUB-")
     assert current is not None and any(po_of.values())
     assert "order" not in {cell for row in rows for cell in row}
-    po_cells = _found(table, ".//tbody/tr[td[1]/strong]/td[5]")  # the invoices' rows
+    po_cells = found(table, ".//tbody/tr[td[1]/strong]/td[5]")  # the invoices' rows
     assert all("nowrap" in td.get("class", "") for td in po_cells)
 
 
@@ -289,7 +279,7 @@ def test_renewals_due_next_month_show_what_renew_will_invoice(env: Env) -> None:
                        "PO-RENEW")
     assert row[7].date() == date(2026, 12, 10)
 
-    renewed = _ok(env.run("renew", "--month", "2026-12", as_of=date(2026, 12, 1)))
+    renewed = ok(env.run("renew", "--month", "2026-12", as_of=date(2026, 12, 1)))
     [invoice] = renewed["invoices"]
     assert due["expected_net_amount_by_currency"] == {"EUR": invoice["total"]}
     assert invoice["lines"][0]["unit_price"] == "180.00"  # the price from 2026-12-01
@@ -343,7 +333,7 @@ def test_report_changes_nothing_in_the_ledger(env: Env) -> None:
 
 def test_a_month_without_invoices_and_a_missing_ledger(env: Env) -> None:
     result = env.run("report", "--month", "2026-11")
-    manifest = _ok(result)
+    manifest = ok(result)
     assert manifest["totals"] == {"net_amount": None, "net_amount_by_currency": {},
                                   "vat_amount_by_currency": {}, "payable_by_currency": {},
                                   "invoices": 0, "lines": 0}

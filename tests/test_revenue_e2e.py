@@ -15,7 +15,7 @@ import lxml.html
 import openpyxl
 import pytest
 
-from conftest import ROOT, Env, customer, order
+from conftest import ROOT, Env, customer, found, ok, order
 from seatbatch.core.terms import month_label, next_month
 
 D = Decimal
@@ -24,22 +24,17 @@ CONFIG = (ROOT / "tests" / "data" / "part2.toml").read_text(encoding="utf-8").re
 FIRST_MONTH, LAST_MONTH = (2026, 1), (2029, 4)
 
 
-def _ok(result: Any) -> dict[str, Any]:
-    assert result.code == 0, result.stderr
-    return result.manifest  # type: ignore[no-any-return]
-
-
 def _issued(env: Env, partner: str, as_of: date, *orders: dict[str, Any]) -> list[str]:
     """The numbers of what a run issued, and the subscriptions its lines created."""
     name = f"{partner}-{as_of.isoformat()}.xlsx"
-    manifest = _ok(env.process(env.workbook(name, customers=[customer("K-1")],
+    manifest = ok(env.process(env.workbook(name, customers=[customer("K-1")],
                                             orders=list(orders)), partner, as_of=as_of))
     return [line["subscription_id"] for invoice in manifest["invoices"]
             for line in invoice["lines"]]
 
 
 def _credit(env: Env, number: str, line: str, first_day: date, as_of: date) -> None:
-    _ok(env.run("credit", number, "--reason", "seats returned", "--line", line,
+    ok(env.run("credit", number, "--reason", "seats returned", "--line", line,
                 "--from", first_day.isoformat(), as_of=as_of))
 
 
@@ -67,11 +62,6 @@ def _life(env: Env) -> None:
     _credit(env, "INV-2026-000002", "E1=1", date(2027, 3, 14), as_of=date(2027, 2, 3))
 
 
-def _found(node: Any, path: str) -> list[Any]:
-    """The elements an XPath finds in a parsed HTML page (lxml types them loosely)."""
-    return list(node.xpath(path))
-
-
 def _months() -> list[tuple[int, int]]:
     found, month = [], FIRST_MONTH
     while month <= LAST_MONTH:
@@ -97,7 +87,7 @@ def test_every_month_of_the_subscriptions_life_adds_up_to_every_document_to_the_
     for year, month in _months():
         result = env.run("report", "--month", month_label(year, month),
                          as_of=date(*next_month(year, month), 1))
-        rows = {(r["partner_id"], r["currency"]): r for r in _ok(result)["revenue"]}
+        rows = {(r["partner_id"], r["currency"]): r for r in ok(result)["revenue"]}
         assert list(rows) == sorted(rows, key=lambda key: (key[1], key[0]))
         for key in documents:
             row = rows.get(key)
@@ -126,7 +116,7 @@ def test_every_month_of_the_subscriptions_life_adds_up_to_every_document_to_the_
 def test_the_revenue_sheet_and_section_show_the_manifests_figures(env: Env) -> None:
     _life(env)
     result = env.run("report", "--month", "2027-02", as_of=date(2027, 3, 1))
-    entries = _ok(result)["revenue"]
+    entries = ok(result)["revenue"]
     assert [(e["partner_id"], e["currency"]) for e in entries] == [("P-ACME", "EUR"),
                                                                   ("P-NORD", "NOK")]
     acme, nord = entries
@@ -156,24 +146,24 @@ def test_the_revenue_sheet_and_section_show_the_manifests_figures(env: Env) -> N
         assert rows[rows.index(row) + 1][3:] == row[3:]  # one partner: its currency's total
 
     page = lxml.html.fromstring((result.folder / "report.html").read_bytes())
-    [section] = _found(page, "//h2[. = 'Revenue']")
-    tables = _found(section, "following-sibling::table[position() <= 2]")
-    assert [_found(t, "preceding-sibling::h3[1]")[0].text for t in tables] == ["EUR", "NOK"]
+    [section] = found(page, "//h2[. = 'Revenue']")
+    tables = found(section, "following-sibling::table[position() <= 2]")
+    assert [found(t, "preceding-sibling::h3[1]")[0].text for t in tables] == ["EUR", "NOK"]
     for entry, table in zip(entries, tables, strict=True):
-        [cells] = [[td.text_content() for td in _found(tr, "td")]
-                   for tr in _found(table, "tbody/tr")]
+        [cells] = [[td.text_content() for td in found(tr, "td")]
+                   for tr in found(table, "tbody/tr")]
         assert cells[0].startswith(entry["partner_id"])
         net, credited_net, vat = (D(entry[n]) for n in ("invoiced_net", "credited_net", "vat"))
         assert [D(c.replace(",", "")) for c in cells[1:7]] == [
             net, credited_net, vat, net - credited_net + vat, D(entry["recognised"]),
             D(entry["deferred"])]
-    charts = [svg.get("aria-label") for svg in _found(page, "//svg")]
+    charts = [svg.get("aria-label") for svg in found(page, "//svg")]
     assert "Deferred revenue at 2027-02-28 by year earned, NOK" in charts
 
 
 @pytest.mark.sqlite_only
 def test_a_month_with_nothing_to_recognise_says_so(env: Env) -> None:
     result = env.run("report", "--month", "2026-11")
-    assert _ok(result)["revenue"] == []
+    assert ok(result)["revenue"] == []
     assert "No revenue to recognise or defer in 2026-11" in (
         result.folder / "report.html").read_text(encoding="utf-8")

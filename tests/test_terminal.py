@@ -11,16 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, SEATBATCH, Env, customer, order
+from conftest import CONFIG, SEATBATCH, Env, customer, environment, order
 
 # the subject is progress output on a terminal, not the ledger
 pytestmark = pytest.mark.sqlite_only
-
-
-def _terminal_environment() -> dict[str, str]:
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEATBATCH_")}
-    environment["NO_COLOR"] = "1"
-    return environment
 
 
 def _shown(leader: int) -> str:
@@ -43,7 +37,7 @@ def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
     """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
     leader, follower = pty.openpty()
     process = subprocess.Popen([str(SEATBATCH), *args], stdin=subprocess.DEVNULL,
-                               stdout=follower, stderr=follower, env=_terminal_environment(),
+                               stdout=follower, stderr=follower, env=environment(NO_COLOR="1"),
                                cwd=env.root)
     os.close(follower)
     shown = _shown(leader)
@@ -58,7 +52,7 @@ def stderr_on_terminal(env: Env, *args: str | Path) -> tuple[int, str, list[str]
     common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
     process = subprocess.Popen([str(SEATBATCH), *map(str, args), *common],
                                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                               stderr=follower, env=_terminal_environment(), cwd=env.root)
+                               stderr=follower, env=environment(NO_COLOR="1"), cwd=env.root)
     os.close(follower)
     shown = _shown(leader)
     assert process.stdout is not None
