@@ -348,7 +348,7 @@ def seats_cover_devices(ctx: Context) -> Iterator[Problem]:
     for row in ctx.coverage:
         if not row.short or row.first_device_row is None:
             continue
-        if row.customer_id in ctx.broken_customers or not ctx.knows_customer(row.customer_id):
+        if row.broken or not ctx.knows_customer(row.customer_id):
             continue
         rows = ", ".join(map(str, row.pending_rows))
         pending = (f"; the {row.pending_seats} seat(s) of Orders row(s) {rows}, rejected for "
@@ -414,7 +414,9 @@ def changes_apply(ctx: Context) -> Iterator[Problem]:
         if target is None:
             yield _unknown_subscription(ctx, line)
             continue
-        renewing = state.setdefault(target.id, _Renewing(target, ctx))
+        if target.id not in state:
+            state[target.id] = _Renewing(target, ctx)
+        renewing = state[target.id]
         if renewing.cancelled_by is not None:  # nothing of it renews: no change applies
             yield problem(Code.ALREADY_CANCELLED, ORDERS, line.row, "subscription",
                           line.subscription, subscription=target.number,
@@ -545,7 +547,9 @@ def resolve_changes(ctx: Context) -> list[Change]:
         assert target is not None
         cancels = line.action == "cancel"
         if line.action == "reduce":
-            seats = left.setdefault(target.id, _Renewing(target, ctx).seats)
+            if target.id not in left:
+                left[target.id] = _Renewing(target, ctx).seats
+            seats = left[target.id]
             seats[line.device_type] -= line.seats
             cancels = not any(seats.values())
         changes.append(Change(line, target.id, target.ends, cancels))

@@ -30,7 +30,12 @@ CUSTOMER_FIELDS = ("customer_id", "organization", "country", "contact_email")
 DEVICE_FIELDS = ("customer_id", "serial_number", "device_type", "deployed_on", "location")
 ORDER_COLUMNS = tuple(c.name for c in sheet_spec("Orders").columns)
 ORDER_REQUIRED = ("order_id", "customer_id", "action", "subscription", "device_type", "seats")
-CHANGE_REQUIRED = {"cancel": ORDER_REQUIRED[:4], "po": ORDER_REQUIRED[:4]}  # the rest blank
+# what a change line (SPEC §11) requires: the columns schemas/columns.toml does not make
+# optional for its action
+CHANGE_REQUIRED = {
+    action: tuple(name for name in ORDER_REQUIRED
+                  if action not in sheet_spec("Orders").column(name).optional_for)
+    for action in CHANGES}
 
 
 @dataclass(frozen=True)
