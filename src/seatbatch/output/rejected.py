@@ -38,7 +38,7 @@ from seatbatch.core.columns import SheetSpec, normalize_header, sheet_specs
 from seatbatch.core.names import name_key
 from seatbatch.core.problems import Problem
 from seatbatch.core.sheets import column_letter
-from seatbatch.output.sheet_layout import shown
+from seatbatch.output.sheet_layout import fitted, shown
 from seatbatch.output.text_cells import ERROR_TEXTS, cell_text, text_cell, text_value
 
 AUTHOR = "seatbatch"
@@ -284,9 +284,9 @@ def _widths(ws: Any, header: list[Any], errors_column: int | None,
     if errors_column is None:
         return None
     longest = max((shown(_listing([p])) for p in found), default=0)
-    width = min(max(ERRORS_WIDTH, longest + 2), ERRORS_WIDEST)
-    ws.column_dimensions[column_letter(errors_column - 1)].width = width
-    return width
+    errors_width = fitted(longest, "", least=ERRORS_WIDTH, most=ERRORS_WIDEST)
+    ws.column_dimensions[column_letter(errors_column - 1)].width = errors_width
+    return errors_width
 
 
 def _heights(ws: Any, by_row: Mapping[int, list[Problem]], errors_width: float) -> None:
