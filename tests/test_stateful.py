@@ -148,18 +148,49 @@ class Prediction:
         return len(keys)
 
 
-class Ledger(RuleBasedStateMachine):
-    def __init__(self) -> None:
+class Machine(RuleBasedStateMachine):
+    """What both machines share: a folder of their own with the configuration and a ledger,
+    a clock moved on by a rule, fresh names, the command run in-process, the ledger's rows."""
+
+    def __init__(self, prefix: str) -> None:
         super().__init__()
-        self.root = Path(tempfile.mkdtemp(prefix="seatbatch-stateful-"))
+        self.root = Path(tempfile.mkdtemp(prefix=prefix))
         self.config = self.root / "seatbatch.toml"
         self.config.write_text(CONFIG, encoding="utf-8")
         self.ledger = self.root / "ledger.db"
         self.out = self.root / "out"
         self.as_of = AS_OF
+        self.serial = 0  # for fresh order ids, labels, serial numbers and file names
+
+    def teardown(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def fresh(self, prefix: str) -> str:
+        self.serial += 1
+        return f"{prefix}{self.serial}"
+
+    def invoke(self, *argv: str) -> tuple[int, str, str]:
+        """`seatbatch ARGV` in-process as cron would run it, on this machine's configuration,
+        ledger, output folder and day: its exit code, stdout and stderr."""
+        stdout, stderr = io.StringIO(), io.StringIO()
+        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
+            code = run([*argv, "--config", str(self.config), "--ledger", str(self.ledger),
+                        "--out", str(self.out), "--as-of", self.as_of.isoformat()])
+        return code, stdout.getvalue(), stderr.getvalue()
+
+    @rule(days=st.integers(1, 200))
+    def next_day(self, days: int) -> None:
+        self.as_of += timedelta(days=days)
+
+    def rows(self, sql: str) -> list[sqlite3.Row]:
+        return ledger_rows(self.ledger, sql)
+
+
+class Ledger(Machine):
+    def __init__(self) -> None:
+        super().__init__("seatbatch-stateful-")
         self.partner = PARTNERS[0]
         self.books: list[Book] = []
-        self.serial = 0  # for fresh order ids, labels, serial numbers and file names
         # the model: what the ledger must hold
         self.customers: dict[str, set[str]] = defaultdict(set)
         self.subs: dict[str, dict[str, Sub]] = defaultdict(dict)  # partner -> number -> sub
@@ -169,14 +200,7 @@ class Ledger(RuleBasedStateMachine):
         self.published = 0  # run folders that should be visible under --out
         self.credited: Counter[tuple[str, str]] = Counter()  # (partner, order_id) -> seats
 
-    def teardown(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-
     # --- making workbooks ---------------------------------------------------------------
-
-    def fresh(self, prefix: str) -> str:
-        self.serial += 1
-        return f"{prefix}{self.serial}"
 
     def book(self, partner: str, customers: Sequence[str], orders: Sequence[dict[str, Any]],
              devices: Sequence[dict[str, Any]] = ()) -> Book:
@@ -301,21 +325,17 @@ class Ledger(RuleBasedStateMachine):
         `backwards`: the run is dated before this invoice, the last of its year."""
         partner = partner or book.partner
         expected = self.predict(book, partner)
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = run(["process", str(book.path), "--partner", partner,
-                        "--config", str(self.config), "--ledger", str(self.ledger),
-                        "--out", str(self.out), "--as-of", self.as_of.isoformat()])
-        said = f"exit {code}; stderr: {stderr.getvalue()}"
+        code, stdout, stderr = self.invoke("process", str(book.path), "--partner", partner)
+        said = f"exit {code}; stderr: {stderr}"
         event(f"{what}: exit {code}, " + (", ".join(sorted(expected.codes)) or (
             "committed" if expected.fresh else "duplicate")))
         if backwards and expected.fresh and not expected.codes:
             assert code == 2, f"a run dated before {backwards} should be refused; {said}"
-            assert backwards in stderr.getvalue() and stdout.getvalue() == ""
+            assert backwards in stderr and stdout == ""
             return
         assert code in (0, 1), said
         self.published += 1
-        manifest = read_manifest(Path(stdout.getvalue().strip()))
+        manifest = read_manifest(Path(stdout.strip()))
         if expected.codes:
             assert code == 1, f"expected {sorted(expected.codes)}; {said}"
             assert manifest["status"] == "rejected"
@@ -323,7 +343,7 @@ class Ledger(RuleBasedStateMachine):
             assert manifest["invoices"] == []
             return
         assert code == 0, f"expected no problem; {said}"
-        assert stderr.getvalue() == ""
+        assert stderr == ""
         assert [(a["order_id"], a["invoice_number"]) for a in manifest["already_processed"]] \
             == [(x["order_id"], self.committed[(partner, x["order_id"])][1])
                 for x in expected.already]
@@ -502,17 +522,13 @@ class Ledger(RuleBasedStateMachine):
         partner, order_id = key
         line, number = self.committed[key]
         seats = data.draw(st.integers(1, line["seats"] + 1), "seats")
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = run(["credit", number, "--reason", "stateful", "--line",
-                        f"{order_id}={seats}", "--config", str(self.config), "--ledger",
-                        str(self.ledger), "--out", str(self.out), "--as-of",
-                        self.as_of.isoformat()])
-        said = f"exit {code}; stderr: {stderr.getvalue()}"
+        code, stdout, stderr = self.invoke("credit", number, "--reason", "stateful",
+                                           "--line", f"{order_id}={seats}")
+        said = f"exit {code}; stderr: {stderr}"
         left = line["seats"] - self.credited[key]
         event(f"credit: exit {code}")
         self.published += 1
-        manifest = read_manifest(Path(stdout.getvalue().strip()))
+        manifest = read_manifest(Path(stdout.strip()))
         if seats > left:
             assert code == 1, said
             assert [r["code"] for r in manifest["rejections"]] == ["credit_exceeds_invoiced"]
@@ -524,14 +540,7 @@ class Ledger(RuleBasedStateMachine):
         self.credited[key] += seats
         self.invoices += 1
 
-    @rule(days=st.integers(1, 200))
-    def next_day(self, days: int) -> None:
-        self.as_of += timedelta(days=days)
-
     # --- invariants ---------------------------------------------------------------------
-
-    def rows(self, sql: str) -> list[sqlite3.Row]:
-        return ledger_rows(self.ledger, sql)
 
     @invariant()
     def numbers_are_gapless_per_series_and_year(self) -> None:
@@ -696,36 +705,20 @@ class Life:
         return Counter({k: max(0, n - self.pending[k]) for k, n in self.seats.items()})
 
 
-class Lifecycle(RuleBasedStateMachine):
+class Lifecycle(Machine):
     """Subscriptions made, seats added, cancelled, reduced and renewed, for one partner: after
     every step seats in force are never negative, a cancelled subscription never renews, and
     the ledger's seats are the model's."""
 
     def __init__(self) -> None:
-        super().__init__()
-        self.root = Path(tempfile.mkdtemp(prefix="seatbatch-lifecycle-"))
-        self.config = self.root / "seatbatch.toml"
-        self.config.write_text(CONFIG, encoding="utf-8")
-        self.ledger = self.root / "ledger.db"
-        self.as_of = AS_OF
-        self.serial = 0
+        super().__init__("seatbatch-lifecycle-")
         self.subs: dict[str, Life] = {}
 
-    def teardown(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)
-
-    def fresh(self, prefix: str) -> str:
-        self.serial += 1
-        return f"{prefix}{self.serial}"
-
     def seatbatch(self, *argv: str) -> tuple[int, dict[str, Any] | None, str]:
-        stdout, stderr = io.StringIO(), io.StringIO()
-        with contextlib.redirect_stdout(stdout), contextlib.redirect_stderr(stderr):
-            code = run([*argv, "--config", str(self.config), "--ledger", str(self.ledger),
-                        "--out", str(self.root / "out"), "--as-of", self.as_of.isoformat()])
-        folder = stdout.getvalue().strip()
+        code, stdout, stderr = self.invoke(*argv)
+        folder = stdout.strip()
         manifest = read_manifest(Path(folder)) if code in (0, 1) and folder else None
-        return code, manifest, stderr.getvalue()
+        return code, manifest, stderr
 
     def process(self, orders: list[dict[str, Any]], customers: Sequence[str] = ()
                 ) -> tuple[int, dict[str, Any] | None, str]:
@@ -847,13 +840,6 @@ class Lifecycle(RuleBasedStateMachine):
             assert renewed[number] == +sub.seats
             sub.pending = Counter()
             sub.end = term_of(sub.end, sub.term_years).end
-
-    @rule(days=st.integers(1, 200))
-    def next_day(self, days: int) -> None:
-        self.as_of += timedelta(days=days)
-
-    def rows(self, sql: str) -> list[sqlite3.Row]:
-        return ledger_rows(self.ledger, sql)
 
     @invariant()
     def seats_in_force_are_never_negative_and_are_the_models(self) -> None:
