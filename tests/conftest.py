@@ -269,14 +269,16 @@ class Env:
         """The command, in this process (the default: fast), or with `cron=True` the installed
         `seatbatch` as cron starts it, a process of its own: for what only a process shows
         (its exit status, signals, its standard streams, several side by side)."""
-        argv = [*map(str, args)]
-        if common:
-            argv += ["--config", str(self.config), "--ledger", self.ledger_url,
-                     "--out", str(self.out)]
-            if as_of is not None:
-                argv += ["--as-of", as_of.isoformat()]
+        argv = [*map(str, args), *(self.common(as_of) if common else ())]
         run = run_installed if cron else run_in_process
         return run(argv, cwd=self.root, env=env)
+
+    def common(self, as_of: date | None = AS_OF) -> list[str]:
+        """The options every run here is given: this test's configuration, ledger, output
+        folder and day (none with `as_of=None`: the command's own today)."""
+        day = [] if as_of is None else ["--as-of", as_of.isoformat()]
+        return ["--config", str(self.config), "--ledger", self.ledger_url,
+                "--out", str(self.out), *day]
 
     def process(self, workbook: Path, partner: str = "P-ACME", **kwargs: Any) -> Result:
         return self.run("process", workbook, "--partner", partner, **kwargs)

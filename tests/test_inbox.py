@@ -304,9 +304,7 @@ def test_on_a_terminal_one_line_per_workbook(env: Env) -> None:
     bad(env, "bad.xlsx", "L2")
     drop(env, "same.xlsx", orders=[order("L1", subscription="L1")],  # already processed,
          customers=[customer(), customer("C-002")])  # in other bytes than good.xlsx
-    code, shown = run_on_terminal(
-        env, "inbox", str(inbox(env)), "--config", str(env.config), "--ledger", env.ledger_url,
-        "--out", str(env.out), "--as-of", "2026-11-24")
+    code, shown = run_on_terminal(env, "inbox", inbox(env))
     assert code == 0, shown
     lines = [line for line in shown.splitlines() if not line.startswith("/")]  # stdout: paths
     assert lines == [

@@ -6,12 +6,13 @@ import os
 import pty
 import subprocess
 import time
+from collections.abc import Sequence
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from conftest import CONFIG, SEATBATCH, Env, customer, environment, order
+from conftest import AS_OF, CONFIG, SEATBATCH, Env, customer, environment, order
 
 # the subject is progress output on a terminal, not the ledger
 pytestmark = pytest.mark.sqlite_only
@@ -33,46 +34,51 @@ def _shown(leader: int) -> str:
     return shown.decode(errors="replace")
 
 
-def run_on_terminal(env: Env, *args: str) -> tuple[int, str]:
-    """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
+def _on_terminal(env: Env, args: Sequence[str | Path], as_of: date | None, *,
+                 stdout_too: bool) -> tuple[int, str, str]:
+    """The command, with this test's common options, run with stderr on a pseudo-terminal
+    (and stdout too, or else to a pipe): its exit code, its stdout when piped, what the
+    terminal showed."""
     leader, follower = pty.openpty()
-    process = subprocess.Popen([str(SEATBATCH), *args], stdin=subprocess.DEVNULL,
-                               stdout=follower, stderr=follower, env=environment(NO_COLOR="1"),
-                               cwd=env.root)
-    os.close(follower)
-    shown = _shown(leader)
-    return process.wait(timeout=120), shown
-
-
-def stderr_on_terminal(env: Env, *args: str | Path) -> tuple[int, str, list[str]]:
-    """Run the command with stderr alone on a pseudo-terminal, stdout to a pipe: its exit
-    code, its stdout, and the lines its stderr showed (a progress bar's redrawn states each
-    a line of its own)."""
-    leader, follower = pty.openpty()
-    common = ["--config", str(env.config), "--ledger", env.ledger_url, "--out", str(env.out)]
-    process = subprocess.Popen([str(SEATBATCH), *map(str, args), *common],
-                               stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    process = subprocess.Popen([str(SEATBATCH), *map(str, args), *env.common(as_of)],
+                               stdin=subprocess.DEVNULL,
+                               stdout=follower if stdout_too else subprocess.PIPE,
                                stderr=follower, env=environment(NO_COLOR="1"), cwd=env.root)
     os.close(follower)
     shown = _shown(leader)
-    assert process.stdout is not None
-    stdout = process.stdout.read().decode()
-    process.stdout.close()
-    return process.wait(timeout=120), stdout, shown.splitlines()
+    stdout = ""
+    if process.stdout is not None:
+        stdout = process.stdout.read().decode()
+        process.stdout.close()
+    return process.wait(timeout=120), stdout, shown
+
+
+def run_on_terminal(env: Env, *args: str | Path, as_of: date | None = AS_OF
+                    ) -> tuple[int, str]:
+    """Run the command with stdout and stderr on a pseudo-terminal; return what it showed."""
+    code, _, shown = _on_terminal(env, args, as_of, stdout_too=True)
+    return code, shown
+
+
+def stderr_on_terminal(env: Env, *args: str | Path, as_of: date | None = AS_OF
+                       ) -> tuple[int, str, list[str]]:
+    """Run the command with stderr alone on a pseudo-terminal, stdout to a pipe: its exit
+    code, its stdout, and the lines its stderr showed (a progress bar's redrawn states each
+    a line of its own)."""
+    code, stdout, shown = _on_terminal(env, args, as_of, stdout_too=False)
+    return code, stdout, shown.splitlines()
 
 
 def test_progress_on_a_terminal_and_silence_without_one(env: Env) -> None:
     book = env.workbook(customers=[customer()], orders=[order()])
-    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
-              str(env.out), "--as-of", "2026-11-24"]
-    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME", *common)
+    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME")
     assert code == 0
     assert "Reading orders.xlsx" in shown
     assert "1 estimated invoice(s), nothing recorded, 324.00 EUR" in shown
     assert "/invoices/quote.html\r\nsummary: " in shown  # what to open: the estimate
     assert "\x1b[3" not in shown and "\x1b[9" not in shown  # NO_COLOR: no colour codes
 
-    code, shown = run_on_terminal(env, "process", str(book), "--partner", "P-ACME", *common)
+    code, shown = run_on_terminal(env, "process", str(book), "--partner", "P-ACME")
     assert code == 0
     assert "Writing invoices" in shown and "100%" in shown
 
@@ -86,14 +92,13 @@ def test_renew_and_report_show_progress_on_a_terminal(env: Env) -> None:
     first = env.process(env.workbook(customers=[customer()], orders=[
         order(term_years=1, start_date=date(2026, 1, 5))]), as_of=date(2026, 1, 5))
     assert first.code == 0, first.stderr
-    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
-              str(env.out), "--as-of", "2027-01-02"]
-    code, shown = run_on_terminal(env, "renew", "--month", "2027-01", *common)
+    day = date(2027, 1, 2)
+    code, shown = run_on_terminal(env, "renew", "--month", "2027-01", as_of=day)
     assert code == 0
     assert "Writing invoices" in shown and "100%" in shown
     assert "1 renewal invoice(s) for 2027-01" in shown
 
-    code, shown = run_on_terminal(env, "report", "--month", "2027-01", *common)
+    code, shown = run_on_terminal(env, "report", "--month", "2027-01", as_of=day)
     assert code == 0
     assert "Reading the ledger for 2027-01" in shown
     assert "month end 2027-01: 1 invoice(s)" in shown
@@ -137,8 +142,7 @@ def test_process_on_a_terminal_names_its_invoices_and_summary(env: Env) -> None:
     lines = [order(f"L{n}", customer_id=f"C-{n:03d}", subscription=f"S{n}", seats=4)
              for n in range(1, 13)]
     book = env.workbook(customers=customers, orders=lines)
-    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME",
-                                             "--as-of", "2026-11-24")
+    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME")
     assert code == 0, shown
     folder = Path(stdout.removesuffix("\n"))
     assert stdout == f"{folder}\n" and folder.parent == env.out
@@ -153,8 +157,7 @@ def test_process_on_a_terminal_names_its_invoices_and_summary(env: Env) -> None:
 
     again = env.workbook("again.xlsx", customers=customers, orders=[
         *lines, order("L13", subscription="S13", seats=4)])
-    code, stdout, shown = stderr_on_terminal(env, "process", again, "--partner", "P-ACME",
-                                             "--as-of", "2026-11-24")
+    code, stdout, shown = stderr_on_terminal(env, "process", again, "--partner", "P-ACME")
     assert code == 0, shown
     folder = Path(stdout.removesuffix("\n"))
     assert shown[shown.index("1 invoice, amount payable:"):] == [
@@ -172,8 +175,7 @@ def test_process_on_a_terminal_names_its_invoices_and_summary(env: Env) -> None:
 
 def test_a_rejected_workbook_on_a_terminal_names_its_marked_copy(env: Env) -> None:
     book = env.workbook(customers=[customer()], orders=[order(seats=0)])
-    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME",
-                                             "--as-of", "2026-11-24")
+    code, stdout, shown = stderr_on_terminal(env, "process", book, "--partner", "P-ACME")
     assert code == 1
     folder = Path(stdout.removesuffix("\n"))
     assert shown[-2:] == [f"marked workbook: {folder / 'rejected.xlsx'}",
@@ -186,7 +188,7 @@ def test_renew_and_credit_on_a_terminal_name_what_they_issued(env: Env) -> None:
             order(term_years=1, seats=10, start_date=date(2026, 1, 5))])
         assert env.process(book, partner, as_of=date(2026, 1, 5)).code == 0
     code, stdout, shown = stderr_on_terminal(env, "renew", "--month", "2027-01",
-                                             "--as-of", "2027-01-02")
+                                             as_of=date(2027, 1, 2))
     assert code == 0, shown
     folder = Path(stdout.removesuffix("\n"))
     assert shown[shown.index("2 invoices, amount payable:"):] == [
@@ -199,7 +201,7 @@ def test_renew_and_credit_on_a_terminal_name_what_they_issued(env: Env) -> None:
     ]
 
     code, stdout, shown = stderr_on_terminal(env, "credit", "INV-2027-000001", "--reason",
-                                             "Ordered twice", "--as-of", "2027-01-02")
+                                             "Ordered twice", as_of=date(2027, 1, 2))
     assert code == 0, shown
     folder = Path(stdout.removesuffix("\n"))
     assert "CN-2027-000001 credits INV-2027-000001: 1,200.00 EUR" in shown
@@ -239,9 +241,7 @@ def test_a_line_break_or_escape_in_a_cell_never_reaches_stderr_raw(env: Env) -> 
 def test_a_file_name_with_escapes_is_escaped_on_a_terminal(env: Env) -> None:
     """The progress lines name the workbook: its name is input too."""
     book = env.workbook("e\x1b[31mvil\u202e.xlsx", customers=[customer()], orders=[order()])
-    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out",
-              str(env.out), "--as-of", "2026-11-24"]
-    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME", *common)
+    code, shown = run_on_terminal(env, "quote", str(book), "--partner", "P-ACME")
     assert code == 0
     assert "Reading e\\x1b[31mvil\\u202e.xlsx" in shown
     assert "\x1b[31m" not in shown and "\u202e" not in shown
@@ -267,8 +267,7 @@ def test_an_idle_inbox_says_so_on_a_terminal_and_nothing_under_cron(env: Env) ->
     """Cron mails what a run prints: a run that found nothing and nothing wrong prints
     nothing there; on a terminal it says it found nothing."""
     (env.root / "inbox" / "P-ACME").mkdir(parents=True)
-    common = ["--config", str(env.config), "--ledger", str(env.ledger), "--out", str(env.out)]
-    code, shown = run_on_terminal(env, "inbox", str(env.root / "inbox"), *common)
+    code, shown = run_on_terminal(env, "inbox", str(env.root / "inbox"), as_of=None)
     assert code == 0 and shown.strip() == "seatbatch inbox: nothing waiting"
     cron = env.run("inbox", env.root / "inbox", cron=True)
     assert (cron.code, cron.stdout, cron.stderr) == (0, "", "")
