@@ -119,6 +119,14 @@ def order(order_id: str = "L1", **fields: Any) -> dict[str, Any]:
     return {k: v for k, v in line.items() if v is not None}
 
 
+def change(order_id: str, action: str, subscription: str = "SUB-000001",
+           **fields: Any) -> dict[str, Any]:
+    """A change line (SPEC §11): only what the action takes (the other columns blank)."""
+    line: dict[str, Any] = {"order_id": order_id, "customer_id": "C-001", "action": action,
+                            "subscription": subscription, "accept_terms": True, **fields}
+    return {k: v for k, v in line.items() if v is not None}
+
+
 def device(serial: str, device_type: str = "Space Pro", customer_id: str = "C-001"
            ) -> dict[str, Any]:
     return {"customer_id": customer_id, "serial_number": serial, "device_type": device_type}

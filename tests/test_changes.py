@@ -14,20 +14,12 @@ import openpyxl
 import pytest
 from openpyxl.utils import get_column_letter
 
-from conftest import CONFIG, Env, customer, device, order
+from conftest import CONFIG, Env, change, customer, device, order
 
 # SUB-000001: 3 Space Pro and 1 Space Plus, 1 year from 2026-11-24 on PO-77: its term's last
 # day is 2027-11-23, its renewal starts 2027-11-24, and with 90 days' notice a cancel or
 # reduce can be given up to 2027-08-26.
 DEADLINE = date(2027, 8, 26)
-
-
-def change(order_id: str, action: str, subscription: str = "SUB-000001",
-           **fields: Any) -> dict[str, Any]:
-    """A change line: only what the action takes (the other columns blank)."""
-    line: dict[str, Any] = {"order_id": order_id, "customer_id": "C-001", "action": action,
-                            "subscription": subscription, "accept_terms": True, **fields}
-    return {k: v for k, v in line.items() if v is not None}
 
 
 @pytest.fixture

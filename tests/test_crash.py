@@ -22,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
 
-from conftest import SEATBATCH, Env, customer, device, order
+from conftest import SEATBATCH, Env, change, customer, device, order
 from seatbatch.output.runs import UNBORN_GRACE_SECONDS
 
 KILLS = int(os.environ.get("SEATBATCH_KILLS", "40"))
@@ -34,15 +34,13 @@ def _workbook(env: Env, index: int) -> Path:
     """A fresh workbook: new order ids, so that each run has something to commit. The runs
     to kill also change the PO of the first run's subscription (SPEC §11), a line that
     issues no invoice and commits with the rest."""
-    change = [{"order_id": f"K{index}-po", "customer_id": "C-001", "action": "po",
-               "subscription": "SUB-000001", "po_number": f"PO-R{index}",
-               "accept_terms": True}] if index >= 3 else []
+    new_po = [change(f"K{index}-po", "po", po_number=f"PO-R{index}")] if index >= 3 else []
     return env.workbook(
         f"w{index}.xlsx", customers=[customer("C-001"), customer("C-002")],
         devices=[device("SN-1")],
         orders=[*(order(f"K{index}-{j}", customer_id=("C-001", "C-002")[j % 2],
                         subscription=f"S{index}-{j}", po_number=f"PO-{index}-{j}")
-                  for j in range(_lines(index))), *change])
+                  for j in range(_lines(index))), *new_po])
 
 
 def _command(env: Env, book: Path) -> list[str]:

@@ -16,7 +16,7 @@ import openpyxl
 import psycopg
 import pytest
 
-from conftest import CONFIG, ROOT, Env, Result, customer, device, ok, order
+from conftest import CONFIG, ROOT, Env, Result, change, customer, device, ok, order
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch.cli import commands as cli
 from seatbatch.ledger import copy as ledger_copy
@@ -68,11 +68,9 @@ def source(tmp_path_factory: pytest.TempPathFactory) -> Env:
     assert len(renewed["invoices"]) == 1
     # changes of subscriptions (SPEC §11), which issue no invoice: a cancel and a reduce
     changed = ok(env.process(env.workbook("tokyo-changes.xlsx", orders=[
-        {"order_id": "TC1", "customer_id": "C-001", "action": "cancel",
-         "subscription": "SUB-000003", "accept_terms": True},
-        {"order_id": "TC2", "customer_id": "C-001", "action": "reduce",
-         "subscription": tokyo_sub, "device_type": "Space Pro", "seats": 1,
-         "accept_terms": True}]), "P-TOKYO", as_of=date(2026, 11, 24)))
+        change("TC1", "cancel", "SUB-000003"),
+        change("TC2", "reduce", tokyo_sub, device_type="Space Pro", seats=1)]),
+        "P-TOKYO", as_of=date(2026, 11, 24)))
     assert [c["action"] for c in changed["changes"]] == ["cancel", "reduce"]
     return env
 

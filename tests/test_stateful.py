@@ -30,7 +30,7 @@ from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from conftest import AS_OF, CONFIG, customer, device, manifest_schema, order
+from conftest import AS_OF, CONFIG, change, customer, device, manifest_schema, order
 from seatbatch.cli.commands import run
 from seatbatch.core.terms import term_of
 from seatbatch.output.order_workbook import write_order_workbook
@@ -763,9 +763,8 @@ class Lifecycle(Machine):
         sub.seats[kind] += seats
 
     def change(self, sub: Life, action: str, **fields: Any) -> tuple[int, str]:
-        line = {"order_id": self.fresh("X"), "customer_id": sub.customer, "action": action,
-                "subscription": sub.number, "accept_terms": True, **fields}
-        code, manifest, said = self.process([line])
+        code, manifest, said = self.process([
+            change(self.fresh("X"), action, sub.number, customer_id=sub.customer, **fields)])
         assert code in (0, 1), said
         assert manifest is not None
         codes = {r["code"] for r in manifest["rejections"]}
