@@ -9,7 +9,13 @@ from typing import Any
 
 import pytest
 
-from seatbatch.output.html import ROWS_AT_ONCE, coverage_rows, environment, invoice_rows
+from seatbatch.output.html import (
+    ROWS_AT_ONCE,
+    coverage_rows,
+    environment,
+    invoice_rows,
+    rejection_rows,
+)
 from seatbatch.validation.rules import Coverage
 
 # the template's cells as they were, under the same environment (autoescape, trim_blocks,
@@ -32,6 +38,11 @@ COVERAGE_CELLS = """\
     <tr><td>{{ row.customer_id }}</td><td>{{ row.device_type }}</td><td class="num">{{ row.devices }}</td><td class="num">{{ row.seats }}</td>
       <td class="{{ 'ok' if row.seats >= row.devices else 'bad' }}">{{ "covered" if row.seats >= row.devices else ("not checked: rows rejected" if row.unchecked else "short by " ~ row.short) }}</td></tr>
     {% endif %}
+  {% endfor %}
+"""  # noqa: E501  the template's lines, as they were
+REJECTION_CELLS = """\
+  {% for p in rejections %}
+    <tr><td>{{ p.sheet }}</td><td class="num">{{ p.row or "" }}</td><td>{{ p.column or "" }}</td><td>{{ p.value }}</td><td>{{ p.message }}</td></tr>
   {% endfor %}
 """  # noqa: E501  the template's lines, as they were
 HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "O'Brien & Sons",
@@ -81,6 +92,18 @@ def test_the_coverage_rows_are_the_template_cells_bytes() -> None:
     assert made == expected
     assert all(words in made for words in ("covered", "short by", "not checked: rows rejected",
                                            "not listed"))
+
+
+def test_the_rejections_rows_are_the_template_cells_bytes() -> None:
+    values: list[Any] = [*HOSTILE, None, 0, 3, 2.5, True, ""]
+    rejections = [{"sheet": ("Orders", "", HOSTILE[2])[at % 3], "row": (None, 0, at + 2)[at % 3],
+                   "column": (None, "seats", HOSTILE[0])[at % 3],
+                   "value": values[at % len(values)], "code": "invalid_value",
+                   "message": f"{HOSTILE[at % 5]} is not a number"} for at in range(33)]
+    expected = environment().from_string(REJECTION_CELLS).render(rejections=rejections)
+    made = "".join(rejection_rows(rejections))
+    assert made == expected
+    assert "<script>" not in made and "&lt;script&gt;" in made
 
 
 def test_a_long_table_comes_a_thousand_rows_at_a_time() -> None:
