@@ -113,12 +113,14 @@ def _one(by_currency: dict[str, Decimal], currency: str | None) -> str | None:
 
 
 # Compact: the C encoder is ten times faster than an indented dump on 20,000 lines. A manifest
-# is made of new dicts and lists, never one inside itself: not checked for it (a tenth faster).
+# is a tree of dicts and lists (none holds itself): not checked for a cycle (a tenth faster).
 _encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    path.write_text(_encode(manifest) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_encode(manifest))
+        out.write("\n")  # not added to the text first: a copy of a large run's 10 MB
 
 
 class ManifestWriter:
