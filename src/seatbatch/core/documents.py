@@ -165,7 +165,7 @@ def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
                                           "due_date", "total")},
         "file": files.get("xlsx") or next(iter(files.values())),
         "files": dict(files),
-        # a line with LINE_KEYS, in their order, is listed as it is (20,000 not copied)
+        # a line as line_document made it (LINE_KEYS, in order) is listed as it is, not copied
         "lines": [line if tuple(line) == LINE_KEYS else {key: line[key] for key in LINE_KEYS}
                   for line in document["lines"]],
     }

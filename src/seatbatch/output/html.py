@@ -1,4 +1,5 @@
-"""Printable HTML from jinja2 templates, autoescaped everywhere."""
+"""Printable HTML from jinja2 templates, autoescaped everywhere; the rows of the summary's long
+tables made here, each value escaped as the templates escape it."""
 
 from __future__ import annotations
 
