@@ -165,7 +165,9 @@ def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
                                           "due_date", "total")},
         "file": files.get("xlsx") or next(iter(files.values())),
         "files": dict(files),
-        "lines": [{key: line[key] for key in LINE_KEYS} for line in document["lines"]],
+        # a line as line_document made it (LINE_KEYS, in order) is listed as it is, not copied
+        "lines": [line if tuple(line) == LINE_KEYS else {key: line[key] for key in LINE_KEYS}
+                  for line in document["lines"]],
     }
     if "vat" in document:  # issued with [tax] (SPEC §10)
         entry["vat"] = dict(document["vat"])

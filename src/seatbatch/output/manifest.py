@@ -112,9 +112,15 @@ def _one(by_currency: dict[str, Decimal], currency: str | None) -> str | None:
     return None
 
 
+# Compact: the C encoder is ten times faster than an indented dump on 20,000 lines. A manifest
+# is a tree of dicts and lists (none holds itself): not checked for a cycle (a tenth faster).
+_encode = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
+
+
 def write_manifest(manifest: dict[str, Any], path: Path) -> None:
-    # Compact: the C encoder is ten times faster than an indented dump on 20,000 lines.
-    path.write_text(json.dumps(manifest, ensure_ascii=False) + "\n", encoding="utf-8")
+    with path.open("w", encoding="utf-8") as out:
+        out.write(_encode(manifest))
+        out.write("\n")  # not added to the text first: a copy of a large run's 10 MB
 
 
 class ManifestWriter:
@@ -132,7 +138,7 @@ class ManifestWriter:
         self.sums = _Sums()
         self.invoices = self.lines = 0
         self.file = path.open("w", encoding="utf-8")
-        head = json.dumps({key: manifest[key] for key in keys[:at]}, ensure_ascii=False)
+        head = _encode({key: manifest[key] for key in keys[:at]})
         self.file.write(head[:-1] + ', "invoices": [')
 
     def __enter__(self) -> ManifestWriter:
@@ -144,7 +150,7 @@ class ManifestWriter:
 
     def add(self, entry: dict[str, Any], currency: str) -> None:
         """One invoice as manifest_invoice lists it, in `currency`."""
-        self.file.write((", " if self.invoices else "") + json.dumps(entry, ensure_ascii=False))
+        self.file.write((", " if self.invoices else "") + _encode(entry))
         self.invoices += 1
         self.lines += len(entry["lines"])
         vat = entry.get("vat")
@@ -153,7 +159,7 @@ class ManifestWriter:
     def close(self) -> dict[str, Any]:
         manifest = {**self.manifest, "totals": self.sums.totals(
             self.manifest["currency"], self.invoices, self.lines)}
-        tail = json.dumps({key: manifest[key] for key in self.after}, ensure_ascii=False)
+        tail = _encode({key: manifest[key] for key in self.after})
         self.file.write("], " + tail[1:] + "\n")
         self.file.close()
         return manifest

@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -157,12 +158,24 @@ def _flush(folder: Path) -> None:
     """Everything written under `folder` on disk. A few files are flushed one by one: a call to
     `os.sync()` would also wait for every other writer on the machine (the database, the other
     runs), once per run."""
-    paths = [folder, *folder.rglob("*")]
+    paths = list(islice(_everything(folder), FSYNC_UP_TO + 1))  # a large run's: not all listed
     if len(paths) > FSYNC_UP_TO:
         os.sync()
         return
     for path in paths:
         _fsync(path)
+
+
+def _everything(folder: Path) -> Iterator[Path]:
+    """`folder` and everything under it, folder by folder."""
+    yield folder
+    with os.scandir(folder) as entries:
+        listed = list(entries)
+    for entry in listed:
+        if entry.is_dir(follow_symlinks=False):
+            yield from _everything(Path(entry.path))
+        else:
+            yield Path(entry.path)
 
 
 def staged_for(out: Path, name: str) -> str:
