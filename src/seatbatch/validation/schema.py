@@ -47,6 +47,17 @@ def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Seri
     return run
 
 
+def _no_longer_than(limit: int) -> Callable[[pd.Series], pd.Series]:
+    """Texts of at most `limit` characters, as `s.str.len() <= limit` tells but without its
+    Python function per cell (a value that is no text fails, its length unknown)."""
+
+    def test(cells: pd.Series) -> pd.Series:
+        return pd.Series([isinstance(v, str) and len(v) <= limit for v in cells.to_numpy()],
+                         index=cells.index, dtype=bool)
+
+    return test
+
+
 def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
         return pa.Check(test, name=str(code))
@@ -59,8 +70,7 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
     if column.type == "id":
         checks.append(each(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
     if column.max_length:
-        limit = column.max_length
-        checks.append(each(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
+        checks.append(each(Code.TEXT_TOO_LONG, _no_longer_than(column.max_length)))
     if column.min is not None and column.max is not None and column.range_code:
         low, high = column.min, column.max
         checks.append(vector(column.range_code, lambda s: s.between(low, high)))
