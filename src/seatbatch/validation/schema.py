@@ -36,12 +36,17 @@ class CheckedSheet:
 
 def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
     """A test of each cell on its own, run on each distinct value of the column once and its
-    outcome spread back to the cells (pandera hands a check the column's cells that are not
-    empty). An outcome that is not known (NaN) passes, as pandera takes it."""
+    outcome spread back to the cells. Handed the whole column (ignore_na=False: pandera's
+    own dropping of empty cells looks at every cell once more, per check), it passes the empty
+    cells itself, as pandera would have. An outcome that is not known (NaN) passes, as pandera
+    takes it."""
 
     def run(cells: pd.Series) -> pd.Series:
         codes, values = pd.factorize(cells, use_na_sentinel=False)
-        passed = test(pd.Series(values, dtype=object)).to_numpy(dtype=bool, na_value=True)
+        blank = pd.isna(values)
+        passed = blank.copy()  # an empty cell passes; the others as the test finds them
+        passed[~blank] = test(pd.Series(values[~blank], dtype=object)).to_numpy(
+            dtype=bool, na_value=True)
         return pd.Series(passed[codes], index=cells.index)
 
     return run
@@ -58,13 +63,19 @@ def _no_longer_than(limit: int) -> Callable[[pd.Series], pd.Series]:
     return test
 
 
+def _each(code: Code, test: Callable[[pd.Series], pd.Series], *, unique: bool) -> pa.Check:
+    """A test of each cell: once per value, unless the values must all differ anyway."""
+    if unique:
+        return pa.Check(test, name=str(code))
+    return pa.Check(_once_per_value(test), name=str(code), ignore_na=False)
+
+
 def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
         return pa.Check(test, name=str(code))
 
     def each(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
-        """A test of each cell: once per value, unless the values must all differ anyway."""
-        return vector(code, test if column.unique else _once_per_value(test))
+        return _each(code, test, unique=column.unique)
 
     checks = []
     if column.type == "id":
