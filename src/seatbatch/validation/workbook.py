@@ -187,7 +187,10 @@ def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
     columns = [sheet.column(name) for name in DEVICE_FIELDS]
     # every row with its serial number and device type: none to sort out
     if None not in columns[1] and None not in columns[2]:
-        return [d for d in map(Device, sheet.rows, *columns) if d.customer_id is not None], set()
+        devices = list(map(Device, sheet.rows, *columns))
+        if None in columns[0]:
+            devices = [device for device in devices if device.customer_id is not None]
+        return devices, set()
     fields = list(zip(sheet.rows, *columns, strict=True))
     devices = [Device(*device) for device in fields
                if device[1] is not None and device[2] is not None and device[3] is not None]
