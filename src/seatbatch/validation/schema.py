@@ -63,19 +63,24 @@ def _no_longer_than(limit: int) -> Callable[[pd.Series], pd.Series]:
     return test
 
 
-def _each(code: Code, test: Callable[[pd.Series], pd.Series], *, unique: bool) -> pa.Check:
+def _each(code: Code, test: Callable[[pd.Series], pd.Series], *, unique: bool,
+          filled: bool) -> pa.Check:
     """A test of each cell: once per value, unless the values must all differ anyway."""
     if unique:
-        return pa.Check(test, name=str(code))
+        return pa.Check(test, name=str(code), ignore_na=not filled)
     return pa.Check(_once_per_value(test), name=str(code), ignore_na=False)
 
 
-def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
+def _checks(column: ColumnSpec, device_types: tuple[str, ...], *, filled: bool = False
+            ) -> list[pa.Check]:
+    """The column's checks; of a column `filled` (no empty cell), without pandera's look for
+    the empty cells to leave out (ignore_na), at every cell, per check."""
+
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
-        return pa.Check(test, name=str(code))
+        return pa.Check(test, name=str(code), ignore_na=not filled)
 
     def each(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
-        return _each(code, test, unique=column.unique)
+        return _each(code, test, unique=column.unique, filled=filled)
 
     checks = []
     if column.type == "id":
@@ -95,7 +100,8 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
     if column.type == "email":
         checks.append(
             pa.Check(
-                lambda v: email_error(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL)
+                lambda v: email_error(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL),
+                ignore_na=not filled,
             )
         )
     if column.must_be_true:
@@ -108,12 +114,13 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
 def build_schema(spec: SheetSpec, device_types: tuple[str, ...], present: set[str],
                  filled: set[str] | None = None) -> Any:
     """The schema of the `present` columns; those `filled` are known to have no empty cell,
-    which pandera then need not look for (a look at every cell)."""
+    which pandera then need not look for, neither as a blank required cell nor to leave out
+    of a check (each a look at every cell)."""
     filled = filled or set()
     return pa.DataFrameSchema(
         {
             column.name: pa.Column(
-                None, _checks(column, device_types),
+                None, _checks(column, device_types, filled=column.name in filled),
                 nullable=not column.required or column.name in filled,
             )
             for column in spec.columns
