@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
@@ -199,14 +199,19 @@ def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
     return devices, broken
 
 
-# an Orders row's cells (in ORDER_COLUMNS' order) -> those an OrderLine is made of, and those
-# a row of each action requires
-_line_cells = itemgetter(*map(ORDER_COLUMNS.index, (
-    "order_id", "customer_id", "action", "subscription", "device_type", "seats", "term_years",
-    "start_date", "po_number", "separate_invoice", "accept_terms")))
-_required_cells = {action: itemgetter(*map(ORDER_COLUMNS.index, names))
-                   for action, names in CHANGE_REQUIRED.items()}
-_order_required_cells = itemgetter(*map(ORDER_COLUMNS.index, ORDER_REQUIRED))
+def _cells_of(names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """An Orders row's cells (in ORDER_COLUMNS' order) -> those of `names`, a tuple however
+    many (an itemgetter of one name gives the cell itself)."""
+    at = [ORDER_COLUMNS.index(name) for name in names]
+    return itemgetter(*at) if len(at) > 1 else lambda cells: tuple(cells[i] for i in at)
+
+
+# the cells an OrderLine is made of, and those a row of each action requires
+_line_cells = _cells_of(("order_id", "customer_id", "action", "subscription", "device_type",
+                         "seats", "term_years", "start_date", "po_number", "separate_invoice",
+                         "accept_terms"))
+_required_cells = {action: _cells_of(names) for action, names in CHANGE_REQUIRED.items()}
+_order_required_cells = _cells_of(ORDER_REQUIRED)
 
 
 def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[OrderLine]]:
@@ -245,11 +250,16 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
     return lines, broken, incomplete_changes
 
 
+# classes whose equal values show alike (not float: 0.0 == -0.0)
+_SHOWN_ALIKE = frozenset({str, int, bool, date, type(None)})
+
+
 def _shown(name: str, column: list[Any]) -> list[str]:
     """`name=repr(value)` of each cell of a column, made once per value: a column repeats a
-    few device types, dates or seat counts many times. (Values of two classes that are equal,
-    1 and True, show apart: such a column is shown cell by cell.)"""
-    if len(set(map(type, column)) - {type(None)}) > 1:
+    few device types, dates or seat counts many times. (Equal values of two classes, 1 and
+    True, show apart: such a column, or one of another class, is shown cell by cell.)"""
+    classes = set(map(type, column))
+    if len(classes - {type(None)}) > 1 or not classes <= _SHOWN_ALIKE:
         return [f"{name}={v!r}" for v in column]
     reprs = {v: f"{name}={v!r}" for v in dict.fromkeys(column)}
     return list(map(reprs.__getitem__, column))
