@@ -17,7 +17,7 @@ from seatbatch.core.columns import ColumnSpec, SheetSpec
 from seatbatch.core.legal import countries, country_hint, email_error
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
-from seatbatch.validation.cells import parse_cells
+from seatbatch.validation.cells import parse_column
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 
@@ -184,18 +184,19 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
     problems: list[Problem] = []
     failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
     typed: dict[str, list[Any]] = {}
+    filled: set[str] = set()  # columns with no empty cell (a typed value is never NaN)
     for column in columns:
         given = raw.cells[column.name]
-        typed[column.name], refused = parse_cells(column.type, column.choices, device_types,
-                                                  given)
+        typed[column.name], refused, complete = parse_column(column.type, column.choices,
+                                                             device_types, given)
+        if complete:
+            filled.add(column.name)
         for position, error in refused:
             failed[column.name].add(position)
             problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
                                     given[position], **error.params))
     frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.rows)), dtype=object)
     try:
-        # (a typed value is never NaN: a column without None has no empty cell)
-        filled = {name for name, values in typed.items() if None not in values}
         build_schema(spec, device_types, set(typed), filled).validate(frame, lazy=True)
     except SchemaErrors as errors:
         by_name = {c.name: c for c in columns}
