@@ -179,9 +179,40 @@ def country_problem(code: str) -> str | None:
     return f"{code!r} is not an ISO 3166-1 two-letter country code{hint}"
 
 
+# The plain ASCII address most e-mail addresses are, that email_validator (2.x, its defaults,
+# check_deliverability=False) accepts, the checks it does spelled out: a dot-atom before the
+# @-sign of RFC 5322's atext (its length unchecked: not strict); after it, at least two labels
+# of letters, digits and inner hyphens (up to 63 each), the last ending with a letter. The
+# rest, in _plainly_valid, are the lengths, Punycode and R-LDH labels (their "--") and the
+# special-use names. Anything else is left to email_validator itself.
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+\-/=?^`{|}~]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_PLAIN_ASCII = re.compile(
+    rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+(?:[A-Za-z0-9][A-Za-z0-9-]{{0,61}})?[A-Za-z]",
+    re.ASCII)
+_EMAIL_MAX, _DOMAIN_MAX = 254, 253  # octets (RFC 5321 4.5.3.1.3 errata, RFC 1035 2.3.4)
+# email_validator's SPECIAL_USE_DOMAIN_NAMES: a domain that is one or ends in one is refused
+_SPECIAL_USE = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test"})
+
+
+def _plainly_valid(value: str) -> bool:
+    """Whether email_validator accepts the address, known without it: a plain ASCII address
+    (False: not known, ask it)."""
+    if len(value) > _EMAIL_MAX or _PLAIN_ASCII.fullmatch(value) is None:
+        return False
+    domain = value[value.index("@") + 1:]
+    # "--" anywhere: a Punycode (xn--) or R-LDH (ab--) label, among others, is not plain
+    return len(domain) <= _DOMAIN_MAX and "--" not in domain \
+        and domain[domain.rindex(".") + 1:].lower() not in _SPECIAL_USE
+
+
 @lru_cache(maxsize=1 << 14)  # a workbook's check and then its message ask again of each address
 def email_error(value: str) -> str | None:
-    """What is wrong with an e-mail address's form (its domain is not looked up), or None."""
+    """What is wrong with an e-mail address's form (its domain is not looked up), or None.
+    A plain ASCII address is known valid without email_validator, whose checks of a domain's
+    Unicode are most of its time; anything else is its to judge."""
+    if _plainly_valid(value):
+        return None
     from email_validator import EmailNotValidError, validate_email
 
     try:

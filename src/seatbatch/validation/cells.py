@@ -172,8 +172,18 @@ def parse_cells(
     or refused) and the refused cells by position, in order. A text cell of a text column is
     its own value; any other value is parsed once per column (a column repeats a few device
     types, dates or seat counts many times)."""
+    typed, refused, _ = parse_column(type_name, choices, device_types, cells)
+    return typed, refused
+
+
+def parse_column(
+    type_name: str, choices: tuple[Any, ...], device_types: tuple[str, ...], cells: list[Any]
+) -> tuple[list[Any], list[tuple[int, CellError]], bool]:
+    """`parse_cells`, and whether every cell was given and parsed (no typed value is None):
+    known on the way, without another look at every cell."""
     parse = parser_for(type_name, choices, device_types)
-    classes = set(map(type, cells)) - {type(None)}
+    given = set(map(type, cells))
+    classes = given - {type(None)}
     if type_name in TEXT_TYPES:
         typed = list(cells)
         odd = [] if classes <= {str} else [
@@ -203,7 +213,7 @@ def parse_cells(
             refused.append((position, result))
         else:
             typed[position] = result
-    return typed, refused
+    return typed, refused, type(None) not in given and not refused
 
 
 def _outcome(parse: Callable[[Any], Any], value: Any) -> Any:

@@ -309,20 +309,25 @@ def coverage(ctx: Context) -> list[Coverage]:
     workbook_seats: Counter[tuple[str, str]] = Counter()
     pending_seats: Counter[tuple[str, str]] = Counter()
     pending_rows: dict[tuple[str, str], list[int]] = {}
+    rejected_rows = ctx.rejected_rows
     for line in ctx.orders:
         key = (line.customer_id, line.device_type)
-        rejected = line.row in ctx.rejected_rows
+        rejected = line.row in rejected_rows
         if rejected:
             pending_rows.setdefault(key, []).append(line.row)
         if _in_force(ctx, line, assumed=rejected):
-            (pending_seats if rejected else workbook_seats)[key] += line.seats
+            seats = pending_seats if rejected else workbook_seats
+            seats[key] = seats.get(key, 0) + line.seats
     wanted = {key[0] for key in listed} | {key[0] for key in workbook_seats}
     ledger_seats = ctx.view.seats_in_force(ctx.as_of, wanted)
-    keys = sorted(set(listed) | set(workbook_seats) | set(ledger_seats))
+    # in the order the sheets give them, nearly sorted already: sorted in a few comparisons
+    keys = sorted(dict.fromkeys([*listed, *workbook_seats, *ledger_seats]))
+    broken = ctx.broken_customers
+    # (get, not a Counter's [], whose missing key is a call of its __missing__)
     return [
-        Coverage(key[0], key[1], listed[key], ledger_seats[key], workbook_seats[key],
-                 first_row.get(key), pending_seats[key], tuple(pending_rows.get(key, ())),
-                 key[0] in ctx.broken_customers)
+        Coverage(key[0], key[1], listed.get(key, 0), ledger_seats.get(key, 0),
+                 workbook_seats.get(key, 0), first_row.get(key), pending_seats.get(key, 0),
+                 tuple(pending_rows.get(key, ())), key[0] in broken)
         for key in keys
     ]
 

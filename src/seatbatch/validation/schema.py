@@ -4,6 +4,7 @@ failure of every cell is collected, and mapped back to Problems at their Excel r
 from __future__ import annotations
 
 import difflib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -16,7 +17,7 @@ from seatbatch.core.columns import ColumnSpec, SheetSpec
 from seatbatch.core.legal import countries, country_hint, email_error
 from seatbatch.core.problems import Code, Problem, problem
 from seatbatch.core.sheets import RawSheet
-from seatbatch.validation.cells import parse_cells
+from seatbatch.validation.cells import parse_column
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._\-]{0,63}$"
 
@@ -36,31 +37,69 @@ class CheckedSheet:
 
 def _once_per_value(test: Callable[[pd.Series], pd.Series]) -> Callable[[pd.Series], pd.Series]:
     """A test of each cell on its own, run on each distinct value of the column once and its
-    outcome spread back to the cells (pandera hands a check the column's cells that are not
-    empty). An outcome that is not known (NaN) passes, as pandera takes it."""
+    outcome spread back to the cells. Handed the whole column (ignore_na=False: pandera's
+    own dropping of empty cells looks at every cell once more, per check), it passes the empty
+    cells itself, as pandera would have. An outcome that is not known (NaN) passes, as pandera
+    takes it."""
 
     def run(cells: pd.Series) -> pd.Series:
         codes, values = pd.factorize(cells, use_na_sentinel=False)
-        passed = test(pd.Series(values, dtype=object)).to_numpy(dtype=bool, na_value=True)
+        blank = pd.isna(values)
+        passed = blank.copy()  # an empty cell passes; the others as the test finds them
+        passed[~blank] = test(pd.Series(values[~blank], dtype=object)).to_numpy(
+            dtype=bool, na_value=True)
         return pd.Series(passed[codes], index=cells.index)
 
     return run
 
 
-def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]:
+def _no_longer_than(limit: int) -> Callable[[pd.Series], pd.Series]:
+    """Texts of at most `limit` characters, as `s.str.len() <= limit` tells but without its
+    Python function per cell (a value that is no text fails, its length unknown)."""
+
+    def test(cells: pd.Series) -> pd.Series:
+        return pd.Series([isinstance(v, str) and len(v) <= limit for v in cells.to_numpy()],
+                         index=cells.index, dtype=bool)
+
+    return test
+
+
+def _matching(pattern: str) -> Callable[[pd.Series], pd.Series]:
+    """Texts that `pattern` matches from their start, as `s.str.match(pattern)` tells but
+    without its Python function per cell (a value that is no text passes, as its NaN did)."""
+    match = re.compile(pattern).match
+
+    def test(cells: pd.Series) -> pd.Series:
+        return pd.Series([not isinstance(v, str) or match(v) is not None
+                          for v in cells.to_numpy()], index=cells.index, dtype=bool)
+
+    return test
+
+
+def _each(code: Code, test: Callable[[pd.Series], pd.Series], *, unique: bool,
+          filled: bool) -> pa.Check:
+    """A test of each cell: once per value, unless the values must all differ anyway."""
+    if unique:
+        return pa.Check(test, name=str(code), ignore_na=not filled)
+    return pa.Check(_once_per_value(test), name=str(code), ignore_na=False)
+
+
+def _checks(column: ColumnSpec, device_types: tuple[str, ...], *, filled: bool = False
+            ) -> list[pa.Check]:
+    """The column's checks; of a column `filled` (no empty cell), without pandera's look for
+    the empty cells to leave out (ignore_na), at every cell, per check."""
+
     def vector(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
-        return pa.Check(test, name=str(code))
+        return pa.Check(test, name=str(code), ignore_na=not filled)
 
     def each(code: Code, test: Callable[[pd.Series], pd.Series]) -> pa.Check:
-        """A test of each cell: once per value, unless the values must all differ anyway."""
-        return vector(code, test if column.unique else _once_per_value(test))
+        return _each(code, test, unique=column.unique, filled=filled)
 
     checks = []
     if column.type == "id":
-        checks.append(each(Code.INVALID_ID, lambda s: s.str.match(ID_PATTERN)))
+        checks.append(each(Code.INVALID_ID, _matching(ID_PATTERN)))
     if column.max_length:
-        limit = column.max_length
-        checks.append(each(Code.TEXT_TOO_LONG, lambda s: s.str.len() <= limit))
+        checks.append(each(Code.TEXT_TOO_LONG, _no_longer_than(column.max_length)))
     if column.min is not None and column.max is not None and column.range_code:
         low, high = column.min, column.max
         checks.append(vector(column.range_code, lambda s: s.between(low, high)))
@@ -74,7 +113,8 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
     if column.type == "email":
         checks.append(
             pa.Check(
-                lambda v: email_error(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL)
+                lambda v: email_error(v) is None, element_wise=True, name=str(Code.INVALID_EMAIL),
+                ignore_na=not filled,
             )
         )
     if column.must_be_true:
@@ -84,11 +124,17 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...]) -> list[pa.Check]
     return checks
 
 
-def build_schema(spec: SheetSpec, device_types: tuple[str, ...], present: set[str]) -> Any:
+def build_schema(spec: SheetSpec, device_types: tuple[str, ...], present: set[str],
+                 filled: set[str] | None = None) -> Any:
+    """The schema of the `present` columns; those `filled` are known to have no empty cell,
+    which pandera then need not look for, neither as a blank required cell nor to leave out
+    of a check (each a look at every cell)."""
+    filled = filled or set()
     return pa.DataFrameSchema(
         {
             column.name: pa.Column(
-                None, _checks(column, device_types), nullable=not column.required
+                None, _checks(column, device_types, filled=column.name in filled),
+                nullable=not column.required or column.name in filled,
             )
             for column in spec.columns
             if column.name in present
@@ -138,17 +184,20 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
     problems: list[Problem] = []
     failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
     typed: dict[str, list[Any]] = {}
+    filled: set[str] = set()  # columns with no empty cell (a typed value is never NaN)
     for column in columns:
         given = raw.cells[column.name]
-        typed[column.name], refused = parse_cells(column.type, column.choices, device_types,
-                                                  given)
+        typed[column.name], refused, complete = parse_column(column.type, column.choices,
+                                                             device_types, given)
+        if complete:
+            filled.add(column.name)
         for position, error in refused:
             failed[column.name].add(position)
             problems.append(problem(error.code, spec.name, raw.rows[position], column.name,
                                     given[position], **error.params))
     frame = pd.DataFrame(typed, index=pd.RangeIndex(len(raw.rows)), dtype=object)
     try:
-        build_schema(spec, device_types, set(typed)).validate(frame, lazy=True)
+        build_schema(spec, device_types, set(typed), filled).validate(frame, lazy=True)
     except SchemaErrors as errors:
         by_name = {c.name: c for c in columns}
         cases = errors.failure_cases

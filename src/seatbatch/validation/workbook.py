@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from operator import itemgetter
 from typing import Any
 
 from seatbatch.core.columns import sheet_spec
@@ -89,10 +90,6 @@ def split_committed(
                 changes=_changes(committed.content, line.content),
             ))
     return fresh, already, conflicts
-
-
-def _complete(values: dict[str, Any], names: tuple[str, ...]) -> bool:
-    return all(values.get(name) is not None for name in names)
 
 
 def validate(
@@ -187,12 +184,34 @@ def _customers(sheet: CheckedSheet) -> tuple[dict[str, Customer], set[str]]:
 
 def _devices(sheet: CheckedSheet) -> tuple[list[Device], set[str]]:
     """The sheet's devices, and the customers of rows that had problems."""
-    fields = list(zip(sheet.rows, *map(sheet.column, DEVICE_FIELDS), strict=True))
+    columns = [sheet.column(name) for name in DEVICE_FIELDS]
+    # every row with its serial number and device type: none to sort out
+    if None not in columns[1] and None not in columns[2]:
+        devices = list(map(Device, sheet.rows, *columns))
+        if None in columns[0]:
+            devices = [device for device in devices if device.customer_id is not None]
+        return devices, set()
+    fields = list(zip(sheet.rows, *columns, strict=True))
     devices = [Device(*device) for device in fields
                if device[1] is not None and device[2] is not None and device[3] is not None]
     broken = {device[1] for device in fields
               if device[1] is not None and (device[2] is None or device[3] is None)}
     return devices, broken
+
+
+def _cells_of(names: tuple[str, ...]) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+    """An Orders row's cells (in ORDER_COLUMNS' order) -> those of `names`, a tuple however
+    many (an itemgetter of one name gives the cell itself)."""
+    at = [ORDER_COLUMNS.index(name) for name in names]
+    return itemgetter(*at) if len(at) > 1 else lambda cells: tuple(cells[i] for i in at)
+
+
+# the cells an OrderLine is made of, and those a row of each action requires
+_line_cells = _cells_of(("order_id", "customer_id", "action", "subscription", "device_type",
+                         "seats", "term_years", "start_date", "po_number", "separate_invoice",
+                         "accept_terms"))
+_required_cells = {action: _cells_of(names) for action, names in CHANGE_REQUIRED.items()}
+_order_required_cells = _cells_of(ORDER_REQUIRED)
 
 
 def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[OrderLine]]:
@@ -206,30 +225,44 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
     incomplete_changes: list[OrderLine] = []
     broken: set[str] = set()
     columns = [sheet.column(name) for name in ORDER_COLUMNS]
-    plain = [[v.isoformat() if isinstance(v, date) else v for v in column] for column in columns]
-    shown = [[f"{name}={v!r}" for v in column]
-             for name, column in zip(ORDER_COLUMNS, plain, strict=True)]
+    plain = [[v.isoformat() if isinstance(v, date) else v for v in column]
+             if any(isinstance(v, date) for v in dict.fromkeys(column)) else column
+             for column in columns]
+    shown = [_shown(name, column) for name, column in zip(ORDER_COLUMNS, plain, strict=True)]
     for row, cells, as_given, parts in zip(sheet.rows, zip(*columns, strict=True),
                                            zip(*plain, strict=True), zip(*shown, strict=True),
                                            strict=True):
-        v = dict(zip(ORDER_COLUMNS, cells, strict=True))
-        required = CHANGE_REQUIRED.get(v["action"], ORDER_REQUIRED)
-        complete = _complete(v, required) and v["accept_terms"] is True
+        (order_id, customer_id, action, subscription, device_type, seats, term_years,
+         start_date, po_number, separate_invoice, accept_terms) = _line_cells(cells)
+        required = _required_cells.get(action, _order_required_cells)
+        complete = None not in required(cells) and accept_terms is True
         if not complete:
-            if v["customer_id"]:
-                broken.add(v["customer_id"])
-            if v["action"] not in CHANGES:
+            if customer_id:
+                broken.add(customer_id)
+            if action not in CHANGES:
                 continue
         (lines if complete else incomplete_changes).append(OrderLine(
-            row=row, order_id=v["order_id"] or "", customer_id=v["customer_id"] or "",
-            action=v["action"], subscription=v["subscription"] or "",
-            device_type=v["device_type"] or "", seats=v["seats"] or 0,
-            term_years=v["term_years"], start_date=v["start_date"], po_number=v["po_number"],
-            separate_invoice=bool(v["separate_invoice"]),
-            fingerprint=hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
-            content=dict(zip(ORDER_COLUMNS, as_given, strict=True)),
+            row, order_id or "", customer_id or "", action, subscription or "",
+            device_type or "", seats or 0, term_years, start_date, po_number,
+            bool(separate_invoice), hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
+            dict(zip(ORDER_COLUMNS, as_given, strict=True)),
         ))
     return lines, broken, incomplete_changes
+
+
+# classes whose equal values show alike (not float: 0.0 == -0.0)
+_SHOWN_ALIKE = frozenset({str, int, bool, date, type(None)})
+
+
+def _shown(name: str, column: list[Any]) -> list[str]:
+    """`name=repr(value)` of each cell of a column, made once per value: a column repeats a
+    few device types, dates or seat counts many times. (Equal values of two classes, 1 and
+    True, show apart: such a column, or one of another class, is shown cell by cell.)"""
+    classes = set(map(type, column))
+    if len(classes - {type(None)}) > 1 or not classes <= _SHOWN_ALIKE:
+        return [f"{name}={v!r}" for v in column]
+    reprs = {v: f"{name}={v!r}" for v in dict.fromkeys(column)}
+    return list(map(reprs.__getitem__, column))
 
 
 def _sheet_order(name: str) -> int:
