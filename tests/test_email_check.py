@@ -123,3 +123,14 @@ def test_the_fast_path_takes_everyday_addresses() -> None:
     for value in ("billing@example-sensors.no", "first.last+tag@mail.example.co.uk",
                   "OPS@Example.COM", "a1@b2.io", "c-0042@customers.example.com"):
         assert _plainly_valid(value), value
+
+
+def test_the_special_use_names_are_email_validators() -> None:
+    """The fast path's copy of the names email_validator refuses (a domain's last label) is the
+    installed library's list, each a single label: an upgrade that changes it fails here."""
+    import email_validator
+
+    from seatbatch.core.legal import _SPECIAL_USE
+
+    assert set(email_validator.SPECIAL_USE_DOMAIN_NAMES) == _SPECIAL_USE
+    assert all("." not in name for name in _SPECIAL_USE)
