@@ -19,7 +19,7 @@ import os
 import re
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
@@ -371,28 +371,30 @@ def insert_rows(connection: Connection, table: Table, names: Sequence[str],
         given = dict(zip(names, zip(*rows, strict=True), strict=True))
         columns = [binder(given[name]) if binder else given[name]
                    for binder, name in zip(binders, order, strict=True)]
-
-    def rows_from(start: int, stop: int) -> Iterable[Sequence[Any]]:
-        """The rows from `start` to `stop`, as bound; from the columns when converted."""
-        if not columns:
-            return rows[start:stop]
-        return zip(*(column[start:stop] for column in columns), strict=True)
-
     if not compiled.positional:
-        connection.exec_driver_sql(compiled.string, [dict(zip(order, row, strict=True))
-                                                     for row in rows_from(0, len(rows))])
+        bound = zip(*columns, strict=True) if columns else rows
+        connection.exec_driver_sql(compiled.string,
+                                   [dict(zip(order, row, strict=True)) for row in bound])
         return
+    width = len(order)
+    flat: list[Any]  # every row's values one after the other
+    if columns:
+        flat = [None] * (len(rows) * width)
+        for at, column in enumerate(columns):
+            flat[at::width] = column
+    else:
+        flat = list(chain.from_iterable(rows))
     head, one = compiled.string.rsplit(" VALUES ", 1)
-    each = max(1, STATEMENT_VALUES // len(order))
-    whole = len(rows) - len(rows) % each
+    each = max(1, STATEMENT_VALUES // width)
+    whole = (len(rows) - len(rows) % each) * width
     if whole:
         connection.exec_driver_sql(f"{head} VALUES {', '.join([one] * each)}", [
-            tuple(chain.from_iterable(rows_from(start, start + each)))
-            for start in range(0, whole, each)
+            tuple(flat[start:start + each * width]) for start in range(0, whole, each * width)
         ])
-    if whole < len(rows):
-        connection.exec_driver_sql(f"{head} VALUES {', '.join([one] * (len(rows) - whole))}",
-                                   tuple(chain.from_iterable(rows_from(whole, len(rows)))))
+    if whole < len(flat):
+        connection.exec_driver_sql(
+            f"{head} VALUES {', '.join([one] * ((len(flat) - whole) // width))}",
+            tuple(flat[whole:]))
 
 
 def _binder(column_type: TypeEngine[Any], dialect: Dialect

@@ -5,7 +5,7 @@ seats and subscription terms, and the run's own row."""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
@@ -78,18 +78,20 @@ def save_devices(connection: Connection, partner_id: str, devices: list[Device])
     it lists under another customer than before has moved there. The customers whose lists
     lost a device are returned."""
     d = t.devices.c
-    named = {x.customer_id for x in devices}
-    listed = {x.serial_number for x in devices}
     stored = connection.execute(
         select(d.serial_number, d.customer_id).where(d.partner_id == partner_id)).all()
-    replaced = sorted(serial for serial, customer_id in stored
-                      if customer_id in named or serial in listed)
-    moved_away = {customer_id for serial, customer_id in stored
-                  if serial in listed and customer_id not in named}
-    for start in range(0, len(replaced), 500):
-        connection.execute(t.devices.delete().where(
-            d.partner_id == partner_id, d.serial_number.in_(replaced[start:start + 500])
-        ))
+    moved_away: set[str] = set()
+    if stored:  # (a partner's first run has none to replace)
+        named = {x.customer_id for x in devices}
+        listed = {x.serial_number for x in devices}
+        replaced = sorted(serial for serial, customer_id in stored
+                          if customer_id in named or serial in listed)
+        moved_away = {customer_id for serial, customer_id in stored
+                      if serial in listed and customer_id not in named}
+        for start in range(0, len(replaced), 500):
+            connection.execute(t.devices.delete().where(
+                d.partner_id == partner_id, d.serial_number.in_(replaced[start:start + 500])
+            ))
     insert_rows(connection, t.devices, DEVICE_COLUMNS, [
         (partner_id, x.serial_number, x.customer_id, x.device_type, x.deployed_on, x.location)
         for x in devices
@@ -123,9 +125,23 @@ SUBSCRIPTION_COLUMNS = ("id", "partner_id", "customer_id", "label", "term_years"
                         "po_number", "currency")
 
 
-# json.dumps(..., ensure_ascii=False[, sort_keys=True]), its encoder made once
-DOCUMENT_JSON = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
-CONTENT_JSON = json.JSONEncoder(ensure_ascii=False)
+def json_text(*, sort_keys: bool) -> Callable[[Any], str]:
+    """`json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)` of the documents and lines
+    saved (trees of JSON values, no cycles): the same text, from the C encoder that
+    `JSONEncoder.encode` sets up anew for each value, set up once here (a large run encodes
+    25,000 values, and the setup was a fifth of the cost of the small ones)."""
+    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
+    make = getattr(json.encoder, "c_make_encoder", None)
+    if make is None:  # no C accelerator: its pure-Python fallback
+        return encoder.encode
+    chunks = make(None, encoder.default, json.encoder.encode_basestring, None,
+                  encoder.key_separator, encoder.item_separator, sort_keys, encoder.skipkeys,
+                  encoder.allow_nan)
+    return lambda value: "".join(chunks(value, 0))
+
+
+DOCUMENT_JSON = json_text(sort_keys=True)
+CONTENT_JSON = json_text(sort_keys=False)
 
 
 # the columns of the rows below, as the tables order them
@@ -161,7 +177,7 @@ def rows_of_invoice(
         number, series, invoice.invoice_date.year, int(number.rsplit("-", 1)[1]), partner_id,
         invoice.customer_id, invoice.kind, invoice.invoice_date, invoice.due_date,
         invoice.currency, invoice.po_number, document["total"], run_id,
-        DOCUMENT_JSON.encode(document),
+        DOCUMENT_JSON(document),
         vat and vat["category"], vat and vat["rate"], vat and vat["amount"],
     )
     lines = [
@@ -226,7 +242,7 @@ def save_invoices(
                 order = request.order
                 order_rows.append((
                     partner_id, order.order_id, order.fingerprint,
-                    CONTENT_JSON.encode(order.content), order.customer_id,
+                    CONTENT_JSON(order.content), order.customer_id,
                     request.group[1] if request.group else None, sid, invoice.number,
                     run.run_id,
                 ))
@@ -246,7 +262,7 @@ def save_changes(connection: Connection, partner_id: str, run: RunRecord,
     bulk_insert(connection, t.subscription_changes, [
         {"partner_id": partner_id, "order_id": change.order.order_id,
          "fingerprint": change.order.fingerprint,
-         "content": CONTENT_JSON.encode(change.order.content),
+         "content": CONTENT_JSON(change.order.content),
          "customer_id": change.order.customer_id, "subscription_id": change.subscription_id,
          "action": change.order.action,
          "device_type": change.order.device_type if change.order.action == "reduce" else None,
