@@ -345,8 +345,10 @@ def bulk_insert(connection: Connection, table: Table, rows: Sequence[Mapping[str
     insert_rows(connection, table, names, list(map(values, rows)))
 
 
-# bound values per INSERT statement of several rows: SQLite's least limit (before 3.32)
+# bound values, and rows, per INSERT statement of several rows: SQLite's least limits (of
+# bound values before 3.32, of rows in a VALUES list before 3.8.8)
 STATEMENT_VALUES = 999
+STATEMENT_ROWS = 500
 
 
 def insert_rows(connection: Connection, table: Table, names: Sequence[str],
@@ -382,7 +384,7 @@ def insert_rows(connection: Connection, table: Table, names: Sequence[str],
         ])
         return
     head, one = compiled.string.rsplit(" VALUES ", 1)
-    each = max(1, STATEMENT_VALUES // width)
+    each = max(1, min(STATEMENT_ROWS, STATEMENT_VALUES // width))
     whole = (len(rows) - len(rows) % each) * width
     if whole:
         connection.exec_driver_sql(f"{head} VALUES {', '.join([one] * each)}", [
