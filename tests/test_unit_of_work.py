@@ -13,7 +13,13 @@ from conftest import Env
 from seatbatch.core.model import InvoiceDraft, ReadSet
 from seatbatch.ledger import Ledger, RunRecord
 from seatbatch.ledger import schema as t
-from seatbatch.ledger.engine import atomic, bulk_insert, close_engine, make_engine
+from seatbatch.ledger.engine import (
+    atomic,
+    bulk_insert,
+    close_engine,
+    insert_rows,
+    make_engine,
+)
 
 
 def _record(run_id: str) -> RunRecord:
@@ -80,6 +86,37 @@ def test_bulk_insert_stores_what_insert_stores(env: Env, count: int) -> None:
                      "location": None if n % 2 else "Hall"} for n in range(count)]
             bulk_insert(connection, t.devices, rows)
             connection.execute(insert(t.devices), [{**row, "partner_id": "P-B"} for row in rows])
+    finally:
+        close_engine(engine)
+    stored = {partner: env.query(
+        "SELECT serial_number, customer_id, device_type, CAST(deployed_on AS TEXT), location "
+        f"FROM devices WHERE partner_id = '{partner}' ORDER BY serial_number")
+        for partner in ("P-A", "P-B")}
+    assert len(stored["P-A"]) == count and stored["P-A"] == stored["P-B"]
+
+
+# SQLite: one row; two whole INSERTs of 166 rows (999 values, 6 a row); three and a rest
+@pytest.mark.parametrize("count", [1, 332, 600])
+def test_insert_rows_stores_what_insert_stores(env: Env, count: int) -> None:
+    """Rows given to insert_rows as tuples, their columns named in another order than the
+    table's, several rows to an INSERT, are stored as SQLAlchemy's insert() stores them."""
+    names = ("serial_number", "location", "partner_id", "deployed_on", "customer_id",
+             "device_type")
+    with Ledger.open(env.ledger_url, write=True):
+        pass
+    engine = make_engine(env.ledger_url)
+    try:
+        with atomic(engine, write=True) as connection:
+            for partner in ("P-A", "P-B"):
+                connection.execute(insert(t.customers).values(
+                    partner_id=partner, customer_id="C-1", organization="Org"))
+            rows = [(f"S-{n:04d}", None if n % 3 else "Hall \u00e9", "P-A",
+                     None if n % 5 == 0 else date(2026, 1 + n % 12, 1 + n % 28), "C-1",
+                     "Space Pro") for n in range(count)]
+            insert_rows(connection, t.devices, names, rows)
+            connection.execute(insert(t.devices),
+                               [{**dict(zip(names, row, strict=True)), "partner_id": "P-B"}
+                                for row in rows])
     finally:
         close_engine(engine)
     stored = {partner: env.query(
