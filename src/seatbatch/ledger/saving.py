@@ -127,17 +127,9 @@ SUBSCRIPTION_COLUMNS = ("id", "partner_id", "customer_id", "label", "term_years"
 
 def json_text(*, sort_keys: bool) -> Callable[[Any], str]:
     """`json.dumps(value, ensure_ascii=False, sort_keys=sort_keys)` of the documents and lines
-    saved (trees of JSON values, no cycles): the same text, from the C encoder that
-    `JSONEncoder.encode` sets up anew for each value, set up once here (a large run encodes
-    25,000 values, and the setup was a fifth of the cost of the small ones)."""
-    encoder = json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys)
-    make = getattr(json.encoder, "c_make_encoder", None)
-    if make is None:  # no C accelerator: its pure-Python fallback
-        return encoder.encode
-    chunks = make(None, encoder.default, json.encoder.encode_basestring, None,
-                  encoder.key_separator, encoder.item_separator, sort_keys, encoder.skipkeys,
-                  encoder.allow_nan)
-    return lambda value: "".join(chunks(value, 0))
+    saved: the same text, from one encoder made once (a large run encodes 25,000 values), not
+    looking for cycles in what are trees of JSON values."""
+    return json.JSONEncoder(ensure_ascii=False, sort_keys=sort_keys, check_circular=False).encode
 
 
 DOCUMENT_JSON = json_text(sort_keys=True)
