@@ -6,9 +6,11 @@ them reads a large workbook meanwhile, and they are ready by the time numbers ar
 PDFs are made only in workers, however few the invoices (typst cannot make a PDF in a
 process forked from one that made one); a process that has made one starts its workers from
 a fork server instead. Files go into the run's staging folder, so writing may start inside
-the committing transaction; a run that does not commit discards them with the folder. A run
-that issues more invoices than it should hold at once (renew) writes them after its commit
-instead, from the ledger's documents of them, a few batches in flight at a time."""
+the committing transaction; a run that does not commit discards them with the folder. Once
+the run has committed, this process writes the chunks no worker has started on yet itself
+rather than wait for the workers (but PDFs, which only workers make). A run that issues more
+invoices than it should hold at once (renew) writes them after its commit instead, from the
+ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
@@ -18,9 +20,8 @@ import os
 import signal
 import sys
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
@@ -186,7 +187,9 @@ class InvoiceWriter:
         self.pdf_in_workers = "pdf" in self.formats
         self.pool: ProcessPoolExecutor | None = None
         self.workers = 0
-        self.futures: list[Future[int]] = []
+        # the work sent to the workers, each with the invoices this process may write itself
+        # should no worker have started on them by `finish` (None: it may not, PDFs among them)
+        self.futures: list[tuple[Future[int], Sequence[Invoice] | None]] = []
         self.waiting: list[Invoice] = []
 
     def __enter__(self) -> InvoiceWriter:
@@ -282,13 +285,12 @@ class InvoiceWriter:
             self.waiting.extend(invoices)
             return
         pool, folder, formats = self.pool, self.folder, self.formats
-        if documents is None:
-            self.futures += [pool.submit(_write_chunk, invoices[i:i + CHUNK], folder, formats)
-                             for i in range(0, len(invoices), CHUNK)]
-            return
-        assert len(documents) == len(invoices)
-        self.futures += [pool.submit(_write_decoded, documents[i:i + CHUNK], folder, formats)
-                         for i in range(0, len(documents), CHUNK)]
+        assert documents is None or len(documents) == len(invoices)
+        for i in range(0, len(invoices), CHUNK):
+            chunk = invoices[i:i + CHUNK]
+            future = (pool.submit(_write_chunk, chunk, folder, formats) if documents is None
+                      else pool.submit(_write_decoded, documents[i:i + CHUNK], folder, formats))
+            self.futures.append((future, None if self.pdf_in_workers else chunk))
 
     def submit_estimates(self, invoices: Sequence[Invoice]) -> None:
         """A quote's estimates, each as a PDF marked as one, when PDFs are written; a worker
@@ -297,7 +299,8 @@ class InvoiceWriter:
             return
         self._pdf_worker()
         assert self.pool is not None
-        self.futures.append(self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder))
+        self.futures.append(
+            (self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder), None))
 
     def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
         """Write issued invoices from their ledger documents as `batches` yields them (about
@@ -320,10 +323,26 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
-        steps = [partial(_write_chunk, chunk, self.folder, self.formats) for chunk in chunks] + [
-            future.result for future in self.futures
-        ]
+        steps = len(chunks) + len(self.futures)
         if steps:
-            for step in self.progress.iterate(steps, "Writing invoices"):
-                step()
+            for _ in self.progress.iterate(self._written(chunks), "Writing invoices", steps):
+                pass
         self.waiting, self.futures = [], []
+
+    def _written(self, chunks: list[list[Invoice]]) -> Iterator[None]:
+        """Each chunk written, one step each: those that wait for `finish` here; of those sent
+        to the workers, the last ones no worker has started yet here too (the pool hands its
+        workers a chunk at a time, so that the ones it holds back can still be taken back), as
+        this process has nothing else to do, while the workers write the others."""
+        for chunk in chunks:
+            _write_chunk(chunk, self.folder, self.formats)
+            yield
+        sent = deque(self.futures)
+        while sent:
+            future, invoices = sent[-1]
+            if invoices is not None and future.cancel():  # no worker started on it
+                sent.pop()
+                _write_chunk(invoices, self.folder, self.formats)
+            else:  # nor on any before it: the workers have them all
+                sent.popleft()[0].result()
+            yield
