@@ -19,6 +19,7 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
+U = TypeVar("U")
 Ts = TypeVarTuple("Ts")
 
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
@@ -263,6 +265,49 @@ class InvoiceWriter:
                 # The pool is gone with the worker; invoices are then written here.
                 self._discard_pool()
                 return work(*args)
+
+        return result
+
+    def meanwhile_then(self, then: Callable[[T], Sequence[Callable[[], U]]],
+                       work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], tuple[T, list[U]]]:
+        """`work(*args)` in a worker, as `meanwhile`; the moment it is done, each of `then(its
+        result)` in the workers, side by side (each plain data). Calling what this returns
+        waits for them all: the result, and theirs in order. Without workers, or should one
+        die at it, all of it is done here."""
+        pool = self.pool
+        if pool is None:
+            done = work(*args)
+            return lambda: (done, [step() for step in then(done)])
+        first = pool.submit(work, *args)
+        steps: list[Future[U]] = []
+        chained = threading.Event()
+
+        def chain(future: Future[T]) -> None:  # in the pool's own thread, as `first` ends
+            try:
+                if not future.cancelled() and future.exception() is None:
+                    steps.extend(pool.submit(step) for step in then(future.result()))
+            except Exception:  # noqa: BLE001  the pool broke or shut down: result() does it here
+                pass
+            finally:
+                chained.set()
+
+        first.add_done_callback(chain)
+
+        def result() -> tuple[T, list[U]]:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                done = first.result()
+                chained.wait()
+                wanted = then(done)
+                if len(steps) < len(wanted):  # the pool could not take them: here
+                    return done, [step() for step in wanted]
+                return done, [step.result() for step in steps]
+            except BrokenProcessPool:
+                # A worker died at it (see `meanwhile`): all of it here, without workers.
+                self._discard_pool()
+                done = work(*args)
+                return done, [step() for step in then(done)]
 
         return result
 
