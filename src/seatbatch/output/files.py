@@ -8,7 +8,7 @@ process forked from one that made one); a process that has made one starts its w
 a fork server instead. Files go into the run's staging folder, so writing may start inside
 the committing transaction; a run that does not commit discards them with the folder. Once
 the run has committed, this process writes the chunks no worker has started on yet itself
-rather than wait for the workers (but PDFs, which only workers make). A run that issues more
+rather than wait for the workers (but their PDFs, which it sends back). A run that issues more
 invoices than it should hold at once (renew) writes them after its commit instead, from the
 ledger's documents of them, a few batches in flight at a time."""
 
@@ -189,9 +189,11 @@ class InvoiceWriter:
         self.pdf_in_workers = "pdf" in self.formats
         self.pool: ProcessPoolExecutor | None = None
         self.workers = 0
-        # the work sent to the workers, each with the invoices this process may write itself
-        # should no worker have started on them by `finish` (None: it may not, PDFs among them)
-        self.futures: list[tuple[Future[int], Sequence[Invoice] | None]] = []
+        # the work sent to the workers, each with the invoices (and their documents, when sent
+        # those) that this process may take back should no worker have started on them by
+        # `finish` (None: a quote's estimates)
+        self.futures: list[tuple[Future[int], Sequence[Invoice] | None,
+                                 Sequence[dict[str, Any]] | None]] = []
         self.waiting: list[Invoice] = []
 
     def __enter__(self) -> InvoiceWriter:
@@ -333,9 +335,10 @@ class InvoiceWriter:
         assert documents is None or len(documents) == len(invoices)
         for i in range(0, len(invoices), CHUNK):
             chunk = invoices[i:i + CHUNK]
-            future = (pool.submit(_write_chunk, chunk, folder, formats) if documents is None
-                      else pool.submit(_write_decoded, documents[i:i + CHUNK], folder, formats))
-            self.futures.append((future, None if self.pdf_in_workers else chunk))
+            made = None if documents is None else documents[i:i + CHUNK]
+            future = (pool.submit(_write_chunk, chunk, folder, formats) if made is None
+                      else pool.submit(_write_decoded, made, folder, formats))
+            self.futures.append((future, chunk, made))
 
     def submit_estimates(self, invoices: Sequence[Invoice]) -> None:
         """A quote's estimates, each as a PDF marked as one, when PDFs are written; a worker
@@ -345,7 +348,7 @@ class InvoiceWriter:
         self._pdf_worker()
         assert self.pool is not None
         self.futures.append(
-            (self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder), None))
+            (self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder), None, None))
 
     def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
         """Write issued invoices from their ledger documents as `batches` yields them (about
@@ -378,16 +381,30 @@ class InvoiceWriter:
         """Each chunk written, one step each: those that wait for `finish` here; of those sent
         to the workers, the last ones no worker has started yet here too (the pool hands its
         workers a chunk at a time, so that the ones it holds back can still be taken back), as
-        this process has nothing else to do, while the workers write the others."""
+        this process has nothing else to do, while the workers write the others. Their PDFs
+        are sent back to the workers (PDFs are made only there)."""
         for chunk in chunks:
             _write_chunk(chunk, self.folder, self.formats)
             yield
+        here = tuple(kind for kind in self.formats if kind != "pdf")
+        pdfs: list[Future[int]] = []
         sent = deque(self.futures)
         while sent:
-            future, invoices = sent[-1]
-            if invoices is not None and future.cancel():  # no worker started on it
+            future, invoices, documents = sent[-1]
+            pool = self.pool if "pdf" in self.formats else None
+            if (invoices is not None and (pool is not None or not self.pdf_in_workers)
+                    and future.cancel()):  # no worker started on it
                 sent.pop()
-                _write_chunk(invoices, self.folder, self.formats)
+                _write_chunk(invoices, self.folder, here)
+                if pool is None:
+                    yield
+                elif documents is None:
+                    pdfs.append(pool.submit(_write_chunk, invoices, self.folder, ("pdf",)))
+                else:
+                    pdfs.append(pool.submit(_write_decoded, documents, self.folder, ("pdf",)))
             else:  # nor on any before it: the workers have them all
                 sent.popleft()[0].result()
+                yield
+        for future in pdfs:
+            future.result()
             yield
