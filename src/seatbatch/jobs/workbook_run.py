@@ -102,8 +102,9 @@ class WorkbookRun:
             return lambda: raw
         # the guard in one worker, then the devices in one and the other sheets in the other
         source = self.source
-        reads = writer.meanwhile_then(partial(sheet_reads, source, limits), inspect_file,
-                                      source, limits)
+        reads = writer.meanwhile_then(partial(sheet_reads, source, limits,
+                                              apart=writer.workers > 1),
+                                      inspect_file, source, limits)
         return lambda: assemble(source, *reads())
 
     def record(self) -> RunRecord:
