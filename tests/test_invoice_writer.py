@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import time
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -88,3 +89,32 @@ def test_workers_sent_the_documents_write_the_files_the_invoices_write_here(
     assert len(here) == 2 * len(invoices)
     for name in here:
         assert (tmp_path / "workers" / name).read_bytes() == (tmp_path / "here" / name).read_bytes()
+
+
+def _busy_until(path: Path) -> bool:
+    """A worker kept busy until `path` exists (at most a minute)."""
+    for _ in range(6000):
+        if path.exists():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_finish_writes_here_the_chunks_no_worker_has_started(tmp_path: Path) -> None:
+    if (os.cpu_count() or 1) == 1:
+        return  # no workers: every chunk is written here anyway
+    invoices = _invoices(8 * CHUNK)
+    documents = [invoice_document(invoice) for invoice in invoices]
+    folder = tmp_path / "invoices"
+    with InvoiceWriter(folder, Progress()) as writer:
+        writer.prepare(PARALLEL_FROM)
+        # every worker busy until the last invoice's page is written, which only this
+        # process can do as it finishes: the run would wait for ever were it not taken back
+        last = folder / f"{invoices[-1].number}.html"
+        busy = [writer.meanwhile(_busy_until, last) for _ in range(writer.workers)]
+        for start in range(0, len(invoices), CHUNK):
+            writer.submit(invoices[start:start + CHUNK], documents[start:start + CHUNK])
+        writer.finish()
+        assert all(done() for done in busy)
+    assert sorted(path.name for path in folder.iterdir()) == sorted(
+        f"{invoice.number}.{kind}" for invoice in invoices for kind in ("xlsx", "html"))

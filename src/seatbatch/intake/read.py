@@ -5,7 +5,10 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 from itertools import compress
 from pathlib import Path
 from typing import Any
@@ -23,7 +26,7 @@ from seatbatch.core.sheets import (
     UnreadableCell,
     column_letter,
 )
-from seatbatch.intake.guard import inspect_file
+from seatbatch.intake.guard import Inspection, inspect_file
 from seatbatch.intake.origin import made_for
 
 
@@ -45,54 +48,116 @@ def _clean(value: Any) -> Any:
 
 def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
     inspection = inspect_file(path, limits)
+    reads = sheet_reads(path, limits, inspection, apart=False)
+    return assemble(path, inspection, [read() for read in reads])
+
+
+APART = "Devices"  # a large workbook's devices take longer to read than the other sheets
+
+
+def sheet_reads(path: Path, limits: Limits, inspection: Inspection, *,
+                apart: bool = True) -> list[Callable[[], SheetsRead]]:
+    """The reads of the workbook's sheets once the guard has passed it (none when it has
+    not), `assemble` making the workbook of what they return: one of all its sheets; or,
+    `apart`, one of the devices and one of the others, to run side by side (in other
+    processes: each is plain data)."""
+    if inspection.problem:
+        return []
+    names = [spec.name for spec in sheet_specs()]
+    shares = [[APART], [name for name in names if name != APART]] \
+        if apart and APART in names else [names]
+    return [partial(read_sheets, path, limits, inspection, tuple(share)) for share in shares]
+
+
+@dataclass(frozen=True)
+class SheetsRead:
+    """Some of the workbook's sheets as `read_sheets` read them: by sheet (its spec's name),
+    the sheet when it could be read, and its problems and warnings; or the one problem of a
+    file the reader cannot open."""
+
+    found: dict[str, tuple[RawSheet | None, list[Problem], list[Problem]]]
+    unopened: Problem | None = None
+
+
+def assemble(path: Path, inspection: Inspection, reads: Sequence[SheetsRead]) -> RawWorkbook:
+    """The workbook, of the guard's inspection of it and the reads of its sheets (every
+    sheet read by one of them), its problems and warnings in the order of the sheets."""
     if inspection.problem:
         return RawWorkbook({}, [inspection.problem], [])
-    try:
-        book = CalamineWorkbook.from_path(str(path))
-    except Exception as error:  # noqa: BLE001  calamine raises its own error types for every damaged file
-        detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
-        return RawWorkbook({}, [problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail)], [])
-    # (name, hidden) of every sheet, in the workbook's order (two may even share one name)
-    listed = [(m.name, m.visible != SheetVisibleEnum.Visible) for m in book.sheets_metadata]
+    unopened = next((read.unopened for read in reads if read.unopened), None)
+    if unopened:
+        return RawWorkbook({}, [unopened], [])
     sheets: dict[str, RawSheet] = {}
     problems: list[Problem] = []
     warnings: list[Problem] = []
     for spec in sheet_specs():
-        # Every sheet that looks like this name, hidden or not: were one of two taken, the
-        # partner could be shown the other one (SPEC §2).
-        matching = [s for s in listed if name_key(s[0]) == name_key(spec.name)]
-        if len(matching) > 1:
-            named = ", ".join(_sheet_label(*s) for s in matching)
-            problems.append(problem(Code.AMBIGUOUS_SHEET, "", None, None,
-                                    expected=spec.name, count=len(matching), found=named))
-            continue
-        if not matching:
-            found = ", ".join(_sheet_label(*s) for s in listed) or "none"
-            near = near_miss(spec.name, [s[0] for s in listed])
-            fix = (f"did you mean {_sheet_label(near, False)}? Rename it {spec.name}" if near
-                   else "add it with its header row")
-            problems.append(problem(Code.MISSING_SHEET, spec.name, None, None,
-                                    expected=spec.name, found=found, fix=fix))
-            continue
-        title = matching[0][0]
-        try:
-            data = book.get_sheet_by_name(title)
-            if data.height > limits.max_rows + 1:
-                # Not tied to the sheet: a rejected.xlsx of a workbook this large is not made.
-                problems.append(problem(Code.TOO_MANY_ROWS, "", None, None,
-                                        where=f"sheet '{title}'", rows=data.height - 1,
-                                        limit=limits.max_rows))
-                continue
-            # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
-            grid = data.to_python(skip_empty_area=False)
-            sheet = _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
-                                unreadable=inspection.unreadable.get(title, []))
-        except Exception as error:  # noqa: BLE001  a damaged part of the file surfaces only while reading it
-            detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
-            problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
-            continue
-        sheets[spec.name] = sheet
+        sheet, its_problems, its_warnings = next(
+            read.found[spec.name] for read in reads if spec.name in read.found)
+        problems += its_problems
+        warnings += its_warnings
+        if sheet is not None:
+            sheets[spec.name] = sheet
     return RawWorkbook(sheets, problems, warnings, made_for(path), inspection.unreadable)
+
+
+def read_sheets(path: Path, limits: Limits, inspection: Inspection,
+                names: Sequence[str]) -> SheetsRead:
+    """The sheets of these names (their specs'), of a workbook the guard has passed."""
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+    except Exception as error:  # noqa: BLE001  calamine raises its own error types for every damaged file
+        detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
+        return SheetsRead({}, problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail))
+    # (name, hidden) of every sheet, in the workbook's order (two may even share one name)
+    listed = [(m.name, m.visible != SheetVisibleEnum.Visible) for m in book.sheets_metadata]
+    found: dict[str, tuple[RawSheet | None, list[Problem], list[Problem]]] = {}
+    for spec in sheet_specs():
+        if spec.name in names:
+            problems: list[Problem] = []
+            warnings: list[Problem] = []
+            sheet = _read_spec(book, spec, listed, limits, inspection,
+                               problems=problems, warnings=warnings)
+            found[spec.name] = (sheet, problems, warnings)
+    return SheetsRead(found)
+
+
+def _read_spec(book: CalamineWorkbook, spec: SheetSpec, listed: list[tuple[str, bool]],
+               limits: Limits, inspection: Inspection, *, problems: list[Problem],
+               warnings: list[Problem]) -> RawSheet | None:
+    """The sheet of this spec, when it can be read; its problems and warnings found."""
+    # Every sheet that looks like this name, hidden or not: were one of two taken, the
+    # partner could be shown the other one (SPEC §2).
+    matching = [s for s in listed if name_key(s[0]) == name_key(spec.name)]
+    if len(matching) > 1:
+        named = ", ".join(_sheet_label(*s) for s in matching)
+        problems.append(problem(Code.AMBIGUOUS_SHEET, "", None, None,
+                                expected=spec.name, count=len(matching), found=named))
+        return None
+    if not matching:
+        found = ", ".join(_sheet_label(*s) for s in listed) or "none"
+        near = near_miss(spec.name, [s[0] for s in listed])
+        fix = (f"did you mean {_sheet_label(near, False)}? Rename it {spec.name}" if near
+               else "add it with its header row")
+        problems.append(problem(Code.MISSING_SHEET, spec.name, None, None,
+                                expected=spec.name, found=found, fix=fix))
+        return None
+    title = matching[0][0]
+    try:
+        data = book.get_sheet_by_name(title)
+        if data.height > limits.max_rows + 1:
+            # Not tied to the sheet: a rejected.xlsx of a workbook this large is not made.
+            problems.append(problem(Code.TOO_MANY_ROWS, "", None, None,
+                                    where=f"sheet '{title}'", rows=data.height - 1,
+                                    limit=limits.max_rows))
+            return None
+        # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
+        grid = data.to_python(skip_empty_area=False)
+        return _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
+                           unreadable=inspection.unreadable.get(title, []))
+    except Exception as error:  # noqa: BLE001  a damaged part of the file surfaces only while reading it
+        detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
+        problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
+        return None
 
 
 def _read_sheet(

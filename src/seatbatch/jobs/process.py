@@ -21,7 +21,13 @@ from seatbatch.jobs.workbook_run import (
     workbook_run,
 )
 from seatbatch.ledger import StaleView
-from seatbatch.output.files import BYTES_PER_INVOICE, CHUNK, InvoiceWriter, invoice_files
+from seatbatch.output.files import (
+    BYTES_PER_INVOICE,
+    CHUNK,
+    InvoiceWriter,
+    einvoice_lacks,
+    invoice_files,
+)
 from seatbatch.output.html import prepare as prepare_templates
 
 if TYPE_CHECKING:
@@ -96,20 +102,29 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
         if not drafts:
             return validation, [], []
         numbered = tx.number(config.issuer.invoice_prefix, partner.currency, drafts)
-        invoices = [
-            make_invoice(draft, number, invoice_date=settings.as_of, config=config,
-                         partner=partner,
-                         customer=customer_of(validation, view, draft.customer_id),
-                         subscription_ids=numbered.subscription_ids)
-            for draft, number in zip(drafts, numbered.numbers, strict=True)
-        ]
-        refuse_half_valid(invoices, config, writer.formats)
-        # the documents the ledger keeps, made once, a chunk at a time: the workers write the
-        # files from them, starting on the first chunk while the rest are made
+        # the invoices and the documents the ledger keeps of them, made once, a chunk at a
+        # time: the workers write the files from the documents, starting on the first chunk
+        # while the rest are made. A chunk with an invoice that could not be a valid e-invoice
+        # is not sent, nor any after it: the run is refused below, naming them all.
+        invoices: list[Invoice] = []
         documents: list[dict[str, Any]] = []
-        for start in range(0, len(invoices), CHUNK):
-            made = [invoice_document(invoice) for invoice in invoices[start:start + CHUNK]]
-            writer.submit(invoices[start:start + CHUNK], made)
-            documents += made
+        half_valid = False
+        for start in range(0, len(drafts), CHUNK):
+            made = [
+                make_invoice(draft, number, invoice_date=settings.as_of, config=config,
+                             partner=partner,
+                             customer=customer_of(validation, view, draft.customer_id),
+                             subscription_ids=numbered.subscription_ids)
+                for draft, number in zip(drafts[start:start + CHUNK],
+                                         numbered.numbers[start:start + CHUNK], strict=True)
+            ]
+            invoices += made
+            half_valid = half_valid or bool(einvoice_lacks(made, writer.formats))
+            if not half_valid:
+                chunk = [invoice_document(invoice) for invoice in made]
+                writer.submit(made, chunk)
+                documents += chunk
+        if half_valid:
+            refuse_half_valid(invoices, config, writer.formats)
         documents = tx.save_invoices(drafts, invoices, documents)
     return validation, invoices, documents

@@ -7,13 +7,15 @@ import hashlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.config import Partner
 from seatbatch.core.model import Change, Customer, LedgerView
 from seatbatch.core.sheets import RawWorkbook
-from seatbatch.intake.read import read_workbook
+from seatbatch.intake.guard import inspect_file
+from seatbatch.intake.read import assemble, read_workbook, sheet_reads
 from seatbatch.jobs.base import (
     EXIT_REJECTED,
     Outcome,
@@ -91,14 +93,19 @@ class WorkbookRun:
         return self.reading()()
 
     def reading(self, writer: InvoiceWriter | None = None) -> Callable[[], RawWorkbook]:
-        """Start reading the workbook: in one of the writer's workers when it has any, while
-        this process goes on (calling what this returns waits for the workbook), else here."""
+        """Start reading the workbook: in the writer's workers when it has any, while this
+        process goes on (calling what this returns waits for the workbook), else here."""
         self.settings.progress.note(f"Reading {self.source.name}")
         limits = self.settings.config.limits
         if writer is None:
             raw = read_workbook(self.source, limits)
             return lambda: raw
-        return writer.meanwhile(read_workbook, self.source, limits)
+        # the guard in one worker, then the devices in one and the other sheets in the other
+        source = self.source
+        reads = writer.meanwhile_then(partial(sheet_reads, source, limits,
+                                              apart=writer.workers > 1),
+                                      inspect_file, source, limits)
+        return lambda: assemble(source, *reads())
 
     def record(self) -> RunRecord:
         """What the ledger records of this run when it commits."""

@@ -6,9 +6,11 @@ them reads a large workbook meanwhile, and they are ready by the time numbers ar
 PDFs are made only in workers, however few the invoices (typst cannot make a PDF in a
 process forked from one that made one); a process that has made one starts its workers from
 a fork server instead. Files go into the run's staging folder, so writing may start inside
-the committing transaction; a run that does not commit discards them with the folder. A run
-that issues more invoices than it should hold at once (renew) writes them after its commit
-instead, from the ledger's documents of them, a few batches in flight at a time."""
+the committing transaction; a run that does not commit discards them with the folder. Once
+the run has committed, this process writes the chunks no worker has started on yet itself
+rather than wait for the workers (but their PDFs, which it sends back). A run that issues more
+invoices than it should hold at once (renew) writes them after its commit instead, from the
+ledger's documents of them, a few batches in flight at a time."""
 
 from __future__ import annotations
 
@@ -17,10 +19,10 @@ import json
 import os
 import signal
 import sys
+import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
-from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
@@ -37,6 +39,7 @@ if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
+U = TypeVar("U")
 Ts = TypeVarTuple("Ts")
 
 PARALLEL_FROM = 200  # invoices; below this, starting workers costs more than it saves
@@ -186,7 +189,11 @@ class InvoiceWriter:
         self.pdf_in_workers = "pdf" in self.formats
         self.pool: ProcessPoolExecutor | None = None
         self.workers = 0
-        self.futures: list[Future[int]] = []
+        # the work sent to the workers, each with the invoices (and their documents, when sent
+        # those) that this process may take back should no worker have started on them by
+        # `finish` (None: a quote's estimates)
+        self.futures: list[tuple[Future[int], Sequence[Invoice] | None,
+                                 Sequence[dict[str, Any]] | None]] = []
         self.waiting: list[Invoice] = []
 
     def __enter__(self) -> InvoiceWriter:
@@ -263,6 +270,49 @@ class InvoiceWriter:
 
         return result
 
+    def meanwhile_then(self, then: Callable[[T], Sequence[Callable[[], U]]],
+                       work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], tuple[T, list[U]]]:
+        """`work(*args)` in a worker, as `meanwhile`; the moment it is done, each of `then(its
+        result)` in the workers, side by side (each plain data). Calling what this returns
+        waits for them all: the result, and theirs in order. Without workers, or should one
+        die at it, all of it is done here."""
+        pool = self.pool
+        if pool is None:
+            done = work(*args)
+            return lambda: (done, [step() for step in then(done)])
+        first = pool.submit(work, *args)
+        steps: list[Future[U]] = []
+        chained = threading.Event()
+
+        def chain(future: Future[T]) -> None:  # in the pool's own thread, as `first` ends
+            try:
+                if not future.cancelled() and future.exception() is None:
+                    steps.extend(pool.submit(step) for step in then(future.result()))
+            except Exception:  # noqa: BLE001  the pool broke or shut down: result() does it here
+                pass
+            finally:
+                chained.set()
+
+        first.add_done_callback(chain)
+
+        def result() -> tuple[T, list[U]]:
+            from concurrent.futures.process import BrokenProcessPool
+
+            try:
+                done = first.result()
+                chained.wait()
+                wanted = then(done)
+                if len(steps) < len(wanted):  # the pool could not take them: here
+                    return done, [step() for step in wanted]
+                return done, [step.result() for step in steps]
+            except BrokenProcessPool:
+                # A worker died at it (see `meanwhile`): all of it here, without workers.
+                self._discard_pool()
+                done = work(*args)
+                return done, [step() for step in then(done)]
+
+        return result
+
     def _discard_pool(self) -> None:
         if self.pool is not None:
             self.pool.shutdown(wait=True, cancel_futures=True)
@@ -282,13 +332,13 @@ class InvoiceWriter:
             self.waiting.extend(invoices)
             return
         pool, folder, formats = self.pool, self.folder, self.formats
-        if documents is None:
-            self.futures += [pool.submit(_write_chunk, invoices[i:i + CHUNK], folder, formats)
-                             for i in range(0, len(invoices), CHUNK)]
-            return
-        assert len(documents) == len(invoices)
-        self.futures += [pool.submit(_write_decoded, documents[i:i + CHUNK], folder, formats)
-                         for i in range(0, len(documents), CHUNK)]
+        assert documents is None or len(documents) == len(invoices)
+        for i in range(0, len(invoices), CHUNK):
+            chunk = invoices[i:i + CHUNK]
+            made = None if documents is None else documents[i:i + CHUNK]
+            future = (pool.submit(_write_chunk, chunk, folder, formats) if made is None
+                      else pool.submit(_write_decoded, made, folder, formats))
+            self.futures.append((future, chunk, made))
 
     def submit_estimates(self, invoices: Sequence[Invoice]) -> None:
         """A quote's estimates, each as a PDF marked as one, when PDFs are written; a worker
@@ -297,7 +347,8 @@ class InvoiceWriter:
             return
         self._pdf_worker()
         assert self.pool is not None
-        self.futures.append(self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder))
+        self.futures.append(
+            (self.pool.submit(_write_estimate_pdfs, list(invoices), self.folder), None, None))
 
     def write_documents(self, batches: Iterable[Sequence[str]], count: int) -> None:
         """Write issued invoices from their ledger documents as `batches` yields them (about
@@ -320,10 +371,40 @@ class InvoiceWriter:
 
     def finish(self) -> None:
         chunks = [self.waiting[i:i + CHUNK] for i in range(0, len(self.waiting), CHUNK)]
-        steps = [partial(_write_chunk, chunk, self.folder, self.formats) for chunk in chunks] + [
-            future.result for future in self.futures
-        ]
+        steps = len(chunks) + len(self.futures)
         if steps:
-            for step in self.progress.iterate(steps, "Writing invoices"):
-                step()
+            for _ in self.progress.iterate(self._written(chunks), "Writing invoices", steps):
+                pass
         self.waiting, self.futures = [], []
+
+    def _written(self, chunks: list[list[Invoice]]) -> Iterator[None]:
+        """Each chunk written, one step each: those that wait for `finish` here; of those sent
+        to the workers, the last ones no worker has started yet here too (the pool hands its
+        workers a chunk at a time, so that the ones it holds back can still be taken back), as
+        this process has nothing else to do, while the workers write the others. Their PDFs
+        are sent back to the workers (PDFs are made only there)."""
+        for chunk in chunks:
+            _write_chunk(chunk, self.folder, self.formats)
+            yield
+        here = tuple(kind for kind in self.formats if kind != "pdf")
+        pdfs: list[Future[int]] = []
+        sent = deque(self.futures)
+        while sent:
+            future, invoices, documents = sent[-1]
+            pool = self.pool if "pdf" in self.formats else None
+            if (invoices is not None and (pool is not None or not self.pdf_in_workers)
+                    and future.cancel()):  # no worker started on it
+                sent.pop()
+                _write_chunk(invoices, self.folder, here)
+                if pool is None:
+                    yield
+                elif documents is None:
+                    pdfs.append(pool.submit(_write_chunk, invoices, self.folder, ("pdf",)))
+                else:
+                    pdfs.append(pool.submit(_write_decoded, documents, self.folder, ("pdf",)))
+            else:  # nor on any before it: the workers have them all
+                sent.popleft()[0].result()
+                yield
+        for future in pdfs:
+            future.result()
+            yield
