@@ -27,6 +27,7 @@ An invoice that cannot be a valid e-invoice (no VAT, no structured parties, no p
 
 from __future__ import annotations
 
+import copy
 import re
 from collections.abc import Iterator
 from decimal import Decimal
@@ -170,6 +171,12 @@ def _check_sums(invoice: Invoice) -> None:
         raise NotAnEInvoice(invoice.number, problems)
 
 
+# Each party's element as built for an invoice, by the party, whether it is the seller and
+# whether VAT ids are shown
+_PARTIES: dict[tuple[Party, bool, bool], etree._Element] = {}
+_PARTIES_KEPT = 64
+
+
 class _Builder:
     """Builds one invoice's tree, top to bottom in the order UBL's schema fixes."""
 
@@ -240,6 +247,20 @@ class _Builder:
         _cbc(parent, name, format_amount(value, self.currency), currencyID=self.currency)
 
     def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
+        """The party's element: the same for every invoice between the same parties (a run
+        writes thousands), so built once and copied."""
+        key = (party, seller, self.with_vat_ids)
+        built = _PARTIES.get(key)
+        if built is None:
+            holder = etree.Element(parent.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
+            self.party_built(holder, party, seller=seller)
+            built = holder[0]
+            if len(_PARTIES) < _PARTIES_KEPT:
+                _PARTIES[key] = built
+        # the copy takes the document's namespace declarations, none of its own
+        parent.append(copy.deepcopy(built))
+
+    def party_built(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
         node = _cac(parent, "Party")
         endpoint = _endpoint(party.electronic_address)
         assert endpoint is not None and party.postal is not None  # checked by lacking()
