@@ -29,8 +29,9 @@ from __future__ import annotations
 
 import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
@@ -171,10 +172,24 @@ def _check_sums(invoice: Invoice) -> None:
         raise NotAnEInvoice(invoice.number, problems)
 
 
-# Each party's element as built for an invoice, by the party, whether it is the seller and
-# whether VAT ids are shown
-_PARTIES: dict[tuple[Party, bool, bool], etree._Element] = {}
-_PARTIES_KEPT = 64
+# Elements the same on many invoices (a party, a line's item: a run writes thousands), built
+# once per process, by what they are built of, and copied
+_BUILT: dict[tuple[Any, ...], etree._Element] = {}
+_BUILT_KEPT = 256
+
+
+def _copy_of(parent: etree._Element, key: tuple[Any, ...],
+             build: Callable[[etree._Element], None]) -> None:
+    """The element `build` adds to an element like `parent`, built once for `key`, copied into
+    `parent`: the copy takes the document's namespace declarations, none of its own."""
+    built = _BUILT.get(key)
+    if built is None:
+        holder = etree.Element(parent.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
+        build(holder)
+        built = holder[0]
+        if len(_BUILT) < _BUILT_KEPT:
+            _BUILT[key] = built
+    parent.append(copy.deepcopy(built))
 
 
 class _Builder:
@@ -244,21 +259,11 @@ class _Builder:
         return root
 
     def amount(self, parent: etree._Element, name: str, value: Decimal) -> None:
-        _cbc(parent, name, format_amount(value, self.currency), currencyID=self.currency)
+        _made(parent, name, format_amount(value, self.currency), currencyID=self.currency)
 
     def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
-        """The party's element: the same for every invoice between the same parties (a run
-        writes thousands), so built once and copied."""
-        key = (party, seller, self.with_vat_ids)
-        built = _PARTIES.get(key)
-        if built is None:
-            holder = etree.Element(parent.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
-            self.party_built(holder, party, seller=seller)
-            built = holder[0]
-            if len(_PARTIES) < _PARTIES_KEPT:
-                _PARTIES[key] = built
-        # the copy takes the document's namespace declarations, none of its own
-        parent.append(copy.deepcopy(built))
+        _copy_of(parent, ("party", party, seller, self.with_vat_ids),
+                 lambda holder: self.party_built(holder, party, seller=seller))
 
     def party_built(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
         node = _cac(parent, "Party")
@@ -324,12 +329,12 @@ class _Builder:
         node = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         _cbc(node, "ID", line_id)
         _optional(node, "Note", line_note(line))
-        _cbc(node, "CreditedQuantity" if credit else "InvoicedQuantity", str(line.seats),
-             unitCode=UNIT)
+        _made(node, "CreditedQuantity" if credit else "InvoicedQuantity", str(line.seats),
+              unitCode=UNIT)
         self.amount(node, "LineExtensionAmount", line.net_amount)
         period = _cac(node, "InvoicePeriod")
-        _cbc(period, "StartDate", line.period_start.isoformat())
-        _cbc(period, "EndDate", line.period_end.isoformat())
+        _made(period, "StartDate", line.period_start.isoformat())
+        _made(period, "EndDate", line.period_end.isoformat())
         if line.term_discount:
             self.allowance(node, f"Term discount, {line.term_years}-year term",
                            line.term_discount)
@@ -337,21 +342,25 @@ class _Builder:
             self.allowance(
                 node, f"Partner discount {_percent(self.invoice.partner_discount_rate)} %",
                 line.partner_discount)
-        item = _cac(node, "Item")
-        _cbc(item, "Name", line.device_type)
+        _copy_of(node, ("item", line.device_type, self.vat.category, self.vat.rate),
+                 lambda holder: self.item(holder, line.device_type))
+        price = _cac(node, "Price")
+        self.amount(price, "PriceAmount", line.list_amount)
+        _made(price, "BaseQuantity", str(line.seats), unitCode=UNIT)
+
+    def item(self, parent: etree._Element, device_type: str) -> None:
+        item = _cac(parent, "Item")
+        _cbc(item, "Name", device_type)
         category = _cac(item, "ClassifiedTaxCategory")
         _cbc(category, "ID", self.vat.category)
         if self.vat.category != "O":
             _cbc(category, "Percent", _percent(self.vat.rate))
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
-        price = _cac(node, "Price")
-        self.amount(price, "PriceAmount", line.list_amount)
-        _cbc(price, "BaseQuantity", str(line.seats), unitCode=UNIT)
 
     def allowance(self, parent: etree._Element, reason: str, amount: Decimal) -> None:
         node = _cac(parent, "AllowanceCharge")
-        _cbc(node, "ChargeIndicator", "false")
-        _cbc(node, "AllowanceChargeReasonCode", DISCOUNT)
+        _made(node, "ChargeIndicator", "false")
+        _made(node, "AllowanceChargeReasonCode", DISCOUNT)
         _cbc(node, "AllowanceChargeReason", reason)
         self.amount(node, "Amount", amount)
 
@@ -380,6 +389,14 @@ def _cbc(parent: etree._Element, tag: str, value: str, **attributes: str) -> Non
     node = etree.SubElement(parent, f"{{{CBC}}}{tag}", attributes) if attributes \
         else etree.SubElement(parent, f"{{{CBC}}}{tag}")
     node.text = text(value)
+
+
+def _made(parent: etree._Element, tag: str, value: str, **attributes: str) -> None:
+    """`_cbc` of a value made here (an amount, a date, a quantity, a code): XML holds it as it
+    is, nothing to replace or strip."""
+    node = etree.SubElement(parent, f"{{{CBC}}}{tag}", attributes) if attributes \
+        else etree.SubElement(parent, f"{{{CBC}}}{tag}")
+    node.text = value
 
 
 def _optional(parent: etree._Element, tag: str, value: str) -> None:
