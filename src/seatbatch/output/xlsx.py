@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 
 from seatbatch.core.model import Invoice, Party
@@ -311,7 +311,7 @@ def _lines(sheet: _Sheet, invoice: Invoice) -> None:
             largest[column] = max(largest[column], number)  # never negative here
 
 
-@cache
+@lru_cache(maxsize=64)  # the same few rows for thousands of invoices (a quote's, many)
 def _header_row(row: int) -> str:
     """The line table's header row, a row 32 points tall for its wrapped headers."""
     cells = "".join(_text_xml(LETTERS[column], row, header, HEADER_STYLES[column])
@@ -418,7 +418,8 @@ def _package(members: Sequence[_Member]) -> bytes:
     return body + directory + end
 
 
-@cache  # the same few (a title, the row of the line table's header) for thousands of invoices
+# the same few (a title, the row of the line table's header) for thousands of invoices
+@lru_cache(maxsize=64)
 def _workbook(title: str, names: str) -> _Member:
     return _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=names))
 
