@@ -325,6 +325,40 @@ class _Builder:
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
     def line(self, root: etree._Element, line_id: str, line: InvoiceLine) -> None:
+        """The line's element: a copy of the first line's of the same shape (its optional
+        parts, allowance reasons, item and currency), with this line's own values set."""
+        note = text(line_note(line))
+        term, partner = line.term_discount, line.partner_discount
+        shape = ("line", self.invoice.credits is not None, bool(note), self.currency,
+                 (line.term_years,) if term else None,
+                 (self.invoice.partner_discount_rate,) if partner else None,
+                 line.device_type, self.vat.category, self.vat.rate)
+        built = _BUILT.get(shape)
+        if built is None:
+            holder = etree.Element(root.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
+            self.line_built(holder, line_id, line)
+            built = holder[0]
+            if len(_BUILT) < _BUILT_KEPT:
+                _BUILT[shape] = built
+        node = copy.deepcopy(built)
+        # ID, Note?, quantity, LineExtensionAmount, InvoicePeriod, AllowanceCharge (term)?,
+        # AllowanceCharge (partner)?, Item, Price: as line_built makes them
+        parts = list(node)
+        parts[0].text = text(line_id)
+        if note:
+            parts[1].text = note
+        quantity, amount, period, *allowances, _, price = parts[2:] if note else parts[1:]
+        quantity.text = str(line.seats)
+        amount.text = format_amount(line.net_amount, self.currency)
+        period[0].text = line.period_start.isoformat()
+        period[1].text = line.period_end.isoformat()
+        for allowance, value in zip(allowances, [v for v in (term, partner) if v], strict=True):
+            allowance[3].text = format_amount(value, self.currency)
+        price[0].text = format_amount(line.list_amount, self.currency)
+        price[1].text = str(line.seats)
+        root.append(node)
+
+    def line_built(self, root: etree._Element, line_id: str, line: InvoiceLine) -> None:
         credit = self.invoice.credits is not None
         node = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         _cbc(node, "ID", line_id)
