@@ -3,7 +3,8 @@ issued invoice again, identical in content."""
 
 from __future__ import annotations
 
-from collections import Counter
+import copy
+from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
@@ -107,7 +108,9 @@ def invoice_from_document(doc: dict[str, Any]) -> Invoice:
                 unit_price=Decimal(line["unit_price"]),
                 prorate_days=line["prorate_days"],
                 term_days=line["term_days"],
-                amounts=LineAmounts(*(Decimal(line[name]) for name in LineAmounts._fields)),
+                amounts=LineAmounts(Decimal(line["list_amount"]), Decimal(line["term_discount"]),
+                                    Decimal(line["partner_discount"]),
+                                    Decimal(line["net_amount"])),
             )
             for line in doc["lines"]
         ),
@@ -188,6 +191,20 @@ def _party(party: Party) -> dict[str, Any]:
 
 
 def _party_from(kept: dict[str, Any]) -> Party:
+    """The party a document keeps; the one made last of a document equal to it, since the
+    documents of a run (thousands) name the same few parties."""
+    for seen, party in tuple(_PARTIES_MADE):  # (a copy: another thread may add one)
+        if seen == kept:
+            return party
+    party = _party_made(kept)
+    _PARTIES_MADE.appendleft((copy.deepcopy(kept), party))  # as it is now, whatever comes
+    return party
+
+
+_PARTIES_MADE: deque[tuple[dict[str, Any], Party]] = deque(maxlen=4)
+
+
+def _party_made(kept: dict[str, Any]) -> Party:
     postal = kept.get("postal")
     return Party(kept["name"], tuple(kept["address"]), kept["vat_id"],
                  PostalAddress(**postal) if postal else None,

@@ -36,6 +36,7 @@ from typing import TYPE_CHECKING, Any
 from seatbatch.core.model import Invoice, InvoiceLine, Party
 from seatbatch.core.resources import resource_dir
 from seatbatch.output.html import money, percent
+from seatbatch.output.whole_files import write_whole
 
 if TYPE_CHECKING:
     import typst
@@ -69,7 +70,7 @@ class _Typst:
     def pdf(self, text: str, issued: datetime) -> bytes:
         with self.lock:
             self.keep_folder()
-            (self.folder / DATA).write_text(text, encoding="utf-8")
+            write_whole(self.folder / DATA, text.encode("utf-8"))
             pdf = self.compiler.compile(format="pdf", timestamp=issued)
         if not isinstance(pdf, bytes):  # a PDF is one document, never a list of pages
             raise TypeError(f"typst returned {type(pdf).__name__} for a PDF")
@@ -182,7 +183,8 @@ LONGEST_IN_LINES, LONGEST_IN_NAMES = 16, 48  # as templates/invoice.typ breaks t
 def _has_long_word(values: Iterable[str], longest: int) -> bool:
     """Whether a word of any value is longer than `longest` characters: counted in code points,
     never fewer than the template's clusters, so that no word it would break is missed."""
-    return any(len(word) > longest for value in values for word in value.split(" "))
+    return any(len(value) > longest and any(len(word) > longest for word in value.split(" "))
+               for value in values)  # (most values are too short to hold one: not split)
 
 
 def invoice_data(invoice: Invoice) -> dict[str, Any]:
@@ -246,4 +248,4 @@ def invoice_pdf(invoice: Invoice) -> bytes:
 
 
 def write_invoice_pdf(invoice: Invoice, path: Path) -> None:
-    path.write_bytes(invoice_pdf(invoice))
+    write_whole(path, invoice_pdf(invoice))

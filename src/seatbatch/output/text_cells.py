@@ -20,6 +20,8 @@ from typing import Any
 FORMULA_LIKE = ("=", "+", "-", "@", "\t", "\r", "\n", "\x00")
 ERROR_TEXTS = frozenset(("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A"))
 _NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
+# what xml_text changes: _NOT_XML's and what XML escapes
+_CHANGED_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff&<>]|_x[0-9A-Fa-f]{4}_")
 
 
 def formula_like(text: str) -> bool:
@@ -39,6 +41,8 @@ def cell_text(text: str) -> str:
 
 def xml_text(text: str) -> str:
     """The content of an inline string's <t> element (SpreadsheetML written directly)."""
+    if _CHANGED_IN_XML.search(text) is None:  # most text: written as it is
+        return text
     return cell_text(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 

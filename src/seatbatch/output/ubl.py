@@ -27,9 +27,11 @@ An invoice that cannot be a valid e-invoice (no VAT, no structured parties, no p
 
 from __future__ import annotations
 
+import copy
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal
+from typing import Any
 
 from lxml import etree
 
@@ -170,6 +172,26 @@ def _check_sums(invoice: Invoice) -> None:
         raise NotAnEInvoice(invoice.number, problems)
 
 
+# Elements the same on many invoices (a party, a line's item: a run writes thousands), built
+# once per process, by what they are built of, and copied
+_BUILT: dict[tuple[Any, ...], etree._Element] = {}
+_BUILT_KEPT = 256
+
+
+def _copy_of(parent: etree._Element, key: tuple[Any, ...],
+             build: Callable[[etree._Element], None]) -> None:
+    """The element `build` adds to an element like `parent`, built once for `key`, copied into
+    `parent`: the copy takes the document's namespace declarations, none of its own."""
+    built = _BUILT.get(key)
+    if built is None:
+        holder = etree.Element(parent.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
+        build(holder)
+        built = holder[0]
+        if len(_BUILT) < _BUILT_KEPT:
+            _BUILT[key] = built
+    parent.append(copy.deepcopy(built))
+
+
 class _Builder:
     """Builds one invoice's tree, top to bottom in the order UBL's schema fixes."""
 
@@ -237,9 +259,13 @@ class _Builder:
         return root
 
     def amount(self, parent: etree._Element, name: str, value: Decimal) -> None:
-        _cbc(parent, name, format_amount(value, self.currency), currencyID=self.currency)
+        _made(parent, name, format_amount(value, self.currency), currencyID=self.currency)
 
     def party(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
+        _copy_of(parent, ("party", party, seller, self.with_vat_ids),
+                 lambda holder: self.party_built(holder, party, seller=seller))
+
+    def party_built(self, parent: etree._Element, party: Party, *, seller: bool) -> None:
         node = _cac(parent, "Party")
         endpoint = _endpoint(party.electronic_address)
         assert endpoint is not None and party.postal is not None  # checked by lacking()
@@ -299,16 +325,50 @@ class _Builder:
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
 
     def line(self, root: etree._Element, line_id: str, line: InvoiceLine) -> None:
+        """The line's element: a copy of the first line's of the same shape (its optional
+        parts, allowance reasons, item and currency), with this line's own values set."""
+        note = text(line_note(line))
+        term, partner = line.term_discount, line.partner_discount
+        shape = ("line", self.invoice.credits is not None, bool(note), self.currency,
+                 (line.term_years,) if term else None,
+                 (self.invoice.partner_discount_rate,) if partner else None,
+                 line.device_type, self.vat.category, self.vat.rate)
+        built = _BUILT.get(shape)
+        if built is None:
+            holder = etree.Element(root.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
+            self.line_built(holder, line_id, line)
+            built = holder[0]
+            if len(_BUILT) < _BUILT_KEPT:
+                _BUILT[shape] = built
+        node = copy.deepcopy(built)
+        # ID, Note?, quantity, LineExtensionAmount, InvoicePeriod, AllowanceCharge (term)?,
+        # AllowanceCharge (partner)?, Item, Price: as line_built makes them
+        parts = list(node)
+        parts[0].text = text(line_id)
+        if note:
+            parts[1].text = note
+        quantity, amount, period, *allowances, _, price = parts[2:] if note else parts[1:]
+        quantity.text = str(line.seats)
+        amount.text = format_amount(line.net_amount, self.currency)
+        period[0].text = line.period_start.isoformat()
+        period[1].text = line.period_end.isoformat()
+        for allowance, value in zip(allowances, [v for v in (term, partner) if v], strict=True):
+            allowance[3].text = format_amount(value, self.currency)
+        price[0].text = format_amount(line.list_amount, self.currency)
+        price[1].text = str(line.seats)
+        root.append(node)
+
+    def line_built(self, root: etree._Element, line_id: str, line: InvoiceLine) -> None:
         credit = self.invoice.credits is not None
         node = _cac(root, "CreditNoteLine" if credit else "InvoiceLine")
         _cbc(node, "ID", line_id)
         _optional(node, "Note", line_note(line))
-        _cbc(node, "CreditedQuantity" if credit else "InvoicedQuantity", str(line.seats),
-             unitCode=UNIT)
+        _made(node, "CreditedQuantity" if credit else "InvoicedQuantity", str(line.seats),
+              unitCode=UNIT)
         self.amount(node, "LineExtensionAmount", line.net_amount)
         period = _cac(node, "InvoicePeriod")
-        _cbc(period, "StartDate", line.period_start.isoformat())
-        _cbc(period, "EndDate", line.period_end.isoformat())
+        _made(period, "StartDate", line.period_start.isoformat())
+        _made(period, "EndDate", line.period_end.isoformat())
         if line.term_discount:
             self.allowance(node, f"Term discount, {line.term_years}-year term",
                            line.term_discount)
@@ -316,21 +376,25 @@ class _Builder:
             self.allowance(
                 node, f"Partner discount {_percent(self.invoice.partner_discount_rate)} %",
                 line.partner_discount)
-        item = _cac(node, "Item")
-        _cbc(item, "Name", line.device_type)
+        _copy_of(node, ("item", line.device_type, self.vat.category, self.vat.rate),
+                 lambda holder: self.item(holder, line.device_type))
+        price = _cac(node, "Price")
+        self.amount(price, "PriceAmount", line.list_amount)
+        _made(price, "BaseQuantity", str(line.seats), unitCode=UNIT)
+
+    def item(self, parent: etree._Element, device_type: str) -> None:
+        item = _cac(parent, "Item")
+        _cbc(item, "Name", device_type)
         category = _cac(item, "ClassifiedTaxCategory")
         _cbc(category, "ID", self.vat.category)
         if self.vat.category != "O":
             _cbc(category, "Percent", _percent(self.vat.rate))
         _cbc(_cac(category, "TaxScheme"), "ID", "VAT")
-        price = _cac(node, "Price")
-        self.amount(price, "PriceAmount", line.list_amount)
-        _cbc(price, "BaseQuantity", str(line.seats), unitCode=UNIT)
 
     def allowance(self, parent: etree._Element, reason: str, amount: Decimal) -> None:
         node = _cac(parent, "AllowanceCharge")
-        _cbc(node, "ChargeIndicator", "false")
-        _cbc(node, "AllowanceChargeReasonCode", DISCOUNT)
+        _made(node, "ChargeIndicator", "false")
+        _made(node, "AllowanceChargeReasonCode", DISCOUNT)
         _cbc(node, "AllowanceChargeReason", reason)
         self.amount(node, "Amount", amount)
 
@@ -359,6 +423,14 @@ def _cbc(parent: etree._Element, tag: str, value: str, **attributes: str) -> Non
     node = etree.SubElement(parent, f"{{{CBC}}}{tag}", attributes) if attributes \
         else etree.SubElement(parent, f"{{{CBC}}}{tag}")
     node.text = text(value)
+
+
+def _made(parent: etree._Element, tag: str, value: str, **attributes: str) -> None:
+    """`_cbc` of a value made here (an amount, a date, a quantity, a code): XML holds it as it
+    is, nothing to replace or strip."""
+    node = etree.SubElement(parent, f"{{{CBC}}}{tag}", attributes) if attributes \
+        else etree.SubElement(parent, f"{{{CBC}}}{tag}")
+    node.text = value
 
 
 def _optional(parent: etree._Element, tag: str, value: str) -> None:

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from seatbatch.core.model import Invoice, Party
@@ -132,6 +133,18 @@ xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">\
 _EXCEL_EPOCH = date(1899, 12, 30)
 
 
+def _text_xml(letter: str, row: int, value: str | None, style: int = PLAIN) -> str:
+    """A cell of text as an inline string, none for no text; plain text a spreadsheet could
+    take for a formula gets the quote prefix."""
+    if not value:
+        return ""
+    if style == PLAIN and formula_like(value):
+        style = QUOTED
+    space = ' xml:space="preserve"' if value != value.strip() else ""
+    return (f'<c r="{letter}{row}" t="inlineStr" s="{style}"><is>'
+            f"<t{space}>{xml_text(value)}</t></is></c>")
+
+
 class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
@@ -152,13 +165,7 @@ class _Sheet:
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
         if value:
-            if style == PLAIN and formula_like(value):
-                style = QUOTED
-            space = ' xml:space="preserve"' if value != value.strip() else ""
-            self.cells.append(
-                f'<c r="{LETTERS[column]}{self.row}" t="inlineStr" s="{style}"><is>'
-                f"<t{space}>{xml_text(value)}</t></is></c>"
-            )
+            self.cells.append(_text_xml(LETTERS[column], self.row, value, style))
 
     def number(self, column: int, value: Decimal | int, style: int = PLAIN) -> None:
         self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value}</v></c>')
@@ -185,13 +192,6 @@ class _Sheet:
     def lines(self, label: str, values: Sequence[str]) -> None:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
-
-    def measure(self, column: int, value: str | int | Decimal) -> None:
-        """Widen a column of the line table to `value` as the sheet shows it."""
-        if isinstance(value, int | Decimal):  # never negative on an invoice or credit note
-            self.largest[column] = max(self.largest[column], value)
-        else:
-            self.widest[column] = max(self.widest[column], shown(value))
 
     def _width(self, column: int) -> float:
         largest = self.largest[column]
@@ -274,32 +274,49 @@ def _parties_written(sheet: _Sheet, invoice: Invoice) -> None:
 
 
 def _lines(sheet: _Sheet, invoice: Invoice) -> None:
-    for column, header in enumerate(LINE_HEADERS):
-        sheet.text(column, header, HEADER_STYLES[column])
     if sheet.header_row is None:
         sheet.header_row = sheet.row
-    sheet.next_row(height=32)
+    sheet.next_row(0)
+    sheet.rows.append(_header_row(sheet.row))
+    sheet.row += 1
+    money_style, widest, largest = sheet.money, sheet.widest, sheet.largest
     for line in invoice.lines:
+        # one line's row in one piece, as text(), number() and day() write each cell: a
+        # worker writes tens of thousands
+        row = sheet.row
         texts = (line.order_id or "(renewal)", line.subscription_id or "(new)", line.device_type)
         proration = (f"{line.prorate_days} of {line.term_days}"
                      if line.prorate_days != line.term_days else "")
-        for column, text in enumerate(texts):
-            sheet.text(column, text)
-        sheet.number(3, line.seats)
-        sheet.number(4, line.term_years)
-        sheet.day(5, line.period_start)
-        sheet.day(6, line.period_end)
-        sheet.number(7, line.unit_price, sheet.money)
-        sheet.text(8, proration, LABEL)
-        for column, amount in enumerate(line.amounts, start=9):
-            sheet.number(column, amount, sheet.money)
-        for column, text in (*enumerate(texts), (8, proration)):
-            sheet.measure(column, text)
+        amounts = line.amounts
+        sheet.rows.append(
+            f'<row r="{row}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
+            f'{_text_xml("C", row, texts[2])}<c r="D{row}" s="{PLAIN}"><v>{line.seats}</v></c>'
+            f'<c r="E{row}" s="{PLAIN}"><v>{line.term_years}</v></c>'
+            f'<c r="F{row}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="G{row}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="H{row}" s="{money_style}"><v>{line.unit_price}</v></c>'
+            f'{_text_xml("I", row, proration, LABEL)}'
+            f'<c r="J{row}" s="{money_style}"><v>{amounts[0]}</v></c>'
+            f'<c r="K{row}" s="{money_style}"><v>{amounts[1]}</v></c>'
+            f'<c r="L{row}" s="{money_style}"><v>{amounts[2]}</v></c>'
+            f'<c r="M{row}" s="{money_style}"><v>{amounts[3]}</v></c></row>')
+        sheet.row = row + 1
+        for column, text in ((0, texts[0]), (1, texts[1]), (2, texts[2]), (8, proration)):
+            # text on one line (no line break is printable) is as wide as it is long
+            if (width := len(text) if text.isprintable() else shown(text)) > widest[column]:
+                widest[column] = width
         numbers: tuple[int | Decimal, ...] = (line.seats, line.term_years, line.unit_price,
-                                              *line.amounts)
+                                              *amounts)
         for column, number in zip(NUMBER_COLUMNS, numbers, strict=True):
-            sheet.measure(column, number)
-        sheet.next_row()
+            largest[column] = max(largest[column], number)  # never negative here
+
+
+@lru_cache(maxsize=64)  # the same few rows for thousands of invoices (a quote's, many)
+def _header_row(row: int) -> str:
+    """The line table's header row, a row 32 points tall for its wrapped headers."""
+    cells = "".join(_text_xml(LETTERS[column], row, header, HEADER_STYLES[column])
+                    for column, header in enumerate(LINE_HEADERS))
+    return f'<row r="{row}" ht="32" customHeight="1">{cells}</row>'
 
 
 def _totals(sheet: _Sheet, invoice: Invoice) -> None:
@@ -363,31 +380,53 @@ _FIXED = (
 _DOS_DATE = (0 << 9) | (1 << 5) | 1  # 1980-01-01, 00:00: the same bytes on every rendering
 
 
-def _package(members: Sequence[_Member]) -> bytes:
-    """A ZIP archive (APPNOTE 6.3: local headers, data, central directory, end record)."""
-    body = bytearray()
-    directory = bytearray()
+def _local(m: _Member) -> bytes:
+    """A member's local header, name and data."""
+    return struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, _DOS_DATE, m.crc, len(m.data),
+                       m.size, len(m.name), 0) + m.name + m.data
+
+
+def _central(m: _Member, offset: int) -> bytes:
+    """A member's entry in the central directory, its local header at `offset`."""
+    return struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, _DOS_DATE, m.crc,
+                       len(m.data), m.size, len(m.name), 0, 0, 0, 0, 0, offset) + m.name
+
+
+def _laid_out(members: Sequence[_Member], body: bytes = b"", directory: bytes = b""
+              ) -> tuple[bytes, bytes]:
+    """`members` laid out after a package's first members (their `body` and `directory`)."""
+    body_parts, directory_parts, offset = [body], [directory], len(body)
     for m in members:
-        offset = len(body)
-        body += struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, _DOS_DATE, m.crc,
-                            len(m.data), m.size, len(m.name), 0)
-        body += m.name
-        body += m.data
-        directory += struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0, _DOS_DATE,
-                                 m.crc, len(m.data), m.size, len(m.name), 0, 0, 0, 0, 0,
-                                 offset)
-        directory += m.name
-    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(members), len(members),
-                      len(directory), len(body), 0)
-    return bytes(body + directory + end)
+        local = _local(m)
+        body_parts.append(local)
+        directory_parts.append(_central(m, offset))
+        offset += len(local)
+    return b"".join(body_parts), b"".join(directory_parts)
+
+
+# the fixed members first, laid out once
+_FIXED_BODY, _FIXED_DIRECTORY = _laid_out(_FIXED)
+
+
+def _package(members: Sequence[_Member]) -> bytes:
+    """A ZIP archive (APPNOTE 6.3: local headers, data, central directory, end record) of the
+    fixed members, then `members`."""
+    body, directory = _laid_out(members, _FIXED_BODY, _FIXED_DIRECTORY)
+    count = len(_FIXED) + len(members)
+    end = struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, count, count, len(directory), len(body),
+                      0)
+    return body + directory + end
+
+
+# the same few (a title, the row of the line table's header) for thousands of invoices
+@lru_cache(maxsize=64)
+def _workbook(title: str, names: str) -> _Member:
+    return _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=names))
 
 
 def _save(path: Path, title: str, sheet: _Sheet) -> None:
-    members = [
-        *_FIXED,
-        _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=sheet.names(title))),
-        _Member.of("xl/worksheets/sheet1.xml", sheet.xml()),
-    ]
+    members = (_workbook(title, sheet.names(title)),
+               _Member.of("xl/worksheets/sheet1.xml", sheet.xml()))
     write_whole(path, _package(members))
 
 
