@@ -17,6 +17,7 @@ from seatbatch.core.documents import invoice_document
 from seatbatch.core.model import Invoice, InvoiceLine, LineAmounts
 from seatbatch.core.progress import Progress
 from seatbatch.output.files import CHUNK, PARALLEL_FROM, InvoiceWriter
+from seatbatch.output.pdf import invoice_pdf
 
 
 def _dies_in_a_worker(parent: int) -> int:
@@ -118,3 +119,39 @@ def test_finish_writes_here_the_chunks_no_worker_has_started(tmp_path: Path) -> 
         assert all(done() for done in busy)
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         f"{invoice.number}.{kind}" for invoice in invoices for kind in ("xlsx", "html"))
+
+
+def _write_pdfs_here_and_in_a_fork(folder: Path) -> int:
+    """In a process that has made a PDF (so its writers use a fork server) and started a fork
+    server, a fork of it (as `inbox` forks a worker per workbook) writes PDFs too: its exit
+    status (0 when every file is there)."""
+    invoice_pdf(_invoices(1)[0])  # made here: this process and its forks may not make more
+    with InvoiceWriter(folder / "parent", Progress(), ("pdf",)) as writer:
+        writer.submit(_invoices(2))
+        writer.finish()
+    child = os.fork()
+    if child == 0:
+        status = 3
+        try:
+            with InvoiceWriter(folder / "child", Progress(), ("pdf",)) as writer:
+                writer.submit(_invoices(2))
+                writer.finish()
+            status = 0 if len(list((folder / "child").iterdir())) == 2 else 1
+        finally:
+            os._exit(status)
+    return os.waitstatus_to_exitcode(os.waitpid(child, 0)[1])
+
+
+def test_a_fork_of_a_process_with_a_fork_server_writes_pdfs(tmp_path: Path) -> None:
+    """The fork server the fork would use is its parent's, not its child: it cannot be checked
+    on (ChildProcessError, an internal error of the run); fresh interpreters write instead."""
+    runner = os.fork()  # the test runner itself makes no PDF, so its later tests still fork
+    if runner == 0:
+        status = 4
+        try:
+            status = _write_pdfs_here_and_in_a_fork(tmp_path)
+        finally:
+            os._exit(status)
+    assert os.waitstatus_to_exitcode(os.waitpid(runner, 0)[1]) == 0
+    assert len(list((tmp_path / "parent").iterdir())) == 2
+    assert len(list((tmp_path / "child").iterdir())) == 2

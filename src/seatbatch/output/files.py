@@ -218,7 +218,6 @@ class InvoiceWriter:
 
     def _start(self, workers: int) -> None:
         import multiprocessing  # here: a run that writes few invoices starts no workers
-        from concurrent.futures import ProcessPoolExecutor
 
         from seatbatch.output.pdf import compiled_here
 
@@ -227,19 +226,31 @@ class InvoiceWriter:
         if self.pdf_in_workers and compiled_here() and "forkserver" in methods:
             # this process made a PDF already (a library caller, a test): its forks could not
             method = "forkserver"
-        context = multiprocessing.get_context(method)
         # Ctrl-C or SIGTERM waits until the pool stands whole (then it is shut down as the run
         # ends): landing amid the forks, it would leave workers no one stops
         with stops_held():
-            self.pool = ProcessPoolExecutor(
-                max_workers=workers, mp_context=context,
-                initializer=_leave_signals_to_the_run,
-                # a fork server's worker is its child, not the run's: it dies with the server,
-                # which ends with the run
-                initargs=(os.getpid() if method == "fork" else 0,))
-            self.workers = workers
-            for _ in range(workers):
-                self.pool.submit(_ready)
+            try:
+                self._open(workers, method)
+            except ChildProcessError:
+                # The fork server was inherited from the process this one was forked from (an
+                # inbox's worker, forked from a test runner or library caller that started
+                # one): not this process's child, it cannot be checked on. Fresh interpreters.
+                self._discard_pool()
+                self._open(workers, "spawn")
+
+    def _open(self, workers: int, method: str) -> None:
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers, mp_context=multiprocessing.get_context(method),
+            initializer=_leave_signals_to_the_run,
+            # a fork server's worker is its child, not the run's: it dies with the server,
+            # which ends with the run
+            initargs=(0 if method == "forkserver" else os.getpid(),))
+        self.workers = workers
+        for _ in range(workers):
+            self.pool.submit(_ready)
 
     def _pdf_worker(self) -> None:
         """A worker, when PDFs are written and none was started (PDFs are made only in
