@@ -3,11 +3,13 @@ are numbers issued, and a unit left half-done commits nothing."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import Connection, insert
 
 from conftest import Env
 from seatbatch.core.model import InvoiceDraft, ReadSet
@@ -68,11 +70,10 @@ def test_a_unit_numbers_once_and_only_after_saving_its_run(env: Env) -> None:
     assert env.count("counters") == 0 and env.count("runs") == 0
 
 
-@pytest.mark.parametrize("count", [3, 600])  # on PostgreSQL: an executemany, then a COPY
-def test_bulk_insert_stores_what_insert_stores(env: Env, count: int) -> None:
-    """Rows given to bulk_insert (dates converted once per distinct day) are stored as
-    SQLAlchemy's insert() stores them, None and early years included."""
-    days = [None, date(1, 2, 3), date(2026, 2, 28), date(2026, 2, 28), date(999, 12, 31)]
+@contextmanager
+def _two_partners(env: Env) -> Iterator[Connection]:
+    """A connection to a new ledger in which partners P-A and P-B each have customer C-1:
+    rows stored for P-A one way and for P-B by SQLAlchemy's insert() are then compared."""
     with Ledger.open(env.ledger_url, write=True):
         pass
     engine = make_engine(env.ledger_url)
@@ -81,18 +82,32 @@ def test_bulk_insert_stores_what_insert_stores(env: Env, count: int) -> None:
             for partner in ("P-A", "P-B"):
                 connection.execute(insert(t.customers).values(
                     partner_id=partner, customer_id="C-1", organization="Org"))
-            rows = [{"partner_id": "P-A", "serial_number": f"S-{n:04d}", "customer_id": "C-1",
-                     "device_type": "Space Pro", "deployed_on": days[n % len(days)],
-                     "location": None if n % 2 else "Hall"} for n in range(count)]
-            bulk_insert(connection, t.devices, rows)
-            connection.execute(insert(t.devices), [{**row, "partner_id": "P-B"} for row in rows])
+            yield connection
     finally:
         close_engine(engine)
+
+
+def _stored_devices(env: Env, count: int) -> None:
+    """P-A's devices are P-B's, `count` of them."""
     stored = {partner: env.query(
         "SELECT serial_number, customer_id, device_type, CAST(deployed_on AS TEXT), location "
         f"FROM devices WHERE partner_id = '{partner}' ORDER BY serial_number")
         for partner in ("P-A", "P-B")}
     assert len(stored["P-A"]) == count and stored["P-A"] == stored["P-B"]
+
+
+@pytest.mark.parametrize("count", [3, 600])  # on PostgreSQL: an executemany, then a COPY
+def test_bulk_insert_stores_what_insert_stores(env: Env, count: int) -> None:
+    """Rows given to bulk_insert (dates converted once per distinct day) are stored as
+    SQLAlchemy's insert() stores them, None and early years included."""
+    days = [None, date(1, 2, 3), date(2026, 2, 28), date(2026, 2, 28), date(999, 12, 31)]
+    with _two_partners(env) as connection:
+        rows = [{"partner_id": "P-A", "serial_number": f"S-{n:04d}", "customer_id": "C-1",
+                 "device_type": "Space Pro", "deployed_on": days[n % len(days)],
+                 "location": None if n % 2 else "Hall"} for n in range(count)]
+        bulk_insert(connection, t.devices, rows)
+        connection.execute(insert(t.devices), [{**row, "partner_id": "P-B"} for row in rows])
+    _stored_devices(env, count)
 
 
 # SQLite: one row; two whole INSERTs of 166 rows (999 values, 6 a row); three and a rest
@@ -102,25 +117,12 @@ def test_insert_rows_stores_what_insert_stores(env: Env, count: int) -> None:
     table's, several rows to an INSERT, are stored as SQLAlchemy's insert() stores them."""
     names = ("serial_number", "location", "partner_id", "deployed_on", "customer_id",
              "device_type")
-    with Ledger.open(env.ledger_url, write=True):
-        pass
-    engine = make_engine(env.ledger_url)
-    try:
-        with atomic(engine, write=True) as connection:
-            for partner in ("P-A", "P-B"):
-                connection.execute(insert(t.customers).values(
-                    partner_id=partner, customer_id="C-1", organization="Org"))
-            rows = [(f"S-{n:04d}", None if n % 3 else "Hall \u00e9", "P-A",
-                     None if n % 5 == 0 else date(2026, 1 + n % 12, 1 + n % 28), "C-1",
-                     "Space Pro") for n in range(count)]
-            insert_rows(connection, t.devices, names, rows)
-            connection.execute(insert(t.devices),
-                               [{**dict(zip(names, row, strict=True)), "partner_id": "P-B"}
-                                for row in rows])
-    finally:
-        close_engine(engine)
-    stored = {partner: env.query(
-        "SELECT serial_number, customer_id, device_type, CAST(deployed_on AS TEXT), location "
-        f"FROM devices WHERE partner_id = '{partner}' ORDER BY serial_number")
-        for partner in ("P-A", "P-B")}
-    assert len(stored["P-A"]) == count and stored["P-A"] == stored["P-B"]
+    with _two_partners(env) as connection:
+        rows = [(f"S-{n:04d}", None if n % 3 else "Hall \u00e9", "P-A",
+                 None if n % 5 == 0 else date(2026, 1 + n % 12, 1 + n % 28), "C-1",
+                 "Space Pro") for n in range(count)]
+        insert_rows(connection, t.devices, names, rows)
+        connection.execute(insert(t.devices),
+                           [{**dict(zip(names, row, strict=True)), "partner_id": "P-B"}
+                            for row in rows])
+    _stored_devices(env, count)
