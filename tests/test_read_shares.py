@@ -89,3 +89,21 @@ def test_reads_whose_worker_dies_are_done_here(tmp_path: Path) -> None:
         assert (parent, shares) == (os.getpid(), [0, 1])
         if (os.cpu_count() or 1) > 1:
             assert writer.pool is None  # gone with the worker
+
+
+def test_a_workbook_replaced_after_the_guard_passed_it_is_not_read(tmp_path: Path) -> None:
+    """The readers read only the bytes the guard passed: a file renamed over the workbook's
+    path in between (a sync tool, say) is refused as changed, never read unguarded."""
+    path = tmp_path / "orders.xlsx"
+    path.write_bytes((ROOT / "samples" / "acme-new.xlsx").read_bytes())
+    inspection = inspect_file(path, Limits())
+    assert inspection.problem is None
+    other = tmp_path / "other.xlsx"
+    other.write_bytes((ROOT / "samples" / "acme-changes.xlsx").read_bytes())
+    other.replace(path)
+    reads = [read() for read in sheet_reads(path, Limits(), inspection)]
+    workbook = assemble(path, inspection, reads)
+    assert workbook.sheets == {}
+    [refused] = workbook.problems
+    assert refused.code == "corrupt_workbook"
+    assert "it changed while it was being read" in refused.describe()

@@ -23,6 +23,7 @@ parts (workbook.xml and the relationships) with it, and no parser may see input 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,11 +68,17 @@ __all__ = ["DENSITY", "MAX_PARTS", "SPARSE_FLOOR", "SPARSE_FLOOR_WORKBOOK", "Ins
 
 @dataclass
 class Inspection:
-    """What the guard found: the one reason the file may not be read (None: it may), and the
-    cells of each sheet (by name) that the reader would take for empty though they are not."""
+    """What the guard found: the one reason the file may not be read (None: it may), the
+    cells of each sheet (by name) that the reader would take for empty though they are not,
+    and the SHA-256 of the bytes it passed (a reader reads only those: `passed`)."""
 
     problem: Problem | None
     unreadable: dict[str, list[Unreadable]] = field(default_factory=dict)
+    digest: str = ""
+
+    def passed(self, data: bytes) -> bool:
+        """Whether `data` are the bytes the guard passed (the file was not replaced since)."""
+        return self.problem is None and hashlib.sha256(data).hexdigest() == self.digest
 
 
 def max_cells(limits: Limits) -> int:
@@ -115,9 +122,12 @@ def _inspect(path: Path, limits: Limits) -> Problem | Inspection:
     if not head.startswith(ZIP_MAGIC):
         detail = "the file is empty" if size == 0 else "it does not start like one"
         return _file_problem(Code.NOT_A_WORKBOOK, detail=detail)
-    guard = _Guard(memoryview(path.read_bytes()), limits)
+    data = path.read_bytes()
+    guard = _Guard(memoryview(data), limits)
     rejected = guard.check()
-    return Inspection(rejected, guard.unreadable if rejected is None else {})
+    if rejected is not None:
+        return rejected
+    return Inspection(None, guard.unreadable, hashlib.sha256(data).hexdigest())
 
 
 class _Guard:

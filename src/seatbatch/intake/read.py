@@ -5,6 +5,7 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -102,9 +103,15 @@ def assemble(path: Path, inspection: Inspection, reads: Sequence[SheetsRead]) ->
 
 def read_sheets(path: Path, limits: Limits, inspection: Inspection,
                 names: Sequence[str]) -> SheetsRead:
-    """The sheets of these names (their specs'), of a workbook the guard has passed."""
+    """The sheets of these names (their specs'), of a workbook the guard has passed: read
+    from the very bytes it passed (a file replaced since, by a sync tool say, is refused,
+    never read unguarded)."""
+    data = path.read_bytes()
+    if not inspection.passed(data):
+        return SheetsRead({}, problem(Code.CORRUPT_WORKBOOK, "", None, None,
+                                      detail="it changed while it was being read"))
     try:
-        book = CalamineWorkbook.from_path(str(path))
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # noqa: BLE001  calamine raises its own error types for every damaged file
         detail = str(error).splitlines()[0][:200] if str(error) else type(error).__name__
         return SheetsRead({}, problem(Code.CORRUPT_WORKBOOK, "", None, None, detail=detail))
