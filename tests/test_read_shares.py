@@ -4,6 +4,7 @@ warnings, in the same order."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import signal
 from collections.abc import Callable
@@ -107,3 +108,17 @@ def test_a_workbook_replaced_after_the_guard_passed_it_is_not_read(tmp_path: Pat
     [refused] = workbook.problems
     assert refused.code == "corrupt_workbook"
     assert "it changed while it was being read" in refused.describe()
+
+
+def test_a_workbook_other_than_the_one_the_run_hashed_is_not_read() -> None:
+    """The guard reads the bytes the run took the SHA-256 of (its manifest's input_sha256),
+    or refuses the file as changed."""
+    path = ROOT / "samples" / "acme-new.xlsx"
+    taken = hashlib.sha256(path.read_bytes()).hexdigest()
+    assert inspect_file(path, Limits(), taken).problem is None
+    assert read_workbook(path, Limits(), taken) == read_workbook(path, Limits())
+    refused = read_workbook(path, Limits(), "0" * 64)
+    assert refused.sheets == {}
+    [problem] = refused.problems
+    assert problem.code == "corrupt_workbook"
+    assert "it changed while it was being read" in problem.describe()

@@ -63,7 +63,7 @@ SPARSE_FLOOR_WORKBOOK = 4 * SPARSE_FLOOR
 XML_SUFFIXES = (".xml", ".rels", ".vml")
 
 __all__ = ["DENSITY", "MAX_PARTS", "SPARSE_FLOOR", "SPARSE_FLOOR_WORKBOOK", "Inspection",
-           "SafeElementTree", "check_file", "inspect_file", "max_cells"]
+           "SafeElementTree", "changed", "check_file", "inspect_file", "max_cells"]
 
 
 @dataclass
@@ -94,19 +94,25 @@ def _corrupt(detail: str) -> Problem:
     return _file_problem(Code.CORRUPT_WORKBOOK, detail=detail)
 
 
+def changed() -> Problem:
+    """A workbook whose bytes changed while the run read it (another file renamed over it)."""
+    return _corrupt("it changed while it was being read")
+
+
 def check_file(path: Path, limits: Limits) -> Problem | None:
     """None when the file may be handed to the workbook reader; else the one reason it may not."""
     return inspect_file(path, limits).problem
 
 
-def inspect_file(path: Path, limits: Limits) -> Inspection:
+def inspect_file(path: Path, limits: Limits, expected: str | None = None) -> Inspection:
     """check_file, and the cells it found that the reader reads as empty though they hold an
-    error value or a formula without its result."""
-    found = _inspect(path, limits)
+    error value or a formula without its result. `expected`: the SHA-256 the run took of the
+    file (its manifest's `input_sha256`); bytes other than those are refused as changed."""
+    found = _inspect(path, limits, expected)
     return found if isinstance(found, Inspection) else Inspection(found)
 
 
-def _inspect(path: Path, limits: Limits) -> Problem | Inspection:
+def _inspect(path: Path, limits: Limits, expected: str | None) -> Problem | Inspection:
     size = path.stat().st_size
     if size > limits.max_file_mb * MB:
         return _file_problem(
@@ -123,11 +129,14 @@ def _inspect(path: Path, limits: Limits) -> Problem | Inspection:
         detail = "the file is empty" if size == 0 else "it does not start like one"
         return _file_problem(Code.NOT_A_WORKBOOK, detail=detail)
     data = path.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()
+    if expected is not None and digest != expected:
+        return changed()
     guard = _Guard(memoryview(data), limits)
     rejected = guard.check()
     if rejected is not None:
         return rejected
-    return Inspection(None, guard.unreadable, hashlib.sha256(data).hexdigest())
+    return Inspection(None, guard.unreadable, digest)
 
 
 class _Guard:

@@ -27,7 +27,7 @@ from seatbatch.core.sheets import (
     UnreadableCell,
     column_letter,
 )
-from seatbatch.intake.guard import Inspection, inspect_file
+from seatbatch.intake.guard import Inspection, changed, inspect_file
 from seatbatch.intake.origin import made_for
 
 
@@ -47,8 +47,9 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def read_workbook(path: Path, limits: Limits) -> RawWorkbook:
-    inspection = inspect_file(path, limits)
+def read_workbook(path: Path, limits: Limits, expected: str | None = None) -> RawWorkbook:
+    """The workbook (`expected`: its SHA-256 as the run took it, see `inspect_file`)."""
+    inspection = inspect_file(path, limits, expected)
     reads = sheet_reads(path, limits, inspection, apart=False)
     return assemble(path, inspection, [read() for read in reads])
 
@@ -108,8 +109,7 @@ def read_sheets(path: Path, limits: Limits, inspection: Inspection,
     never read unguarded)."""
     data = path.read_bytes()
     if not inspection.passed(data):
-        return SheetsRead({}, problem(Code.CORRUPT_WORKBOOK, "", None, None,
-                                      detail="it changed while it was being read"))
+        return SheetsRead({}, changed())
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except Exception as error:  # noqa: BLE001  calamine raises its own error types for every damaged file

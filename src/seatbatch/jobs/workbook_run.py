@@ -98,13 +98,13 @@ class WorkbookRun:
         self.settings.progress.note(f"Reading {self.source.name}")
         limits = self.settings.config.limits
         if writer is None:
-            raw = read_workbook(self.source, limits)
+            raw = read_workbook(self.source, limits, self.sha256)
             return lambda: raw
         # the guard in one worker, then the devices in one and the other sheets in the other
         source = self.source
         reads = writer.meanwhile_then(partial(sheet_reads, source, limits,
                                               apart=writer.workers > 1),
-                                      inspect_file, source, limits)
+                                      inspect_file, source, limits, self.sha256)
         return lambda: assemble(source, *reads())
 
     def record(self) -> RunRecord:
