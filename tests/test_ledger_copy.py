@@ -20,7 +20,7 @@ from conftest import CONFIG, ROOT, Env, Result, change, customer, device, ok, or
 from pgserver import PASSWORD, PostgresServer, free_port
 from seatbatch.cli import commands as cli
 from seatbatch.ledger import copy as ledger_copy
-from seatbatch.ledger.engine import bulk_insert as engine_bulk_insert
+from seatbatch.ledger.engine import insert_rows as engine_insert_rows
 from seatbatch.ledger.migrations import MIGRATIONS, NEWEST_TABLES
 
 NEWEST = MIGRATIONS[-1][0]
@@ -295,15 +295,16 @@ def test_a_source_held_by_another_run_is_busy(source: Env, tmp_path: Path,
 @pytest.fixture
 def tampered(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """The copy writes one invoice total a cent off: the check must catch it."""
-    real = engine_bulk_insert
+    real = engine_insert_rows
 
-    def off_by_a_cent(connection: Any, table: Any, rows: Any) -> None:
+    def off_by_a_cent(connection: Any, table: Any, names: Any, rows: Any) -> None:
         if table.name == "invoices":
-            rows = [dict(rows[0], total=str(Decimal(rows[0]["total"]) + Decimal("0.01"))),
-                    *rows[1:]]
-        real(connection, table, rows)
+            first, at = list(rows[0]), list(names).index("total")
+            first[at] = str(Decimal(first[at]) + Decimal("0.01"))
+            rows = [tuple(first), *rows[1:]]
+        real(connection, table, names, rows)
 
-    monkeypatch.setattr(ledger_copy, "bulk_insert", off_by_a_cent)
+    monkeypatch.setattr(ledger_copy, "insert_rows", off_by_a_cent)
     yield
 
 

@@ -23,10 +23,10 @@ from sqlalchemy.exc import DBAPIError
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
     atomic,
-    bulk_insert,
     close_engine,
     continue_ids,
     hold_still,
+    insert_rows,
     make_engine,
     sqlite_path,
     unreachable,
@@ -188,7 +188,7 @@ def _copy_table(reading: Connection, writing: Connection, table: Table) -> None:
     rows = reading.execution_options(yield_per=CHUNK).execute(
         select(table).order_by(*table.primary_key.columns))
     for chunk in rows.partitions():
-        bulk_insert(writing, table, [dict(zip(names, row, strict=True)) for row in chunk])
+        insert_rows(writing, table, names, chunk)
 
 
 def _check(connection: Connection) -> CopyCheck:
