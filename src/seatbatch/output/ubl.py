@@ -178,10 +178,11 @@ _BUILT: dict[tuple[Any, ...], etree._Element] = {}
 _BUILT_KEPT = 256
 
 
-def _copy_of(parent: etree._Element, key: tuple[Any, ...],
-             build: Callable[[etree._Element], None]) -> None:
-    """The element `build` adds to an element like `parent`, built once for `key`, copied into
-    `parent`: the copy takes the document's namespace declarations, none of its own."""
+def _built_copy(parent: etree._Element, key: tuple[Any, ...],
+                build: Callable[[etree._Element], None]) -> etree._Element:
+    """A copy of the element `build` adds to an element like `parent`, built once for `key`;
+    appended to `parent`, the copy takes the document's namespace declarations, none of its
+    own."""
     built = _BUILT.get(key)
     if built is None:
         holder = etree.Element(parent.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
@@ -189,7 +190,13 @@ def _copy_of(parent: etree._Element, key: tuple[Any, ...],
         built = holder[0]
         if len(_BUILT) < _BUILT_KEPT:
             _BUILT[key] = built
-    parent.append(copy.deepcopy(built))
+    return copy.deepcopy(built)
+
+
+def _copy_of(parent: etree._Element, key: tuple[Any, ...],
+             build: Callable[[etree._Element], None]) -> None:
+    """`_built_copy`, appended to `parent` as it is."""
+    parent.append(_built_copy(parent, key, build))
 
 
 class _Builder:
@@ -333,14 +340,7 @@ class _Builder:
                  (line.term_years,) if term else None,
                  (self.invoice.partner_discount_rate,) if partner else None,
                  line.device_type, self.vat.category, self.vat.rate)
-        built = _BUILT.get(shape)
-        if built is None:
-            holder = etree.Element(root.tag, nsmap=_NSMAP)  # type: ignore[arg-type]
-            self.line_built(holder, line_id, line)
-            built = holder[0]
-            if len(_BUILT) < _BUILT_KEPT:
-                _BUILT[shape] = built
-        node = copy.deepcopy(built)
+        node = _built_copy(root, shape, lambda holder: self.line_built(holder, line_id, line))
         # ID, Note?, quantity, LineExtensionAmount, InvoicePeriod, AllowanceCharge (term)?,
         # AllowanceCharge (partner)?, Item, Price: as line_built makes them
         parts = list(node)
