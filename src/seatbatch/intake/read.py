@@ -57,6 +57,9 @@ def read_workbook(path: Path, limits: Limits, expected: str | None = None) -> Ra
 APART = "Devices"  # a large workbook's devices take longer to read than the other sheets
 
 
+OTHER_SHEETS = 1  # of `sheet_reads` apart: the read of the sheets but the devices
+
+
 def sheet_reads(path: Path, limits: Limits, inspection: Inspection, *,
                 apart: bool = True) -> list[Callable[[], SheetsRead]]:
     """The reads of the workbook's sheets once the guard has passed it (none when it has

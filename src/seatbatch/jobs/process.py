@@ -32,7 +32,7 @@ from seatbatch.output.html import prepare as prepare_templates
 
 if TYPE_CHECKING:
     from seatbatch.ledger import Ledger
-    from seatbatch.validation.workbook import Validation
+    from seatbatch.validation.workbook import SheetsChecked, Validation
 
 
 @recovering
@@ -44,24 +44,26 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
           InvoiceWriter(run.folder.staging / "invoices", settings.progress,
                         settings.config.documents.formats) as writer):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
-        # A large workbook is read by a worker (its workers start small, before pandas, the
+        # A large workbook is read by the workers (they start small, before pandas, the
         # ledger's SQLAlchemy and the rest load here, and wait for invoices anyway) while this
         # process imports pandas and pandera, which validating needs, has pandera ready its
-        # backends, compiles the summary's template and opens the ledger.
+        # backends, compiles the summary's template, and checks the sheets read first while
+        # the devices, the largest, are still being read.
         reading = run.reading(writer)
-        import seatbatch.validation.workbook  # noqa: F401  loaded while the workbook is read
         from seatbatch.ledger import Ledger
         from seatbatch.validation.schema import prepare
+        from seatbatch.validation.workbook import check_sheets
 
         prepare()
         prepare_templates("summary.html")
+        checked = check_sheets(reading.first(), settings.config, run.partner)
         with Ledger.open(settings.ledger_url, write=True) as ledger:
             raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
-                validation, invoices, documents = _issue(run, raw, ledger, writer)
+                validation, invoices, documents = _issue(run, raw, ledger, writer, checked)
             except StaleView:  # another run committed for the partner meanwhile: wait for it
                 with ledger.holding(run.partner.id) as held:
-                    validation, invoices, documents = _issue(run, raw, held, writer)
+                    validation, invoices, documents = _issue(run, raw, held, writer, checked)
         if validation.rejected:
             return run.reject(validation)
         changes = validation.changes
@@ -79,17 +81,17 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
                        issued=issued_from(manifest))
 
 
-def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter
-           ) -> tuple[Validation, list[Invoice], list[dict[str, Any]]]:
-    """Validate the workbook against the ledger as it is now, price and assemble its invoices,
-    and commit them in one unit of work: numbered, written (invisibly until the commit holds)
-    and saved. StaleView when another run's commit since the ledger was read touched what the
-    validation read."""
+def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWriter,
+           checked: SheetsChecked) -> tuple[Validation, list[Invoice], list[dict[str, Any]]]:
+    """Validate the workbook (`checked`: some of its sheets checked already) against the
+    ledger as it is now, price and assemble its invoices, and commit them in one unit of work:
+    numbered, written (invisibly until the commit holds) and saved. StaleView when another
+    run's commit since the ledger was read touched what the validation read."""
     from seatbatch.validation.workbook import validate  # imported by `process` already
 
     settings, config, partner = run.settings, run.settings.config, run.partner
     view = ledger.view(partner.id)
-    validation = validate(raw, config, partner, view, settings.as_of)
+    validation = validate(raw, config, partner, view, settings.as_of, done=checked)
     if validation.rejected:
         return validation, [], []
     drafts = group_invoices(price_lines(validation.requests, config, partner))

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from seatbatch.core.config import Partner
 from seatbatch.core.model import Change, Customer, LedgerView
-from seatbatch.core.sheets import RawWorkbook
+from seatbatch.core.sheets import RawSheet, RawWorkbook
 from seatbatch.intake.guard import inspect_file
-from seatbatch.intake.read import assemble, read_workbook, sheet_reads
+from seatbatch.intake.read import OTHER_SHEETS, assemble, read_workbook, sheet_reads
 from seatbatch.jobs.base import (
     EXIT_REJECTED,
     Outcome,
@@ -48,6 +48,20 @@ def _workbook(path: Path) -> Path:
     if not path.is_file():
         raise UsageError(f"no such workbook: {path}")
     return path
+
+
+@dataclass(frozen=True)
+class Reading:
+    """A workbook being read. Calling it waits for the whole workbook; `first()` waits only for
+    the sheets read apart from the devices (a large workbook's, in the workers: the devices
+    take longest) and gives those read, the same objects the workbook will hold; none when
+    the workbook is not read so."""
+
+    whole: Callable[[], RawWorkbook]
+    first: Callable[[], dict[str, RawSheet]]
+
+    def __call__(self) -> RawWorkbook:
+        return self.whole()
 
 
 @dataclass(frozen=True)
@@ -92,20 +106,27 @@ class WorkbookRun:
     def read(self) -> RawWorkbook:
         return self.reading()()
 
-    def reading(self, writer: InvoiceWriter | None = None) -> Callable[[], RawWorkbook]:
+    def reading(self, writer: InvoiceWriter | None = None) -> Reading:
         """Start reading the workbook: in the writer's workers when it has any, while this
-        process goes on (calling what this returns waits for the workbook), else here."""
+        process goes on, else here."""
         self.settings.progress.note(f"Reading {self.source.name}")
         limits = self.settings.config.limits
         if writer is None:
             raw = read_workbook(self.source, limits, self.sha256)
-            return lambda: raw
+            return Reading(lambda: raw, dict)
         # the guard in one worker, then the devices in one and the other sheets in the other
         source = self.source
         reads = writer.meanwhile_then(partial(sheet_reads, source, limits,
                                               apart=writer.workers > 1),
                                       inspect_file, source, limits, self.sha256)
-        return lambda: assemble(source, *reads())
+
+        def others() -> dict[str, RawSheet]:
+            read = reads.early(OTHER_SHEETS)
+            if read is None or read.unopened:
+                return {}
+            return {name: sheet for name, (sheet, _, _) in read.found.items() if sheet}
+
+        return Reading(lambda: assemble(source, *reads()), others)
 
     def record(self) -> RunRecord:
         """What the ledger records of this run when it commits."""

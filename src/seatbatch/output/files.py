@@ -23,9 +23,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, TypeVar, TypeVarTuple
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, TypeVarTuple
 
 from seatbatch.core.documents import invoice_from_document
 from seatbatch.core.exits import STOPS, stops_held
@@ -175,6 +176,19 @@ def _ready() -> None:
     """Run once in each worker as it starts, so that the workers exist before they are needed."""
 
 
+@dataclass(frozen=True)
+class Chain(Generic[T, U]):
+    """Work, then steps after it, in the workers (`InvoiceWriter.meanwhile_then`): calling it
+    waits for all of it; `early(i)` waits only for the i-th step, and gives its result when a
+    worker did it and it ended well, else None (calling the chain still gives everything)."""
+
+    whole: Callable[[], tuple[T, list[U]]]
+    early: Callable[[int], U | None]
+
+    def __call__(self) -> tuple[T, list[U]]:
+        return self.whole()
+
+
 class InvoiceWriter:
     """`prepare(n)` when about n invoices are expected, `submit(invoices)` once they are
     numbered, `finish()` to wait for every file. Leaving the `with` block stops the workers."""
@@ -282,7 +296,7 @@ class InvoiceWriter:
         return result
 
     def meanwhile_then(self, then: Callable[[T], Sequence[Callable[[], U]]],
-                       work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], tuple[T, list[U]]]:
+                       work: Callable[[*Ts], T], *args: *Ts) -> Chain[T, U]:
         """`work(*args)` in a worker, as `meanwhile`; the moment it is done, each of `then(its
         result)` in the workers, side by side (each plain data). Calling what this returns
         waits for them all: the result, and theirs in order. Without workers, or should one
@@ -290,7 +304,7 @@ class InvoiceWriter:
         pool = self.pool
         if pool is None:
             done = work(*args)
-            return lambda: (done, [step() for step in then(done)])
+            return Chain(lambda: (done, [step() for step in then(done)]), lambda _: None)
         first = pool.submit(work, *args)
         steps: list[Future[U]] = []
         chained = threading.Event()
@@ -322,7 +336,14 @@ class InvoiceWriter:
                 done = work(*args)
                 return done, [step() for step in then(done)]
 
-        return result
+        def early(index: int) -> U | None:
+            chained.wait()
+            try:
+                return steps[index].result() if index < len(steps) else None
+            except Exception:  # noqa: BLE001  whatever went wrong, result() meets it again and deals with it
+                return None
+
+        return Chain(result, early)
 
     def _discard_pool(self) -> None:
         if self.pool is not None:

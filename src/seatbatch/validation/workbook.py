@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from operator import itemgetter
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from seatbatch.core.columns import sheet_spec
 from seatbatch.core.config import Config, Partner
@@ -23,7 +23,7 @@ from seatbatch.core.model import (
     ReadSet,
 )
 from seatbatch.core.problems import Code, Problem, problem, shown
-from seatbatch.core.sheets import RawWorkbook
+from seatbatch.core.sheets import RawSheet, RawWorkbook
 from seatbatch.validation.rules import Context, Coverage, check, resolve, resolve_changes
 from seatbatch.validation.schema import CheckedSheet, check_sheet
 
@@ -92,9 +92,61 @@ def split_committed(
     return fresh, already, conflicts
 
 
+Records = TypeVar("Records")
+
+
+@dataclass(frozen=True)
+class Checked(Generic[Records]):
+    """A sheet checked on its own: its cells by the schema, and the records of its rows."""
+
+    given: RawSheet | None  # the sheet it was made of (None: the workbook has no such sheet)
+    cells: CheckedSheet
+    records: Records
+
+
+@dataclass(frozen=True)
+class SheetsChecked:
+    """The workbook's sheets checked each on its own: all that needs neither another sheet nor
+    the ledger (`process` does it for the sheets read first, while the devices are read)."""
+
+    customers: Checked[tuple[dict[str, Customer], set[str]]]
+    devices: Checked[tuple[list[Device], set[str]]]
+    orders: Checked[tuple[list[OrderLine], set[str], list[OrderLine]]]
+
+
+def check_sheets(sheets: Mapping[str, RawSheet], config: Config, partner: Partner,
+                 done: SheetsChecked | None = None) -> SheetsChecked:
+    """Each of these sheets checked on its own. Of `done` (checked earlier, with the same
+    configuration and partner, of some of the sheets as they were read), what was made of
+    these very sheets is kept."""
+    # Every device type of the price lists: one without a price in the partner's currency is
+    # not the partner's mistake but finance's, a configuration error when its line is priced
+    # (SPEC §3), never "not a device type".
+    device_types, offered = config.device_types(), config.device_types(partner.currency)
+
+    def part(name: str, kept: Checked[Records] | None,
+             records: Callable[[CheckedSheet], Records]) -> Checked[Records]:
+        sheet = sheets.get(name)
+        if kept is not None and kept.given is sheet:
+            return kept
+        cells = (CheckedSheet([], {}, []) if sheet is None
+                 else check_sheet(sheet, device_types, offered))
+        return Checked(sheet, cells, records(cells))
+
+    if done is None:
+        return SheetsChecked(part("Customers", None, _customers), part("Devices", None, _devices),
+                             part("Orders", None, _order_lines))
+    return SheetsChecked(part("Customers", done.customers, _customers),
+                         part("Devices", done.devices, _devices),
+                         part("Orders", done.orders, _order_lines))
+
+
 def validate(
-    raw: RawWorkbook, config: Config, partner: Partner, view: LedgerView, as_of: date
+    raw: RawWorkbook, config: Config, partner: Partner, view: LedgerView, as_of: date, *,
+    done: SheetsChecked | None = None,
 ) -> Validation:
+    """The workbook validated against the ledger's view of the partner (`done`: its sheets
+    checked each on its own already, some or all; see `check_sheets`)."""
     if raw.made_for is not None and raw.made_for != partner.id:
         # Every other finding would be about the wrong partner's ledger: this one alone.
         mismatch = problem(Code.PARTNER_MISMATCH, "", None, None, raw.made_for,
@@ -102,22 +154,17 @@ def validate(
         return Validation({}, [], [], [], [mismatch], list(raw.warnings), [], {}, ReadSet(),
                           raw)
     problems = list(raw.problems)
-    # Every device type of the price lists: one without a price in the partner's currency is
-    # not the partner's mistake but finance's, a configuration error when its line is priced
-    # (SPEC §3), never "not a device type".
-    device_types, offered = config.device_types(), config.device_types(partner.currency)
-    checked = {name: check_sheet(sheet, device_types, offered)
-               for name, sheet in raw.sheets.items()}
-    for sheet in checked.values():
-        problems.extend(sheet.problems)
+    sheets = check_sheets(raw.sheets, config, partner, done)
+    cells = {"Customers": sheets.customers.cells, "Devices": sheets.devices.cells,
+             "Orders": sheets.orders.cells}
+    for name in raw.sheets:
+        problems.extend(cells[name].problems)
 
-    empty = CheckedSheet([], {}, [])
-    customers_sheet = checked.get("Customers", empty)
-    customers, broken = _customers(customers_sheet)
-    devices, broken_devices = _devices(checked.get("Devices", empty))
-    lines, broken_lines, incomplete_changes = _order_lines(checked.get("Orders", empty))
-    broken |= broken_devices | broken_lines
-    listed = frozenset(i for i in customers_sheet.column("customer_id") if i is not None)
+    customers, broken = sheets.customers.records
+    devices, broken_devices = sheets.devices.records
+    lines, broken_lines, incomplete_changes = sheets.orders.records
+    broken = broken | broken_devices | broken_lines
+    listed = frozenset(i for i in sheets.customers.cells.column("customer_id") if i is not None)
     fresh, already, conflicts = split_committed(lines, view)
     problems.extend(conflicts)
     orders = [line for line in fresh if line.action not in CHANGES]
