@@ -86,10 +86,29 @@ def test_reads_whose_worker_dies_are_done_here(tmp_path: Path) -> None:
     with InvoiceWriter(tmp_path / "invoices", Progress()) as writer:
         writer.prepare(PARALLEL_FROM)
         reads = writer.meanwhile_then(_shares, _given, os.getpid())
+        assert reads.early(1) is None  # its worker died: nothing early, all of it below
         parent, shares = reads()
         assert (parent, shares) == (os.getpid(), [0, 1])
         if (os.cpu_count() or 1) > 1:
             assert writer.pool is None  # gone with the worker
+
+
+def _share(share: int) -> int:
+    return share
+
+
+def _two_shares(_parent: int) -> list[Callable[[], int]]:
+    return [partial(_share, share) for share in (0, 1)]
+
+
+def test_a_step_is_had_early_from_the_workers(tmp_path: Path) -> None:
+    with InvoiceWriter(tmp_path / "invoices", Progress()) as writer:
+        writer.prepare(PARALLEL_FROM)
+        reads = writer.meanwhile_then(_two_shares, _given, os.getpid())
+        workers = writer.pool is not None
+        assert reads.early(1) == (1 if workers else None)  # without workers: none early
+        assert reads.early(2) is None
+        assert reads() == (os.getpid(), [0, 1])
 
 
 def test_a_workbook_replaced_after_the_guard_passed_it_is_not_read(tmp_path: Path) -> None:
