@@ -56,8 +56,8 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
 
         prepare()
         prepare_templates("summary.html")
-        checked = check_sheets(reading.first(), settings.config, run.partner)
         with Ledger.open(settings.ledger_url, write=True) as ledger:
+            checked = check_sheets(reading.first(), settings.config, run.partner)
             raw = reading()
             try:  # the first try validates outside any lock, as most runs meet no other
                 validation, invoices, documents = _issue(run, raw, ledger, writer, checked)
