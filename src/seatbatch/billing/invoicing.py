@@ -46,12 +46,13 @@ def group_invoices(lines: list[PricedLine]) -> list[InvoiceDraft]:
 
 def invoice_line(line: PricedLine, subscription_id: int | None) -> InvoiceLine:
     request = line.request
+    order = request.order
     return InvoiceLine(
-        order_id=line.order.order_id,
-        action=line.order.action,
+        order_id=order.order_id,
+        action=order.action,
         subscription_id=subscription_number(subscription_id) if subscription_id else None,
-        device_type=line.order.device_type,
-        seats=line.order.seats,
+        device_type=order.device_type,
+        seats=order.seats,
         term_years=request.term_years,
         period_start=request.effective,
         period_end=request.term.last_day,
