@@ -7,6 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+from operator import attrgetter
 
 from seatbatch.billing.legal import invoice_vat, issuer_party, partner_party, payment_of
 from seatbatch.core.config import Config, Partner
@@ -27,9 +28,9 @@ def group_invoices(lines: list[PricedLine]) -> list[InvoiceDraft]:
     """One invoice per customer and PO; a new subscription with separate_invoice gets its own.
     Invoices and their lines keep the order of the workbook's rows."""
     groups: dict[tuple[object, ...], list[PricedLine]] = {}
-    for line in sorted(lines, key=lambda line: line.order.row):
+    for line in sorted(lines, key=attrgetter("request.order.row")):
         request = line.request
-        key: tuple[object, ...] = (line.order.customer_id, request.po_number)
+        key: tuple[object, ...] = (request.order.customer_id, request.po_number)
         if request.separate_invoice and request.group is not None:
             key = (*key, "separate", request.group)
         groups.setdefault(key, []).append(line)
