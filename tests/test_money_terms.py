@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conftest import PART1_CONFIG
 from seatbatch.billing.invoicing import group_invoices
-from seatbatch.billing.pricing import line_amounts
+from seatbatch.billing.pricing import line_amounts, price_line, price_lines
+from seatbatch.core.config import Config, load_config
 from seatbatch.core.model import LineAmounts, LineRequest, OrderLine, PricedLine
 from seatbatch.core.money import D, MoneyError, minor_unit, round_money
 from seatbatch.core.terms import add_years, term_of
@@ -138,3 +140,65 @@ def test_an_invoice_document_reads_back_whole() -> None:
                       Party("Issuer", ("Street 1",), "NO1"), "P-ACME", Party("Acme", ()),
                       "C-001", "Harbour", "PO-1", "EUR", D("0.20"), (line,), D("980.28"))
     assert invoice_from_document(invoice_document(invoice)) == invoice
+
+
+# A second EUR list from 2027 prices Space Pro as the first does, written with fewer decimals:
+# equal prices, which price_lines may price once.
+LATER_PRICES = """
+[[price_lists]]
+currency = "EUR"
+valid_from = "2027-01-01"
+[price_lists.seat_price_per_year]
+"Space Pro" = "150.0"
+"Space Plus" = "123.45"
+"Space CO2 Mini" = "60.00"
+"""
+
+
+@pytest.fixture(scope="module")
+def two_lists(tmp_path_factory: pytest.TempPathFactory) -> Config:
+    path = tmp_path_factory.mktemp("pricing") / "seatbatch.toml"
+    path.write_text(PART1_CONFIG + LATER_PRICES, encoding="utf-8")
+    return load_config(path)
+
+
+@given(specs=st.lists(st.tuples(st.sampled_from(["Space Pro", "Space Plus", "Space CO2 Mini"]),
+                                st.integers(1, 4), st.sampled_from([1, 3, 5]),
+                                st.sampled_from([date(2026, 1, 1), date(2026, 3, 2),
+                                                 date(2026, 12, 31), date(2027, 2, 28)]),
+                                st.sampled_from([0, 1, 59, 400])),
+                      min_size=1, max_size=30),
+       partner_id=st.sampled_from(["P-ACME", "P-OTHER", "P-TOKYO"]))
+def test_price_lines_prices_each_line_as_it_would_alone(
+        two_lists: Config, specs: list[tuple[str, int, int, date, int]], partner_id: str) -> None:
+    """price_lines prices equal periods and equal amounts once: each line priced exactly as
+    price_line prices it alone, its amounts shown alike (a few days, so that lines repeat
+    periods and amounts)."""
+    partner = two_lists.partners[partner_id]
+    requests = []
+    for row, (device_type, seats, years, start, offset) in enumerate(specs, start=2):
+        term = term_of(start, years)
+        effective = min(start + timedelta(days=offset), term.last_day)
+        line = OrderLine(row, f"L{row}", "C-001", "add", "SUB-000001", device_type, seats,
+                         years, start, None, False, "f")
+        requests.append(LineRequest(line, 1, None, years, term, effective, None, False))
+    together = price_lines(requests, two_lists, partner)
+    alone = [price_line(request, two_lists, partner) for request in requests]
+    assert together == alone
+    assert [(str(t.unit_price), [str(a) for a in t.amounts]) for t in together] == [
+        (str(a.unit_price), [str(a) for a in a.amounts]) for a in alone]
+
+
+def test_an_invoice_document_shows_a_signed_zero_as_its_line_has_it() -> None:
+    """Lines' amounts as shown are made once for each amounts record, never for an equal one:
+    -0.00 equals 0.00 but is shown with its sign."""
+    from seatbatch.core.documents import line_document
+    from seatbatch.core.model import InvoiceLine
+
+    def line(zero: str) -> InvoiceLine:
+        return InvoiceLine("L1", "new", None, "Space Pro", 1, 1, date(2026, 1, 1),
+                           date(2026, 12, 31), D("150.00"), 365, 365,
+                           LineAmounts(D(zero), D(zero), D(zero), D(zero)))
+
+    shown = [line_document(line(zero), "EUR")["net_amount"] for zero in ("0.00", "-0.00")]
+    assert shown == ["0.00", "-0.00"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Context as DecimalContext
 from decimal import Decimal
@@ -69,46 +69,83 @@ def price_period(config: Config, partner: Partner, *, device_type: str, seats: i
                       seats=seats, term_years=term_years, term=term, start=start)
 
 
-# The unit prices a run has looked up: (device type, day) -> the price and the price as shown,
-# in the partner's currency (a workbook's lines share a few device types and a few hundred days).
-UnitPrices = dict[tuple[str, date], tuple[Decimal, Decimal]]
-
-
 def _period_at(config: Config, partner: Partner, price: tuple[Decimal, Decimal], *, seats: int,
-               term_years: int, term: Term, start: date) -> PeriodPrice:
-    """As `price_period`, at a unit price already looked up (and as shown)."""
+               term_years: int, term: Term, start: date, amounts: Amounts | None = None
+               ) -> PeriodPrice:
+    """As `price_period`, at a unit price already looked up (and as shown); `amounts` keeps
+    the amounts made for the next periods."""
     unit_price, shown = price
-    prorate_days = term.days_from(start)
-    amounts = line_amounts(
-        seats, unit_price, term_years, prorate_days=prorate_days, term_days=term.days,
-        term_rate=config.term_discounts[term_years], partner_rate=partner.discount,
-        currency=partner.currency,
-    )
-    return PeriodPrice(shown, prorate_days, term.days, amounts)
+    prorate_days, term_days = term.days_from(start), term.days
+    key = (unit_price, seats, term_years, prorate_days, term_days)
+    made = amounts.get(key) if amounts is not None else None
+    if made is None:
+        made = line_amounts(
+            seats, unit_price, term_years, prorate_days=prorate_days, term_days=term_days,
+            term_rate=config.term_discounts[term_years], partner_rate=partner.discount,
+            currency=partner.currency,
+        )
+        if amounts is not None:
+            amounts[key] = made
+    return PeriodPrice(shown, prorate_days, term_days, made)
+
+
+# What a run has priced, each made once for its lines (a large workbook: 20,000 lines, a few
+# hundred days, 6,000 periods, 124 sets of amounts), all in the partner's currency:
+# (device type, day) -> the unit price and the price as shown;
+UnitPrices = dict[tuple[str, date], tuple[Decimal, Decimal]]
+# (device type, first day, seats, years, term) -> the period's price;
+Periods = dict[tuple[str, date, int, int, Term], PeriodPrice]
+# (unit price, seats, years, days billed, term's days) -> the four amounts, one record shared by
+# every line billing them. Keyed by the price's value: prices are above 0 (the configuration
+# refuses others), so that equal prices give equal amounts, each shown alike.
+Amounts = dict[tuple[Decimal, int, int, int, int], LineAmounts]
+
+
+@dataclass(frozen=True, slots=True)
+class Priced:
+    """What `price_line` has priced for a run's earlier lines, kept for the next."""
+
+    prices: UnitPrices = field(default_factory=dict)
+    periods: Periods = field(default_factory=dict)
+    amounts: Amounts = field(default_factory=dict)
 
 
 def price_line(request: LineRequest, config: Config, partner: Partner,
-               prices: UnitPrices | None = None) -> PricedLine:
-    """One resolved line priced; `prices` keeps the unit prices looked up for the next lines."""
+               priced: Priced | None = None) -> PricedLine:
+    """One resolved line priced; `priced` keeps what it priced for the next lines."""
+    order = request.order
+    period = (order.device_type, request.effective, order.seats, request.term_years,
+              request.term)
+    price = priced.periods.get(period) if priced is not None else None
+    if price is None:
+        price = _period_at(config, partner, _unit_price(request, config, partner, priced),
+                           seats=order.seats, term_years=request.term_years, term=request.term,
+                           start=request.effective,
+                           amounts=priced.amounts if priced is not None else None)
+        if priced is not None:
+            priced.periods[period] = price
+    return PricedLine(request=request, unit_price=price.unit_price,
+                      prorate_days=price.prorate_days, term_days=price.term_days,
+                      amounts=price.amounts)
+
+
+def _unit_price(request: LineRequest, config: Config, partner: Partner,
+                priced: Priced | None) -> tuple[Decimal, Decimal]:
+    """The line's unit price and its price as shown."""
     order = request.order
     key = (order.device_type, request.effective)
-    price = prices.get(key) if prices is not None else None
+    price = priced.prices.get(key) if priced is not None else None
     if price is None:
         unit_price = config.seat_price(partner.currency, order.device_type, request.effective,
                                        needed_by=f"Orders row {order.row}")
         price = unit_price, shown_price(unit_price, partner.currency)
-        if prices is not None:
-            prices[key] = price
-    priced = _period_at(config, partner, price, seats=order.seats,
-                        term_years=request.term_years, term=request.term,
-                        start=request.effective)
-    return PricedLine(request=request, unit_price=priced.unit_price,
-                      prorate_days=priced.prorate_days, term_days=priced.term_days,
-                      amounts=priced.amounts)
+        if priced is not None:
+            priced.prices[key] = price
+    return price
 
 
 def price_lines(
     requests: list[LineRequest], config: Config, partner: Partner
 ) -> list[PricedLine]:
-    prices: UnitPrices = {}
-    return [price_line(r, config, partner, prices) for r in requests]
+    priced = Priced()
+    return [price_line(r, config, partner, priced) for r in requests]

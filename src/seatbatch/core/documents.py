@@ -8,6 +8,7 @@ from collections import Counter, deque
 from collections.abc import Mapping, Sequence
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from seatbatch.core.model import (
@@ -39,13 +40,41 @@ def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
         "device_type": line.device_type,
         "seats": line.seats,
         "term_years": line.term_years,
-        "period_start": line.period_start.isoformat(),
-        "period_end": line.period_end.isoformat(),
+        "period_start": _iso(line.period_start),
+        "period_end": _iso(line.period_end),
         "unit_price": str(line.unit_price),
         "prorate_days": line.prorate_days,
         "term_days": line.term_days,
-        **line.amounts.shown(currency),
+        **_shown(line.amounts, currency),
     }
+
+
+# The few things thousands of a run's documents have alike are made once, each kept by its
+# identity with the object it was made of (which stays alive, so that the identity is not taken
+# by another while it is kept): a line's four amounts as shown, shared by the lines pricing
+# gave the same amounts (a value's equal is not enough: -0.00 equals 0.00, yet shows a sign),
+# and a party as a document keeps it (the documents share it; none is changed once made).
+_AMOUNTS_SHOWN: dict[int, tuple[LineAmounts, str, dict[str, str]]] = {}
+_PARTIES_KEPT: dict[int, tuple[Party, dict[str, Any]]] = {}
+_KEPT_AT_MOST = 1_024  # a cache this large is emptied, not grown
+
+
+def _shown(amounts: LineAmounts, currency: str) -> dict[str, str]:
+    """`amounts.shown(currency)`, made once for the same amounts; the caller copies it."""
+    kept = _AMOUNTS_SHOWN.get(id(amounts))
+    if kept is not None and kept[0] is amounts and kept[1] == currency:
+        return kept[2]
+    shown = amounts.shown(currency)
+    if len(_AMOUNTS_SHOWN) >= _KEPT_AT_MOST:
+        _AMOUNTS_SHOWN.clear()
+    _AMOUNTS_SHOWN[id(amounts)] = (amounts, currency, shown)
+    return shown
+
+
+@lru_cache(maxsize=4_096)
+def _iso(day: date) -> str:
+    """A day as documents keep it; one string of each day for a run's documents."""
+    return day.isoformat()
 
 
 def invoice_document(invoice: Invoice) -> dict[str, Any]:
@@ -55,8 +84,8 @@ def invoice_document(invoice: Invoice) -> dict[str, Any]:
     document = {
         "number": invoice.number,
         "kind": invoice.kind,
-        "invoice_date": invoice.invoice_date.isoformat(),
-        "due_date": invoice.due_date.isoformat(),
+        "invoice_date": _iso(invoice.invoice_date),
+        "due_date": _iso(invoice.due_date),
         "issuer": _party(invoice.issuer),
         "partner_id": invoice.partner_id,
         "bill_to": _party(invoice.bill_to),
@@ -180,14 +209,21 @@ def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
 
 def _party(party: Party) -> dict[str, Any]:
     """A party as the document keeps it; Part II's fields only where it has them, so that an
-    invoice issued without them is kept exactly as before."""
-    kept: dict[str, Any] = {"name": party.name, "address": list(party.address),
-                            "vat_id": party.vat_id}
+    invoice issued without them is kept exactly as before. Made once for the same party."""
+    kept = _PARTIES_KEPT.get(id(party))
+    if kept is not None and kept[0] is party:
+        return kept[1]
+    document: dict[str, Any] = {"name": party.name, "address": list(party.address),
+                                "vat_id": party.vat_id}
     if party.postal is not None:
-        kept["postal"] = {"street": party.postal.street, "postal_code": party.postal.postal_code,
-                          "city": party.postal.city, "country": party.postal.country}
-    kept.update((key, getattr(party, key)) for key in PARTY_EXTRAS if getattr(party, key))
-    return kept
+        document["postal"] = {"street": party.postal.street,
+                              "postal_code": party.postal.postal_code,
+                              "city": party.postal.city, "country": party.postal.country}
+    document.update((key, getattr(party, key)) for key in PARTY_EXTRAS if getattr(party, key))
+    if len(_PARTIES_KEPT) >= _KEPT_AT_MOST:
+        _PARTIES_KEPT.clear()
+    _PARTIES_KEPT[id(party)] = (party, document)
+    return document
 
 
 def _party_from(kept: dict[str, Any]) -> Party:

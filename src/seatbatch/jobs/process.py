@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from seatbatch.billing.invoicing import group_invoices, make_invoice
+from seatbatch.billing.invoicing import group_invoices, make_invoices
 from seatbatch.billing.pricing import price_lines
 from seatbatch.core.documents import invoice_document
 from seatbatch.core.model import Invoice
@@ -112,14 +112,12 @@ def _issue(run: WorkbookRun, raw: RawWorkbook, ledger: Ledger, writer: InvoiceWr
         documents: list[dict[str, Any]] = []
         half_valid = False
         for start in range(0, len(drafts), CHUNK):
-            made = [
-                make_invoice(draft, number, invoice_date=settings.as_of, config=config,
-                             partner=partner,
-                             customer=customer_of(validation, view, draft.customer_id),
-                             subscription_ids=numbered.subscription_ids)
-                for draft, number in zip(drafts[start:start + CHUNK],
-                                         numbered.numbers[start:start + CHUNK], strict=True)
-            ]
+            made = make_invoices(
+                ((draft, number, customer_of(validation, view, draft.customer_id))
+                 for draft, number in zip(drafts[start:start + CHUNK],
+                                          numbered.numbers[start:start + CHUNK], strict=True)),
+                invoice_date=settings.as_of, config=config, partner=partner,
+                subscription_ids=numbered.subscription_ids)
             invoices += made
             half_valid = half_valid or bool(einvoice_lacks(made, writer.formats))
             if not half_valid:
