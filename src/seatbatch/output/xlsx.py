@@ -145,6 +145,12 @@ def _text_xml(letter: str, row: int, value: str | None, style: int = PLAIN) -> s
             f"<t{space}>{xml_text(value)}</t></is></c>")
 
 
+# A label's cell, and a value's that recurs (a device type, the currency, the bank): the same
+# few at the same rows on thousands of invoices. Values of one invoice only (its number, an
+# order id) pass by once and leave it; those that recur are kept by their use.
+_recurring_text_xml = lru_cache(maxsize=1024)(_text_xml)
+
+
 class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
@@ -165,10 +171,11 @@ class _Sheet:
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
         if value:
-            self.cells.append(_text_xml(LETTERS[column], self.row, value, style))
+            self.cells.append(_recurring_text_xml(LETTERS[column], self.row, value, style))
 
     def number(self, column: int, value: Decimal | int, style: int = PLAIN) -> None:
-        self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value}</v></c>')
+        # a Decimal's text as str() gives it: format()'s (an f-string's) is the same, slower
+        self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value!s}</v></c>')
 
     def day(self, column: int, value: date, style: int = DATE) -> None:
         self.number(column, (value - _EXCEL_EPOCH).days, style)
@@ -290,16 +297,17 @@ def _lines(sheet: _Sheet, invoice: Invoice) -> None:
         amounts = line.amounts
         sheet.rows.append(
             f'<row r="{row}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
-            f'{_text_xml("C", row, texts[2])}<c r="D{row}" s="{PLAIN}"><v>{line.seats}</v></c>'
+            f'{_recurring_text_xml("C", row, texts[2])}'
+            f'<c r="D{row}" s="{PLAIN}"><v>{line.seats}</v></c>'
             f'<c r="E{row}" s="{PLAIN}"><v>{line.term_years}</v></c>'
             f'<c r="F{row}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
             f'<c r="G{row}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
-            f'<c r="H{row}" s="{money_style}"><v>{line.unit_price}</v></c>'
-            f'{_text_xml("I", row, proration, LABEL)}'
-            f'<c r="J{row}" s="{money_style}"><v>{amounts[0]}</v></c>'
-            f'<c r="K{row}" s="{money_style}"><v>{amounts[1]}</v></c>'
-            f'<c r="L{row}" s="{money_style}"><v>{amounts[2]}</v></c>'
-            f'<c r="M{row}" s="{money_style}"><v>{amounts[3]}</v></c></row>')
+            f'<c r="H{row}" s="{money_style}"><v>{line.unit_price!s}</v></c>'
+            f'{_recurring_text_xml("I", row, proration, LABEL)}'
+            f'<c r="J{row}" s="{money_style}"><v>{amounts[0]!s}</v></c>'
+            f'<c r="K{row}" s="{money_style}"><v>{amounts[1]!s}</v></c>'
+            f'<c r="L{row}" s="{money_style}"><v>{amounts[2]!s}</v></c>'
+            f'<c r="M{row}" s="{money_style}"><v>{amounts[3]!s}</v></c></row>')
         sheet.row = row + 1
         for column, text in ((0, texts[0]), (1, texts[1]), (2, texts[2]), (8, proration)):
             # text on one line (no line break is printable) is as wide as it is long
