@@ -432,16 +432,25 @@ def _workbook(title: str, names: str) -> _Member:
     return _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=names))
 
 
-def _save(path: Path, title: str, sheet: _Sheet) -> None:
+def _packaged(title: str, sheet: _Sheet) -> bytes:
     members = (_workbook(title, sheet.names(title)),
                _Member.of("xl/worksheets/sheet1.xml", sheet.xml()))
-    write_whole(path, _package(members))
+    return _package(members)
+
+
+def _save(path: Path, title: str, sheet: _Sheet) -> None:
+    write_whole(path, _packaged(title, sheet))
+
+
+def invoice_xlsx(invoice: Invoice) -> bytes:
+    """The invoice's workbook, as its file holds it."""
+    sheet = _Sheet(invoice.currency)
+    _write_invoice(sheet, invoice, f"{invoice.document_name} {invoice.number}")
+    return _packaged(invoice.document_name, sheet)
 
 
 def write_invoice_xlsx(invoice: Invoice, path: Path) -> None:
-    sheet = _Sheet(invoice.currency)
-    _write_invoice(sheet, invoice, f"{invoice.document_name} {invoice.number}")
-    _save(path, invoice.document_name, sheet)
+    write_whole(path, invoice_xlsx(invoice))
 
 
 def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> None:
