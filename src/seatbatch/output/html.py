@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from seatbatch.core.model import InvoiceLine
+from seatbatch.core.model import InvoiceLine, Party
 from seatbatch.core.money import round_money
 from seatbatch.core.resources import resource_dir
 
@@ -57,11 +57,22 @@ def environment() -> Environment:
     env.filters["money"] = money
     env.filters["percent"] = percent
     env.filters["line_rows"] = line_rows
+    env.globals["parties"] = parties
     env.filters["credit_notes"] = credit_notes
     env.filters["invoice_rows"] = invoice_rows
     env.filters["coverage_rows"] = coverage_rows
     env.filters["rejection_rows"] = rejection_rows
     return env
+
+
+@lru_cache(maxsize=64)  # a run's invoices name the same few
+def parties(issuer: Party, bill_to: Party, partner_id: str) -> Markup:
+    """_parties.html: the issuer and the partner as an invoice's page shows them, made once for
+    thousands of invoices."""
+    from markupsafe import Markup
+
+    return Markup(environment().get_template("_parties.html").render(
+        issuer=issuer, bill_to=bill_to, partner_id=partner_id))
 
 
 def line_rows(lines: Iterable[InvoiceLine], currency: str) -> Markup:
