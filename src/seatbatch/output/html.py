@@ -3,15 +3,16 @@ tables made here, each value escaped as the templates escape it."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from seatbatch.core.model import InvoiceLine, Party
-from seatbatch.core.money import round_money
+from seatbatch.core.money import minor_unit, round_money
 from seatbatch.core.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
     from markupsafe import Markup
 
 
+_ESCAPED = re.compile("[&<>\"']")  # what markupsafe's escape() changes
 GROUPED = 3  # the digits between two thousands separators
 
 
@@ -27,7 +29,11 @@ def money(amount: Decimal | str, currency: str) -> str:
     f"{rounded:,}" writes, in a third of its time (a run shows tens of thousands of amounts).
     A rounded amount's text is never in exponent notation (its exponent is 0 or -minor unit)
     and the whole part of one of four digits or more is never zero, so keeps its sign."""
-    text = str(round_money(Decimal(amount), currency))
+    return _grouped(str(round_money(Decimal(amount), currency)))
+
+
+def _grouped(text: str) -> str:
+    """A rounded amount's text with its thousands separated (`money`)."""
     point = text.find(".")
     whole = point if point >= 0 else len(text)
     if whole - text.startswith("-") <= GROUPED:  # no separator
@@ -83,24 +89,32 @@ def line_rows(lines: Iterable[InvoiceLine], currency: str) -> Markup:
     themselves) and amounts (`money`'s digits, commas and point): nothing to escape."""
     from markupsafe import Markup, escape  # jinja2's, imported with it
 
+    def escaped(text: str) -> str:  # as escape() writes it, without making Markup of plain text
+        return text if _ESCAPED.search(text) is None else str(escape(text))
+
+    quantum = Decimal(1).scaleb(-minor_unit(currency))  # round_money's, looked up once
+
+    def shown(amount: Decimal) -> str:  # money(amount, currency)
+        return _grouped(str(amount.quantize(quantum, rounding=ROUND_HALF_UP)))
+
     rows = []
     for line in lines:
         list_amount, term_discount, partner_discount, net_amount = line.amounts
         proration = (f"{line.prorate_days} of {line.term_days}&nbsp;days"
                      if line.prorate_days != line.term_days else "\u2014")  # an em dash
         rows.append(
-            f'    <tr>\n      <td>{escape(line.order_id or "(renewal)")}</td>'
-            f'<td>{escape(line.subscription_id or "(new)")}</td>'
-            f"<td>{escape(line.device_type)}</td>\n"
+            f'    <tr>\n      <td>{escaped(line.order_id or "(renewal)")}</td>'
+            f'<td>{escaped(line.subscription_id or "(new)")}</td>'
+            f"<td>{escaped(line.device_type)}</td>\n"
             f'      <td class="num">{line.seats}</td>\n'
             f'      <td><span class="nowrap">{line.period_start} \u2013</span> '
             f'<span class="nowrap">{line.period_end}</span> ({line.term_years}&nbsp;y)</td>\n'
-            f'      <td class="num">{money(line.unit_price, currency)}</td>\n'
+            f'      <td class="num">{shown(line.unit_price)}</td>\n'
             f'      <td class="num">{proration}</td>\n'
-            f'      <td class="num">{money(list_amount, currency)}</td>\n'
-            f'      <td class="num">{money(term_discount, currency)}</td>\n'
-            f'      <td class="num">{money(partner_discount, currency)}</td>\n'
-            f'      <td class="num">{money(net_amount, currency)}</td>\n'
+            f'      <td class="num">{shown(list_amount)}</td>\n'
+            f'      <td class="num">{shown(term_discount)}</td>\n'
+            f'      <td class="num">{shown(partner_discount)}</td>\n'
+            f'      <td class="num">{shown(net_amount)}</td>\n'
             "    </tr>\n")
     return Markup("".join(rows))
 
