@@ -151,6 +151,16 @@ def _text_xml(letter: str, row: int, value: str | None, style: int = PLAIN) -> s
 _recurring_text_xml = lru_cache(maxsize=1024)(_text_xml)
 
 
+@lru_cache(maxsize=1024)  # most fields' rows recur on thousands of invoices
+def _field_row(row: int, label: str, value: str | date | None) -> str:
+    """`_Sheet.field`'s row: the label's cell (bold) and the value's, a date or text; "" when
+    it has neither."""
+    cells = _text_xml("A", row, label, BOLD) + (
+        f'<c r="C{row}" s="{FIELD_DATE}"><v>{(value - _EXCEL_EPOCH).days}</v></c>'
+        if isinstance(value, date) else _text_xml("C", row, value))
+    return f'<row r="{row}">{cells}</row>' if cells else ""
+
+
 class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
@@ -189,12 +199,11 @@ class _Sheet:
         self.row += skip
 
     def field(self, label: str, value: str | date | None) -> None:
-        self.text(0, label, BOLD)
-        if isinstance(value, date):
-            self.day(2, value, FIELD_DATE)
-        else:
-            self.text(2, value)
-        self.next_row()
+        """A row of its own: the label, and the value two columns on."""
+        assert not self.cells
+        if row := _field_row(self.row, label, value):
+            self.rows.append(row)
+        self.row += 1
 
     def lines(self, label: str, values: Sequence[str]) -> None:
         for position, value in enumerate(values):
