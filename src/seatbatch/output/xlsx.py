@@ -187,9 +187,6 @@ class _Sheet:
         # a Decimal's text as str() gives it: format()'s (an f-string's) is the same, slower
         self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value!s}</v></c>')
 
-    def day(self, column: int, value: date, style: int = DATE) -> None:
-        self.number(column, (value - _EXCEL_EPOCH).days, style)
-
     def next_row(self, skip: int = 1, height: int | None = None) -> None:
         """Close the current row (`height` in points for a row of wrapped headers)."""
         if self.cells:
