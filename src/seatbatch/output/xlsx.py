@@ -206,21 +206,27 @@ class _Sheet:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
 
-    def _width(self, column: int) -> float:
-        largest = self.largest[column]
-        decimals = self.decimals if isinstance(largest, Decimal) else None
-        widest = max(self.widest[column], shown(largest, decimals) if largest else 0)
-        return wrapped_width(LINE_HEADERS[column], widest)
-
     def xml(self) -> str:
         self.next_row(0)
-        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{self._width(i)}" '
-                       'customWidth="1"/>' for i in range(len(LINE_HEADERS)))
+        cols = "".join(_col(column, self.widest[column], largest,
+                            self.decimals if isinstance(largest, Decimal) else None)
+                       for column, largest in enumerate(self.largest))
         return SHEET.format(cols=cols, rows="".join(self.rows))
 
     def names(self, title: str) -> str:
         return "" if self.header_row is None else PRINT_TITLES.format(title=title,
                                                                       row=self.header_row)
+
+
+# the same few for thousands of invoices; typed: an amount's column measures it with its
+# decimals, a count's without (equal amounts, whatever their exponent, show alike)
+@lru_cache(maxsize=1024, typed=True)
+def _col(column: int, widest: int, largest: int | Decimal, decimals: int | None) -> str:
+    """The line table's column as wide as its header, its longest text (`widest`
+    characters) and its largest number (`largest`, shown with `decimals`) need."""
+    widest = max(widest, shown(largest, decimals) if largest else 0)
+    width = wrapped_width(LINE_HEADERS[column], widest)
+    return f'<col min="{column + 1}" max="{column + 1}" width="{width}" customWidth="1"/>'
 
 
 def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
