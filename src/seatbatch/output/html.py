@@ -55,6 +55,9 @@ def environment() -> Environment:
         # the templates of an installed seatbatch never change while it runs: not checked for
         # changes at each page (a stat of each template a page uses; thousands of invoices)
         auto_reload=False,
+        # and kept in a plain dict (a few templates, all of them kept), not in an LRU that locks
+        # and reorders on each of the three lookups a page makes
+        cache_size=-1,
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
