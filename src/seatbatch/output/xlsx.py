@@ -303,23 +303,24 @@ def _lines(sheet: _Sheet, invoice: Invoice) -> None:
         # one line's row in one piece, as text(), number() and day() write each cell: a
         # worker writes tens of thousands
         row = sheet.row
+        r = str(row)  # written in each cell's reference
         texts = (line.order_id or "(renewal)", line.subscription_id or "(new)", line.device_type)
         proration = (f"{line.prorate_days} of {line.term_days}"
                      if line.prorate_days != line.term_days else "")
         amounts = line.amounts
         sheet.rows.append(
-            f'<row r="{row}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
+            f'<row r="{r}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
             f'{_recurring_text_xml("C", row, texts[2])}'
-            f'<c r="D{row}" s="{PLAIN}"><v>{line.seats}</v></c>'
-            f'<c r="E{row}" s="{PLAIN}"><v>{line.term_years}</v></c>'
-            f'<c r="F{row}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
-            f'<c r="G{row}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
-            f'<c r="H{row}" s="{money_style}"><v>{line.unit_price!s}</v></c>'
+            f'<c r="D{r}" s="{PLAIN}"><v>{line.seats}</v></c>'
+            f'<c r="E{r}" s="{PLAIN}"><v>{line.term_years}</v></c>'
+            f'<c r="F{r}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="G{r}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="H{r}" s="{money_style}"><v>{line.unit_price!s}</v></c>'
             f'{_recurring_text_xml("I", row, proration, LABEL)}'
-            f'<c r="J{row}" s="{money_style}"><v>{amounts[0]!s}</v></c>'
-            f'<c r="K{row}" s="{money_style}"><v>{amounts[1]!s}</v></c>'
-            f'<c r="L{row}" s="{money_style}"><v>{amounts[2]!s}</v></c>'
-            f'<c r="M{row}" s="{money_style}"><v>{amounts[3]!s}</v></c></row>')
+            f'<c r="J{r}" s="{money_style}"><v>{amounts[0]!s}</v></c>'
+            f'<c r="K{r}" s="{money_style}"><v>{amounts[1]!s}</v></c>'
+            f'<c r="L{r}" s="{money_style}"><v>{amounts[2]!s}</v></c>'
+            f'<c r="M{r}" s="{money_style}"><v>{amounts[3]!s}</v></c></row>')
         sheet.row = row + 1
         for column, text in ((0, texts[0]), (1, texts[1]), (2, texts[2]), (8, proration)):
             # text on one line (no line break is printable) is as wide as it is long
