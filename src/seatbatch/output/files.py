@@ -33,8 +33,8 @@ from seatbatch.core.exits import STOPS, stops_held
 from seatbatch.core.model import Invoice
 from seatbatch.core.progress import Progress
 from seatbatch.output.html import render
-from seatbatch.output.whole_files import write_whole
-from seatbatch.output.xlsx import write_invoice_xlsx
+from seatbatch.output.whole_files import open_folder, write_whole
+from seatbatch.output.xlsx import invoice_xlsx
 
 if TYPE_CHECKING:
     from concurrent.futures import Future, ProcessPoolExecutor
@@ -122,28 +122,38 @@ def einvoice_lacks(invoices: Iterable[Invoice], formats: Sequence[str]) -> list[
             for invoice in invoices if (found := lacking(invoice))]
 
 
-def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str]) -> None:
-    """The invoice as each format (SPEC §9), named after its number."""
+def write_invoice_files(invoice: Invoice, folder: Path, formats: Sequence[str],
+                        descriptor: int | None = None) -> None:
+    """The invoice as each format (SPEC §9), named after its number, in `folder`
+    (`descriptor`: the folder open, see whole_files.open_folder, when it is)."""
     formats = formats_written(invoice, formats)
-    path = {kind: folder / f"{invoice.number}.{EXTENSIONS[kind]}" for kind in formats}
-    if "xlsx" in path:
-        write_invoice_xlsx(invoice, path["xlsx"])
-    if "html" in path:
-        write_whole(path["html"], render("invoice.html", invoice=invoice).encode("utf-8"))
-    if "pdf" in path:
+    name = f"{invoice.number}."
+    # each file's path but for its extension: relative to the open folder, or whole
+    stem = name if descriptor is not None else str(folder / name)
+    if "xlsx" in formats:
+        write_whole(stem + EXTENSIONS["xlsx"], invoice_xlsx(invoice), folder=descriptor)
+    if "html" in formats:
+        write_whole(stem + EXTENSIONS["html"],
+                    render("invoice.html", invoice=invoice).encode("utf-8"), folder=descriptor)
+    if "pdf" in formats:
         from seatbatch.output.pdf import write_invoice_pdf  # here: typst where PDFs are made
 
-        write_invoice_pdf(invoice, path["pdf"])
-    if "ubl" in path:
+        write_invoice_pdf(invoice, folder / (name + EXTENSIONS["pdf"]))
+    if "ubl" in formats:
         from seatbatch.output.ubl import ubl_invoice
 
-        path["ubl"].write_bytes(ubl_invoice(invoice))
+        (folder / (name + EXTENSIONS["ubl"])).write_bytes(ubl_invoice(invoice))
 
 
 def _write_chunk(invoices: Sequence[Invoice], folder: Path, formats: Sequence[str]) -> int:
     folder.mkdir(parents=True, exist_ok=True)
-    for invoice in invoices:
-        write_invoice_files(invoice, folder, formats)
+    descriptor = open_folder(folder)  # its files made relative to it: thousands a run
+    try:
+        for invoice in invoices:
+            write_invoice_files(invoice, folder, formats, descriptor)
+    finally:
+        if descriptor is not None:
+            os.close(descriptor)
     return len(invoices)
 
 

@@ -145,6 +145,22 @@ def _text_xml(letter: str, row: int, value: str | None, style: int = PLAIN) -> s
             f"<t{space}>{xml_text(value)}</t></is></c>")
 
 
+# A label's cell, and a value's that recurs (a device type, the currency, the bank): the same
+# few at the same rows on thousands of invoices. Values of one invoice only (its number, an
+# order id) pass by once and leave it; those that recur are kept by their use.
+_recurring_text_xml = lru_cache(maxsize=1024)(_text_xml)
+
+
+@lru_cache(maxsize=1024)  # most fields' rows recur on thousands of invoices
+def _field_row(row: int, label: str, value: str | date | None) -> str:
+    """`_Sheet.field`'s row: the label's cell (bold) and the value's, a date or text; "" when
+    it has neither."""
+    cells = _text_xml("A", row, label, BOLD) + (
+        f'<c r="C{row}" s="{FIELD_DATE}"><v>{(value - _EXCEL_EPOCH).days}</v></c>'
+        if isinstance(value, date) else _text_xml("C", row, value))
+    return f'<row r="{row}">{cells}</row>' if cells else ""
+
+
 class _Sheet:
     """Rows of cells, kept as XML text; one method per kind of value."""
 
@@ -165,13 +181,11 @@ class _Sheet:
 
     def text(self, column: int, value: str | None, style: int = PLAIN) -> None:
         if value:
-            self.cells.append(_text_xml(LETTERS[column], self.row, value, style))
+            self.cells.append(_recurring_text_xml(LETTERS[column], self.row, value, style))
 
     def number(self, column: int, value: Decimal | int, style: int = PLAIN) -> None:
-        self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value}</v></c>')
-
-    def day(self, column: int, value: date, style: int = DATE) -> None:
-        self.number(column, (value - _EXCEL_EPOCH).days, style)
+        # a Decimal's text as str() gives it: format()'s (an f-string's) is the same, slower
+        self.cells.append(f'<c r="{LETTERS[column]}{self.row}" s="{style}"><v>{value!s}</v></c>')
 
     def next_row(self, skip: int = 1, height: int | None = None) -> None:
         """Close the current row (`height` in points for a row of wrapped headers)."""
@@ -182,32 +196,37 @@ class _Sheet:
         self.row += skip
 
     def field(self, label: str, value: str | date | None) -> None:
-        self.text(0, label, BOLD)
-        if isinstance(value, date):
-            self.day(2, value, FIELD_DATE)
-        else:
-            self.text(2, value)
-        self.next_row()
+        """A row of its own: the label, and the value two columns on."""
+        assert not self.cells
+        if row := _field_row(self.row, label, value):
+            self.rows.append(row)
+        self.row += 1
 
     def lines(self, label: str, values: Sequence[str]) -> None:
         for position, value in enumerate(values):
             self.field(label if position == 0 else "", value)
 
-    def _width(self, column: int) -> float:
-        largest = self.largest[column]
-        decimals = self.decimals if isinstance(largest, Decimal) else None
-        widest = max(self.widest[column], shown(largest, decimals) if largest else 0)
-        return wrapped_width(LINE_HEADERS[column], widest)
-
     def xml(self) -> str:
         self.next_row(0)
-        cols = "".join(f'<col min="{i + 1}" max="{i + 1}" width="{self._width(i)}" '
-                       'customWidth="1"/>' for i in range(len(LINE_HEADERS)))
+        cols = "".join(_col(column, self.widest[column], largest,
+                            self.decimals if isinstance(largest, Decimal) else None)
+                       for column, largest in enumerate(self.largest))
         return SHEET.format(cols=cols, rows="".join(self.rows))
 
     def names(self, title: str) -> str:
         return "" if self.header_row is None else PRINT_TITLES.format(title=title,
                                                                       row=self.header_row)
+
+
+# the same few for thousands of invoices; typed: an amount's column measures it with its
+# decimals, a count's without (equal amounts, whatever their exponent, show alike)
+@lru_cache(maxsize=1024, typed=True)
+def _col(column: int, widest: int, largest: int | Decimal, decimals: int | None) -> str:
+    """The line table's column as wide as its header, its longest text (`widest`
+    characters) and its largest number (`largest`, shown with `decimals`) need."""
+    widest = max(widest, shown(largest, decimals) if largest else 0)
+    width = wrapped_width(LINE_HEADERS[column], widest)
+    return f'<col min="{column + 1}" max="{column + 1}" width="{width}" customWidth="1"/>'
 
 
 def _write_invoice(sheet: _Sheet, invoice: Invoice, heading: str) -> None:
@@ -284,22 +303,24 @@ def _lines(sheet: _Sheet, invoice: Invoice) -> None:
         # one line's row in one piece, as text(), number() and day() write each cell: a
         # worker writes tens of thousands
         row = sheet.row
+        r = str(row)  # written in each cell's reference
         texts = (line.order_id or "(renewal)", line.subscription_id or "(new)", line.device_type)
         proration = (f"{line.prorate_days} of {line.term_days}"
                      if line.prorate_days != line.term_days else "")
         amounts = line.amounts
         sheet.rows.append(
-            f'<row r="{row}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
-            f'{_text_xml("C", row, texts[2])}<c r="D{row}" s="{PLAIN}"><v>{line.seats}</v></c>'
-            f'<c r="E{row}" s="{PLAIN}"><v>{line.term_years}</v></c>'
-            f'<c r="F{row}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
-            f'<c r="G{row}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
-            f'<c r="H{row}" s="{money_style}"><v>{line.unit_price}</v></c>'
-            f'{_text_xml("I", row, proration, LABEL)}'
-            f'<c r="J{row}" s="{money_style}"><v>{amounts[0]}</v></c>'
-            f'<c r="K{row}" s="{money_style}"><v>{amounts[1]}</v></c>'
-            f'<c r="L{row}" s="{money_style}"><v>{amounts[2]}</v></c>'
-            f'<c r="M{row}" s="{money_style}"><v>{amounts[3]}</v></c></row>')
+            f'<row r="{r}">{_text_xml("A", row, texts[0])}{_text_xml("B", row, texts[1])}'
+            f'{_recurring_text_xml("C", row, texts[2])}'
+            f'<c r="D{r}" s="{PLAIN}"><v>{line.seats}</v></c>'
+            f'<c r="E{r}" s="{PLAIN}"><v>{line.term_years}</v></c>'
+            f'<c r="F{r}" s="{DATE}"><v>{(line.period_start - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="G{r}" s="{DATE}"><v>{(line.period_end - _EXCEL_EPOCH).days}</v></c>'
+            f'<c r="H{r}" s="{money_style}"><v>{line.unit_price!s}</v></c>'
+            f'{_recurring_text_xml("I", row, proration, LABEL)}'
+            f'<c r="J{r}" s="{money_style}"><v>{amounts[0]!s}</v></c>'
+            f'<c r="K{r}" s="{money_style}"><v>{amounts[1]!s}</v></c>'
+            f'<c r="L{r}" s="{money_style}"><v>{amounts[2]!s}</v></c>'
+            f'<c r="M{r}" s="{money_style}"><v>{amounts[3]!s}</v></c></row>')
         sheet.row = row + 1
         for column, text in ((0, texts[0]), (1, texts[1]), (2, texts[2]), (8, proration)):
             # text on one line (no line break is printable) is as wide as it is long
@@ -424,16 +445,25 @@ def _workbook(title: str, names: str) -> _Member:
     return _Member.of("xl/workbook.xml", WORKBOOK.format(title=title, names=names))
 
 
-def _save(path: Path, title: str, sheet: _Sheet) -> None:
+def _packaged(title: str, sheet: _Sheet) -> bytes:
     members = (_workbook(title, sheet.names(title)),
                _Member.of("xl/worksheets/sheet1.xml", sheet.xml()))
-    write_whole(path, _package(members))
+    return _package(members)
+
+
+def _save(path: Path, title: str, sheet: _Sheet) -> None:
+    write_whole(path, _packaged(title, sheet))
+
+
+def invoice_xlsx(invoice: Invoice) -> bytes:
+    """The invoice's workbook, as its file holds it."""
+    sheet = _Sheet(invoice.currency)
+    _write_invoice(sheet, invoice, f"{invoice.document_name} {invoice.number}")
+    return _packaged(invoice.document_name, sheet)
 
 
 def write_invoice_xlsx(invoice: Invoice, path: Path) -> None:
-    sheet = _Sheet(invoice.currency)
-    _write_invoice(sheet, invoice, f"{invoice.document_name} {invoice.number}")
-    _save(path, invoice.document_name, sheet)
+    write_whole(path, invoice_xlsx(invoice))
 
 
 def write_quote_xlsx(invoices: Sequence[Invoice], path: Path, currency: str) -> None:
