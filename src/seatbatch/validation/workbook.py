@@ -212,6 +212,9 @@ _line_cells = _cells_of(("order_id", "customer_id", "action", "subscription", "d
                          "seats", "term_years", "start_date", "po_number", "separate_invoice",
                          "accept_terms"))
 _required_cells = {action: _cells_of(names) for action, names in CHANGE_REQUIRED.items()}
+# the OrderLine fields a complete row's cells are as they stand, in the OrderLine's order
+_GIVEN_FIELDS = ("order_id", "customer_id", "action", "subscription", "device_type", "seats",
+                 "term_years", "start_date", "po_number")
 _order_required_cells = _cells_of(ORDER_REQUIRED)
 
 
@@ -232,6 +235,14 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
                     for text in map("\x1f".join, zip(*shown, strict=True))]
     # (every row's tuple has a value of each of ORDER_COLUMNS)
     contents = list(map(dict, map(zip, repeat(ORDER_COLUMNS), zip(*plain, strict=True))))
+    by_name = dict(zip(ORDER_COLUMNS, columns, strict=True))
+    if all(None not in by_name[name] for name in ORDER_REQUIRED) \
+            and all(accepted is True for accepted in by_name["accept_terms"]):
+        # every row complete (a change requires fewer of its cells): none to sort out, and
+        # none of the blanks an incomplete row's line is given
+        return list(map(OrderLine, sheet.rows, *(by_name[name] for name in _GIVEN_FIELDS),
+                        map(bool, by_name["separate_invoice"]), fingerprints, contents)), \
+            set(), []
     for row, cells, fingerprint, content in zip(sheet.rows, zip(*columns, strict=True),
                                                 fingerprints, contents, strict=True):
         (order_id, customer_id, action, subscription, device_type, seats, term_years,
@@ -254,11 +265,11 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
 def _plain(column: list[Any]) -> list[Any]:
     """A column's cells in plain JSON values: a date as its ISO text (each date made one once,
     where the column holds nothing else but blanks)."""
-    distinct = dict.fromkeys(column)
-    if not any(isinstance(v, date) for v in distinct):
+    classes = set(map(type, column))
+    if not any(issubclass(c, date) for c in classes):
         return column
-    if set(map(type, distinct)) <= {date, type(None)}:
-        iso = {v: None if v is None else v.isoformat() for v in distinct}
+    if classes <= {date, type(None)}:
+        iso = {v: None if v is None else v.isoformat() for v in dict.fromkeys(column)}
         return list(map(iso.__getitem__, column))
     return [v.isoformat() if isinstance(v, date) else v for v in column]
 
