@@ -22,7 +22,7 @@ class Customer:
     row: int | None = None  # Excel row when it came from this workbook
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class Device:
     row: int
     customer_id: str
@@ -31,8 +31,25 @@ class Device:
     deployed_on: date | None
     location: str | None
 
+    # A large workbook lists 100,000 devices. The __init__ a frozen dataclass is given sets
+    # each field through object.__setattr__; this one writes them into the instance's
+    # __dict__ itself, in under half the time (40 ms of a large run's validation). Still
+    # frozen, compared, hashed, shown and replace()d by its fields as any frozen dataclass
+    # (its fields keep their declarations above: these names, in this order).
+    def __init__(  # noqa: PLR0917  the fields, as a dataclass's __init__ takes them
+        self, row: int, customer_id: str, serial_number: str, device_type: str,
+        deployed_on: date | None, location: str | None,
+    ) -> None:
+        fields = self.__dict__
+        fields["row"] = row
+        fields["customer_id"] = customer_id
+        fields["serial_number"] = serial_number
+        fields["device_type"] = device_type
+        fields["deployed_on"] = deployed_on
+        fields["location"] = location
 
-@dataclass(frozen=True)
+
+@dataclass(frozen=True, init=False)
 class OrderLine:
     """One Orders row, typed, before defaults; `fingerprint` is of its content as given."""
 
@@ -49,6 +66,28 @@ class OrderLine:
     separate_invoice: bool
     fingerprint: str
     content: Mapping[str, Any] = field(default_factory=dict)  # as given, in JSON values
+
+    # a large workbook has 20,000 lines: its fields written as Device's are (20 ms)
+    def __init__(  # noqa: PLR0913, PLR0917  the fields, as a dataclass's __init__ takes them
+        self, row: int, order_id: str, customer_id: str, action: str,
+        subscription: str, device_type: str, seats: int, term_years: int | None,
+        start_date: date | None, po_number: str | None, separate_invoice: bool,
+        fingerprint: str, content: Mapping[str, Any] | None = None,
+    ) -> None:
+        fields = self.__dict__
+        fields["row"] = row
+        fields["order_id"] = order_id
+        fields["customer_id"] = customer_id
+        fields["action"] = action
+        fields["subscription"] = subscription
+        fields["device_type"] = device_type
+        fields["seats"] = seats
+        fields["term_years"] = term_years
+        fields["start_date"] = start_date
+        fields["po_number"] = po_number
+        fields["separate_invoice"] = separate_invoice
+        fields["fingerprint"] = fingerprint
+        fields["content"] = {} if content is None else content
 
 
 CHANGES = ("cancel", "reduce", "po")  # the actions that change an existing subscription (§11)
@@ -184,7 +223,7 @@ class ReadSet:
     order_ids: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, init=False)
 class LineRequest:
     """An order line resolved against the ledger: what to price, for which period."""
 
@@ -199,6 +238,23 @@ class LineRequest:
     # A later term the line's seats are billed for too, as a renewal line: an add to a
     # subscription whose next term `renew` has already invoiced (SPEC §4).
     continues: bool = False
+
+    # one per order line, 20,000 in a large workbook: its fields written as Device's are
+    def __init__(  # noqa: PLR0913, PLR0917  the fields, as a dataclass's __init__ takes them
+        self, order: OrderLine, subscription_id: int | None,
+        group: tuple[str, str] | None, term_years: int, term: Term, effective: date,
+        po_number: str | None, separate_invoice: bool, continues: bool = False,
+    ) -> None:
+        fields = self.__dict__
+        fields["order"] = order
+        fields["subscription_id"] = subscription_id
+        fields["group"] = group
+        fields["term_years"] = term_years
+        fields["term"] = term
+        fields["effective"] = effective
+        fields["po_number"] = po_number
+        fields["separate_invoice"] = separate_invoice
+        fields["continues"] = continues
 
 
 @dataclass(frozen=True)

@@ -162,6 +162,10 @@ def parser_for(type_name: str, choices: tuple[Any, ...], device_types: tuple[str
 # parse and show alike): such a value is parsed once however often a column repeats it.
 _BY_VALUE = frozenset({str, int, float, bool, date})
 TEXT_TYPES = frozenset({"text", "id", "email"})  # parsed by as_text: a text cell is its value
+# the classes whose cells as_date, as_int and as_bool give back as they are (a datetime, a bool
+# for a number, an int for a flag are parsed)
+_OWN_VALUE: dict[str, frozenset[type]] = {
+    "date": frozenset({date}), "int": frozenset({int}), "bool": frozenset({bool})}
 _EACH = object()  # the result of a value parsed at each cell that holds it
 
 
@@ -188,6 +192,9 @@ def parse_column(
         typed = list(cells)
         odd = [] if classes <= {str} else [
             p for p, value in enumerate(cells) if value.__class__ is not str and value is not None]
+    elif classes <= _OWN_VALUE.get(type_name, frozenset()):  # every cell given is its typed value
+        typed = list(cells)
+        odd = []
     elif len(classes) == 1 and classes <= _BY_VALUE:  # of one class: a value is its own key
         results = {value: _outcome(parse, value) for value in dict.fromkeys(cells)
                    if value is not None}

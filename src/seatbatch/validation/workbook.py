@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import repeat
 from operator import itemgetter
 from typing import Any, Generic, TypeVar
 
@@ -258,6 +259,9 @@ _line_cells = _cells_of(("order_id", "customer_id", "action", "subscription", "d
                          "seats", "term_years", "start_date", "po_number", "separate_invoice",
                          "accept_terms"))
 _required_cells = {action: _cells_of(names) for action, names in CHANGE_REQUIRED.items()}
+# the OrderLine fields a complete row's cells are as they stand, in the OrderLine's order
+_GIVEN_FIELDS = ("order_id", "customer_id", "action", "subscription", "device_type", "seats",
+                 "term_years", "start_date", "po_number")
 _order_required_cells = _cells_of(ORDER_REQUIRED)
 
 
@@ -272,13 +276,22 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
     incomplete_changes: list[OrderLine] = []
     broken: set[str] = set()
     columns = [sheet.column(name) for name in ORDER_COLUMNS]
-    plain = [[v.isoformat() if isinstance(v, date) else v for v in column]
-             if any(isinstance(v, date) for v in dict.fromkeys(column)) else column
-             for column in columns]
+    plain = list(map(_plain, columns))
     shown = [_shown(name, column) for name, column in zip(ORDER_COLUMNS, plain, strict=True)]
-    for row, cells, as_given, parts in zip(sheet.rows, zip(*columns, strict=True),
-                                           zip(*plain, strict=True), zip(*shown, strict=True),
-                                           strict=True):
+    fingerprints = [hashlib.sha256(text.encode()).hexdigest()
+                    for text in map("\x1f".join, zip(*shown, strict=True))]
+    # (every row's tuple has a value of each of ORDER_COLUMNS)
+    contents = list(map(dict, map(zip, repeat(ORDER_COLUMNS), zip(*plain, strict=True))))
+    by_name = dict(zip(ORDER_COLUMNS, columns, strict=True))
+    if all(None not in by_name[name] for name in ORDER_REQUIRED) \
+            and all(accepted is True for accepted in by_name["accept_terms"]):
+        # every row complete (a change requires fewer of its cells): none to sort out, and
+        # none of the blanks an incomplete row's line is given
+        return list(map(OrderLine, sheet.rows, *(by_name[name] for name in _GIVEN_FIELDS),
+                        map(bool, by_name["separate_invoice"]), fingerprints, contents)), \
+            set(), []
+    for row, cells, fingerprint, content in zip(sheet.rows, zip(*columns, strict=True),
+                                                fingerprints, contents, strict=True):
         (order_id, customer_id, action, subscription, device_type, seats, term_years,
          start_date, po_number, separate_invoice, accept_terms) = _line_cells(cells)
         required = _required_cells.get(action, _order_required_cells)
@@ -291,10 +304,21 @@ def _order_lines(sheet: CheckedSheet) -> tuple[list[OrderLine], set[str], list[O
         (lines if complete else incomplete_changes).append(OrderLine(
             row, order_id or "", customer_id or "", action, subscription or "",
             device_type or "", seats or 0, term_years, start_date, po_number,
-            bool(separate_invoice), hashlib.sha256("\x1f".join(parts).encode()).hexdigest(),
-            dict(zip(ORDER_COLUMNS, as_given, strict=True)),
+            bool(separate_invoice), fingerprint, content,
         ))
     return lines, broken, incomplete_changes
+
+
+def _plain(column: list[Any]) -> list[Any]:
+    """A column's cells in plain JSON values: a date as its ISO text (each date made one once,
+    where the column holds nothing else but blanks)."""
+    classes = set(map(type, column))
+    if not any(issubclass(c, date) for c in classes):
+        return column
+    if classes <= {date, type(None)}:
+        iso = {v: None if v is None else v.isoformat() for v in dict.fromkeys(column)}
+        return list(map(iso.__getitem__, column))
+    return [v.isoformat() if isinstance(v, date) else v for v in column]
 
 
 # classes whose equal values show alike (not float: 0.0 == -0.0)
