@@ -257,6 +257,10 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
         else:
             _wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
+            # the statement journal of each multi-row INSERT (SQLite keeps one per statement
+            # in a write transaction, to undo that statement alone) in memory: a large run
+            # wrote 100 MB to a temporary file for it
+            cursor.execute("PRAGMA temp_store = MEMORY")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
