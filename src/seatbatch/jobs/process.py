@@ -21,6 +21,7 @@ from seatbatch.jobs.workbook_run import (
     workbook_run,
 )
 from seatbatch.ledger import StaleView
+from seatbatch.ledger.behind import closing_behind
 from seatbatch.output.files import (
     BYTES_PER_INVOICE,
     CHUNK,
@@ -40,9 +41,12 @@ def process(settings: Settings, workbook: Path, partner_id: str) -> Outcome:
     """Validate, price, commit to the ledger, write invoices and the summary: read the
     workbook (SPEC §2), then against the ledger validate (§8), price (§4), assemble invoices
     (§5), commit them with their numbers and write their files (§7)."""
+    # the ledger, once committed, is closed behind the run (the copy of its WAL into its
+    # file), which waits for that as it leaves this block: before the run's folder is let go
     with (workbook_run(settings, "process", workbook, partner_id) as run,
           InvoiceWriter(run.folder.staging / "invoices", settings.progress,
-                        settings.config.documents.formats) as writer):
+                        settings.config.documents.formats) as writer,
+          closing_behind()):
         writer.prepare(run.source.stat().st_size // BYTES_PER_INVOICE)
         # A large workbook is read by the workers (they start small, before pandas, the
         # ledger's SQLAlchemy and the rest load here, and wait for invoices anyway) while this

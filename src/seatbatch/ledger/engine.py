@@ -27,13 +27,14 @@ from itertools import chain
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
+from weakref import WeakKeyDictionary, WeakSet
 
 from sqlalchemy import Date, Table, create_engine, event, func, select
 from sqlalchemy.engine import URL, Connection, Dialect, Engine, Row, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, OperationalError
 from sqlalchemy.types import TypeEngine
 
+from seatbatch.ledger import behind
 from seatbatch.ledger.errors import (
     LedgerBusy,
     LedgerDamaged,
@@ -244,6 +245,9 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
             f"sqlite:///{url}",
             connect_args={"timeout": busy},
         )
+    checkpoint_at_close = not read_only and behind.active()
+    if checkpoint_at_close:
+        _CHECKPOINT_AT_CLOSE.add(engine)
 
     _NAMES[engine] = url
 
@@ -257,6 +261,14 @@ def make_engine(url: str, *, read_only: bool = False, immutable: bool = False) -
         else:
             _wal(cursor)
             cursor.execute("PRAGMA synchronous = FULL")
+            # the statement journal of each multi-row INSERT (SQLite keeps one per statement
+            # in a write transaction, to undo that statement alone) in memory: a large run
+            # wrote 100 MB to a temporary file for it
+            cursor.execute("PRAGMA temp_store = MEMORY")
+            if checkpoint_at_close:
+                # no checkpoint as a large commit ends (SQLite's automatic one, past 1,000
+                # pages): `close_engine` makes it, behind the run (`seatbatch.ledger.behind`)
+                cursor.execute("PRAGMA wal_autocheckpoint = 0")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 
@@ -275,11 +287,38 @@ POSTGRES_NOT_NOW = ("too many clients", "too many connections",
                     "the database system is in recovery mode")
 
 
+# SQLite engines opened to write inside `behind.closing_behind()`: their commits leave the WAL
+# as it is, and their close copies it into the ledger's file
+_CHECKPOINT_AT_CLOSE: WeakSet[Engine] = WeakSet()
+
+
 def close_engine(engine: Engine) -> None:
     """Done with the ledger for now: a SQLite engine is closed; a PostgreSQL engine keeps its
-    connections, idle, for the next use in this process."""
-    if engine.dialect.name != "postgresql":
+    connections, idle, for the next use in this process. A SQLite engine whose commits made no
+    checkpoint makes one first (PASSIVE: it waits for no reader), as its close alone would
+    not when another connection has the ledger open."""
+    if engine.dialect.name == "postgresql":
+        return
+    try:
+        if engine in _CHECKPOINT_AT_CLOSE:
+            connection = engine.raw_connection()
+            try:
+                cursor = connection.cursor()
+                cursor.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                cursor.close()
+            finally:
+                connection.close()
+    finally:
         engine.dispose()
+
+
+def close_behind(engine: Engine) -> None:
+    """`close_engine`, in a thread the run waits for before it ends (`seatbatch.ledger.behind`)
+    when it is a SQLite engine opened to write inside `closing_behind()`; else here and now."""
+    if engine in _CHECKPOINT_AT_CLOSE and behind.active():
+        behind.start(lambda: close_engine(engine))
+    else:
+        close_engine(engine)
 
 
 def unreachable(url: str, error: DBAPIError) -> LedgerError | LedgerBusy:

@@ -15,7 +15,7 @@ from seatbatch.core.model import Device, Invoice, LedgerView, ReadSet
 from seatbatch.core.month_end import LedgerMonth
 from seatbatch.ledger import claims, opening, reads
 from seatbatch.ledger.claims import Claim
-from seatbatch.ledger.engine import atomic, close_engine
+from seatbatch.ledger.engine import atomic, close_behind
 from seatbatch.ledger.month import read_month
 from seatbatch.ledger.records import CommittedRun, RunRecord
 from seatbatch.ledger.unit import Commit, Crediting, Renewing
@@ -70,8 +70,10 @@ class Ledger:
         return opening.upgrade(url)
 
     def close(self) -> None:
+        """Closed here and now; or, a ledger opened to write inside `closing_behind()`, behind
+        the run (its commits hold already), which waits for it before it ends."""
         if self.engine is not None:
-            close_engine(self.engine)
+            close_behind(self.engine)
 
     # reads, each in one snapshot
 
