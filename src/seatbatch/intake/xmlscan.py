@@ -212,6 +212,8 @@ class XmlPart:
         """Called once the root element's tag has been read."""
 
     def scan(self, window: bytes, final: bool) -> None:
+        if b"!" not in window:  # (memchr) nothing to look at: a pass of the regex saved
+            return
         limit = len(window) if final else len(window) - EDGE
         for match in _before(DECLARATION, window, limit):
             at = match.start()
@@ -267,12 +269,15 @@ class Worksheet(XmlPart):
         while (10 ** digits - 1) <= max_row and (10 ** digits - 1) * 15 <= max_cells:
             digits += 1
         self.usual_rows = 10 ** (digits - 1) - 1
-        # The usual references of the two top decades (digits - 1 and digits - 2 digits), the
-        # largest of each kept: a tighter bound on the rows, for weighing the sheet's reach
-        # against the values it holds (below them, every usual reference lies within
-        # 10**(digits-3) - 1 rows).
+        # The usual references of the top decade (digits - 1 digits), the largest kept: a
+        # tighter bound on the rows, for weighing the sheet's reach against the values it holds
+        # (without one, every usual reference lies within 10**(digits-2) - 1 rows: 99,999 by
+        # the default limits). The decade below is not looked for (a pass over every cell
+        # reference): a bound is only ever a reason to skip looking at every cell, which gives
+        # the same answer, and that one spares it only for a sheet whose 99,999 rows of 15
+        # columns would be too sparse (never under the default limits: guard.SPARSE_FLOOR).
         self.decades = [(re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % n), 10 ** (n - 1) - 1)
-                        for n in (digits - 1, digits - 2) if n > 0]
+                        for n in (digits - 1,) if n > 0]
         self.decade_rows = [0] * len(self.decades)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
@@ -296,17 +301,21 @@ class Worksheet(XmlPart):
 
     def feed(self, chunk: bytes) -> None:
         super().feed(chunk)
-        window = self.value_tail + chunk  # a tag split between two chunks is counted once
-        for tag in self.value_tags:
-            self.valued += window.count(tag) - self.value_tail.count(tag)
-        self.value_tail = window[-16:]
+        tail = self.value_tail
+        for tag, mark in zip(self.value_tags, b"vi", strict=True):
+            # those in the chunk, and those split between the last chunk's tail and this one
+            # (counted once: none is in the tail alone, nor overlaps another)
+            if mark in chunk:  # (memchr) the v of <v>, the i of <is> (rare in a sheet)
+                self.valued += chunk.count(tag)
+            self.valued += (tail + chunk[:len(tag) - 1]).count(tag) - tail.count(tag)
+        self.value_tail = (tail + chunk[-16:])[-16:]
 
     def scan(self, window: bytes, final: bool) -> None:
         super().scan(window, final)
         limit = max(len(window) if final else len(window) - EDGE, 0)
         if self.in_head:
             self._head(window, limit)
-        if not self.hidden_text and _first(HIDDEN_TEXT, window, limit):
+        if not self.hidden_text and b"!" in window and _first(HIDDEN_TEXT, window, limit):
             self.hidden_text = True
         # Every FORMULA match holds an "f" (its f element) and every ERROR_TYPE match an "e":
         # a window without that byte (memchr, not a regex tried at every "<" or "t") has none.
