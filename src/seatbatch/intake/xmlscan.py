@@ -281,6 +281,11 @@ class Worksheet(XmlPart):
         self.decade_rows = [0] * len(self.decades)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
+        # What both of them look for, in one pass: a reference neither usual nor of the top
+        # decade. A sheet's rows below it (1 to 99,999 by the default limits) are scanned by
+        # this pass alone, up to the first window holding one (rows mostly come in order).
+        below = digits - 2  # the digits of a usual reference below the top decade
+        self.beyond = re.compile(rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % below) if below > 0 else None
         self.last_row = 0
         self.last_column = 0
         self.in_head = True
@@ -332,6 +337,9 @@ class Worksheet(XmlPart):
                        for m in _before(ODD_R_ATTRIBUTE, window, limit) if m.start())):
             self.plain = False
             return
+        if self.beyond is not None and not any(self.decade_rows) \
+                and not _first(self.beyond, window, limit):
+            return  # (one past the limit is in the next window, or this one when final)
         for match in _before(self.unusual, window, limit):
             if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
                 self._reached(window, match.start() + 3)
