@@ -291,13 +291,17 @@ def _merged(shared: list[dict[Any, Any]]) -> dict[Any, Any]:
 def _column_of(cells: list[Any], shared: list[dict[Any, Any]]) -> list[Any]:
     """`_shared(_column(...))` of a column's cells, giving the same objects: a column of
     numbers as it is; one of text and dates each distinct value shared once (the first cell's,
-    or an earlier column's), then every cell looked up (in C); one mixing text and numbers
-    (True, 1 and 1.0 are one key of a dict) or needing a trim cell by cell."""
-    kinds = set(map(type, cells))
+    or an earlier column's), then every cell looked up (in C); one mixing text and numbers or
+    needing a trim cell by cell."""
+    first = dict(zip(reversed(cells), reversed(cells), strict=True))  # each value's first cell
+    # The classes of the cells, from one cell of each value: True, 1 and 1.0 are one value
+    # here, but a number is never equal to text or a date, so a column holding one is seen
+    # to (a class of number hidden by another is of no matter).
+    kinds = set(map(type, first.values()))
     if kinds <= UNSHARED:
         return cells
     if kinds <= OF_TEXT:
-        first = dict(zip(reversed(cells), reversed(cells), strict=True))  # each the first
+        kept = len(first) == len(cells)  # no value twice: every cell is a first one
         first.pop(None, None)
         kinds.discard(NONE)
         distinct = list(first.values())
@@ -305,11 +309,13 @@ def _column_of(cells: list[Any], shared: list[dict[Any, Any]]) -> list[Any]:
             first[None] = None
             if "" in first:
                 first[""] = None
+                kept = False
             for earlier in shared:
                 for value in first.keys() & earlier.keys():
                     first[value] = earlier[value]
+                    kept = False
             shared.append(first)
-            return list(map(first.__getitem__, cells))
+            return cells if kept else list(map(first.__getitem__, cells))
     return _shared([(cell.strip() or None if cell.__class__ is str else cell)
                     for cell in cells], _merged(shared))
 
