@@ -66,6 +66,7 @@ FORMULA = re.compile(
     rb"(?:</(?:[\w.\-]+:)?f\s{0,16}>|<(?:[\w.\-]+:)?f\b[^<>]{0,160}/>)\s{0,32}"
     rb"(?:<(?:[\w.\-]+:)?v\s{0,16}/>|<(?:[\w.\-]+:)?v\s{0,16}>\s{0,32}</(?:[\w.\-]+:)?v\s{0,16}>)?"
     rb"\s{0,32}</(?:[\w.\-]+:)?c\s{0,16}>")
+FORMULA_STARTS = (b"<f", b"/f", b":f")  # one of them is in every match of FORMULA
 # Text that may hold tags that are not elements: where it is, a sheet's values are counted by
 # walking it (see Worksheet.valued).
 HIDDEN_TEXT = re.compile(rb"<!(?:--|\[CDATA\[)")
@@ -324,8 +325,11 @@ class Worksheet(XmlPart):
             self.hidden_text = True
         # Every FORMULA match holds an "f" (its f element) and every ERROR_TYPE match an "e":
         # a window without that byte (memchr, not a regex tried at every "<" or "t") has none.
+        # The f of a FORMULA follows a "<", "</" or a prefix's ":" (the first window's
+        # defaultRowHeight and the last's footer hold an "f" too).
         if not self.odd_cells and (
-                (b"f" in window and _first(FORMULA, window, limit))
+                (b"f" in window and any(tag in window for tag in FORMULA_STARTS)
+                 and _first(FORMULA, window, limit))
                 or (b"e" in window
                     and any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
                             for m in _before(ERROR_TYPE, window, limit)))):
