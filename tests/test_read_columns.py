@@ -4,6 +4,7 @@ the same way (so a worker's pickled sheet is the same bytes)."""
 
 from __future__ import annotations
 
+import gc
 import pickle
 from datetime import date, datetime
 from operator import itemgetter
@@ -12,7 +13,9 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from seatbatch.intake.read import _column, _column_of, _shared
+from conftest import ROOT
+from seatbatch.core.config import Limits
+from seatbatch.intake.read import _column, _column_of, _shared, read_workbook
 
 CELLS = st.one_of(
     st.none(), st.booleans(), st.integers(-2, 2), st.sampled_from([0.0, 1.0, 2.5, float("nan")]),
@@ -46,3 +49,15 @@ def test_a_column_of_repeated_text_shares_one_object_with_the_earlier_column() -
     _column_of([first, None], shared)
     assert _column_of([second, " C-1"], shared)[0] is first
     assert _column_of([second, second], [])[1] is second
+
+
+def test_the_collector_is_as_it_was_once_the_sheets_are_read() -> None:
+    read = read_workbook(ROOT / "samples" / "acme-new.xlsx", Limits())
+    assert set(read.sheets) == {"Customers", "Devices", "Orders"}
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        read_workbook(ROOT / "samples" / "acme-new.xlsx", Limits())
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
