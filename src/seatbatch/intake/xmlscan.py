@@ -43,6 +43,7 @@ ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""
 DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\b[^>]*>")
 SHEET_DATA = re.compile(rb"<(?:[\w.\-]+:)?sheetData\b")
 REF = re.compile(rb"([A-Za-z]*)([0-9]*)")
+DIGITS_REF = re.compile(rb'[A-Oa-o]?[0-9]+"')  # what a decade's reference is, after r="
 # A cell tag that does not start with a plain r="..." (its place would be implied).
 PLAIN_CELL_MISSING = re.compile(rb'<c(?=[\s>/])(?! r=")')
 PREFIXED_CELL = re.compile(rb":c(?=[\s>/])")
@@ -114,6 +115,14 @@ def _before(pattern: re.Pattern[bytes], window: bytes, limit: int) -> Iterator[r
 def _first(pattern: re.Pattern[bytes], window: bytes, limit: int) -> re.Match[bytes] | None:
     match = pattern.search(window)
     return match if match and match.start() < limit else None
+
+
+def _matters(window: bytes, match: re.Match[bytes]) -> bool:
+    """Whether an r=" found is a reference to take in (an attribute r, see BEFORE_ATTRIBUTE)
+    or one of a decade (any r=" followed by digits): not the r=" of the root's xmlns:r="."""
+    at = match.start()
+    return (at > 0 and window[at - 1] in BEFORE_ATTRIBUTE) \
+        or DIGITS_REF.match(window, match.end()) is not None
 
 
 def _extremes(values: list[bytes]) -> list[bytes]:
@@ -270,23 +279,29 @@ class Worksheet(XmlPart):
         while (10 ** digits - 1) <= max_row and (10 ** digits - 1) * 15 <= max_cells:
             digits += 1
         self.usual_rows = 10 ** (digits - 1) - 1
-        # The usual references of the top decade (digits - 1 digits), the largest kept: a
-        # tighter bound on the rows, for weighing the sheet's reach against the values it holds
-        # (without one, every usual reference lies within 10**(digits-2) - 1 rows: 99,999 by
-        # the default limits). The decade below is not looked for (a pass over every cell
-        # reference): a bound is only ever a reason to skip looking at every cell, which gives
-        # the same answer, and that one spares it only for a sheet whose 99,999 rows of 15
-        # columns would be too sparse (never under the default limits: guard.SPARSE_FLOOR).
+        # The usual references of the two top decades (digits - 1 and digits - 2 digits), the
+        # largest of each kept: a tighter bound on the rows, for weighing the sheet's reach
+        # against the values it holds (below them, every usual reference lies within
+        # 10**(digits-3) - 1 rows). The top one's is looked for while unpacked; the one below
+        # only matters when the top one holds none, and is looked for then, when the bound
+        # without it is too loose for the guard (`loose`, `refine`).
         self.decades = [(re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % n), 10 ** (n - 1) - 1)
-                        for n in (digits - 1,) if n > 0]
+                        for n in (digits - 1, digits - 2) if n > 0]
         self.decade_rows = [0] * len(self.decades)
+        self.refined = False  # the decade below the top one looked for (`refine`)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
         # What both of them look for, in one pass: a reference neither usual nor of the top
-        # decade. A sheet's rows below it (1 to 99,999 by the default limits) are scanned by
-        # this pass alone, up to the first window holding one (rows mostly come in order).
+        # decade (`beyond`), or, until one is found, neither usual nor of the two top decades
+        # (`narrow`). A sheet's rows below them (1 to 99,999, 1 to 9,999 by the default
+        # limits) are scanned by that pass alone, up to the first window holding one (rows
+        # mostly come in order). `wide`: a reference of the decade below the top one may be
+        # there (none is when no window held one of `narrow`).
         below = digits - 2  # the digits of a usual reference below the top decade
         self.beyond = re.compile(rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % below) if below > 0 else None
+        self.narrow = re.compile(rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (below - 1)) \
+            if below > 1 else None
+        self.wide = self.narrow is None
         self.last_row = 0
         self.last_column = 0
         self.in_head = True
@@ -341,16 +356,48 @@ class Worksheet(XmlPart):
                        for m in _before(ODD_R_ATTRIBUTE, window, limit) if m.start())):
             self.plain = False
             return
-        if self.beyond is not None and not any(self.decade_rows) \
-                and not _first(self.beyond, window, limit):
-            return  # (one past the limit is in the next window, or this one when final)
+        if self._nothing_further(window, limit):
+            return
         for match in _before(self.unusual, window, limit):
             if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
                 self._reached(window, match.start() + 3)
-        for at, (decade, _) in enumerate(self.decades):
-            found = decade.findall(window)  # numerals of one length: compared as bytes
+        if self.decades:
+            found = self.decades[0][0].findall(window)  # numerals of one length: as bytes
             if found:
-                self.decade_rows[at] = max(self.decade_rows[at], int(max(found)))
+                self.decade_rows[0] = max(self.decade_rows[0], int(max(found)))
+
+    def _nothing_further(self, window: bytes, limit: int) -> bool:
+        """Whether the window holds nothing the next two passes take in, told by one pass
+        while no reference of the top decade has been found (`beyond`, `narrow`). One past the
+        limit is seen in the next window (or this one, when final)."""
+        if not self.decade_rows or self.decade_rows[0]:
+            return False
+        if not self.wide:
+            assert self.narrow is not None
+            if not any(_matters(window, m) for m in _before(self.narrow, window, limit)):
+                return True
+            self.wide = True
+            return False
+        return self.beyond is not None and not any(
+            _matters(window, m) for m in _before(self.beyond, window, limit))
+
+    def loose(self) -> bool:
+        """Whether `tight` would be tighter were the decade below the top one looked for."""
+        return len(self.decades) > 1 and self.wide and not self.decade_rows[0] \
+            and not self.refined
+
+    def refine(self, chunks: Iterable[bytes]) -> None:
+        """Look for the largest usual reference of the decade below the top one (the sheet's
+        bytes again, in the same windows as while unpacked), for `tight`."""
+        decade = self.decades[1][0]
+        carry = b""
+        for chunk in chunks:
+            window = carry + chunk
+            found = decade.findall(window)
+            if found:
+                self.decade_rows[1] = max(self.decade_rows[1], int(max(found)))
+            carry = window[-OVERLAP:]
+        self.refined = True
 
     def _reached(self, window: bytes, at: int) -> None:
         """Take in the reference whose value starts at `at` (a row's number, or a cell's)."""
@@ -407,6 +454,8 @@ class Worksheet(XmlPart):
             rows = found or below
             if found:
                 break
+        if self.loose():  # without the decade below the top one: all the rows below the top
+            rows = self.decades[0][1]
         return Reach(1, max(self.last_row, rows, 1), 1, max(15, self.last_column))
 
     def declared(self) -> tuple[str, int, int] | None:
