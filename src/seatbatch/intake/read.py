@@ -306,14 +306,14 @@ def _column_of(cells: list[Any], shared: list[dict[Any, Any]]) -> list[Any]:
         kinds.discard(NONE)
         distinct = list(first.values())
         if str not in kinds or (kinds == {str} and list(map(str.strip, distinct)) == distinct):
-            first[None] = None
-            if "" in first:
-                first[""] = None
-                kept = False
             for earlier in shared:
                 for value in first.keys() & earlier.keys():
                     first[value] = earlier[value]
                     kept = False
+            first[None] = None
+            if "" in first:
+                first[""] = None
+                kept = False
             shared.append(first)
             return cells if kept else list(map(first.__getitem__, cells))
     return _shared([(cell.strip() or None if cell.__class__ is str else cell)
