@@ -149,8 +149,8 @@ class _Guard:
         self.max_row = limits.max_rows + 1  # the header row and max_rows rows of orders
         self.max_cells = max_cells(limits)
         # every sheet that passed: its part, the cells of its grid (from A1; only bounded when
-        # `exact` is False) and the cells that hold a value
-        self.passed: list[tuple[Member, int, bool, int]] = []
+        # `exact` is False), the cells that hold a value, and its scan when bounded by it
+        self.passed: list[tuple[Member, int, bool, int, Worksheet | None]] = []
 
     def check(self) -> Problem | None:
         try:
@@ -307,10 +307,10 @@ class _Guard:
             except XmlProblem as error:
                 raise _Rejected(self._xml_problem(member, error)) from None
         reach = sheet.bound()
-        tight = sheet.tight()
-        if reach is not None and tight is not None:
+        if reach is not None:  # (and so is `tight`: the sheet is plain)
+            tight = self._tight(member, sheet, valued, refine=self._fits(reach))
             if self._fits(reach) and not _sparse(tight, valued):
-                self._count(member, tight, valued, exact=False)
+                self._count(member, tight, valued, exact=False, sheet=sheet)
                 return
             # Plain, but near a limit, beyond it, or maybe sparse: look at every cell that may
             # hold a value.
@@ -339,8 +339,20 @@ class _Guard:
                 valued=valued, allowed=_allowed(valued, SPARSE_FLOOR)))
         self._count(member, reach, valued)
 
-    def _count(self, member: Member, reach: Reach, valued: int, exact: bool = True) -> None:
-        self.passed.append((member, _grid(reach), exact, valued))
+    def _tight(self, member: Member, sheet: Worksheet, valued: int, refine: bool) -> Reach:
+        """The sheet's tight bound: made as tight as it can be (`Worksheet.refine`) when it
+        would be too sparse and could be tighter, if `refine`."""
+        tight = sheet.tight()
+        assert tight is not None
+        if refine and _sparse(tight, valued) and sheet.loose():
+            sheet.refine(inflate(self.data, member))
+            tight = sheet.tight()
+            assert tight is not None
+        return tight
+
+    def _count(self, member: Member, reach: Reach, valued: int, exact: bool = True,
+               sheet: Worksheet | None = None) -> None:
+        self.passed.append((member, _grid(reach), exact, valued, sheet))
 
     def _check_workbook(self) -> None:
         """Every sheet is read (rejected.xlsx copies them all): their grids together are
@@ -349,8 +361,15 @@ class _Guard:
         allowed = _allowed(valued, SPARSE_FLOOR_WORKBOOK)
         if sum(sheet[1] for sheet in self.passed) <= allowed:
             return
+        for at, (member, _, exact, held, sheet) in enumerate(self.passed):
+            if sheet is not None and sheet.loose():  # each bound as tight as it can be
+                sheet.refine(inflate(self.data, member))
+                self.passed[at] = (member, _grid(self._tight(member, sheet, held, False)),
+                                   exact, held, sheet)
+        if sum(sheet[1] for sheet in self.passed) <= allowed:
+            return
         grid = 0
-        for member, cells, exact, _ in self.passed:  # the fast bounds were not enough
+        for member, cells, exact, _, _ in self.passed:  # the fast bounds were not enough
             if not exact:
                 reach = _exact_reach_of(self, member)
                 cells = _grid(reach) if reach is not None else 0

@@ -5,12 +5,15 @@ faster than openpyxl, which is what keeps `process` inside its time budget."""
 
 from __future__ import annotations
 
+import gc
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
 from itertools import compress
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -160,10 +163,11 @@ def _read_spec(book: CalamineWorkbook, spec: SheetSpec, listed: list[tuple[str, 
                                     where=f"sheet '{title}'", rows=data.height - 1,
                                     limit=limits.max_rows))
             return None
-        # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
-        grid = data.to_python(skip_empty_area=False)
-        return _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
-                           unreadable=inspection.unreadable.get(title, []))
+        with _uncollected():
+            # padded from A1: grid[r][c] is Excel row r + 1, column c + 1
+            grid = data.to_python(skip_empty_area=False)
+            return _read_sheet(spec, title, grid, problems=problems, warnings=warnings,
+                               unreadable=inspection.unreadable.get(title, []))
     except Exception as error:  # noqa: BLE001  a damaged part of the file surfaces only while reading it
         detail = f"sheet '{title}': {str(error).splitlines()[0][:200] if str(error) else ''}"
         problems.append(problem(Code.CORRUPT_WORKBOOK, spec.name, None, None, detail=detail))
@@ -188,22 +192,31 @@ def _read_sheet(
         Code.ERROR_VALUE if cell.kind == "error" else Code.FORMULA_WITHOUT_VALUE, cell.text)
         for cell in unreadable if cell.row > 1}  # below the header row
     height = max([len(body)] + [row - 1 for row, _ in held])
+    # calamine pads every row to the grid's width: a column is then taken whole (in C)
+    even = len(set(map(len, body))) <= 1
     columns = []
-    same: dict[Any, Any] = {}
+    shared: list[dict[Any, Any]] = []  # each column's values, by value, as shared
     for at in sheet.columns.values():
-        values = _shared(_column(body, at), same) + [None] * (height - len(body))
+        values = (_column_of(list(map(itemgetter(at), body)), shared) if even and body
+                  and at < len(body[0]) else _shared(_column(body, at), _merged(shared)))
+        values += [None] * (height - len(body))
         for (row, position), cell in held.items():
             if position == at:
                 values[row - 2] = cell
         columns.append(values)
-    # a row is kept when it has a cell (counted in C: a sheet has 100,000 rows)
-    width = len(columns)
-    present = [cells.count(None) < width for cells in zip(*columns, strict=True)]
-    sheet.rows = list(compress(range(2, len(present) + 2), present))
-    sheet.cells = {
-        name: list(compress(values, present))
-        for name, values in zip(sheet.columns, columns, strict=True)
-    }
+    # a row is kept when it has a cell (counted in C: a sheet has 100,000 rows); every row is
+    # when a column is full
+    if columns and any(None not in values for values in columns):
+        sheet.rows = list(range(2, height + 2))
+        sheet.cells = dict(zip(sheet.columns, columns, strict=True))
+    else:
+        width = len(columns)
+        present = [cells.count(None) < width for cells in zip(*columns, strict=True)]
+        sheet.rows = list(compress(range(2, len(present) + 2), present))
+        sheet.cells = {
+            name: list(compress(values, present))
+            for name, values in zip(sheet.columns, columns, strict=True)
+        }
     if len(sheet.rows) < spec.min_rows and not any(
         p.sheet == spec.name and p.code is Code.MISSING_COLUMN for p in problems
     ):
@@ -262,6 +275,65 @@ def _shared(values: list[Any], same: dict[Any, Any]) -> list[Any]:
     hundred days, and the workbook read by a worker is pickled back to the run, which then
     sends each repeated object once (a tenth of the time) and holds it once."""
     return [same.setdefault(v, v) if v.__class__ in SHARED else v for v in values]
+
+
+NONE = type(None)
+UNSHARED = frozenset({int, float, bool, NONE})  # kept as they are, never equal to text
+OF_TEXT = frozenset({str, date, datetime, NONE})  # no two of different classes are equal
+
+
+def _merged(shared: list[dict[Any, Any]]) -> dict[Any, Any]:
+    """The values the earlier columns share, in one dict (kept for the next columns)."""
+    same: dict[Any, Any] = {}
+    for values in shared:
+        same.update(values)
+    shared.append(same)
+    return same
+
+
+def _column_of(cells: list[Any], shared: list[dict[Any, Any]]) -> list[Any]:
+    """`_shared(_column(...))` of a column's cells, giving the same objects: a column of
+    numbers as it is; one of text and dates each distinct value shared once (the first cell's,
+    or an earlier column's), then every cell looked up (in C); one mixing text and numbers or
+    needing a trim cell by cell."""
+    first = dict(zip(reversed(cells), reversed(cells), strict=True))  # each value's first cell
+    # The classes of the cells, from one cell of each value: True, 1 and 1.0 are one value
+    # here, but a number is never equal to text or a date, so a column holding one is seen
+    # to (a class of number hidden by another is of no matter).
+    kinds = set(map(type, first.values()))
+    if kinds <= UNSHARED:
+        return cells
+    if kinds <= OF_TEXT:
+        kept = len(first) == len(cells)  # no value twice: every cell is a first one
+        first.pop(None, None)
+        kinds.discard(NONE)
+        distinct = list(first.values())
+        if str not in kinds or (kinds == {str} and list(map(str.strip, distinct)) == distinct):
+            for earlier in shared:
+                for value in first.keys() & earlier.keys():
+                    first[value] = earlier[value]
+                    kept = False
+            first[None] = None
+            if "" in first:
+                first[""] = None
+                kept = False
+            shared.append(first)
+            return cells if kept else list(map(first.__getitem__, cells))
+    return _shared([(cell.strip() or None if cell.__class__ is str else cell)
+                    for cell in cells], _merged(shared))
+
+
+@contextmanager
+def _uncollected() -> Iterator[None]:
+    """No cyclic garbage collection while a sheet's grid is built and read: its 100,000 lists
+    hold no cycles, and the collector would walk them (and all else alive) over and over."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _column(body: list[list[Any]], at: int) -> list[Any]:

@@ -43,6 +43,7 @@ ATTRIBUTE = re.compile(rb"""([A-Za-z_][\w.\-:]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""
 DIMENSION = re.compile(rb"<(?:[\w.\-]+:)?dimension\b[^>]*>")
 SHEET_DATA = re.compile(rb"<(?:[\w.\-]+:)?sheetData\b")
 REF = re.compile(rb"([A-Za-z]*)([0-9]*)")
+DIGITS_REF = re.compile(rb'[A-Oa-o]?[0-9]+"')  # what a decade's reference is, after r="
 # A cell tag that does not start with a plain r="..." (its place would be implied).
 PLAIN_CELL_MISSING = re.compile(rb'<c(?=[\s>/])(?! r=")')
 PREFIXED_CELL = re.compile(rb":c(?=[\s>/])")
@@ -66,6 +67,7 @@ FORMULA = re.compile(
     rb"(?:</(?:[\w.\-]+:)?f\s{0,16}>|<(?:[\w.\-]+:)?f\b[^<>]{0,160}/>)\s{0,32}"
     rb"(?:<(?:[\w.\-]+:)?v\s{0,16}/>|<(?:[\w.\-]+:)?v\s{0,16}>\s{0,32}</(?:[\w.\-]+:)?v\s{0,16}>)?"
     rb"\s{0,32}</(?:[\w.\-]+:)?c\s{0,16}>")
+FORMULA_STARTS = (b"<f", b"/f", b":f")  # one of them is in every match of FORMULA
 # Text that may hold tags that are not elements: where it is, a sheet's values are counted by
 # walking it (see Worksheet.valued).
 HIDDEN_TEXT = re.compile(rb"<!(?:--|\[CDATA\[)")
@@ -113,6 +115,14 @@ def _before(pattern: re.Pattern[bytes], window: bytes, limit: int) -> Iterator[r
 def _first(pattern: re.Pattern[bytes], window: bytes, limit: int) -> re.Match[bytes] | None:
     match = pattern.search(window)
     return match if match and match.start() < limit else None
+
+
+def _matters(window: bytes, match: re.Match[bytes]) -> bool:
+    """Whether an r=" found is a reference to take in (an attribute r, see BEFORE_ATTRIBUTE)
+    or one of a decade (any r=" followed by digits): not the r=" of the root's xmlns:r="."""
+    at = match.start()
+    return (at > 0 and window[at - 1] in BEFORE_ATTRIBUTE) \
+        or DIGITS_REF.match(window, match.end()) is not None
 
 
 def _extremes(values: list[bytes]) -> list[bytes]:
@@ -212,6 +222,8 @@ class XmlPart:
         """Called once the root element's tag has been read."""
 
     def scan(self, window: bytes, final: bool) -> None:
+        if b"!" not in window:  # (memchr) nothing to look at: a pass of the regex saved
+            return
         limit = len(window) if final else len(window) - EDGE
         for match in _before(DECLARATION, window, limit):
             at = match.start()
@@ -270,12 +282,26 @@ class Worksheet(XmlPart):
         # The usual references of the two top decades (digits - 1 and digits - 2 digits), the
         # largest of each kept: a tighter bound on the rows, for weighing the sheet's reach
         # against the values it holds (below them, every usual reference lies within
-        # 10**(digits-3) - 1 rows).
+        # 10**(digits-3) - 1 rows). The top one's is looked for while unpacked; the one below
+        # only matters when the top one holds none, and is looked for then, when the bound
+        # without it is too loose for the guard (`loose`, `refine`).
         self.decades = [(re.compile(rb'r="[A-Oa-o]?([0-9]{%d})"' % n), 10 ** (n - 1) - 1)
                         for n in (digits - 1, digits - 2) if n > 0]
         self.decade_rows = [0] * len(self.decades)
+        self.refined = False  # the decade below the top one looked for (`refine`)
         self.unusual = re.compile(
             rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (digits - 1) if digits > 1 else rb'r="')
+        # What both of them look for, in one pass: a reference neither usual nor of the top
+        # decade (`beyond`), or, until one is found, neither usual nor of the two top decades
+        # (`narrow`). A sheet's rows below them (1 to 99,999, 1 to 9,999 by the default
+        # limits) are scanned by that pass alone, up to the first window holding one (rows
+        # mostly come in order). `wide`: a reference of the decade below the top one may be
+        # there (none is when no window held one of `narrow`).
+        below = digits - 2  # the digits of a usual reference below the top decade
+        self.beyond = re.compile(rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % below) if below > 0 else None
+        self.narrow = re.compile(rb'r="(?![A-Oa-o]?[0-9]{1,%d}")' % (below - 1)) \
+            if below > 1 else None
+        self.wide = self.narrow is None
         self.last_row = 0
         self.last_column = 0
         self.in_head = True
@@ -296,22 +322,29 @@ class Worksheet(XmlPart):
 
     def feed(self, chunk: bytes) -> None:
         super().feed(chunk)
-        window = self.value_tail + chunk  # a tag split between two chunks is counted once
-        for tag in self.value_tags:
-            self.valued += window.count(tag) - self.value_tail.count(tag)
-        self.value_tail = window[-16:]
+        tail = self.value_tail
+        for tag, mark in zip(self.value_tags, b"vi", strict=True):
+            # those in the chunk, and those split between the last chunk's tail and this one
+            # (counted once: none is in the tail alone, nor overlaps another)
+            if mark in chunk:  # (memchr) the v of <v>, the i of <is> (rare in a sheet)
+                self.valued += chunk.count(tag)
+            self.valued += (tail + chunk[:len(tag) - 1]).count(tag) - tail.count(tag)
+        self.value_tail = (tail + chunk[-16:])[-16:]
 
     def scan(self, window: bytes, final: bool) -> None:
         super().scan(window, final)
         limit = max(len(window) if final else len(window) - EDGE, 0)
         if self.in_head:
             self._head(window, limit)
-        if not self.hidden_text and _first(HIDDEN_TEXT, window, limit):
+        if not self.hidden_text and b"!" in window and _first(HIDDEN_TEXT, window, limit):
             self.hidden_text = True
         # Every FORMULA match holds an "f" (its f element) and every ERROR_TYPE match an "e":
         # a window without that byte (memchr, not a regex tried at every "<" or "t") has none.
+        # The f of a FORMULA follows a "<", "</" or a prefix's ":" (the first window's
+        # defaultRowHeight and the last's footer hold an "f" too).
         if not self.odd_cells and (
-                (b"f" in window and _first(FORMULA, window, limit))
+                (b"f" in window and any(tag in window for tag in FORMULA_STARTS)
+                 and _first(FORMULA, window, limit))
                 or (b"e" in window
                     and any(m.start() and window[m.start() - 1] in BEFORE_ATTRIBUTE
                             for m in _before(ERROR_TYPE, window, limit)))):
@@ -323,13 +356,48 @@ class Worksheet(XmlPart):
                        for m in _before(ODD_R_ATTRIBUTE, window, limit) if m.start())):
             self.plain = False
             return
+        if self._nothing_further(window, limit):
+            return
         for match in _before(self.unusual, window, limit):
             if match.start() and window[match.start() - 1] in BEFORE_ATTRIBUTE:
                 self._reached(window, match.start() + 3)
-        for at, (decade, _) in enumerate(self.decades):
-            found = decade.findall(window)  # numerals of one length: compared as bytes
+        if self.decades:
+            found = self.decades[0][0].findall(window)  # numerals of one length: as bytes
             if found:
-                self.decade_rows[at] = max(self.decade_rows[at], int(max(found)))
+                self.decade_rows[0] = max(self.decade_rows[0], int(max(found)))
+
+    def _nothing_further(self, window: bytes, limit: int) -> bool:
+        """Whether the window holds nothing the next two passes take in, told by one pass
+        while no reference of the top decade has been found (`beyond`, `narrow`). One past the
+        limit is seen in the next window (or this one, when final)."""
+        if not self.decade_rows or self.decade_rows[0]:
+            return False
+        if not self.wide:
+            assert self.narrow is not None
+            if not any(_matters(window, m) for m in _before(self.narrow, window, limit)):
+                return True
+            self.wide = True
+            return False
+        return self.beyond is not None and not any(
+            _matters(window, m) for m in _before(self.beyond, window, limit))
+
+    def loose(self) -> bool:
+        """Whether `tight` would be tighter were the decade below the top one looked for."""
+        return len(self.decades) > 1 and self.wide and not self.decade_rows[0] \
+            and not self.refined
+
+    def refine(self, chunks: Iterable[bytes]) -> None:
+        """Look for the largest usual reference of the decade below the top one (the sheet's
+        bytes again, in the same windows as while unpacked), for `tight`."""
+        decade = self.decades[1][0]
+        carry = b""
+        for chunk in chunks:
+            window = carry + chunk
+            found = decade.findall(window)
+            if found:
+                self.decade_rows[1] = max(self.decade_rows[1], int(max(found)))
+            carry = window[-OVERLAP:]
+        self.refined = True
 
     def _reached(self, window: bytes, at: int) -> None:
         """Take in the reference whose value starts at `at` (a row's number, or a cell's)."""
@@ -386,6 +454,8 @@ class Worksheet(XmlPart):
             rows = found or below
             if found:
                 break
+        if self.loose():  # without the decade below the top one: all the rows below the top
+            rows = self.decades[0][1]
         return Reach(1, max(self.last_row, rows, 1), 1, max(15, self.last_column))
 
     def declared(self) -> tuple[str, int, int] | None:
