@@ -11,8 +11,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import Connection, insert
 
-from conftest import Env
-from seatbatch.core.model import InvoiceDraft, ReadSet
+from conftest import ROOT, Env
+from seatbatch.billing.invoicing import make_invoice
+from seatbatch.core.config import load_config
+from seatbatch.core.model import Customer, Device, InvoiceDraft, ReadSet
 from seatbatch.ledger import Ledger, RunRecord
 from seatbatch.ledger import schema as t
 from seatbatch.ledger.engine import (
@@ -22,6 +24,8 @@ from seatbatch.ledger.engine import (
     insert_rows,
     make_engine,
 )
+
+CONFIG = load_config(ROOT / "samples" / "seatbatch.toml")
 
 
 def _record(run_id: str) -> RunRecord:
@@ -68,6 +72,29 @@ def test_a_unit_numbers_once_and_only_after_saving_its_run(env: Env) -> None:
                 ledger.committing(view, ReadSet(), _record("r2")) as tx:
             tx.number("INV", "EUR", [draft])
     assert env.count("counters") == 0 and env.count("runs") == 0
+
+
+@pytest.mark.parametrize("issues", [True, False])
+def test_a_run_s_devices_are_committed_with_it(env: Env, issues: bool) -> None:
+    """On SQLite a run's devices are written with its invoices, or as its unit finishes when
+    it issues none (changes of subscriptions only): committed either way, and with its
+    customers' versions counted up."""
+    customer = Customer("C-1", "Org 1", "NO", None, 2)
+    device = Device(2, "C-1", "SN-1", "Space Pro", None, None)
+    with Ledger.open(env.ledger_url, write=True) as ledger:
+        view = ledger.view("P-ACME")
+        with ledger.committing(view, ReadSet(frozenset({"C-1"})), _record("r1")) as tx:
+            tx.save_run({"C-1": customer}, [device])
+            if issues:
+                draft = InvoiceDraft("C-1", None, (), Decimal(0))
+                [number] = tx.number("INV", "EUR", [draft]).numbers
+                invoice = make_invoice(draft, number, invoice_date=date(2026, 11, 24),
+                                       config=CONFIG, partner=CONFIG.partner("P-ACME"),
+                                       customer=customer, subscription_ids={})
+                tx.save_invoices([draft], [invoice])
+    assert env.query("SELECT customer_id, serial_number FROM devices") == [("C-1", "SN-1")]
+    assert env.query("SELECT version FROM customers") == [(1,)]
+    assert env.count("invoices") == (1 if issues else 0)
 
 
 @contextmanager

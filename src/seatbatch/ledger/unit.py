@@ -29,6 +29,7 @@ from seatbatch.core.model import (
     SeatChange,
 )
 from seatbatch.ledger import reads, saving
+from seatbatch.ledger.engine import is_postgres
 from seatbatch.ledger.errors import StaleView
 from seatbatch.ledger.numbering import take_numbers
 from seatbatch.ledger.records import CreditTaken, RunRecord
@@ -67,6 +68,7 @@ class Commit:
         self._numbered = False
         self._numbers: list[str] = []
         self._stored = False
+        self._devices: list[Device] | None = None
 
     @classmethod
     def begin(cls, connection: Connection, view: LedgerView, read_set: ReadSet,
@@ -89,16 +91,31 @@ class Commit:
 
     def save_run(self, customers: Mapping[str, Customer], devices: list[Device]) -> None:
         """The workbook's customers and devices; the versions counted up (the partner's, and
-        each customer's the run wrote something of); the run's own row."""
+        each customer's the run wrote something of); the run's own row. On SQLite the devices
+        (and the customers' versions) are written with the invoices (`save_invoices`), or as
+        the unit finishes when it has none: nothing numbered or made depends on them, and a
+        large run's workers start on its first invoices the sooner. A SQLite transaction holds
+        the whole ledger from its first write, so no other run waits the longer for it; on
+        PostgreSQL they are written here, before the counters, which other runs wait for, are
+        taken."""
         connection, partner_id = self._connection, self._view.partner_id
         saving.save_customers(connection, partner_id, customers)
-        moved_away = saving.save_devices(connection, partner_id, devices)
+        bump_version(connection, partner_id)
+        saving.save_run(connection, self._run)
+        self._devices = devices
+        self._saved = True
+        if is_postgres(connection):
+            self._save_devices()
+
+    def _save_devices(self) -> None:
+        if self._devices is None:
+            return
+        connection, partner_id = self._connection, self._view.partner_id
+        moved_away = saving.save_devices(connection, partner_id, self._devices)
         # the read set names every customer this commit writes to, but for those a device of
         # theirs moved away from
         touch_customers(connection, partner_id, self._read_set.customers | moved_away)
-        bump_version(connection, partner_id)
-        saving.save_run(connection, self._run)
-        self._saved = True
+        self._devices = None
 
     def save_changes(self, changes: list[Change]) -> None:
         """The run's cancel, reduce and po lines (SPEC §11): they issue no invoice."""
@@ -127,6 +144,7 @@ class Commit:
         (not to be changed)."""
         if [i.number for i in invoices] != self._numbers or not self._numbered:
             raise AssertionError("the invoices saved are not those of the numbers taken")
+        self._save_devices()
         documents = saving.save_invoices(self._connection, self._view.partner_id, self._run,
                                          drafts, invoices, created=self._created,
                                          series=self._series, documents=documents)
@@ -135,9 +153,11 @@ class Commit:
 
     def finish(self) -> None:
         """Numbers taken are numbers issued: a unit that took numbers and saved no invoices
-        for them must not commit (it would leave a gap)."""
+        for them must not commit (it would leave a gap). The run's devices written, if not
+        yet."""
         if self._numbers and not self._stored:
             raise AssertionError("invoice numbers taken but no invoices saved for them")
+        self._save_devices()
 
 
 class Renewing:
