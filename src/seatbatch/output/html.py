@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator, Mapping
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from functools import cache, lru_cache
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from seatbatch.core.model import InvoiceLine, Party
-from seatbatch.core.money import minor_unit, round_money
+from seatbatch.core.money import grouped_amount
 from seatbatch.core.resources import resource_dir
 
 if TYPE_CHECKING:
@@ -21,24 +21,11 @@ if TYPE_CHECKING:
 
 
 _ESCAPED = re.compile("[&<>\"']")  # what markupsafe's escape() changes
-GROUPED = 3  # the digits between two thousands separators
 
 
 def money(amount: Decimal | str, currency: str) -> str:
-    """1234.5 EUR -> '1,234.50' (thousands separated, the currency's decimals): what
-    f"{rounded:,}" writes, in a third of its time (a run shows tens of thousands of amounts).
-    A rounded amount's text is never in exponent notation (its exponent is 0 or -minor unit)
-    and the whole part of one of four digits or more is never zero, so keeps its sign."""
-    return _grouped(str(round_money(Decimal(amount), currency)))
-
-
-def _grouped(text: str) -> str:
-    """A rounded amount's text with its thousands separated (`money`)."""
-    point = text.find(".")
-    whole = point if point >= 0 else len(text)
-    if whole - text.startswith("-") <= GROUPED:  # no separator
-        return text
-    return f"{int(text[:whole]):,}{text[whole:]}"
+    """1234.5 EUR -> '1,234.50' (thousands separated, the currency's decimals)."""
+    return grouped_amount(Decimal(amount), currency)
 
 
 def percent(rate: Decimal) -> str:
@@ -95,10 +82,8 @@ def line_rows(lines: Iterable[InvoiceLine], currency: str) -> Markup:
     def escaped(text: str) -> str:  # as escape() writes it, without making Markup of plain text
         return text if _ESCAPED.search(text) is None else str(escape(text))
 
-    quantum = Decimal(1).scaleb(-minor_unit(currency))  # round_money's, looked up once
-
-    def shown(amount: Decimal) -> str:  # money(amount, currency)
-        return _grouped(str(amount.quantize(quantum, rounding=ROUND_HALF_UP)))
+    def shown(amount: Decimal) -> str:
+        return grouped_amount(amount, currency)
 
     rows = []
     for line in lines:
