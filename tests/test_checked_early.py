@@ -47,3 +47,18 @@ def test_work_made_of_other_sheets_is_not_taken() -> None:
     whole = validate(raw, CONFIG, partner, view, AS_OF)
     assert not whole.rejected
     assert validate(raw, CONFIG, partner, view, AS_OF, done=other) == whole
+
+
+def test_work_checked_with_another_configuration_or_partner_is_not_taken() -> None:
+    """Checked with another partner (another currency's device types) or configuration, the
+    very same sheets are checked again."""
+    raw = read_workbook(ROOT / "samples" / "nord-new.xlsx", CONFIG.limits)
+    partner = CONFIG.partner("P-NORD")
+    view = LedgerView(partner.id, 0, {}, {}, {})
+    whole = validate(raw, CONFIG, partner, view, AS_OF)
+    other_partner = check_sheets(raw.sheets, CONFIG, CONFIG.partner("P-ACME"))
+    other_config = check_sheets(raw.sheets, load_config(ROOT / "samples" / "seatbatch.toml"),
+                                partner)
+    for done in (other_partner, other_config):
+        assert check_sheets(raw.sheets, CONFIG, partner, done).customers is not done.customers
+        assert validate(raw, CONFIG, partner, view, AS_OF, done=done) == whole

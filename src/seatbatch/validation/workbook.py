@@ -110,20 +110,30 @@ class SheetsChecked:
     """The workbook's sheets checked each on its own: all that needs neither another sheet nor
     the ledger (`process` does it for the sheets read first, while the devices are read)."""
 
+    config: Config  # what they were checked with
+    partner: Partner
     customers: Checked[tuple[dict[str, Customer], set[str]]]
     devices: Checked[tuple[list[Device], set[str]]]
     orders: Checked[tuple[list[OrderLine], set[str], list[OrderLine]]]
+    others: dict[str, CheckedSheet]  # any other sheet the workbook's schema names
+
+    def cells(self) -> dict[str, CheckedSheet]:
+        """Every sheet's cells, by sheet name."""
+        return {"Customers": self.customers.cells, "Devices": self.devices.cells,
+                "Orders": self.orders.cells, **self.others}
 
 
 def check_sheets(sheets: Mapping[str, RawSheet], config: Config, partner: Partner,
                  done: SheetsChecked | None = None) -> SheetsChecked:
-    """Each of these sheets checked on its own. Of `done` (checked earlier, with the same
-    configuration and partner, of some of the sheets as they were read), what was made of
-    these very sheets is kept."""
+    """Each of these sheets checked on its own. Of `done` (checked earlier of some of the
+    sheets as they were read), what was made of these very sheets, with this configuration
+    and partner, is kept."""
     # Every device type of the price lists: one without a price in the partner's currency is
     # not the partner's mistake but finance's, a configuration error when its line is priced
     # (SPEC §3), never "not a device type".
     device_types, offered = config.device_types(), config.device_types(partner.currency)
+    if done is not None and (done.config is not config or done.partner is not partner):
+        done = None
 
     def part(name: str, kept: Checked[Records] | None,
              records: Callable[[CheckedSheet], Records]) -> Checked[Records]:
@@ -134,12 +144,13 @@ def check_sheets(sheets: Mapping[str, RawSheet], config: Config, partner: Partne
                  else check_sheet(sheet, device_types, offered))
         return Checked(sheet, cells, records(cells))
 
-    if done is None:
-        return SheetsChecked(part("Customers", None, _customers), part("Devices", None, _devices),
-                             part("Orders", None, _order_lines))
-    return SheetsChecked(part("Customers", done.customers, _customers),
-                         part("Devices", done.devices, _devices),
-                         part("Orders", done.orders, _order_lines))
+    return SheetsChecked(
+        config, partner,
+        part("Customers", None if done is None else done.customers, _customers),
+        part("Devices", None if done is None else done.devices, _devices),
+        part("Orders", None if done is None else done.orders, _order_lines),
+        {name: check_sheet(sheet, device_types, offered) for name, sheet in sheets.items()
+         if name not in ("Customers", "Devices", "Orders")})
 
 
 def validate(
@@ -156,8 +167,7 @@ def validate(
                           raw)
     problems = list(raw.problems)
     sheets = check_sheets(raw.sheets, config, partner, done)
-    cells = {"Customers": sheets.customers.cells, "Devices": sheets.devices.cells,
-             "Orders": sheets.orders.cells}
+    cells = sheets.cells()
     for name in raw.sheets:
         problems.extend(cells[name].problems)
 
