@@ -30,9 +30,10 @@ def start(close: Callable[[], None]) -> None:
     not be copied keeps it for the next connection to copy (SQLite's own recovery)."""
 
     def closing() -> None:
-        # Ctrl-C and SIGTERM always reach the main thread (where the run stands), not this one
-        signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
-        with suppress(Exception):  # see above: the commit holds; SQLite recovers the WAL
+        # see above: the commit holds; SQLite recovers the WAL. Ctrl-C and SIGTERM always
+        # reach the main thread (where the run stands), not this one.
+        with suppress(Exception):
+            signal.pthread_sigmask(signal.SIG_BLOCK, STOPS)
             close()
 
     thread = threading.Thread(target=closing, name="seatbatch-ledger-close")
