@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 from defusedxml import ElementTree as SafeElementTree
 
@@ -139,6 +140,16 @@ def _inspect(path: Path, limits: Limits, expected: str | None) -> Problem | Insp
     return Inspection(None, guard.unreadable, digest)
 
 
+class _Passed(NamedTuple):
+    """A sheet that passed the guard."""
+
+    member: Member  # its part
+    cells: int  # of its grid, from A1 (only a bound when not `exact`)
+    exact: bool
+    valued: int  # the cells that hold a value
+    scan: Worksheet | None  # its scan, when the grid is bounded by it
+
+
 class _Guard:
     def __init__(self, data: memoryview, limits: Limits) -> None:
         self.data = data
@@ -148,9 +159,7 @@ class _Guard:
         self.unreadable: dict[str, list[Unreadable]] = {}
         self.max_row = limits.max_rows + 1  # the header row and max_rows rows of orders
         self.max_cells = max_cells(limits)
-        # every sheet that passed: its part, the cells of its grid (from A1; only bounded when
-        # `exact` is False), the cells that hold a value, and its scan when bounded by it
-        self.passed: list[tuple[Member, int, bool, int, Worksheet | None]] = []
+        self.passed: list[_Passed] = []  # every sheet that passed
 
     def check(self) -> Problem | None:
         try:
@@ -352,26 +361,28 @@ class _Guard:
 
     def _count(self, member: Member, reach: Reach, valued: int, exact: bool = True,
                sheet: Worksheet | None = None) -> None:
-        self.passed.append((member, _grid(reach), exact, valued, sheet))
+        self.passed.append(_Passed(member, _grid(reach), exact, valued, sheet))
 
     def _check_workbook(self) -> None:
         """Every sheet is read (rejected.xlsx copies them all): their grids together are
         bounded by what they hold too, so that many sheets cannot add up to hours."""
-        valued = sum(sheet[3] for sheet in self.passed)
+        valued = sum(sheet.valued for sheet in self.passed)
         allowed = _allowed(valued, SPARSE_FLOOR_WORKBOOK)
-        if sum(sheet[1] for sheet in self.passed) <= allowed:
+        if sum(sheet.cells for sheet in self.passed) <= allowed:
             return
-        for at, (member, _, exact, held, sheet) in enumerate(self.passed):
-            if sheet is not None and sheet.loose():  # each bound as tight as it can be
-                sheet.refine(inflate(self.data, member))
-                self.passed[at] = (member, _grid(self._tight(member, sheet, held, False)),
-                                   exact, held, sheet)
-        if sum(sheet[1] for sheet in self.passed) <= allowed:
+        for at, passed in enumerate(self.passed):
+            scan = passed.scan
+            if scan is not None and scan.loose():  # each bound as tight as it can be
+                scan.refine(inflate(self.data, passed.member))
+                tight = self._tight(passed.member, scan, passed.valued, False)
+                self.passed[at] = passed._replace(cells=_grid(tight))
+        if sum(sheet.cells for sheet in self.passed) <= allowed:
             return
         grid = 0
-        for member, cells, exact, _, _ in self.passed:  # the fast bounds were not enough
-            if not exact:
-                reach = _exact_reach_of(self, member)
+        for passed in self.passed:  # the fast bounds were not enough
+            cells = passed.cells
+            if not passed.exact:
+                reach = _exact_reach_of(self, passed.member)
                 cells = _grid(reach) if reach is not None else 0
             grid += cells
         if grid > allowed:
