@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -26,14 +27,18 @@ def _dies_in_a_worker(parent: int) -> int:
     return 42
 
 
+def _nothing_after(_: object) -> list[Callable[[], object]]:
+    return []
+
+
 def test_work_whose_worker_dies_is_done_here_and_the_writer_goes_on_without_workers(
         tmp_path: Path) -> None:
     with InvoiceWriter(tmp_path / "invoices", Progress()) as writer:
         writer.prepare(PARALLEL_FROM)
         if (os.cpu_count() or 1) > 1:
             assert writer.pool is not None
-        result = writer.meanwhile(_dies_in_a_worker, os.getpid())
-        assert result() == 42  # done here, after the worker died at it
+        result = writer.meanwhile_then(_nothing_after, _dies_in_a_worker, os.getpid())
+        assert result() == (42, [])  # done here, after the worker died at it
         assert writer.pool is None
         writer.submit([])
         writer.finish()
@@ -43,7 +48,7 @@ def test_without_workers_work_is_done_at_once(tmp_path: Path) -> None:
     with InvoiceWriter(tmp_path / "invoices", Progress()) as writer:
         writer.prepare(1)
         assert writer.pool is None
-        assert writer.meanwhile(_dies_in_a_worker, os.getpid())() == 42
+        assert writer.meanwhile_then(_nothing_after, _dies_in_a_worker, os.getpid())() == (42, [])
 
 
 def _invoices(count: int) -> list[Invoice]:
@@ -112,11 +117,12 @@ def test_finish_writes_here_the_chunks_no_worker_has_started(tmp_path: Path) -> 
         # every worker busy until the last invoice's page is written, which only this
         # process can do as it finishes: the run would wait for ever were it not taken back
         last = folder / f"{invoices[-1].number}.html"
-        busy = [writer.meanwhile(_busy_until, last) for _ in range(writer.workers)]
+        busy = [writer.meanwhile_then(_nothing_after, _busy_until, last)
+                for _ in range(writer.workers)]
         for start in range(0, len(invoices), CHUNK):
             writer.submit(invoices[start:start + CHUNK], documents[start:start + CHUNK])
         writer.finish()
-        assert all(done() for done in busy)
+        assert all(done()[0] for done in busy)
     assert sorted(path.name for path in folder.iterdir()) == sorted(
         f"{invoice.number}.{kind}" for invoice in invoices for kind in ("xlsx", "html"))
 

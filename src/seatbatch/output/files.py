@@ -282,35 +282,16 @@ class InvoiceWriter:
         if self.pool is None and self.pdf_in_workers:
             self._start(1)
 
-    def meanwhile(self, work: Callable[[*Ts], T], *args: *Ts) -> Callable[[], T]:
-        """`work(*args)` in a worker, which has nothing else to do until invoices are numbered,
-        while this process goes on: calling what this returns waits for the result (or raises
-        what `work` raised). Without workers, it is done here and now."""
-        if self.pool is None:
-            done = work(*args)
-            return lambda: done
-        future = self.pool.submit(work, *args)
-
-        def result() -> T:
-            from concurrent.futures.process import BrokenProcessPool
-
-            try:
-                return future.result()
-            except BrokenProcessPool:
-                # The worker died at it (killed, or aborted at its memory limit by a reader in
-                # Rust): do it here, where it succeeds or fails as it would without workers.
-                # The pool is gone with the worker; invoices are then written here.
-                self._discard_pool()
-                return work(*args)
-
-        return result
-
     def meanwhile_then(self, then: Callable[[T], Sequence[Callable[[], U]]],
                        work: Callable[[*Ts], T], *args: *Ts) -> Chain[T, U]:
-        """`work(*args)` in a worker, as `meanwhile`; the moment it is done, each of `then(its
-        result)` in the workers, side by side (each plain data). Calling what this returns
-        waits for them all: the result, and theirs in order. Without workers, or should one
-        die at it, all of it is done here."""
+        """`work(*args)` in a worker, which has nothing else to do until invoices are numbered,
+        while this process goes on; the moment it is done, each of `then(its result)` in the
+        workers, side by side (each plain data). Calling what this returns waits for them all:
+        the result, and theirs in order (or raises what they raised). Without workers, it is
+        all done here and now; should a worker die at it (killed, or aborted at its memory
+        limit by a reader in Rust), all of it is done here, where it succeeds or fails as it
+        would without workers, and the pool is gone with the worker (invoices are then
+        written here)."""
         pool = self.pool
         if pool is None:
             done = work(*args)
@@ -340,8 +321,7 @@ class InvoiceWriter:
                 if len(steps) < len(wanted):  # the pool could not take them: here
                     return done, [step() for step in wanted]
                 return done, [step.result() for step in steps]
-            except BrokenProcessPool:
-                # A worker died at it (see `meanwhile`): all of it here, without workers.
+            except BrokenProcessPool:  # a worker died at it: all of it here, without workers
                 self._discard_pool()
                 done = work(*args)
                 return done, [step() for step in then(done)]
