@@ -5,11 +5,11 @@ from __future__ import annotations
 
 import copy
 from collections import Counter, deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 from seatbatch.core.model import (
     Credited,
@@ -54,21 +54,28 @@ def line_document(line: InvoiceLine, currency: str) -> dict[str, Any]:
 # by another while it is kept): a line's four amounts as shown, shared by the lines pricing
 # gave the same amounts (a value's equal is not enough: -0.00 equals 0.00, yet shows a sign),
 # and a party as a document keeps it (the documents share it; none is changed once made).
-_AMOUNTS_SHOWN: dict[int, tuple[LineAmounts, str, dict[str, str]]] = {}
-_PARTIES_KEPT: dict[int, tuple[Party, dict[str, Any]]] = {}
+_AMOUNTS_SHOWN: dict[int, tuple[object, object, dict[str, str]]] = {}
+_PARTIES_KEPT: dict[int, tuple[object, object, dict[str, Any]]] = {}
 _KEPT_AT_MOST = 1_024  # a cache this large is emptied, not grown
+Made = TypeVar("Made")
+
+
+def _made_once(kept: dict[int, tuple[object, object, Made]], of: object, also: object,
+               make: Callable[[], Made]) -> Made:
+    """What `make()` makes of `of` (and `also`, compared by value), made once while kept."""
+    found = kept.get(id(of))
+    if found is not None and found[0] is of and found[1] == also:
+        return found[2]
+    made = make()
+    if len(kept) >= _KEPT_AT_MOST:
+        kept.clear()
+    kept[id(of)] = (of, also, made)
+    return made
 
 
 def _shown(amounts: LineAmounts, currency: str) -> dict[str, str]:
     """`amounts.shown(currency)`, made once for the same amounts; the caller copies it."""
-    kept = _AMOUNTS_SHOWN.get(id(amounts))
-    if kept is not None and kept[0] is amounts and kept[1] == currency:
-        return kept[2]
-    shown = amounts.shown(currency)
-    if len(_AMOUNTS_SHOWN) >= _KEPT_AT_MOST:
-        _AMOUNTS_SHOWN.clear()
-    _AMOUNTS_SHOWN[id(amounts)] = (amounts, currency, shown)
-    return shown
+    return _made_once(_AMOUNTS_SHOWN, amounts, currency, lambda: amounts.shown(currency))
 
 
 @lru_cache(maxsize=4_096)
@@ -210,9 +217,10 @@ def manifest_entry(document: Mapping[str, Any], files: Mapping[str, str], *,
 def _party(party: Party) -> dict[str, Any]:
     """A party as the document keeps it; Part II's fields only where it has them, so that an
     invoice issued without them is kept exactly as before. Made once for the same party."""
-    kept = _PARTIES_KEPT.get(id(party))
-    if kept is not None and kept[0] is party:
-        return kept[1]
+    return _made_once(_PARTIES_KEPT, party, None, lambda: _party_document(party))
+
+
+def _party_document(party: Party) -> dict[str, Any]:
     document: dict[str, Any] = {"name": party.name, "address": list(party.address),
                                 "vat_id": party.vat_id}
     if party.postal is not None:
@@ -220,9 +228,6 @@ def _party(party: Party) -> dict[str, Any]:
                               "postal_code": party.postal.postal_code,
                               "city": party.postal.city, "country": party.postal.country}
     document.update((key, getattr(party, key)) for key in PARTY_EXTRAS if getattr(party, key))
-    if len(_PARTIES_KEPT) >= _KEPT_AT_MOST:
-        _PARTIES_KEPT.clear()
-    _PARTIES_KEPT[id(party)] = (party, document)
     return document
 
 
