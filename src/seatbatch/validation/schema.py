@@ -132,20 +132,16 @@ def _checks(column: ColumnSpec, device_types: tuple[str, ...], *, filled: bool =
     return checks
 
 
-def build_schema(spec: SheetSpec, device_types: tuple[str, ...], present: set[str],
-                 filled: set[str] | None = None) -> Any:
-    """The schema of the `present` columns; those `filled` are known to have no empty cell,
-    which pandera then need not look for, neither as a blank required cell nor to leave out
-    of a check (each a look at every cell)."""
-    filled = filled or set()
+def build_schema(spec: SheetSpec, checks: dict[str, list[pa.Check]], filled: set[str]) -> Any:
+    """The schema of the columns `checks` names, each with its checks; those `filled` are known
+    to have no empty cell, which pandera then need not look for, neither as a blank required
+    cell nor to leave out of a check (each a look at every cell)."""
     return pa.DataFrameSchema(
         {
-            column.name: pa.Column(
-                None, _checks(column, device_types, filled=column.name in filled),
-                nullable=not column.required or column.name in filled,
-            )
+            column.name: pa.Column(None, checks[column.name],
+                                   nullable=not column.required or column.name in filled)
             for column in spec.columns
-            if column.name in present
+            if column.name in checks
         }
     )
 
@@ -193,6 +189,7 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
     failed: dict[str, set[int]] = {c.name: set() for c in columns}  # positions, per column
     typed: dict[str, list[Any]] = {}
     filled: set[str] = set()  # columns with no empty cell (a typed value is never NaN)
+    by_name = {c.name: c for c in columns}
     for column in columns:
         given = raw.cells[column.name]
         typed[column.name], refused, complete = parse_column(column.type, column.choices,
@@ -205,15 +202,15 @@ def check_sheet(raw: RawSheet, device_types: tuple[str, ...],
                                     given[position], **error.params))
     # pandera is shown only the columns it has something to check in (not one without checks
     # that may be blank, or is filled), in a frame it need not copy: nothing is coerced
-    checked = {column.name: typed[column.name] for column in columns
-               if _checks(column, device_types) or (column.required
-                                                    and column.name not in filled)}
-    frame = pd.DataFrame(checked, index=pd.RangeIndex(len(raw.rows)), dtype=object)
+    checks = {column.name: _checks(column, device_types, filled=column.name in filled)
+              for column in columns}
+    checks = {name: its for name, its in checks.items()
+              if its or (by_name[name].required and name not in filled)}
+    frame = pd.DataFrame({name: typed[name] for name in checks},
+                         index=pd.RangeIndex(len(raw.rows)), dtype=object)
     try:
-        build_schema(spec, device_types, set(checked), filled).validate(frame, lazy=True,
-                                                                         inplace=True)
+        build_schema(spec, checks, filled).validate(frame, lazy=True, inplace=True)
     except SchemaErrors as errors:
-        by_name = {c.name: c for c in columns}
         cases = errors.failure_cases
         first_rows: dict[str, dict[Any, int]] = {}
         for name, check, index in zip(cases["column"], cases["check"], cases["index"],
